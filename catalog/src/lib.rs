@@ -1,0 +1,19 @@
+//! Sluice's metadata catalog.
+//!
+//! * [`store`] — the metadata model persisted with sqlx in SQLite (default, a file in the
+//!   data directory) or PostgreSQL (when several gateways share one catalog). One schema,
+//!   two dialects: `migrations/sqlite` and `migrations/postgres` at the workspace root.
+//! * [`system`] — the same catalog as DataFusion tables in schema `sluice`, so that
+//!   `SELECT * FROM sluice.sources` and every BI tool can browse it.
+//! * [`pg_context`] — roles for `pg_catalog` (through datafusion-pg-catalog).
+
+pub mod error;
+pub mod model;
+pub mod pg_context;
+pub mod store;
+pub mod system;
+pub mod time;
+
+pub use error::StoreError;
+pub use model::{NewRole, Role, RoleChanges};
+pub use store::{Backend, Store};

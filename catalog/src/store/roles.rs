@@ -1,0 +1,205 @@
+//! Roles: who may log in, and who is a superuser.
+
+use sqlx::Row;
+
+use super::events::Event;
+use super::{Store, on_unique, with_pool};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{NewRole, Role, RoleChanges};
+use crate::time::now_micros;
+
+const KIND: &str = "role";
+const COLUMNS: &str = "name, superuser, can_login, password_verifier, created_at, updated_at";
+
+macro_rules! role_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        Role {
+            name: row.try_get("name")?,
+            superuser: row.try_get("superuser")?,
+            can_login: row.try_get("can_login")?,
+            password_verifier: row.try_get("password_verifier")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+impl Store {
+    /// The role called `name`, if there is one.
+    pub async fn role(&self, name: &str) -> StoreResult<Option<Role>> {
+        let sql = format!("SELECT {COLUMNS} FROM roles WHERE name = $1");
+        with_pool!(self, |p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(name)
+                .fetch_optional(p)
+                .await?;
+            Ok(match row {
+                Some(row) => Some(role_from_row!(row)),
+                None => None,
+            })
+        })
+    }
+
+    /// Every role, by name.
+    pub async fn roles(&self) -> StoreResult<Vec<Role>> {
+        let sql = format!("SELECT {COLUMNS} FROM roles ORDER BY name");
+        with_pool!(self, |p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
+            let mut roles = Vec::with_capacity(rows.len());
+            for row in rows {
+                roles.push(role_from_row!(row));
+            }
+            Ok(roles)
+        })
+    }
+
+    /// Creates a role; [`StoreError::AlreadyExists`] when the name is taken.
+    pub async fn create_role(&self, role: &NewRole, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
+                "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(&role.name)
+            .bind(role.superuser)
+            .bind(role.can_login)
+            .bind(role.password_verifier.as_deref())
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(on_unique(KIND, &role.name))?;
+            Event { actor, action: "create", object_kind: KIND, object_name: &role.name, detail: None }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Creates `role` only if no role exists yet; returns whether it did. Used to create
+    /// the first superuser, safely when several gateways start at once.
+    pub async fn bootstrap_role(&self, role: &NewRole) -> StoreResult<bool> {
+        let now = now_micros();
+        let created = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM roles")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
+            if existing > 0 {
+                false
+            } else {
+                let inserted = sqlx::query(
+                    "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(&role.name)
+                .bind(role.superuser)
+                .bind(role.can_login)
+                .bind(role.password_verifier.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if inserted > 0 {
+                    Event { actor: "sluice", action: "bootstrap", object_kind: KIND, object_name: &role.name, detail: None }
+                        .record(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                inserted > 0
+            }
+        });
+        if created {
+            self.bump_epoch();
+        }
+        Ok(created)
+    }
+
+    /// Applies `changes` to role `name`; [`StoreError::NotFound`] when there is no such role.
+    pub async fn alter_role(&self, name: &str, changes: &RoleChanges, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE roles SET \
+                   superuser = COALESCE($2, superuser), \
+                   can_login = COALESCE($3, can_login), \
+                   password_verifier = CASE WHEN $4 THEN $5 ELSE password_verifier END, \
+                   updated_at = $6 \
+                 WHERE name = $1",
+            )
+            .bind(name)
+            .bind(changes.superuser)
+            .bind(changes.can_login)
+            .bind(changes.password_verifier.is_some())
+            .bind(changes.password_verifier.clone().flatten())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
+            }
+            Event { actor, action: "alter", object_kind: KIND, object_name: name, detail: None }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Renames role `name` to `new_name`.
+    pub async fn rename_role(&self, name: &str, new_name: &str, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query("UPDATE roles SET name = $2, updated_at = $3 WHERE name = $1")
+                .bind(name)
+                .bind(new_name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(on_unique(KIND, new_name))?
+                .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
+            }
+            let detail = format!("renamed from {name}");
+            Event { actor, action: "rename", object_kind: KIND, object_name: new_name, detail: Some(&detail) }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Drops role `name`; returns whether it existed.
+    pub async fn drop_role(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        let dropped = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let deleted = sqlx::query("DELETE FROM roles WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted > 0 {
+                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            deleted > 0
+        });
+        if dropped {
+            self.bump_epoch();
+        }
+        Ok(dropped)
+    }
+}

@@ -1,0 +1,284 @@
+//! The system tables of schema `sluice`: their columns, and the store query behind each.
+//!
+//! Column types are deliberately few — text, bigint, boolean, timestamptz — so that every
+//! PostgreSQL client and BI tool renders them without surprises. JSON documents (options,
+//! definitions) are text holding JSON. Nothing secret is ever selected: roles show whether
+//! a password is set, secrets show their names and users, never values.
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+
+/// Column types used by system tables.
+#[derive(Debug, Clone, Copy)]
+pub enum Col {
+    Text,
+    Int,
+    Bool,
+    Time,
+}
+
+impl Col {
+    fn data_type(self) -> DataType {
+        match self {
+            Col::Text => DataType::Utf8,
+            Col::Int => DataType::Int64,
+            Col::Bool => DataType::Boolean,
+            Col::Time => DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())),
+        }
+    }
+}
+
+/// A table of schema `sluice` that reads the store.
+#[derive(Debug)]
+pub struct SystemTableDef {
+    pub name: &'static str,
+    /// `(name, type, nullable)` in order.
+    pub columns: &'static [(&'static str, Col, bool)],
+    /// Selects exactly `columns`, in order, from the store.
+    pub sql: &'static str,
+    /// Whether `LIMIT n` may be appended to `sql` when the query has no filters.
+    pub limit_pushdown: bool,
+}
+
+impl SystemTableDef {
+    /// The Arrow schema of this table.
+    pub fn schema(&self) -> Schema {
+        Schema::new(
+            self.columns
+                .iter()
+                .map(|(name, col, nullable)| Field::new(*name, col.data_type(), *nullable))
+                .collect::<Vec<_>>(),
+        )
+    }
+}
+
+use Col::{Bool, Int, Text, Time};
+
+/// Every store-backed system table.
+pub const SYSTEM_TABLES: &[SystemTableDef] = &[
+    SystemTableDef {
+        name: "roles",
+        columns: &[
+            ("name", Text, false),
+            ("superuser", Bool, false),
+            ("can_login", Bool, false),
+            ("has_password", Bool, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, superuser, can_login, \
+              CASE WHEN password_verifier IS NULL THEN FALSE ELSE TRUE END, \
+              created_at, updated_at FROM roles ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "secrets",
+        columns: &[
+            ("name", Text, false),
+            ("kind", Text, false),
+            ("used_by", Text, true),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT s.name, s.kind, \
+              (SELECT string_agg(ss.source, ',') FROM source_secrets ss WHERE ss.secret = s.name), \
+              s.owner, s.created_at, s.updated_at FROM secrets s ORDER BY s.name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "sources",
+        columns: &[
+            ("name", Text, false),
+            ("type", Text, false),
+            ("options", Text, false),
+            ("status", Text, false),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, type, options, status, owner, created_at, updated_at \
+              FROM sources ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "tables",
+        columns: &[
+            ("source", Text, false),
+            ("database", Text, false),
+            ("name", Text, false),
+            ("kind", Text, false),
+            ("definition", Text, true),
+            ("refreshed_at", Time, false),
+        ],
+        sql: "SELECT source, database, name, kind, definition, refreshed_at \
+              FROM tables ORDER BY source, database, name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "columns",
+        columns: &[
+            ("source", Text, false),
+            ("database", Text, false),
+            ("table_name", Text, false),
+            ("ordinal", Int, false),
+            ("name", Text, false),
+            ("data_type", Text, false),
+            ("source_type", Text, false),
+            ("nullable", Bool, false),
+            ("is_key", Bool, false),
+        ],
+        sql: "SELECT source, database, table_name, ordinal, name, data_type, source_type, \
+              nullable, is_key FROM columns ORDER BY source, database, table_name, ordinal",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "targets",
+        columns: &[
+            ("name", Text, false),
+            ("type", Text, false),
+            ("options", Text, false),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, type, options, owner, created_at, updated_at FROM targets ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "pipelines",
+        columns: &[
+            ("name", Text, false),
+            ("version", Int, false),
+            ("engine", Text, false),
+            ("mode", Text, false),
+            ("target", Text, true),
+            ("options", Text, false),
+            ("body", Text, false),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, version, engine, mode, target, options, body, owner, created_at, \
+              updated_at FROM pipelines ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "pipeline_versions",
+        columns: &[
+            ("pipeline", Text, false),
+            ("version", Int, false),
+            ("options", Text, false),
+            ("body", Text, false),
+            ("created_by", Text, false),
+            ("created_at", Time, false),
+        ],
+        sql: "SELECT pipeline, version, options, body, created_by, created_at \
+              FROM pipeline_versions ORDER BY pipeline, version",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "deployments",
+        columns: &[
+            ("id", Int, false),
+            ("pipeline", Text, false),
+            ("pipeline_version", Int, false),
+            ("target", Text, false),
+            ("engine", Text, false),
+            ("engine_job_id", Text, true),
+            ("state", Text, false),
+            ("since", Time, false),
+            ("last_error", Text, true),
+            ("savepoint", Text, true),
+            ("rows_in", Int, true),
+            ("rows_out", Int, true),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT id, pipeline, pipeline_version, target, engine, engine_job_id, state, \
+              since, last_error, savepoint, rows_in, rows_out, created_at, updated_at \
+              FROM deployments ORDER BY id",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "syncs",
+        columns: &[
+            ("name", Text, false),
+            ("source", Text, false),
+            ("source_database", Text, false),
+            ("including", Text, true),
+            ("excluding", Text, true),
+            ("sink", Text, false),
+            ("sink_database", Text, false),
+            ("options", Text, false),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, source, source_database, including, excluding, sink, sink_database, \
+              options, owner, created_at, updated_at FROM syncs ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "sync_tables",
+        columns: &[
+            ("sync", Text, false),
+            ("source_table", Text, false),
+            ("sink_table", Text, false),
+            ("columns", Text, false),
+        ],
+        sql: "SELECT sync, source_table, sink_table, columns FROM sync_tables \
+              ORDER BY sync, source_table",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "schedules",
+        columns: &[
+            ("name", Text, false),
+            ("cron", Text, false),
+            ("timezone", Text, false),
+            ("options", Text, false),
+            ("body", Text, false),
+            ("state", Text, false),
+            ("next_fire_at", Time, true),
+            ("owner", Text, false),
+            ("created_at", Time, false),
+            ("updated_at", Time, false),
+        ],
+        sql: "SELECT name, cron, timezone, options, body, state, next_fire_at, owner, \
+              created_at, updated_at FROM schedules ORDER BY name",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "runs",
+        columns: &[
+            ("id", Int, false),
+            ("schedule", Text, true),
+            ("pipeline", Text, true),
+            ("trigger", Text, false),
+            ("logical_time", Time, true),
+            ("state", Text, false),
+            ("attempt", Int, false),
+            ("started_at", Time, true),
+            ("finished_at", Time, true),
+            ("error", Text, true),
+            ("created_at", Time, false),
+        ],
+        sql: "SELECT id, schedule, pipeline, trigger, logical_time, state, attempt, started_at, \
+              finished_at, error, created_at FROM runs ORDER BY id",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "events",
+        columns: &[
+            ("id", Int, false),
+            ("at", Time, false),
+            ("actor", Text, false),
+            ("action", Text, false),
+            ("object_kind", Text, false),
+            ("object_name", Text, false),
+            ("detail", Text, true),
+        ],
+        sql: "SELECT id, at, actor, action, object_kind, object_name, detail FROM events ORDER BY id",
+        limit_pushdown: true,
+    },
+];

@@ -1,0 +1,147 @@
+//! Settings: command-line flags, then `SLUICE_*` environment variables, then the TOML
+//! file given with `--config`, then defaults.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `sluice serve` flags. Each may also come from the environment or the config file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ServeArgs {
+    /// Address for PostgreSQL clients [default: 127.0.0.1:5454]
+    #[arg(long, env = "SLUICE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the catalog database, keys and the initial password [default: ./sluice-data]
+    #[arg(long, env = "SLUICE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Metadata store: sqlite://PATH or postgres://USER@HOST/DB [default: SQLite in the data directory]
+    #[arg(long, env = "SLUICE_METADATA_URL", hide_env_values = true)]
+    pub metadata_url: Option<String>,
+    /// Address of the HTTP side port (/healthz, /metrics) [default: 127.0.0.1:5455]
+    #[arg(long, env = "SLUICE_HTTP_LISTEN")]
+    pub http_listen: Option<SocketAddr>,
+    /// TOML file with any of these settings
+    #[arg(long, env = "SLUICE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// File holding the first superuser's password (else SLUICE_PASSWORD, else generated)
+    #[arg(long, env = "SLUICE_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+    /// PEM certificate chain for TLS (with --tls-key)
+    #[arg(long, env = "SLUICE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS (with --tls-cert)
+    #[arg(long, env = "SLUICE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Log format [default: text]
+    #[arg(long, env = "SLUICE_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `sluice=debug` [default: info]
+    #[arg(long, env = "SLUICE_LOG")]
+    pub log: Option<String>,
+}
+
+/// The config file (all keys optional, unknown keys rejected).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    metadata_url: Option<String>,
+    http_listen: Option<SocketAddr>,
+    password_file: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    log_format: Option<LogFormat>,
+    log: Option<String>,
+}
+
+/// The gateway's resolved settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub metadata_url: String,
+    pub http_listen: SocketAddr,
+    pub password_file: Option<PathBuf>,
+    pub tls: Option<(PathBuf, PathBuf)>,
+    pub log_format: LogFormat,
+    pub log: String,
+}
+
+impl Config {
+    /// Resolves `args` (flags and environment) over the config file and the defaults.
+    pub fn resolve(args: ServeArgs) -> Result<Config, String> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let data_dir = args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("sluice-data"));
+        let metadata_url = args
+            .metadata_url
+            .or(file.metadata_url)
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("sluice.db").display()));
+        let tls = match (args.tls_cert.or(file.tls_cert), args.tls_key.or(file.tls_key)) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err("--tls-cert and --tls-key must be given together".into()),
+        };
+        Ok(Config {
+            listen: args.listen.or(file.listen).unwrap_or(([127, 0, 0, 1], 5454).into()),
+            http_listen: args.http_listen.or(file.http_listen).unwrap_or(([127, 0, 0, 1], 5455).into()),
+            data_dir,
+            metadata_url,
+            password_file: args.password_file.or(file.password_file),
+            tls,
+            log_format: args.log_format.or(file.log_format).unwrap_or_default(),
+            log: args.log.or(file.log).unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("invalid config file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_win_over_file_which_wins_over_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sluice.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:6000\"\nhttp_listen = \"127.0.0.1:6001\"\n").unwrap();
+        let args = ServeArgs {
+            listen: Some("127.0.0.1:7000".parse().unwrap()),
+            config: Some(file),
+            ..ServeArgs::default()
+        };
+        let config = Config::resolve(args).unwrap();
+        assert_eq!(config.listen.port(), 7000);
+        assert_eq!(config.http_listen.port(), 6001);
+        assert!(config.metadata_url.ends_with("sluice-data/sluice.db"));
+    }
+
+    #[test]
+    fn unknown_file_keys_are_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("sluice.toml");
+        std::fs::write(&file, "listn = \"127.0.0.1:6000\"\n").unwrap();
+        let err = Config::resolve(ServeArgs { config: Some(file), ..ServeArgs::default() }).unwrap_err();
+        assert!(err.contains("listn"), "{err}");
+    }
+}

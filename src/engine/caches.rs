@@ -1,0 +1,93 @@
+//! Plan and result caches.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::logical_expr::LogicalPlan;
+
+/// A cached logical plan.
+#[derive(Debug)]
+pub struct CachedPlan {
+    pub plan: LogicalPlan,
+    /// The plan has been through the optimizer already (all its expressions are immutable).
+    pub optimized: bool,
+    /// The plan reads no table and calls nothing volatile: its result can be shared.
+    pub constant: bool,
+}
+
+/// Per-connection plans by statement text, valid for one catalog epoch and one set of
+/// planning settings (search path, time zone). Bounded: when full it starts over, which
+/// keeps the common case (a client repeating a handful of statements) at zero cost.
+#[derive(Debug, Default)]
+pub struct PlanCache {
+    epoch: u64,
+    entries: HashMap<String, Arc<CachedPlan>>,
+}
+
+impl PlanCache {
+    const CAPACITY: usize = 256;
+
+    /// The plan for `text` if it was made in catalog epoch `epoch`.
+    pub fn get(&mut self, text: &str, epoch: u64) -> Option<Arc<CachedPlan>> {
+        if self.epoch != epoch {
+            self.entries.clear();
+            self.epoch = epoch;
+            return None;
+        }
+        self.entries.get(text).cloned()
+    }
+
+    pub fn insert(&mut self, text: &str, epoch: u64, plan: Arc<CachedPlan>) {
+        if self.epoch != epoch {
+            self.entries.clear();
+            self.epoch = epoch;
+        }
+        if self.entries.len() >= Self::CAPACITY {
+            self.entries.clear();
+        }
+        self.entries.insert(text.to_owned(), plan);
+    }
+
+    /// Forgets everything (a planning setting changed).
+    pub fn clear(&mut self) {
+        self.entries.clear();
+    }
+}
+
+/// The rows of a constant statement.
+#[derive(Debug)]
+pub struct ConstantResult {
+    pub schema: SchemaRef,
+    pub batches: Vec<RecordBatch>,
+}
+
+/// Results of constant statements by text, shared by all connections.
+#[derive(Debug, Default)]
+pub struct ConstantCache {
+    entries: RwLock<HashMap<String, Arc<ConstantResult>>>,
+}
+
+impl ConstantCache {
+    const CAPACITY: usize = 1024;
+    /// Results larger than this many rows are not kept.
+    pub const MAX_ROWS: usize = 1000;
+
+    pub fn get(&self, text: &str) -> Option<Arc<ConstantResult>> {
+        self.entries.read().ok()?.get(text).cloned()
+    }
+
+    pub fn insert(&self, text: &str, result: Arc<ConstantResult>) {
+        let rows: usize = result.batches.iter().map(RecordBatch::num_rows).sum();
+        if rows > Self::MAX_ROWS {
+            return;
+        }
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= Self::CAPACITY {
+                entries.clear();
+            }
+            entries.insert(text.to_owned(), result);
+        }
+    }
+}

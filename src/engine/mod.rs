@@ -1,0 +1,118 @@
+//! DataFusion for the gateway: the shared base session, per-connection contexts, and the
+//! caches that keep the hot path (what clients send constantly) from re-planning.
+//!
+//! * The base [`SessionState`] is built once at start (catalog `sluice` with schema
+//!   `sluice`, `pg_catalog`, `information_schema`, functions). Each connection clones it
+//!   and adds its own settings and session functions.
+//! * [`PlanCache`] (per connection) keeps logical plans by statement text. Plans whose
+//!   expressions are all immutable are kept *optimized*; others (now(), random(),
+//!   current_setting()) are re-optimized on every run so their values stay correct.
+//! * [`ConstantCache`] (shared) keeps the result of statements that read no table and
+//!   call no volatile or stable function — `SELECT 1`, `SELECT 'x' AS y` — so they are
+//!   answered without DataFusion at all.
+
+mod caches;
+mod planning;
+
+use std::sync::Arc;
+
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::execution::context::SessionState;
+use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::setup_pg_catalog;
+use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
+use sluice_catalog::Store;
+use sluice_catalog::pg_context::StoreRoles;
+use sluice_catalog::system::SluiceSchema;
+use sluice_functions::session as session_fns;
+
+pub use caches::{CachedPlan, ConstantCache, ConstantResult, PlanCache};
+pub use planning::{is_constant, is_immutable, plan_statement};
+
+use crate::error::{Result, SluiceError};
+
+/// The database (DataFusion catalog) clients connect to.
+pub const DATABASE: &str = "sluice";
+
+/// What a connection's DataFusion context depends on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextSettings {
+    pub user: String,
+    /// Schemas of `search_path` (resolved), in order.
+    pub search_path: Vec<String>,
+    /// `TimeZone`.
+    pub time_zone: String,
+}
+
+/// Shared DataFusion setup.
+pub struct Engine {
+    base: SessionState,
+    schemas: Vec<String>,
+    compat: PostgresCompatibilityParser,
+}
+
+impl Engine {
+    /// Builds the base session over `store`; `source_types` fills `sluice.source_types`.
+    pub fn new(store: Store, source_types: RecordBatch) -> Result<Engine> {
+        let mut config = SessionConfig::new()
+            .with_default_catalog_and_schema(DATABASE, "public")
+            .with_create_default_catalog_and_schema(true)
+            .with_information_schema(true);
+        {
+            let sql = &mut config.options_mut().sql_parser;
+            sql.collect_spans = true;
+            sql.map_string_types_to_utf8view = false;
+            sql.enable_ident_normalization = true;
+        }
+        let ctx = SessionContext::new_with_config(config);
+        let catalog = ctx
+            .catalog(DATABASE)
+            .ok_or_else(|| SluiceError::Internal("default catalog missing".into()))?;
+        catalog.register_schema(
+            sluice_catalog::system::SCHEMA_NAME,
+            Arc::new(SluiceSchema::try_new(store.clone(), source_types)?),
+        )?;
+        setup_pg_catalog(&ctx, DATABASE, StoreRoles(store)).map_err(|e| SluiceError::from(*e))?;
+        ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
+        let mut schemas = catalog.schema_names();
+        schemas.sort();
+        Ok(Engine {
+            base: ctx.state(),
+            schemas,
+            compat: PostgresCompatibilityParser::new(),
+        })
+    }
+
+    /// A fresh context for one connection.
+    pub fn context(&self, settings: &ContextSettings, setting: session_fns::SettingLookup) -> SessionContext {
+        let mut state = self.base.clone();
+        let default_schema = settings
+            .search_path
+            .iter()
+            .find(|s| self.schemas.iter().any(|known| known == *s))
+            .cloned()
+            .unwrap_or_else(|| "public".to_owned());
+        {
+            let options = state.config_mut().options_mut();
+            options.catalog.default_schema = default_schema.clone();
+            options.execution.time_zone = Some(settings.time_zone.clone());
+        }
+        let ctx = SessionContext::new_with_state(state);
+        let user = ScalarValue::Utf8(Some(settings.user.clone()));
+        ctx.register_udf(session_fns::constant("session_user", user.clone()));
+        ctx.register_udf(session_fns::constant("current_user", user));
+        ctx.register_udf(session_fns::constant(
+            "current_schema",
+            ScalarValue::Utf8(Some(default_schema)),
+        ));
+        ctx.register_udf(session_fns::current_schemas(settings.search_path.clone()));
+        ctx.register_udf(session_fns::current_setting(setting));
+        ctx
+    }
+
+    /// The PostgreSQL compatibility rewriter (datafusion-pg-catalog).
+    pub fn compat(&self) -> &PostgresCompatibilityParser {
+        &self.compat
+    }
+}

@@ -1,0 +1,133 @@
+//! Turning a parsed statement into a DataFusion logical plan.
+
+
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::Spanned;
+
+use super::Engine;
+use crate::error::{Result, SluiceError, SourcePos};
+
+/// Plans `statement` (whose text is `text`) in `state`.
+///
+/// The statement is first rewritten by datafusion-pg-catalog's rules (pg_catalog
+/// operators, `::regclass` casts, `ANY(array)` …) keeping its source spans, so errors
+/// point into the client's text. When DataFusion cannot plan it, the statement is tried
+/// once more through the compatibility parser's substitutions for known BI-tool queries.
+pub async fn plan_statement(
+    engine: &Engine,
+    state: &SessionState,
+    statement: &DfStatement,
+    text: &str,
+) -> Result<LogicalPlan> {
+    let rewritten = match statement {
+        DfStatement::Statement(s) => {
+            DfStatement::Statement(Box::new(engine.compat().rewrite((**s).clone())))
+        }
+        other => other.clone(),
+    };
+    check_tables_exist(state, &rewritten)?;
+    match state.statement_to_plan(rewritten).await {
+        Ok(plan) => Ok(plan),
+        Err(first) => {
+            if let Ok(mut again) = engine.compat().parse(text) {
+                if again.len() == 1 {
+                    let retry = DfStatement::Statement(Box::new(again.remove(0)));
+                    if let Ok(plan) = state.statement_to_plan(retry).await {
+                        return Ok(plan);
+                    }
+                }
+            }
+            Err(SluiceError::from(first))
+        }
+    }
+}
+
+/// Reports the first relation of `statement` that does not exist, with its position.
+fn check_tables_exist(state: &SessionState, statement: &DfStatement) -> Result<()> {
+    let DfStatement::Statement(ast) = statement else {
+        return Ok(());
+    };
+    let Ok(references) = state.resolve_table_references(statement) else {
+        return Ok(());
+    };
+    for reference in references {
+        let catalog = &state.config().options().catalog;
+        let resolved = reference.clone().resolve(&catalog.default_catalog, &catalog.default_schema);
+        let exists = state
+            .schema_for_ref(resolved.clone())
+            .map(|schema| schema.table_exist(&resolved.table))
+            .unwrap_or(false);
+        if !exists {
+            let name = reference.to_string();
+            let pos = find_relation_span(ast, &reference.table().to_lowercase());
+            return Err(SluiceError::UndefinedTable { name, pos });
+        }
+    }
+    Ok(())
+}
+
+fn find_relation_span(
+    ast: &datafusion::sql::sqlparser::ast::Statement,
+    table: &str,
+) -> Option<SourcePos> {
+    use datafusion::sql::sqlparser::ast::visit_relations;
+    use std::ops::ControlFlow;
+    let mut found = None;
+    let _ = visit_relations(ast, |name| {
+        let last = name.0.last().and_then(|p| p.as_ident()).map(|i| {
+            if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }
+        });
+        if last.as_deref() == Some(table) || last.as_deref().map(str::to_lowercase).as_deref() == Some(table) {
+            let span = name.span();
+            if span.start.line > 0 {
+                found = Some(SourcePos { line: span.start.line, column: span.start.column });
+                return ControlFlow::Break(());
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// Whether every expression in `plan` (and its subqueries) is immutable, so an optimized
+/// plan stays right forever. Placeholders count as not immutable (they change per run).
+pub fn is_immutable(plan: &LogicalPlan) -> bool {
+    let mut immutable = true;
+    let _ = plan.apply_with_subqueries(|node| {
+        let _ = node.apply_expressions(|expr| {
+            let _ = expr.apply(|e| {
+                let bad = match e {
+                    Expr::ScalarFunction(f) => f.func.signature().volatility != Volatility::Immutable,
+                    Expr::Placeholder(_) => true,
+                    _ => false,
+                };
+                if bad {
+                    immutable = false;
+                    Ok(TreeNodeRecursion::Stop)
+                } else {
+                    Ok(TreeNodeRecursion::Continue)
+                }
+            });
+            Ok(if immutable { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
+        });
+        Ok(if immutable { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
+    });
+    immutable
+}
+
+/// Whether `plan` reads no table at all (only literals, VALUES and the like).
+pub fn is_constant(plan: &LogicalPlan) -> bool {
+    let mut reads = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        if matches!(node, LogicalPlan::TableScan(_) | LogicalPlan::Extension(_)) {
+            reads = true;
+            return Ok(TreeNodeRecursion::Stop);
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    !reads && matches!(plan, LogicalPlan::Projection(_) | LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_))
+}
+

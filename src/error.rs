@@ -1,0 +1,471 @@
+//! The one error type of the gateway, and its SQLSTATE.
+//!
+//! Every failure a statement can meet becomes a [`SluiceError`]; the wire layer turns it
+//! into an ErrorResponse in one place (`server::errors`). Codes follow PostgreSQL's
+//! Appendix A so that drivers, ORMs and BI tools react as they would to PostgreSQL.
+
+use std::fmt;
+
+use datafusion::arrow::error::ArrowError;
+use datafusion::common::{DataFusionError, SchemaError};
+use sluice_catalog::StoreError;
+
+/// A place in the statement text: line and column, both from 1 (columns in characters).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourcePos {
+    pub line: u64,
+    pub column: u64,
+}
+
+impl SourcePos {
+    /// The 1-based character offset of this position in `text`, as PostgreSQL reports it.
+    pub fn char_offset(self, text: &str) -> Option<usize> {
+        if self.line == 0 || self.column == 0 {
+            return None;
+        }
+        let mut offset = 0usize;
+        for (i, line) in text.split('\n').enumerate() {
+            if (i as u64) + 1 == self.line {
+                return Some(offset + self.column as usize);
+            }
+            offset += line.chars().count() + 1;
+        }
+        None
+    }
+}
+
+/// SQLSTATE codes Sluice reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqlState {
+    SyntaxError,
+    SyntaxOrAccessRule,
+    UndefinedTable,
+    UndefinedColumn,
+    UndefinedFunction,
+    UndefinedObject,
+    DuplicateObject,
+    AmbiguousColumn,
+    GroupingError,
+    DatatypeMismatch,
+    InvalidParameterValue,
+    InvalidTextRepresentation,
+    NumericValueOutOfRange,
+    DivisionByZero,
+    InsufficientPrivilege,
+    InvalidPassword,
+    InvalidAuthorization,
+    InvalidCatalogName,
+    FeatureNotSupported,
+    DependentObjectsStillExist,
+    ObjectInUse,
+    InFailedTransaction,
+    InvalidSqlStatementName,
+    DuplicatePreparedStatement,
+    QueryCanceled,
+    OutOfMemory,
+    SystemError,
+    InternalError,
+}
+
+impl SqlState {
+    /// The five-character code.
+    pub fn code(self) -> &'static str {
+        match self {
+            SqlState::SyntaxError => "42601",
+            SqlState::SyntaxOrAccessRule => "42000",
+            SqlState::UndefinedTable => "42P01",
+            SqlState::UndefinedColumn => "42703",
+            SqlState::UndefinedFunction => "42883",
+            SqlState::UndefinedObject => "42704",
+            SqlState::DuplicateObject => "42710",
+            SqlState::AmbiguousColumn => "42702",
+            SqlState::GroupingError => "42803",
+            SqlState::DatatypeMismatch => "42804",
+            SqlState::InvalidParameterValue => "22023",
+            SqlState::InvalidTextRepresentation => "22P02",
+            SqlState::NumericValueOutOfRange => "22003",
+            SqlState::DivisionByZero => "22012",
+            SqlState::InsufficientPrivilege => "42501",
+            SqlState::InvalidPassword => "28P01",
+            SqlState::InvalidAuthorization => "28000",
+            SqlState::InvalidCatalogName => "3D000",
+            SqlState::FeatureNotSupported => "0A000",
+            SqlState::DependentObjectsStillExist => "2BP01",
+            SqlState::ObjectInUse => "55006",
+            SqlState::InFailedTransaction => "25P02",
+            SqlState::InvalidSqlStatementName => "26000",
+            SqlState::DuplicatePreparedStatement => "42P05",
+            SqlState::QueryCanceled => "57014",
+            SqlState::OutOfMemory => "53200",
+            SqlState::SystemError => "58000",
+            SqlState::InternalError => "XX000",
+        }
+    }
+}
+
+impl fmt::Display for SqlState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Everything that can go wrong with a statement.
+#[derive(Debug, thiserror::Error)]
+pub enum SluiceError {
+    /// The statement could not be parsed.
+    #[error("syntax error: {message}")]
+    Syntax { message: String, pos: Option<SourcePos> },
+
+    /// A relation named in the statement does not exist.
+    #[error("relation \"{name}\" does not exist")]
+    UndefinedTable { name: String, pos: Option<SourcePos> },
+
+    /// A gateway object (role, parameter, prepared statement …) does not exist.
+    #[error("{kind} \"{name}\" does not exist")]
+    UndefinedObject { kind: &'static str, name: String },
+
+    /// A gateway object of this kind and name exists already.
+    #[error("{kind} \"{name}\" already exists")]
+    DuplicateObject { kind: &'static str, name: String },
+
+    /// The session parameter is not one Sluice knows.
+    #[error("unrecognized configuration parameter \"{0}\"")]
+    UnknownParameter(String),
+
+    /// A value is not acceptable for the option or parameter it was given to.
+    #[error("invalid value for {name}: {message}")]
+    InvalidValue { name: String, message: String, hint: Option<String> },
+
+    /// The current role may not do this.
+    #[error("permission denied: {0}")]
+    PermissionDenied(String),
+
+    /// Sluice does not support this construct (yet); the hint says what to do instead.
+    #[error("{message}")]
+    NotSupported { message: String, hint: Option<String> },
+
+    /// Objects still depend on the one being dropped.
+    #[error("cannot drop {what} because other objects depend on it")]
+    DependentObjects { what: String, detail: String },
+
+    /// The object is in use in a way that forbids the change (the last superuser, the
+    /// connected role).
+    #[error("{0}")]
+    ObjectInUse(String),
+
+    /// A statement other than COMMIT/ROLLBACK in a failed transaction block.
+    #[error("current transaction is aborted, commands ignored until end of transaction block")]
+    InFailedTransaction,
+
+    /// The client asked to cancel the running statement.
+    #[error("canceling statement due to user request")]
+    Canceled,
+
+    /// An error from DataFusion while planning or running a query, classified.
+    #[error("{message}")]
+    Query {
+        state: SqlState,
+        message: String,
+        hint: Option<String>,
+        pos: Option<SourcePos>,
+    },
+
+    /// The metadata store failed.
+    #[error(transparent)]
+    Store(StoreError),
+
+    /// A bug or an unexpected condition inside Sluice.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Result type of statement handling.
+pub type Result<T, E = SluiceError> = std::result::Result<T, E>;
+
+impl SluiceError {
+    /// The SQLSTATE to report for this error.
+    pub fn sqlstate(&self) -> SqlState {
+        match self {
+            SluiceError::Syntax { .. } => SqlState::SyntaxError,
+            SluiceError::UndefinedTable { .. } => SqlState::UndefinedTable,
+            SluiceError::UndefinedObject { kind, .. } if *kind == "prepared statement" => {
+                SqlState::InvalidSqlStatementName
+            }
+            SluiceError::UndefinedObject { .. } | SluiceError::UnknownParameter(_) => {
+                SqlState::UndefinedObject
+            }
+            SluiceError::DuplicateObject { kind, .. } if *kind == "prepared statement" => {
+                SqlState::DuplicatePreparedStatement
+            }
+            SluiceError::DuplicateObject { .. } => SqlState::DuplicateObject,
+            SluiceError::InvalidValue { .. } => SqlState::InvalidParameterValue,
+            SluiceError::PermissionDenied(_) => SqlState::InsufficientPrivilege,
+            SluiceError::NotSupported { .. } => SqlState::FeatureNotSupported,
+            SluiceError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
+            SluiceError::ObjectInUse(_) => SqlState::ObjectInUse,
+            SluiceError::InFailedTransaction => SqlState::InFailedTransaction,
+            SluiceError::Canceled => SqlState::QueryCanceled,
+            SluiceError::Query { state, .. } => *state,
+            SluiceError::Store(StoreError::AlreadyExists { .. }) => SqlState::DuplicateObject,
+            SluiceError::Store(StoreError::NotFound { .. }) => SqlState::UndefinedObject,
+            SluiceError::Store(_) => SqlState::SystemError,
+            SluiceError::Internal(_) => SqlState::InternalError,
+        }
+    }
+
+    /// Where in the statement text the error is, when known.
+    pub fn pos(&self) -> Option<SourcePos> {
+        match self {
+            SluiceError::Syntax { pos, .. }
+            | SluiceError::UndefinedTable { pos, .. }
+            | SluiceError::Query { pos, .. } => *pos,
+            _ => None,
+        }
+    }
+
+    /// A hint for the user, when there is a useful one.
+    pub fn hint(&self) -> Option<&str> {
+        match self {
+            SluiceError::InvalidValue { hint, .. }
+            | SluiceError::NotSupported { hint, .. }
+            | SluiceError::Query { hint, .. } => hint.as_deref(),
+            SluiceError::DependentObjects { .. } => {
+                Some("Use DROP ... CASCADE to drop the dependent objects too.")
+            }
+            _ => None,
+        }
+    }
+
+    /// Extra detail, when there is some.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            SluiceError::DependentObjects { detail, .. } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// Shorthand for [`SluiceError::NotSupported`].
+    pub fn not_supported(message: impl Into<String>, hint: Option<&str>) -> SluiceError {
+        SluiceError::NotSupported {
+            message: message.into(),
+            hint: hint.map(str::to_owned),
+        }
+    }
+
+    /// The error as the message text a client shows (without SQLSTATE).
+    pub fn message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl From<StoreError> for SluiceError {
+    fn from(e: StoreError) -> Self {
+        SluiceError::Store(e)
+    }
+}
+
+impl From<DataFusionError> for SluiceError {
+    fn from(e: DataFusionError) -> Self {
+        classify_datafusion(e)
+    }
+}
+
+/// Turns a DataFusion error into a [`SluiceError`] with the SQLSTATE PostgreSQL would use.
+fn classify_datafusion(e: DataFusionError) -> SluiceError {
+    let pos = e
+        .diagnostic()
+        .and_then(|d| d.span)
+        .map(|s| SourcePos { line: s.start.line, column: s.start.column });
+
+    // Errors raised by Sluice itself inside DataFusion (system tables, functions).
+    for inner in e.iter() {
+        if let DataFusionError::External(boxed) = inner {
+            if let Some(store) = boxed.downcast_ref::<StoreError>() {
+                return SluiceError::Store(clone_store_error(store));
+            }
+        }
+    }
+
+    let root = e.find_root();
+    match root {
+        DataFusionError::SQL(parser_error, _) => {
+            let (message, pos) = split_parser_position(&parser_error.to_string());
+            SluiceError::Syntax { message, pos }
+        }
+        DataFusionError::SchemaError(schema_error, _) => match schema_error.as_ref() {
+            SchemaError::FieldNotFound { field, valid_fields } => {
+                let hint = closest_column(field.name(), valid_fields.iter().map(|c| c.name()));
+                query(SqlState::UndefinedColumn, format!("column \"{}\" does not exist", field.flat_name()), hint, pos)
+            }
+            SchemaError::AmbiguousReference { field } => query(
+                SqlState::AmbiguousColumn,
+                format!("column reference \"{}\" is ambiguous", field.name()),
+                None,
+                pos,
+            ),
+            other => query(SqlState::SyntaxOrAccessRule, other.to_string(), None, pos),
+        },
+        DataFusionError::ArrowError(arrow, _) => classify_arrow(arrow, pos),
+        DataFusionError::NotImplemented(m) => query(
+            SqlState::FeatureNotSupported,
+            format!("not supported: {m}"),
+            None,
+            pos,
+        ),
+        DataFusionError::Plan(m) => classify_plan_message(m, pos),
+        DataFusionError::Configuration(m) => query(SqlState::InvalidParameterValue, m.clone(), None, pos),
+        DataFusionError::ResourcesExhausted(m) => query(SqlState::OutOfMemory, m.clone(), None, pos),
+        DataFusionError::Execution(m) => classify_execution_message(m, pos),
+        DataFusionError::Internal(m) => SluiceError::Internal(m.clone()),
+        other => SluiceError::Internal(other.strip_backtrace()),
+    }
+}
+
+fn query(state: SqlState, message: String, hint: Option<String>, pos: Option<SourcePos>) -> SluiceError {
+    SluiceError::Query { state, message, hint, pos }
+}
+
+fn classify_arrow(e: &ArrowError, pos: Option<SourcePos>) -> SluiceError {
+    match e {
+        ArrowError::DivideByZero => query(SqlState::DivisionByZero, "division by zero".into(), None, pos),
+        ArrowError::ArithmeticOverflow(m) => query(SqlState::NumericValueOutOfRange, m.clone(), None, pos),
+        ArrowError::CastError(m) | ArrowError::ParseError(m) => {
+            query(SqlState::InvalidTextRepresentation, m.clone(), None, pos)
+        }
+        ArrowError::InvalidArgumentError(m) => query(SqlState::InvalidParameterValue, m.clone(), None, pos),
+        ArrowError::NotYetImplemented(m) => query(SqlState::FeatureNotSupported, m.clone(), None, pos),
+        other => SluiceError::Internal(other.to_string()),
+    }
+}
+
+/// DataFusion reports many planning failures only as text; these prefixes are stable
+/// across its releases and are matched here, in this one place.
+fn classify_plan_message(m: &str, pos: Option<SourcePos>) -> SluiceError {
+    let first_line = m.lines().next().unwrap_or(m);
+    let hint = m.lines().skip(1).map(str::trim).find(|l| !l.is_empty()).map(str::to_owned);
+    if let Some(rest) = first_line.strip_prefix("Invalid function '") {
+        let name = rest.split('\'').next().unwrap_or(rest);
+        return query(SqlState::UndefinedFunction, format!("function {name} does not exist"), hint, pos);
+    }
+    if first_line.starts_with("table '") && first_line.ends_with("' not found") {
+        let name = &first_line["table '".len()..first_line.len() - "' not found".len()];
+        return SluiceError::UndefinedTable { name: name.to_owned(), pos };
+    }
+    let state = if first_line.contains("GROUP BY") || first_line.contains("aggregate") {
+        SqlState::GroupingError
+    } else if first_line.contains("Cannot coerce")
+        || first_line.contains("Cannot infer common")
+        || first_line.contains("No function matches")
+        || first_line.contains("Failed to coerce")
+        || first_line.contains("does not support")
+    {
+        SqlState::UndefinedFunction
+    } else if first_line.contains("Unsupported") || first_line.contains("not supported") {
+        SqlState::FeatureNotSupported
+    } else {
+        SqlState::SyntaxOrAccessRule
+    };
+    query(state, first_line.to_owned(), hint, pos)
+}
+
+fn classify_execution_message(m: &str, pos: Option<SourcePos>) -> SluiceError {
+    let lower = m.to_ascii_lowercase();
+    let state = if lower.contains("divide by zero") || lower.contains("division by zero") {
+        return query(SqlState::DivisionByZero, "division by zero".into(), None, pos);
+    } else if lower.contains("overflow") || lower.contains("out of range") {
+        SqlState::NumericValueOutOfRange
+    } else if lower.contains("cannot cast") || lower.contains("invalid input") {
+        SqlState::InvalidTextRepresentation
+    } else {
+        SqlState::InvalidParameterValue
+    };
+    query(state, m.to_owned(), None, pos)
+}
+
+/// sqlparser appends " at Line: L, Column: C" to its messages; split that off.
+pub fn split_parser_position(message: &str) -> (String, Option<SourcePos>) {
+    let message = message.strip_prefix("sql parser error: ").unwrap_or(message);
+    if let Some(i) = message.rfind(" at Line: ") {
+        let tail = &message[i + " at Line: ".len()..];
+        if let Some((line, column)) = tail.split_once(", Column: ") {
+            let column = column.trim_end_matches(|c: char| !c.is_ascii_digit());
+            if let (Ok(line), Ok(column)) = (line.trim().parse(), column.trim().parse()) {
+                return (message[..i].to_owned(), Some(SourcePos { line, column }));
+            }
+        }
+    }
+    (message.to_owned(), None)
+}
+
+/// "Perhaps you meant …" for an unknown column, when a known one is close.
+fn closest_column<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let lower = name.to_lowercase();
+    candidates
+        .map(|c| (strsim_distance(&lower, &c.to_lowercase()), c))
+        .filter(|(d, c)| *d <= (c.len().max(name.len()) / 3).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| format!("Perhaps you meant to reference the column \"{c}\"."))
+}
+
+/// Levenshtein distance (small inputs only: identifiers).
+pub fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+fn clone_store_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::AlreadyExists { kind, name } => StoreError::AlreadyExists { kind, name: name.clone() },
+        StoreError::NotFound { kind, name } => StoreError::NotFound { kind, name: name.clone() },
+        other => StoreError::Corrupt { kind: "store", name: String::new(), detail: other.to_string() },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_character_offsets_from_one() {
+        let text = "SELECT 1;\nSELECT é, x FROM t";
+        assert_eq!(SourcePos { line: 1, column: 1 }.char_offset(text), Some(1));
+        assert_eq!(SourcePos { line: 2, column: 11 }.char_offset(text), Some(21));
+        assert_eq!(SourcePos { line: 3, column: 1 }.char_offset(text), None);
+    }
+
+    #[test]
+    fn parser_positions_are_split_off() {
+        let (m, p) = split_parser_position("sql parser error: Expected: an expression, found: EOF at Line: 1, Column: 8");
+        assert_eq!(m, "Expected: an expression, found: EOF");
+        assert_eq!(p, Some(SourcePos { line: 1, column: 8 }));
+    }
+
+    #[test]
+    fn division_by_zero_is_22012() {
+        let e: SluiceError = DataFusionError::ArrowError(Box::new(ArrowError::DivideByZero), None).into();
+        assert_eq!(e.sqlstate().code(), "22012");
+    }
+
+    #[test]
+    fn unknown_functions_are_42883() {
+        let e: SluiceError = DataFusionError::Plan("Invalid function 'nosuch'.\nDid you mean 'nullif'?".into()).into();
+        assert_eq!(e.sqlstate().code(), "42883");
+        assert_eq!(e.message(), "function nosuch does not exist");
+        assert_eq!(e.hint(), Some("Did you mean 'nullif'?"));
+    }
+
+    #[test]
+    fn edit_distance() {
+        assert_eq!(strsim_distance("kitten", "sitting"), 3);
+        assert_eq!(strsim_distance("", "abc"), 3);
+    }
+}

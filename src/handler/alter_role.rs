@@ -1,0 +1,54 @@
+//! `ALTER ROLE` — see [`AlterRole`] for the syntax.
+
+use sluice_catalog::RoleChanges;
+
+use super::create_role::verifier_for;
+use super::{Ctx, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::{AlterRole, AlterRoleOperation, RoleOption};
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> {
+    let name = statement.name.as_str();
+    match &statement.operation {
+        AlterRoleOperation::RenameTo(new_name) => {
+            require_superuser(ctx, "rename roles")?;
+            if name == ctx.session.user {
+                return Err(SluiceError::not_supported("session user cannot be renamed", None));
+            }
+            ctx.server.store.rename_role(name, new_name.as_str(), &ctx.session.user).await?;
+        }
+        AlterRoleOperation::With(options) => {
+            let only_own_password = name == ctx.session.user
+                && options.iter().all(|o| matches!(o, RoleOption::Password(_)));
+            if !only_own_password {
+                require_superuser(ctx, "alter roles other than to change their own password")?;
+            }
+            let mut changes = RoleChanges::default();
+            for option in options {
+                match option {
+                    RoleOption::Superuser(v) => changes.superuser = Some(*v),
+                    RoleOption::Login(v) => changes.can_login = Some(*v),
+                    RoleOption::Password(p) => changes.password_verifier = Some(verifier_for(ctx, p).await?),
+                }
+            }
+            if changes.superuser == Some(false) {
+                keep_a_superuser(ctx, name).await?;
+            }
+            ctx.server.store.alter_role(name, &changes, &ctx.session.user).await?;
+        }
+    }
+    Ok(Output::Command("ALTER ROLE"))
+}
+
+/// Refuses to take the last superuser's rights away (nobody could administer Sluice).
+pub async fn keep_a_superuser(ctx: &Ctx<'_>, losing: &str) -> Result<()> {
+    let roles = ctx.server.store.roles().await?;
+    let others = roles.iter().filter(|r| r.superuser && r.can_login && r.name != losing).count();
+    let losing_is_superuser = roles.iter().any(|r| r.name == losing && r.superuser);
+    if losing_is_superuser && others == 0 {
+        return Err(SluiceError::ObjectInUse(format!(
+            "role \"{losing}\" is the last superuser that can log in"
+        )));
+    }
+    Ok(())
+}

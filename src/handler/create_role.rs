@@ -1,0 +1,60 @@
+//! `CREATE ROLE` / `CREATE USER` — see [`CreateRole`] for the syntax.
+
+use sluice_catalog::{NewRole, StoreError};
+
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::server::scram::{DEFAULT_ITERATIONS, Verifier};
+use crate::sql::ast::{CreateRole, Password, RoleOption};
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output> {
+    require_superuser(ctx, "create roles")?;
+    let mut role = NewRole {
+        name: statement.name.as_str().to_owned(),
+        superuser: false,
+        can_login: statement.user,
+        password_verifier: None,
+    };
+    for option in &statement.options {
+        match option {
+            RoleOption::Superuser(v) => role.superuser = *v,
+            RoleOption::Login(v) => role.can_login = *v,
+            RoleOption::Password(p) => role.password_verifier = verifier_for(ctx, p).await?,
+        }
+    }
+    match ctx.server.store.create_role(&role, &ctx.session.user).await {
+        Ok(()) => Ok(Output::Command("CREATE ROLE")),
+        Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
+            ctx.notices.push(Notice::notice(format!("role \"{}\" already exists, skipping", role.name)));
+            Ok(Output::Command("CREATE ROLE"))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The verifier to store for a password: a verifier given as such is kept (as in
+/// PostgreSQL), text is derived into one, and an empty password means none.
+pub async fn verifier_for(ctx: &mut Ctx<'_>, password: &Password) -> Result<Option<String>> {
+    match password {
+        Password::Null => Ok(None),
+        Password::Text(text) if text.is_empty() => {
+            ctx.notices.push(Notice::notice("empty string is not a valid password, clearing password"));
+            Ok(None)
+        }
+        Password::Text(text) if text.starts_with("SCRAM-SHA-256$") => match Verifier::parse(text) {
+            Some(v) => Ok(Some(v.to_string())),
+            None => Err(SluiceError::InvalidValue {
+                name: "PASSWORD".into(),
+                message: "malformed SCRAM-SHA-256 verifier".into(),
+                hint: None,
+            }),
+        },
+        Password::Text(text) => {
+            let text = text.clone();
+            let verifier = tokio::task::spawn_blocking(move || Verifier::derive(&text, DEFAULT_ITERATIONS))
+                .await
+                .map_err(|e| SluiceError::Internal(format!("password hashing failed: {e}")))?;
+            Ok(Some(verifier.to_string()))
+        }
+    }
+}

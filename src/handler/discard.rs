@@ -1,0 +1,26 @@
+//! `DISCARD { ALL | PLANS | SEQUENCES | TEMP }`
+//!
+//! `DISCARD ALL` (what connection poolers send between clients) resets every parameter
+//! and deallocates every prepared statement; `DISCARD PLANS` drops cached plans.
+
+use datafusion::sql::sqlparser::ast::DiscardObject;
+
+use super::{Ctx, Output};
+use crate::error::Result;
+
+pub fn handle(ctx: &mut Ctx<'_>, object: &DiscardObject) -> Result<Output> {
+    match object {
+        DiscardObject::ALL => {
+            let reported = ctx.session.update_params(|p| p.reset_all());
+            ctx.reported.extend(reported);
+            ctx.session.plans.clear();
+            Ok(Output::Deallocate { name: None, tag: "DISCARD ALL" })
+        }
+        DiscardObject::PLANS => {
+            ctx.session.plans.clear();
+            Ok(Output::Command("DISCARD PLANS"))
+        }
+        DiscardObject::SEQUENCES => Ok(Output::Command("DISCARD SEQUENCES")),
+        DiscardObject::TEMP => Ok(Output::Command("DISCARD TEMP")),
+    }
+}

@@ -1,0 +1,31 @@
+//! `DROP ROLE` — see [`DropRole`] for the syntax.
+
+use super::alter_role::keep_a_superuser;
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::DropRole;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
+    require_superuser(ctx, "drop roles")?;
+    // Check every name first so that a failing statement drops nothing.
+    let mut to_drop = Vec::new();
+    for name in &statement.names {
+        let name = name.as_str();
+        if name == ctx.session.user {
+            return Err(SluiceError::ObjectInUse("current user cannot be dropped".into()));
+        }
+        if ctx.server.store.role(name).await?.is_none() {
+            if statement.if_exists {
+                ctx.notices.push(Notice::notice(format!("role \"{name}\" does not exist, skipping")));
+                continue;
+            }
+            return Err(SluiceError::UndefinedObject { kind: "role", name: name.to_owned() });
+        }
+        keep_a_superuser(ctx, name).await?;
+        to_drop.push(name);
+    }
+    for name in to_drop {
+        ctx.server.store.drop_role(name, &ctx.session.user).await?;
+    }
+    Ok(Output::Command("DROP ROLE"))
+}

@@ -1,0 +1,211 @@
+//! The extended query protocol: Parse prepares a statement once; Bind/Execute run it
+//! again and again with parameters (pgjdbc switches to this after a few executions;
+//! asyncpg and tokio-postgres always use it).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::ParamValues;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan};
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
+
+use super::{Ctx, Output, query};
+use crate::engine::{CachedPlan, ConstantResult, plan_statement};
+use crate::error::{Result, SluiceError};
+use crate::sql::{Parsed, Statement, parse};
+
+/// A prepared statement.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The statement text as the client sent it.
+    pub text: String,
+    pub parsed: Parsed,
+    pub body: Body,
+    /// Result columns; `None` for statements that return no rows.
+    pub fields: Option<SchemaRef>,
+}
+
+/// How a prepared statement runs.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A query planned by DataFusion; `params[i]` is the inferred type of `$i+1`.
+    Query { plan: Arc<CachedPlan>, params: Vec<Option<DataType>>, epoch: u64 },
+    /// A constant result, known at Parse time (no parameters).
+    Constant(Arc<ConstantResult>),
+    /// Anything else runs through the statement handlers at Execute.
+    Other,
+}
+
+impl Prepared {
+    /// Types of the parameters, as inferred (None where DataFusion could not tell).
+    pub fn param_types(&self) -> &[Option<DataType>] {
+        match &self.body {
+            Body::Query { params, .. } => params,
+            _ => &[],
+        }
+    }
+}
+
+/// Parses and plans `text` for later execution.
+pub async fn prepare(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<Prepared>> {
+    let mut statements = parse(text)?;
+    if statements.len() > 1 {
+        return Err(SluiceError::Syntax {
+            message: "cannot insert multiple commands into a prepared statement".into(),
+            pos: None,
+        });
+    }
+    let Some(parsed) = statements.pop() else { return Ok(None) };
+    let (body, fields) = match &parsed.statement {
+        Statement::Query(df) if is_query(df) => {
+            if let Some(hit) = ctx.server.constants.get(text) {
+                let fields = hit.schema.clone();
+                (Body::Constant(hit), Some(fields))
+            } else {
+                let state = ctx.session.context(ctx.server).state();
+                let epoch = ctx.server.store.epoch();
+                let plan = match ctx.session.plans.get(text, epoch) {
+                    Some(cached) => cached,
+                    None => {
+                        let plan = plan_statement(&ctx.server.engine, &state, df, text).await?;
+                        let cached = query::prepare_plan(&state, plan)?;
+                        ctx.session.plans.insert(text, epoch, cached.clone());
+                        cached
+                    }
+                };
+                let params = parameter_types(&plan.plan)?;
+                let fields = Arc::new(plan.plan.schema().as_arrow().clone());
+                (Body::Query { plan, params, epoch }, Some(fields))
+            }
+        }
+        Statement::Query(df) => (Body::Other, describe_other(ctx, df)?),
+        Statement::Gateway(_) => (Body::Other, None),
+    };
+    let range = parsed.range.clone();
+    Ok(Some(Prepared { text: text[range].to_owned(), parsed, body, fields }))
+}
+
+/// Runs a prepared statement with bound parameter values.
+pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues) -> Result<Output> {
+    match &prepared.body {
+        Body::Constant(hit) => Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone())),
+        Body::Query { plan, params, epoch } => {
+            if ctx.tx == super::TxState::Failed {
+                return Err(SluiceError::InFailedTransaction);
+            }
+            let state = ctx.session.context(ctx.server).state();
+            if *epoch != ctx.server.store.epoch() {
+                // The catalog changed since Parse: plan again from the text, as PostgreSQL does.
+                if let Statement::Query(df) = &prepared.parsed.statement {
+                    let fresh = plan_statement(&ctx.server.engine, &state, df, &prepared.text).await?;
+                    let fresh = query::prepare_plan(&state, fresh)?;
+                    if fresh.plan.schema().as_arrow() != plan.plan.schema().as_arrow() {
+                        return Err(SluiceError::not_supported("cached plan must not change result type", None));
+                    }
+                    return run_with(ctx, &state, &fresh, params, values, &prepared.text).await;
+                }
+            }
+            run_with(ctx, &state, plan, params, values, &prepared.text).await
+        }
+        Body::Other => super::handle(ctx, &prepared.parsed, &prepared.text).await,
+    }
+}
+
+async fn run_with(
+    ctx: &mut Ctx<'_>,
+    state: &datafusion::execution::context::SessionState,
+    plan: &CachedPlan,
+    params: &[Option<DataType>],
+    values: ParamValues,
+    text: &str,
+) -> Result<Output> {
+    if params.is_empty() {
+        return query::run(ctx, state, plan, Some(text)).await;
+    }
+    let values = coerce(values, params)?;
+    let bound = plan.plan.clone().replace_params_with_values(&values)?;
+    let bound = query::prepare_plan(state, bound)?;
+    query::run(ctx, state, &bound, None).await
+}
+
+/// Casts bound values to the types the plan expects.
+fn coerce(values: ParamValues, types: &[Option<DataType>]) -> Result<ParamValues> {
+    let ParamValues::List(mut list) = values else { return Ok(values) };
+    for (i, item) in list.iter_mut().enumerate() {
+        if let Some(Some(target)) = types.get(i) {
+            if item.value.data_type() != *target && !item.value.is_null() {
+                item.value = item.value.cast_to(target).map_err(|e| SluiceError::InvalidValue {
+                    name: format!("parameter ${}", i + 1),
+                    message: e.strip_backtrace(),
+                    hint: None,
+                })?;
+            }
+        }
+    }
+    Ok(ParamValues::List(list))
+}
+
+/// `$1`, `$2` … in order, with the type DataFusion inferred (or a cast gives).
+fn parameter_types(plan: &LogicalPlan) -> Result<Vec<Option<DataType>>> {
+    let mut by_index: BTreeMap<usize, Option<DataType>> = BTreeMap::new();
+    for (name, ty) in plan.get_parameter_types()? {
+        if let Some(i) = name.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+            by_index.insert(i, ty);
+        }
+    }
+    // `$1::int` leaves the placeholder itself untyped; take the cast's type.
+    let _ = plan.apply_with_subqueries(|node| {
+        let _ = node.apply_expressions(|expr| {
+            let _ = expr.apply(|e| {
+                if let Expr::Cast(cast) = e {
+                    if let Expr::Placeholder(p) = cast.expr.as_ref() {
+                        if let Some(i) = p.id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                            let slot = by_index.entry(i).or_insert(None);
+                            if slot.is_none() {
+                                *slot = Some(cast.field.data_type().clone());
+                            }
+                        }
+                    }
+                }
+                Ok(TreeNodeRecursion::Continue)
+            });
+            Ok(TreeNodeRecursion::Continue)
+        });
+        Ok(TreeNodeRecursion::Continue)
+    });
+    let count = by_index.keys().max().copied().unwrap_or(0);
+    Ok((1..=count).map(|i| by_index.get(&i).cloned().flatten()).collect())
+}
+
+fn is_query(df: &DfStatement) -> bool {
+    match df {
+        DfStatement::Statement(s) => !matches!(
+            s.as_ref(),
+            SqlStatement::Set(_)
+                | SqlStatement::ShowVariable { .. }
+                | SqlStatement::StartTransaction { .. }
+                | SqlStatement::Commit { .. }
+                | SqlStatement::Rollback { .. }
+                | SqlStatement::Savepoint { .. }
+                | SqlStatement::ReleaseSavepoint { .. }
+                | SqlStatement::Deallocate { .. }
+                | SqlStatement::Discard { .. }
+        ),
+        DfStatement::Explain(_) => true,
+        _ => false,
+    }
+}
+
+/// Result columns of session statements (only SHOW returns rows).
+fn describe_other(ctx: &mut Ctx<'_>, df: &DfStatement) -> Result<Option<SchemaRef>> {
+    match df {
+        DfStatement::Statement(s) => match s.as_ref() {
+            SqlStatement::ShowVariable { variable } => Ok(Some(super::show::describe(ctx.session, variable)?)),
+            _ => Ok(None),
+        },
+        _ => Ok(None),
+    }
+}

@@ -1,0 +1,105 @@
+//! Queries: `SELECT`, `VALUES`, `EXPLAIN`, `SHOW TABLES` … answered by DataFusion over the
+//! catalog (and, with sources, over live tables).
+//!
+//! Statements that would write (INSERT, CREATE TABLE …) are refused: the catalog changes
+//! through gateway statements, and data moves through pipelines.
+
+use std::sync::Arc;
+
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::physical_plan::execute_stream;
+use datafusion::sql::parser::Statement as DfStatement;
+use futures::TryStreamExt;
+
+use super::{Ctx, Output};
+use crate::engine::{CachedPlan, ConstantResult, is_constant, is_immutable, plan_statement};
+use crate::error::{Result, SluiceError};
+
+/// Plans (or finds the cached plan of) `statement` and runs it.
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> Result<Output> {
+    if let Some(hit) = ctx.server.constants.get(text) {
+        return Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone()));
+    }
+    let df = ctx.session.context(ctx.server);
+    let state = df.state();
+    let epoch = ctx.server.store.epoch();
+    let cached = match ctx.session.plans.get(text, epoch) {
+        Some(cached) => cached,
+        None => {
+            let plan = plan_statement(&ctx.server.engine, &state, statement, text).await?;
+            let cached = prepare_plan(&state, plan)?;
+            ctx.session.plans.insert(text, epoch, cached.clone());
+            cached
+        }
+    };
+    run(ctx, &state, &cached, Some(text)).await
+}
+
+/// Checks a fresh plan and decides how it may be cached.
+pub fn prepare_plan(state: &SessionState, plan: LogicalPlan) -> Result<Arc<CachedPlan>> {
+    refuse_writes(&plan)?;
+    Ok(Arc::new(if is_immutable(&plan) {
+        let optimized = state.optimize(&plan)?;
+        let constant = is_constant(&optimized);
+        CachedPlan { plan: optimized, optimized: true, constant }
+    } else {
+        CachedPlan { plan, optimized: false, constant: false }
+    }))
+}
+
+/// Runs a (possibly cached) plan. Constant results are remembered under `text`.
+pub async fn run(ctx: &mut Ctx<'_>, state: &SessionState, cached: &CachedPlan, text: Option<&str>) -> Result<Output> {
+    let planning = async {
+        if cached.optimized {
+            state.query_planner().create_physical_plan(&cached.plan, state).await
+        } else {
+            state.create_physical_plan(&cached.plan).await
+        }
+    };
+    let physical = tokio::select! {
+        plan = planning => plan?,
+        _ = ctx.cancel.cancelled() => return Err(SluiceError::Canceled),
+    };
+    let tag = tag_of(&cached.plan);
+    let schema = physical.schema();
+    let stream = execute_stream(physical, state.task_ctx())?;
+    if let (true, Some(text)) = (cached.constant, text) {
+        let batches: Vec<_> = stream.try_collect().await?;
+        let result = Arc::new(ConstantResult { schema: schema.clone(), batches });
+        ctx.server.constants.insert(text, result.clone());
+        return Ok(Output::batches(tag, schema, result.batches.clone()));
+    }
+    Ok(Output::Rows { tag, schema, stream })
+}
+
+fn tag_of(plan: &LogicalPlan) -> &'static str {
+    match plan {
+        LogicalPlan::Explain(_) | LogicalPlan::Analyze(_) => "EXPLAIN",
+        _ => "SELECT",
+    }
+}
+
+fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
+    let (what, hint) = match plan {
+        LogicalPlan::Dml(dml) => (
+            format!("{} is not supported", dml.op),
+            "The catalog changes through gateway statements (CREATE, ALTER, DROP); data moves through pipelines.",
+        ),
+        LogicalPlan::Ddl(DdlStatement::CreateMemoryTable(_) | DdlStatement::CreateExternalTable(_)) => (
+            "CREATE TABLE is not supported here".to_owned(),
+            "Sluice keeps no tables of its own; sources hold the data.",
+        ),
+        LogicalPlan::Ddl(ddl) => (
+            format!("{} is not supported", ddl.name()),
+            "The catalog changes through gateway statements.",
+        ),
+        LogicalPlan::Copy(_) => ("COPY is not supported".to_owned(), "Query the rows with SELECT."),
+        LogicalPlan::Statement(s) => (
+            format!("{} is not supported", s.name()),
+            "Use the extended query protocol to prepare statements.",
+        ),
+        _ => return Ok(()),
+    };
+    Err(SluiceError::not_supported(what, Some(hint)))
+}

@@ -1,0 +1,39 @@
+//! Sluice: a SQL-first gateway for data pipelines that speaks the PostgreSQL protocol.
+//!
+//! How a statement flows (see DESIGN.md): the wire layer ([`server`]) receives it,
+//! [`sql`] parses it, [`handler`] routes it to the file for its kind, which binds it
+//! against the catalog ([`engine`], `sluice-catalog`) and replies with rows or a tag.
+
+pub mod bootstrap;
+pub mod config;
+pub mod engine;
+pub mod error;
+pub mod handler;
+pub mod http;
+pub mod metrics;
+pub mod server;
+pub mod sql;
+
+/// A failure that stops the gateway from starting; the message says what to fix.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+impl From<sluice_catalog::StoreError> for StartError {
+    fn from(e: sluice_catalog::StoreError) -> Self {
+        StartError(e.to_string())
+    }
+}
+
+impl From<std::io::Error> for StartError {
+    fn from(e: std::io::Error) -> Self {
+        StartError(e.to_string())
+    }
+}

@@ -1,0 +1,139 @@
+//! One connection's state: who is connected, their parameters, their DataFusion context
+//! and plan cache, and the prepared statements they named.
+
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
+
+use datafusion::prelude::SessionContext;
+use pgwire::types::format::FormatOptions;
+
+use super::cancel::CancelSlot;
+use super::params::{Reported, SessionParams};
+use super::state::ServerState;
+use crate::engine::{ContextSettings, PlanCache};
+
+/// A connection's state, created when authentication succeeds.
+pub struct Session {
+    pub user: String,
+    pub superuser: bool,
+    params: Arc<RwLock<SessionParams>>,
+    context: Option<SessionContext>,
+    built_with: Option<ContextSettings>,
+    pub plans: PlanCache,
+    format: Option<Arc<FormatOptions>>,
+    /// Names of the named prepared statements (for DEALLOCATE ALL and duplicate checks).
+    pub prepared: HashSet<String>,
+    pub cancel: Arc<CancelSlot>,
+    /// A NOTICE that catalog changes are not transactional was sent in this block.
+    pub warned_in_transaction: bool,
+}
+
+impl Session {
+    pub fn new(user: String, superuser: bool, params: SessionParams, cancel: Arc<CancelSlot>) -> Session {
+        let mut params = params;
+        params.set_internal("is_superuser", if superuser { "on" } else { "off" });
+        params.set_internal("session_authorization", user.clone());
+        Session {
+            user,
+            superuser,
+            params: Arc::new(RwLock::new(params)),
+            context: None,
+            built_with: None,
+            plans: PlanCache::default(),
+            format: None,
+            prepared: HashSet::new(),
+            cancel,
+            warned_in_transaction: false,
+        }
+    }
+
+    /// Reads the parameters.
+    pub fn params(&self) -> std::sync::RwLockReadGuard<'_, SessionParams> {
+        self.params.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Changes the parameters with `f`; settings that DataFusion plans with take effect
+    /// from the next statement.
+    pub fn update_params<T>(&mut self, f: impl FnOnce(&mut SessionParams) -> T) -> T {
+        let result = {
+            let mut guard = self.params.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut guard)
+        };
+        self.format = None;
+        let settings = self.context_settings();
+        let stale = self.context.as_ref().is_some_and(|_| self.context_settings_changed(&settings));
+        if stale {
+            self.context = None;
+            self.plans.clear();
+        }
+        result
+    }
+
+    fn context_settings(&self) -> ContextSettings {
+        let params = self.params();
+        ContextSettings {
+            user: self.user.clone(),
+            search_path: params.search_path(&self.user),
+            time_zone: params.get("TimeZone").unwrap_or_else(|| "UTC".into()),
+        }
+    }
+
+    fn context_settings_changed(&self, settings: &ContextSettings) -> bool {
+        self.built_with.as_ref() != Some(settings)
+    }
+
+    /// This connection's DataFusion context, built on first use (cheap to clone).
+    pub fn context(&mut self, server: &ServerState) -> SessionContext {
+        if let Some(ctx) = &self.context {
+            return ctx.clone();
+        }
+        let settings = self.context_settings();
+        let params = self.params.clone();
+        let lookup: sluice_functions::session::SettingLookup = Arc::new(move |name: &str| {
+            let p = params.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+            p.get(name)
+        });
+        let ctx = server.engine.context(&settings, lookup);
+        self.built_with = Some(settings);
+        self.context = Some(ctx.clone());
+        ctx
+    }
+
+    /// Text/binary formatting options from DateStyle, IntervalStyle, extra_float_digits …
+    pub fn format_options(&mut self) -> Arc<FormatOptions> {
+        if let Some(f) = &self.format {
+            return f.clone();
+        }
+        let params = self.params();
+        let mut options = FormatOptions::default();
+        if let Some(v) = params.get("DateStyle") {
+            options.date_style = v;
+        }
+        if let Some(v) = params.get("IntervalStyle") {
+            options.interval_style = v;
+        }
+        if let Some(v) = params.get("bytea_output") {
+            options.bytea_output = v;
+        }
+        if let Some(v) = params.get("TimeZone") {
+            options.time_zone = v;
+        }
+        if let Some(v) = params.get("extra_float_digits").and_then(|v| v.parse().ok()) {
+            options.extra_float_digits = v;
+        }
+        drop(params);
+        let options = Arc::new(options);
+        self.format = Some(options.clone());
+        options
+    }
+
+    /// ParameterStatus values to report at start-up.
+    pub fn reported_params(&self) -> Vec<Reported> {
+        let params = self.params();
+        super::params::PARAMS
+            .iter()
+            .filter(|p| p.reported)
+            .map(|p| Reported { name: p.name, value: params.get(p.name).unwrap_or_default() })
+            .collect()
+    }
+}

@@ -1,0 +1,24 @@
+//! What every connection shares.
+
+use std::sync::Arc;
+
+use sluice_catalog::Store;
+
+use super::cancel::CancelRegistry;
+use crate::config::Config;
+use crate::engine::{ConstantCache, Engine};
+use crate::metrics::Metrics;
+
+/// The gateway's shared state.
+pub struct ServerState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub engine: Engine,
+    pub constants: ConstantCache,
+    pub metrics: Metrics,
+    pub cancels: Arc<CancelRegistry>,
+    /// Process ids and secret keys for cancel requests.
+    pub pids: pgwire::api::RandomPidSecretKeyGenerator,
+    /// Key for the salts of nonexistent users (see `scram::Verifier::mock`).
+    pub mock_secret: [u8; 32],
+}

@@ -1,0 +1,16 @@
+//! Sluice's SQL dialect.
+//!
+//! [`parse`] wraps DataFusion's [`DFParser`](datafusion::sql::parser::DFParser) (PostgreSQL
+//! dialect): gateway statements are recognised from the token stream and parsed into
+//! Sluice's own AST ([`GatewayStatement`]); everything else is left to DataFusion. Every
+//! statement keeps the span of its text in the input so that positions in errors are
+//! PostgreSQL-style character offsets into what the client sent.
+
+pub mod ast;
+mod parser;
+pub mod redact;
+mod text;
+
+pub use ast::{GatewayStatement, Ident, Password, RoleOption};
+pub use parser::{Parsed, Statement, parse};
+pub use text::LineIndex;
