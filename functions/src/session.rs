@@ -32,6 +32,18 @@ pub fn version(server_version: &str) -> ScalarUDF {
     constant("version", ScalarValue::Utf8(Some(text)))
 }
 
+/// `pg_get_userbyid(oid)`: catalog objects belong to the gateway's superuser.
+pub fn object_owner(owner: &str) -> ScalarUDF {
+    let owner = ScalarValue::Utf8(Some(owner.to_owned()));
+    create_udf(
+        "pg_get_userbyid",
+        vec![DataType::Int32],
+        DataType::Utf8,
+        Volatility::Stable,
+        Arc::new(move |_args: &[ColumnarValue]| Ok(ColumnarValue::Scalar(owner.clone()))),
+    )
+}
+
 /// `current_schemas(include_implicit boolean)`: the effective search path.
 pub fn current_schemas(search_path: Vec<String>) -> ScalarUDF {
     let func = move |args: &[ColumnarValue]| {

@@ -75,6 +75,7 @@ impl Engine {
         )?;
         setup_pg_catalog(&ctx, DATABASE, StoreRoles(store)).map_err(|e| SluiceError::from(*e))?;
         ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
+        ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         let mut schemas = catalog.schema_names();
         schemas.sort();
         Ok(Engine {

@@ -54,6 +54,9 @@ fn check_tables_exist(state: &SessionState, statement: &DfStatement) -> Result<(
         return Ok(());
     };
     for reference in references {
+        if reference.schema().is_none() && state.table_functions().contains_key(reference.table()) {
+            continue;
+        }
         let catalog = &state.config().options().catalog;
         let resolved = reference.clone().resolve(&catalog.default_catalog, &catalog.default_schema);
         let exists = state

@@ -166,13 +166,13 @@ impl StartupHandler for Connection {
                             ));
                         }
                         let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
-                        if database != DATABASE {
+                        if database != DATABASE && database != "postgres" {
                             let mut info = ErrorInfo::new(
                                 "FATAL".into(),
                                 SqlState::InvalidCatalogName.code().into(),
                                 format!("database \"{database}\" does not exist"),
                             );
-                            info.hint = Some(format!("Sluice serves one database: connect to \"{DATABASE}\"."));
+                            info.hint = Some(format!("Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."));
                             return Err(PgWireError::UserError(Box::new(info)));
                         }
                         client

@@ -48,9 +48,11 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         if first.token == Token::EOF {
             break;
         }
-        let statement = match parse_gateway(&mut df.parser).map_err(syntax)? {
+        let statement = match parse_gateway(&mut df.parser).map_err(syntax).map_err(|e| at_end(e, sql))? {
             Some(g) => Statement::Gateway(g),
-            None => Statement::Query(Box::new(df.parse_statement().map_err(SluiceError::from)?)),
+            None => Statement::Query(Box::new(
+                df.parse_statement().map_err(SluiceError::from).map_err(|e| at_end(e, sql))?,
+            )),
         };
         let next = df.parser.peek_token();
         let end = lines.offset(next.span.start);
@@ -69,6 +71,19 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         parsed.range.end = parsed.range.start + text.trim_end().len();
     }
     Ok(out)
+}
+
+/// Errors at the end of the input carry no location; PostgreSQL points just past the end.
+fn at_end(e: SluiceError, sql: &str) -> SluiceError {
+    match e {
+        SluiceError::Syntax { message, pos: None } if message.ends_with("found: EOF") => {
+            let line = sql.matches('\n').count() as u64 + 1;
+            let last = sql.rsplit('\n').next().unwrap_or_default();
+            let column = last.chars().count() as u64 + 1;
+            SluiceError::Syntax { message, pos: Some(crate::error::SourcePos { line, column }) }
+        }
+        other => other,
+    }
 }
 
 fn syntax(e: ParserError) -> SluiceError {
@@ -208,6 +223,7 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::SourcePos;
 
     fn gateway(sql: &str) -> GatewayStatement {
         match parse(sql).expect("parses").remove(0).statement {

@@ -100,8 +100,10 @@ impl TableProvider for StoreTable {
         self.schema.clone()
     }
 
+    // Reported as tables (not views) so that `\dt sluice.*` and BI tools' table lists
+    // show them; they are read-only either way.
     fn table_type(&self) -> TableType {
-        TableType::View
+        TableType::Base
     }
 
     async fn scan(

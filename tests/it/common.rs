@@ -1,0 +1,207 @@
+//! A real Sluice server for each test: the built binary, started on free ports with its
+//! own data directory, on SQLite or (with `SLUICE_TEST_METADATA=postgres`) on a fresh
+//! database in the local PostgreSQL.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio_postgres::{Client, NoTls};
+
+/// The superuser's password in tests.
+pub const PASSWORD: &str = "it-s3cret pass";
+
+/// Whether tests run under CI, where a missing service fails instead of skipping.
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Returns whether `what` is available; when it is not, the test should return early.
+/// Under CI a missing service is a failure, not a skip.
+pub fn require(what: &str, available: bool) -> bool {
+    if !available {
+        if ci() {
+            panic!("{what} is required under CI=true but is not available");
+        }
+        eprintln!("SKIPPED: {what} is not available");
+    }
+    available
+}
+
+/// The metadata backend tests run against.
+pub fn metadata_backend() -> &'static str {
+    match std::env::var("SLUICE_TEST_METADATA").as_deref() {
+        Ok("postgres") => "postgres",
+        _ => "sqlite",
+    }
+}
+
+/// The local PostgreSQL the machine runs (for the metadata backend and comparisons).
+pub const LOCAL_PG: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+static SERVERS: AtomicUsize = AtomicUsize::new(0);
+
+/// A running gateway; stopped (and its metadata database dropped) when dropped.
+pub struct TestServer {
+    pub port: u16,
+    pub http_port: u16,
+    pub data_dir: tempfile::TempDir,
+    pub log: PathBuf,
+    child: Child,
+    pg_database: Option<String>,
+}
+
+/// Options for starting a server.
+#[derive(Default)]
+pub struct Options {
+    /// Set SLUICE_PASSWORD (default: yes, to [`PASSWORD`]).
+    pub no_password_env: bool,
+    pub extra_args: Vec<String>,
+    pub envs: Vec<(String, String)>,
+}
+
+impl TestServer {
+    pub fn start() -> TestServer {
+        Self::start_with(Options::default())
+    }
+
+    pub fn start_with(options: Options) -> TestServer {
+        let data_dir = tempfile::tempdir().expect("temp dir");
+        let port = free_port();
+        let http_port = free_port();
+        let log = data_dir.path().join("sluice.log");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+        cmd.arg("serve")
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--http-listen")
+            .arg(format!("127.0.0.1:{http_port}"))
+            .arg("--data-dir")
+            .arg(data_dir.path().join("data"))
+            .args(&options.extra_args)
+            .env_remove("SLUICE_PASSWORD")
+            .env_remove("SLUICE_METADATA_URL")
+            .env("SLUICE_LOG", "sluice=debug,info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).expect("log file"));
+        if !options.no_password_env {
+            cmd.env("SLUICE_PASSWORD", PASSWORD);
+        }
+        for (k, v) in &options.envs {
+            cmd.env(k, v);
+        }
+        let mut pg_database = None;
+        if metadata_backend() == "postgres" {
+            let name = format!("sluice_it_{}_{}", std::process::id(), SERVERS.fetch_add(1, Ordering::SeqCst));
+            psql_local(&format!("DROP DATABASE IF EXISTS {name}"));
+            psql_local(&format!("CREATE DATABASE {name}"));
+            cmd.arg("--metadata-url").arg(format!("postgres://postgres@127.0.0.1:5432/{name}"));
+            pg_database = Some(name);
+        }
+        let child = cmd.spawn().expect("start sluice");
+        let server = TestServer { port, http_port, data_dir, log, child, pg_database };
+        server.wait_ready();
+        server
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("sluice did not start; log:\n{}", self.log_text());
+    }
+
+    /// The server's log so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// A libpq-style connection string for `user`/`password`.
+    pub fn conn_str(&self, user: &str, password: &str) -> String {
+        format!("host=127.0.0.1 port={} user={user} password='{}' dbname=sluice", self.port, password.replace('\'', "\\'"))
+    }
+
+    /// A URL for clients that take one (sqlx, SQLAlchemy, JDBC without the scheme).
+    pub fn url(&self, user: &str, password: &str) -> String {
+        format!("postgres://{user}:{}@127.0.0.1:{}/sluice", urlencode(password), self.port)
+    }
+
+    /// tokio-postgres connected as the superuser.
+    pub async fn client(&self) -> Client {
+        self.client_as("sluice", PASSWORD).await.expect("connect as sluice")
+    }
+
+    pub async fn client_as(&self, user: &str, password: &str) -> Result<Client, tokio_postgres::Error> {
+        let (client, connection) = tokio_postgres::connect(&self.conn_str(user, password), NoTls).await?;
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(client)
+    }
+
+    pub fn data_path(&self) -> &Path {
+        self.data_dir.path()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(db) = &self.pg_database {
+            psql_local(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
+        }
+    }
+}
+
+fn psql_local(sql: &str) {
+    let status = Command::new("psql")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .stdout(Stdio::null())
+        .status();
+    assert!(status.is_ok_and(|s| s.success()), "local PostgreSQL failed: {sql}");
+}
+
+/// Whether a program is on PATH.
+pub fn have_program(name: &str) -> bool {
+    Command::new("sh").arg("-c").arg(format!("command -v {name}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The SQLSTATE of a tokio-postgres error (panics when it is not a server error).
+pub fn sqlstate(e: &tokio_postgres::Error) -> String {
+    e.as_db_error()
+        .map(|d| d.code().code().to_owned())
+        .unwrap_or_else(|| panic!("not a server error: {e:?}"))
+}
+
+/// The server's message of a tokio-postgres error.
+pub fn message(e: &tokio_postgres::Error) -> String {
+    e.as_db_error().map(|d| d.message().to_owned()).unwrap_or_else(|| e.to_string())
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

@@ -1,0 +1,9 @@
+//! Integration tests: real clients against a real Sluice server.
+
+mod common;
+
+mod auth;
+mod catalog;
+mod errors;
+mod http;
+mod wire;
