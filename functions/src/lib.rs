@@ -7,4 +7,6 @@
 //! The Flink SQL built-ins that DataFusion lacks (so that pipeline bodies type-check and
 //! preview) are added here by the pipelines work.
 
+pub mod like;
+pub mod pg_compat;
 pub mod session;

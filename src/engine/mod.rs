@@ -13,6 +13,7 @@
 
 mod caches;
 mod planning;
+mod rewrite;
 
 use std::sync::Arc;
 
@@ -76,6 +77,11 @@ impl Engine {
         setup_pg_catalog(&ctx, DATABASE, StoreRoles(store)).map_err(|e| SluiceError::from(*e))?;
         ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
+        ctx.register_udf(sluice_functions::like::like_escape());
+        ctx.register_udf(sluice_functions::pg_compat::pg_get_serial_sequence());
+        ctx.register_udf(sluice_functions::pg_compat::pg_collation_is_visible());
+        ctx.register_udf(sluice_functions::pg_compat::json_build_object());
+        ctx.register_udf(sluice_functions::pg_compat::to_regtype());
         let mut schemas = catalog.schema_names();
         schemas.sort();
         Ok(Engine {

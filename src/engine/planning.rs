@@ -24,7 +24,9 @@ pub async fn plan_statement(
 ) -> Result<LogicalPlan> {
     let rewritten = match statement {
         DfStatement::Statement(s) => {
-            DfStatement::Statement(Box::new(engine.compat().rewrite((**s).clone())))
+            let mut s = engine.compat().rewrite((**s).clone());
+            super::rewrite::rewrite(&mut s);
+            DfStatement::Statement(Box::new(s))
         }
         other => other.clone(),
     };
@@ -34,7 +36,9 @@ pub async fn plan_statement(
         Err(first) => {
             if let Ok(mut again) = engine.compat().parse(text) {
                 if again.len() == 1 {
-                    let retry = DfStatement::Statement(Box::new(again.remove(0)));
+                    let mut retry = again.remove(0);
+                    super::rewrite::rewrite(&mut retry);
+                    let retry = DfStatement::Statement(Box::new(retry));
                     if let Ok(plan) = state.statement_to_plan(retry).await {
                         return Ok(plan);
                     }

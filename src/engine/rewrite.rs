@@ -1,0 +1,274 @@
+//! Rewrites of the statement's AST before DataFusion plans it, for PostgreSQL syntax
+//! DataFusion does not take as is. (datafusion-pg-catalog's rules run first; these are
+//! Sluice's own additions.)
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
+use datafusion::sql::sqlparser::ast::{
+    BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor,
+    Value, visit_expressions, visit_expressions_mut,
+};
+use sluice_functions::like::LIKE_ESCAPE;
+
+/// Applies every rewrite to `statement`.
+pub fn rewrite(statement: &mut Statement) {
+    let _ = visit_expressions_mut(statement, |expr| {
+        like_escape(expr);
+        aggregate_catalog_lookup(expr);
+        ControlFlow::<()>::Continue(())
+    });
+}
+
+/// A scalar subquery that looks a value up in `pg_catalog` — `(SELECT t.typname FROM
+/// pg_catalog.pg_type t WHERE t.oid = a.atttypid)` — returns at most one row because the
+/// catalog's keys say so; DataFusion can only run correlated scalar subqueries that
+/// aggregate, so the lookup becomes `(SELECT first_value(t.typname) FROM …)`. Only
+/// subqueries that read nothing but `pg_catalog` are touched.
+fn aggregate_catalog_lookup(expr: &mut Expr) {
+    let Expr::Subquery(query) = expr else { return };
+    if reads_only_unpopulated(query) {
+        // A lookup in a catalog Sluice never fills finds no row: its value is NULL.
+        *expr = Expr::Value(Value::Null.into());
+        return;
+    }
+    if let Some(condition) = rewrite_lookup(query) {
+        let subquery = std::mem::replace(expr, Expr::Value(Value::Null.into()));
+        *expr = Expr::Case {
+            case_token: AttachedToken::empty(),
+            end_token: AttachedToken::empty(),
+            operand: None,
+            conditions: vec![CaseWhen { condition, result: subquery }],
+            else_result: None,
+        };
+    }
+}
+
+/// Aggregates the lookup's value; returns the conditions on the outer row alone, taken
+/// out of its WHERE clause, for the caller to put around it.
+fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
+    let Query { body, .. } = query;
+    let SetExpr::Select(select) = body.as_mut() else { return None };
+    let plain_group_by = matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    if select.projection.len() != 1 || !plain_group_by || select.having.is_some() || select.from.is_empty() {
+        return None;
+    }
+    let only_catalog = select.from.iter().all(|t| {
+        std::iter::once(&t.relation)
+            .chain(t.joins.iter().map(|j| &j.relation))
+            .all(is_pg_catalog_table)
+    });
+    if !only_catalog {
+        return None;
+    }
+    let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) = &mut select.projection[0] else {
+        return None;
+    };
+    if is_aggregate_call(item) {
+        return None;
+    }
+    *item = call("first_value", vec![item.clone()]);
+
+    // Conditions on the outer row alone (`WHERE a.atthasdef AND d.adrelid = a.attrelid`)
+    // become a CASE around the subquery, which DataFusion can then decorrelate:
+    // (SELECT … WHERE outer AND corr) ≡ CASE WHEN outer THEN (SELECT … WHERE corr) END.
+    let inner: Vec<String> = select
+        .from
+        .iter()
+        .flat_map(|t| std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)))
+        .flat_map(relation_names)
+        .collect();
+    let selection = select.selection.take()?;
+    let (outer, rest): (Vec<Expr>, Vec<Expr>) =
+        conjuncts(selection).into_iter().partition(|c| refers_only_outside(c, &inner));
+    select.selection = and_all(rest);
+    and_all(outer)
+}
+
+/// `pg_catalog` relations that have no rows in Sluice: it has no sequences, column
+/// defaults, triggers, policies, inheritance, partitions, rewrite rules or publications.
+const UNPOPULATED: &[&str] = &[
+    "pg_attrdef", "pg_inherits", "pg_partitioned_table", "pg_policy", "pg_publication",
+    "pg_publication_namespace", "pg_publication_rel", "pg_rewrite", "pg_sequence", "pg_statistic_ext",
+    "pg_trigger",
+];
+
+fn reads_only_unpopulated(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else { return false };
+    !select.from.is_empty()
+        && select.from.iter().all(|t| {
+            std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)).all(|r| {
+                is_pg_catalog_table(r)
+                    && matches!(r, TableFactor::Table { name, .. }
+                        if name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| UNPOPULATED.contains(&i.value.to_lowercase().as_str())))
+            })
+        })
+}
+
+/// The names a FROM item can be referred to by (its alias, else its table name).
+fn relation_names(factor: &TableFactor) -> Vec<String> {
+    let TableFactor::Table { name, alias, .. } = factor else { return Vec::new() };
+    let mut names = Vec::new();
+    if let Some(alias) = alias {
+        names.push(alias.name.value.to_lowercase());
+    }
+    if let Some(last) = name.0.last().and_then(|p| p.as_ident()) {
+        names.push(last.value.to_lowercase());
+    }
+    names
+}
+
+fn conjuncts(expr: Expr) -> Vec<Expr> {
+    match expr {
+        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
+            let mut out = conjuncts(*left);
+            out.extend(conjuncts(*right));
+            out
+        }
+        Expr::Nested(inner) if matches!(inner.as_ref(), Expr::BinaryOp { op: BinaryOperator::And, .. }) => conjuncts(*inner),
+        other => vec![other],
+    }
+}
+
+fn and_all(exprs: Vec<Expr>) -> Option<Expr> {
+    exprs.into_iter().reduce(|l, r| Expr::BinaryOp { left: Box::new(l), op: BinaryOperator::And, right: Box::new(r) })
+}
+
+/// Whether every column `expr` names is qualified by a table that is not in `inner`
+/// (and it names at least one). Unqualified columns count as inner: when in doubt, the
+/// condition stays where it was.
+fn refers_only_outside(expr: &Expr, inner: &[String]) -> bool {
+    let mut columns = 0;
+    let mut inside = false;
+    let _ = visit_expressions(expr, |e| {
+        match e {
+            Expr::Identifier(_) => inside = true,
+            Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+                columns += 1;
+                let table = parts[parts.len() - 2].value.to_lowercase();
+                if inner.contains(&table) {
+                    inside = true;
+                }
+            }
+            Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => inside = true,
+            _ => {}
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    columns > 0 && !inside
+}
+
+fn is_pg_catalog_table(factor: &TableFactor) -> bool {
+    let TableFactor::Table { name, args: None, .. } = factor else { return false };
+    let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
+    match parts.as_slice() {
+        [schema, _] => schema == "pg_catalog",
+        [table] => table.starts_with("pg_"),
+        _ => false,
+    }
+}
+
+fn is_aggregate_call(expr: &Expr) -> bool {
+    const AGGREGATES: &[&str] = &[
+        "array_agg", "avg", "bool_and", "bool_or", "count", "first_value", "last_value", "max", "min",
+        "string_agg", "sum",
+    ];
+    match expr {
+        Expr::Function(f) => f
+            .name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .is_some_and(|i| AGGREGATES.contains(&i.value.to_lowercase().as_str())),
+        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_aggregate_call(inner),
+        _ => false,
+    }
+}
+
+/// `name(args…)`.
+fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Function(Function {
+        name: ObjectName::from(vec![Ident::new(name)]),
+        uses_odbc_syntax: false,
+        parameters: FunctionArguments::None,
+        args: FunctionArguments::List(FunctionArgumentList {
+            duplicate_treatment: None,
+            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
+            clauses: vec![],
+        }),
+        filter: None,
+        null_treatment: None,
+        over: None,
+        within_group: vec![],
+    })
+}
+
+/// `x LIKE p ESCAPE 'c'` (c not a backslash) → `x LIKE sluice_like_escape(p, 'c')`.
+fn like_escape(expr: &mut Expr) {
+    let (Expr::Like { pattern, escape_char, .. } | Expr::ILike { pattern, escape_char, .. }) = expr else {
+        return;
+    };
+    let Some(escape) = escape_char.as_ref() else { return };
+    let escape = match &escape.value {
+        Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) => s.clone(),
+        _ => return,
+    };
+    if escape == "\\" {
+        return;
+    }
+    let converted = call(LIKE_ESCAPE, vec![(**pattern).clone(), Expr::Value(Value::SingleQuotedString(escape).into())]);
+    *pattern = Box::new(converted);
+    *escape_char = None;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    #[test]
+    fn like_with_a_custom_escape_calls_the_converter() {
+        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, "SELECT a NOT LIKE 'pg/_' || '%' ESCAPE '/' FROM t")
+            .unwrap()
+            .remove(0);
+        rewrite(&mut statement);
+        assert_eq!(
+            statement.to_string(),
+            "SELECT a NOT LIKE sluice_like_escape('pg/_' || '%', '/') FROM t"
+        );
+    }
+
+    #[test]
+    fn catalog_lookups_aggregate_and_other_subqueries_stay() {
+        let sql = "SELECT CASE WHEN a.x THEN (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid = a.y) END, \
+                   (SELECT v FROM other WHERE other.k = a.k) FROM pg_catalog.pg_attribute a";
+        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        rewrite(&mut statement);
+        let text = statement.to_string();
+        assert!(text.contains("(SELECT first_value(t.typname) FROM pg_catalog.pg_type"), "{text}");
+        assert!(text.contains("(SELECT v FROM other"), "{text}");
+    }
+
+    #[test]
+    fn conditions_on_the_outer_row_move_out_of_catalog_lookups() {
+        let sql = "SELECT (SELECT t.typname FROM pg_catalog.pg_type t WHERE a.attnum > 0 AND t.oid = a.atttypid) \
+                   FROM pg_catalog.pg_attribute a";
+        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        rewrite(&mut statement);
+        assert_eq!(
+            statement.to_string(),
+            "SELECT CASE WHEN a.attnum > 0 THEN (SELECT first_value(t.typname) FROM pg_catalog.pg_type AS t \
+             WHERE t.oid = a.atttypid) END FROM pg_catalog.pg_attribute AS a"
+        );
+    }
+
+    #[test]
+    fn lookups_in_catalogs_sluice_never_fills_are_null() {
+        let sql = "SELECT (SELECT s.seqstart FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.attrelid) FROM pg_catalog.pg_attribute a";
+        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+        rewrite(&mut statement);
+        assert_eq!(statement.to_string(), "SELECT NULL FROM pg_catalog.pg_attribute AS a");
+    }
+}
