@@ -4,6 +4,7 @@ mod common;
 
 mod auth;
 mod catalog;
+mod clients;
 mod errors;
 mod http;
 mod wire;

@@ -1,0 +1,76 @@
+// What DBeaver/DataGrip and JDBC applications do: DatabaseMetaData and a
+// PreparedStatement run often enough that pgjdbc switches to a named server-side
+// statement. Run with: java -cp postgresql.jar JdbcCheck.java URL USER PASSWORD
+// Prints one line per check; exits non-zero on the first failure.
+import java.sql.*;
+import java.util.*;
+
+public class JdbcCheck {
+    static void check(boolean ok, String what) {
+        if (!ok) {
+            System.out.println("FAIL " + what);
+            System.exit(1);
+        }
+        System.out.println("ok " + what);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", args[1]);
+        props.setProperty("password", args[2]);
+        props.setProperty("prepareThreshold", "5");
+        try (Connection conn = DriverManager.getConnection(args[0], props)) {
+            DatabaseMetaData meta = conn.getMetaData();
+            check(meta.getDatabaseProductName().equals("PostgreSQL"), "product name " + meta.getDatabaseProductName());
+            check(meta.getDatabaseMajorVersion() >= 12, "server version " + meta.getDatabaseProductVersion());
+
+            List<String> schemas = new ArrayList<>();
+            try (ResultSet rs = meta.getSchemas()) {
+                while (rs.next()) schemas.add(rs.getString("TABLE_SCHEM"));
+            }
+            check(schemas.contains("sluice"), "getSchemas " + schemas);
+
+            List<String> tables = new ArrayList<>();
+            try (ResultSet rs = meta.getTables(null, "sluice", "%", new String[] {"TABLE"})) {
+                while (rs.next()) tables.add(rs.getString("TABLE_NAME"));
+            }
+            check(tables.containsAll(List.of("roles", "sources", "pipelines", "deployments", "events")), "getTables " + tables);
+
+            List<String> columns = new ArrayList<>();
+            try (ResultSet rs = meta.getColumns(null, "sluice", "sources", "%")) {
+                while (rs.next()) columns.add(rs.getString("COLUMN_NAME") + ":" + rs.getString("TYPE_NAME") + ":" + rs.getInt("NULLABLE"));
+            }
+            check(columns.equals(List.of("name:text:0", "type:text:0", "options:text:0", "status:text:0", "owner:text:0",
+                    "created_at:timestamptz:0", "updated_at:timestamptz:0")), "getColumns " + columns);
+
+            try (PreparedStatement ps = conn.prepareStatement("SELECT name, superuser FROM sluice.roles WHERE name = ?")) {
+                for (int i = 0; i < 10; i++) {
+                    ps.setString(1, args[1]);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        check(rs.next() && rs.getString(1).equals(args[1]) && rs.getBoolean(2) && !rs.next(), "prepared run " + (i + 1));
+                    }
+                }
+                check(ps.unwrap(org.postgresql.PGStatement.class).isUseServerPrepare(), "server-side prepare in use");
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT ? + 1 AS n, ? AS s")) {
+                ps.setLong(1, 41);
+                ps.setString(2, "jdbc");
+                try (ResultSet rs = ps.executeQuery()) {
+                    check(rs.next() && rs.getLong("n") == 42 && rs.getString("s").equals("jdbc"), "typed parameters");
+                }
+            }
+            try (Statement st = conn.createStatement()) {
+                st.executeQuery("SELECT * FROM sluice.nothing_here");
+                check(false, "error expected");
+            } catch (SQLException e) {
+                check("42P01".equals(e.getSQLState()), "SQLSTATE " + e.getSQLState());
+            }
+            conn.setAutoCommit(false);
+            try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM sluice.roles")) {
+                check(rs.next() && rs.getLong(1) >= 1, "query inside a transaction");
+            }
+            conn.commit();
+        }
+        System.out.println("done");
+    }
+}

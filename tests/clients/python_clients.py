@@ -1,0 +1,96 @@
+"""What Python tools do against Sluice: psycopg2 and psycopg 3 queries with parameters,
+the SQLAlchemy inspector (what Superset calls) on both drivers, and asyncpg with
+parameters, prepared statements and its type introspection.
+
+Usage: python python_clients.py HOST PORT USER PASSWORD
+Prints one line per check and exits non-zero on the first failure."""
+
+import asyncio
+import json
+import sys
+
+HOST, PORT, USER, PASSWORD = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+EXPECTED_TABLES = {"roles", "sources", "source_types", "targets", "pipelines", "deployments",
+                   "schedules", "runs", "events"}
+
+
+def ok(what):
+    print("ok", what, flush=True)
+
+
+def check_psycopg2():
+    import psycopg2
+    conn = psycopg2.connect(host=HOST, port=PORT, user=USER, password=PASSWORD, dbname="sluice")
+    cur = conn.cursor()
+    cur.execute("SELECT name, superuser FROM sluice.roles WHERE name = %s", (USER,))
+    assert cur.fetchall() == [(USER, True)]
+    cur.execute("SELECT %s::int * 2", (21,))
+    assert cur.fetchone()[0] == 42
+    try:
+        cur.execute("SELECT * FROM sluice.nope")
+        raise AssertionError("expected an error")
+    except psycopg2.errors.UndefinedTable:
+        conn.rollback()
+    conn.close()
+    ok("psycopg2")
+
+
+def check_psycopg3():
+    import psycopg
+    with psycopg.connect(host=HOST, port=PORT, user=USER, password=PASSWORD, dbname="sluice") as conn:
+        row = conn.execute("SELECT name FROM sluice.roles WHERE name = %s", (USER,)).fetchone()
+        assert row == (USER,), row
+        # server-side binding of typed parameters, binary results
+        with conn.cursor(binary=True) as cur:
+            cur.execute("SELECT %s::bigint + 1 AS n", (41,))
+            assert cur.fetchone()[0] == 42
+        # prepared statements after the threshold
+        for i in range(10):
+            n = conn.execute("SELECT count(*) FROM sluice.roles WHERE name <> %s", (f"x{i}",), prepare=True).fetchone()[0]
+            assert n >= 1
+    ok("psycopg 3")
+
+
+def check_sqlalchemy(driver):
+    import sqlalchemy as sa
+    from urllib.parse import quote
+    engine = sa.create_engine(f"{driver}://{USER}:{quote(PASSWORD)}@{HOST}:{PORT}/sluice")
+    inspector = sa.inspect(engine)
+    schemas = inspector.get_schema_names()
+    assert "sluice" in schemas, schemas
+    tables = set(inspector.get_table_names("sluice"))
+    assert EXPECTED_TABLES <= tables, tables
+    columns = [(c["name"], type(c["type"]).__name__, c["nullable"]) for c in inspector.get_columns("roles", schema="sluice")]
+    assert columns == [
+        ("name", "TEXT", False), ("superuser", "BOOLEAN", False), ("can_login", "BOOLEAN", False),
+        ("has_password", "BOOLEAN", False), ("created_at", "TIMESTAMP", False), ("updated_at", "TIMESTAMP", False),
+    ], columns
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT name FROM sluice.roles WHERE name = :n"), {"n": USER}).fetchall()
+        assert rows == [(USER,)], rows
+    engine.dispose()
+    ok(f"sqlalchemy inspector ({driver})")
+
+
+async def check_asyncpg():
+    import asyncpg
+    conn = await asyncpg.connect(host=HOST, port=PORT, user=USER, password=PASSWORD, database="sluice")
+    rows = await conn.fetch("SELECT name, superuser FROM sluice.roles WHERE name = $1", USER)
+    assert [tuple(r) for r in rows] == [(USER, True)], rows
+    assert await conn.fetchval("SELECT $1::bigint + $2::int", 40, 2) == 42
+    stmt = await conn.prepare("SELECT count(*) FROM sluice.roles WHERE name <> $1")
+    for i in range(10):
+        assert await stmt.fetchval(f"x{i}") >= 1
+    # type introspection: asyncpg looks the type up in pg_type through pg_namespace
+    await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+    assert await conn.fetchval("SELECT $1::text", "after introspection") == "after introspection"
+    await conn.close()
+    ok("asyncpg")
+
+
+check_psycopg2()
+check_psycopg3()
+check_sqlalchemy("postgresql+psycopg2")
+check_sqlalchemy("postgresql+psycopg")
+asyncio.run(check_asyncpg())
+print("done")
