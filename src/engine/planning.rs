@@ -54,6 +54,11 @@ fn check_tables_exist(state: &SessionState, statement: &DfStatement) -> Result<(
     let DfStatement::Statement(ast) = statement else {
         return Ok(());
     };
+    // Only reads: the target of CREATE TABLE or INSERT is not expected to exist (and is
+    // refused with its own message).
+    if !matches!(ast.as_ref(), datafusion::sql::sqlparser::ast::Statement::Query(_)) {
+        return Ok(());
+    }
     let Ok(references) = state.resolve_table_references(statement) else {
         return Ok(());
     };

@@ -7,4 +7,5 @@ mod catalog;
 mod clients;
 mod errors;
 mod http;
+mod slt;
 mod wire;
