@@ -259,8 +259,8 @@ mod tests {
         rewrite(&mut statement);
         assert_eq!(
             statement.to_string(),
-            "SELECT CASE WHEN a.attnum > 0 THEN (SELECT first_value(t.typname) FROM pg_catalog.pg_type AS t \
-             WHERE t.oid = a.atttypid) END FROM pg_catalog.pg_attribute AS a"
+            "SELECT CASE WHEN a.attnum > 0 THEN (SELECT first_value(t.typname) FROM pg_catalog.pg_type t \
+             WHERE t.oid = a.atttypid) END FROM pg_catalog.pg_attribute a"
         );
     }
 
@@ -269,6 +269,6 @@ mod tests {
         let sql = "SELECT (SELECT s.seqstart FROM pg_catalog.pg_sequence s WHERE s.seqrelid = a.attrelid) FROM pg_catalog.pg_attribute a";
         let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
         rewrite(&mut statement);
-        assert_eq!(statement.to_string(), "SELECT NULL FROM pg_catalog.pg_attribute AS a");
+        assert_eq!(statement.to_string(), "SELECT NULL FROM pg_catalog.pg_attribute a");
     }
 }

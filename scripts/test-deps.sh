@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what the client tests drive: a Python venv (.venv) with psycopg2, psycopg 3,
+# SQLAlchemy and asyncpg from PyPI, and Debian's pgjdbc (/usr/share/java/postgresql.jar).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import psycopg2, psycopg, sqlalchemy, asyncpg' 2>/dev/null; then
+  echo "test-deps: creating .venv"
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
+fi
+
+if [ ! -f /usr/share/java/postgresql.jar ]; then
+  echo "test-deps: installing libpostgresql-jdbc-java"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get install -y -q libpostgresql-jdbc-java >/dev/null \
+    || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q libpostgresql-jdbc-java >/dev/null; }
+fi
