@@ -7,6 +7,7 @@ use base64::Engine;
 use sluice_catalog::{NewRole, Store};
 
 use crate::StartError;
+use crate::config::Secret;
 use crate::server::scram::{DEFAULT_ITERATIONS, Verifier};
 
 /// The superuser created on first start.
@@ -37,15 +38,20 @@ pub enum PasswordSource {
 /// Creates superuser `sluice` when the catalog has no roles yet. The password comes from
 /// `SLUICE_PASSWORD`, then the password file; else one is generated and written to
 /// `DATA_DIR/initial-password` (mode 0600). Only its SCRAM verifier is stored.
-pub async fn first_superuser(store: &Store, data_dir: &Path, password_file: Option<&Path>) -> Result<Option<PasswordSource>, StartError> {
+pub async fn first_superuser(
+    store: &Store,
+    data_dir: &Path,
+    password: Option<&Secret>,
+    password_file: Option<&Path>,
+) -> Result<Option<PasswordSource>, StartError> {
     if !store.roles().await?.is_empty() {
-        if std::env::var_os("SLUICE_PASSWORD").is_some() {
+        if password.is_some() {
             tracing::info!("roles exist already; SLUICE_PASSWORD is only used on first start");
         }
         return Ok(None);
     }
-    let (password, source) = if let Ok(p) = std::env::var("SLUICE_PASSWORD") {
-        (p, PasswordSource::Environment)
+    let (password, source) = if let Some(p) = password {
+        (p.0.clone(), PasswordSource::Environment)
     } else if let Some(path) = password_file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| StartError(format!("cannot read password file {}: {e}", path.display())))?;

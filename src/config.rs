@@ -68,9 +68,21 @@ struct FileConfig {
     log: Option<String>,
 }
 
+/// A value that must not be printed; `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// The gateway's resolved settings.
 #[derive(Debug, Clone)]
 pub struct Config {
+    /// `SLUICE_PASSWORD`: the first superuser's password (used on first start only).
+    pub initial_password: Option<Secret>,
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub metadata_url: String,
@@ -99,6 +111,7 @@ impl Config {
             _ => return Err("--tls-cert and --tls-key must be given together".into()),
         };
         Ok(Config {
+            initial_password: std::env::var("SLUICE_PASSWORD").ok().map(Secret),
             listen: args.listen.or(file.listen).unwrap_or(([127, 0, 0, 1], 5454).into()),
             http_listen: args.http_listen.or(file.http_listen).unwrap_or(([127, 0, 0, 1], 5455).into()),
             data_dir,

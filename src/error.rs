@@ -59,6 +59,9 @@ pub enum SqlState {
     DependentObjectsStillExist,
     ObjectInUse,
     InFailedTransaction,
+    NoActiveTransaction,
+    ActiveTransaction,
+    ProtocolViolation,
     InvalidSqlStatementName,
     DuplicatePreparedStatement,
     QueryCanceled,
@@ -93,6 +96,9 @@ impl SqlState {
             SqlState::DependentObjectsStillExist => "2BP01",
             SqlState::ObjectInUse => "55006",
             SqlState::InFailedTransaction => "25P02",
+            SqlState::NoActiveTransaction => "25P01",
+            SqlState::ActiveTransaction => "25001",
+            SqlState::ProtocolViolation => "08P01",
             SqlState::InvalidSqlStatementName => "26000",
             SqlState::DuplicatePreparedStatement => "42P05",
             SqlState::QueryCanceled => "57014",
@@ -153,6 +159,14 @@ pub enum SluiceError {
     #[error("{0}")]
     ObjectInUse(String),
 
+    /// A statement that needs a transaction block outside of one.
+    #[error("{0}")]
+    NoActiveTransaction(String),
+
+    /// A statement that cannot run inside a transaction block.
+    #[error("{0}")]
+    ActiveTransaction(String),
+
     /// A statement other than COMMIT/ROLLBACK in a failed transaction block.
     #[error("current transaction is aborted, commands ignored until end of transaction block")]
     InFailedTransaction,
@@ -204,6 +218,8 @@ impl SluiceError {
             SluiceError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             SluiceError::ObjectInUse(_) => SqlState::ObjectInUse,
             SluiceError::InFailedTransaction => SqlState::InFailedTransaction,
+            SluiceError::NoActiveTransaction(_) => SqlState::NoActiveTransaction,
+            SluiceError::ActiveTransaction(_) => SqlState::ActiveTransaction,
             SluiceError::Canceled => SqlState::QueryCanceled,
             SluiceError::Query { state, .. } => *state,
             SluiceError::Store(StoreError::AlreadyExists { .. }) => SqlState::DuplicateObject,

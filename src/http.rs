@@ -29,7 +29,10 @@ pub async fn serve(
 async fn healthz(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n".to_owned()),
-        Ok(Err(e)) => (StatusCode::SERVICE_UNAVAILABLE, format!("metadata store: {e}\n")),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health check: metadata store failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "metadata store unavailable\n".to_owned())
+        }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "metadata store: timed out\n".to_owned()),
     }
 }

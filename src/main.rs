@@ -31,6 +31,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The password now lives in `config`; keep it out of the environment that child
+    // processes and /proc/PID/environ would show. Still single-threaded here.
+    // SAFETY: no other thread exists yet that could read the environment concurrently.
+    unsafe { std::env::remove_var("SLUICE_PASSWORD") };
     init_tracing(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -63,31 +63,41 @@ pub struct ConstantResult {
     pub batches: Vec<RecordBatch>,
 }
 
-/// Results of constant statements by text, shared by all connections.
+/// Results of constant statements, shared by all connections, by session time zone (a
+/// constant such as `'2026-01-01'::timestamptz` folds in the session's zone) and text.
 #[derive(Debug, Default)]
 pub struct ConstantCache {
-    entries: RwLock<HashMap<String, Arc<ConstantResult>>>,
+    entries: RwLock<HashMap<String, HashMap<String, Arc<ConstantResult>>>>,
 }
 
 impl ConstantCache {
     const CAPACITY: usize = 1024;
+    /// Time zones kept at once (a session can name any zone; the cache must stay small).
+    const ZONES: usize = 16;
     /// Results larger than this many rows are not kept.
     pub const MAX_ROWS: usize = 1000;
+    /// Results larger than this many bytes are not kept.
+    pub const MAX_BYTES: usize = 64 * 1024;
 
-    pub fn get(&self, text: &str) -> Option<Arc<ConstantResult>> {
-        self.entries.read().ok()?.get(text).cloned()
+    pub fn get(&self, time_zone: &str, text: &str) -> Option<Arc<ConstantResult>> {
+        self.entries.read().ok()?.get(time_zone)?.get(text).cloned()
     }
 
-    pub fn insert(&self, text: &str, result: Arc<ConstantResult>) {
+    pub fn insert(&self, time_zone: &str, text: &str, result: Arc<ConstantResult>) {
         let rows: usize = result.batches.iter().map(RecordBatch::num_rows).sum();
-        if rows > Self::MAX_ROWS {
+        let bytes: usize = result.batches.iter().map(RecordBatch::get_array_memory_size).sum();
+        if rows > Self::MAX_ROWS || bytes > Self::MAX_BYTES {
             return;
         }
         if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= Self::CAPACITY {
+            if !entries.contains_key(time_zone) && entries.len() >= Self::ZONES {
                 entries.clear();
             }
-            entries.insert(text.to_owned(), result);
+            let zone = entries.entry(time_zone.to_owned()).or_default();
+            if zone.len() >= Self::CAPACITY {
+                zone.clear();
+            }
+            zone.insert(text.to_owned(), result);
         }
     }
 }

@@ -28,6 +28,9 @@ pub fn rewrite(statement: &mut Statement) {
 /// subqueries that read nothing but `pg_catalog` are touched.
 fn aggregate_catalog_lookup(expr: &mut Expr) {
     let Expr::Subquery(query) = expr else { return };
+    if !is_plain_lookup(query) {
+        return;
+    }
     if reads_only_unpopulated(query) {
         // A lookup in a catalog Sluice never fills finds no row: its value is NULL.
         *expr = Expr::Value(Value::Null.into());
@@ -45,15 +48,30 @@ fn aggregate_catalog_lookup(expr: &mut Expr) {
     }
 }
 
+/// One value from one SELECT, without DISTINCT, ORDER BY, LIMIT, OFFSET, grouping or
+/// aggregates: the shape of a catalog lookup by key.
+fn is_plain_lookup(query: &Query) -> bool {
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+        return false;
+    }
+    let SetExpr::Select(select) = query.body.as_ref() else { return false };
+    let plain_group_by = matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    select.projection.len() == 1
+        && plain_group_by
+        && select.having.is_none()
+        && select.distinct.is_none()
+        && !select.from.is_empty()
+        && match &select.projection[0] {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => !contains_aggregate(e),
+            _ => false,
+        }
+}
+
 /// Aggregates the lookup's value; returns the conditions on the outer row alone, taken
 /// out of its WHERE clause, for the caller to put around it.
 fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
     let Query { body, .. } = query;
     let SetExpr::Select(select) = body.as_mut() else { return None };
-    let plain_group_by = matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
-    if select.projection.len() != 1 || !plain_group_by || select.having.is_some() || select.from.is_empty() {
-        return None;
-    }
     let only_catalog = select.from.iter().all(|t| {
         std::iter::once(&t.relation)
             .chain(t.joins.iter().map(|j| &j.relation))
@@ -65,9 +83,6 @@ fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
     let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) = &mut select.projection[0] else {
         return None;
     };
-    if is_aggregate_call(item) {
-        return None;
-    }
     *item = call("first_value", vec![item.clone()]);
 
     // Conditions on the outer row alone (`WHERE a.atthasdef AND d.adrelid = a.attrelid`)
@@ -169,21 +184,29 @@ fn is_pg_catalog_table(factor: &TableFactor) -> bool {
     }
 }
 
-fn is_aggregate_call(expr: &Expr) -> bool {
+/// Whether `expr` calls an aggregate or window function anywhere (outside subqueries).
+fn contains_aggregate(expr: &Expr) -> bool {
     const AGGREGATES: &[&str] = &[
-        "array_agg", "avg", "bool_and", "bool_or", "count", "first_value", "last_value", "max", "min",
-        "string_agg", "sum",
+        "array_agg", "avg", "bit_and", "bit_or", "bool_and", "bool_or", "count", "every", "first_value",
+        "json_agg", "json_object_agg", "last_value", "max", "min", "string_agg", "sum",
     ];
-    match expr {
-        Expr::Function(f) => f
-            .name
-            .0
-            .last()
-            .and_then(|p| p.as_ident())
-            .is_some_and(|i| AGGREGATES.contains(&i.value.to_lowercase().as_str())),
-        Expr::Nested(inner) | Expr::Cast { expr: inner, .. } => is_aggregate_call(inner),
-        _ => false,
-    }
+    let mut found = false;
+    let _ = visit_expressions(expr, |e| {
+        match e {
+            Expr::Function(f) if f.over.is_some() => found = true,
+            Expr::Function(f) => {
+                found |= f
+                    .name
+                    .0
+                    .last()
+                    .and_then(|p| p.as_ident())
+                    .is_some_and(|i| AGGREGATES.contains(&i.value.to_lowercase().as_str()));
+            }
+            _ => {}
+        }
+        if found { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    });
+    found
 }
 
 /// `name(args…)`.
@@ -262,6 +285,20 @@ mod tests {
             "SELECT CASE WHEN a.attnum > 0 THEN (SELECT first_value(t.typname) FROM pg_catalog.pg_type t \
              WHERE t.oid = a.atttypid) END FROM pg_catalog.pg_attribute a"
         );
+    }
+
+    #[test]
+    fn aggregates_ordered_and_limited_subqueries_are_left_alone() {
+        for sql in [
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_inherits i WHERE i.inhrelid = c.oid) FROM pg_catalog.pg_class c",
+            "SELECT (SELECT t.typname FROM pg_catalog.pg_type t WHERE t.oid > c.reltype ORDER BY t.oid LIMIT 1) FROM pg_catalog.pg_class c",
+            "SELECT (SELECT count(*) + 1 FROM pg_catalog.pg_type t WHERE t.oid = c.reltype) FROM pg_catalog.pg_class c",
+        ] {
+            let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap().remove(0);
+            let before = statement.to_string();
+            rewrite(&mut statement);
+            assert_eq!(statement.to_string(), before);
+        }
     }
 
     #[test]

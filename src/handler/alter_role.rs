@@ -11,7 +11,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
     let name = statement.name.as_str();
     match &statement.operation {
         AlterRoleOperation::RenameTo(new_name) => {
-            require_superuser(ctx, "rename roles")?;
+            require_superuser(ctx, "rename roles").await?;
             if name == ctx.session.user {
                 return Err(SluiceError::not_supported("session user cannot be renamed", None));
             }
@@ -21,7 +21,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
             let only_own_password = name == ctx.session.user
                 && options.iter().all(|o| matches!(o, RoleOption::Password(_)));
             if !only_own_password {
-                require_superuser(ctx, "alter roles other than to change their own password")?;
+                require_superuser(ctx, "alter roles other than to change their own password").await?;
             }
             let mut changes = RoleChanges::default();
             for option in options {
@@ -31,7 +31,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
                     RoleOption::Password(p) => changes.password_verifier = Some(verifier_for(ctx, p).await?),
                 }
             }
-            if changes.superuser == Some(false) {
+            let locks_out = changes.superuser == Some(false)
+                || changes.can_login == Some(false)
+                || matches!(changes.password_verifier, Some(None));
+            if locks_out {
                 keep_a_superuser(ctx, name).await?;
             }
             ctx.server.store.alter_role(name, &changes, &ctx.session.user).await?;
@@ -40,11 +43,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
     Ok(Output::Command("ALTER ROLE"))
 }
 
-/// Refuses to take the last superuser's rights away (nobody could administer Sluice).
+/// Refuses a change that would leave no superuser able to log in (nobody could
+/// administer Sluice): dropping, demoting, NOLOGIN or PASSWORD NULL on the last one.
 pub async fn keep_a_superuser(ctx: &Ctx<'_>, losing: &str) -> Result<()> {
     let roles = ctx.server.store.roles().await?;
-    let others = roles.iter().filter(|r| r.superuser && r.can_login && r.name != losing).count();
-    let losing_is_superuser = roles.iter().any(|r| r.name == losing && r.superuser);
+    let usable = |r: &&sluice_catalog::Role| r.superuser && r.can_login && r.password_verifier.is_some();
+    let others = roles.iter().filter(usable).filter(|r| r.name != losing).count();
+    let losing_is_superuser = roles.iter().filter(usable).any(|r| r.name == losing);
     if losing_is_superuser && others == 0 {
         return Err(SluiceError::ObjectInUse(format!(
             "role \"{losing}\" is the last superuser that can log in"

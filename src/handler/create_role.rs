@@ -8,7 +8,7 @@ use crate::server::scram::{DEFAULT_ITERATIONS, Verifier};
 use crate::sql::ast::{CreateRole, Password, RoleOption};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output> {
-    require_superuser(ctx, "create roles")?;
+    require_superuser(ctx, "create roles").await?;
     let mut role = NewRole {
         name: statement.name.as_str().to_owned(),
         superuser: false,

@@ -6,7 +6,7 @@ use crate::error::{Result, SluiceError};
 use crate::sql::ast::DropRole;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
-    require_superuser(ctx, "drop roles")?;
+    require_superuser(ctx, "drop roles").await?;
     // Check every name first so that a failing statement drops nothing.
     let mut to_drop = Vec::new();
     for name in &statement.names {

@@ -79,6 +79,8 @@ pub enum Output {
     Begin,
     /// The block ended; the tag says how (COMMIT or ROLLBACK).
     End(&'static str),
+    /// ROLLBACK TO SAVEPOINT: the block is usable again after an error.
+    RolledBackToSavepoint,
     /// DEALLOCATE of one prepared statement (`Some`) or all of them (`None`), which the
     /// wire layer carries out on the connection's statement store.
     Deallocate { name: Option<String>, tag: &'static str },
@@ -174,9 +176,11 @@ pub fn kind(statement: &Statement) -> &'static str {
     }
 }
 
-/// Refuses gateway statements that need superuser rights.
-pub fn require_superuser(ctx: &Ctx<'_>, what: &str) -> Result<()> {
-    if ctx.session.superuser {
+/// Refuses gateway statements that need superuser rights. The role is read from the
+/// store each time, so a role demoted or dropped meanwhile loses its rights at once.
+pub async fn require_superuser(ctx: &Ctx<'_>, what: &str) -> Result<()> {
+    let role = ctx.server.store.role(&ctx.session.user).await?;
+    if role.is_some_and(|r| r.superuser) {
         Ok(())
     } else {
         Err(SluiceError::PermissionDenied(format!("only superusers may {what}")))

@@ -20,8 +20,10 @@ use crate::sql::{Parsed, Statement, parse};
 /// A prepared statement.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    /// The statement text as the client sent it.
+    /// The statement's text.
     pub text: String,
+    /// The whole Parse message text, against which error positions are counted.
+    pub source: String,
     pub parsed: Parsed,
     pub body: Body,
     /// Result columns; `None` for statements that return no rows.
@@ -32,9 +34,11 @@ pub struct Prepared {
 #[derive(Debug, Clone)]
 pub enum Body {
     /// A query planned by DataFusion; `params[i]` is the inferred type of `$i+1`.
-    Query { plan: Arc<CachedPlan>, params: Vec<Option<DataType>>, epoch: u64 },
-    /// A constant result, known at Parse time (no parameters).
-    Constant(Arc<ConstantResult>),
+    /// `epoch` and `generation` say when it was planned (see `Store::epoch` and
+    /// `Session::generation`).
+    Query { plan: Arc<CachedPlan>, params: Vec<Option<DataType>>, epoch: u64, generation: u64 },
+    /// A constant result, known at Parse time (no parameters), for the time zone named.
+    Constant { result: Arc<ConstantResult>, time_zone: String },
     /// Anything else runs through the statement handlers at Execute.
     Other,
 }
@@ -50,8 +54,8 @@ impl Prepared {
 }
 
 /// Parses and plans `text` for later execution.
-pub async fn prepare(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<Prepared>> {
-    let mut statements = parse(text)?;
+pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>> {
+    let mut statements = parse(source)?;
     if statements.len() > 1 {
         return Err(SluiceError::Syntax {
             message: "cannot insert multiple commands into a prepared statement".into(),
@@ -59,11 +63,12 @@ pub async fn prepare(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<Prepared>> 
         });
     }
     let Some(parsed) = statements.pop() else { return Ok(None) };
+    let text = &source[parsed.range.clone()];
     let (body, fields) = match &parsed.statement {
         Statement::Query(df) if is_query(df) => {
-            if let Some(hit) = ctx.server.constants.get(text) {
+            if let Some(hit) = ctx.server.constants.get(ctx.session.time_zone(), text) {
                 let fields = hit.schema.clone();
-                (Body::Constant(hit), Some(fields))
+                (Body::Constant { result: hit, time_zone: ctx.session.time_zone().to_owned() }, Some(fields))
             } else {
                 let state = ctx.session.context(ctx.server).state();
                 let epoch = ctx.server.store.epoch();
@@ -78,27 +83,31 @@ pub async fn prepare(ctx: &mut Ctx<'_>, text: &str) -> Result<Option<Prepared>> 
                 };
                 let params = parameter_types(&plan.plan)?;
                 let fields = Arc::new(plan.plan.schema().as_arrow().clone());
-                (Body::Query { plan, params, epoch }, Some(fields))
+                let generation = ctx.session.generation();
+                (Body::Query { plan, params, epoch, generation }, Some(fields))
             }
         }
         Statement::Query(df) => (Body::Other, describe_other(ctx, df)?),
         Statement::Gateway(_) => (Body::Other, None),
     };
-    let range = parsed.range.clone();
-    Ok(Some(Prepared { text: text[range].to_owned(), parsed, body, fields }))
+    Ok(Some(Prepared { text: text.to_owned(), source: source.to_owned(), parsed, body, fields }))
 }
 
 /// Runs a prepared statement with bound parameter values.
 pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues) -> Result<Output> {
+    if ctx.tx == super::TxState::Failed && !matches!(prepared.body, Body::Other) {
+        return Err(SluiceError::InFailedTransaction);
+    }
     match &prepared.body {
-        Body::Constant(hit) => Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone())),
-        Body::Query { plan, params, epoch } => {
-            if ctx.tx == super::TxState::Failed {
-                return Err(SluiceError::InFailedTransaction);
-            }
+        Body::Constant { result, time_zone } if time_zone == ctx.session.time_zone() => {
+            Ok(Output::batches("SELECT", result.schema.clone(), result.batches.clone()))
+        }
+        Body::Constant { .. } => super::handle(ctx, &prepared.parsed, &prepared.text).await,
+        Body::Query { plan, params, epoch, generation } => {
             let state = ctx.session.context(ctx.server).state();
-            if *epoch != ctx.server.store.epoch() {
-                // The catalog changed since Parse: plan again from the text, as PostgreSQL does.
+            if *epoch != ctx.server.store.epoch() || *generation != ctx.session.generation() {
+                // The catalog or the planning settings changed since Parse: plan again from
+                // the text, as PostgreSQL does.
                 if let Statement::Query(df) = &prepared.parsed.statement {
                     let fresh = plan_statement(&ctx.server.engine, &state, df, &prepared.text).await?;
                     let fresh = query::prepare_plan(&state, fresh)?;

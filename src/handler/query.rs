@@ -18,7 +18,7 @@ use crate::error::{Result, SluiceError};
 
 /// Plans (or finds the cached plan of) `statement` and runs it.
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> Result<Output> {
-    if let Some(hit) = ctx.server.constants.get(text) {
+    if let Some(hit) = ctx.server.constants.get(ctx.session.time_zone(), text) {
         return Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone()));
     }
     let df = ctx.session.context(ctx.server);
@@ -67,7 +67,7 @@ pub async fn run(ctx: &mut Ctx<'_>, state: &SessionState, cached: &CachedPlan, t
     if let (true, Some(text)) = (cached.constant, text) {
         let batches: Vec<_> = stream.try_collect().await?;
         let result = Arc::new(ConstantResult { schema: schema.clone(), batches });
-        ctx.server.constants.insert(text, result.clone());
+        ctx.server.constants.insert(ctx.session.time_zone(), text, result.clone());
         return Ok(Output::batches(tag, schema, result.batches.clone()));
     }
     Ok(Output::Rows { tag, schema, stream })

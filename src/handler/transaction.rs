@@ -6,7 +6,7 @@
 //! WARNING says so inside a block). An error inside a block aborts it, as in PostgreSQL.
 
 use super::{Ctx, Notice, Output, TxState};
-use crate::error::Result;
+use crate::error::{Result, SluiceError};
 
 pub fn begin(ctx: &mut Ctx<'_>) -> Result<Output> {
     if ctx.tx != TxState::Idle {
@@ -29,7 +29,8 @@ pub fn commit(ctx: &mut Ctx<'_>) -> Result<Output> {
 
 pub fn rollback(ctx: &mut Ctx<'_>, to_savepoint: bool) -> Result<Output> {
     if to_savepoint {
-        return Ok(Output::Command("ROLLBACK"));
+        outside_block(ctx, "ROLLBACK TO SAVEPOINT")?;
+        return Ok(Output::RolledBackToSavepoint);
     }
     if ctx.tx == TxState::Idle {
         ctx.notices.push(Notice::warning("there is no transaction in progress", None));
@@ -37,6 +38,15 @@ pub fn rollback(ctx: &mut Ctx<'_>, to_savepoint: bool) -> Result<Output> {
     Ok(Output::End("ROLLBACK"))
 }
 
-pub fn savepoint(_ctx: &mut Ctx<'_>, tag: &'static str) -> Result<Output> {
+pub fn savepoint(ctx: &mut Ctx<'_>, tag: &'static str) -> Result<Output> {
+    outside_block(ctx, if tag == "RELEASE" { "RELEASE SAVEPOINT" } else { "SAVEPOINT" })?;
     Ok(Output::Command(tag))
+}
+
+/// Savepoints exist only inside a transaction block (25P01 otherwise).
+fn outside_block(ctx: &Ctx<'_>, what: &str) -> Result<()> {
+    if ctx.tx == TxState::Idle {
+        return Err(SluiceError::NoActiveTransaction(format!("{what} can only be used in transaction blocks")));
+    }
+    Ok(())
 }

@@ -47,6 +47,15 @@ fn auth_failed(user: &str) -> PgWireError {
     fatal(SqlState::InvalidPassword, format!("password authentication failed for user \"{user}\""))
 }
 
+/// A malformed SCRAM message is a protocol violation (08P01); a wrong proof is a wrong
+/// password (28P01).
+fn scram_failure(user: &str, e: &scram::ScramError) -> PgWireError {
+    match e {
+        scram::ScramError::BadProof => auth_failed(user),
+        other => fatal(SqlState::ProtocolViolation, other.to_string()),
+    }
+}
+
 /// Startup parameters that are session settings (the rest — user, database, options,
 /// replication — are not).
 fn apply_startup_parameters(params: &mut SessionParams, startup: &HashMap<String, String>) {
@@ -134,7 +143,7 @@ impl StartupHandler for Connection {
                         let data = initial.data.unwrap_or_default();
                         let (first, exchange) = scram::server_first(&data, verifier).map_err(|e| {
                             tracing::info!(user = %user, error = %e, "SCRAM exchange rejected");
-                            auth_failed(&user)
+                            scram_failure(&user, &e)
                         })?;
                         client
                             .send(PgWireBackendMessage::Authentication(Authentication::SASLContinue(
@@ -148,6 +157,9 @@ impl StartupHandler for Connection {
                         let outcome = exchange.finish(&response.data);
                         let (server_final, role) = match (outcome, role) {
                             (Ok(server_final), Some(role)) => (server_final, role),
+                            (Err(e @ (scram::ScramError::Malformed(_) | scram::ScramError::ChannelBinding)), _) => {
+                                return Err(scram_failure(&user, &e));
+                            }
                             (outcome, _) => {
                                 self.server.metrics.auth_failed();
                                 tracing::warn!(

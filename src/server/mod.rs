@@ -41,7 +41,13 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
             sluice_catalog::store::redact_url(&config.metadata_url)
         ))
     })?;
-    crate::bootstrap::first_superuser(&store, &config.data_dir, config.password_file.as_deref()).await?;
+    crate::bootstrap::first_superuser(
+        &store,
+        &config.data_dir,
+        config.initial_password.as_ref(),
+        config.password_file.as_deref(),
+    )
+    .await?;
     let source_types = RecordBatch::new_empty(sluice_catalog::system::source_types_schema());
     let engine = Engine::new(store.clone(), source_types).map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {

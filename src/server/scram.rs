@@ -123,6 +123,9 @@ pub fn server_first(client_first: &[u8], verifier: Verifier) -> Result<(String, 
     let flag = parts.next().ok_or(ScramError::Malformed("no gs2 header"))?;
     let authzid = parts.next().ok_or(ScramError::Malformed("no gs2 header"))?;
     let bare = parts.next().ok_or(ScramError::Malformed("no client-first-bare"))?;
+    if !authzid.is_empty() {
+        return Err(ScramError::Malformed("authorization identities are not supported"));
+    }
     match flag {
         "n" | "y" => {}
         f if f.starts_with("p=") => return Err(ScramError::ChannelBinding),

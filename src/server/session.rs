@@ -17,13 +17,21 @@ pub struct Session {
     pub user: String,
     pub superuser: bool,
     params: Arc<RwLock<SessionParams>>,
+    /// `TimeZone`, kept at hand for the constant cache.
+    time_zone: String,
     context: Option<SessionContext>,
+    /// Grows whenever a planning setting (search_path, TimeZone) changes, so that plans
+    /// prepared under the old settings are made again.
+    generation: u64,
     built_with: Option<ContextSettings>,
     pub plans: PlanCache,
     format: Option<Arc<FormatOptions>>,
     /// Names of the named prepared statements (for DEALLOCATE ALL and duplicate checks).
     pub prepared: HashSet<String>,
     pub cancel: Arc<CancelSlot>,
+    /// Set by ROLLBACK TO SAVEPOINT on the extended protocol: the block is usable again
+    /// from the next Sync (pgwire restores the failed status at the end of Execute).
+    pub savepoint_restored: bool,
     /// A NOTICE that catalog changes are not transactional was sent in this block.
     pub warned_in_transaction: bool,
 }
@@ -33,18 +41,32 @@ impl Session {
         let mut params = params;
         params.set_internal("is_superuser", if superuser { "on" } else { "off" });
         params.set_internal("session_authorization", user.clone());
+        let time_zone = params.get("TimeZone").unwrap_or_default();
         Session {
             user,
             superuser,
+            time_zone,
             params: Arc::new(RwLock::new(params)),
             context: None,
+            generation: 0,
             built_with: None,
             plans: PlanCache::default(),
             format: None,
             prepared: HashSet::new(),
             cancel,
             warned_in_transaction: false,
+            savepoint_restored: false,
         }
+    }
+
+    /// Changes whenever plans made earlier in this session may no longer be right.
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// The session's `TimeZone`.
+    pub fn time_zone(&self) -> &str {
+        &self.time_zone
     }
 
     /// Reads the parameters.
@@ -60,11 +82,14 @@ impl Session {
             f(&mut guard)
         };
         self.format = None;
+        let time_zone = self.params().get("TimeZone").unwrap_or_default();
+        self.time_zone = time_zone;
         let settings = self.context_settings();
         let stale = self.context.as_ref().is_some_and(|_| self.context_settings_changed(&settings));
         if stale {
             self.context = None;
             self.plans.clear();
+            self.generation += 1;
         }
         result
     }

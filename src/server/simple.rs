@@ -17,11 +17,10 @@ use pgwire::messages::PgWireBackendMessage;
 use pgwire::messages::data::RowDescription;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::ParameterStatus;
 
 use super::connection::Connection;
 use super::encode;
-use super::errors::{error_info, notice_response};
+use super::errors::{error_info, reportable, send_side_messages};
 use crate::handler::{self, Ctx, Output, TxState};
 use crate::sql;
 
@@ -82,14 +81,7 @@ impl SimpleQueryHandler for Connection {
                         _ = cancel.cancelled() => Err(crate::error::SluiceError::Canceled),
                     };
                     let Ctx { notices, reported, .. } = ctx;
-                    for notice in &notices {
-                        client.feed(PgWireBackendMessage::NoticeResponse(notice_response(notice))).await?;
-                    }
-                    for r in reported {
-                        client
-                            .feed(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(r.name.to_owned(), r.value)))
-                            .await?;
-                    }
+                    send_side_messages(client, &notices, reported).await?;
                     let failure = match result {
                         Ok(output) => {
                             let options = session.format_options();
@@ -141,7 +133,10 @@ where
 {
     let tag = match output {
         Output::Rows { tag, schema, stream } => {
-            let fields = encode::fields(&schema, &Format::UnifiedText, options)?;
+            let fields = match encode::fields(&schema, &Format::UnifiedText, options) {
+                Ok(fields) => fields,
+                Err(e) => return reportable(e).map(Some),
+            };
             client
                 .feed(PgWireBackendMessage::RowDescription(RowDescription::new(
                     fields.iter().map(Into::into).collect(),
@@ -155,8 +150,7 @@ where
                         client.feed(PgWireBackendMessage::DataRow(row)).await?;
                         count += 1;
                     }
-                    Err(PgWireError::UserError(info)) => return Ok(Some(*info)),
-                    Err(e) => return Err(e),
+                    Err(e) => return reportable(e).map(Some),
                 }
             }
             if tag == "SELECT" { Tag::new(tag).with_rows(count) } else { Tag::new(tag) }
@@ -170,6 +164,10 @@ where
             *status = status.to_idle_state();
             session.warned_in_transaction = false;
             Tag::new(tag)
+        }
+        Output::RolledBackToSavepoint => {
+            *status = TransactionStatus::Transaction;
+            Tag::new("ROLLBACK")
         }
         Output::Deallocate { name, tag } => {
             deallocate(client, session, name.as_deref());

@@ -91,19 +91,36 @@ fn syntax(e: ParserError) -> SluiceError {
     SluiceError::Syntax { message: hide_literals(message), pos }
 }
 
-/// Parser messages quote the offending token; a string literal there may be a password.
+/// Parser messages quote the offending token; a literal there may be a password, so it
+/// is described rather than shown.
 fn hide_literals(message: String) -> String {
-    match message.find("found: '") {
-        Some(i) => format!("{}found: a string literal", &message[..i]),
-        None => message,
+    let Some(i) = message.find("found: ") else { return message };
+    let found = &message[i + "found: ".len()..];
+    let literal = found.starts_with(['\'', '$', '"']) || found.starts_with(|c: char| c.is_ascii_digit())
+        || ["E'", "e'", "N'", "n'", "X'", "x'", "B'", "b'", "U&'", "u&'"].iter().any(|p| found.starts_with(p));
+    if literal {
+        format!("{}found: a literal", &message[..i])
+    } else {
+        message
     }
 }
 
 fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
-    ParserError::ParserError(format!(
-        "Expected: {what}, found: {}{}",
-        found.token, found.span.start
-    ))
+    let shown = match &found.token {
+        Token::Word(_) | Token::EOF => found.token.to_string(),
+        Token::Number(..)
+        | Token::SingleQuotedString(_)
+        | Token::DoubleQuotedString(_)
+        | Token::EscapedStringLiteral(_)
+        | Token::NationalStringLiteral(_)
+        | Token::HexStringLiteral(_)
+        | Token::DollarQuotedString(_)
+        | Token::UnicodeStringLiteral(_)
+        | Token::SingleQuotedByteStringLiteral(_)
+        | Token::DoubleQuotedByteStringLiteral(_) => "a literal".to_owned(),
+        other => other.to_string(),
+    };
+    ParserError::ParserError(format!("Expected: {what}, found: {shown}{}", found.span.start))
 }
 
 fn location_error(message: String, at: Location) -> ParserError {
@@ -265,6 +282,10 @@ mod tests {
     fn passwords_do_not_appear_in_errors_or_debug() {
         let err = parse("CREATE ROLE x LOGIN 'hunter2'").expect_err("bad syntax");
         assert!(!err.to_string().contains("hunter2"), "{err}");
+        for sql in ["CREATE ROLE x PASSWORD $$hunter2$$ x", "CREATE ROLE x LOGIN E'hunter2'", "CREATE ROLE x PASSWORD 12345"] {
+            let err = parse(sql).expect_err("bad syntax");
+            assert!(!err.to_string().contains("hunter2") && !err.to_string().contains("12345"), "{err}");
+        }
         let ok = gateway("CREATE ROLE x PASSWORD 'hunter2'");
         assert!(!format!("{ok:?}").contains("hunter2"));
         assert!(!ok.redacted().contains("hunter2"));

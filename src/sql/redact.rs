@@ -31,6 +31,11 @@ pub fn redact_sql(sql: &str) -> String {
             | Token::DollarQuotedString(_)
             | Token::NationalStringLiteral(_)
             | Token::HexStringLiteral(_)
+            | Token::UnicodeStringLiteral(_)
+            | Token::DoubleQuotedString(_)
+            | Token::SingleQuotedByteStringLiteral(_)
+            | Token::DoubleQuotedByteStringLiteral(_)
+            | Token::Number(..)
                 if after_password || is_secret_statement(&words_in_statement) =>
             {
                 out.push_str("'***'");
@@ -69,6 +74,8 @@ mod tests {
         let out = redact_sql("CREATE ROLE a LOGIN PASSWORD 'p1'; ALTER USER b PASSWORD 'p2'");
         assert!(!out.contains("p1") && !out.contains("p2"), "{out}");
         assert!(out.contains("CREATE ROLE a LOGIN PASSWORD '***'"), "{out}");
+        let out = redact_sql("ALTER ROLE a PASSWORD U&'p3'; ALTER ROLE b PASSWORD $$p4$$");
+        assert!(!out.contains("p3") && !out.contains("p4"), "{out}");
         let out = redact_sql("create secret s as 'v1'; select 'visible'");
         assert!(!out.contains("v1") && out.contains("'visible'"), "{out}");
     }

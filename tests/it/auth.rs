@@ -178,3 +178,54 @@ async fn tls_is_served_when_configured() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("SSL"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[tokio::test]
+async fn the_first_password_can_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pw");
+    std::fs::write(&file, "from a file\n").unwrap();
+    let server = TestServer::start_with(Options {
+        no_password_env: true,
+        extra_args: vec!["--password-file".into(), file.display().to_string()],
+        ..Options::default()
+    });
+    server.client_as("sluice", "from a file").await.unwrap();
+    assert!(!server.data_path().join("data").join("initial-password").exists());
+}
+
+#[tokio::test]
+async fn a_demoted_superuser_loses_rights_in_open_sessions() {
+    let server = TestServer::start();
+    let admin = server.client().await;
+    admin.batch_execute("CREATE ROLE deputy SUPERUSER LOGIN PASSWORD 'd'").await.unwrap();
+    let deputy = server.client_as("deputy", "d").await.unwrap();
+    deputy.batch_execute("CREATE ROLE made_by_deputy").await.unwrap();
+    admin.batch_execute("ALTER ROLE deputy NOSUPERUSER").await.unwrap();
+    let err = deputy.batch_execute("CREATE ROLE too_late").await.unwrap_err();
+    assert_eq!(sqlstate(&err), "42501");
+    // the only superuser that can log in cannot lose its login or password either
+    for sql in ["ALTER ROLE sluice NOLOGIN", "ALTER ROLE sluice PASSWORD NULL"] {
+        let err = admin.batch_execute(sql).await.unwrap_err();
+        assert_eq!(sqlstate(&err), "55006", "{sql}");
+    }
+}
+
+#[tokio::test]
+async fn savepoints_recover_a_block_over_the_extended_protocol() {
+    let server = TestServer::start();
+    let mut client = server.client().await;
+    let mut tx = client.transaction().await.unwrap();
+    let nested = tx.savepoint("sp").await.unwrap();
+    assert_eq!(sqlstate(&nested.query("SELECT nope FROM sluice.roles", &[]).await.unwrap_err()), "42703");
+    nested.rollback().await.unwrap();
+    let n: i64 = tx.query_one("SELECT count(*) FROM sluice.roles", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    // the same, with SAVEPOINT and ROLLBACK TO sent as extended-protocol statements
+    tx.execute("SAVEPOINT again", &[]).await.unwrap();
+    assert_eq!(sqlstate(&tx.query("SELECT nope FROM sluice.roles", &[]).await.unwrap_err()), "42703");
+    assert_eq!(sqlstate(&tx.query("SELECT 1", &[]).await.unwrap_err()), "25P02");
+    tx.execute("ROLLBACK TO SAVEPOINT again", &[]).await.unwrap();
+    let n: i64 = tx.query_one("SELECT count(*) FROM sluice.roles", &[]).await.unwrap().get(0);
+    assert_eq!(n, 1);
+    tx.commit().await.unwrap();
+}

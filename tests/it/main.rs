@@ -8,4 +8,5 @@ mod clients;
 mod errors;
 mod http;
 mod slt;
+mod startup;
 mod wire;

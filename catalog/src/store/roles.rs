@@ -9,6 +9,8 @@ use crate::model::{NewRole, Role, RoleChanges};
 use crate::time::now_micros;
 
 const KIND: &str = "role";
+const INSERT: &str = "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $4, $5, $5)";
 const COLUMNS: &str = "name, superuser, can_login, password_verifier, created_at, updated_at";
 
 macro_rules! role_from_row {
@@ -59,10 +61,7 @@ impl Store {
         let now = now_micros();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            sqlx::query(
-                "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $5)",
-            )
+            sqlx::query(INSERT)
             .bind(&role.name)
             .bind(role.superuser)
             .bind(role.can_login)
@@ -93,10 +92,8 @@ impl Store {
             if existing > 0 {
                 false
             } else {
-                let inserted = sqlx::query(
-                    "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING",
-                )
+                let sql = format!("{INSERT} ON CONFLICT (name) DO NOTHING");
+                let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(&role.name)
                 .bind(role.superuser)
                 .bind(role.can_login)

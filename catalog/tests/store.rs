@@ -1,0 +1,78 @@
+//! The store on SQLite (the integration suite runs the gateway on both backends).
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, BooleanArray, StringArray};
+use sluice_catalog::system::SYSTEM_TABLES;
+use sluice_catalog::{NewRole, RoleChanges, Store, StoreError};
+
+async fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("catalog.db").display());
+    let store = Store::open(&url).await.unwrap();
+    (dir, store)
+}
+
+fn role(name: &str) -> NewRole {
+    NewRole { name: name.into(), can_login: true, password_verifier: Some("SCRAM-SHA-256$4096:x$y:z".into()), ..NewRole::default() }
+}
+
+#[tokio::test]
+async fn roles_change_in_one_transaction_with_their_event() {
+    let (_dir, store) = store().await;
+    let epoch = store.epoch();
+    store.create_role(&role("alice"), "tester").await.unwrap();
+    assert!(store.epoch() > epoch, "a change moves the epoch");
+    assert!(matches!(store.create_role(&role("alice"), "tester").await, Err(StoreError::AlreadyExists { .. })));
+    store
+        .alter_role("alice", &RoleChanges { superuser: Some(true), password_verifier: Some(None), ..Default::default() }, "tester")
+        .await
+        .unwrap();
+    let alice = store.role("alice").await.unwrap().unwrap();
+    assert!(alice.superuser && alice.password_verifier.is_none());
+    assert!(matches!(store.alter_role("bob", &RoleChanges::default(), "t").await, Err(StoreError::NotFound { .. })));
+    store.rename_role("alice", "carol", "tester").await.unwrap();
+    assert!(store.drop_role("carol", "tester").await.unwrap());
+    assert!(!store.drop_role("carol", "tester").await.unwrap());
+
+    let events = SYSTEM_TABLES.iter().find(|t| t.name == "events").unwrap();
+    let batch = store.load_batch(events.sql, Arc::new(events.schema())).await.unwrap();
+    let actions = batch.column(3).as_any().downcast_ref::<StringArray>().unwrap();
+    let actions: Vec<&str> = (0..actions.len()).map(|i| actions.value(i)).collect();
+    assert_eq!(actions, ["create", "alter", "rename", "drop"]);
+}
+
+#[tokio::test]
+async fn the_first_superuser_is_created_once() {
+    let (_dir, store) = store().await;
+    assert!(store.bootstrap_role(&role("first")).await.unwrap());
+    assert!(!store.bootstrap_role(&role("second")).await.unwrap());
+    assert_eq!(store.roles().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn every_system_table_loads_and_roles_hide_verifiers() {
+    let (_dir, store) = store().await;
+    store.create_role(&role("alice"), "tester").await.unwrap();
+    for table in SYSTEM_TABLES {
+        let schema = Arc::new(table.schema());
+        let batch = store.load_batch(table.sql, schema.clone()).await.unwrap();
+        assert_eq!(batch.schema(), schema, "{}", table.name);
+        assert!(!table.sql.contains("password_verifier,"), "{} must not select verifiers", table.name);
+    }
+    let roles = SYSTEM_TABLES.iter().find(|t| t.name == "roles").unwrap();
+    let batch = store.load_batch(roles.sql, Arc::new(roles.schema())).await.unwrap();
+    let has_password = batch.column(3).as_any().downcast_ref::<BooleanArray>().unwrap();
+    assert!(has_password.value(0));
+}
+
+#[tokio::test]
+async fn reopening_keeps_the_catalog_and_does_not_migrate_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("catalog.db").display());
+    let store = Store::open(&url).await.unwrap();
+    store.create_role(&role("kept"), "tester").await.unwrap();
+    store.close().await;
+    let again = Store::open(&url).await.unwrap();
+    assert!(again.role("kept").await.unwrap().is_some());
+}
