@@ -83,6 +83,8 @@ impl std::fmt::Debug for Secret {
 pub struct Config {
     /// `SLUICE_PASSWORD`: the first superuser's password (used on first start only).
     pub initial_password: Option<Secret>,
+    /// `SLUICE_MASTER_KEY`: the key secrets are encrypted with (else `DATA_DIR/master.key`).
+    pub master_key: Option<Secret>,
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
     pub metadata_url: String,
@@ -112,6 +114,7 @@ impl Config {
         };
         Ok(Config {
             initial_password: std::env::var("SLUICE_PASSWORD").ok().map(Secret),
+            master_key: std::env::var("SLUICE_MASTER_KEY").ok().map(Secret),
             listen: args.listen.or(file.listen).unwrap_or(([127, 0, 0, 1], 5454).into()),
             http_listen: args.http_listen.or(file.http_listen).unwrap_or(([127, 0, 0, 1], 5455).into()),
             data_dir,

@@ -62,6 +62,7 @@ pub enum SqlState {
     NoActiveTransaction,
     ActiveTransaction,
     ProtocolViolation,
+    ConnectionFailure,
     InvalidSqlStatementName,
     DuplicatePreparedStatement,
     QueryCanceled,
@@ -99,6 +100,7 @@ impl SqlState {
             SqlState::NoActiveTransaction => "25P01",
             SqlState::ActiveTransaction => "25001",
             SqlState::ProtocolViolation => "08P01",
+            SqlState::ConnectionFailure => "08001",
             SqlState::InvalidSqlStatementName => "26000",
             SqlState::DuplicatePreparedStatement => "42P05",
             SqlState::QueryCanceled => "57014",
@@ -142,6 +144,14 @@ pub enum SluiceError {
     #[error("invalid value for {name}: {message}")]
     InvalidValue { name: String, message: String, hint: Option<String> },
 
+    /// A `WITH (…)` option is unknown, of the wrong type, missing or misused.
+    #[error("{message}")]
+    InvalidOption { message: String, hint: Option<String> },
+
+    /// A source's system could not be reached or refused the gateway.
+    #[error("source \"{name}\": {message}")]
+    SourceUnavailable { name: String, message: String },
+
     /// The current role may not do this.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
@@ -152,7 +162,7 @@ pub enum SluiceError {
 
     /// Objects still depend on the one being dropped.
     #[error("cannot drop {what} because other objects depend on it")]
-    DependentObjects { what: String, detail: String },
+    DependentObjects { what: String, detail: String, hint: Option<&'static str> },
 
     /// The object is in use in a way that forbids the change (the last superuser, the
     /// connected role).
@@ -212,8 +222,9 @@ impl SluiceError {
                 SqlState::DuplicatePreparedStatement
             }
             SluiceError::DuplicateObject { .. } => SqlState::DuplicateObject,
-            SluiceError::InvalidValue { .. } => SqlState::InvalidParameterValue,
+            SluiceError::InvalidValue { .. } | SluiceError::InvalidOption { .. } => SqlState::InvalidParameterValue,
             SluiceError::PermissionDenied(_) => SqlState::InsufficientPrivilege,
+            SluiceError::SourceUnavailable { .. } => SqlState::ConnectionFailure,
             SluiceError::NotSupported { .. } => SqlState::FeatureNotSupported,
             SluiceError::DependentObjects { .. } => SqlState::DependentObjectsStillExist,
             SluiceError::ObjectInUse(_) => SqlState::ObjectInUse,
@@ -243,11 +254,10 @@ impl SluiceError {
     pub fn hint(&self) -> Option<&str> {
         match self {
             SluiceError::InvalidValue { hint, .. }
+            | SluiceError::InvalidOption { hint, .. }
             | SluiceError::NotSupported { hint, .. }
             | SluiceError::Query { hint, .. } => hint.as_deref(),
-            SluiceError::DependentObjects { .. } => {
-                Some("Use DROP ... CASCADE to drop the dependent objects too.")
-            }
+            SluiceError::DependentObjects { hint, .. } => *hint,
             _ => None,
         }
     }

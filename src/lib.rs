@@ -6,11 +6,13 @@
 
 pub mod bootstrap;
 pub mod config;
+pub mod connectors;
 pub mod engine;
 pub mod error;
 pub mod handler;
 pub mod http;
 pub mod metrics;
+pub mod secrets;
 pub mod server;
 pub mod sql;
 

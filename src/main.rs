@@ -34,7 +34,10 @@ fn main() -> ExitCode {
     // The password now lives in `config`; keep it out of the environment that child
     // processes and /proc/PID/environ would show. Still single-threaded here.
     // SAFETY: no other thread exists yet that could read the environment concurrently.
-    unsafe { std::env::remove_var("SLUICE_PASSWORD") };
+    unsafe {
+        std::env::remove_var("SLUICE_PASSWORD");
+        std::env::remove_var("SLUICE_MASTER_KEY");
+    }
     init_tracing(&config);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

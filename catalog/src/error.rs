@@ -11,6 +11,10 @@ pub enum StoreError {
     #[error("{kind} \"{name}\" does not exist")]
     NotFound { kind: &'static str, name: String },
 
+    /// Other objects depend on this one (a source uses the secret, a pipeline the source).
+    #[error("{kind} \"{name}\" is used by {}", users.join(", "))]
+    InUse { kind: &'static str, name: String, users: Vec<String> },
+
     /// The metadata URL is not one Sluice can use.
     #[error("unsupported metadata URL \"{0}\": use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

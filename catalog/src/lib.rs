@@ -15,5 +15,5 @@ pub mod system;
 pub mod time;
 
 pub use error::StoreError;
-pub use model::{NewRole, Role, RoleChanges};
+pub use model::{ColumnRecord, NewRole, NewSource, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord};
 pub use store::{Backend, Store};

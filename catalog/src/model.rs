@@ -68,3 +68,80 @@ impl RoleChanges {
         self.superuser.is_none() && self.can_login.is_none() && self.password_verifier.is_none()
     }
 }
+
+/// A stored secret: its value sealed (see the gateway's `secrets` module). `Debug` shows
+/// no bytes.
+#[derive(Clone)]
+pub struct SecretRecord {
+    pub name: String,
+    /// `text` or `binary`.
+    pub kind: String,
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl std::fmt::Debug for SecretRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretRecord").field("name", &self.name).field("kind", &self.kind).finish()
+    }
+}
+
+/// A source as stored: its options as JSON in which secrets appear by name only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceRecord {
+    pub name: String,
+    pub source_type: String,
+    pub options: String,
+    pub status: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A source to create or replace, with the secrets its options refer to.
+#[derive(Debug, Clone)]
+pub struct NewSource {
+    pub name: String,
+    pub source_type: String,
+    pub options: String,
+    pub secrets: Vec<String>,
+}
+
+/// A table of a source, as cached by REFRESH or declared with CREATE TABLE.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRecord {
+    pub source: String,
+    /// `""` for sources without databases.
+    pub database: String,
+    pub name: String,
+    /// `introspected` or `declared`.
+    pub kind: String,
+    pub definition: Option<String>,
+    pub refreshed_at: i64,
+}
+
+/// A column of a cached or declared table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnRecord {
+    pub ordinal: i64,
+    pub name: String,
+    /// Sluice's (Flink SQL) type.
+    pub data_type: String,
+    /// The source system's own type name.
+    pub source_type: String,
+    pub nullable: bool,
+    pub is_key: bool,
+}
+
+/// What may be shown of a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    pub name: String,
+    pub kind: String,
+    pub created_at: i64,
+    /// Sources whose options refer to it.
+    pub used_by: Vec<String>,
+}

@@ -1,15 +1,32 @@
 //! Statement handlers: one file per statement kind. This file only routes.
 
 mod alter_role;
+mod alter_secret;
+mod alter_source;
 mod create_role;
+mod create_secret;
+mod create_source;
 mod deallocate;
+mod describe_source;
+mod describe_table;
 mod discard;
 mod drop_role;
+mod drop_secret;
+mod drop_source;
 pub mod prepare;
 mod query;
+mod refresh_source;
 mod reset;
 mod set;
 pub mod show;
+mod show_create_source;
+mod show_databases;
+mod show_secrets;
+mod show_source_types;
+mod show_sources;
+mod show_tables;
+mod source_access;
+mod test_source;
 mod transaction;
 
 
@@ -26,6 +43,7 @@ use crate::error::{Result, SluiceError};
 use crate::server::params::Reported;
 use crate::server::session::Session;
 use crate::server::state::ServerState;
+use crate::sql::ast::source::SourceInfo;
 use crate::sql::{GatewayStatement, Parsed, Statement};
 
 pub use prepare::Prepared;
@@ -107,7 +125,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
     }
     match &parsed.statement {
         Statement::Gateway(g) => {
-            if ctx.tx != TxState::Idle && !ctx.session.warned_in_transaction {
+            if g.changes_catalog() && ctx.tx != TxState::Idle && !ctx.session.warned_in_transaction {
                 ctx.session.warned_in_transaction = true;
                 ctx.notices.push(Notice::warning(
                     "catalog changes take effect immediately and are not undone by ROLLBACK",
@@ -118,6 +136,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::CreateRole(s) => create_role::handle(ctx, s).await,
                 GatewayStatement::AlterRole(s) => alter_role::handle(ctx, s).await,
                 GatewayStatement::DropRole(s) => drop_role::handle(ctx, s).await,
+                GatewayStatement::CreateSecret(s) => create_secret::handle(ctx, s).await,
+                GatewayStatement::AlterSecret(s) => alter_secret::handle(ctx, s).await,
+                GatewayStatement::DropSecret(s) => drop_secret::handle(ctx, s).await,
+                GatewayStatement::CreateSource(s) => create_source::handle(ctx, s).await,
+                GatewayStatement::AlterSource(s) => alter_source::handle(ctx, s).await,
+                GatewayStatement::DropSource(s) => drop_source::handle(ctx, s).await,
+                GatewayStatement::SourceInfo(info) => source_info(ctx, info).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -139,6 +164,22 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
     }
 }
 
+async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
+    match info {
+        SourceInfo::ShowSources => show_sources::handle(ctx).await,
+        SourceInfo::ShowSourceTypes => show_source_types::show(),
+        SourceInfo::ShowSecrets => show_secrets::handle(ctx).await,
+        SourceInfo::ShowCreateSource(name) => show_create_source::handle(ctx, name).await,
+        SourceInfo::DescribeSource(name) => describe_source::handle(ctx, name).await,
+        SourceInfo::DescribeSourceType(name) => show_source_types::describe(name),
+        SourceInfo::TestSource(name) => test_source::handle(ctx, name).await,
+        SourceInfo::RefreshSource { name, database } => refresh_source::handle(ctx, name, database.as_ref()).await,
+        SourceInfo::ShowDatabases(name) => show_databases::handle(ctx, name).await,
+        SourceInfo::ShowTables(path) => show_tables::handle(ctx, path).await,
+        SourceInfo::DescribeTable(path) => describe_table::handle(ctx, path).await,
+    }
+}
+
 fn ends_transaction(statement: &Statement) -> bool {
     matches!(
         statement,
@@ -155,6 +196,15 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::CreateRole(_)) => "create_role",
         Statement::Gateway(GatewayStatement::AlterRole(_)) => "alter_role",
         Statement::Gateway(GatewayStatement::DropRole(_)) => "drop_role",
+        Statement::Gateway(GatewayStatement::CreateSecret(_)) => "create_secret",
+        Statement::Gateway(GatewayStatement::AlterSecret(_)) => "alter_secret",
+        Statement::Gateway(GatewayStatement::DropSecret(_)) => "drop_secret",
+        Statement::Gateway(GatewayStatement::CreateSource(_)) => "create_source",
+        Statement::Gateway(GatewayStatement::AlterSource(_)) => "alter_source",
+        Statement::Gateway(GatewayStatement::DropSource(_)) => "drop_source",
+        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::TestSource(_))) => "test_source",
+        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => "refresh_source",
+        Statement::Gateway(GatewayStatement::SourceInfo(_)) => "show",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",
@@ -174,6 +224,68 @@ pub fn kind(statement: &Statement) -> &'static str {
             _ => "other",
         },
     }
+}
+
+/// A result built from rows of scalar values (for SHOW and DESCRIBE statements).
+pub fn rows(
+    tag: &'static str,
+    columns: &[(&str, datafusion::arrow::datatypes::DataType)],
+    rows: Vec<Vec<datafusion::common::ScalarValue>>,
+) -> Result<Output> {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::new_empty_array;
+    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::common::ScalarValue;
+    let schema = Arc::new(Schema::new(
+        columns.iter().map(|(name, ty)| Field::new(*name, ty.clone(), true)).collect::<Vec<_>>(),
+    ));
+    let mut arrays = Vec::with_capacity(columns.len());
+    for (i, (_, ty)) in columns.iter().enumerate() {
+        let values: Vec<ScalarValue> = rows.iter().map(|r| r[i].clone()).collect();
+        let array = if values.is_empty() {
+            new_empty_array(ty)
+        } else {
+            let array = ScalarValue::iter_to_array(values)?;
+            datafusion::arrow::compute::cast(&array, ty).map_err(|e| SluiceError::Internal(e.to_string()))?
+        };
+        arrays.push(array);
+    }
+    let batch = RecordBatch::try_new(schema, arrays).map_err(|e| SluiceError::Internal(e.to_string()))?;
+    Ok(Output::batch(tag, batch))
+}
+
+/// Text, as a scalar.
+pub fn text(value: impl Into<String>) -> datafusion::common::ScalarValue {
+    datafusion::common::ScalarValue::Utf8(Some(value.into()))
+}
+
+/// Text or NULL, as a scalar.
+pub fn opt_text(value: Option<impl Into<String>>) -> datafusion::common::ScalarValue {
+    datafusion::common::ScalarValue::Utf8(value.map(Into::into))
+}
+
+/// A text array (`text[]`), as a scalar.
+pub fn text_list(values: &[String]) -> datafusion::common::ScalarValue {
+    use datafusion::common::ScalarValue;
+    let items: Vec<ScalarValue> = values.iter().map(|v| ScalarValue::Utf8(Some(v.clone()))).collect();
+    ScalarValue::List(ScalarValue::new_list_nullable(&items, &datafusion::arrow::datatypes::DataType::Utf8))
+}
+
+/// A timestamp (microseconds since the epoch, UTC), as a scalar.
+pub fn timestamp(micros: i64) -> datafusion::common::ScalarValue {
+    datafusion::common::ScalarValue::TimestampMicrosecond(Some(micros), Some("UTC".into()))
+}
+
+/// The `timestamptz` column type.
+pub fn timestamptz() -> datafusion::arrow::datatypes::DataType {
+    datafusion::arrow::datatypes::DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into()))
+}
+
+/// The `text[]` column type.
+pub fn text_array() -> datafusion::arrow::datatypes::DataType {
+    use datafusion::arrow::datatypes::{DataType, Field};
+    DataType::List(std::sync::Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
 /// Refuses gateway statements that need superuser rights. The role is read from the

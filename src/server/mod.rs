@@ -15,7 +15,6 @@ pub mod state;
 
 use std::sync::Arc;
 
-use datafusion::arrow::record_batch::RecordBatch;
 use pgwire::tokio::TlsAcceptor;
 use pgwire::tokio::tokio_rustls::rustls::ServerConfig;
 use rustls_pki_types::pem::PemObject;
@@ -48,7 +47,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         config.password_file.as_deref(),
     )
     .await?;
-    let source_types = RecordBatch::new_empty(sluice_catalog::system::source_types_schema());
+    let master_key = crate::secrets::MasterKey::load(config.master_key.as_ref().map(|k| k.0.as_str()), &config.data_dir)?;
+    let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
     let engine = Engine::new(store.clone(), source_types).map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key)?),
@@ -68,6 +68,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         constants: ConstantCache::default(),
         metrics: Metrics::new(),
         cancels: Arc::new(CancelRegistry::default()),
+        master_key,
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
     });

@@ -17,6 +17,8 @@ pub struct ServerState {
     pub constants: ConstantCache,
     pub metrics: Metrics,
     pub cancels: Arc<CancelRegistry>,
+    /// Encrypts and decrypts secret values.
+    pub master_key: crate::secrets::MasterKey,
     /// Process ids and secret keys for cancel requests.
     pub pids: pgwire::api::RandomPidSecretKeyGenerator,
     /// Key for the salts of nonexistent users (see `scram::Verifier::mock`).

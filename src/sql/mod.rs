@@ -7,6 +7,7 @@
 //! PostgreSQL-style character offsets into what the client sent.
 
 pub mod ast;
+mod parse_source;
 mod parser;
 pub mod redact;
 mod text;

@@ -105,7 +105,7 @@ fn hide_literals(message: String) -> String {
     }
 }
 
-fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
+pub(super) fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
     let shown = match &found.token {
         Token::Word(_) | Token::EOF => found.token.to_string(),
         Token::Number(..)
@@ -123,7 +123,7 @@ fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
     ParserError::ParserError(format!("Expected: {what}, found: {shown}{}", found.span.start))
 }
 
-fn location_error(message: String, at: Location) -> ParserError {
+pub(super) fn location_error(message: String, at: Location) -> ParserError {
     ParserError::ParserError(format!("{message}{at}"))
 }
 
@@ -153,7 +153,7 @@ fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserE
             let names = p.parse_comma_separated(|p| p.parse_identifier().map(Ident::from))?;
             GatewayStatement::DropRole(DropRole { if_exists, names })
         }
-        _ => return Ok(None),
+        _ => return super::parse_source::parse(p),
     };
     Ok(Some(statement))
 }

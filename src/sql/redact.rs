@@ -42,7 +42,7 @@ pub fn redact_sql(sql: &str) -> String {
                 after_password = false;
             }
             Token::Word(w) => {
-                if words_in_statement.len() < 2 {
+                if words_in_statement.len() < 4 {
                     words_in_statement.push(w.keyword);
                 }
                 after_password = w.keyword == Keyword::PASSWORD
@@ -61,7 +61,7 @@ pub fn redact_sql(sql: &str) -> String {
 fn is_secret_statement(first_words: &[Keyword]) -> bool {
     matches!(
         first_words,
-        [Keyword::CREATE | Keyword::ALTER, Keyword::SECRET, ..]
+        [Keyword::CREATE | Keyword::ALTER, Keyword::SECRET, ..] | [Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::SECRET]
     )
 }
 
@@ -76,6 +76,8 @@ mod tests {
         assert!(out.contains("CREATE ROLE a LOGIN PASSWORD '***'"), "{out}");
         let out = redact_sql("ALTER ROLE a PASSWORD U&'p3'; ALTER ROLE b PASSWORD $$p4$$");
         assert!(!out.contains("p3") && !out.contains("p4"), "{out}");
+        let out = redact_sql("CREATE OR REPLACE SECRET k AS decode('c2VjcmV0', 'base64')");
+        assert!(!out.contains("c2VjcmV0"), "{out}");
         let out = redact_sql("create secret s as 'v1'; select 'visible'");
         assert!(!out.contains("v1") && out.contains("'visible'"), "{out}");
     }

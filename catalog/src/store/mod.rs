@@ -21,6 +21,8 @@ use crate::error::{StoreError, StoreResult};
 
 mod events;
 mod roles;
+mod secrets;
+mod sources;
 pub mod rows;
 
 /// Expands `$body` once per driver with `$p` bound to that driver's pool.

@@ -5,7 +5,10 @@ use std::fmt;
 
 use datafusion::sql::sqlparser::ast::Ident as SqlIdent;
 
+pub mod options;
 mod role;
+pub mod secret;
+pub mod source;
 
 pub use role::{AlterRole, AlterRoleOperation, CreateRole, DropRole, Password, RoleOption};
 
@@ -15,25 +18,30 @@ pub enum GatewayStatement {
     CreateRole(CreateRole),
     AlterRole(AlterRole),
     DropRole(DropRole),
+    CreateSecret(secret::CreateSecret),
+    AlterSecret(secret::AlterSecret),
+    DropSecret(secret::DropSecret),
+    CreateSource(source::CreateSource),
+    AlterSource(source::AlterSource),
+    DropSource(source::DropSource),
+    SourceInfo(source::SourceInfo),
 }
 
 impl GatewayStatement {
-    /// The command tag PostgreSQL clients expect after this statement.
-    pub fn tag(&self) -> &'static str {
-        match self {
-            GatewayStatement::CreateRole(_) => "CREATE ROLE",
-            GatewayStatement::AlterRole(_) => "ALTER ROLE",
-            GatewayStatement::DropRole(_) => "DROP ROLE",
-        }
-    }
-
     /// The statement as text for logs: like `Display`, with secrets replaced by `'***'`.
     pub fn redacted(&self) -> String {
         match self {
             GatewayStatement::CreateRole(s) => s.redacted().to_string(),
             GatewayStatement::AlterRole(s) => s.redacted().to_string(),
-            GatewayStatement::DropRole(s) => s.to_string(),
+            GatewayStatement::CreateSecret(s) => s.redacted(),
+            GatewayStatement::AlterSecret(s) => s.redacted(),
+            other => other.to_string(),
         }
+    }
+
+    /// Whether the statement changes the catalog (and so is not undone by ROLLBACK).
+    pub fn changes_catalog(&self) -> bool {
+        !matches!(self, GatewayStatement::SourceInfo(_))
     }
 }
 
@@ -43,6 +51,13 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::CreateRole(s) => s.fmt(f),
             GatewayStatement::AlterRole(s) => s.fmt(f),
             GatewayStatement::DropRole(s) => s.fmt(f),
+            GatewayStatement::CreateSecret(s) => s.fmt(f),
+            GatewayStatement::AlterSecret(s) => s.fmt(f),
+            GatewayStatement::DropSecret(s) => s.fmt(f),
+            GatewayStatement::CreateSource(s) => s.fmt(f),
+            GatewayStatement::AlterSource(s) => s.fmt(f),
+            GatewayStatement::DropSource(s) => s.fmt(f),
+            GatewayStatement::SourceInfo(s) => s.fmt(f),
         }
     }
 }

@@ -1,0 +1,353 @@
+//! Sources, the secrets they use, and their cached tables and columns.
+
+use sqlx::Row;
+
+use super::events::Event;
+use super::{Store, on_unique, with_pool};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{ColumnRecord, NewSource, SourceRecord, TableRecord};
+use crate::time::now_micros;
+
+const KIND: &str = "source";
+const COLUMNS: &str = "name, type, options, status, owner, created_at, updated_at";
+
+macro_rules! source_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        SourceRecord {
+            name: row.try_get("name")?,
+            source_type: row.try_get("type")?,
+            options: row.try_get("options")?,
+            status: row.try_get("status")?,
+            owner: row.try_get("owner")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+/// Links a source to its secrets, checking each exists (inside the caller's transaction).
+macro_rules! link_secrets {
+    ($tx:expr, $source:expr, $secrets:expr) => {{
+        sqlx::query("DELETE FROM source_secrets WHERE source = $1").bind($source).execute(&mut *$tx).await?;
+        for secret in $secrets {
+            let exists = sqlx::query("SELECT 1 AS one FROM secrets WHERE name = $1")
+                .bind(secret)
+                .fetch_optional(&mut *$tx)
+                .await?
+                .is_some();
+            if !exists {
+                return Err(StoreError::NotFound { kind: "secret", name: secret.clone() });
+            }
+            sqlx::query("INSERT INTO source_secrets (source, secret) VALUES ($1, $2)")
+                .bind($source)
+                .bind(secret)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+/// Inserts (or updates) tables and their columns inside the caller's transaction.
+macro_rules! insert_tables {
+    ($tx:expr, $tables:expr) => {{
+        let tx = &mut $tx;
+        let tables = $tables;
+            for (table, columns) in tables {
+                sqlx::query(
+                    "INSERT INTO tables (source, database, name, kind, definition, refreshed_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (source, database, name) DO UPDATE SET kind = excluded.kind, \
+                     definition = excluded.definition, refreshed_at = excluded.refreshed_at",
+                )
+                .bind(&table.source)
+                .bind(&table.database)
+                .bind(&table.name)
+                .bind(&table.kind)
+                .bind(table.definition.as_deref())
+                .bind(table.refreshed_at)
+                .execute(&mut **tx)
+                .await?;
+                sqlx::query("DELETE FROM columns WHERE source = $1 AND database = $2 AND table_name = $3")
+                    .bind(&table.source)
+                    .bind(&table.database)
+                    .bind(&table.name)
+                    .execute(&mut **tx)
+                    .await?;
+                for c in columns {
+                    sqlx::query(
+                        "INSERT INTO columns (source, database, table_name, ordinal, name, data_type, source_type, nullable, is_key) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&table.source)
+                    .bind(&table.database)
+                    .bind(&table.name)
+                    .bind(c.ordinal)
+                    .bind(&c.name)
+                    .bind(&c.data_type)
+                    .bind(&c.source_type)
+                    .bind(c.nullable)
+                    .bind(c.is_key)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+            }
+    }};
+}
+
+impl Store {
+    /// The source called `name`.
+    pub async fn source(&self, name: &str) -> StoreResult<Option<SourceRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM sources WHERE name = $1");
+        with_pool!(self, |p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
+            Ok(match row {
+                Some(row) => Some(source_from_row!(row)),
+                None => None,
+            })
+        })
+    }
+
+    /// Every source, by name.
+    pub async fn sources(&self) -> StoreResult<Vec<SourceRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM sources ORDER BY name");
+        with_pool!(self, |p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
+            let mut sources = Vec::with_capacity(rows.len());
+            for row in rows {
+                sources.push(source_from_row!(row));
+            }
+            Ok(sources)
+        })
+    }
+
+    /// Creates a source (or, with `replace`, replaces one of the same name, keeping its
+    /// creation time). Every secret it refers to must exist.
+    pub async fn put_source(&self, source: &NewSource, replace: bool, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let sql = if replace {
+                "INSERT INTO sources (name, type, options, status, owner, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'unknown', $4, $5, $5) \
+                 ON CONFLICT (name) DO UPDATE SET type = excluded.type, options = excluded.options, \
+                 status = 'unknown', updated_at = excluded.updated_at"
+            } else {
+                "INSERT INTO sources (name, type, options, status, owner, created_at, updated_at) \
+                 VALUES ($1, $2, $3, 'unknown', $4, $5, $5)"
+            };
+            sqlx::query(sql)
+                .bind(&source.name)
+                .bind(&source.source_type)
+                .bind(&source.options)
+                .bind(actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(on_unique(KIND, &source.name))?;
+            link_secrets!(tx, &source.name, &source.secrets);
+            if replace {
+                sqlx::query("DELETE FROM tables WHERE source = $1 AND kind = 'introspected'")
+                    .bind(&source.name)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Event { actor, action: if replace { "replace" } else { "create" }, object_kind: KIND, object_name: &source.name, detail: None }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Replaces the options of source `name` (and the secrets they use).
+    pub async fn update_source_options(&self, name: &str, options: &str, secrets: &[String], actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query("UPDATE sources SET options = $2, status = 'unknown', updated_at = $3 WHERE name = $1")
+                .bind(name)
+                .bind(options)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
+            }
+            link_secrets!(tx, name, secrets);
+            Event { actor, action: "alter", object_kind: KIND, object_name: name, detail: None }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Renames source `name`; its secrets links and cached tables follow.
+    pub async fn rename_source(&self, name: &str, new_name: &str, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query("UPDATE sources SET name = $2, updated_at = $3 WHERE name = $1")
+                .bind(name)
+                .bind(new_name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(on_unique(KIND, new_name))?
+                .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
+            }
+            let detail = format!("renamed from {name}");
+            Event { actor, action: "rename", object_kind: KIND, object_name: new_name, detail: Some(&detail) }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Drops source `name`. Without `cascade`, [`StoreError::InUse`] while pipelines use
+    /// it; with it, those pipelines are dropped too. Returns whether the source existed.
+    pub async fn drop_source(&self, name: &str, cascade: bool, actor: &str) -> StoreResult<bool> {
+        let dropped = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let users: Vec<String> = sqlx::query("SELECT pipeline FROM pipeline_sources WHERE source = $1 ORDER BY pipeline")
+                .bind(name)
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("pipeline"))
+                .collect::<Result<_, _>>()?;
+            if !users.is_empty() && !cascade {
+                return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
+            }
+            for pipeline in &users {
+                sqlx::query("DELETE FROM pipelines WHERE name = $1").bind(pipeline).execute(&mut *tx).await?;
+                Event { actor, action: "drop", object_kind: "pipeline", object_name: pipeline, detail: Some("cascade") }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            let deleted = sqlx::query("DELETE FROM sources WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            if deleted > 0 {
+                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            deleted > 0
+        });
+        if dropped {
+            self.bump_epoch();
+        }
+        Ok(dropped)
+    }
+
+    /// Records what the last connectivity test found (`ok` or `unreachable`).
+    pub async fn set_source_status(&self, name: &str, status: &str) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            sqlx::query("UPDATE sources SET status = $2 WHERE name = $1").bind(name).bind(status).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// Replaces the cached (introspected) tables of `source` — of one `database`, or of
+    /// all — by `tables`, in one transaction.
+    pub async fn replace_tables(
+        &self,
+        source: &str,
+        database: Option<&str>,
+        tables: &[(TableRecord, Vec<ColumnRecord>)],
+    ) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            match database {
+                Some(db) => {
+                    sqlx::query("DELETE FROM tables WHERE source = $1 AND database = $2 AND kind = 'introspected'")
+                        .bind(source)
+                        .bind(db)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                None => {
+                    sqlx::query("DELETE FROM tables WHERE source = $1 AND kind = 'introspected'")
+                        .bind(source)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+            insert_tables!(tx, tables);
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Inserts or updates `tables` (and their columns), leaving the others cached.
+    pub async fn upsert_tables(&self, tables: &[(TableRecord, Vec<ColumnRecord>)]) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            insert_tables!(tx, tables);
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Cached tables of `source` (of one database, or all), by database and name.
+    pub async fn tables(&self, source: &str, database: Option<&str>) -> StoreResult<Vec<TableRecord>> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT source, database, name, kind, definition, refreshed_at FROM tables \
+                 WHERE source = $1 AND ($2 IS NULL OR database = $2) ORDER BY database, name",
+            )
+            .bind(source)
+            .bind(database)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(TableRecord {
+                    source: row.try_get("source")?,
+                    database: row.try_get("database")?,
+                    name: row.try_get("name")?,
+                    kind: row.try_get("kind")?,
+                    definition: row.try_get("definition")?,
+                    refreshed_at: row.try_get("refreshed_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Cached columns of one table, in order.
+    pub async fn columns(&self, source: &str, database: &str, table: &str) -> StoreResult<Vec<ColumnRecord>> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT ordinal, name, data_type, source_type, nullable, is_key FROM columns \
+                 WHERE source = $1 AND database = $2 AND table_name = $3 ORDER BY ordinal",
+            )
+            .bind(source)
+            .bind(database)
+            .bind(table)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(ColumnRecord {
+                    ordinal: row.try_get("ordinal")?,
+                    name: row.try_get("name")?,
+                    data_type: row.try_get("data_type")?,
+                    source_type: row.try_get("source_type")?,
+                    nullable: row.try_get("nullable")?,
+                    is_key: row.try_get("is_key")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+}

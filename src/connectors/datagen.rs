@@ -1,0 +1,23 @@
+//! `datagen`: generated rows, for tests and load (Flink's datagen, SeaTunnel's FakeSource).
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("rows_per_second", Int, Basic, "Rows generated per second.").default("10000").maps_to("rows-per-second", "split.read-interval"),
+    opt("number_of_rows", Int, Basic, "Rows in all (unbounded when unset).").maps_to("number-of-rows", "row.num"),
+];
+
+pub const DATAGEN: SourceType = SourceType {
+    name: "datagen",
+    description: "Generated rows for tests and load",
+    can_read: true,
+    can_write: false,
+    engines: &[Engine::Flink, Engine::SeaTunnel],
+    flink_connector: "datagen",
+    seatunnel_plugin: "FakeSource",
+    options: OPTIONS,
+    passthrough: &["fields."],
+    has_databases: false,
+};

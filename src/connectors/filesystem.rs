@@ -1,0 +1,29 @@
+//! `filesystem`: files under a path (local, S3, HDFS) as csv, json, parquet, orc or avro.
+//! Tables are declared (`CREATE TABLE fs.t (…) WITH (path = 'orders/')`), relative to `path`.
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+const FORMATS: &[&str] = &["csv", "json", "parquet", "orc", "avro"];
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("path", String, Basic, "Base path: /data/…, file://…, s3://bucket/…, hdfs://…").required().maps_to("path", "path"),
+    opt("format", Enum(FORMATS), Basic, "File format.").default("csv").maps_to("format", "file_format_type"),
+    opt("csv_delimiter", String, Advanced, "Field delimiter of csv files.").default(",").maps_to("csv.field-delimiter", "field_delimiter"),
+    opt("sink_rolling_file_size", String, Tuning, "Size at which a written file is rolled, such as 128MB.").default("128MB").maps_to("sink.rolling-policy.file-size", ""),
+    opt("sink_rolling_interval", Duration, Tuning, "Longest time a written file stays open.").default("30min").maps_to("sink.rolling-policy.rollover-interval", ""),
+];
+
+pub const FILESYSTEM: SourceType = SourceType {
+    name: "filesystem",
+    description: "Files on local disk, S3 or HDFS: csv, json, parquet, orc, avro",
+    can_read: true,
+    can_write: true,
+    engines: &[Engine::Flink, Engine::SeaTunnel, Engine::Local],
+    flink_connector: "filesystem",
+    seatunnel_plugin: "LocalFile",
+    options: OPTIONS,
+    passthrough: &["fs.", "s3."],
+    has_databases: false,
+};

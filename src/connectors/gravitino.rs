@@ -1,0 +1,25 @@
+//! `gravitino`: an Apache Gravitino metalake; its catalogs appear as databases.
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("uri", String, Basic, "Gravitino server, http://host:8090.").required().maps_to("gravitino.uri", "gravitino.uri"),
+    opt("metalake", String, Basic, "Metalake whose catalogs the source exposes.").required().maps_to("gravitino.metalake", "gravitino.metalake"),
+    opt("token", String, Basic, "Bearer token, as SECRET name.").secret(),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for the server.").default("5s"),
+];
+
+pub const GRAVITINO: SourceType = SourceType {
+    name: "gravitino",
+    description: "Apache Gravitino metadata service: catalogs as databases",
+    can_read: true,
+    can_write: true,
+    engines: &[Engine::Flink, Engine::SeaTunnel],
+    flink_connector: "gravitino",
+    seatunnel_plugin: "Gravitino",
+    options: OPTIONS,
+    passthrough: &[],
+    has_databases: true,
+};

@@ -1,0 +1,38 @@
+//! `kafka`: Apache Kafka topics. Tables are declared (`CREATE TABLE k.t (…) WITH (topic = …)`)
+//! and named with two parts (`kafka_prod.order_events`). `properties.*` is passed to the
+//! Kafka client as it is.
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+const FORMATS: &[&str] = &["json", "csv", "avro", "avro-confluent", "raw", "debezium-json", "canal-json", "maxwell-json"];
+const STARTUP: &[&str] = &["earliest-offset", "latest-offset", "group-offsets", "timestamp"];
+const PROTOCOLS: &[&str] = &["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
+const MECHANISMS: &[&str] = &["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"];
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("bootstrap_servers", String, Basic, "Brokers to bootstrap from: host:port[,host:port…].").required().maps_to("properties.bootstrap.servers", "bootstrap.servers"),
+    opt("format", Enum(FORMATS), Basic, "Default value format of the source's topics.").default("json").maps_to("format", "format"),
+    opt("group_id", String, Basic, "Consumer group of readers.").maps_to("properties.group.id", "consumer.group"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a broker.").default("5s"),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts.").default("group-offsets").maps_to("scan.startup.mode", "start_mode"),
+    opt("security_protocol", Enum(PROTOCOLS), Advanced, "Protocol to talk to brokers.").default("PLAINTEXT").maps_to("properties.security.protocol", "kafka.config.security.protocol"),
+    opt("sasl_mechanism", Enum(MECHANISMS), Advanced, "SASL mechanism with SASL_* protocols.").maps_to("properties.sasl.mechanism", "kafka.config.sasl.mechanism"),
+    opt("sasl_username", String, Advanced, "SASL user (with PLAIN or SCRAM).").maps_to("", ""),
+    opt("sasl_password", String, Advanced, "SASL password, as SECRET name.").secret().maps_to("", ""),
+    opt("schema_registry_url", String, Advanced, "Confluent schema registry for avro-confluent.").maps_to("avro-confluent.url", ""),
+];
+
+pub const KAFKA: SourceType = SourceType {
+    name: "kafka",
+    description: "Apache Kafka: topics as declared tables, read and written",
+    can_read: true,
+    can_write: true,
+    engines: &[Engine::Flink, Engine::SeaTunnel, Engine::FlinkCdc],
+    flink_connector: "kafka",
+    seatunnel_plugin: "Kafka",
+    options: OPTIONS,
+    passthrough: &["properties."],
+    has_databases: false,
+};

@@ -1,0 +1,210 @@
+//! MySQL and MariaDB through sqlx: connectivity checks and `information_schema`.
+
+use std::time::Instant;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
+use sqlx::{Connection, Row};
+
+use super::types::{SourceColumn, mysql_type};
+use super::{Check, Endpoint, tcp};
+
+/// Schemas that belong to the server, not to users.
+const SYSTEM: &str = "('information_schema', 'mysql', 'performance_schema', 'sys')";
+
+/// A table and its columns, as introspected.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub database: String,
+    pub name: String,
+    pub table_type: String,
+    pub columns: Vec<Column>,
+}
+
+/// A column, as introspected.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub data_type: String,
+    pub source_type: String,
+    pub nullable: bool,
+    pub is_key: bool,
+}
+
+fn options(endpoint: &Endpoint<'_>) -> MySqlConnectOptions {
+    let mut options = MySqlConnectOptions::new()
+        .host(endpoint.text("host").unwrap_or("localhost"))
+        .port(endpoint.text("port").and_then(|p| p.parse().ok()).unwrap_or(3306))
+        .username(endpoint.text("username").unwrap_or_default())
+        .ssl_mode(match endpoint.text("ssl_mode").unwrap_or("preferred") {
+            "disabled" => MySqlSslMode::Disabled,
+            "required" => MySqlSslMode::Required,
+            "verify_ca" => MySqlSslMode::VerifyCa,
+            "verify_identity" => MySqlSslMode::VerifyIdentity,
+            _ => MySqlSslMode::Preferred,
+        });
+    if let Some(password) = endpoint.secret_text("password") {
+        options = options.password(&password);
+    }
+    if let Some(database) = endpoint.text("database") {
+        options = options.database(database);
+    }
+    options
+}
+
+/// Connects within the source's timeout.
+pub async fn connect(endpoint: &Endpoint<'_>) -> Result<MySqlConnection, String> {
+    let timeout = endpoint.timeout();
+    match tokio::time::timeout(timeout, MySqlConnection::connect_with(&options(endpoint))).await {
+        Ok(Ok(conn)) => Ok(conn),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no connection within {} ms", timeout.as_millis())),
+    }
+}
+
+pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
+    let host = endpoint.text("host").unwrap_or("localhost");
+    let port = endpoint.text("port").and_then(|p| p.parse().ok()).unwrap_or(3306);
+    let mut checks = vec![tcp(host, port, endpoint.timeout()).await];
+    if !checks[0].ok {
+        return checks;
+    }
+    let started = Instant::now();
+    let mut conn = match connect(endpoint).await {
+        Ok(conn) => {
+            checks.push(Check::timed("authentication", started, Ok(format!("logged in as {}", endpoint.text("username").unwrap_or_default()))));
+            conn
+        }
+        Err(e) => {
+            checks.push(Check::timed("authentication", started, Err(e)));
+            return checks;
+        }
+    };
+    let started = Instant::now();
+    let cipher: Result<Option<String>, String> = sqlx::query("SHOW SESSION STATUS LIKE 'Ssl_cipher'")
+        .fetch_optional(&mut conn)
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|row| row.map(|r| r.try_get::<String, _>(1).map_err(|e| e.to_string())).transpose());
+    let required = matches!(endpoint.text("ssl_mode"), Some("required" | "verify_ca" | "verify_identity"));
+    let tls = match cipher {
+        Ok(Some(c)) if !c.is_empty() => Ok(format!("TLS in use ({c})")),
+        Ok(_) if required => Err("TLS is required but not in use".to_owned()),
+        Ok(_) => Ok(format!("not in use (ssl_mode = {})", endpoint.text("ssl_mode").unwrap_or("preferred"))),
+        Err(e) => Err(e),
+    };
+    checks.push(Check::timed("tls", started, tls));
+    let started = Instant::now();
+    let version = sqlx::query("SELECT VERSION() AS v")
+        .fetch_one(&mut conn)
+        .await
+        .and_then(|r| r.try_get::<String, _>("v"))
+        .map_err(|e| e.to_string());
+    checks.push(Check::timed("version", started, version));
+    let started = Instant::now();
+    let sql = format!(
+        "SELECT COUNT(DISTINCT table_schema) AS dbs, COUNT(*) AS tables FROM information_schema.tables \
+         WHERE table_schema NOT IN {SYSTEM}"
+    );
+    let privileges = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_one(&mut conn)
+        .await
+        .and_then(|r| Ok((r.try_get::<i64, _>("dbs")?, r.try_get::<i64, _>("tables")?)))
+        .map(|(dbs, tables)| format!("can see {tables} tables in {dbs} databases"))
+        .map_err(|e| e.to_string());
+    checks.push(Check::timed("privileges", started, privileges));
+    let _ = conn.close().await;
+    checks
+}
+
+/// The user databases of the server.
+pub async fn databases(endpoint: &Endpoint<'_>) -> Result<Vec<String>, String> {
+    let mut conn = connect(endpoint).await?;
+    let sql = format!(
+        "SELECT CAST(schema_name AS CHAR) AS name FROM information_schema.schemata WHERE schema_name NOT IN {SYSTEM} ORDER BY 1"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
+    let _ = conn.close().await;
+    rows.iter().map(|r| r.try_get("name").map_err(|e| e.to_string())).collect()
+}
+
+/// The tables of `database` with their columns (of one table when `table` is given).
+pub async fn tables(endpoint: &Endpoint<'_>, database: &str, table: Option<&str>) -> Result<Vec<Table>, String> {
+    let mut conn = connect(endpoint).await?;
+    let e = |e: sqlx::Error| e.to_string();
+    let mut tables: Vec<Table> = sqlx::query(
+        "SELECT CAST(table_name AS CHAR) AS name, CAST(table_type AS CHAR) AS kind FROM information_schema.tables \
+         WHERE table_schema = ? AND (? IS NULL OR table_name = ?) ORDER BY table_name",
+    )
+    .bind(database)
+    .bind(table)
+    .bind(table)
+    .fetch_all(&mut conn)
+    .await
+    .map_err(e)?
+    .iter()
+    .map(|r| {
+        Ok(Table {
+            database: database.to_owned(),
+            name: r.try_get("name")?,
+            table_type: r.try_get("kind")?,
+            columns: Vec::new(),
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()
+    .map_err(e)?;
+    // MariaDB keeps JSON as LONGTEXT with a json_valid() check; find those columns.
+    let json_checks: Vec<(String, String)> = sqlx::query(
+        "SELECT CAST(table_name AS CHAR) AS t, CAST(check_clause AS CHAR) AS c FROM information_schema.check_constraints \
+         WHERE constraint_schema = ?",
+    )
+    .bind(database)
+    .fetch_all(&mut conn)
+    .await
+    .map(|rows| rows.iter().filter_map(|r| Some((r.try_get("t").ok()?, r.try_get("c").ok()?))).collect())
+    .unwrap_or_default();
+    let rows = sqlx::query(
+        "SELECT CAST(table_name AS CHAR) AS t, CAST(column_name AS CHAR) AS name, CAST(data_type AS CHAR) AS data_type, \
+         CAST(column_type AS CHAR) AS column_type, CAST(is_nullable AS CHAR) AS nullable, CAST(column_key AS CHAR) AS col_key, \
+         CAST(character_maximum_length AS SIGNED) AS len, CAST(numeric_precision AS SIGNED) AS prec, \
+         CAST(numeric_scale AS SIGNED) AS scale, CAST(datetime_precision AS SIGNED) AS dtp \
+         FROM information_schema.columns WHERE table_schema = ? AND (? IS NULL OR table_name = ?) \
+         ORDER BY table_name, ordinal_position",
+    )
+    .bind(database)
+    .bind(table)
+    .bind(table)
+    .fetch_all(&mut conn)
+    .await
+    .map_err(e)?;
+    let _ = conn.close().await;
+    for row in rows {
+        let table_name: String = row.try_get("t").map_err(e)?;
+        let name: String = row.try_get("name").map_err(e)?;
+        let mut source = SourceColumn {
+            data_type: row.try_get("data_type").map_err(e)?,
+            column_type: row.try_get("column_type").map_err(e)?,
+            char_length: row.try_get("len").map_err(e)?,
+            precision: row.try_get("prec").map_err(e)?,
+            scale: row.try_get("scale").map_err(e)?,
+            datetime_precision: row.try_get("dtp").map_err(e)?,
+        };
+        let is_json = json_checks
+            .iter()
+            .any(|(t, clause)| *t == table_name && clause.to_lowercase().contains(&format!("json_valid(`{}`)", name.to_lowercase())));
+        if is_json {
+            source.data_type = "json".into();
+            source.column_type = "json".into();
+        }
+        let column = Column {
+            data_type: mysql_type(&source),
+            source_type: source.column_type.clone(),
+            nullable: row.try_get::<String, _>("nullable").map_err(e)? == "YES",
+            is_key: row.try_get::<String, _>("col_key").map_err(e)? == "PRI",
+            name,
+        };
+        if let Some(t) = tables.iter_mut().find(|t| t.name == table_name) {
+            t.columns.push(column);
+        }
+    }
+    Ok(tables)
+}

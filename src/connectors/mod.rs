@@ -1,0 +1,169 @@
+//! Source types: one module per type, each a typed option schema (what a user may set,
+//! of what type, required or not, secret or not, in which group) plus what the type can
+//! do and how its options map onto Flink connector and SeaTunnel plugin options.
+//!
+//! Options are validated when `CREATE SOURCE` / `ALTER SOURCE` runs: an unknown key (with
+//! the closest known one suggested), a wrong value type, or a missing required option is
+//! an error (22023) naming the option.
+
+mod blackhole;
+mod datagen;
+mod doris;
+mod filesystem;
+mod gravitino;
+mod kafka;
+pub mod live;
+mod mysql;
+mod paimon;
+mod postgres;
+mod print;
+mod pulsar;
+pub mod schema;
+mod starrocks;
+pub mod validate;
+
+use std::fmt;
+
+pub use schema::{Group, OptionSpec, ValueType};
+pub use validate::{ResolvedOptions, StoredValue, validate};
+
+/// An engine a source type can run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Apache Flink SQL.
+    Flink,
+    /// Apache SeaTunnel (Zeta).
+    SeaTunnel,
+    /// Flink CDC pipelines (YAML).
+    FlinkCdc,
+    /// Embedded in the gateway (DataFusion), for small batch jobs.
+    Local,
+}
+
+impl fmt::Display for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Engine::Flink => "flink",
+            Engine::SeaTunnel => "seatunnel",
+            Engine::FlinkCdc => "flink-cdc",
+            Engine::Local => "local",
+        })
+    }
+}
+
+/// A source type.
+#[derive(Debug)]
+pub struct SourceType {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub can_read: bool,
+    pub can_write: bool,
+    pub engines: &'static [Engine],
+    /// The Flink SQL connector (`'connector' = …`) and SeaTunnel plugin the type becomes.
+    pub flink_connector: &'static str,
+    pub seatunnel_plugin: &'static str,
+    pub options: &'static [OptionSpec],
+    /// Key prefixes passed through as they are (`properties.` for Kafka client settings,
+    /// `fs.` for Paimon's file system …); values are strings and may be secrets.
+    pub passthrough: &'static [&'static str],
+    /// Whether its tables live in databases (three-part names) or directly under the
+    /// source (two-part names, as Kafka topics).
+    pub has_databases: bool,
+}
+
+impl SourceType {
+    /// The option called `name`.
+    pub fn option(&self, name: &str) -> Option<&'static OptionSpec> {
+        self.options.iter().find(|o| o.name == name)
+    }
+}
+
+/// Every source type, in the order `SHOW SOURCE TYPES` lists them.
+pub const SOURCE_TYPES: &[&SourceType] = &[
+    &mysql::MYSQL,
+    &postgres::POSTGRES,
+    &kafka::KAFKA,
+    &pulsar::PULSAR,
+    &doris::DORIS,
+    &starrocks::STARROCKS,
+    &paimon::PAIMON,
+    &filesystem::FILESYSTEM,
+    &gravitino::GRAVITINO,
+    &datagen::DATAGEN,
+    &print::PRINT,
+    &blackhole::BLACKHOLE,
+];
+
+/// The source type called `name` (case-insensitive).
+pub fn source_type(name: &str) -> Option<&'static SourceType> {
+    SOURCE_TYPES.iter().copied().find(|t| t.name.eq_ignore_ascii_case(name))
+}
+
+/// `sluice.source_types` as one batch (type, can_read, can_write, engines, description,
+/// json_schema).
+pub fn catalog_batch() -> datafusion::error::Result<datafusion::arrow::record_batch::RecordBatch> {
+    use std::sync::Arc;
+
+    use datafusion::arrow::array::{ArrayRef, BooleanArray, ListBuilder, StringArray, StringBuilder};
+    let mut engines = ListBuilder::new(StringBuilder::new());
+    for t in SOURCE_TYPES {
+        for e in t.engines {
+            engines.values().append_value(e.to_string());
+        }
+        engines.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from_iter_values(SOURCE_TYPES.iter().map(|t| t.name))),
+        Arc::new(BooleanArray::from_iter(SOURCE_TYPES.iter().map(|t| Some(t.can_read)))),
+        Arc::new(BooleanArray::from_iter(SOURCE_TYPES.iter().map(|t| Some(t.can_write)))),
+        Arc::new(engines.finish()),
+        Arc::new(StringArray::from_iter_values(SOURCE_TYPES.iter().map(|t| t.description))),
+        Arc::new(StringArray::from_iter_values(SOURCE_TYPES.iter().map(|t| schema::json_schema(t).to_string()))),
+    ];
+    Ok(datafusion::arrow::record_batch::RecordBatch::try_new(sluice_catalog::system::source_types_schema(), columns)?)
+}
+
+/// The known name closest to `name`, if one is close enough to be a likely typo.
+pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (crate::error::strsim_distance(name, k), k))
+        .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(2))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_is_well_formed() {
+        for t in SOURCE_TYPES {
+            assert!(t.can_read || t.can_write, "{}", t.name);
+            assert!(!t.engines.is_empty(), "{}", t.name);
+            let mut names: Vec<&str> = t.options.iter().map(|o| o.name).collect();
+            names.sort();
+            let before = names.len();
+            names.dedup();
+            assert_eq!(before, names.len(), "{}: duplicate option", t.name);
+            for o in t.options {
+                assert!(!o.description.is_empty(), "{}.{}", t.name, o.name);
+                if let Some(default) = o.default {
+                    assert!(o.value_type.check_text(default).is_ok(), "{}.{} default {default}", t.name, o.name);
+                }
+                assert!(!(o.required && o.default.is_some()), "{}.{} required with a default", t.name, o.name);
+            }
+        }
+    }
+
+    #[test]
+    fn the_contracts_types_are_all_here() {
+        let names: Vec<&str> = SOURCE_TYPES.iter().map(|t| t.name).collect();
+        for expected in [
+            "mysql", "postgres", "kafka", "pulsar", "doris", "starrocks", "paimon", "filesystem", "gravitino",
+            "datagen", "print", "blackhole",
+        ] {
+            assert!(names.contains(&expected), "{expected}");
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `print`: rows written to the task managers' standard output (Flink's print connector,
+//! SeaTunnel's Console sink).
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("print_identifier", String, Basic, "Prefix of every printed line.").maps_to("print-identifier", ""),
+    opt("standard_error", Bool, Advanced, "Print to standard error instead.").default("false").maps_to("standard-error", ""),
+];
+
+pub const PRINT: SourceType = SourceType {
+    name: "print",
+    description: "Writes rows to standard output, for debugging",
+    can_read: false,
+    can_write: true,
+    engines: &[Engine::Flink, Engine::SeaTunnel],
+    flink_connector: "print",
+    seatunnel_plugin: "Console",
+    options: OPTIONS,
+    passthrough: &[],
+    has_databases: false,
+};

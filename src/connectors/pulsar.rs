@@ -1,0 +1,29 @@
+//! `pulsar`: Apache Pulsar topics, declared as tables like Kafka's.
+
+use super::Engine;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use super::SourceType;
+
+const FORMATS: &[&str] = &["json", "csv", "avro", "raw"];
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt("service_url", String, Basic, "Broker service URL, pulsar://host:6650.").required().maps_to("service-url", "client.service-url"),
+    opt("admin_url", String, Basic, "Admin REST URL, http://host:8080.").maps_to("admin-url", "admin.service-url"),
+    opt("format", Enum(FORMATS), Basic, "Default value format.").default("json").maps_to("format", "format"),
+    opt("auth_token", String, Basic, "Token for token authentication, as SECRET name.").secret().maps_to("", ""),
+    opt("subscription_name", String, Tuning, "Subscription of readers.").maps_to("source.subscription-name", "subscription.name"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a broker.").default("5s"),
+];
+
+pub const PULSAR: SourceType = SourceType {
+    name: "pulsar",
+    description: "Apache Pulsar: topics as declared tables, read and written",
+    can_read: true,
+    can_write: true,
+    engines: &[Engine::Flink, Engine::SeaTunnel],
+    flink_connector: "pulsar",
+    seatunnel_plugin: "Pulsar",
+    options: OPTIONS,
+    passthrough: &["pulsar."],
+    has_databases: false,
+};

@@ -1,0 +1,203 @@
+//! Checking `WITH (…)` options against a source type's schema.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{SourceType, closest};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::options::{OptionValue, SqlOption};
+
+/// A stored option value: text (normalised) or a reference to a secret by name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum StoredValue {
+    Text(String),
+    Secret { secret: String },
+}
+
+/// A source's options after validation, without defaults, by key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedOptions(pub BTreeMap<String, StoredValue>);
+
+impl ResolvedOptions {
+    /// The names of the secrets these options refer to.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .0
+            .values()
+            .filter_map(|v| match v {
+                StoredValue::Secret { secret } => Some(secret.clone()),
+                StoredValue::Text(_) => None,
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The text value of `key`, or its default in `t`.
+    pub fn text<'a>(&'a self, t: &SourceType, key: &str) -> Option<&'a str> {
+        match self.0.get(key) {
+            Some(StoredValue::Text(v)) => Some(v),
+            Some(StoredValue::Secret { .. }) => None,
+            None => t.option(key).and_then(|o| o.default),
+        }
+    }
+
+    /// The options as SQL (`key = value`, secrets by name), for SHOW CREATE SOURCE.
+    pub fn to_sql(&self, t: &SourceType) -> Vec<SqlOption> {
+        self.0
+            .iter()
+            .map(|(key, value)| {
+                let value = match value {
+                    StoredValue::Secret { secret } => {
+                        OptionValue::Secret(crate::sql::ast::Ident::new(secret.clone()))
+                    }
+                    StoredValue::Text(text) => match t.option(key).map(|o| o.value_type) {
+                        Some(super::ValueType::Int) => OptionValue::Number(text.clone()),
+                        Some(super::ValueType::Bool) => OptionValue::Bool(text == "true"),
+                        _ => OptionValue::String(text.clone()),
+                    },
+                };
+                SqlOption { key: key.clone(), value }
+            })
+            .collect()
+    }
+
+    /// The options as JSON with secrets shown as `{"secret": name}` (never values).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+fn option_error(message: String, hint: Option<String>) -> SluiceError {
+    SluiceError::InvalidOption { message, hint }
+}
+
+/// Checks `options` against `t` and merges them over `base` (for ALTER … SET; empty for
+/// CREATE). Required options are checked on the result.
+pub fn validate(t: &SourceType, base: &ResolvedOptions, options: &[SqlOption]) -> Result<ResolvedOptions> {
+    let mut resolved = base.clone();
+    for SqlOption { key, value } in options {
+        let passthrough = t.passthrough.iter().any(|p| key.starts_with(p));
+        let spec = t.option(key);
+        let Some(spec) = spec.filter(|_| !passthrough) else {
+            if passthrough {
+                let stored = match value {
+                    OptionValue::Secret(name) => StoredValue::Secret { secret: name.as_str().to_owned() },
+                    OptionValue::String(s) | OptionValue::Number(s) => StoredValue::Text(s.clone()),
+                    OptionValue::Bool(b) => StoredValue::Text(b.to_string()),
+                };
+                resolved.0.insert(key.clone(), stored);
+                continue;
+            }
+            let known = t.options.iter().map(|o| o.name);
+            let hint = closest(key, known).map(|near| format!("Did you mean \"{near}\"? DESCRIBE SOURCE TYPE {} lists the options.", t.name));
+            return Err(option_error(
+                format!("unknown option \"{key}\" for source type {}", t.name),
+                hint.or_else(|| Some(format!("DESCRIBE SOURCE TYPE {} lists the options.", t.name))),
+            ));
+        };
+        let stored = match value {
+            OptionValue::Secret(name) if spec.secret => StoredValue::Secret { secret: name.as_str().to_owned() },
+            OptionValue::Secret(_) => {
+                return Err(option_error(format!("option \"{key}\" of source type {} does not take a secret", t.name), None));
+            }
+            _ if spec.secret => {
+                return Err(option_error(
+                    format!("option \"{key}\" of source type {} must be given as SECRET name", t.name),
+                    Some(format!("Store the value first: CREATE SECRET {}_{key} AS '…'; then {key} = SECRET {}_{key}.", t.name, t.name)),
+                ));
+            }
+            OptionValue::String(s) | OptionValue::Number(s) => StoredValue::Text(
+                spec.value_type
+                    .check_text(s)
+                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of source type {}: {m}", t.name), None))?,
+            ),
+            OptionValue::Bool(b) => StoredValue::Text(
+                spec.value_type
+                    .check_text(&b.to_string())
+                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of source type {}: {m}", t.name), None))?,
+            ),
+        };
+        resolved.0.insert(key.clone(), stored);
+    }
+    check_required(t, &resolved)?;
+    Ok(resolved)
+}
+
+/// Errors if a required option of `t` is missing.
+pub fn check_required(t: &SourceType, options: &ResolvedOptions) -> Result<()> {
+    match t.options.iter().find(|o| o.required && !options.0.contains_key(o.name)) {
+        Some(missing) => Err(option_error(
+            format!("missing required option \"{}\" for source type {}", missing.name, t.name),
+            Some(missing.description.to_owned()),
+        )),
+        None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::source_type;
+    use crate::sql::ast::Ident;
+
+    fn opt(key: &str, value: OptionValue) -> SqlOption {
+        SqlOption { key: key.into(), value }
+    }
+
+    #[test]
+    fn good_options_are_normalised_and_secrets_kept_by_name() {
+        let mysql = source_type("mysql").unwrap();
+        let resolved = validate(
+            mysql,
+            &ResolvedOptions::default(),
+            &[
+                opt("host", OptionValue::String("db".into())),
+                opt("port", OptionValue::String("3307".into())),
+                opt("username", OptionValue::String("etl".into())),
+                opt("password", OptionValue::Secret(Ident::new("pw"))),
+                opt("ssl_mode", OptionValue::String("REQUIRED".into())),
+            ],
+        )
+        .unwrap();
+        assert_eq!(resolved.text(mysql, "port"), Some("3307"));
+        assert_eq!(resolved.text(mysql, "ssl_mode"), Some("required"));
+        assert_eq!(resolved.secrets(), ["pw"]);
+        assert_eq!(resolved.to_json(), r#"{"host":"db","password":{"secret":"pw"},"port":"3307","ssl_mode":"required","username":"etl"}"#);
+    }
+
+    #[test]
+    fn mistakes_name_the_option() {
+        let mysql = source_type("mysql").unwrap();
+        let base = ResolvedOptions::default();
+        let err = validate(mysql, &base, &[opt("hots", OptionValue::String("x".into()))]).unwrap_err();
+        assert!(err.to_string().contains("\"hots\""), "{err}");
+        assert!(err.hint().unwrap().contains("\"host\""), "{:?}", err.hint());
+        assert_eq!(err.sqlstate().code(), "22023");
+        let err = validate(mysql, &base, &[opt("host", OptionValue::String("h".into())), opt("port", OptionValue::String("x".into()))]).unwrap_err();
+        assert!(err.to_string().contains("\"port\"") && err.to_string().contains("integer"), "{err}");
+        let err = validate(mysql, &base, &[opt("port", OptionValue::Number("1".into()))]).unwrap_err();
+        assert!(err.to_string().contains("missing required option \"host\""), "{err}");
+        let err = validate(mysql, &base, &[opt("password", OptionValue::String("plain".into()))]).unwrap_err();
+        assert!(err.to_string().contains("SECRET"), "{err}");
+        assert!(!err.to_string().contains("plain"));
+    }
+
+    #[test]
+    fn passthrough_keys_are_accepted() {
+        let paimon = source_type("paimon").unwrap();
+        let resolved = validate(
+            paimon,
+            &ResolvedOptions::default(),
+            &[
+                opt("warehouse", OptionValue::String("s3://lake/wh".into())),
+                opt("fs.s3.access-key", OptionValue::Secret(Ident::new("s3_key"))),
+            ],
+        )
+        .unwrap();
+        assert_eq!(resolved.secrets(), ["s3_key"]);
+    }
+}

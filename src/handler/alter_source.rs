@@ -1,0 +1,58 @@
+//! `ALTER SOURCE` — see [`AlterSource`] for the syntax.
+
+use super::create_source::{lookup_type, missing_secret};
+use super::{Ctx, Output, require_superuser};
+use crate::connectors::validate::check_required;
+use crate::connectors::{ResolvedOptions, validate};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::source::{AlterSource, AlterSourceOperation};
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output> {
+    require_superuser(ctx, "alter sources").await?;
+    let name = statement.name.as_str();
+    let store = &ctx.server.store;
+    let record = store
+        .source(name)
+        .await?
+        .ok_or_else(|| SluiceError::UndefinedObject { kind: "source", name: name.to_owned() })?;
+    let source_type = lookup_type(&record.source_type)?;
+    let current = stored_options(&record)?;
+    let updated = match &statement.operation {
+        AlterSourceOperation::Set(options) => validate(source_type, &current, options)?,
+        AlterSourceOperation::Reset(keys) => {
+            let mut options = current;
+            for key in keys {
+                let known = source_type.option(key).is_some() || source_type.passthrough.iter().any(|p| key.starts_with(p));
+                if !known {
+                    return Err(SluiceError::InvalidOption {
+                        message: format!("unknown option \"{key}\" for source type {}", source_type.name),
+                        hint: None,
+                    });
+                }
+                options.0.remove(key);
+            }
+            check_required(source_type, &options)?;
+            options
+        }
+        AlterSourceOperation::RenameTo(new_name) => {
+            store.rename_source(name, new_name.as_str(), &ctx.session.user).await?;
+            return Ok(Output::Command("ALTER SOURCE"));
+        }
+    };
+    store
+        .update_source_options(name, &updated.to_json(), &updated.secrets(), &ctx.session.user)
+        .await
+        .map_err(missing_secret)?;
+    Ok(Output::Command("ALTER SOURCE"))
+}
+
+/// A source's stored options.
+pub fn stored_options(record: &sluice_catalog::SourceRecord) -> Result<ResolvedOptions> {
+    serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
+        SluiceError::Store(sluice_catalog::StoreError::Corrupt {
+            kind: "source",
+            name: record.name.clone(),
+            detail: e.to_string(),
+        })
+    })
+}

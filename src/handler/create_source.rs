@@ -1,0 +1,47 @@
+//! `CREATE SOURCE` — see [`CreateSource`] for the syntax.
+
+use sluice_catalog::{NewSource, StoreError};
+
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::connectors::{self, ResolvedOptions, SourceType, validate};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::source::CreateSource;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Output> {
+    require_superuser(ctx, "create sources").await?;
+    let source_type = lookup_type(&statement.source_type)?;
+    let options = validate(source_type, &ResolvedOptions::default(), &statement.options)?;
+    let source = NewSource {
+        name: statement.name.as_str().to_owned(),
+        source_type: source_type.name.to_owned(),
+        options: options.to_json(),
+        secrets: options.secrets(),
+    };
+    match ctx.server.store.put_source(&source, statement.or_replace, &ctx.session.user).await {
+        Ok(()) => Ok(Output::Command("CREATE SOURCE")),
+        Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
+            ctx.notices.push(Notice::notice(format!("source \"{}\" already exists, skipping", source.name)));
+            Ok(Output::Command("CREATE SOURCE"))
+        }
+        Err(e) => Err(missing_secret(e)),
+    }
+}
+
+/// The source type called `name`, or an error listing the close ones.
+pub fn lookup_type(name: &str) -> Result<&'static SourceType> {
+    connectors::source_type(name).ok_or_else(|| SluiceError::InvalidOption {
+        message: format!("unknown source type \"{name}\""),
+        hint: Some(match connectors::closest(name, connectors::SOURCE_TYPES.iter().map(|t| t.name)) {
+            Some(near) => format!("Did you mean \"{near}\"? SHOW SOURCE TYPES lists them."),
+            None => "SHOW SOURCE TYPES lists them.".to_owned(),
+        }),
+    })
+}
+
+/// A secret an option refers to that does not exist is the user's mistake (42704).
+pub fn missing_secret(e: StoreError) -> SluiceError {
+    match e {
+        StoreError::NotFound { kind: "secret", name } => SluiceError::UndefinedObject { kind: "secret", name },
+        other => other.into(),
+    }
+}

@@ -1,0 +1,26 @@
+//! `DROP SECRET` — see [`DropSecret`] for the syntax.
+
+use sluice_catalog::StoreError;
+
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::secret::DropSecret;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSecret) -> Result<Output> {
+    require_superuser(ctx, "drop secrets").await?;
+    let name = statement.name.as_str();
+    match ctx.server.store.drop_secret(name, &ctx.session.user).await {
+        Ok(true) => Ok(Output::Command("DROP SECRET")),
+        Ok(false) if statement.if_exists => {
+            ctx.notices.push(Notice::notice(format!("secret \"{name}\" does not exist, skipping")));
+            Ok(Output::Command("DROP SECRET"))
+        }
+        Ok(false) => Err(SluiceError::UndefinedObject { kind: "secret", name: name.to_owned() }),
+        Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
+            what: format!("secret \"{name}\""),
+            detail: format!("used by source{} {}", if users.len() > 1 { "s" } else { "" }, users.join(", ")),
+            hint: Some("Drop those sources, or ALTER SOURCE … SET the option to another secret, first."),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}

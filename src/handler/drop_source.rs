@@ -1,0 +1,26 @@
+//! `DROP SOURCE` — see [`DropSource`] for the syntax.
+
+use sluice_catalog::StoreError;
+
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::source::DropSource;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output> {
+    require_superuser(ctx, "drop sources").await?;
+    let name = statement.name.as_str();
+    match ctx.server.store.drop_source(name, statement.cascade, &ctx.session.user).await {
+        Ok(true) => Ok(Output::Command("DROP SOURCE")),
+        Ok(false) if statement.if_exists => {
+            ctx.notices.push(Notice::notice(format!("source \"{name}\" does not exist, skipping")));
+            Ok(Output::Command("DROP SOURCE"))
+        }
+        Ok(false) => Err(SluiceError::UndefinedObject { kind: "source", name: name.to_owned() }),
+        Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
+            what: format!("source \"{name}\""),
+            detail: format!("pipeline{} {} read or write it", if users.len() > 1 { "s" } else { "" }, users.join(", ")),
+            hint: Some("Use DROP SOURCE … CASCADE to drop the pipelines too."),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,30 @@
+//! `REFRESH SOURCE name [ DATABASE db ]` — reads databases, tables, columns and keys from
+//! the source again and caches them (`sluice.tables`, `sluice.columns`).
+
+use super::{Ctx, Notice, Output, source_access};
+use crate::error::Result;
+use crate::sql::ast::Ident;
+
+pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident, database: Option<&Ident>) -> Result<Output> {
+    let source = source_access::load(ctx, name.as_str()).await?;
+    let databases = match database {
+        Some(db) => vec![db.as_str().to_owned()],
+        None => source_access::databases(&source).await?,
+    };
+    let (mut tables, mut columns) = (0, 0);
+    for (i, db) in databases.iter().enumerate() {
+        let refreshed = source_access::refresh(ctx, &source, db, None).await?;
+        tables += refreshed.len();
+        columns += refreshed.iter().map(|(_, c)| c.len()).sum::<usize>();
+        if databases.len() > 1 {
+            ctx.notices.push(Notice::notice(format!("{}/{}: {db}: {} tables", i + 1, databases.len(), refreshed.len())));
+        }
+    }
+    ctx.notices.push(Notice::notice(format!(
+        "refreshed {tables} tables ({columns} columns) in {} database{} of source \"{}\"",
+        databases.len(),
+        if databases.len() == 1 { "" } else { "s" },
+        source.record.name
+    )));
+    Ok(Output::Command("REFRESH SOURCE"))
+}

@@ -1,0 +1,151 @@
+//! Reaching a source from a statement: its record, type, options and secret values,
+//! and its tables — from the catalog's cache, or live (then cached).
+
+use std::collections::HashMap;
+
+use sluice_catalog::{ColumnRecord, SourceRecord, TableRecord};
+
+use super::Ctx;
+use super::alter_source::stored_options;
+use super::create_source::lookup_type;
+use crate::connectors::live::{self, Endpoint};
+use crate::connectors::{ResolvedOptions, SourceType};
+use crate::error::{Result, SluiceError};
+use crate::secrets::Sealed;
+
+/// A source with everything needed to reach it.
+pub struct LoadedSource {
+    pub record: SourceRecord,
+    pub source_type: &'static SourceType,
+    pub options: ResolvedOptions,
+    secrets: HashMap<String, Vec<u8>>,
+}
+
+impl LoadedSource {
+    pub fn endpoint(&self) -> Endpoint<'_> {
+        Endpoint {
+            source: &self.record.name,
+            source_type: self.source_type,
+            options: &self.options,
+            secrets: self.secrets.clone(),
+        }
+    }
+
+    fn unavailable(&self, message: String) -> SluiceError {
+        SluiceError::SourceUnavailable { name: self.record.name.clone(), message }
+    }
+}
+
+/// Loads source `name` and decrypts the secrets its options name.
+pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<LoadedSource> {
+    let record = ctx
+        .server
+        .store
+        .source(name)
+        .await?
+        .ok_or_else(|| SluiceError::UndefinedObject { kind: "source", name: name.to_owned() })?;
+    let source_type = lookup_type(&record.source_type)?;
+    let options = stored_options(&record)?;
+    let mut secrets = HashMap::new();
+    for secret in options.secrets() {
+        let stored = ctx
+            .server
+            .store
+            .secret(&secret)
+            .await?
+            .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: secret.clone() })?;
+        let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
+        let value = ctx.server.master_key.open(&secret, &sealed).ok_or_else(|| {
+            SluiceError::Internal(format!("secret \"{secret}\" cannot be decrypted with this gateway's master key"))
+        })?;
+        secrets.insert(secret, value);
+    }
+    Ok(LoadedSource { record, source_type, options, secrets })
+}
+
+/// The databases (PostgreSQL: schemas) of a source, live.
+pub async fn databases(source: &LoadedSource) -> Result<Vec<String>> {
+    let endpoint = source.endpoint();
+    match source.source_type.name {
+        "mysql" => live::mysql::databases(&endpoint).await.map_err(|m| source.unavailable(m)),
+        "postgres" => live::postgres::databases(&endpoint).await.map_err(|m| source.unavailable(m)),
+        other => Err(SluiceError::not_supported(
+            format!("sources of type {other} have no databases Sluice can list"),
+            Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
+        )),
+    }
+}
+
+/// Reads the tables of `database` (or one table of it) from the source and caches them.
+pub async fn refresh(ctx: &Ctx<'_>, source: &LoadedSource, database: &str, table: Option<&str>) -> Result<Vec<(TableRecord, Vec<ColumnRecord>)>> {
+    let endpoint = source.endpoint();
+    let tables = match source.source_type.name {
+        "mysql" => live::mysql::tables(&endpoint, database, table).await,
+        "postgres" => live::postgres::tables(&endpoint, database, table).await,
+        other => {
+            return Err(SluiceError::not_supported(
+                format!("sources of type {other} cannot be introspected"),
+                Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
+            ));
+        }
+    }
+    .map_err(|m| source.unavailable(m))?;
+    let now = sluice_catalog::time::now_micros();
+    let records: Vec<(TableRecord, Vec<ColumnRecord>)> = tables
+        .into_iter()
+        .map(|t| {
+            let columns = t
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| ColumnRecord {
+                    ordinal: i as i64 + 1,
+                    name: c.name.clone(),
+                    data_type: c.data_type.clone(),
+                    source_type: c.source_type.clone(),
+                    nullable: c.nullable,
+                    is_key: c.is_key,
+                })
+                .collect();
+            let definition = serde_json::json!({ "table_type": t.table_type }).to_string();
+            let record = TableRecord {
+                source: source.record.name.clone(),
+                database: t.database,
+                name: t.name,
+                kind: "introspected".into(),
+                definition: Some(definition),
+                refreshed_at: now,
+            };
+            (record, columns)
+        })
+        .collect();
+    if table.is_none() {
+        ctx.server.store.replace_tables(&source.record.name, Some(database), &records).await?;
+    } else if !records.is_empty() {
+        ctx.server.store.upsert_tables(&records).await?;
+    }
+    Ok(records)
+}
+
+/// The tables of `database`: from the cache when it holds any, else read live and cached.
+pub async fn tables(ctx: &Ctx<'_>, source: &LoadedSource, database: &str) -> Result<Vec<TableRecord>> {
+    let cached = ctx.server.store.tables(&source.record.name, Some(database)).await?;
+    if !cached.is_empty() || !source.source_type.has_databases {
+        return Ok(cached);
+    }
+    Ok(refresh(ctx, source, database, None).await?.into_iter().map(|(t, _)| t).collect())
+}
+
+/// The columns of one table: cached, else read live and cached. `None` if no such table.
+pub async fn columns(ctx: &Ctx<'_>, source: &LoadedSource, database: &str, table: &str) -> Result<Option<Vec<ColumnRecord>>> {
+    let store = &ctx.server.store;
+    let cached = store.tables(&source.record.name, Some(database)).await?;
+    if cached.iter().any(|t| t.name == table) {
+        return Ok(Some(store.columns(&source.record.name, database, table).await?));
+    }
+    if !source.source_type.has_databases {
+        return Ok(None);
+    }
+    let fresh = refresh(ctx, source, database, Some(table)).await?;
+    Ok(fresh.into_iter().find(|(t, _)| t.name == table).map(|(_, c)| c))
+}

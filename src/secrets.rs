@@ -1,0 +1,147 @@
+//! Secret values, encrypted at rest with AES-256-GCM under the gateway's master key.
+//!
+//! The master key comes from `SLUICE_MASTER_KEY` (32 bytes, base64 or hex) or from
+//! `DATA_DIR/master.key`, created (mode 0600) on first start. Gateways that share a
+//! PostgreSQL catalog must share the key. Each value gets a fresh 96-bit nonce; the
+//! secret's name is authenticated with it, so a ciphertext cannot be moved to another
+//! name.
+
+use std::path::Path;
+
+use base64::Engine;
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+
+use crate::StartError;
+
+/// The key secrets are encrypted with.
+pub struct MasterKey(LessSafeKey);
+
+impl std::fmt::Debug for MasterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MasterKey(***)")
+    }
+}
+
+/// A sealed value: what the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sealed {
+    pub nonce: Vec<u8>,
+    pub ciphertext: Vec<u8>,
+}
+
+impl MasterKey {
+    /// A key from 32 raw bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<MasterKey, StartError> {
+        let key = UnboundKey::new(&AES_256_GCM, bytes)
+            .map_err(|_| StartError("the master key must be 32 bytes".into()))?;
+        Ok(MasterKey(LessSafeKey::new(key)))
+    }
+
+    /// The key from `env_value` (SLUICE_MASTER_KEY), else from `DATA_DIR/master.key`,
+    /// creating that file with a random key on first start.
+    pub fn load(env_value: Option<&str>, data_dir: &Path) -> Result<MasterKey, StartError> {
+        if let Some(text) = env_value {
+            return Self::from_bytes(&decode_key(text).ok_or_else(|| {
+                StartError("SLUICE_MASTER_KEY must be 32 bytes in base64 or hex".into())
+            })?);
+        }
+        let path = data_dir.join("master.key");
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::from_bytes(&decode_key(text.trim()).ok_or_else(|| {
+                StartError(format!("{} does not hold a 32-byte key", path.display()))
+            })?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let bytes: [u8; 32] = rand::random();
+                write_private(&path, &base64::engine::general_purpose::STANDARD.encode(bytes))
+                    .map_err(|e| StartError(format!("cannot write {}: {e}", path.display())))?;
+                tracing::info!(path = %path.display(), "created the master key for secrets");
+                Self::from_bytes(&bytes)
+            }
+            Err(e) => Err(StartError(format!("cannot read {}: {e}", path.display()))),
+        }
+    }
+
+    /// Encrypts `plaintext` for the secret called `name`.
+    pub fn seal(&self, name: &str, plaintext: &[u8]) -> Sealed {
+        let nonce: [u8; 12] = rand::random();
+        let mut buffer = plaintext.to_vec();
+        // Sealing only fails for inputs beyond 2^36 bytes; secrets are far smaller.
+        let sealed = self
+            .0
+            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(name)), &mut buffer);
+        if sealed.is_err() {
+            buffer.clear();
+        }
+        Sealed { nonce: nonce.to_vec(), ciphertext: buffer }
+    }
+
+    /// Decrypts the value of secret `name`; `None` if it was not sealed for that name
+    /// under this key.
+    pub fn open(&self, name: &str, sealed: &Sealed) -> Option<Vec<u8>> {
+        let nonce = Nonce::try_assume_unique_for_key(&sealed.nonce).ok()?;
+        let mut buffer = sealed.ciphertext.clone();
+        let plain = self.0.open_in_place(nonce, Aad::from(aad(name)), &mut buffer).ok()?;
+        Some(plain.to_vec())
+    }
+}
+
+fn aad(name: &str) -> Vec<u8> {
+    format!("sluice-secret:{name}").into_bytes()
+}
+
+fn decode_key(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim();
+    let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
+        (0..64).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()?
+    } else {
+        base64::engine::general_purpose::STANDARD.decode(text).ok()?
+    };
+    (bytes.len() == 32).then_some(bytes)
+}
+
+fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    writeln!(file, "{content}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_values_open_only_under_their_name_and_key() {
+        let key = MasterKey::from_bytes(&[7; 32]).unwrap();
+        let sealed = key.seal("db_pw", b"p@ss");
+        assert!(!sealed.ciphertext.windows(4).any(|w| w == b"p@ss"));
+        assert_eq!(key.open("db_pw", &sealed).as_deref(), Some(&b"p@ss"[..]));
+        assert_eq!(key.open("other", &sealed), None);
+        let other = MasterKey::from_bytes(&[8; 32]).unwrap();
+        assert_eq!(other.open("db_pw", &sealed), None);
+    }
+
+    #[test]
+    fn keys_load_from_the_environment_or_a_private_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let hex = "00".repeat(32);
+        MasterKey::load(Some(&hex), dir.path()).unwrap();
+        assert!(MasterKey::load(Some("too-short"), dir.path()).is_err());
+        let first = MasterKey::load(None, dir.path()).unwrap();
+        let sealed = first.seal("s", b"v");
+        let again = MasterKey::load(None, dir.path()).unwrap();
+        assert_eq!(again.open("s", &sealed).as_deref(), Some(&b"v"[..]));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("master.key")).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+    }
+}
