@@ -309,6 +309,9 @@ fn classify_datafusion(e: DataFusionError) -> SluiceError {
             if let Some(store) = boxed.downcast_ref::<StoreError>() {
                 return SluiceError::Store(clone_store_error(store));
             }
+            if let Some(SluiceError::SourceUnavailable { name, message }) = boxed.downcast_ref::<SluiceError>() {
+                return SluiceError::SourceUnavailable { name: name.clone(), message: message.clone() };
+            }
         }
     }
 

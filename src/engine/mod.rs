@@ -14,12 +14,15 @@
 mod caches;
 mod planning;
 mod rewrite;
+pub mod sources;
 
 use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::ScalarValue;
+use datafusion::catalog::MemoryCatalogProviderList;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
@@ -49,6 +52,7 @@ pub struct ContextSettings {
 /// Shared DataFusion setup.
 pub struct Engine {
     base: SessionState,
+    catalogs: Arc<sources::GatewayCatalogs>,
     schemas: Vec<String>,
     compat: PostgresCompatibilityParser,
 }
@@ -66,7 +70,13 @@ impl Engine {
             sql.map_string_types_to_utf8view = false;
             sql.enable_ident_normalization = true;
         }
-        let ctx = SessionContext::new_with_config(config);
+        let catalogs = Arc::new(sources::GatewayCatalogs::new(Arc::new(MemoryCatalogProviderList::new())));
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_default_features()
+            .with_catalog_list(catalogs.clone())
+            .build();
+        let ctx = SessionContext::new_with_state(state);
         let catalog = ctx
             .catalog(DATABASE)
             .ok_or_else(|| SluiceError::Internal("default catalog missing".into()))?;
@@ -86,6 +96,7 @@ impl Engine {
         schemas.sort();
         Ok(Engine {
             base: ctx.state(),
+            catalogs,
             schemas,
             compat: PostgresCompatibilityParser::new(),
         })
@@ -116,6 +127,11 @@ impl Engine {
         ctx.register_udf(session_fns::current_schemas(settings.search_path.clone()));
         ctx.register_udf(session_fns::current_setting(setting));
         ctx
+    }
+
+    /// Sources as catalogs of every session.
+    pub fn catalogs(&self) -> &sources::GatewayCatalogs {
+        &self.catalogs
     }
 
     /// The PostgreSQL compatibility rewriter (datafusion-pg-catalog).

@@ -36,6 +36,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
         }
         AlterSourceOperation::RenameTo(new_name) => {
             store.rename_source(name, new_name.as_str(), &ctx.session.user).await?;
+            ctx.server.engine.catalogs().remove_source(name);
+            super::source_access::publish(ctx.server, new_name.as_str()).await?;
             return Ok(Output::Command("ALTER SOURCE"));
         }
     };
@@ -43,6 +45,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
         .update_source_options(name, &updated.to_json(), &updated.secrets(), &ctx.session.user)
         .await
         .map_err(missing_secret)?;
+    super::source_access::publish(ctx.server, name).await?;
     Ok(Output::Command("ALTER SOURCE"))
 }
 

@@ -18,7 +18,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Outpu
         secrets: options.secrets(),
     };
     match ctx.server.store.put_source(&source, statement.or_replace, &ctx.session.user).await {
-        Ok(()) => Ok(Output::Command("CREATE SOURCE")),
+        Ok(()) => {
+            super::source_access::publish(ctx.server, &source.name).await?;
+            Ok(Output::Command("CREATE SOURCE"))
+        }
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("source \"{}\" already exists, skipping", source.name)));
             Ok(Output::Command("CREATE SOURCE"))

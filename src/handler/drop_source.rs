@@ -10,7 +10,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output>
     require_superuser(ctx, "drop sources").await?;
     let name = statement.name.as_str();
     match ctx.server.store.drop_source(name, statement.cascade, &ctx.session.user).await {
-        Ok(true) => Ok(Output::Command("DROP SOURCE")),
+        Ok(true) => {
+            ctx.server.engine.catalogs().remove_source(name);
+            Ok(Output::Command("DROP SOURCE"))
+        }
         Ok(false) if statement.if_exists => {
             ctx.notices.push(Notice::notice(format!("source \"{name}\" does not exist, skipping")));
             Ok(Output::Command("DROP SOURCE"))

@@ -25,7 +25,7 @@ mod show_secrets;
 mod show_source_types;
 mod show_sources;
 mod show_tables;
-mod source_access;
+pub mod source_access;
 mod test_source;
 mod transaction;
 

@@ -82,6 +82,10 @@ fn tag_of(plan: &LogicalPlan) -> &'static str {
 
 fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
     let (what, hint) = match plan {
+        LogicalPlan::Dml(dml) if dml.table_name.catalog().is_some_and(|c| c != crate::engine::DATABASE) => (
+            format!("{} on source table {} is not supported: queries read sources, they do not write them", dml.op, dml.table_name),
+            "Write with a pipeline: CREATE PIPELINE p AS INSERT INTO source.database.table SELECT …",
+        ),
         LogicalPlan::Dml(dml) => (
             format!("{} is not supported", dml.op),
             "The catalog changes through gateway statements (CREATE, ALTER, DROP); data moves through pipelines.",

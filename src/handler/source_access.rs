@@ -11,7 +11,9 @@ use super::create_source::lookup_type;
 use crate::connectors::live::{self, Endpoint};
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError};
+use crate::engine::sources::{LiveKind, SourceCatalog};
 use crate::secrets::Sealed;
+use crate::server::state::ServerState;
 
 /// A source with everything needed to reach it.
 pub struct LoadedSource {
@@ -38,8 +40,12 @@ impl LoadedSource {
 
 /// Loads source `name` and decrypts the secrets its options name.
 pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<LoadedSource> {
-    let record = ctx
-        .server
+    load_in(ctx.server, name).await
+}
+
+/// [`load`], outside a statement (at start-up).
+pub async fn load_in(server: &ServerState, name: &str) -> Result<LoadedSource> {
+    let record = server
         .store
         .source(name)
         .await?
@@ -48,14 +54,13 @@ pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<LoadedSource> {
     let options = stored_options(&record)?;
     let mut secrets = HashMap::new();
     for secret in options.secrets() {
-        let stored = ctx
-            .server
+        let stored = server
             .store
             .secret(&secret)
             .await?
             .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: secret.clone() })?;
         let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
-        let value = ctx.server.master_key.open(&secret, &sealed).ok_or_else(|| {
+        let value = server.master_key.open(&secret, &sealed).ok_or_else(|| {
             SluiceError::Internal(format!("secret \"{secret}\" cannot be decrypted with this gateway's master key"))
         })?;
         secrets.insert(secret, value);
@@ -148,4 +153,63 @@ pub async fn columns(ctx: &Ctx<'_>, source: &LoadedSource, database: &str, table
     }
     let fresh = refresh(ctx, source, database, Some(table)).await?;
     Ok(fresh.into_iter().find(|(t, _)| t.name == table).map(|(_, c)| c))
+}
+
+/// Makes source `name` queryable live (MySQL/MariaDB, PostgreSQL), or forgets it when it
+/// is gone or of another type.
+pub async fn publish(server: &ServerState, name: &str) -> Result<()> {
+    let catalogs = server.engine.catalogs();
+    let Some(_) = server.store.source(name).await? else {
+        catalogs.remove_source(name);
+        return Ok(());
+    };
+    let source = load_in(server, name).await?;
+    match live_catalog(&source) {
+        Some(catalog) => catalogs.set_source(std::sync::Arc::new(catalog)),
+        None => catalogs.remove_source(name),
+    }
+    Ok(())
+}
+
+/// datafusion-table-providers' connection parameters for a source.
+fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
+    use secrecy::SecretString;
+    let endpoint = source.endpoint();
+    let text = |k: &str| endpoint.text(k).map(str::to_owned);
+    let mut params: HashMap<String, SecretString> = HashMap::new();
+    let mut put = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            params.insert(k.to_owned(), SecretString::from(v));
+        }
+    };
+    let kind = match source.source_type.name {
+        "mysql" => {
+            put("host", text("host"));
+            put("tcp_port", text("port"));
+            put("user", text("username"));
+            put("pass", endpoint.secret_text("password"));
+            put("db", text("database"));
+            put("pool_max", Some("4".into()));
+            put("sslmode", text("ssl_mode").map(|m| match m.as_str() {
+                "disabled" => "disabled".to_owned(),
+                "preferred" => "preferred".to_owned(),
+                _ => "required".to_owned(),
+            }));
+            LiveKind::MySql
+        }
+        "postgres" => {
+            put("host", text("host"));
+            put("port", text("port"));
+            put("user", text("username"));
+            put("pass", endpoint.secret_text("password"));
+            put("db", text("database"));
+            put("sslmode", text("ssl_mode").map(|m| match m.as_str() {
+                "allow" => "prefer".to_owned(),
+                other => other.to_owned(),
+            }));
+            LiveKind::Postgres
+        }
+        _ => return None,
+    };
+    Some(SourceCatalog::new(source.record.name.clone(), kind, params))
 }

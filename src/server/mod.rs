@@ -73,6 +73,12 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         mock_secret: rand::random(),
     });
 
+    for source in store.sources().await? {
+        if let Err(e) = crate::handler::source_access::publish(&state, &source.name).await {
+            tracing::warn!(source = %source.name, error = %e, "source is not queryable live");
+        }
+    }
+
     let mut http_shutdown = shutdown.clone();
     let http = tokio::spawn(crate::http::serve(http_listener, state.clone(), async move {
         let _ = http_shutdown.wait_for(|stop| *stop).await;

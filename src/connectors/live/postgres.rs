@@ -131,10 +131,13 @@ pub async fn tables(endpoint: &Endpoint<'_>, schema: &str, table: Option<&str>) 
     .collect::<Result<_, sqlx::Error>>()
     .map_err(e)?;
     let keys: Vec<(String, String)> = sqlx::query(
-        "SELECT k.table_name::text AS t, k.column_name::text AS c FROM information_schema.table_constraints tc \
-         JOIN information_schema.key_column_usage k ON k.constraint_name = tc.constraint_name \
-         AND k.table_schema = tc.table_schema AND k.table_name = tc.table_name \
-         WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = $1",
+        // pg_catalog, not information_schema: the latter hides constraints from users
+        // that only have SELECT on a table.
+        "SELECT c.relname::text AS t, a.attname::text AS c FROM pg_catalog.pg_index i \
+         JOIN pg_catalog.pg_class c ON c.oid = i.indrelid \
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum = ANY(i.indkey) \
+         WHERE i.indisprimary AND n.nspname = $1",
     )
     .bind(schema)
     .fetch_all(&mut conn)
