@@ -14,4 +14,6 @@ pub const BLACKHOLE: SourceType = SourceType {
     options: &[],
     passthrough: &[],
     has_databases: false,
+    table_options: &[],
+    table_passthrough: &[],
 };

@@ -9,6 +9,12 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("number_of_rows", Int, Basic, "Rows in all (unbounded when unset).").maps_to("number-of-rows", "row.num"),
 ];
 
+/// Options of a declared generated table.
+pub const TABLE_OPTIONS: &[OptionSpec] = &[
+    opt("rows_per_second", Int, Basic, "Rows generated per second (else the source's).").maps_to("rows-per-second", ""),
+    opt("number_of_rows", Int, Basic, "Rows in all (else the source's; unbounded when unset).").maps_to("number-of-rows", "row.num"),
+];
+
 pub const DATAGEN: SourceType = SourceType {
     name: "datagen",
     description: "Generated rows for tests and load",
@@ -20,4 +26,6 @@ pub const DATAGEN: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["fields."],
     has_databases: false,
+    table_options: TABLE_OPTIONS,
+    table_passthrough: &["fields."],
 };

@@ -29,4 +29,6 @@ pub const DORIS: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["sink.properties."],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

@@ -15,6 +15,13 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("sink_rolling_interval", Duration, Tuning, "Longest time a written file stays open.").default("30min").maps_to("sink.rolling-policy.rollover-interval", ""),
 ];
 
+/// Options of a declared file table.
+pub const TABLE_OPTIONS: &[OptionSpec] = &[
+    opt("path", String, Basic, "Directory or file of the table, relative to the source's path or absolute.").required().maps_to("path", "path"),
+    opt("format", Enum(FORMATS), Basic, "File format (else the source's).").maps_to("format", "file_format_type"),
+    opt("partition_keys", String, Advanced, "Columns the directory is partitioned by, comma-separated.").maps_to("", "partition_by"),
+];
+
 pub const FILESYSTEM: SourceType = SourceType {
     name: "filesystem",
     description: "Files on local disk, S3 or HDFS: csv, json, parquet, orc, avro",
@@ -26,4 +33,6 @@ pub const FILESYSTEM: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["fs.", "s3."],
     has_databases: false,
+    table_options: TABLE_OPTIONS,
+    table_passthrough: &["csv.", "json.", "parquet.", "orc.", "avro.", "sink.", "source.", "partition."],
 };

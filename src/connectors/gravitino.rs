@@ -22,4 +22,6 @@ pub const GRAVITINO: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &[],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

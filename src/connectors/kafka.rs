@@ -24,6 +24,16 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("schema_registry_url", String, Advanced, "Confluent schema registry for avro-confluent.").maps_to("avro-confluent.url", ""),
 ];
 
+/// Options of a declared Kafka table.
+pub const TABLE_OPTIONS: &[OptionSpec] = &[
+    opt("topic", String, Basic, "Topic (or semicolon-separated topics) of the table.").required().maps_to("topic", "topic"),
+    opt("format", Enum(FORMATS), Basic, "Value format (else the source's).").maps_to("value.format", "format"),
+    opt("key_format", Enum(FORMATS), Advanced, "Key format, when the key carries columns.").maps_to("key.format", ""),
+    opt("key_fields", String, Advanced, "Columns that form the key, separated by ';'.").maps_to("key.fields", ""),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts (else the source's).").maps_to("scan.startup.mode", "start_mode"),
+    opt("group_id", String, Advanced, "Consumer group (else the source's).").maps_to("properties.group.id", "consumer.group"),
+];
+
 pub const KAFKA: SourceType = SourceType {
     name: "kafka",
     description: "Apache Kafka: topics as declared tables, read and written",
@@ -35,4 +45,6 @@ pub const KAFKA: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["properties."],
     has_databases: false,
+    table_options: TABLE_OPTIONS,
+    table_passthrough: &["properties.", "scan.", "key.", "value.", "json.", "csv.", "avro.", "avro-confluent.", "debezium-json.", "canal-json.", "sink."],
 };

@@ -69,6 +69,17 @@ pub struct SourceType {
     /// Whether its tables live in databases (three-part names) or directly under the
     /// source (two-part names, as Kafka topics).
     pub has_databases: bool,
+    /// Options of tables declared with CREATE TABLE (empty: its tables are read from the
+    /// system, not declared), and the key prefixes passed through for them.
+    pub table_options: &'static [OptionSpec],
+    pub table_passthrough: &'static [&'static str],
+}
+
+impl SourceType {
+    /// Whether tables of this type are declared with CREATE TABLE.
+    pub fn declares_tables(&self) -> bool {
+        !self.has_databases
+    }
 }
 
 impl SourceType {

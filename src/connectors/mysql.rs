@@ -40,4 +40,6 @@ pub const MYSQL: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["jdbc.properties."],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

@@ -25,4 +25,6 @@ pub const PAIMON: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["fs.", "s3.", "hadoop.", "table-default."],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

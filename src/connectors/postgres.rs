@@ -39,4 +39,6 @@ pub const POSTGRES: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["jdbc.properties."],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

@@ -10,6 +10,11 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("standard_error", Bool, Advanced, "Print to standard error instead.").default("false").maps_to("standard-error", ""),
 ];
 
+/// Options of a declared print table.
+pub const TABLE_OPTIONS: &[OptionSpec] = &[
+    opt("print_identifier", String, Basic, "Prefix of every printed line (else the source's).").maps_to("print-identifier", ""),
+];
+
 pub const PRINT: SourceType = SourceType {
     name: "print",
     description: "Writes rows to standard output, for debugging",
@@ -21,4 +26,6 @@ pub const PRINT: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &[],
     has_databases: false,
+    table_options: TABLE_OPTIONS,
+    table_passthrough: &[],
 };

@@ -15,6 +15,13 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("connect_timeout", Duration, Tuning, "How long to wait for a broker.").default("5s"),
 ];
 
+/// Options of a declared Pulsar table.
+pub const TABLE_OPTIONS: &[OptionSpec] = &[
+    opt("topic", String, Basic, "Topic of the table (persistent://tenant/namespace/topic).").required().maps_to("topics", "topic"),
+    opt("format", Enum(FORMATS), Basic, "Value format (else the source's).").maps_to("format", "format"),
+    opt("subscription_name", String, Advanced, "Subscription (else the source's).").maps_to("source.subscription-name", "subscription.name"),
+];
+
 pub const PULSAR: SourceType = SourceType {
     name: "pulsar",
     description: "Apache Pulsar: topics as declared tables, read and written",
@@ -26,4 +33,6 @@ pub const PULSAR: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["pulsar."],
     has_databases: false,
+    table_options: TABLE_OPTIONS,
+    table_passthrough: &["pulsar.", "source.", "sink."],
 };

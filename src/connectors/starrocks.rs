@@ -28,4 +28,6 @@ pub const STARROCKS: SourceType = SourceType {
     options: OPTIONS,
     passthrough: &["sink.properties."],
     has_databases: true,
+    table_options: &[],
+    table_passthrough: &[],
 };

@@ -75,9 +75,34 @@ fn option_error(message: String, hint: Option<String>) -> SluiceError {
     SluiceError::InvalidOption { message, hint }
 }
 
-/// Checks `options` against `t` and merges them over `base` (for ALTER … SET; empty for
-/// CREATE). Required options are checked on the result.
+/// What options are checked against: a source type's, or its tables'.
+#[derive(Clone, Copy)]
+pub struct Schema<'a> {
+    /// For messages and hints: `source type mysql`, `tables of source type kafka`.
+    pub owner: &'a str,
+    /// The statement that lists the options, for hints.
+    pub listing: &'a str,
+    pub options: &'static [super::OptionSpec],
+    pub passthrough: &'static [&'static str],
+}
+
+impl Schema<'_> {
+    fn option(&self, name: &str) -> Option<&'static super::OptionSpec> {
+        self.options.iter().find(|o| o.name == name)
+    }
+}
+
+/// Checks `options` against source type `t` and merges them over `base` (for ALTER …
+/// SET; empty for CREATE). Required options are checked on the result.
 pub fn validate(t: &SourceType, base: &ResolvedOptions, options: &[SqlOption]) -> Result<ResolvedOptions> {
+    let owner = format!("source type {}", t.name);
+    let listing = format!("DESCRIBE SOURCE TYPE {}", t.name);
+    let schema = Schema { owner: &owner, listing: &listing, options: t.options, passthrough: t.passthrough };
+    validate_with(schema, base, options)
+}
+
+/// [`validate`] against any option schema.
+pub fn validate_with(t: Schema<'_>, base: &ResolvedOptions, options: &[SqlOption]) -> Result<ResolvedOptions> {
     let mut resolved = base.clone();
     for SqlOption { key, value } in options {
         let passthrough = t.passthrough.iter().any(|p| key.starts_with(p));
@@ -93,45 +118,50 @@ pub fn validate(t: &SourceType, base: &ResolvedOptions, options: &[SqlOption]) -
                 continue;
             }
             let known = t.options.iter().map(|o| o.name);
-            let hint = closest(key, known).map(|near| format!("Did you mean \"{near}\"? DESCRIBE SOURCE TYPE {} lists the options.", t.name));
+            let hint = closest(key, known).map(|near| format!("Did you mean \"{near}\"? {} lists the options.", t.listing));
             return Err(option_error(
-                format!("unknown option \"{key}\" for source type {}", t.name),
-                hint.or_else(|| Some(format!("DESCRIBE SOURCE TYPE {} lists the options.", t.name))),
+                format!("unknown option \"{key}\" for {}", t.owner),
+                hint.or_else(|| Some(format!("{} lists the options.", t.listing))),
             ));
         };
         let stored = match value {
             OptionValue::Secret(name) if spec.secret => StoredValue::Secret { secret: name.as_str().to_owned() },
             OptionValue::Secret(_) => {
-                return Err(option_error(format!("option \"{key}\" of source type {} does not take a secret", t.name), None));
+                return Err(option_error(format!("option \"{key}\" of {} does not take a secret", t.owner), None));
             }
             _ if spec.secret => {
                 return Err(option_error(
-                    format!("option \"{key}\" of source type {} must be given as SECRET name", t.name),
-                    Some(format!("Store the value first: CREATE SECRET {}_{key} AS '…'; then {key} = SECRET {}_{key}.", t.name, t.name)),
+                    format!("option \"{key}\" of {} must be given as SECRET name", t.owner),
+                    Some(format!("Store the value first with CREATE SECRET, then write {key} = SECRET name.")),
                 ));
             }
             OptionValue::String(s) | OptionValue::Number(s) => StoredValue::Text(
                 spec.value_type
                     .check_text(s)
-                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of source type {}: {m}", t.name), None))?,
+                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None))?,
             ),
             OptionValue::Bool(b) => StoredValue::Text(
                 spec.value_type
                     .check_text(&b.to_string())
-                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of source type {}: {m}", t.name), None))?,
+                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None))?,
             ),
         };
         resolved.0.insert(key.clone(), stored);
     }
-    check_required(t, &resolved)?;
+    check_required_with(t, &resolved)?;
     Ok(resolved)
 }
 
-/// Errors if a required option of `t` is missing.
+/// Errors if a required option of source type `t` is missing.
 pub fn check_required(t: &SourceType, options: &ResolvedOptions) -> Result<()> {
+    let owner = format!("source type {}", t.name);
+    check_required_with(Schema { owner: &owner, listing: "", options: t.options, passthrough: t.passthrough }, options)
+}
+
+fn check_required_with(t: Schema<'_>, options: &ResolvedOptions) -> Result<()> {
     match t.options.iter().find(|o| o.required && !options.0.contains_key(o.name)) {
         Some(missing) => Err(option_error(
-            format!("missing required option \"{}\" for source type {}", missing.name, t.name),
+            format!("missing required option \"{}\" for {}", missing.name, t.owner),
             Some(missing.description.to_owned()),
         )),
         None => Ok(()),

@@ -6,6 +6,7 @@ mod alter_source;
 mod create_role;
 mod create_secret;
 mod create_source;
+mod create_table;
 mod deallocate;
 mod describe_source;
 mod describe_table;
@@ -13,6 +14,7 @@ mod discard;
 mod drop_role;
 mod drop_secret;
 mod drop_source;
+mod drop_table;
 pub mod prepare;
 mod query;
 mod refresh_source;
@@ -143,6 +145,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::AlterSource(s) => alter_source::handle(ctx, s).await,
                 GatewayStatement::DropSource(s) => drop_source::handle(ctx, s).await,
                 GatewayStatement::SourceInfo(info) => source_info(ctx, info).await,
+                GatewayStatement::CreateTable(s) => create_table::handle(ctx, s).await,
+                GatewayStatement::DropTable(s) => drop_table::handle(ctx, s).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -205,6 +209,8 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::TestSource(_))) => "test_source",
         Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => "refresh_source",
         Statement::Gateway(GatewayStatement::SourceInfo(_)) => "show",
+        Statement::Gateway(GatewayStatement::CreateTable(_)) => "create_table",
+        Statement::Gateway(GatewayStatement::DropTable(_)) => "drop_table",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",

@@ -8,6 +8,7 @@
 
 pub mod ast;
 mod parse_source;
+mod parse_table;
 mod parser;
 pub mod redact;
 mod text;

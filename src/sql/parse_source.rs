@@ -125,7 +125,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             let database = if p.parse_keyword(Keyword::DATABASE) { Some(ident(p)?) } else { None };
             GatewayStatement::SourceInfo(SourceInfo::RefreshSource { name, database })
         }
-        _ => return Ok(None),
+        _ => return super::parse_table::parse(p),
     };
     Ok(Some(statement))
 }

@@ -351,3 +351,58 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// Declares table `table` (CREATE TABLE of a schema-less source); with `replace` an
+    /// existing declaration is replaced, else [`StoreError::AlreadyExists`].
+    pub async fn put_declared_table(&self, table: &TableRecord, columns: &[ColumnRecord], replace: bool, actor: &str) -> StoreResult<()> {
+        let qualified = format!("{}.{}", table.source, table.name);
+        let tables = [(table.clone(), columns.to_vec())];
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let exists = sqlx::query("SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3")
+                .bind(&table.source)
+                .bind(&table.database)
+                .bind(&table.name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if exists && !replace {
+                return Err(StoreError::AlreadyExists { kind: "table", name: qualified });
+            }
+            insert_tables!(tx, &tables);
+            Event { actor, action: if exists { "replace" } else { "create" }, object_kind: "table", object_name: &qualified, detail: None }
+                .record(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Forgets a declared table; returns whether it existed.
+    pub async fn drop_declared_table(&self, source: &str, database: &str, name: &str, actor: &str) -> StoreResult<bool> {
+        let qualified = format!("{source}.{name}");
+        let dropped = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let deleted = sqlx::query("DELETE FROM tables WHERE source = $1 AND database = $2 AND name = $3 AND kind = 'declared'")
+                .bind(source)
+                .bind(database)
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted > 0 {
+                Event { actor, action: "drop", object_kind: "table", object_name: &qualified, detail: None }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            deleted > 0
+        });
+        if dropped {
+            self.bump_epoch();
+        }
+        Ok(dropped)
+    }
+}

@@ -9,6 +9,7 @@ pub mod options;
 mod role;
 pub mod secret;
 pub mod source;
+pub mod table;
 
 pub use role::{AlterRole, AlterRoleOperation, CreateRole, DropRole, Password, RoleOption};
 
@@ -25,6 +26,8 @@ pub enum GatewayStatement {
     AlterSource(source::AlterSource),
     DropSource(source::DropSource),
     SourceInfo(source::SourceInfo),
+    CreateTable(table::CreateTable),
+    DropTable(table::DropTable),
 }
 
 impl GatewayStatement {
@@ -58,6 +61,8 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::AlterSource(s) => s.fmt(f),
             GatewayStatement::DropSource(s) => s.fmt(f),
             GatewayStatement::SourceInfo(s) => s.fmt(f),
+            GatewayStatement::CreateTable(s) => s.fmt(f),
+            GatewayStatement::DropTable(s) => s.fmt(f),
         }
     }
 }
