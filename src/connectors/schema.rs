@@ -132,10 +132,25 @@ impl OptionSpec {
 }
 
 /// The JSON Schema (2020-12) of a source type's options: `x-group` says which form
-/// section an option belongs to, `x-secret` that it takes a secret reference.
+/// section an option belongs to, `x-secret` that it takes a secret reference. The options
+/// of declared tables, where the type has them, are under `$defs/table`.
 pub fn json_schema(t: &SourceType) -> Value {
+    let mut schema = object_schema(t.options, t.passthrough);
+    schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    schema["$id"] = json!(format!("urn:sluice:source-type:{}", t.name));
+    schema["title"] = json!(format!("{} source options", t.name));
+    schema["description"] = json!(t.description);
+    if !t.table_options.is_empty() || !t.table_passthrough.is_empty() {
+        let mut table = object_schema(t.table_options, t.table_passthrough);
+        table["title"] = json!(format!("options of {} tables", t.name));
+        schema["$defs"] = json!({ "table": table });
+    }
+    schema
+}
+
+fn object_schema(options: &[OptionSpec], passthrough: &[&str]) -> Value {
     let mut properties = Map::new();
-    for o in t.options {
+    for o in options {
         let mut p = Map::new();
         match o.value_type {
             ValueType::String => {
@@ -172,20 +187,15 @@ pub fn json_schema(t: &SourceType) -> Value {
         }
         properties.insert(o.name.into(), Value::Object(p));
     }
-    let required: Vec<&str> = t.options.iter().filter(|o| o.required).map(|o| o.name).collect();
+    let required: Vec<&str> = options.iter().filter(|o| o.required).map(|o| o.name).collect();
     let mut schema = json!({
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("urn:sluice:source-type:{}", t.name),
-        "title": format!("{} source options", t.name),
-        "description": t.description,
         "type": "object",
         "properties": properties,
         "required": required,
         "additionalProperties": false,
     });
-    if !t.passthrough.is_empty() {
-        let patterns: Map<String, Value> = t
-            .passthrough
+    if !passthrough.is_empty() {
+        let patterns: Map<String, Value> = passthrough
             .iter()
             .map(|prefix| {
                 (
@@ -197,4 +207,29 @@ pub fn json_schema(t: &SourceType) -> Value {
         schema["patternProperties"] = Value::Object(patterns);
     }
     schema
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::source_type;
+
+    #[test]
+    fn json_schemas_group_options_for_forms() {
+        let mysql = json_schema(source_type("mysql").unwrap());
+        assert_eq!(mysql["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(mysql["type"], "object");
+        assert_eq!(mysql["additionalProperties"], false);
+        assert_eq!(mysql["properties"]["port"]["type"], "integer");
+        assert_eq!(mysql["properties"]["port"]["default"], 3306);
+        assert_eq!(mysql["properties"]["port"]["x-group"], "basic");
+        assert_eq!(mysql["properties"]["connect_timeout"]["x-group"], "tuning");
+        assert_eq!(mysql["properties"]["password"]["x-secret"], true);
+        assert!(mysql["properties"]["ssl_mode"]["enum"].as_array().unwrap().iter().any(|v| v == "required"));
+        let required: Vec<&str> = mysql["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        assert_eq!(required, ["host", "username"]);
+        assert!(mysql["patternProperties"]["^jdbc\\.properties\\."].is_object());
+        let kafka = json_schema(source_type("kafka").unwrap());
+        assert_eq!(kafka["$defs"]["table"]["required"][0], "topic");
+    }
 }

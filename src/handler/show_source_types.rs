@@ -1,6 +1,7 @@
 //! `SHOW SOURCE TYPES` (type, can_read, can_write, engines, description) and
-//! `DESCRIBE SOURCE TYPE t` (option, value_type, required, default, group, secret,
-//! description, flink_option, seatunnel_option).
+//! `DESCRIBE SOURCE TYPE t` (scope — the source's options or its declared tables' —,
+//! option, value_type, required, default, group, secret, description, flink_option,
+//! seatunnel_option).
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
@@ -38,11 +39,11 @@ pub fn show() -> Result<Output> {
 
 pub fn describe(name: &str) -> Result<Output> {
     let t = lookup_type(name)?;
-    let mut out: Vec<Vec<ScalarValue>> = t
-        .options
-        .iter()
-        .map(|o| {
+    let scoped = t.options.iter().map(|o| ("source", o)).chain(t.table_options.iter().map(|o| ("table", o)));
+    let mut out: Vec<Vec<ScalarValue>> = scoped
+        .map(|(scope, o)| {
             vec![
+                text(scope),
                 text(o.name),
                 text(o.value_type.name()),
                 ScalarValue::Boolean(Some(o.required)),
@@ -55,8 +56,10 @@ pub fn describe(name: &str) -> Result<Output> {
             ]
         })
         .collect();
-    for prefix in t.passthrough {
+    let passthrough = t.passthrough.iter().map(|p| ("source", p)).chain(t.table_passthrough.iter().map(|p| ("table", p)));
+    for (scope, prefix) in passthrough {
         out.push(vec![
+            text(scope),
             text(format!("{prefix}*")),
             text("string"),
             ScalarValue::Boolean(Some(false)),
@@ -71,6 +74,7 @@ pub fn describe(name: &str) -> Result<Output> {
     rows(
         "DESCRIBE",
         &[
+            ("scope", DataType::Utf8),
             ("option", DataType::Utf8),
             ("value_type", DataType::Utf8),
             ("required", DataType::Boolean),

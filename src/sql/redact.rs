@@ -18,7 +18,24 @@ pub fn redact_sql(sql: &str) -> String {
     // Whether the current statement is CREATE/ALTER SECRET (every literal is secret).
     let mut words_in_statement: Vec<Keyword> = Vec::new();
     let mut after_password = false;
+    // The last option key seen (`password` in `password = '…'`), while its value is due.
+    let mut key: Option<String> = None;
+    let mut after_eq = false;
     for token in &tokens {
+        if let Token::Eq = token {
+            after_eq = key.is_some();
+            out.push('=');
+            continue;
+        }
+        let sensitive_value = after_eq && key.as_deref().is_some_and(is_sensitive_key);
+        if !matches!(token, Token::Whitespace(_)) {
+            key = match token {
+                Token::Word(w) => Some(w.value.to_lowercase()),
+                Token::SingleQuotedString(s) if !after_eq => Some(s.to_lowercase()),
+                _ => None,
+            };
+            after_eq = false;
+        }
         match token {
             Token::SemiColon => {
                 words_in_statement.clear();
@@ -36,7 +53,7 @@ pub fn redact_sql(sql: &str) -> String {
             | Token::SingleQuotedByteStringLiteral(_)
             | Token::DoubleQuotedByteStringLiteral(_)
             | Token::Number(..)
-                if after_password || is_secret_statement(&words_in_statement) =>
+                if after_password || sensitive_value || is_secret_statement(&words_in_statement) =>
             {
                 out.push_str("'***'");
                 after_password = false;
@@ -58,6 +75,14 @@ pub fn redact_sql(sql: &str) -> String {
     out
 }
 
+/// Option keys whose values are secrets (`password`, `sasl_password`, `fs.s3.secret-key`,
+/// `token` …). Such options take `SECRET name`; a literal there is a mistake to hide.
+fn is_sensitive_key(key: &str) -> bool {
+    ["password", "secret", "token", "credential", "access-key", "access_key", "jaas", "private"]
+        .iter()
+        .any(|s| key.contains(s))
+}
+
 fn is_secret_statement(first_words: &[Keyword]) -> bool {
     matches!(
         first_words,
@@ -74,6 +99,8 @@ mod tests {
         let out = redact_sql("CREATE ROLE a LOGIN PASSWORD 'p1'; ALTER USER b PASSWORD 'p2'");
         assert!(!out.contains("p1") && !out.contains("p2"), "{out}");
         assert!(out.contains("CREATE ROLE a LOGIN PASSWORD '***'"), "{out}");
+        let out = redact_sql("CREATE SOURCE s TYPE mysql WITH (host = 'h', password = 'p5', 'fs.s3.secret-key' = 'p6')");
+        assert!(!out.contains("p5") && !out.contains("p6") && out.contains("'h'"), "{out}");
         let out = redact_sql("ALTER ROLE a PASSWORD U&'p3'; ALTER ROLE b PASSWORD $$p4$$");
         assert!(!out.contains("p3") && !out.contains("p4"), "{out}");
         let out = redact_sql("CREATE OR REPLACE SECRET k AS decode('c2VjcmV0', 'base64')");

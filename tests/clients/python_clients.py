@@ -68,6 +68,13 @@ def check_sqlalchemy(driver):
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT name FROM sluice.roles WHERE name = :n"), {"n": USER}).fetchall()
         assert rows == [(USER,)], rows
+        # sources are rows, with columns the inspector reports
+        conn.execute(sa.text(f"CREATE SOURCE IF NOT EXISTS gen_{driver.split('+')[1]} TYPE datagen WITH (rows_per_second = 1)"))
+        sources = sa.table("sources", sa.column("name"), sa.column("type"), schema="sluice")
+        found = conn.execute(sa.select(sources.c.name, sources.c.type).where(sources.c.type == "datagen")).fetchall()
+        assert (f"gen_{driver.split('+')[1]}", "datagen") in found, found
+    source_columns = [c["name"] for c in inspector.get_columns("sources", schema="sluice")]
+    assert source_columns == ["name", "type", "options", "status", "owner", "created_at", "updated_at"], source_columns
     engine.dispose()
     ok(f"sqlalchemy inspector ({driver})")
 

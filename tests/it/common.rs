@@ -152,6 +152,11 @@ impl TestServer {
         Ok(client)
     }
 
+    /// The metadata database in the local PostgreSQL, with the postgres backend.
+    pub fn pg_database(&self) -> Option<&str> {
+        self.pg_database.as_deref()
+    }
+
     pub fn data_path(&self) -> &Path {
         self.data_dir.path()
     }
