@@ -187,12 +187,7 @@ pub enum SluiceError {
 
     /// An error from DataFusion while planning or running a query, classified.
     #[error("{message}")]
-    Query {
-        state: SqlState,
-        message: String,
-        hint: Option<String>,
-        pos: Option<SourcePos>,
-    },
+    Query { state: SqlState, message: String, hint: Option<String>, pos: Option<SourcePos> },
 
     /// The metadata store failed.
     #[error(transparent)]
@@ -222,7 +217,9 @@ impl SluiceError {
                 SqlState::DuplicatePreparedStatement
             }
             SluiceError::DuplicateObject { .. } => SqlState::DuplicateObject,
-            SluiceError::InvalidValue { .. } | SluiceError::InvalidOption { .. } => SqlState::InvalidParameterValue,
+            SluiceError::InvalidValue { .. } | SluiceError::InvalidOption { .. } => {
+                SqlState::InvalidParameterValue
+            }
             SluiceError::PermissionDenied(_) => SqlState::InsufficientPrivilege,
             SluiceError::SourceUnavailable { .. } => SqlState::ConnectionFailure,
             SluiceError::NotSupported { .. } => SqlState::FeatureNotSupported,
@@ -272,10 +269,7 @@ impl SluiceError {
 
     /// Shorthand for [`SluiceError::NotSupported`].
     pub fn not_supported(message: impl Into<String>, hint: Option<&str>) -> SluiceError {
-        SluiceError::NotSupported {
-            message: message.into(),
-            hint: hint.map(str::to_owned),
-        }
+        SluiceError::NotSupported { message: message.into(), hint: hint.map(str::to_owned) }
     }
 
     /// The error as the message text a client shows (without SQLSTATE).
@@ -298,10 +292,8 @@ impl From<DataFusionError> for SluiceError {
 
 /// Turns a DataFusion error into a [`SluiceError`] with the SQLSTATE PostgreSQL would use.
 fn classify_datafusion(e: DataFusionError) -> SluiceError {
-    let pos = e
-        .diagnostic()
-        .and_then(|d| d.span)
-        .map(|s| SourcePos { line: s.start.line, column: s.start.column });
+    let pos =
+        e.diagnostic().and_then(|d| d.span).map(|s| SourcePos { line: s.start.line, column: s.start.column });
 
     // Errors raised by Sluice itself inside DataFusion (system tables, functions).
     for inner in e.iter() {
@@ -309,7 +301,9 @@ fn classify_datafusion(e: DataFusionError) -> SluiceError {
             if let Some(store) = boxed.downcast_ref::<StoreError>() {
                 return SluiceError::Store(clone_store_error(store));
             }
-            if let Some(SluiceError::SourceUnavailable { name, message }) = boxed.downcast_ref::<SluiceError>() {
+            if let Some(SluiceError::SourceUnavailable { name, message }) =
+                boxed.downcast_ref::<SluiceError>()
+            {
                 return SluiceError::SourceUnavailable { name: name.clone(), message: message.clone() };
             }
         }
@@ -324,7 +318,12 @@ fn classify_datafusion(e: DataFusionError) -> SluiceError {
         DataFusionError::SchemaError(schema_error, _) => match schema_error.as_ref() {
             SchemaError::FieldNotFound { field, valid_fields } => {
                 let hint = closest_column(field.name(), valid_fields.iter().map(|c| c.name()));
-                query(SqlState::UndefinedColumn, format!("column \"{}\" does not exist", field.flat_name()), hint, pos)
+                query(
+                    SqlState::UndefinedColumn,
+                    format!("column \"{}\" does not exist", field.flat_name()),
+                    hint,
+                    pos,
+                )
             }
             SchemaError::AmbiguousReference { field } => query(
                 SqlState::AmbiguousColumn,
@@ -335,12 +334,9 @@ fn classify_datafusion(e: DataFusionError) -> SluiceError {
             other => query(SqlState::SyntaxOrAccessRule, other.to_string(), None, pos),
         },
         DataFusionError::ArrowError(arrow, _) => classify_arrow(arrow, pos),
-        DataFusionError::NotImplemented(m) => query(
-            SqlState::FeatureNotSupported,
-            format!("not supported: {m}"),
-            None,
-            pos,
-        ),
+        DataFusionError::NotImplemented(m) => {
+            query(SqlState::FeatureNotSupported, format!("not supported: {m}"), None, pos)
+        }
         DataFusionError::Plan(m) => classify_plan_message(m, pos),
         DataFusionError::Configuration(m) => query(SqlState::InvalidParameterValue, m.clone(), None, pos),
         DataFusionError::ResourcesExhausted(m) => query(SqlState::OutOfMemory, m.clone(), None, pos),
@@ -473,7 +469,9 @@ mod tests {
 
     #[test]
     fn parser_positions_are_split_off() {
-        let (m, p) = split_parser_position("sql parser error: Expected: an expression, found: EOF at Line: 1, Column: 8");
+        let (m, p) = split_parser_position(
+            "sql parser error: Expected: an expression, found: EOF at Line: 1, Column: 8",
+        );
         assert_eq!(m, "Expected: an expression, found: EOF");
         assert_eq!(p, Some(SourcePos { line: 1, column: 8 }));
     }
@@ -486,7 +484,8 @@ mod tests {
 
     #[test]
     fn unknown_functions_are_42883() {
-        let e: SluiceError = DataFusionError::Plan("Invalid function 'nosuch'.\nDid you mean 'nullif'?".into()).into();
+        let e: SluiceError =
+            DataFusionError::Plan("Invalid function 'nosuch'.\nDid you mean 'nullif'?".into()).into();
         assert_eq!(e.sqlstate().code(), "42883");
         assert_eq!(e.message(), "function nosuch does not exist");
         assert_eq!(e.hint(), Some("Did you mean 'nullif'?"));

@@ -18,10 +18,7 @@ pub async fn serve(
     state: Arc<ServerState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(state);
+    let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state);
     axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 

@@ -41,15 +41,18 @@ impl MasterKey {
     /// creating that file with a random key on first start.
     pub fn load(env_value: Option<&str>, data_dir: &Path) -> Result<MasterKey, StartError> {
         if let Some(text) = env_value {
-            return Self::from_bytes(&decode_key(text).ok_or_else(|| {
-                StartError("SLUICE_MASTER_KEY must be 32 bytes in base64 or hex".into())
-            })?);
+            return Self::from_bytes(
+                &decode_key(text).ok_or_else(|| {
+                    StartError("SLUICE_MASTER_KEY must be 32 bytes in base64 or hex".into())
+                })?,
+            );
         }
         let path = data_dir.join("master.key");
         match std::fs::read_to_string(&path) {
-            Ok(text) => Self::from_bytes(&decode_key(text.trim()).ok_or_else(|| {
-                StartError(format!("{} does not hold a 32-byte key", path.display()))
-            })?),
+            Ok(text) => Self::from_bytes(
+                &decode_key(text.trim())
+                    .ok_or_else(|| StartError(format!("{} does not hold a 32-byte key", path.display())))?,
+            ),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let bytes: [u8; 32] = rand::random();
                 write_private(&path, &base64::engine::general_purpose::STANDARD.encode(bytes))
@@ -66,9 +69,11 @@ impl MasterKey {
         let nonce: [u8; 12] = rand::random();
         let mut buffer = plaintext.to_vec();
         // Sealing only fails for inputs beyond 2^36 bytes; secrets are far smaller.
-        let sealed = self
-            .0
-            .seal_in_place_append_tag(Nonce::assume_unique_for_key(nonce), Aad::from(aad(name)), &mut buffer);
+        let sealed = self.0.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(aad(name)),
+            &mut buffer,
+        );
         if sealed.is_err() {
             buffer.clear();
         }
@@ -92,7 +97,10 @@ fn aad(name: &str) -> Vec<u8> {
 fn decode_key(text: &str) -> Option<Vec<u8>> {
     let text = text.trim();
     let bytes = if text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit()) {
-        (0..64).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok()).collect::<Option<Vec<u8>>>()?
+        (0..64)
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
+            .collect::<Option<Vec<u8>>>()?
     } else {
         base64::engine::general_purpose::STANDARD.decode(text).ok()?
     };

@@ -15,5 +15,7 @@ pub mod system;
 pub mod time;
 
 pub use error::StoreError;
-pub use model::{ColumnRecord, NewRole, NewSource, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord};
+pub use model::{
+    ColumnRecord, NewRole, NewSource, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord,
+};
 pub use store::{Backend, Store};

@@ -14,7 +14,12 @@ async fn store() -> (tempfile::TempDir, Store) {
 }
 
 fn role(name: &str) -> NewRole {
-    NewRole { name: name.into(), can_login: true, password_verifier: Some("SCRAM-SHA-256$4096:x$y:z".into()), ..NewRole::default() }
+    NewRole {
+        name: name.into(),
+        can_login: true,
+        password_verifier: Some("SCRAM-SHA-256$4096:x$y:z".into()),
+        ..NewRole::default()
+    }
 }
 
 #[tokio::test]
@@ -23,14 +28,24 @@ async fn roles_change_in_one_transaction_with_their_event() {
     let epoch = store.epoch();
     store.create_role(&role("alice"), "tester").await.unwrap();
     assert!(store.epoch() > epoch, "a change moves the epoch");
-    assert!(matches!(store.create_role(&role("alice"), "tester").await, Err(StoreError::AlreadyExists { .. })));
+    assert!(matches!(
+        store.create_role(&role("alice"), "tester").await,
+        Err(StoreError::AlreadyExists { .. })
+    ));
     store
-        .alter_role("alice", &RoleChanges { superuser: Some(true), password_verifier: Some(None), ..Default::default() }, "tester")
+        .alter_role(
+            "alice",
+            &RoleChanges { superuser: Some(true), password_verifier: Some(None), ..Default::default() },
+            "tester",
+        )
         .await
         .unwrap();
     let alice = store.role("alice").await.unwrap().unwrap();
     assert!(alice.superuser && alice.password_verifier.is_none());
-    assert!(matches!(store.alter_role("bob", &RoleChanges::default(), "t").await, Err(StoreError::NotFound { .. })));
+    assert!(matches!(
+        store.alter_role("bob", &RoleChanges::default(), "t").await,
+        Err(StoreError::NotFound { .. })
+    ));
     store.rename_role("alice", "carol", "tester").await.unwrap();
     assert!(store.drop_role("carol", "tester").await.unwrap());
     assert!(!store.drop_role("carol", "tester").await.unwrap());

@@ -62,14 +62,22 @@ pub fn like_escape() -> ScalarUDF {
                 };
                 let mut out = StringBuilder::new();
                 for i in 0..patterns.len() {
-                    out.append_option((!patterns.is_null(i)).then(|| to_backslash_escapes(patterns.value(i), escape)));
+                    out.append_option(
+                        (!patterns.is_null(i)).then(|| to_backslash_escapes(patterns.value(i), escape)),
+                    );
                 }
                 Ok(ColumnarValue::Array(Arc::new(out.finish())))
             }
             other => exec_err!("{LIKE_ESCAPE}: unexpected argument {}", other.data_type()),
         }
     };
-    create_udf(LIKE_ESCAPE, vec![DataType::Utf8, DataType::Utf8], DataType::Utf8, Volatility::Immutable, Arc::new(func))
+    create_udf(
+        LIKE_ESCAPE,
+        vec![DataType::Utf8, DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(func),
+    )
 }
 
 #[cfg(test)]

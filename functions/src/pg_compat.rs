@@ -42,10 +42,10 @@ pub fn to_regtype() -> ScalarUDF {
     let func = |args: &[ColumnarValue]| {
         let arrays = ColumnarValue::values_to_arrays(args)?;
         let names = datafusion::arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
-        let names = names
-            .as_any()
-            .downcast_ref::<datafusion::arrow::array::StringArray>()
-            .ok_or_else(|| datafusion::error::DataFusionError::Internal("to_regtype: text expected".into()))?;
+        let names =
+            names.as_any().downcast_ref::<datafusion::arrow::array::StringArray>().ok_or_else(|| {
+                datafusion::error::DataFusionError::Internal("to_regtype: text expected".into())
+            })?;
         let oids: datafusion::arrow::array::Int32Array = (0..names.len())
             .map(|i| (!names.is_null(i)).then(|| type_oid(names.value(i))).flatten())
             .collect();
@@ -118,11 +118,8 @@ impl ScalarUDFImpl for JsonBuildObject {
             return exec_err!("json_build_object: argument list must have even number of elements");
         }
         let rows = args.number_rows;
-        let arrays: Vec<ArrayRef> = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<datafusion::error::Result<_>>()?;
+        let arrays: Vec<ArrayRef> =
+            args.args.iter().map(|a| a.to_array(rows)).collect::<datafusion::error::Result<_>>()?;
         let mut out = StringBuilder::new();
         for row in 0..rows {
             let mut object = serde_json::Map::new();
@@ -146,7 +143,9 @@ impl ScalarUDFImpl for JsonBuildObject {
 
 fn text_of(value: &ScalarValue) -> String {
     match value {
-        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => s.clone(),
+        ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)) => {
+            s.clone()
+        }
         other => other.to_string(),
     }
 }
@@ -166,7 +165,9 @@ fn json_of(value: &ScalarValue) -> serde_json::Value {
         ScalarValue::UInt16(Some(v)) => J::from(*v),
         ScalarValue::UInt32(Some(v)) => J::from(*v),
         ScalarValue::UInt64(Some(v)) => J::from(*v),
-        ScalarValue::Float32(Some(v)) => serde_json::Number::from_f64(f64::from(*v)).map_or(J::Null, J::Number),
+        ScalarValue::Float32(Some(v)) => {
+            serde_json::Number::from_f64(f64::from(*v)).map_or(J::Null, J::Number)
+        }
         ScalarValue::Float64(Some(v)) => serde_json::Number::from_f64(*v).map_or(J::Null, J::Number),
         other => J::String(text_of(other)),
     }

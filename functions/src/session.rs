@@ -88,9 +88,9 @@ pub fn current_setting(lookup: SettingLookup) -> ScalarUDF {
             }
         };
         match &args[0] {
-            ColumnarValue::Scalar(ScalarValue::Utf8(name) | ScalarValue::LargeUtf8(name) | ScalarValue::Utf8View(name)) => {
-                Ok(ColumnarValue::Scalar(ScalarValue::Utf8(lookup_one(name.as_deref())?)))
-            }
+            ColumnarValue::Scalar(
+                ScalarValue::Utf8(name) | ScalarValue::LargeUtf8(name) | ScalarValue::Utf8View(name),
+            ) => Ok(ColumnarValue::Scalar(ScalarValue::Utf8(lookup_one(name.as_deref())?))),
             ColumnarValue::Array(array) => {
                 let array = datafusion::arrow::compute::cast(array, &DataType::Utf8)?;
                 let names = array.as_any().downcast_ref::<StringArray>();

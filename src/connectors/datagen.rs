@@ -1,18 +1,23 @@
 //! `datagen`: generated rows, for tests and load (Flink's datagen, SeaTunnel's FakeSource).
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("rows_per_second", Int, Basic, "Rows generated per second.").default("10000").maps_to("rows-per-second", "split.read-interval"),
-    opt("number_of_rows", Int, Basic, "Rows in all (unbounded when unset).").maps_to("number-of-rows", "row.num"),
+    opt("rows_per_second", Int, Basic, "Rows generated per second.")
+        .default("10000")
+        .maps_to("rows-per-second", "split.read-interval"),
+    opt("number_of_rows", Int, Basic, "Rows in all (unbounded when unset).")
+        .maps_to("number-of-rows", "row.num"),
 ];
 
 /// Options of a declared generated table.
 pub const TABLE_OPTIONS: &[OptionSpec] = &[
-    opt("rows_per_second", Int, Basic, "Rows generated per second (else the source's).").maps_to("rows-per-second", ""),
-    opt("number_of_rows", Int, Basic, "Rows in all (else the source's; unbounded when unset).").maps_to("number-of-rows", "row.num"),
+    opt("rows_per_second", Int, Basic, "Rows generated per second (else the source's).")
+        .maps_to("rows-per-second", ""),
+    opt("number_of_rows", Int, Basic, "Rows in all (else the source's; unbounded when unset).")
+        .maps_to("number-of-rows", "row.num"),
 ];
 
 pub const DATAGEN: SourceType = SourceType {

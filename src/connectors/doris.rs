@@ -2,20 +2,37 @@
 //! read through the FE's query port.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("fenodes", String, Basic, "Frontend HTTP addresses, host:8030[,host:8030…].").required().maps_to("fenodes", "fenodes"),
-    opt("query_port", Int, Basic, "Frontend MySQL-protocol port, for reads and metadata.").default("9030").maps_to("", "query-port"),
+    opt("fenodes", String, Basic, "Frontend HTTP addresses, host:8030[,host:8030…].")
+        .required()
+        .maps_to("fenodes", "fenodes"),
+    opt("query_port", Int, Basic, "Frontend MySQL-protocol port, for reads and metadata.")
+        .default("9030")
+        .maps_to("", "query-port"),
     opt("username", String, Basic, "User to connect as.").required().maps_to("username", "username"),
-    opt("password", String, Basic, "Password of the user, as SECRET name.").secret().maps_to("password", "password"),
-    opt("connect_timeout", Duration, Tuning, "How long to wait for a frontend.").default("5s").maps_to("doris.request.connect.timeout.ms", ""),
-    opt("request_retries", Int, Tuning, "Retries of a failed request.").default("3").maps_to("doris.request.retries", ""),
-    opt("sink_buffer_size", Int, Tuning, "Bytes buffered per stream load.").default("1048576").maps_to("sink.buffer-size", "sink.buffer-size"),
-    opt("sink_max_retries", Int, Tuning, "Retries of a failed stream load.").default("3").maps_to("sink.max-retries", "sink.max-retries"),
-    opt("sink_label_prefix", String, Advanced, "Prefix of stream-load labels; unique per writer.").maps_to("sink.label-prefix", "sink.label-prefix"),
-    opt("sink_enable_2pc", Bool, Advanced, "Two-phase commit (exactly-once).").default("true").maps_to("sink.enable-2pc", "sink.enable-2pc"),
+    opt("password", String, Basic, "Password of the user, as SECRET name.")
+        .secret()
+        .maps_to("password", "password"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a frontend.")
+        .default("5s")
+        .maps_to("doris.request.connect.timeout.ms", ""),
+    opt("request_retries", Int, Tuning, "Retries of a failed request.")
+        .default("3")
+        .maps_to("doris.request.retries", ""),
+    opt("sink_buffer_size", Int, Tuning, "Bytes buffered per stream load.")
+        .default("1048576")
+        .maps_to("sink.buffer-size", "sink.buffer-size"),
+    opt("sink_max_retries", Int, Tuning, "Retries of a failed stream load.")
+        .default("3")
+        .maps_to("sink.max-retries", "sink.max-retries"),
+    opt("sink_label_prefix", String, Advanced, "Prefix of stream-load labels; unique per writer.")
+        .maps_to("sink.label-prefix", "sink.label-prefix"),
+    opt("sink_enable_2pc", Bool, Advanced, "Two-phase commit (exactly-once).")
+        .default("true")
+        .maps_to("sink.enable-2pc", "sink.enable-2pc"),
 ];
 
 pub const DORIS: SourceType = SourceType {

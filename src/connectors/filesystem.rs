@@ -2,24 +2,36 @@
 //! Tables are declared (`CREATE TABLE fs.t (…) WITH (path = 'orders/')`), relative to `path`.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const FORMATS: &[&str] = &["csv", "json", "parquet", "orc", "avro"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("path", String, Basic, "Base path: /data/…, file://…, s3://bucket/…, hdfs://…").required().maps_to("path", "path"),
+    opt("path", String, Basic, "Base path: /data/…, file://…, s3://bucket/…, hdfs://…")
+        .required()
+        .maps_to("path", "path"),
     opt("format", Enum(FORMATS), Basic, "File format.").default("csv").maps_to("format", "file_format_type"),
-    opt("csv_delimiter", String, Advanced, "Field delimiter of csv files.").default(",").maps_to("csv.field-delimiter", "field_delimiter"),
-    opt("sink_rolling_file_size", String, Tuning, "Size at which a written file is rolled, such as 128MB.").default("128MB").maps_to("sink.rolling-policy.file-size", ""),
-    opt("sink_rolling_interval", Duration, Tuning, "Longest time a written file stays open.").default("30min").maps_to("sink.rolling-policy.rollover-interval", ""),
+    opt("csv_delimiter", String, Advanced, "Field delimiter of csv files.")
+        .default(",")
+        .maps_to("csv.field-delimiter", "field_delimiter"),
+    opt("sink_rolling_file_size", String, Tuning, "Size at which a written file is rolled, such as 128MB.")
+        .default("128MB")
+        .maps_to("sink.rolling-policy.file-size", ""),
+    opt("sink_rolling_interval", Duration, Tuning, "Longest time a written file stays open.")
+        .default("30min")
+        .maps_to("sink.rolling-policy.rollover-interval", ""),
 ];
 
 /// Options of a declared file table.
 pub const TABLE_OPTIONS: &[OptionSpec] = &[
-    opt("path", String, Basic, "Directory or file of the table, relative to the source's path or absolute.").required().maps_to("path", "path"),
-    opt("format", Enum(FORMATS), Basic, "File format (else the source's).").maps_to("format", "file_format_type"),
-    opt("partition_keys", String, Advanced, "Columns the directory is partitioned by, comma-separated.").maps_to("", "partition_by"),
+    opt("path", String, Basic, "Directory or file of the table, relative to the source's path or absolute.")
+        .required()
+        .maps_to("path", "path"),
+    opt("format", Enum(FORMATS), Basic, "File format (else the source's).")
+        .maps_to("format", "file_format_type"),
+    opt("partition_keys", String, Advanced, "Columns the directory is partitioned by, comma-separated.")
+        .maps_to("", "partition_by"),
 ];
 
 pub const FILESYSTEM: SourceType = SourceType {

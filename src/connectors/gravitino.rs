@@ -1,12 +1,16 @@
 //! `gravitino`: an Apache Gravitino metalake; its catalogs appear as databases.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("uri", String, Basic, "Gravitino server, http://host:8090.").required().maps_to("gravitino.uri", "gravitino.uri"),
-    opt("metalake", String, Basic, "Metalake whose catalogs the source exposes.").required().maps_to("gravitino.metalake", "gravitino.metalake"),
+    opt("uri", String, Basic, "Gravitino server, http://host:8090.")
+        .required()
+        .maps_to("gravitino.uri", "gravitino.uri"),
+    opt("metalake", String, Basic, "Metalake whose catalogs the source exposes.")
+        .required()
+        .maps_to("gravitino.metalake", "gravitino.metalake"),
     opt("token", String, Basic, "Bearer token, as SECRET name.").secret(),
     opt("connect_timeout", Duration, Tuning, "How long to wait for the server.").default("5s"),
 ];

@@ -3,35 +3,54 @@
 //! Kafka client as it is.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
-const FORMATS: &[&str] = &["json", "csv", "avro", "avro-confluent", "raw", "debezium-json", "canal-json", "maxwell-json"];
+const FORMATS: &[&str] =
+    &["json", "csv", "avro", "avro-confluent", "raw", "debezium-json", "canal-json", "maxwell-json"];
 const STARTUP: &[&str] = &["earliest-offset", "latest-offset", "group-offsets", "timestamp"];
 const PROTOCOLS: &[&str] = &["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
 const MECHANISMS: &[&str] = &["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "GSSAPI", "OAUTHBEARER"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("bootstrap_servers", String, Basic, "Brokers to bootstrap from: host:port[,host:port…].").required().maps_to("properties.bootstrap.servers", "bootstrap.servers"),
-    opt("format", Enum(FORMATS), Basic, "Default value format of the source's topics.").default("json").maps_to("format", "format"),
-    opt("group_id", String, Basic, "Consumer group of readers.").maps_to("properties.group.id", "consumer.group"),
+    opt("bootstrap_servers", String, Basic, "Brokers to bootstrap from: host:port[,host:port…].")
+        .required()
+        .maps_to("properties.bootstrap.servers", "bootstrap.servers"),
+    opt("format", Enum(FORMATS), Basic, "Default value format of the source's topics.")
+        .default("json")
+        .maps_to("format", "format"),
+    opt("group_id", String, Basic, "Consumer group of readers.")
+        .maps_to("properties.group.id", "consumer.group"),
     opt("connect_timeout", Duration, Tuning, "How long to wait for a broker.").default("5s"),
-    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts.").default("group-offsets").maps_to("scan.startup.mode", "start_mode"),
-    opt("security_protocol", Enum(PROTOCOLS), Advanced, "Protocol to talk to brokers.").default("PLAINTEXT").maps_to("properties.security.protocol", "kafka.config.security.protocol"),
-    opt("sasl_mechanism", Enum(MECHANISMS), Advanced, "SASL mechanism with SASL_* protocols.").maps_to("properties.sasl.mechanism", "kafka.config.sasl.mechanism"),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts.")
+        .default("group-offsets")
+        .maps_to("scan.startup.mode", "start_mode"),
+    opt("security_protocol", Enum(PROTOCOLS), Advanced, "Protocol to talk to brokers.")
+        .default("PLAINTEXT")
+        .maps_to("properties.security.protocol", "kafka.config.security.protocol"),
+    opt("sasl_mechanism", Enum(MECHANISMS), Advanced, "SASL mechanism with SASL_* protocols.")
+        .maps_to("properties.sasl.mechanism", "kafka.config.sasl.mechanism"),
     opt("sasl_username", String, Advanced, "SASL user (with PLAIN or SCRAM).").maps_to("", ""),
     opt("sasl_password", String, Advanced, "SASL password, as SECRET name.").secret().maps_to("", ""),
-    opt("schema_registry_url", String, Advanced, "Confluent schema registry for avro-confluent.").maps_to("avro-confluent.url", ""),
+    opt("schema_registry_url", String, Advanced, "Confluent schema registry for avro-confluent.")
+        .maps_to("avro-confluent.url", ""),
 ];
 
 /// Options of a declared Kafka table.
 pub const TABLE_OPTIONS: &[OptionSpec] = &[
-    opt("topic", String, Basic, "Topic (or semicolon-separated topics) of the table.").required().maps_to("topic", "topic"),
-    opt("format", Enum(FORMATS), Basic, "Value format (else the source's).").maps_to("value.format", "format"),
-    opt("key_format", Enum(FORMATS), Advanced, "Key format, when the key carries columns.").maps_to("key.format", ""),
-    opt("key_fields", String, Advanced, "Columns that form the key, separated by ';'.").maps_to("key.fields", ""),
-    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts (else the source's).").maps_to("scan.startup.mode", "start_mode"),
-    opt("group_id", String, Advanced, "Consumer group (else the source's).").maps_to("properties.group.id", "consumer.group"),
+    opt("topic", String, Basic, "Topic (or semicolon-separated topics) of the table.")
+        .required()
+        .maps_to("topic", "topic"),
+    opt("format", Enum(FORMATS), Basic, "Value format (else the source's).")
+        .maps_to("value.format", "format"),
+    opt("key_format", Enum(FORMATS), Advanced, "Key format, when the key carries columns.")
+        .maps_to("key.format", ""),
+    opt("key_fields", String, Advanced, "Columns that form the key, separated by ';'.")
+        .maps_to("key.fields", ""),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where reading starts (else the source's).")
+        .maps_to("scan.startup.mode", "start_mode"),
+    opt("group_id", String, Advanced, "Consumer group (else the source's).")
+        .maps_to("properties.group.id", "consumer.group"),
 ];
 
 pub const KAFKA: SourceType = SourceType {
@@ -46,5 +65,17 @@ pub const KAFKA: SourceType = SourceType {
     passthrough: &["properties."],
     has_databases: false,
     table_options: TABLE_OPTIONS,
-    table_passthrough: &["properties.", "scan.", "key.", "value.", "json.", "csv.", "avro.", "avro-confluent.", "debezium-json.", "canal-json.", "sink."],
+    table_passthrough: &[
+        "properties.",
+        "scan.",
+        "key.",
+        "value.",
+        "json.",
+        "csv.",
+        "avro.",
+        "avro-confluent.",
+        "debezium-json.",
+        "canal-json.",
+        "sink.",
+    ],
 };

@@ -129,9 +129,14 @@ pub fn catalog_batch() -> datafusion::error::Result<datafusion::arrow::record_ba
         Arc::new(BooleanArray::from_iter(SOURCE_TYPES.iter().map(|t| Some(t.can_write)))),
         Arc::new(engines.finish()),
         Arc::new(StringArray::from_iter_values(SOURCE_TYPES.iter().map(|t| t.description))),
-        Arc::new(StringArray::from_iter_values(SOURCE_TYPES.iter().map(|t| schema::json_schema(t).to_string()))),
+        Arc::new(StringArray::from_iter_values(
+            SOURCE_TYPES.iter().map(|t| schema::json_schema(t).to_string()),
+        )),
     ];
-    Ok(datafusion::arrow::record_batch::RecordBatch::try_new(sluice_catalog::system::source_types_schema(), columns)?)
+    Ok(datafusion::arrow::record_batch::RecordBatch::try_new(
+        sluice_catalog::system::source_types_schema(),
+        columns,
+    )?)
 }
 
 /// The known name closest to `name`, if one is close enough to be a likely typo.
@@ -160,9 +165,19 @@ mod tests {
             for o in t.options {
                 assert!(!o.description.is_empty(), "{}.{}", t.name, o.name);
                 if let Some(default) = o.default {
-                    assert!(o.value_type.check_text(default).is_ok(), "{}.{} default {default}", t.name, o.name);
+                    assert!(
+                        o.value_type.check_text(default).is_ok(),
+                        "{}.{} default {default}",
+                        t.name,
+                        o.name
+                    );
                 }
-                assert!(!(o.required && o.default.is_some()), "{}.{} required with a default", t.name, o.name);
+                assert!(
+                    !(o.required && o.default.is_some()),
+                    "{}.{} required with a default",
+                    t.name,
+                    o.name
+                );
             }
         }
     }
@@ -171,8 +186,18 @@ mod tests {
     fn the_contracts_types_are_all_here() {
         let names: Vec<&str> = SOURCE_TYPES.iter().map(|t| t.name).collect();
         for expected in [
-            "mysql", "postgres", "kafka", "pulsar", "doris", "starrocks", "paimon", "filesystem", "gravitino",
-            "datagen", "print", "blackhole",
+            "mysql",
+            "postgres",
+            "kafka",
+            "pulsar",
+            "doris",
+            "starrocks",
+            "paimon",
+            "filesystem",
+            "gravitino",
+            "datagen",
+            "print",
+            "blackhole",
         ] {
             assert!(names.contains(&expected), "{expected}");
         }

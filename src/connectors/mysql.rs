@@ -5,8 +5,8 @@
 //! connector and SeaTunnel's Jdbc / MySQL-CDC plugins (their documentation).
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
 const STARTUP: &[&str] = &["initial", "earliest-offset", "latest-offset", "snapshot", "timestamp"];
@@ -15,18 +15,41 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("host", String, Basic, "Host name or address of the MySQL/MariaDB server.").required(),
     opt("port", Int, Basic, "Port of the server.").default("3306").maps_to("port", ""),
     opt("username", String, Basic, "User to connect as.").required().maps_to("username", "username"),
-    opt("password", String, Basic, "Password of the user, as SECRET name.").secret().maps_to("password", "password"),
+    opt("password", String, Basic, "Password of the user, as SECRET name.")
+        .secret()
+        .maps_to("password", "password"),
     opt("database", String, Basic, "Database to use when a table name has no database part."),
-    opt("connect_timeout", Duration, Tuning, "How long to wait for a connection.").default("5s").maps_to("connect.timeout", "connection_check_timeout_sec"),
-    opt("fetch_size", Int, Tuning, "Rows fetched per round trip when reading a snapshot.").default("1024").maps_to("scan.fetch-size", "fetch_size"),
-    opt("snapshot_chunk_size", Int, Tuning, "Rows per chunk of the incremental snapshot (CDC).").default("8096").maps_to("scan.incremental.snapshot.chunk.size", "snapshot.split.size"),
-    opt("sink_batch_size", Int, Tuning, "Rows buffered before a write is flushed.").default("1000").maps_to("sink.buffer-flush.max-rows", "batch_size"),
-    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a write is flushed.").default("1s").maps_to("sink.buffer-flush.interval", ""),
-    opt("max_retries", Int, Tuning, "Retries of a failed write.").default("3").maps_to("sink.max-retries", "max_retries"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a connection.")
+        .default("5s")
+        .maps_to("connect.timeout", "connection_check_timeout_sec"),
+    opt("fetch_size", Int, Tuning, "Rows fetched per round trip when reading a snapshot.")
+        .default("1024")
+        .maps_to("scan.fetch-size", "fetch_size"),
+    opt("snapshot_chunk_size", Int, Tuning, "Rows per chunk of the incremental snapshot (CDC).")
+        .default("8096")
+        .maps_to("scan.incremental.snapshot.chunk.size", "snapshot.split.size"),
+    opt("sink_batch_size", Int, Tuning, "Rows buffered before a write is flushed.")
+        .default("1000")
+        .maps_to("sink.buffer-flush.max-rows", "batch_size"),
+    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a write is flushed.")
+        .default("1s")
+        .maps_to("sink.buffer-flush.interval", ""),
+    opt("max_retries", Int, Tuning, "Retries of a failed write.")
+        .default("3")
+        .maps_to("sink.max-retries", "max_retries"),
     opt("ssl_mode", Enum(SSL_MODES), Advanced, "TLS to the server.").default("preferred"),
-    opt("server_id", String, Advanced, "Server id (or range such as 5400-5404) the CDC reader uses; unique per reader.").maps_to("server-id", "server-id"),
-    opt("server_time_zone", String, Advanced, "Session time zone of the server, for TIMESTAMP values (CDC).").maps_to("server-time-zone", "server-time-zone"),
-    opt("startup_mode", Enum(STARTUP), Advanced, "Where a CDC read starts.").default("initial").maps_to("scan.startup.mode", "startup.mode"),
+    opt(
+        "server_id",
+        String,
+        Advanced,
+        "Server id (or range such as 5400-5404) the CDC reader uses; unique per reader.",
+    )
+    .maps_to("server-id", "server-id"),
+    opt("server_time_zone", String, Advanced, "Session time zone of the server, for TIMESTAMP values (CDC).")
+        .maps_to("server-time-zone", "server-time-zone"),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where a CDC read starts.")
+        .default("initial")
+        .maps_to("scan.startup.mode", "startup.mode"),
 ];
 
 pub const MYSQL: SourceType = SourceType {

@@ -2,16 +2,23 @@
 //! system settings (`fs.*`, `s3.*`) pass through, and may be secrets.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const METASTORES: &[&str] = &["filesystem", "hive", "jdbc", "rest"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("warehouse", String, Basic, "Root path of the warehouse: s3://…, hdfs://…, file://…").required().maps_to("warehouse", "warehouse"),
-    opt("metastore", Enum(METASTORES), Basic, "Where table metadata is kept.").default("filesystem").maps_to("metastore", "catalog_type"),
-    opt("uri", String, Basic, "Metastore URI (hive thrift, JDBC URL or REST endpoint).").maps_to("uri", "catalog_uri"),
-    opt("commit_timeout", Duration, Tuning, "How long a commit may wait for its lock.").default("10min").maps_to("commit.timeout", ""),
+    opt("warehouse", String, Basic, "Root path of the warehouse: s3://…, hdfs://…, file://…")
+        .required()
+        .maps_to("warehouse", "warehouse"),
+    opt("metastore", Enum(METASTORES), Basic, "Where table metadata is kept.")
+        .default("filesystem")
+        .maps_to("metastore", "catalog_type"),
+    opt("uri", String, Basic, "Metastore URI (hive thrift, JDBC URL or REST endpoint).")
+        .maps_to("uri", "catalog_uri"),
+    opt("commit_timeout", Duration, Tuning, "How long a commit may wait for its lock.")
+        .default("10min")
+        .maps_to("commit.timeout", ""),
 ];
 
 pub const PAIMON: SourceType = SourceType {

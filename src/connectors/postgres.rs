@@ -3,29 +3,52 @@
 //! schema inside `database` (`pg.public.orders`).
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const SSL_MODES: &[&str] = &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 const STARTUP: &[&str] = &["initial", "latest-offset", "snapshot"];
 const PLUGINS: &[&str] = &["pgoutput", "decoderbufs"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("host", String, Basic, "Host name or address of the PostgreSQL server.").required().maps_to("hostname", ""),
+    opt("host", String, Basic, "Host name or address of the PostgreSQL server.")
+        .required()
+        .maps_to("hostname", ""),
     opt("port", Int, Basic, "Port of the server.").default("5432").maps_to("port", ""),
-    opt("database", String, Basic, "Database whose schemas and tables the source exposes.").required().maps_to("database-name", ""),
+    opt("database", String, Basic, "Database whose schemas and tables the source exposes.")
+        .required()
+        .maps_to("database-name", ""),
     opt("username", String, Basic, "User to connect as.").required().maps_to("username", "username"),
-    opt("password", String, Basic, "Password of the user, as SECRET name.").secret().maps_to("password", "password"),
-    opt("connect_timeout", Duration, Tuning, "How long to wait for a connection.").default("5s").maps_to("connect.timeout", "connection_check_timeout_sec"),
-    opt("fetch_size", Int, Tuning, "Rows fetched per round trip when reading a snapshot.").default("1024").maps_to("scan.fetch-size", "fetch_size"),
-    opt("snapshot_chunk_size", Int, Tuning, "Rows per chunk of the incremental snapshot (CDC).").default("8096").maps_to("scan.incremental.snapshot.chunk.size", "snapshot.split.size"),
-    opt("sink_batch_size", Int, Tuning, "Rows buffered before a write is flushed.").default("1000").maps_to("sink.buffer-flush.max-rows", "batch_size"),
-    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a write is flushed.").default("1s").maps_to("sink.buffer-flush.interval", ""),
-    opt("max_retries", Int, Tuning, "Retries of a failed write.").default("3").maps_to("sink.max-retries", "max_retries"),
+    opt("password", String, Basic, "Password of the user, as SECRET name.")
+        .secret()
+        .maps_to("password", "password"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a connection.")
+        .default("5s")
+        .maps_to("connect.timeout", "connection_check_timeout_sec"),
+    opt("fetch_size", Int, Tuning, "Rows fetched per round trip when reading a snapshot.")
+        .default("1024")
+        .maps_to("scan.fetch-size", "fetch_size"),
+    opt("snapshot_chunk_size", Int, Tuning, "Rows per chunk of the incremental snapshot (CDC).")
+        .default("8096")
+        .maps_to("scan.incremental.snapshot.chunk.size", "snapshot.split.size"),
+    opt("sink_batch_size", Int, Tuning, "Rows buffered before a write is flushed.")
+        .default("1000")
+        .maps_to("sink.buffer-flush.max-rows", "batch_size"),
+    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a write is flushed.")
+        .default("1s")
+        .maps_to("sink.buffer-flush.interval", ""),
+    opt("max_retries", Int, Tuning, "Retries of a failed write.")
+        .default("3")
+        .maps_to("sink.max-retries", "max_retries"),
     opt("ssl_mode", Enum(SSL_MODES), Advanced, "TLS to the server (libpq's sslmode).").default("prefer"),
-    opt("slot_name", String, Advanced, "Replication slot the CDC reader uses; unique per reader.").maps_to("slot.name", "slot.name"),
-    opt("decoding_plugin", Enum(PLUGINS), Advanced, "Logical decoding plugin of the server.").default("pgoutput").maps_to("decoding.plugin.name", "decoding.plugin.name"),
-    opt("startup_mode", Enum(STARTUP), Advanced, "Where a CDC read starts.").default("initial").maps_to("scan.startup.mode", "startup.mode"),
+    opt("slot_name", String, Advanced, "Replication slot the CDC reader uses; unique per reader.")
+        .maps_to("slot.name", "slot.name"),
+    opt("decoding_plugin", Enum(PLUGINS), Advanced, "Logical decoding plugin of the server.")
+        .default("pgoutput")
+        .maps_to("decoding.plugin.name", "decoding.plugin.name"),
+    opt("startup_mode", Enum(STARTUP), Advanced, "Where a CDC read starts.")
+        .default("initial")
+        .maps_to("scan.startup.mode", "startup.mode"),
 ];
 
 pub const POSTGRES: SourceType = SourceType {

@@ -2,18 +2,20 @@
 //! SeaTunnel's Console sink).
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("print_identifier", String, Basic, "Prefix of every printed line.").maps_to("print-identifier", ""),
-    opt("standard_error", Bool, Advanced, "Print to standard error instead.").default("false").maps_to("standard-error", ""),
+    opt("standard_error", Bool, Advanced, "Print to standard error instead.")
+        .default("false")
+        .maps_to("standard-error", ""),
 ];
 
 /// Options of a declared print table.
-pub const TABLE_OPTIONS: &[OptionSpec] = &[
-    opt("print_identifier", String, Basic, "Prefix of every printed line (else the source's).").maps_to("print-identifier", ""),
-];
+pub const TABLE_OPTIONS: &[OptionSpec] =
+    &[opt("print_identifier", String, Basic, "Prefix of every printed line (else the source's).")
+        .maps_to("print-identifier", "")];
 
 pub const PRINT: SourceType = SourceType {
     name: "print",

@@ -1,25 +1,34 @@
 //! `pulsar`: Apache Pulsar topics, declared as tables like Kafka's.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const FORMATS: &[&str] = &["json", "csv", "avro", "raw"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("service_url", String, Basic, "Broker service URL, pulsar://host:6650.").required().maps_to("service-url", "client.service-url"),
-    opt("admin_url", String, Basic, "Admin REST URL, http://host:8080.").maps_to("admin-url", "admin.service-url"),
+    opt("service_url", String, Basic, "Broker service URL, pulsar://host:6650.")
+        .required()
+        .maps_to("service-url", "client.service-url"),
+    opt("admin_url", String, Basic, "Admin REST URL, http://host:8080.")
+        .maps_to("admin-url", "admin.service-url"),
     opt("format", Enum(FORMATS), Basic, "Default value format.").default("json").maps_to("format", "format"),
-    opt("auth_token", String, Basic, "Token for token authentication, as SECRET name.").secret().maps_to("", ""),
-    opt("subscription_name", String, Tuning, "Subscription of readers.").maps_to("source.subscription-name", "subscription.name"),
+    opt("auth_token", String, Basic, "Token for token authentication, as SECRET name.")
+        .secret()
+        .maps_to("", ""),
+    opt("subscription_name", String, Tuning, "Subscription of readers.")
+        .maps_to("source.subscription-name", "subscription.name"),
     opt("connect_timeout", Duration, Tuning, "How long to wait for a broker.").default("5s"),
 ];
 
 /// Options of a declared Pulsar table.
 pub const TABLE_OPTIONS: &[OptionSpec] = &[
-    opt("topic", String, Basic, "Topic of the table (persistent://tenant/namespace/topic).").required().maps_to("topics", "topic"),
+    opt("topic", String, Basic, "Topic of the table (persistent://tenant/namespace/topic).")
+        .required()
+        .maps_to("topics", "topic"),
     opt("format", Enum(FORMATS), Basic, "Value format (else the source's).").maps_to("format", "format"),
-    opt("subscription_name", String, Advanced, "Subscription (else the source's).").maps_to("source.subscription-name", "subscription.name"),
+    opt("subscription_name", String, Advanced, "Subscription (else the source's).")
+        .maps_to("source.subscription-name", "subscription.name"),
 ];
 
 pub const PULSAR: SourceType = SourceType {

@@ -72,7 +72,10 @@ impl ValueType {
                 .find(|v| v.eq_ignore_ascii_case(text.trim()))
                 .map(|v| (*v).to_owned())
                 .ok_or_else(|| match super::closest(text, values.iter().copied()) {
-                    Some(near) => format!("expected one of {}, got '{text}' (did you mean '{near}'?)", values.join(", ")),
+                    Some(near) => format!(
+                        "expected one of {}, got '{text}' (did you mean '{near}'?)",
+                        values.join(", ")
+                    ),
                     None => format!("expected one of {}, got '{text}'", values.join(", ")),
                 }),
         }
@@ -104,7 +107,17 @@ pub const fn opt(
     group: Group,
     description: &'static str,
 ) -> OptionSpec {
-    OptionSpec { name, value_type, required: false, default: None, secret: false, group, description, flink: "", seatunnel: "" }
+    OptionSpec {
+        name,
+        value_type,
+        required: false,
+        default: None,
+        secret: false,
+        group,
+        description,
+        flink: "",
+        seatunnel: "",
+    }
 }
 
 impl OptionSpec {
@@ -226,7 +239,8 @@ mod tests {
         assert_eq!(mysql["properties"]["connect_timeout"]["x-group"], "tuning");
         assert_eq!(mysql["properties"]["password"]["x-secret"], true);
         assert!(mysql["properties"]["ssl_mode"]["enum"].as_array().unwrap().iter().any(|v| v == "required"));
-        let required: Vec<&str> = mysql["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
+        let required: Vec<&str> =
+            mysql["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
         assert_eq!(required, ["host", "username"]);
         assert!(mysql["patternProperties"]["^jdbc\\.properties\\."].is_object());
         let kafka = json_schema(source_type("kafka").unwrap());

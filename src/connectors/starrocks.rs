@@ -1,20 +1,34 @@
 //! `starrocks`: StarRocks. Written through stream load, read through the FE.
 
 use super::Engine;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use super::SourceType;
+use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
 
 const SEMANTICS: &[&str] = &["at-least-once", "exactly-once"];
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("load_url", String, Basic, "Frontend HTTP addresses, host:8030[;host:8030…].").required().maps_to("load-url", "nodeUrls"),
-    opt("jdbc_url", String, Basic, "Frontend MySQL-protocol URL, jdbc:mysql://host:9030.").required().maps_to("jdbc-url", "base-url"),
+    opt("load_url", String, Basic, "Frontend HTTP addresses, host:8030[;host:8030…].")
+        .required()
+        .maps_to("load-url", "nodeUrls"),
+    opt("jdbc_url", String, Basic, "Frontend MySQL-protocol URL, jdbc:mysql://host:9030.")
+        .required()
+        .maps_to("jdbc-url", "base-url"),
     opt("username", String, Basic, "User to connect as.").required().maps_to("username", "username"),
-    opt("password", String, Basic, "Password of the user, as SECRET name.").secret().maps_to("password", "password"),
-    opt("connect_timeout", Duration, Tuning, "How long to wait for a frontend.").default("5s").maps_to("sink.connect.timeout-ms", ""),
-    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a load.").default("300s").maps_to("sink.buffer-flush.interval-ms", ""),
-    opt("sink_max_retries", Int, Tuning, "Retries of a failed load.").default("3").maps_to("sink.max-retries", "max_retries"),
-    opt("sink_semantic", Enum(SEMANTICS), Advanced, "Delivery guarantee of writes.").default("at-least-once").maps_to("sink.semantic", ""),
+    opt("password", String, Basic, "Password of the user, as SECRET name.")
+        .secret()
+        .maps_to("password", "password"),
+    opt("connect_timeout", Duration, Tuning, "How long to wait for a frontend.")
+        .default("5s")
+        .maps_to("sink.connect.timeout-ms", ""),
+    opt("sink_flush_interval", Duration, Tuning, "Longest time rows wait before a load.")
+        .default("300s")
+        .maps_to("sink.buffer-flush.interval-ms", ""),
+    opt("sink_max_retries", Int, Tuning, "Retries of a failed load.")
+        .default("3")
+        .maps_to("sink.max-retries", "max_retries"),
+    opt("sink_semantic", Enum(SEMANTICS), Advanced, "Delivery guarantee of writes.")
+        .default("at-least-once")
+        .maps_to("sink.semantic", ""),
 ];
 
 pub const STARROCKS: SourceType = SourceType {

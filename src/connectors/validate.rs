@@ -102,7 +102,11 @@ pub fn validate(t: &SourceType, base: &ResolvedOptions, options: &[SqlOption]) -
 }
 
 /// [`validate`] against any option schema.
-pub fn validate_with(t: Schema<'_>, base: &ResolvedOptions, options: &[SqlOption]) -> Result<ResolvedOptions> {
+pub fn validate_with(
+    t: Schema<'_>,
+    base: &ResolvedOptions,
+    options: &[SqlOption],
+) -> Result<ResolvedOptions> {
     let mut resolved = base.clone();
     for SqlOption { key, value } in options {
         let passthrough = t.passthrough.iter().any(|p| key.starts_with(p));
@@ -118,33 +122,41 @@ pub fn validate_with(t: Schema<'_>, base: &ResolvedOptions, options: &[SqlOption
                 continue;
             }
             let known = t.options.iter().map(|o| o.name);
-            let hint = closest(key, known).map(|near| format!("Did you mean \"{near}\"? {} lists the options.", t.listing));
+            let hint = closest(key, known)
+                .map(|near| format!("Did you mean \"{near}\"? {} lists the options.", t.listing));
             return Err(option_error(
                 format!("unknown option \"{key}\" for {}", t.owner),
                 hint.or_else(|| Some(format!("{} lists the options.", t.listing))),
             ));
         };
         let stored = match value {
-            OptionValue::Secret(name) if spec.secret => StoredValue::Secret { secret: name.as_str().to_owned() },
+            OptionValue::Secret(name) if spec.secret => {
+                StoredValue::Secret { secret: name.as_str().to_owned() }
+            }
             OptionValue::Secret(_) => {
-                return Err(option_error(format!("option \"{key}\" of {} does not take a secret", t.owner), None));
+                return Err(option_error(
+                    format!("option \"{key}\" of {} does not take a secret", t.owner),
+                    None,
+                ));
             }
             _ if spec.secret => {
                 return Err(option_error(
                     format!("option \"{key}\" of {} must be given as SECRET name", t.owner),
-                    Some(format!("Store the value first with CREATE SECRET, then write {key} = SECRET name.")),
+                    Some(format!(
+                        "Store the value first with CREATE SECRET, then write {key} = SECRET name."
+                    )),
                 ));
             }
-            OptionValue::String(s) | OptionValue::Number(s) => StoredValue::Text(
-                spec.value_type
-                    .check_text(s)
-                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None))?,
-            ),
-            OptionValue::Bool(b) => StoredValue::Text(
-                spec.value_type
-                    .check_text(&b.to_string())
-                    .map_err(|m| option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None))?,
-            ),
+            OptionValue::String(s) | OptionValue::Number(s) => {
+                StoredValue::Text(spec.value_type.check_text(s).map_err(|m| {
+                    option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None)
+                })?)
+            }
+            OptionValue::Bool(b) => {
+                StoredValue::Text(spec.value_type.check_text(&b.to_string()).map_err(|m| {
+                    option_error(format!("invalid value for option \"{key}\" of {}: {m}", t.owner), None)
+                })?)
+            }
         };
         resolved.0.insert(key.clone(), stored);
     }
@@ -155,7 +167,10 @@ pub fn validate_with(t: Schema<'_>, base: &ResolvedOptions, options: &[SqlOption
 /// Errors if a required option of source type `t` is missing.
 pub fn check_required(t: &SourceType, options: &ResolvedOptions) -> Result<()> {
     let owner = format!("source type {}", t.name);
-    check_required_with(Schema { owner: &owner, listing: "", options: t.options, passthrough: t.passthrough }, options)
+    check_required_with(
+        Schema { owner: &owner, listing: "", options: t.options, passthrough: t.passthrough },
+        options,
+    )
 }
 
 fn check_required_with(t: Schema<'_>, options: &ResolvedOptions) -> Result<()> {
@@ -196,7 +211,10 @@ mod tests {
         assert_eq!(resolved.text(mysql, "port"), Some("3307"));
         assert_eq!(resolved.text(mysql, "ssl_mode"), Some("required"));
         assert_eq!(resolved.secrets(), ["pw"]);
-        assert_eq!(resolved.to_json(), r#"{"host":"db","password":{"secret":"pw"},"port":"3307","ssl_mode":"required","username":"etl"}"#);
+        assert_eq!(
+            resolved.to_json(),
+            r#"{"host":"db","password":{"secret":"pw"},"port":"3307","ssl_mode":"required","username":"etl"}"#
+        );
     }
 
     #[test]
@@ -207,11 +225,17 @@ mod tests {
         assert!(err.to_string().contains("\"hots\""), "{err}");
         assert!(err.hint().unwrap().contains("\"host\""), "{:?}", err.hint());
         assert_eq!(err.sqlstate().code(), "22023");
-        let err = validate(mysql, &base, &[opt("host", OptionValue::String("h".into())), opt("port", OptionValue::String("x".into()))]).unwrap_err();
+        let err = validate(
+            mysql,
+            &base,
+            &[opt("host", OptionValue::String("h".into())), opt("port", OptionValue::String("x".into()))],
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("\"port\"") && err.to_string().contains("integer"), "{err}");
         let err = validate(mysql, &base, &[opt("port", OptionValue::Number("1".into()))]).unwrap_err();
         assert!(err.to_string().contains("missing required option \"host\""), "{err}");
-        let err = validate(mysql, &base, &[opt("password", OptionValue::String("plain".into()))]).unwrap_err();
+        let err =
+            validate(mysql, &base, &[opt("password", OptionValue::String("plain".into()))]).unwrap_err();
         assert!(err.to_string().contains("SECRET"), "{err}");
         assert!(!err.to_string().contains("plain"));
     }

@@ -19,8 +19,8 @@ pub mod sources;
 use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::common::ScalarValue;
 use datafusion::catalog::MemoryCatalogProviderList;
+use datafusion::common::ScalarValue;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -77,9 +77,8 @@ impl Engine {
             .with_catalog_list(catalogs.clone())
             .build();
         let ctx = SessionContext::new_with_state(state);
-        let catalog = ctx
-            .catalog(DATABASE)
-            .ok_or_else(|| SluiceError::Internal("default catalog missing".into()))?;
+        let catalog =
+            ctx.catalog(DATABASE).ok_or_else(|| SluiceError::Internal("default catalog missing".into()))?;
         catalog.register_schema(
             sluice_catalog::system::SCHEMA_NAME,
             Arc::new(SluiceSchema::try_new(store.clone(), source_types)?),
@@ -94,12 +93,7 @@ impl Engine {
         ctx.register_udf(sluice_functions::pg_compat::to_regtype());
         let mut schemas = catalog.schema_names();
         schemas.sort();
-        Ok(Engine {
-            base: ctx.state(),
-            catalogs,
-            schemas,
-            compat: PostgresCompatibilityParser::new(),
-        })
+        Ok(Engine { base: ctx.state(), catalogs, schemas, compat: PostgresCompatibilityParser::new() })
     }
 
     /// A fresh context for one connection.
@@ -120,10 +114,7 @@ impl Engine {
         let user = ScalarValue::Utf8(Some(settings.user.clone()));
         ctx.register_udf(session_fns::constant("session_user", user.clone()));
         ctx.register_udf(session_fns::constant("current_user", user));
-        ctx.register_udf(session_fns::constant(
-            "current_schema",
-            ScalarValue::Utf8(Some(default_schema)),
-        ));
+        ctx.register_udf(session_fns::constant("current_schema", ScalarValue::Utf8(Some(default_schema))));
         ctx.register_udf(session_fns::current_schemas(settings.search_path.clone()));
         ctx.register_udf(session_fns::current_setting(setting));
         ctx

@@ -1,6 +1,5 @@
 //! Turning a parsed statement into a DataFusion logical plan.
 
-
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::{Expr, LogicalPlan, Volatility};
@@ -81,18 +80,18 @@ fn check_tables_exist(state: &SessionState, statement: &DfStatement) -> Result<(
     Ok(())
 }
 
-fn find_relation_span(
-    ast: &datafusion::sql::sqlparser::ast::Statement,
-    table: &str,
-) -> Option<SourcePos> {
+fn find_relation_span(ast: &datafusion::sql::sqlparser::ast::Statement, table: &str) -> Option<SourcePos> {
     use datafusion::sql::sqlparser::ast::visit_relations;
     use std::ops::ControlFlow;
     let mut found = None;
     let _ = visit_relations(ast, |name| {
-        let last = name.0.last().and_then(|p| p.as_ident()).map(|i| {
-            if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }
-        });
-        if last.as_deref() == Some(table) || last.as_deref().map(str::to_lowercase).as_deref() == Some(table) {
+        let last = name
+            .0
+            .last()
+            .and_then(|p| p.as_ident())
+            .map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() });
+        if last.as_deref() == Some(table) || last.as_deref().map(str::to_lowercase).as_deref() == Some(table)
+        {
             let span = name.span();
             if span.start.line > 0 {
                 found = Some(SourcePos { line: span.start.line, column: span.start.column });
@@ -140,6 +139,6 @@ pub fn is_constant(plan: &LogicalPlan) -> bool {
         }
         Ok(TreeNodeRecursion::Continue)
     });
-    !reads && matches!(plan, LogicalPlan::Projection(_) | LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_))
+    !reads
+        && matches!(plan, LogicalPlan::Projection(_) | LogicalPlan::Values(_) | LogicalPlan::EmptyRelation(_))
 }
-

@@ -51,11 +51,16 @@ fn aggregate_catalog_lookup(expr: &mut Expr) {
 /// One value from one SELECT, without DISTINCT, ORDER BY, LIMIT, OFFSET, grouping or
 /// aggregates: the shape of a catalog lookup by key.
 fn is_plain_lookup(query: &Query) -> bool {
-    if query.order_by.is_some() || query.limit_clause.is_some() || query.fetch.is_some() || query.with.is_some() {
+    if query.order_by.is_some()
+        || query.limit_clause.is_some()
+        || query.fetch.is_some()
+        || query.with.is_some()
+    {
         return false;
     }
     let SetExpr::Select(select) = query.body.as_ref() else { return false };
-    let plain_group_by = matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by =
+        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
     select.projection.len() == 1
         && plain_group_by
         && select.having.is_none()
@@ -73,14 +78,14 @@ fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
     let Query { body, .. } = query;
     let SetExpr::Select(select) = body.as_mut() else { return None };
     let only_catalog = select.from.iter().all(|t| {
-        std::iter::once(&t.relation)
-            .chain(t.joins.iter().map(|j| &j.relation))
-            .all(is_pg_catalog_table)
+        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)).all(is_pg_catalog_table)
     });
     if !only_catalog {
         return None;
     }
-    let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) = &mut select.projection[0] else {
+    let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) =
+        &mut select.projection[0]
+    else {
         return None;
     };
     *item = call("first_value", vec![item.clone()]);
@@ -104,8 +109,16 @@ fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
 /// `pg_catalog` relations that have no rows in Sluice: it has no sequences, column
 /// defaults, triggers, policies, inheritance, partitions, rewrite rules or publications.
 const UNPOPULATED: &[&str] = &[
-    "pg_attrdef", "pg_inherits", "pg_partitioned_table", "pg_policy", "pg_publication",
-    "pg_publication_namespace", "pg_publication_rel", "pg_rewrite", "pg_sequence", "pg_statistic_ext",
+    "pg_attrdef",
+    "pg_inherits",
+    "pg_partitioned_table",
+    "pg_policy",
+    "pg_publication",
+    "pg_publication_namespace",
+    "pg_publication_rel",
+    "pg_rewrite",
+    "pg_sequence",
+    "pg_statistic_ext",
     "pg_trigger",
 ];
 
@@ -141,13 +154,19 @@ fn conjuncts(expr: Expr) -> Vec<Expr> {
             out.extend(conjuncts(*right));
             out
         }
-        Expr::Nested(inner) if matches!(inner.as_ref(), Expr::BinaryOp { op: BinaryOperator::And, .. }) => conjuncts(*inner),
+        Expr::Nested(inner) if matches!(inner.as_ref(), Expr::BinaryOp { op: BinaryOperator::And, .. }) => {
+            conjuncts(*inner)
+        }
         other => vec![other],
     }
 }
 
 fn and_all(exprs: Vec<Expr>) -> Option<Expr> {
-    exprs.into_iter().reduce(|l, r| Expr::BinaryOp { left: Box::new(l), op: BinaryOperator::And, right: Box::new(r) })
+    exprs.into_iter().reduce(|l, r| Expr::BinaryOp {
+        left: Box::new(l),
+        op: BinaryOperator::And,
+        right: Box::new(r),
+    })
 }
 
 /// Whether every column `expr` names is qualified by a table that is not in `inner`
@@ -176,7 +195,8 @@ fn refers_only_outside(expr: &Expr, inner: &[String]) -> bool {
 
 fn is_pg_catalog_table(factor: &TableFactor) -> bool {
     let TableFactor::Table { name, args: None, .. } = factor else { return false };
-    let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
+    let parts: Vec<String> =
+        name.0.iter().filter_map(|p| p.as_ident()).map(|i| i.value.to_lowercase()).collect();
     match parts.as_slice() {
         [schema, _] => schema == "pg_catalog",
         [table] => table.starts_with("pg_"),
@@ -187,8 +207,22 @@ fn is_pg_catalog_table(factor: &TableFactor) -> bool {
 /// Whether `expr` calls an aggregate or window function anywhere (outside subqueries).
 fn contains_aggregate(expr: &Expr) -> bool {
     const AGGREGATES: &[&str] = &[
-        "array_agg", "avg", "bit_and", "bit_or", "bool_and", "bool_or", "count", "every", "first_value",
-        "json_agg", "json_object_agg", "last_value", "max", "min", "string_agg", "sum",
+        "array_agg",
+        "avg",
+        "bit_and",
+        "bit_or",
+        "bool_and",
+        "bool_or",
+        "count",
+        "every",
+        "first_value",
+        "json_agg",
+        "json_object_agg",
+        "last_value",
+        "max",
+        "min",
+        "string_agg",
+        "sum",
     ];
     let mut found = false;
     let _ = visit_expressions(expr, |e| {
@@ -240,7 +274,8 @@ fn like_escape(expr: &mut Expr) {
     if escape == "\\" {
         return;
     }
-    let converted = call(LIKE_ESCAPE, vec![(**pattern).clone(), Expr::Value(Value::SingleQuotedString(escape).into())]);
+    let converted =
+        call(LIKE_ESCAPE, vec![(**pattern).clone(), Expr::Value(Value::SingleQuotedString(escape).into())]);
     *pattern = Box::new(converted);
     *escape_char = None;
 }
@@ -253,14 +288,12 @@ mod tests {
 
     #[test]
     fn like_with_a_custom_escape_calls_the_converter() {
-        let mut statement = Parser::parse_sql(&PostgreSqlDialect {}, "SELECT a NOT LIKE 'pg/_' || '%' ESCAPE '/' FROM t")
-            .unwrap()
-            .remove(0);
+        let mut statement =
+            Parser::parse_sql(&PostgreSqlDialect {}, "SELECT a NOT LIKE 'pg/_' || '%' ESCAPE '/' FROM t")
+                .unwrap()
+                .remove(0);
         rewrite(&mut statement);
-        assert_eq!(
-            statement.to_string(),
-            "SELECT a NOT LIKE sluice_like_escape('pg/_' || '%', '/') FROM t"
-        );
+        assert_eq!(statement.to_string(), "SELECT a NOT LIKE sluice_like_escape('pg/_' || '%', '/') FROM t");
     }
 
     #[test]

@@ -14,11 +14,11 @@ use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
 use datafusion::common::TableReference;
 use datafusion::error::{DataFusionError, Result};
+use datafusion_table_providers::UnsupportedTypeAction;
 use datafusion_table_providers::mysql::MySQLTableFactory;
 use datafusion_table_providers::postgres::PostgresTableFactory;
 use datafusion_table_providers::sql::db_connection_pool::mysqlpool::MySQLConnectionPool;
 use datafusion_table_providers::sql::db_connection_pool::postgrespool::PostgresConnectionPool;
-use datafusion_table_providers::UnsupportedTypeAction;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
@@ -49,7 +49,11 @@ impl GatewayCatalogs {
 }
 
 impl CatalogProviderList for GatewayCatalogs {
-    fn register_catalog(&self, name: String, catalog: Arc<dyn CatalogProvider>) -> Option<Arc<dyn CatalogProvider>> {
+    fn register_catalog(
+        &self,
+        name: String,
+        catalog: Arc<dyn CatalogProvider>,
+    ) -> Option<Arc<dyn CatalogProvider>> {
         self.own.register_catalog(name, catalog)
     }
 
@@ -110,7 +114,10 @@ impl SourceCatalog {
 
 impl LiveTables {
     fn unavailable(&self, message: impl Into<String>) -> DataFusionError {
-        DataFusionError::External(Box::new(SluiceError::SourceUnavailable { name: self.source.clone(), message: message.into() }))
+        DataFusionError::External(Box::new(SluiceError::SourceUnavailable {
+            name: self.source.clone(),
+            message: message.into(),
+        }))
     }
 
     /// The connection pool, opened on first use (a failure is not remembered).
@@ -137,7 +144,9 @@ impl LiveTables {
             }
             LiveKind::Postgres => PostgresConnectionPool::new(self.params.clone())
                 .await
-                .map(|p| Pool::Postgres(Arc::new(p.with_unsupported_type_action(UnsupportedTypeAction::String))))
+                .map(|p| {
+                    Pool::Postgres(Arc::new(p.with_unsupported_type_action(UnsupportedTypeAction::String)))
+                })
                 .map_err(|e| self.unavailable(e.to_string()))?,
         };
         *pool = Some(opened.clone());
@@ -161,7 +170,10 @@ impl LiveTables {
 /// Whether a provider error says the table does not exist (MySQL 1146, PostgreSQL 42P01).
 fn is_missing_table(message: &str) -> bool {
     let m = message.to_lowercase();
-    m.contains("doesn't exist") || m.contains("does not exist") || m.contains("1146") || (m.contains("table '") && m.contains("not found"))
+    m.contains("doesn't exist")
+        || m.contains("does not exist")
+        || m.contains("1146")
+        || (m.contains("table '") && m.contains("not found"))
 }
 
 impl CatalogProvider for SourceCatalog {

@@ -18,8 +18,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
             ctx.server.store.rename_role(name, new_name.as_str(), &ctx.session.user).await?;
         }
         AlterRoleOperation::With(options) => {
-            let only_own_password = name == ctx.session.user
-                && options.iter().all(|o| matches!(o, RoleOption::Password(_)));
+            let only_own_password =
+                name == ctx.session.user && options.iter().all(|o| matches!(o, RoleOption::Password(_)));
             if !only_own_password {
                 require_superuser(ctx, "alter roles other than to change their own password").await?;
             }

@@ -22,7 +22,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
         AlterSourceOperation::Reset(keys) => {
             let mut options = current;
             for key in keys {
-                let known = source_type.option(key).is_some() || source_type.passthrough.iter().any(|p| key.starts_with(p));
+                let known = source_type.option(key).is_some()
+                    || source_type.passthrough.iter().any(|p| key.starts_with(p));
                 if !known {
                     return Err(SluiceError::InvalidOption {
                         message: format!("unknown option \"{key}\" for source type {}", source_type.name),

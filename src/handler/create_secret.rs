@@ -12,7 +12,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSecret) -> Result<Outpu
     match ctx.server.store.put_secret(&record, statement.or_replace, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE SECRET")),
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
-            ctx.notices.push(Notice::notice(format!("secret \"{}\" already exists, skipping", statement.name.as_str())));
+            ctx.notices.push(Notice::notice(format!(
+                "secret \"{}\" already exists, skipping",
+                statement.name.as_str()
+            )));
             Ok(Output::Command("CREATE SECRET"))
         }
         Err(e) => Err(e.into()),

@@ -44,7 +44,9 @@ pub fn lookup_type(name: &str) -> Result<&'static SourceType> {
 /// A secret an option refers to that does not exist is the user's mistake (42704).
 pub fn missing_secret(e: StoreError) -> SluiceError {
     match e {
-        StoreError::NotFound { kind: "secret", name } => SluiceError::UndefinedObject { kind: "secret", name },
+        StoreError::NotFound { kind: "secret", name } => {
+            SluiceError::UndefinedObject { kind: "secret", name }
+        }
         other => other.into(),
     }
 }

@@ -32,10 +32,19 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
         .map(|(i, c)| {
             let is_key = statement.primary_key.iter().any(|k| k == c.name());
             let (data_type, source_type, nullable) = match c {
-                TableColumn::Physical { data_type, not_null, .. } => (data_type.clone(), data_type.clone(), !not_null && !is_key),
+                TableColumn::Physical { data_type, not_null, .. } => {
+                    (data_type.clone(), data_type.clone(), !not_null && !is_key)
+                }
                 TableColumn::Computed { expr, .. } => ("COMPUTED".to_owned(), format!("AS {expr}"), true),
             };
-            ColumnRecord { ordinal: i as i64 + 1, name: c.name().as_str().to_owned(), data_type, source_type, nullable, is_key }
+            ColumnRecord {
+                ordinal: i as i64 + 1,
+                name: c.name().as_str().to_owned(),
+                data_type,
+                source_type,
+                nullable,
+                is_key,
+            }
         })
         .collect();
     let definition = json!({
@@ -52,13 +61,20 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
         definition: Some(definition.to_string()),
         refreshed_at: sluice_catalog::time::now_micros(),
     };
-    match ctx.server.store.put_declared_table(&record, &columns, statement.or_replace, &ctx.session.user).await {
+    match ctx
+        .server
+        .store
+        .put_declared_table(&record, &columns, statement.or_replace, &ctx.session.user)
+        .await
+    {
         Ok(()) => Ok(Output::Command("CREATE TABLE")),
         Err(StoreError::AlreadyExists { name, .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("table \"{name}\" already exists, skipping")));
             Ok(Output::Command("CREATE TABLE"))
         }
-        Err(StoreError::AlreadyExists { name, .. }) => Err(SluiceError::DuplicateObject { kind: "table", name }),
+        Err(StoreError::AlreadyExists { name, .. }) => {
+            Err(SluiceError::DuplicateObject { kind: "table", name })
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -69,7 +85,9 @@ pub fn declared_path(path: &ObjectPath) -> Result<(&str, &str)> {
         [source, table] => Ok((source.as_str(), table.as_str())),
         _ => Err(SluiceError::not_supported(
             format!("{path}: declared tables are named source.table"),
-            Some("Tables of sources with databases (mysql, postgres …) are read from the source; REFRESH SOURCE updates them."),
+            Some(
+                "Tables of sources with databases (mysql, postgres …) are read from the source; REFRESH SOURCE updates them.",
+            ),
         )),
     }
 }
@@ -80,7 +98,9 @@ pub fn declaring_type(type_name: &str, t: &'static SourceType, source: &str) -> 
         Ok(t)
     } else {
         Err(SluiceError::not_supported(
-            format!("tables of {type_name} sources are read from the source, not declared: {source} is a {type_name} source"),
+            format!(
+                "tables of {type_name} sources are read from the source, not declared: {source} is a {type_name} source"
+            ),
             Some("REFRESH SOURCE reads its tables; DESCRIBE source.database.table shows one."),
         ))
     }
@@ -98,18 +118,25 @@ fn check_columns(statement: &CreateTable) -> Result<()> {
     }
     let physical = |name: &str| {
         statement.columns.iter().find_map(|c| match c {
-            TableColumn::Physical { name: n, data_type, .. } if n.as_str() == name => Some(data_type.as_str()),
+            TableColumn::Physical { name: n, data_type, .. } if n.as_str() == name => {
+                Some(data_type.as_str())
+            }
             _ => None,
         })
     };
     if let Some(w) = &statement.watermark {
         let column = w.column.as_str();
-        let is_time = statement.columns.iter().any(|c| c.name().as_str() == column && matches!(c, TableColumn::Computed { .. }))
+        let is_time = statement
+            .columns
+            .iter()
+            .any(|c| c.name().as_str() == column && matches!(c, TableColumn::Computed { .. }))
             || physical(column).is_some_and(|t| t.starts_with("TIMESTAMP"));
         if !is_time {
             return Err(SluiceError::Query {
                 state: crate::error::SqlState::DatatypeMismatch,
-                message: format!("watermark column \"{column}\" must be a TIMESTAMP or TIMESTAMP_LTZ column of the table"),
+                message: format!(
+                    "watermark column \"{column}\" must be a TIMESTAMP or TIMESTAMP_LTZ column of the table"
+                ),
                 hint: None,
                 pos: None,
             });
@@ -119,7 +146,10 @@ fn check_columns(statement: &CreateTable) -> Result<()> {
         if physical(key.as_str()).is_none() {
             return Err(SluiceError::Query {
                 state: crate::error::SqlState::UndefinedColumn,
-                message: format!("primary key column \"{}\" is not a physical column of the table", key.as_str()),
+                message: format!(
+                    "primary key column \"{}\" is not a physical column of the table",
+                    key.as_str()
+                ),
                 hint: None,
                 pos: None,
             });

@@ -30,12 +30,24 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
             Some(v) => (Some(shown(v)), "set"),
             None => (o.default.map(str::to_owned), if o.default.is_some() { "default" } else { "unset" }),
         };
-        out.push(vec![text(o.name), opt_text(value), text(origin), text(o.group.as_str()), ScalarValue::Boolean(Some(o.secret))]);
+        out.push(vec![
+            text(o.name),
+            opt_text(value),
+            text(origin),
+            text(o.group.as_str()),
+            ScalarValue::Boolean(Some(o.secret)),
+        ]);
     }
     for (key, value) in &options.0 {
         if source_type.option(key).is_none() {
             let secret = matches!(value, StoredValue::Secret { .. });
-            out.push(vec![text(key.clone()), text(shown(value)), text("set"), text("advanced"), ScalarValue::Boolean(Some(secret))]);
+            out.push(vec![
+                text(key.clone()),
+                text(shown(value)),
+                text("set"),
+                text("advanced"),
+                ScalarValue::Boolean(Some(secret)),
+            ]);
         }
     }
     rows(

@@ -28,8 +28,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
         ([_, db, table], true) => (*db, *table),
         ([_, table], false) => ("", *table),
         _ => {
-            let expected = if source.source_type.has_databases { "source.database.table" } else { "source.table" };
-            return Err(SluiceError::UndefinedTable { name: format!("{path} (expected {expected})"), pos: None });
+            let expected =
+                if source.source_type.has_databases { "source.database.table" } else { "source.table" };
+            return Err(SluiceError::UndefinedTable {
+                name: format!("{path} (expected {expected})"),
+                pos: None,
+            });
         }
     };
     let columns = source_access::columns(ctx, &source, database, table)

@@ -12,7 +12,9 @@ pub fn handle(ctx: &mut Ctx<'_>, object: &DiscardObject) -> Result<Output> {
     match object {
         DiscardObject::ALL => {
             if ctx.tx != super::TxState::Idle {
-                return Err(SluiceError::ActiveTransaction("DISCARD ALL cannot run inside a transaction block".into()));
+                return Err(SluiceError::ActiveTransaction(
+                    "DISCARD ALL cannot run inside a transaction block".into(),
+                ));
             }
             let reported = ctx.session.update_params(|p| p.reset_all());
             ctx.reported.extend(reported);

@@ -21,7 +21,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output>
         Ok(false) => Err(SluiceError::UndefinedObject { kind: "source", name: name.to_owned() }),
         Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
             what: format!("source \"{name}\""),
-            detail: format!("pipeline{} {} read or write it", if users.len() > 1 { "s" } else { "" }, users.join(", ")),
+            detail: format!(
+                "pipeline{} {} read or write it",
+                if users.len() > 1 { "s" } else { "" },
+                users.join(", ")
+            ),
             hint: Some("Use DROP SOURCE … CASCADE to drop the pipelines too."),
         }),
         Err(e) => Err(e.into()),

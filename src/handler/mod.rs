@@ -31,8 +31,6 @@ pub mod source_access;
 mod test_source;
 mod transaction;
 
-
-
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
@@ -110,7 +108,11 @@ impl Output {
     /// Rows already in memory.
     pub fn batches(tag: &'static str, schema: SchemaRef, batches: Vec<RecordBatch>) -> Output {
         let stream = futures::stream::iter(batches.into_iter().map(Ok));
-        Output::Rows { tag, schema: schema.clone(), stream: Box::pin(RecordBatchStreamAdapter::new(schema, stream)) }
+        Output::Rows {
+            tag,
+            schema: schema.clone(),
+            stream: Box::pin(RecordBatchStreamAdapter::new(schema, stream)),
+        }
     }
 
     /// One batch of rows.
@@ -177,7 +179,9 @@ async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
         SourceInfo::DescribeSource(name) => describe_source::handle(ctx, name).await,
         SourceInfo::DescribeSourceType(name) => show_source_types::describe(name),
         SourceInfo::TestSource(name) => test_source::handle(ctx, name).await,
-        SourceInfo::RefreshSource { name, database } => refresh_source::handle(ctx, name, database.as_ref()).await,
+        SourceInfo::RefreshSource { name, database } => {
+            refresh_source::handle(ctx, name, database.as_ref()).await
+        }
         SourceInfo::ShowDatabases(name) => show_databases::handle(ctx, name).await,
         SourceInfo::ShowTables(path) => show_tables::handle(ctx, path).await,
         SourceInfo::DescribeTable(path) => describe_table::handle(ctx, path).await,
@@ -207,7 +211,9 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::AlterSource(_)) => "alter_source",
         Statement::Gateway(GatewayStatement::DropSource(_)) => "drop_source",
         Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::TestSource(_))) => "test_source",
-        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => "refresh_source",
+        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => {
+            "refresh_source"
+        }
         Statement::Gateway(GatewayStatement::SourceInfo(_)) => "show",
         Statement::Gateway(GatewayStatement::CreateTable(_)) => "create_table",
         Statement::Gateway(GatewayStatement::DropTable(_)) => "drop_table",
@@ -285,7 +291,10 @@ pub fn timestamp(micros: i64) -> datafusion::common::ScalarValue {
 
 /// The `timestamptz` column type.
 pub fn timestamptz() -> datafusion::arrow::datatypes::DataType {
-    datafusion::arrow::datatypes::DataType::Timestamp(datafusion::arrow::datatypes::TimeUnit::Microsecond, Some("UTC".into()))
+    datafusion::arrow::datatypes::DataType::Timestamp(
+        datafusion::arrow::datatypes::TimeUnit::Microsecond,
+        Some("UTC".into()),
+    )
 }
 
 /// The `text[]` column type.

@@ -112,7 +112,10 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
                     let fresh = plan_statement(&ctx.server.engine, &state, df, &prepared.text).await?;
                     let fresh = query::prepare_plan(&state, fresh)?;
                     if fresh.plan.schema().as_arrow() != plan.plan.schema().as_arrow() {
-                        return Err(SluiceError::not_supported("cached plan must not change result type", None));
+                        return Err(SluiceError::not_supported(
+                            "cached plan must not change result type",
+                            None,
+                        ));
                     }
                     return run_with(ctx, &state, &fresh, params, values, &prepared.text).await;
                 }
@@ -212,7 +215,9 @@ fn is_query(df: &DfStatement) -> bool {
 fn describe_other(ctx: &mut Ctx<'_>, df: &DfStatement) -> Result<Option<SchemaRef>> {
     match df {
         DfStatement::Statement(s) => match s.as_ref() {
-            SqlStatement::ShowVariable { variable } => Ok(Some(super::show::describe(ctx.session, variable)?)),
+            SqlStatement::ShowVariable { variable } => {
+                Ok(Some(super::show::describe(ctx.session, variable)?))
+            }
             _ => Ok(None),
         },
         _ => Ok(None),

@@ -49,7 +49,12 @@ pub fn prepare_plan(state: &SessionState, plan: LogicalPlan) -> Result<Arc<Cache
 }
 
 /// Runs a (possibly cached) plan. Constant results are remembered under `text`.
-pub async fn run(ctx: &mut Ctx<'_>, state: &SessionState, cached: &CachedPlan, text: Option<&str>) -> Result<Output> {
+pub async fn run(
+    ctx: &mut Ctx<'_>,
+    state: &SessionState,
+    cached: &CachedPlan,
+    text: Option<&str>,
+) -> Result<Output> {
     let planning = async {
         if cached.optimized {
             state.query_planner().create_physical_plan(&cached.plan, state).await
@@ -83,7 +88,10 @@ fn tag_of(plan: &LogicalPlan) -> &'static str {
 fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
     let (what, hint) = match plan {
         LogicalPlan::Dml(dml) if dml.table_name.catalog().is_some_and(|c| c != crate::engine::DATABASE) => (
-            format!("{} on source table {} is not supported: queries read sources, they do not write them", dml.op, dml.table_name),
+            format!(
+                "{} on source table {} is not supported: queries read sources, they do not write them",
+                dml.op, dml.table_name
+            ),
             "Write with a pipeline: CREATE PIPELINE p AS INSERT INTO source.database.table SELECT …",
         ),
         LogicalPlan::Dml(dml) => (
@@ -94,10 +102,9 @@ fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
             "CREATE TABLE is not supported here".to_owned(),
             "Sluice keeps no tables of its own; sources hold the data.",
         ),
-        LogicalPlan::Ddl(ddl) => (
-            format!("{} is not supported", ddl.name()),
-            "The catalog changes through gateway statements.",
-        ),
+        LogicalPlan::Ddl(ddl) => {
+            (format!("{} is not supported", ddl.name()), "The catalog changes through gateway statements.")
+        }
         LogicalPlan::Copy(_) => ("COPY is not supported".to_owned(), "Query the rows with SELECT."),
         LogicalPlan::Statement(s) => (
             format!("{} is not supported", s.name()),

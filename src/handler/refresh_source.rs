@@ -17,7 +17,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident, database: Option<&Ident>) -
         tables += refreshed.len();
         columns += refreshed.iter().map(|(_, c)| c.len()).sum::<usize>();
         if databases.len() > 1 {
-            ctx.notices.push(Notice::notice(format!("{}/{}: {db}: {} tables", i + 1, databases.len(), refreshed.len())));
+            ctx.notices.push(Notice::notice(format!(
+                "{}/{}: {db}: {} tables",
+                i + 1,
+                databases.len(),
+                refreshed.len()
+            )));
         }
     }
     ctx.notices.push(Notice::notice(format!(

@@ -67,9 +67,17 @@ fn unquote_name(name: &str) -> String {
 fn render(expr: &Expr) -> String {
     match expr {
         Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::DoubleQuotedString(s) => s.clone(),
+            Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::DoubleQuotedString(s) => {
+                s.clone()
+            }
             Value::Number(n, _) => n.to_string(),
-            Value::Boolean(b) => if *b { "on".into() } else { "off".into() },
+            Value::Boolean(b) => {
+                if *b {
+                    "on".into()
+                } else {
+                    "off".into()
+                }
+            }
             other => other.to_string(),
         },
         Expr::Identifier(i) if i.quote_style.is_some() => format!("\"{}\"", i.value),

@@ -18,7 +18,10 @@ use crate::server::session::Session;
 enum Target {
     All,
     /// A parameter by its name, and the column name PostgreSQL gives it.
-    Param { name: String, column: String },
+    Param {
+        name: String,
+        column: String,
+    },
 }
 
 fn target(session: &Session, variable: &[Ident]) -> Result<Target> {
@@ -56,13 +59,7 @@ pub fn handle(ctx: &mut Ctx<'_>, variable: &[Ident]) -> Result<Output> {
     let target = target(ctx.session, variable)?;
     let schema = schema_of(&target);
     let rows: Vec<Vec<String>> = match &target {
-        Target::All => ctx
-            .session
-            .params()
-            .all()
-            .into_iter()
-            .map(|(n, s, d)| vec![n, s, d])
-            .collect(),
+        Target::All => ctx.session.params().all().into_iter().map(|(n, s, d)| vec![n, s, d]).collect(),
         Target::Param { name, .. } => vec![vec![ctx.session.params().get(name).unwrap_or_default()]],
     };
     let columns = (0..schema.fields().len())

@@ -56,7 +56,8 @@ pub fn describe(name: &str) -> Result<Output> {
             ]
         })
         .collect();
-    let passthrough = t.passthrough.iter().map(|p| ("source", p)).chain(t.table_passthrough.iter().map(|p| ("table", p)));
+    let passthrough =
+        t.passthrough.iter().map(|p| ("source", p)).chain(t.table_passthrough.iter().map(|p| ("table", p)));
     for (scope, prefix) in passthrough {
         out.push(vec![
             text(scope),

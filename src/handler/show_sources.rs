@@ -18,7 +18,15 @@ pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
         ],
         sources
             .into_iter()
-            .map(|s| vec![text(s.name), text(s.source_type), text(s.options), text(s.status), timestamp(s.created_at)])
+            .map(|s| {
+                vec![
+                    text(s.name),
+                    text(s.source_type),
+                    text(s.options),
+                    text(s.status),
+                    timestamp(s.created_at),
+                ]
+            })
             .collect(),
     )
 }

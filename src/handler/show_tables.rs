@@ -12,7 +12,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
         [source] => (source.as_str(), None),
         [source, database] => (source.as_str(), Some(database.as_str())),
         _ => {
-            return Err(SluiceError::Syntax { message: format!("SHOW TABLES FROM takes source or source.database, not {path}"), pos: None });
+            return Err(SluiceError::Syntax {
+                message: format!("SHOW TABLES FROM takes source or source.database, not {path}"),
+                pos: None,
+            });
         }
     };
     let source = source_access::load(ctx, source_name).await?;
@@ -22,14 +25,19 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
         (None, true) => {
             return Err(SluiceError::InvalidValue {
                 name: "SHOW TABLES".into(),
-                message: format!("source \"{source_name}\" has databases: name one (SHOW TABLES FROM {source_name}.database)"),
+                message: format!(
+                    "source \"{source_name}\" has databases: name one (SHOW TABLES FROM {source_name}.database)"
+                ),
                 hint: Some(format!("SHOW DATABASES FROM {source_name} lists them.")),
             });
         }
         (Some(_), false) => {
             return Err(SluiceError::InvalidValue {
                 name: "SHOW TABLES".into(),
-                message: format!("sources of type {} have no databases: SHOW TABLES FROM {source_name}", source.source_type.name),
+                message: format!(
+                    "sources of type {} have no databases: SHOW TABLES FROM {source_name}",
+                    source.source_type.name
+                ),
                 hint: None,
             });
         }

@@ -10,8 +10,8 @@ use super::alter_source::stored_options;
 use super::create_source::lookup_type;
 use crate::connectors::live::{self, Endpoint};
 use crate::connectors::{ResolvedOptions, SourceType};
-use crate::error::{Result, SluiceError};
 use crate::engine::sources::{LiveKind, SourceCatalog};
+use crate::error::{Result, SluiceError};
 use crate::secrets::Sealed;
 use crate::server::state::ServerState;
 
@@ -61,7 +61,9 @@ pub async fn load_in(server: &ServerState, name: &str) -> Result<LoadedSource> {
             .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: secret.clone() })?;
         let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
         let value = server.master_key.open(&secret, &sealed).ok_or_else(|| {
-            SluiceError::Internal(format!("secret \"{secret}\" cannot be decrypted with this gateway's master key"))
+            SluiceError::Internal(format!(
+                "secret \"{secret}\" cannot be decrypted with this gateway's master key"
+            ))
         })?;
         secrets.insert(secret, value);
     }
@@ -82,7 +84,12 @@ pub async fn databases(source: &LoadedSource) -> Result<Vec<String>> {
 }
 
 /// Reads the tables of `database` (or one table of it) from the source and caches them.
-pub async fn refresh(ctx: &Ctx<'_>, source: &LoadedSource, database: &str, table: Option<&str>) -> Result<Vec<(TableRecord, Vec<ColumnRecord>)>> {
+pub async fn refresh(
+    ctx: &Ctx<'_>,
+    source: &LoadedSource,
+    database: &str,
+    table: Option<&str>,
+) -> Result<Vec<(TableRecord, Vec<ColumnRecord>)>> {
     let endpoint = source.endpoint();
     let tables = match source.source_type.name {
         "mysql" => live::mysql::tables(&endpoint, database, table).await,
@@ -142,7 +149,12 @@ pub async fn tables(ctx: &Ctx<'_>, source: &LoadedSource, database: &str) -> Res
 }
 
 /// The columns of one table: cached, else read live and cached. `None` if no such table.
-pub async fn columns(ctx: &Ctx<'_>, source: &LoadedSource, database: &str, table: &str) -> Result<Option<Vec<ColumnRecord>>> {
+pub async fn columns(
+    ctx: &Ctx<'_>,
+    source: &LoadedSource,
+    database: &str,
+    table: &str,
+) -> Result<Option<Vec<ColumnRecord>>> {
     let store = &ctx.server.store;
     let cached = store.tables(&source.record.name, Some(database)).await?;
     if cached.iter().any(|t| t.name == table) {
@@ -190,11 +202,14 @@ fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
             put("pass", endpoint.secret_text("password"));
             put("db", text("database"));
             put("pool_max", Some("4".into()));
-            put("sslmode", text("ssl_mode").map(|m| match m.as_str() {
-                "disabled" => "disabled".to_owned(),
-                "preferred" => "preferred".to_owned(),
-                _ => "required".to_owned(),
-            }));
+            put(
+                "sslmode",
+                text("ssl_mode").map(|m| match m.as_str() {
+                    "disabled" => "disabled".to_owned(),
+                    "preferred" => "preferred".to_owned(),
+                    _ => "required".to_owned(),
+                }),
+            );
             LiveKind::MySql
         }
         "postgres" => {
@@ -203,10 +218,13 @@ fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
             put("user", text("username"));
             put("pass", endpoint.secret_text("password"));
             put("db", text("database"));
-            put("sslmode", text("ssl_mode").map(|m| match m.as_str() {
-                "allow" => "prefer".to_owned(),
-                other => other.to_owned(),
-            }));
+            put(
+                "sslmode",
+                text("ssl_mode").map(|m| match m.as_str() {
+                    "allow" => "prefer".to_owned(),
+                    other => other.to_owned(),
+                }),
+            );
             LiveKind::Postgres
         }
         _ => return None,

@@ -46,7 +46,9 @@ pub fn savepoint(ctx: &mut Ctx<'_>, tag: &'static str) -> Result<Output> {
 /// Savepoints exist only inside a transaction block (25P01 otherwise).
 fn outside_block(ctx: &Ctx<'_>, what: &str) -> Result<()> {
     if ctx.tx == TxState::Idle {
-        return Err(SluiceError::NoActiveTransaction(format!("{what} can only be used in transaction blocks")));
+        return Err(SluiceError::NoActiveTransaction(format!(
+            "{what} can only be used in transaction blocks"
+        )));
     }
     Ok(())
 }

@@ -76,7 +76,8 @@ fn apply_startup_parameters(params: &mut SessionParams, startup: &HashMap<String
         // `-c name=value` pairs, as libpq's PGOPTIONS carries them.
         let mut words = options.split_whitespace();
         while let Some(word) = words.next() {
-            let setting = if word == "-c" { words.next() } else { word.strip_prefix("-c").or(word.strip_prefix("--")) };
+            let setting =
+                if word == "-c" { words.next() } else { word.strip_prefix("-c").or(word.strip_prefix("--")) };
             if let Some((name, value)) = setting.and_then(|s| s.split_once('=')) {
                 if let Err(e) = params.set(&name.replace('-', "_"), value) {
                     tracing::debug!(parameter = %name, error = %e, "ignoring startup option");
@@ -157,7 +158,12 @@ impl StartupHandler for Connection {
                         let outcome = exchange.finish(&response.data);
                         let (server_final, role) = match (outcome, role) {
                             (Ok(server_final), Some(role)) => (server_final, role),
-                            (Err(e @ (scram::ScramError::Malformed(_) | scram::ScramError::ChannelBinding)), _) => {
+                            (
+                                Err(
+                                    e @ (scram::ScramError::Malformed(_) | scram::ScramError::ChannelBinding),
+                                ),
+                                _,
+                            ) => {
                                 return Err(scram_failure(&user, &e));
                             }
                             (outcome, _) => {
@@ -177,14 +183,17 @@ impl StartupHandler for Connection {
                                 format!("role \"{user}\" is not permitted to log in"),
                             ));
                         }
-                        let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
+                        let database =
+                            client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
                         if database != DATABASE && database != "postgres" {
                             let mut info = ErrorInfo::new(
                                 "FATAL".into(),
                                 SqlState::InvalidCatalogName.code().into(),
                                 format!("database \"{database}\" does not exist"),
                             );
-                            info.hint = Some(format!("Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."));
+                            info.hint = Some(format!(
+                                "Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."
+                            ));
                             return Err(PgWireError::UserError(Box::new(info)));
                         }
                         client
@@ -217,13 +226,8 @@ impl Connection {
         let mut params = SessionParams::default();
         apply_startup_parameters(&mut params, client.metadata());
         let session = Session::new(role.name.clone(), role.superuser, params, self.cancel_slot.clone());
-        let reported = session
-            .reported_params()
-            .into_iter()
-            .map(|r| (r.name.to_owned(), r.value))
-            .collect();
-        *self.cancel_guard.lock().await =
-            Some(self.server.cancels.register(pid, &secret, &self.cancel_slot));
+        let reported = session.reported_params().into_iter().map(|r| (r.name.to_owned(), r.value)).collect();
+        *self.cancel_guard.lock().await = Some(self.server.cancels.register(pid, &secret, &self.cancel_slot));
         *self.session.lock().await = Some(session);
         tracing::info!(
             user = %role.name,

@@ -45,21 +45,13 @@ impl CancelRegistry {
     /// Registers a connection; dropping the guard unregisters it.
     pub fn register(self: &Arc<Self>, pid: i32, secret: &SecretKey, slot: &Arc<CancelSlot>) -> CancelGuard {
         let key = (pid, secret.to_bytes());
-        self.slots
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone(), Arc::downgrade(slot));
+        self.slots.write().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), Arc::downgrade(slot));
         CancelGuard { key, registry: Arc::downgrade(self) }
     }
 
     fn cancel(&self, pid: i32, secret: &SecretKey) -> bool {
         let key = (pid, secret.to_bytes());
-        let slot = self
-            .slots
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .and_then(Weak::upgrade);
+        let slot = self.slots.read().unwrap_or_else(|p| p.into_inner()).get(&key).and_then(Weak::upgrade);
         match slot {
             Some(slot) => {
                 slot.cancel();

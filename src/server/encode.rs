@@ -18,7 +18,11 @@ use super::errors::to_pgwire;
 use crate::error::SluiceError;
 
 /// Column descriptions for `schema` in `format`.
-pub fn fields(schema: &Schema, format: &Format, options: Arc<FormatOptions>) -> PgWireResult<Arc<Vec<FieldInfo>>> {
+pub fn fields(
+    schema: &Schema,
+    format: &Format,
+    options: Arc<FormatOptions>,
+) -> PgWireResult<Arc<Vec<FieldInfo>>> {
     Ok(Arc::new(arrow_pg::datatypes::arrow_schema_to_pg_fields(schema, format, Some(options))?))
 }
 
@@ -54,9 +58,10 @@ impl<S: Stream<Item = PgWireResult<DataRow>>> Stream for Cancellable<S> {
         }
         if self.cancelled.as_mut().poll(cx).is_ready() {
             self.done = true;
-            return Poll::Ready(Some(Err(PgWireError::UserError(Box::new(
-                super::errors::error_info(&SluiceError::Canceled, None),
-            )))));
+            return Poll::Ready(Some(Err(PgWireError::UserError(Box::new(super::errors::error_info(
+                &SluiceError::Canceled,
+                None,
+            ))))));
         }
         let next = self.inner.as_mut().poll_next(cx);
         if let Poll::Ready(Some(Err(_)) | None) = &next {

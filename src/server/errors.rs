@@ -3,11 +3,11 @@
 use futures::{Sink, SinkExt};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::startup::ParameterStatus;
 use pgwire::messages::response::NoticeResponse;
+use pgwire::messages::startup::ParameterStatus;
 
-use crate::error::SluiceError;
 use super::params::Reported;
+use crate::error::SluiceError;
 use crate::handler::Notice;
 
 /// The ErrorResponse fields for `e`; `text` is the whole query string the client sent,
@@ -16,11 +16,7 @@ pub fn error_info(e: &SluiceError, text: Option<&str>) -> ErrorInfo {
     let mut info = ErrorInfo::new("ERROR".into(), e.sqlstate().code().into(), e.message());
     info.hint = e.hint().map(str::to_owned);
     info.detail = e.detail().map(str::to_owned);
-    info.position = e
-        .pos()
-        .zip(text)
-        .and_then(|(pos, text)| pos.char_offset(text))
-        .map(|p| p.to_string());
+    info.position = e.pos().zip(text).and_then(|(pos, text)| pos.char_offset(text)).map(|p| p.to_string());
     if matches!(e, SluiceError::Internal(_) | SluiceError::Store(_)) {
         tracing::error!(sqlstate = %e.sqlstate(), error = %e, "statement failed");
     } else {
@@ -49,7 +45,11 @@ pub fn reportable(e: PgWireError) -> Result<ErrorInfo, PgWireError> {
 }
 
 /// Feeds a statement's NOTICEs and changed parameters (ParameterStatus) to the client.
-pub async fn send_side_messages<C>(client: &mut C, notices: &[Notice], reported: Vec<Reported>) -> PgWireResult<()>
+pub async fn send_side_messages<C>(
+    client: &mut C,
+    notices: &[Notice],
+    reported: Vec<Reported>,
+) -> PgWireResult<()>
 where
     C: Sink<PgWireBackendMessage> + Unpin,
     C::Error: std::fmt::Debug,

@@ -9,8 +9,8 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 
 use async_trait::async_trait;
-use futures::{Sink, SinkExt};
 use futures::StreamExt;
+use futures::{Sink, SinkExt};
 use pgwire::api::portal::{Format, Portal, PortalExecutionState};
 use pgwire::api::query::ExtendedQueryHandler;
 use pgwire::api::results::{FieldInfo, QueryResponse, Response, Tag};
@@ -18,12 +18,14 @@ use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::{Entry, PortalStore};
 use pgwire::api::{ClientInfo, ClientPortalStore, DEFAULT_NAME, PgWireConnectionState, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
-use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
-use pgwire::messages::extendedquery::{Bind, BindComplete, Describe, Execute, PortalSuspended};
-use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::PgWireBackendMessage;
-use pgwire::messages::extendedquery::{Close, Parse, ParseComplete, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT};
+use pgwire::messages::data::{NoData, ParameterDescription, RowDescription};
 use pgwire::messages::extendedquery::CloseComplete;
+use pgwire::messages::extendedquery::{Bind, BindComplete, Describe, Execute, PortalSuspended};
+use pgwire::messages::extendedquery::{
+    Close, Parse, ParseComplete, TARGET_TYPE_BYTE_PORTAL, TARGET_TYPE_BYTE_STATEMENT,
+};
+use pgwire::messages::response::EmptyQueryResponse;
 use pgwire::messages::response::TransactionStatus;
 
 use super::connection::Connection;
@@ -40,7 +42,12 @@ pub struct StatementParser(pub Weak<Connection>);
 impl QueryParser for StatementParser {
     type Statement = Arc<Prepared>;
 
-    async fn parse_sql<C>(&self, _client: &C, sql: &str, _types: &[Option<Type>]) -> PgWireResult<Option<Arc<Prepared>>>
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Arc<Prepared>>>
     where
         C: ClientInfo + Unpin + Send + Sync,
     {
@@ -74,15 +81,15 @@ impl QueryParser for StatementParser {
         Ok(stmt
             .param_types()
             .iter()
-            .map(|t| {
-                t.as_ref()
-                    .and_then(|t| arrow_pg::datatypes::into_pg_type(t).ok())
-                    .unwrap_or(Type::TEXT)
-            })
+            .map(|t| t.as_ref().and_then(|t| arrow_pg::datatypes::into_pg_type(t).ok()).unwrap_or(Type::TEXT))
             .collect())
     }
 
-    fn get_result_schema(&self, stmt: &Arc<Prepared>, format: Option<&Format>) -> PgWireResult<Vec<FieldInfo>> {
+    fn get_result_schema(
+        &self,
+        stmt: &Arc<Prepared>,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
         match &stmt.fields {
             Some(schema) => Ok(arrow_pg::datatypes::arrow_schema_to_pg_fields(
                 schema,
@@ -154,7 +161,12 @@ impl ExtendedQueryHandler for Connection {
         Ok(())
     }
 
-    async fn do_query<C>(&self, client: &mut C, portal: &Portal<Self::Statement>, _max_rows: usize) -> PgWireResult<Response>
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
     where
         C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::PortalStore: PortalStore<Statement = Self::Statement>,
@@ -184,13 +196,18 @@ impl ExtendedQueryHandler for Connection {
         };
         let Ctx { notices, reported, .. } = ctx;
         send_side_messages(client, &notices, reported).await?;
-        self.server.metrics.statement(kind, started.elapsed(), result.as_ref().err().map(|e| e.sqlstate().code()));
+        self.server.metrics.statement(
+            kind,
+            started.elapsed(),
+            result.as_ref().err().map(|e| e.sqlstate().code()),
+        );
         let output = result.map_err(|e| to_pgwire(&e, Some(&prepared.source)))?;
         Ok(match output {
             Output::Rows { tag, schema, stream } => {
                 let options = session.format_options();
                 let fields = encode::fields(&schema, &portal.result_column_format, options)?;
-                let mut response = QueryResponse::new(fields.clone(), encode::data_rows(fields, stream, cancel));
+                let mut response =
+                    QueryResponse::new(fields.clone(), encode::data_rows(fields, stream, cancel));
                 response.set_command_tag(tag);
                 Response::Query(response)
             }
@@ -229,12 +246,17 @@ impl ExtendedQueryHandler for Connection {
                 let portal = Portal::try_new(&message, statement)?;
                 client.portal_store().put_portal(Arc::new(portal));
             }
-            Some(Entry::Empty) if message.parameters.is_empty() => client.portal_store().put_empty_portal(portal_name),
+            Some(Entry::Empty) if message.parameters.is_empty() => {
+                client.portal_store().put_empty_portal(portal_name)
+            }
             Some(Entry::Empty) => {
                 return Err(PgWireError::UserError(Box::new(ErrorInfo::new(
                     "ERROR".into(),
                     "08P01".into(),
-                    format!("bind message supplies {} parameters, but prepared statement \"{statement_name}\" requires 0", message.parameters.len()),
+                    format!(
+                        "bind message supplies {} parameters, but prepared statement \"{statement_name}\" requires 0",
+                        message.parameters.len()
+                    ),
                 ))));
             }
             None => return Err(PgWireError::StatementNotFound(statement_name.to_owned())),
@@ -261,7 +283,9 @@ impl ExtendedQueryHandler for Connection {
                 None => return Err(PgWireError::StatementNotFound(name.to_owned())),
             },
             TARGET_TYPE_BYTE_PORTAL => match client.portal_store().get_portal(name) {
-                Some(Entry::Value(portal)) => (None, Some(self.do_describe_portal(client, &portal).await?.fields)),
+                Some(Entry::Value(portal)) => {
+                    (None, Some(self.do_describe_portal(client, &portal).await?.fields))
+                }
                 Some(Entry::Empty) => (None, None),
                 None => return Err(PgWireError::PortalNotFound(name.to_owned())),
             },
@@ -341,9 +365,13 @@ impl ExtendedQueryHandler for Connection {
         }
         client.set_state(PgWireConnectionState::ReadyForQuery);
         // Stream the rows (all of them, or up to max_rows and suspend).
-        let PortalExecutionState::Suspended(mut rows) = std::mem::replace(&mut *state, PortalExecutionState::Finished) else {
+        let PortalExecutionState::Suspended(mut rows) =
+            std::mem::replace(&mut *state, PortalExecutionState::Finished)
+        else {
             // Already finished: an Execute after completion returns nothing more.
-            client.feed(PgWireBackendMessage::CommandComplete(Tag::new("SELECT").with_rows(0).into())).await?;
+            client
+                .feed(PgWireBackendMessage::CommandComplete(Tag::new("SELECT").with_rows(0).into()))
+                .await?;
             return Ok(());
         };
         let max_rows = message.max_rows.max(0) as usize;

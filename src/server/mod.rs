@@ -32,8 +32,9 @@ use state::ServerState;
 
 /// Starts the gateway and serves until `shutdown` flips to true.
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
-    crate::bootstrap::data_dir(&config.data_dir)
-        .map_err(|e| StartError(format!("cannot create data directory {}: {e}", config.data_dir.display())))?;
+    crate::bootstrap::data_dir(&config.data_dir).map_err(|e| {
+        StartError(format!("cannot create data directory {}: {e}", config.data_dir.display()))
+    })?;
     let store = sluice_catalog::Store::open(&config.metadata_url).await.map_err(|e| {
         StartError(format!(
             "cannot open the metadata store {}: {e}",
@@ -47,7 +48,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         config.password_file.as_deref(),
     )
     .await?;
-    let master_key = crate::secrets::MasterKey::load(config.master_key.as_ref().map(|k| k.0.as_str()), &config.data_dir)?;
+    let master_key =
+        crate::secrets::MasterKey::load(config.master_key.as_ref().map(|k| k.0.as_str()), &config.data_dir)?;
     let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
     let engine = Engine::new(store.clone(), source_types).map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {

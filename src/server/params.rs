@@ -45,15 +45,51 @@ pub fn server_version() -> String {
 
 /// Every parameter the gateway knows.
 pub const PARAMS: &[ParamDef] = &[
-    def("application_name", "", true, false, "Sets the application name to be reported in statistics and logs."),
+    def(
+        "application_name",
+        "",
+        true,
+        false,
+        "Sets the application name to be reported in statistics and logs.",
+    ),
     def("bytea_output", "hex", false, false, "Sets the output format for bytea."),
     def("client_encoding", "UTF8", true, false, "Sets the client's character set encoding."),
-    def("client_min_messages", "notice", false, false, "Sets the message levels that are sent to the client."),
+    def(
+        "client_min_messages",
+        "notice",
+        false,
+        false,
+        "Sets the message levels that are sent to the client.",
+    ),
     def("DateStyle", "ISO, MDY", true, false, "Sets the display format for date and time values."),
-    def("default_transaction_isolation", "read committed", false, false, "Sets the transaction isolation level of each new transaction."),
-    def("default_transaction_read_only", "off", true, false, "Sets the default read-only status of new transactions."),
-    def("extra_float_digits", "1", false, false, "Sets the number of digits displayed for floating-point values."),
-    def("idle_in_transaction_session_timeout", "0", false, false, "Sets the maximum allowed idle time between queries, when in a transaction."),
+    def(
+        "default_transaction_isolation",
+        "read committed",
+        false,
+        false,
+        "Sets the transaction isolation level of each new transaction.",
+    ),
+    def(
+        "default_transaction_read_only",
+        "off",
+        true,
+        false,
+        "Sets the default read-only status of new transactions.",
+    ),
+    def(
+        "extra_float_digits",
+        "1",
+        false,
+        false,
+        "Sets the number of digits displayed for floating-point values.",
+    ),
+    def(
+        "idle_in_transaction_session_timeout",
+        "0",
+        false,
+        false,
+        "Sets the maximum allowed idle time between queries, when in a transaction.",
+    ),
     def("in_hot_standby", "off", true, true, "Shows whether hot standby is currently active."),
     def("integer_datetimes", "on", true, true, "Shows whether datetimes are integer based."),
     def("IntervalStyle", "postgres", true, false, "Sets the display format for interval values."),
@@ -64,17 +100,41 @@ pub const PARAMS: &[ParamDef] = &[
     def("lc_time", "C", false, false, "Sets the locale for formatting date and time values."),
     def("lock_timeout", "0", false, false, "Sets the maximum allowed duration of any wait for a lock."),
     def("max_identifier_length", "63", false, true, "Shows the maximum identifier length."),
-    def("search_path", "\"$user\", public", true, false, "Sets the schema search order for names that are not schema-qualified."),
+    def(
+        "search_path",
+        "\"$user\", public",
+        true,
+        false,
+        "Sets the schema search order for names that are not schema-qualified.",
+    ),
     def("server_encoding", "UTF8", true, true, "Shows the server (database) character set encoding."),
     def("server_version", "", true, true, "Shows the server version."),
     def("server_version_num", PG_VERSION_NUM, false, true, "Shows the server version as an integer."),
     def("session_authorization", "", true, true, "Shows the session user name."),
-    def("standard_conforming_strings", "on", true, true, "Causes '...' strings to treat backslashes literally."),
+    def(
+        "standard_conforming_strings",
+        "on",
+        true,
+        true,
+        "Causes '...' strings to treat backslashes literally.",
+    ),
     def("statement_timeout", "0", false, false, "Sets the maximum allowed duration of any statement."),
     def("TimeZone", "UTC", true, false, "Sets the time zone for displaying and interpreting time stamps."),
-    def("transaction_isolation", "read committed", false, false, "Sets the current transaction's isolation level."),
+    def(
+        "transaction_isolation",
+        "read committed",
+        false,
+        false,
+        "Sets the current transaction's isolation level.",
+    ),
     def("transaction_read_only", "off", false, false, "Sets the current transaction's read-only status."),
-    def("xmloption", "content", false, false, "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments."),
+    def(
+        "xmloption",
+        "content",
+        false,
+        false,
+        "Sets whether XML data in implicit parsing and serialization operations is to be considered as documents or content fragments.",
+    ),
 ];
 
 /// Finds a parameter by name, case-insensitively.
@@ -240,17 +300,15 @@ fn normalise(def: &ParamDef, value: &str) -> Result<String> {
             parse_millis(v).map(|ms| ms.to_string()).ok_or_else(|| invalid(def, value, None))
         }
         "TimeZone" => normalise_timezone(v).ok_or_else(|| invalid(def, value, None)),
-        "default_transaction_isolation" | "transaction_isolation" => {
-            match v.to_ascii_lowercase().as_str() {
-                s @ ("read committed" | "read uncommitted" | "repeatable read" | "serializable") => {
-                    Ok(s.to_owned())
-                }
-                _ => Err(invalid(def, value, None)),
+        "default_transaction_isolation" | "transaction_isolation" => match v.to_ascii_lowercase().as_str() {
+            s @ ("read committed" | "read uncommitted" | "repeatable read" | "serializable") => {
+                Ok(s.to_owned())
             }
-        }
-        "default_transaction_read_only" | "transaction_read_only" => {
-            parse_bool(v).map(|b| if b { "on" } else { "off" }.to_owned()).ok_or_else(|| invalid(def, value, None))
-        }
+            _ => Err(invalid(def, value, None)),
+        },
+        "default_transaction_read_only" | "transaction_read_only" => parse_bool(v)
+            .map(|b| if b { "on" } else { "off" }.to_owned())
+            .ok_or_else(|| invalid(def, value, None)),
         _ => Ok(v.to_owned()),
     }
 }
@@ -303,9 +361,10 @@ fn normalise_timezone(v: &str) -> Option<String> {
         return Some("UTC".to_owned());
     }
     // Offsets such as +08:00 / -5, or IANA names such as Asia/Shanghai.
-    let looks_like_offset = v.starts_with(['+', '-']) && v[1..].chars().all(|c| c.is_ascii_digit() || c == ':');
-    let looks_like_name = !v.is_empty()
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+    let looks_like_offset =
+        v.starts_with(['+', '-']) && v[1..].chars().all(|c| c.is_ascii_digit() || c == ':');
+    let looks_like_name =
+        !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
     (looks_like_offset || looks_like_name).then(|| v.to_owned())
 }
 

@@ -34,9 +34,8 @@ impl Verifier {
     }
 
     fn derive_with_salt(password: &str, salt: &[u8], iterations: u32) -> Verifier {
-        let normalized = stringprep::saslprep(password)
-            .map(|c| c.into_owned())
-            .unwrap_or_else(|_| password.to_owned());
+        let normalized =
+            stringprep::saslprep(password).map(|c| c.into_owned()).unwrap_or_else(|_| password.to_owned());
         let mut salted = [0u8; 32];
         pbkdf2::derive(
             pbkdf2::PBKDF2_HMAC_SHA256,
@@ -116,7 +115,10 @@ pub struct AwaitingClientFinal {
 }
 
 /// Handles client-first; returns server-first and the state for the final step.
-pub fn server_first(client_first: &[u8], verifier: Verifier) -> Result<(String, AwaitingClientFinal), ScramError> {
+pub fn server_first(
+    client_first: &[u8],
+    verifier: Verifier,
+) -> Result<(String, AwaitingClientFinal), ScramError> {
     let text = std::str::from_utf8(client_first).map_err(|_| ScramError::Malformed("not UTF-8"))?;
     // gs2-header: cbind-flag "," [authzid] ","
     let mut parts = text.splitn(3, ',');
@@ -162,9 +164,7 @@ impl AwaitingClientFinal {
     /// Checks client-final; on success returns server-final (`v=…`).
     pub fn finish(self, client_final: &[u8]) -> Result<String, ScramError> {
         let text = std::str::from_utf8(client_final).map_err(|_| ScramError::Malformed("not UTF-8"))?;
-        let (without_proof, proof) = text
-            .rsplit_once(",p=")
-            .ok_or(ScramError::Malformed("no proof"))?;
+        let (without_proof, proof) = text.rsplit_once(",p=").ok_or(ScramError::Malformed("no proof"))?;
         let mut channel = None;
         let mut nonce = None;
         for attr in without_proof.split(',') {
@@ -222,14 +222,24 @@ mod tests {
     use super::*;
 
     /// A client side of the exchange, as RFC 5802 describes it.
-    fn client_final(password: &str, client_first_bare: &str, server_first: &str) -> (String, [u8; 32], String) {
+    fn client_final(
+        password: &str,
+        client_first_bare: &str,
+        server_first: &str,
+    ) -> (String, [u8; 32], String) {
         let mut attrs = server_first.split(',');
         let nonce = attrs.next().unwrap().strip_prefix("r=").unwrap();
         let salt = B64.decode(attrs.next().unwrap().strip_prefix("s=").unwrap()).unwrap();
         let iterations: u32 = attrs.next().unwrap().strip_prefix("i=").unwrap().parse().unwrap();
         let v = Verifier::derive_with_salt(password, &salt, iterations);
         let mut salted = [0u8; 32];
-        pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, NonZeroU32::new(iterations).unwrap(), &salt, password.as_bytes(), &mut salted);
+        pbkdf2::derive(
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            NonZeroU32::new(iterations).unwrap(),
+            &salt,
+            password.as_bytes(),
+            &mut salted,
+        );
         let client_key = hmac_sha256(&salted, b"Client Key");
         let without_proof = format!("c=biws,r={nonce}");
         let auth = format!("{client_first_bare},{server_first},{without_proof}");
@@ -273,6 +283,9 @@ mod tests {
     #[test]
     fn channel_binding_requests_are_refused() {
         let v = Verifier::derive("x", 4096);
-        assert_eq!(server_first(b"p=tls-server-end-point,,n=,r=abc", v).err(), Some(ScramError::ChannelBinding));
+        assert_eq!(
+            server_first(b"p=tls-server-end-point,,n=,r=abc", v).err(),
+            Some(ScramError::ChannelBinding)
+        );
     }
 }

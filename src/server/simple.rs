@@ -51,7 +51,11 @@ impl SimpleQueryHandler for Connection {
         tracing::debug!(sql = %sql::redact::redact_sql(&text), "simple query");
         match sql::parse(&text) {
             Err(e) => {
-                self.server.metrics.statement("invalid", std::time::Duration::ZERO, Some(e.sqlstate().code()));
+                self.server.metrics.statement(
+                    "invalid",
+                    std::time::Duration::ZERO,
+                    Some(e.sqlstate().code()),
+                );
                 client.feed(PgWireBackendMessage::ErrorResponse(error_info(&e, Some(&text)).into())).await?;
                 status = status.to_error_state();
             }

@@ -7,7 +7,9 @@ use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::ast::options::{OptionValue, SqlOption};
 use super::ast::secret::{AlterSecret, CreateSecret, DropSecret, SecretValue};
-use super::ast::source::{AlterSource, AlterSourceOperation, CreateSource, DropSource, ObjectPath, SourceInfo};
+use super::ast::source::{
+    AlterSource, AlterSourceOperation, CreateSource, DropSource, ObjectPath, SourceInfo,
+};
 use super::ast::{GatewayStatement, Ident};
 use super::parser::{expected, location_error};
 
@@ -55,7 +57,13 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             p.expect_keyword(Keyword::TYPE)?;
             let source_type = type_name(p)?;
             let options = if p.parse_keyword(Keyword::WITH) { option_list(p)? } else { Vec::new() };
-            GatewayStatement::CreateSource(CreateSource { name, or_replace, if_not_exists, source_type, options })
+            GatewayStatement::CreateSource(CreateSource {
+                name,
+                or_replace,
+                if_not_exists,
+                source_type,
+                options,
+            })
         }
         ["ALTER", "SOURCE", ..] => {
             advance(p, 2);
@@ -220,7 +228,9 @@ fn option_value(p: &mut Parser<'_>) -> Result<OptionValue, ParserError> {
         },
         Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::TRUE => OptionValue::Bool(true),
         Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::FALSE => OptionValue::Bool(false),
-        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::SECRET => OptionValue::Secret(ident(p)?),
+        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::SECRET => {
+            OptionValue::Secret(ident(p)?)
+        }
         Token::Word(w) => OptionValue::String(w.value.clone()),
         _ => return Err(expected("an option value: a string, a number, true, false or SECRET name", &token)),
     })

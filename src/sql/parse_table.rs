@@ -12,9 +12,33 @@ use super::parser::{expected, location_error};
 
 /// Flink SQL type names a column may have.
 const TYPES: &[&str] = &[
-    "TINYINT", "SMALLINT", "INT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DECIMAL", "DEC", "NUMERIC", "BOOLEAN",
-    "CHAR", "VARCHAR", "STRING", "BINARY", "VARBINARY", "BYTES", "DATE", "TIME", "TIMESTAMP", "TIMESTAMP_LTZ",
-    "INTERVAL", "ARRAY", "MAP", "MULTISET", "ROW", "RAW",
+    "TINYINT",
+    "SMALLINT",
+    "INT",
+    "INTEGER",
+    "BIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+    "DEC",
+    "NUMERIC",
+    "BOOLEAN",
+    "CHAR",
+    "VARCHAR",
+    "STRING",
+    "BINARY",
+    "VARBINARY",
+    "BYTES",
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "TIMESTAMP_LTZ",
+    "INTERVAL",
+    "ARRAY",
+    "MAP",
+    "MULTISET",
+    "ROW",
+    "RAW",
 ];
 
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
@@ -51,10 +75,22 @@ fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
     Ok(ObjectPath(parts))
 }
 
-fn create_table(p: &mut Parser<'_>, or_replace: bool, if_not_exists: bool) -> Result<CreateTable, ParserError> {
+fn create_table(
+    p: &mut Parser<'_>,
+    or_replace: bool,
+    if_not_exists: bool,
+) -> Result<CreateTable, ParserError> {
     let name = path(p)?;
     p.expect_token(&Token::LParen)?;
-    let mut table = CreateTable { name, or_replace, if_not_exists, columns: Vec::new(), watermark: None, primary_key: Vec::new(), options: Vec::new() };
+    let mut table = CreateTable {
+        name,
+        or_replace,
+        if_not_exists,
+        columns: Vec::new(),
+        watermark: None,
+        primary_key: Vec::new(),
+        options: Vec::new(),
+    };
     loop {
         match word(p, 0).as_deref() {
             Some("WATERMARK") => {
@@ -126,7 +162,10 @@ fn data_type(p: &mut Parser<'_>) -> Result<String, ParserError> {
     };
     if !TYPES.contains(&base.as_str()) {
         return Err(location_error(
-            format!("type \"{}\" does not exist (column types are Flink SQL types such as BIGINT, STRING, DECIMAL(10, 2), TIMESTAMP(3))", base.to_lowercase()),
+            format!(
+                "type \"{}\" does not exist (column types are Flink SQL types such as BIGINT, STRING, DECIMAL(10, 2), TIMESTAMP(3))",
+                base.to_lowercase()
+            ),
             first.span.start,
         ));
     }
@@ -181,7 +220,9 @@ fn data_type(p: &mut Parser<'_>) -> Result<String, ParserError> {
             p.expect_keywords(&[Keyword::TIME, Keyword::ZONE])?;
             out.push_str(" WITH TIME ZONE");
         }
-    } else if (base == "TIMESTAMP" || base == "TIME") && p.parse_keywords(&[Keyword::WITHOUT, Keyword::TIME, Keyword::ZONE]) {
+    } else if (base == "TIMESTAMP" || base == "TIME")
+        && p.parse_keywords(&[Keyword::WITHOUT, Keyword::TIME, Keyword::ZONE])
+    {
         out.push_str(" WITHOUT TIME ZONE");
     }
     Ok(out)

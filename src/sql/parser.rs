@@ -9,8 +9,7 @@ use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::ast::{
-    AlterRole, AlterRoleOperation, CreateRole, DropRole, GatewayStatement, Ident, Password,
-    RoleOption,
+    AlterRole, AlterRoleOperation, CreateRole, DropRole, GatewayStatement, Ident, Password, RoleOption,
 };
 use super::text::LineIndex;
 use crate::error::{Result, SluiceError, split_parser_position};
@@ -36,10 +35,7 @@ pub struct Parsed {
 /// Parses `sql` into its statements. An empty input (or only `;` and comments) gives none.
 pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
-    let mut df = DFParserBuilder::new(sql)
-        .with_dialect(&dialect)
-        .build()
-        .map_err(SluiceError::from)?;
+    let mut df = DFParserBuilder::new(sql).with_dialect(&dialect).build().map_err(SluiceError::from)?;
     let lines = LineIndex::new(sql);
     let mut out = Vec::new();
     loop {
@@ -57,10 +53,7 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         let next = df.parser.peek_token();
         let end = lines.offset(next.span.start);
         let start = lines.offset(first.span.start);
-        out.push(Parsed {
-            statement,
-            range: start..end.max(start),
-        });
+        out.push(Parsed { statement, range: start..end.max(start) });
         match next.token {
             Token::SemiColon | Token::EOF => {}
             _ => return Err(syntax(expected("end of statement", &next))),
@@ -96,13 +89,12 @@ fn syntax(e: ParserError) -> SluiceError {
 fn hide_literals(message: String) -> String {
     let Some(i) = message.find("found: ") else { return message };
     let found = &message[i + "found: ".len()..];
-    let literal = found.starts_with(['\'', '$', '"']) || found.starts_with(|c: char| c.is_ascii_digit())
-        || ["E'", "e'", "N'", "n'", "X'", "x'", "B'", "b'", "U&'", "u&'"].iter().any(|p| found.starts_with(p));
-    if literal {
-        format!("{}found: a literal", &message[..i])
-    } else {
-        message
-    }
+    let literal = found.starts_with(['\'', '$', '"'])
+        || found.starts_with(|c: char| c.is_ascii_digit())
+        || ["E'", "e'", "N'", "n'", "X'", "x'", "B'", "b'", "U&'", "u&'"]
+            .iter()
+            .any(|p| found.starts_with(p));
+    if literal { format!("{}found: a literal", &message[..i]) } else { message }
 }
 
 pub(super) fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
@@ -225,9 +217,8 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
             },
             _ => return Err(expected("a role option", &token)),
         };
-        let conflicting = options.iter().any(|o| {
-            std::mem::discriminant(o) == std::mem::discriminant(&option)
-        });
+        let conflicting =
+            options.iter().any(|o| std::mem::discriminant(o) == std::mem::discriminant(&option));
         if conflicting {
             return Err(location_error("conflicting or redundant options".into(), token.span.start));
         }
@@ -282,7 +273,11 @@ mod tests {
     fn passwords_do_not_appear_in_errors_or_debug() {
         let err = parse("CREATE ROLE x LOGIN 'hunter2'").expect_err("bad syntax");
         assert!(!err.to_string().contains("hunter2"), "{err}");
-        for sql in ["CREATE ROLE x PASSWORD $$hunter2$$ x", "CREATE ROLE x LOGIN E'hunter2'", "CREATE ROLE x PASSWORD 12345"] {
+        for sql in [
+            "CREATE ROLE x PASSWORD $$hunter2$$ x",
+            "CREATE ROLE x LOGIN E'hunter2'",
+            "CREATE ROLE x PASSWORD 12345",
+        ] {
             let err = parse(sql).expect_err("bad syntax");
             assert!(!err.to_string().contains("hunter2") && !err.to_string().contains("12345"), "{err}");
         }

@@ -62,8 +62,8 @@ pub fn redact_sql(sql: &str) -> String {
                 if words_in_statement.len() < 4 {
                     words_in_statement.push(w.keyword);
                 }
-                after_password = w.keyword == Keyword::PASSWORD
-                    || (after_password && w.keyword == Keyword::ENCRYPTED);
+                after_password =
+                    w.keyword == Keyword::PASSWORD || (after_password && w.keyword == Keyword::ENCRYPTED);
                 out.push_str(&token.to_string());
             }
             other => {
@@ -86,7 +86,8 @@ fn is_sensitive_key(key: &str) -> bool {
 fn is_secret_statement(first_words: &[Keyword]) -> bool {
     matches!(
         first_words,
-        [Keyword::CREATE | Keyword::ALTER, Keyword::SECRET, ..] | [Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::SECRET]
+        [Keyword::CREATE | Keyword::ALTER, Keyword::SECRET, ..]
+            | [Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::SECRET]
     )
 }
 
@@ -99,7 +100,9 @@ mod tests {
         let out = redact_sql("CREATE ROLE a LOGIN PASSWORD 'p1'; ALTER USER b PASSWORD 'p2'");
         assert!(!out.contains("p1") && !out.contains("p2"), "{out}");
         assert!(out.contains("CREATE ROLE a LOGIN PASSWORD '***'"), "{out}");
-        let out = redact_sql("CREATE SOURCE s TYPE mysql WITH (host = 'h', password = 'p5', 'fs.s3.secret-key' = 'p6')");
+        let out = redact_sql(
+            "CREATE SOURCE s TYPE mysql WITH (host = 'h', password = 'p5', 'fs.s3.secret-key' = 'p6')",
+        );
         assert!(!out.contains("p5") && !out.contains("p6") && out.contains("'h'"), "{out}");
         let out = redact_sql("ALTER ROLE a PASSWORD U&'p3'; ALTER ROLE b PASSWORD $$p4$$");
         assert!(!out.contains("p3") && !out.contains("p4"), "{out}");

@@ -24,11 +24,7 @@ impl<'a> LineIndex<'a> {
             return self.text.len();
         };
         let column = loc.column.saturating_sub(1) as usize;
-        self.text[start..]
-            .char_indices()
-            .nth(column)
-            .map(|(i, _)| start + i)
-            .unwrap_or(self.text.len())
+        self.text[start..].char_indices().nth(column).map(|(i, _)| start + i).unwrap_or(self.text.len())
     }
 }
 

@@ -2,7 +2,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{Options, PASSWORD, TestServer, have_program, message, metadata_backend, require, sqlstate};
+use crate::common::{
+    Options, PASSWORD, TestServer, have_program, message, metadata_backend, require, sqlstate,
+};
 
 #[tokio::test]
 async fn wrong_or_missing_passwords_are_refused() {
@@ -25,7 +27,8 @@ async fn wrong_or_missing_passwords_are_refused() {
 #[tokio::test]
 async fn unknown_databases_are_refused() {
     let server = TestServer::start();
-    let conn = format!("host=127.0.0.1 port={} user=sluice password='{PASSWORD}' dbname=elsewhere", server.port);
+    let conn =
+        format!("host=127.0.0.1 port={} user=sluice password='{PASSWORD}' dbname=elsewhere", server.port);
     let Err(err) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await else { panic!("connected") };
     assert_eq!(sqlstate(&err), "3D000");
 }
@@ -35,7 +38,10 @@ async fn roles_log_in_with_their_own_passwords_and_rights() {
     let server = TestServer::start();
     let admin = server.client().await;
     admin.batch_execute("CREATE ROLE alice LOGIN PASSWORD 'wonder land'").await.unwrap();
-    admin.batch_execute("CREATE USER bob PASSWORD 'builder'; CREATE ROLE nologin_role PASSWORD 'x'").await.unwrap();
+    admin
+        .batch_execute("CREATE USER bob PASSWORD 'builder'; CREATE ROLE nologin_role PASSWORD 'x'")
+        .await
+        .unwrap();
 
     let alice = server.client_as("alice", "wonder land").await.unwrap();
     let me: String = alice.query_one("SELECT current_user", &[]).await.unwrap().get(0);
@@ -84,7 +90,11 @@ async fn roles_log_in_with_their_own_passwords_and_rights() {
     // a failing DROP of several roles drops none
     let err = admin.batch_execute("DROP ROLE nologin_role, nosuch").await.unwrap_err();
     assert_eq!(sqlstate(&err), "42704");
-    let left: i64 = admin.query_one("SELECT count(*) FROM sluice.roles WHERE name = 'nologin_role'", &[]).await.unwrap().get(0);
+    let left: i64 = admin
+        .query_one("SELECT count(*) FROM sluice.roles WHERE name = 'nologin_role'", &[])
+        .await
+        .unwrap()
+        .get(0);
     assert_eq!(left, 1);
 }
 
@@ -146,7 +156,19 @@ async fn tls_is_served_when_configured() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
     let status = std::process::Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=localhost"])
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ])
         .arg("-keyout")
         .arg(&key)
         .arg("-out")
@@ -156,7 +178,12 @@ async fn tls_is_served_when_configured() {
         .unwrap();
     assert!(status.success());
     let server = TestServer::start_with(Options {
-        extra_args: vec!["--tls-cert".into(), cert.display().to_string(), "--tls-key".into(), key.display().to_string()],
+        extra_args: vec![
+            "--tls-cert".into(),
+            cert.display().to_string(),
+            "--tls-key".into(),
+            key.display().to_string(),
+        ],
         ..Options::default()
     });
     let out = std::process::Command::new("psql")

@@ -3,8 +3,21 @@
 use crate::common::TestServer;
 
 const SYSTEM_TABLES: &[&str] = &[
-    "columns", "deployments", "events", "pipeline_versions", "pipelines", "roles", "runs", "schedules",
-    "secrets", "source_types", "sources", "sync_tables", "syncs", "tables", "targets",
+    "columns",
+    "deployments",
+    "events",
+    "pipeline_versions",
+    "pipelines",
+    "roles",
+    "runs",
+    "schedules",
+    "secrets",
+    "source_types",
+    "sources",
+    "sync_tables",
+    "syncs",
+    "tables",
+    "targets",
 ];
 
 #[tokio::test]
@@ -53,13 +66,19 @@ async fn a_change_to_the_store_is_visible_to_the_next_query() {
     let after: i64 = client.query_one(count, &[]).await.unwrap().get(0);
     assert_eq!(after, before + 1);
     let events: Vec<(String, String, String)> = client
-        .query("SELECT actor, action, object_name FROM sluice.events WHERE object_kind = 'role' ORDER BY id", &[])
+        .query(
+            "SELECT actor, action, object_name FROM sluice.events WHERE object_kind = 'role' ORDER BY id",
+            &[],
+        )
         .await
         .unwrap()
         .iter()
         .map(|r| (r.get(0), r.get(1), r.get(2)))
         .collect();
-    assert_eq!(events.last().unwrap(), &("sluice".to_owned(), "create".to_owned(), "visible_next".to_owned()));
+    assert_eq!(
+        events.last().unwrap(),
+        &("sluice".to_owned(), "create".to_owned(), "visible_next".to_owned())
+    );
 }
 
 #[tokio::test]

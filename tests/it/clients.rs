@@ -16,7 +16,12 @@ fn psql(server: &TestServer, args: &[&str]) -> Output {
 }
 
 fn stdout(out: &Output) -> String {
-    assert!(out.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -31,7 +36,9 @@ fn psql_meta_commands_list_the_catalog() {
     let schemas = stdout(&psql(&server, &["-c", "\\dn"]));
     assert!(schemas.contains(" sluice "), "{schemas}");
     let tables = stdout(&psql(&server, &["-c", "\\dt sluice.*"]));
-    for table in ["roles", "sources", "source_types", "pipelines", "deployments", "schedules", "runs", "events"] {
+    for table in
+        ["roles", "sources", "source_types", "pipelines", "deployments", "schedules", "runs", "events"]
+    {
         assert!(tables.contains(&format!(" {table} ")), "{table} missing from\n{tables}");
     }
     let sources = stdout(&psql(&server, &["-c", "\\d sluice.sources"]));
@@ -55,12 +62,16 @@ fn psql_runs_a_script_and_stops_at_the_first_error() {
 
     let dir = tempfile::tempdir().unwrap();
     let failing = dir.path().join("failing.sql");
-    std::fs::write(&failing, "SELECT 1;\nSELECT * FROM sluice.missing;\nCREATE ROLE never_created;\n").unwrap();
+    std::fs::write(&failing, "SELECT 1;\nSELECT * FROM sluice.missing;\nCREATE ROLE never_created;\n")
+        .unwrap();
     let out = psql(&server, &["-f", failing.to_str().unwrap()]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("relation \"sluice.missing\" does not exist"), "{stderr}");
-    let count = stdout(&psql(&server, &["-At", "-c", "SELECT count(*) FROM sluice.roles WHERE name = 'never_created'"]));
+    let count = stdout(&psql(
+        &server,
+        &["-At", "-c", "SELECT count(*) FROM sluice.roles WHERE name = 'never_created'"],
+    ));
     assert_eq!(count.trim(), "0", "ON_ERROR_STOP stopped the script");
 }
 
@@ -95,7 +106,10 @@ fn python() -> Option<std::path::PathBuf> {
 #[test]
 fn python_drivers_sqlalchemy_inspector_and_asyncpg() {
     let Some(python) = python() else {
-        require("the Python venv with psycopg2, psycopg, sqlalchemy and asyncpg (scripts/test.sh makes it)", false);
+        require(
+            "the Python venv with psycopg2, psycopg, sqlalchemy and asyncpg (scripts/test.sh makes it)",
+            false,
+        );
         return;
     };
     let server = TestServer::start();

@@ -42,10 +42,7 @@ pub fn metadata_backend() -> &'static str {
 pub const LOCAL_PG: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
 static SERVERS: AtomicUsize = AtomicUsize::new(0);
@@ -131,7 +128,11 @@ impl TestServer {
 
     /// A libpq-style connection string for `user`/`password`.
     pub fn conn_str(&self, user: &str, password: &str) -> String {
-        format!("host=127.0.0.1 port={} user={user} password='{}' dbname=sluice", self.port, password.replace('\'', "\\'"))
+        format!(
+            "host=127.0.0.1 port={} user={user} password='{}' dbname=sluice",
+            self.port,
+            password.replace('\'', "\\'")
+        )
     }
 
     /// A URL for clients that take one (sqlx, SQLAlchemy, JDBC without the scheme).
@@ -182,7 +183,12 @@ fn psql_local(sql: &str) {
 
 /// Whether a program is on PATH.
 pub fn have_program(name: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {name}")).stdout(Stdio::null()).status().is_ok_and(|s| s.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn urlencode(s: &str) -> String {
@@ -196,9 +202,7 @@ fn urlencode(s: &str) -> String {
 
 /// The SQLSTATE of a tokio-postgres error (panics when it is not a server error).
 pub fn sqlstate(e: &tokio_postgres::Error) -> String {
-    e.as_db_error()
-        .map(|d| d.code().code().to_owned())
-        .unwrap_or_else(|| panic!("not a server error: {e:?}"))
+    e.as_db_error().map(|d| d.code().code().to_owned()).unwrap_or_else(|| panic!("not a server error: {e:?}"))
 }
 
 /// The server's message of a tokio-postgres error.

@@ -22,7 +22,8 @@ async fn secret_values_appear_in_no_channel() {
         .await
         .unwrap();
     let server = TestServer::start();
-    let (client, mut connection) = tokio_postgres::connect(&server.conn_str("sluice", PASSWORD), NoTls).await.unwrap();
+    let (client, mut connection) =
+        tokio_postgres::connect(&server.conn_str("sluice", PASSWORD), NoTls).await.unwrap();
     let seen = Arc::new(Mutex::new(String::new()));
     let notices = seen.clone();
     let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
@@ -43,7 +44,8 @@ async fn secret_values_appear_in_no_channel() {
             "CREATE SOURCE maria TYPE mysql WITH (host = '127.0.0.1', username = '{}', password = SECRET db_pw, database = '{}')",
             maria.name, maria.name
         ),
-        "CREATE SOURCE lake TYPE paimon WITH (warehouse = 'file:///tmp', 'fs.s3.secret-key' = SECRET keytab)".into(),
+        "CREATE SOURCE lake TYPE paimon WITH (warehouse = 'file:///tmp', 'fs.s3.secret-key' = SECRET keytab)"
+            .into(),
         "SHOW SECRETS".into(),
         "SHOW SOURCES".into(),
         "SHOW CREATE SOURCE maria".into(),
@@ -113,12 +115,23 @@ async fn secret_values_appear_in_no_channel() {
             let path = entry.unwrap().path();
             let bytes = std::fs::read(&path).unwrap();
             for secret in secrets {
-                assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "{secret} in {}", path.display());
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret} in {}",
+                    path.display()
+                );
             }
         }
     } else {
         let dump = std::process::Command::new("pg_dump")
-            .args(["-h", "127.0.0.1", "-U", "postgres", "--data-only", server.pg_database().unwrap_or("test")])
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "--data-only",
+                server.pg_database().unwrap_or("test"),
+            ])
             .output()
             .unwrap();
         assert!(dump.status.success());

@@ -76,8 +76,12 @@ async fn run_file(name: &str) {
     let server = TestServer::start();
     let port = server.port;
     let mut runner = sqllogictest::Runner::new(move || async move {
-        let conn = format!("host=127.0.0.1 port={port} user=sluice password='{}' dbname=sluice", crate::common::PASSWORD);
-        let (client, connection) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.map_err(SltError)?;
+        let conn = format!(
+            "host=127.0.0.1 port={port} user=sluice password='{}' dbname=sluice",
+            crate::common::PASSWORD
+        );
+        let (client, connection) =
+            tokio_postgres::connect(&conn, tokio_postgres::NoTls).await.map_err(SltError)?;
         tokio::spawn(async move {
             let _ = connection.await;
         });

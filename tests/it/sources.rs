@@ -14,7 +14,9 @@ pub async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<String>> {
         .unwrap_or_else(|e| panic!("{sql}: {}", message(&e)))
         .into_iter()
         .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect()),
+            SimpleQueryMessage::Row(r) => {
+                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
+            }
             _ => None,
         })
         .collect()
@@ -93,7 +95,10 @@ async fn test_source_checks_mariadb_and_postgres_for_real() {
     let rows = text_rows(&client, "TEST SOURCE closed").await;
     assert_eq!(checks(&rows), [("tcp".to_owned(), false)]);
     assert!(rows[0][3].contains("refused"), "{rows:?}");
-    assert_eq!(text_rows(&client, "SELECT status FROM sluice.sources WHERE name = 'closed'").await, [["unreachable"]]);
+    assert_eq!(
+        text_rows(&client, "SELECT status FROM sluice.sources WHERE name = 'closed'").await,
+        [["unreachable"]]
+    );
     maria.drop().await;
     pg.drop().await;
 }
@@ -111,11 +116,15 @@ async fn live_metadata_lists_databases_tables_and_typed_columns() {
 
     let dbs = text_rows(&client, "SHOW DATABASES FROM maria").await;
     assert_eq!(dbs, [[maria.name.clone()]], "the user sees only its database");
-    let schemas: Vec<String> = text_rows(&client, "SHOW DATABASES FROM pg").await.into_iter().map(|r| r[0].clone()).collect();
+    let schemas: Vec<String> =
+        text_rows(&client, "SHOW DATABASES FROM pg").await.into_iter().map(|r| r[0].clone()).collect();
     assert!(schemas.contains(&pg.name), "{schemas:?}");
 
     let tables = text_rows(&client, &format!("SHOW TABLES FROM maria.{}", maria.name)).await;
-    assert_eq!(tables.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect::<Vec<_>>(), [("orders", "BASE TABLE")]);
+    assert_eq!(
+        tables.iter().map(|r| (r[0].as_str(), r[1].as_str())).collect::<Vec<_>>(),
+        [("orders", "BASE TABLE")]
+    );
 
     let described = text_rows(&client, &format!("DESCRIBE maria.{}.orders", maria.name)).await;
     let expected = [
@@ -149,7 +158,14 @@ async fn live_metadata_lists_databases_tables_and_typed_columns() {
     assert_eq!(described, expected.map(|r| r.map(str::to_owned)), "{described:?}");
 
     // the metadata is cached in the catalog, and REFRESH reads it again
-    let cached = text_rows(&client, &format!("SELECT count(*) FROM sluice.columns WHERE source = 'maria' AND database = '{}'", maria.name)).await;
+    let cached = text_rows(
+        &client,
+        &format!(
+            "SELECT count(*) FROM sluice.columns WHERE source = 'maria' AND database = '{}'",
+            maria.name
+        ),
+    )
+    .await;
     assert_eq!(cached, [["11"]]);
     let before = text_rows(&client, "SELECT refreshed_at FROM sluice.tables WHERE source = 'maria'").await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE TABLE {}.later (x INT)", maria.name)))
@@ -161,7 +177,11 @@ async fn live_metadata_lists_databases_tables_and_typed_columns() {
     client.batch_execute("REFRESH SOURCE maria").await.unwrap();
     let after = text_rows(&client, &format!("SHOW TABLES FROM maria.{}", maria.name)).await;
     assert_eq!(after.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["later", "orders"]);
-    let refreshed = text_rows(&client, "SELECT refreshed_at FROM sluice.tables WHERE source = 'maria' AND name = 'orders'").await;
+    let refreshed = text_rows(
+        &client,
+        "SELECT refreshed_at FROM sluice.tables WHERE source = 'maria' AND name = 'orders'",
+    )
+    .await;
     assert!(refreshed[0][0] > before[0][0], "{before:?} -> {refreshed:?}");
 
     let err = client.simple_query(&format!("DESCRIBE maria.{}.nothing", maria.name)).await.unwrap_err();
@@ -198,15 +218,24 @@ async fn live_queries_return_the_sources_rows_with_pushdown() {
     assert_eq!(through, direct);
     assert_eq!(through.len(), 3);
 
-    let pg_rows = text_rows(&client, &format!("SELECT id, name, flag FROM pg.{}.orders WHERE flag AND id <= 6 ORDER BY id", pg.name)).await;
+    let pg_rows = text_rows(
+        &client,
+        &format!("SELECT id, name, flag FROM pg.{}.orders WHERE flag AND id <= 6 ORDER BY id", pg.name),
+    )
+    .await;
     assert_eq!(pg_rows, [["2", "order 2", "t"], ["4", "order 4", "t"], ["6", "order 6", "t"]]);
     let count = text_rows(&client, &format!("SELECT count(*) FROM pg.{}.orders", pg.name)).await;
     assert_eq!(count, [["20"]]);
 
     // filters and limits are pushed down to the source
-    let plan = text_rows(&client, &format!("EXPLAIN SELECT id FROM pg.{}.orders WHERE id > 15 LIMIT 3", pg.name)).await;
+    let plan =
+        text_rows(&client, &format!("EXPLAIN SELECT id FROM pg.{}.orders WHERE id > 15 LIMIT 3", pg.name))
+            .await;
     let physical = plan.iter().find(|r| r[0] == "physical_plan").map(|r| r[1].clone()).unwrap_or_default();
-    assert!(physical.contains("WHERE") && physical.contains("> 15") && physical.contains("LIMIT 3"), "{physical}");
+    assert!(
+        physical.contains("WHERE") && physical.contains("> 15") && physical.contains("LIMIT 3"),
+        "{physical}"
+    );
 
     // joinable with the catalog's own tables
     let joined = text_rows(&client, &format!(
@@ -217,7 +246,10 @@ async fn live_queries_return_the_sources_rows_with_pushdown() {
     assert_eq!(joined, [["mysql", "20"]]);
 
     // read-only: writing points to pipelines
-    let err = client.simple_query(&format!("INSERT INTO pg.{}.orders (id) VALUES (99)", pg.name)).await.unwrap_err();
+    let err = client
+        .simple_query(&format!("INSERT INTO pg.{}.orders (id) VALUES (99)", pg.name))
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "0A000");
     assert!(err.as_db_error().and_then(|d| d.hint()).unwrap_or_default().contains("PIPELINE"), "{err:?}");
     let err = client.simple_query(&format!("SELECT * FROM pg.{}.missing", pg.name)).await.unwrap_err();
@@ -251,7 +283,10 @@ async fn sources_are_created_altered_renamed_and_dropped() {
 
     // SHOW CREATE round-trips: drop and run it again
     let lake = text_rows(&client, "SHOW CREATE SOURCE lake").await[0][1].clone();
-    assert_eq!(lake, "CREATE SOURCE lake TYPE paimon WITH ('fs.s3.access-key' = SECRET lake_key, warehouse = 's3://lake/wh');");
+    assert_eq!(
+        lake,
+        "CREATE SOURCE lake TYPE paimon WITH ('fs.s3.access-key' = SECRET lake_key, warehouse = 's3://lake/wh');"
+    );
     client.batch_execute("DROP SOURCE lake RESTRICT").await.unwrap();
     client.batch_execute(&lake).await.unwrap();
     assert_eq!(text_rows(&client, "SHOW CREATE SOURCE lake").await[0][1], lake);
@@ -269,9 +304,15 @@ async fn sources_are_created_altered_renamed_and_dropped() {
     client.batch_execute("DROP SOURCE IF EXISTS lake").await.unwrap();
 
     // a secret that does not exist, and plaintext for a secret option
-    let err = client.batch_execute("CREATE SOURCE m TYPE mysql WITH (host = 'h', username = 'u', password = SECRET nope)").await.unwrap_err();
+    let err = client
+        .batch_execute("CREATE SOURCE m TYPE mysql WITH (host = 'h', username = 'u', password = SECRET nope)")
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "42704");
-    let err = client.batch_execute("CREATE SOURCE m TYPE mysql WITH (host = 'h', username = 'u', password = 'plain')").await.unwrap_err();
+    let err = client
+        .batch_execute("CREATE SOURCE m TYPE mysql WITH (host = 'h', username = 'u', password = 'plain')")
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "22023");
     assert!(!message(&err).contains("plain"));
 }
@@ -281,26 +322,48 @@ async fn options_are_checked_against_the_type_schema() {
     let server = TestServer::start();
     let client = server.client().await;
     let cases = [
-        ("CREATE SOURCE s TYPE mysql WITH (hots = 'x', username = 'u')", "unknown option \"hots\"", Some("\"host\"")),
-        ("CREATE SOURCE s TYPE mysql WITH (host = 'x', username = 'u', port = 'abc')", "option \"port\"", None),
+        (
+            "CREATE SOURCE s TYPE mysql WITH (hots = 'x', username = 'u')",
+            "unknown option \"hots\"",
+            Some("\"host\""),
+        ),
+        (
+            "CREATE SOURCE s TYPE mysql WITH (host = 'x', username = 'u', port = 'abc')",
+            "option \"port\"",
+            None,
+        ),
         ("CREATE SOURCE s TYPE mysql WITH (host = 'x')", "missing required option \"username\"", None),
-        ("CREATE SOURCE s TYPE mysql WITH (host = 'x', username = 'u', ssl_mode = 'requird')", "ssl_mode", Some("")),
+        (
+            "CREATE SOURCE s TYPE mysql WITH (host = 'x', username = 'u', ssl_mode = 'requird')",
+            "ssl_mode",
+            Some(""),
+        ),
         ("CREATE SOURCE s TYPE mysqll", "unknown source type \"mysqll\"", Some("\"mysql\"")),
-        ("CREATE SOURCE s TYPE kafka WITH (bootstrap_servers = 'k:9092', connect_timeout = 'soon')", "connect_timeout", None),
+        (
+            "CREATE SOURCE s TYPE kafka WITH (bootstrap_servers = 'k:9092', connect_timeout = 'soon')",
+            "connect_timeout",
+            None,
+        ),
     ];
     for (sql, expected, hint) in cases {
         let err = client.batch_execute(sql).await.unwrap_err();
         assert_eq!(sqlstate(&err), "22023", "{sql}");
         assert!(message(&err).contains(expected), "{sql}: {}", message(&err));
         if let Some(hint) = hint {
-            let text = err.as_db_error().and_then(|d| d.hint()).map(str::to_owned).unwrap_or_else(|| message(&err));
+            let text =
+                err.as_db_error().and_then(|d| d.hint()).map(str::to_owned).unwrap_or_else(|| message(&err));
             assert!(text.contains(hint), "{sql}: {text}");
         }
     }
     // options by group, as a form shows them
     let described = text_rows(&client, "DESCRIBE SOURCE TYPE mysql").await;
-    let groups: Vec<(&str, &str)> = described.iter().filter(|r| r[0] == "source").map(|r| (r[1].as_str(), r[5].as_str())).collect();
-    assert!(groups.contains(&("host", "basic")) && groups.contains(&("connect_timeout", "tuning")) && groups.contains(&("ssl_mode", "advanced")));
+    let groups: Vec<(&str, &str)> =
+        described.iter().filter(|r| r[0] == "source").map(|r| (r[1].as_str(), r[5].as_str())).collect();
+    assert!(
+        groups.contains(&("host", "basic"))
+            && groups.contains(&("connect_timeout", "tuning"))
+            && groups.contains(&("ssl_mode", "advanced"))
+    );
     let schema = text_rows(&client, "SELECT json_schema FROM sluice.source_types WHERE type = 'mysql'").await;
     let schema: serde_json::Value = serde_json::from_str(&schema[0][0]).unwrap();
     assert_eq!(schema["properties"]["host"]["x-group"], "basic");
@@ -312,7 +375,10 @@ async fn options_are_checked_against_the_type_schema() {
 async fn schema_less_sources_declare_their_tables() {
     let server = TestServer::start();
     let client = server.client().await;
-    client.batch_execute("CREATE SOURCE kafka_prod TYPE kafka WITH (bootstrap_servers = 'k1:9092,k2:9092')").await.unwrap();
+    client
+        .batch_execute("CREATE SOURCE kafka_prod TYPE kafka WITH (bootstrap_servers = 'k1:9092,k2:9092')")
+        .await
+        .unwrap();
     client
         .batch_execute(
             "CREATE TABLE kafka_prod.order_events (
@@ -323,7 +389,14 @@ async fn schema_less_sources_declare_their_tables() {
         )
         .await
         .unwrap();
-    assert_eq!(text_rows(&client, "SHOW TABLES FROM kafka_prod").await.iter().map(|r| r[0].as_str()).collect::<Vec<_>>(), ["order_events"]);
+    assert_eq!(
+        text_rows(&client, "SHOW TABLES FROM kafka_prod")
+            .await
+            .iter()
+            .map(|r| r[0].as_str())
+            .collect::<Vec<_>>(),
+        ["order_events"]
+    );
     let described = text_rows(&client, "DESCRIBE kafka_prod.order_events").await;
     assert_eq!(
         described,
@@ -335,11 +408,18 @@ async fn schema_less_sources_declare_their_tables() {
         ]
         .map(|r| r.map(str::to_owned))
     );
-    let err = client.batch_execute("CREATE TABLE kafka_prod.order_events (x INT) WITH (topic = 't')").await.unwrap_err();
+    let err = client
+        .batch_execute("CREATE TABLE kafka_prod.order_events (x INT) WITH (topic = 't')")
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "42710");
-    let err = client.batch_execute("CREATE TABLE kafka_prod.t2 (x INT) WITH (topik = 't')").await.unwrap_err();
+    let err =
+        client.batch_execute("CREATE TABLE kafka_prod.t2 (x INT) WITH (topik = 't')").await.unwrap_err();
     assert_eq!(sqlstate(&err), "22023");
-    let err = client.batch_execute("CREATE TABLE kafka_prod.t3 (x INT, WATERMARK FOR x AS x - 1) WITH (topic = 't')").await.unwrap_err();
+    let err = client
+        .batch_execute("CREATE TABLE kafka_prod.t3 (x INT, WATERMARK FOR x AS x - 1) WITH (topic = 't')")
+        .await
+        .unwrap_err();
     assert_eq!(sqlstate(&err), "42804");
     client.batch_execute("DROP TABLE kafka_prod.order_events").await.unwrap();
     assert!(text_rows(&client, "SHOW TABLES FROM kafka_prod").await.is_empty());

@@ -55,7 +55,12 @@ fn flags_win_over_environment_which_wins_over_the_file() {
     )
     .unwrap();
     let _server = Kill(spawn(
-        &["--config".into(), config.display().to_string(), "--listen".into(), format!("127.0.0.1:{flag_port}")],
+        &[
+            "--config".into(),
+            config.display().to_string(),
+            "--listen".into(),
+            format!("127.0.0.1:{flag_port}"),
+        ],
         &[("SLUICE_HTTP_LISTEN", format!("127.0.0.1:{env_http}"))],
         dir.path(),
     ));
@@ -84,7 +89,12 @@ fn bad_settings_stop_the_start_with_a_clear_message() {
     assert!(log.contains("listen_port"), "{log}");
 
     let status = spawn(
-        &["--listen".into(), format!("127.0.0.1:{}", free_port()), "--http-listen".into(), format!("127.0.0.1:{}", free_port())],
+        &[
+            "--listen".into(),
+            format!("127.0.0.1:{}", free_port()),
+            "--http-listen".into(),
+            format!("127.0.0.1:{}", free_port()),
+        ],
         &[("SLUICE_METADATA_URL", "mysql://nope".into())],
         dir.path(),
     )

@@ -23,17 +23,11 @@ fn rows(messages: &[SimpleQueryMessage]) -> Vec<Vec<Option<String>>> {
 async fn several_statements_in_one_simple_query() {
     let server = TestServer::start();
     let client = server.client().await;
-    let messages = client
-        .simple_query("SELECT 1 AS a; SELECT 'two' AS b, NULL AS c; SHOW DateStyle")
-        .await
-        .unwrap();
+    let messages =
+        client.simple_query("SELECT 1 AS a; SELECT 'two' AS b, NULL AS c; SHOW DateStyle").await.unwrap();
     assert_eq!(
         rows(&messages),
-        vec![
-            vec![Some("1".into())],
-            vec![Some("two".into()), None],
-            vec![Some("ISO, MDY".into())]
-        ]
+        vec![vec![Some("1".into())], vec![Some("two".into()), None], vec![Some("ISO, MDY".into())]]
     );
     let completions: Vec<u64> = messages
         .iter()
@@ -73,15 +67,19 @@ async fn extended_protocol_with_untyped_and_typed_parameters() {
     let server = TestServer::start();
     let client = server.client().await;
     // untyped: DataFusion infers text from the comparison
-    let found = client
-        .query("SELECT name, superuser FROM sluice.roles WHERE name = $1", &[&"sluice"])
-        .await
-        .unwrap();
+    let found =
+        client.query("SELECT name, superuser FROM sluice.roles WHERE name = $1", &[&"sluice"]).await.unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].get::<_, String>(0), "sluice");
     assert!(found[0].get::<_, bool>(1));
     // typed by the client, values sent and returned in binary
-    let stmt = client.prepare_typed("SELECT $1::BIGINT * 2 AS doubled, $2::TEXT || '!' AS shout", &[Type::INT8, Type::TEXT]).await.unwrap();
+    let stmt = client
+        .prepare_typed(
+            "SELECT $1::BIGINT * 2 AS doubled, $2::TEXT || '!' AS shout",
+            &[Type::INT8, Type::TEXT],
+        )
+        .await
+        .unwrap();
     let row = client.query_one(&stmt, &[&21_i64, &"hey"]).await.unwrap();
     assert_eq!(row.get::<_, i64>("doubled"), 42);
     assert_eq!(row.get::<_, String>("shout"), "hey!");
@@ -110,7 +108,14 @@ async fn binary_and_text_results_agree_on_types() {
     let text = rows(&client.simple_query(sql).await.unwrap());
     assert_eq!(
         text,
-        vec![vec![Some("7".into()), Some("7".into()), Some("7".into()), Some("1.5".into()), Some("t".into()), Some("text é".into())]]
+        vec![vec![
+            Some("7".into()),
+            Some("7".into()),
+            Some("7".into()),
+            Some("1.5".into()),
+            Some("t".into()),
+            Some("text é".into())
+        ]]
     );
 }
 
@@ -150,7 +155,14 @@ async fn set_show_reset_of_session_parameters() {
     // search_path decides where unqualified names resolve
     let n: i64 = client.query_one("SELECT count(*) FROM roles", &[]).await.unwrap().get(0);
     assert_eq!(n, 1);
-    assert_eq!(client.query_one("SELECT current_setting('application_name')", &[]).await.unwrap().get::<_, String>(0), "etl");
+    assert_eq!(
+        client
+            .query_one("SELECT current_setting('application_name')", &[])
+            .await
+            .unwrap()
+            .get::<_, String>(0),
+        "etl"
+    );
     client.batch_execute("RESET application_name; RESET ALL").await.unwrap();
     assert_eq!(show("application_name").await, "");
     assert_eq!(show("search_path").await, "\"$user\", public");
@@ -185,7 +197,8 @@ async fn transactions_are_accepted_and_errors_abort_them() {
 #[tokio::test]
 async fn notices_reach_the_client() {
     let server = TestServer::start();
-    let (client, mut connection) = tokio_postgres::connect(&server.conn_str("sluice", PASSWORD), NoTls).await.unwrap();
+    let (client, mut connection) =
+        tokio_postgres::connect(&server.conn_str("sluice", PASSWORD), NoTls).await.unwrap();
     let (tx, mut notices) = tokio::sync::mpsc::unbounded_channel();
     let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
     tokio::spawn(async move {
@@ -196,7 +209,8 @@ async fn notices_reach_the_client() {
         }
     });
     client.batch_execute("DROP ROLE IF EXISTS nobody_here").await.unwrap();
-    let (severity, message) = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
+    let (severity, message) =
+        tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
     assert_eq!(severity, "NOTICE");
     assert_eq!(message, "role \"nobody_here\" does not exist, skipping");
 }
@@ -210,10 +224,8 @@ async fn a_running_query_can_be_cancelled() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         token.cancel_query(NoTls).await
     });
-    let err = client
-        .simple_query("SELECT count(*) FROM generate_series(1, 100000000000) a")
-        .await
-        .unwrap_err();
+    let err =
+        client.simple_query("SELECT count(*) FROM generate_series(1, 100000000000) a").await.unwrap_err();
     assert_eq!(sqlstate(&err), "57014");
     canceller.await.unwrap().unwrap();
     // the connection survives the cancel

@@ -12,18 +12,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use sqlx::SqlSafeStr;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use sqlx::SqlSafeStr;
 
 use crate::error::{StoreError, StoreResult};
 
 mod events;
 mod roles;
+pub mod rows;
 mod secrets;
 mod sources;
-pub mod rows;
 
 /// Expands `$body` once per driver with `$p` bound to that driver's pool.
 macro_rules! with_pool {
@@ -84,12 +84,7 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5));
-            Pool::Sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(4)
-                    .connect_with(options)
-                    .await?,
-            )
+            Pool::Sqlite(SqlitePoolOptions::new().max_connections(4).connect_with(options).await?)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url)?.application_name("sluice");
             Pool::Postgres(
@@ -102,12 +97,7 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let store = Store {
-            inner: Arc::new(Inner {
-                pool,
-                epoch: AtomicU64::new(1),
-            }),
-        };
+        let store = Store { inner: Arc::new(Inner { pool, epoch: AtomicU64::new(1) }) };
         store.migrate().await?;
         Ok(store)
     }
@@ -153,16 +143,8 @@ impl Store {
 /// The schema migrations for one dialect, embedded in the binary.
 fn migrator(backend: Backend) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[(
-            1,
-            "catalog",
-            include_str!("../../../migrations/sqlite/0001_catalog.sql"),
-        )],
-        Backend::Postgres => &[(
-            1,
-            "catalog",
-            include_str!("../../../migrations/postgres/0001_catalog.sql"),
-        )],
+        Backend::Sqlite => &[(1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql"))],
+        Backend::Postgres => &[(1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql"))],
     };
     let migrations = files
         .iter()
@@ -226,9 +208,7 @@ fn redact_userinfo(url: &str) -> String {
 pub(crate) fn on_unique(kind: &'static str, name: &str) -> impl FnOnce(sqlx::Error) -> StoreError {
     let name = name.to_owned();
     move |e| match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::AlreadyExists { kind, name }
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists { kind, name },
         _ => StoreError::Database(e),
     }
 }
@@ -239,10 +219,7 @@ mod tests {
 
     #[test]
     fn redacts_passwords_in_urls() {
-        assert_eq!(
-            redact_url("postgres://u:s3cret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:s3cret@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
         assert_eq!(redact_url("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");

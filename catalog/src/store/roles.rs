@@ -32,10 +32,7 @@ impl Store {
     pub async fn role(&self, name: &str) -> StoreResult<Option<Role>> {
         let sql = format!("SELECT {COLUMNS} FROM roles WHERE name = $1");
         with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(name)
-                .fetch_optional(p)
-                .await?;
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
             Ok(match row {
                 Some(row) => Some(role_from_row!(row)),
                 None => None,
@@ -62,14 +59,14 @@ impl Store {
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
             sqlx::query(INSERT)
-            .bind(&role.name)
-            .bind(role.superuser)
-            .bind(role.can_login)
-            .bind(role.password_verifier.as_deref())
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(on_unique(KIND, &role.name))?;
+                .bind(&role.name)
+                .bind(role.superuser)
+                .bind(role.can_login)
+                .bind(role.password_verifier.as_deref())
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(on_unique(KIND, &role.name))?;
             Event { actor, action: "create", object_kind: KIND, object_name: &role.name, detail: None }
                 .record(&mut *tx)
                 .await?;
@@ -85,27 +82,31 @@ impl Store {
         let now = now_micros();
         let created = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM roles")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
+            let existing: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM roles").fetch_one(&mut *tx).await?.try_get("n")?;
             if existing > 0 {
                 false
             } else {
                 let sql = format!("{INSERT} ON CONFLICT (name) DO NOTHING");
                 let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(&role.name)
-                .bind(role.superuser)
-                .bind(role.can_login)
-                .bind(role.password_verifier.as_deref())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+                    .bind(&role.name)
+                    .bind(role.superuser)
+                    .bind(role.can_login)
+                    .bind(role.password_verifier.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 if inserted > 0 {
-                    Event { actor: "sluice", action: "bootstrap", object_kind: KIND, object_name: &role.name, detail: None }
-                        .record(&mut *tx)
-                        .await?;
+                    Event {
+                        actor: "sluice",
+                        action: "bootstrap",
+                        object_kind: KIND,
+                        object_name: &role.name,
+                        detail: None,
+                    }
+                    .record(&mut *tx)
+                    .await?;
                 }
                 tx.commit().await?;
                 inserted > 0
@@ -168,9 +169,15 @@ impl Store {
                 return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
             }
             let detail = format!("renamed from {name}");
-            Event { actor, action: "rename", object_kind: KIND, object_name: new_name, detail: Some(&detail) }
-                .record(&mut *tx)
-                .await?;
+            Event {
+                actor,
+                action: "rename",
+                object_kind: KIND,
+                object_name: new_name,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
         self.bump_epoch();

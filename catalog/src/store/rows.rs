@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    ArrayBuilder, ArrayRef, BooleanBuilder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, BooleanBuilder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -27,9 +26,9 @@ impl Column {
             DataType::Utf8 => Column::Text(StringBuilder::new()),
             DataType::Int64 => Column::Int(Int64Builder::new()),
             DataType::Boolean => Column::Bool(BooleanBuilder::new()),
-            DataType::Timestamp(TimeUnit::Microsecond, tz) => Column::Timestamp(
-                TimestampMicrosecondBuilder::new().with_timezone_opt(tz.clone()),
-            ),
+            DataType::Timestamp(TimeUnit::Microsecond, tz) => {
+                Column::Timestamp(TimestampMicrosecondBuilder::new().with_timezone_opt(tz.clone()))
+            }
             _ => return None,
         })
     }
@@ -69,32 +68,25 @@ impl Store {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-                .fetch_all(p)
-                .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(p).await?;
             for row in &rows {
                 for (i, column) in columns.iter_mut().enumerate() {
                     match column {
                         Column::Text(b) => b.append_option(row.try_get::<Option<String>, _>(i)?),
                         Column::Int(b) => b.append_option(row.try_get::<Option<i64>, _>(i)?),
                         Column::Bool(b) => b.append_option(row.try_get::<Option<bool>, _>(i)?),
-                        Column::Timestamp(b) => {
-                            b.append_option(row.try_get::<Option<i64>, _>(i)?)
-                        }
+                        Column::Timestamp(b) => b.append_option(row.try_get::<Option<i64>, _>(i)?),
                     }
                 }
             }
         });
         let rows = columns.first().map(Column::len).unwrap_or(0);
         let arrays: Vec<ArrayRef> = columns.iter_mut().map(Column::finish).collect();
-        let options = datafusion::arrow::record_batch::RecordBatchOptions::new()
-            .with_row_count(Some(rows));
-        RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| {
-            StoreError::Corrupt {
-                kind: "system table",
-                name: sql.to_owned(),
-                detail: e.to_string(),
-            }
+        let options = datafusion::arrow::record_batch::RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(schema, arrays, &options).map_err(|e| StoreError::Corrupt {
+            kind: "system table",
+            name: sql.to_owned(),
+            detail: e.to_string(),
         })
     }
 }

@@ -38,8 +38,10 @@ impl Store {
     /// Every secret's name, kind and users (never its value), by name.
     pub async fn secrets(&self) -> StoreResult<Vec<SecretInfo>> {
         with_pool!(self, |p| {
-            let rows = sqlx::query("SELECT name, kind, created_at FROM secrets ORDER BY name").fetch_all(p).await?;
-            let links = sqlx::query("SELECT secret, source FROM source_secrets ORDER BY source").fetch_all(p).await?;
+            let rows =
+                sqlx::query("SELECT name, kind, created_at FROM secrets ORDER BY name").fetch_all(p).await?;
+            let links =
+                sqlx::query("SELECT secret, source FROM source_secrets ORDER BY source").fetch_all(p).await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
                 let name: String = row.try_get("name")?;
@@ -49,7 +51,12 @@ impl Store {
                         used_by.push(link.try_get("source")?);
                     }
                 }
-                out.push(SecretInfo { name, kind: row.try_get("kind")?, created_at: row.try_get("created_at")?, used_by });
+                out.push(SecretInfo {
+                    name,
+                    kind: row.try_get("kind")?,
+                    created_at: row.try_get("created_at")?,
+                    used_by,
+                });
             }
             Ok(out)
         })
@@ -79,9 +86,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(on_unique(KIND, &secret.name))?;
-            Event { actor, action: if replace { "replace" } else { "create" }, object_kind: KIND, object_name: &secret.name, detail: None }
-                .record(&mut *tx)
-                .await?;
+            Event {
+                actor,
+                action: if replace { "replace" } else { "create" },
+                object_kind: KIND,
+                object_name: &secret.name,
+                detail: None,
+            }
+            .record(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
         self.bump_epoch();
@@ -93,15 +106,17 @@ impl Store {
         let now = now_micros();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let updated = sqlx::query("UPDATE secrets SET kind = $2, nonce = $3, ciphertext = $4, updated_at = $5 WHERE name = $1")
-                .bind(&secret.name)
-                .bind(&secret.kind)
-                .bind(&secret.nonce)
-                .bind(&secret.ciphertext)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let updated = sqlx::query(
+                "UPDATE secrets SET kind = $2, nonce = $3, ciphertext = $4, updated_at = $5 WHERE name = $1",
+            )
+            .bind(&secret.name)
+            .bind(&secret.kind)
+            .bind(&secret.nonce)
+            .bind(&secret.ciphertext)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if updated == 0 {
                 return Err(StoreError::NotFound { kind: KIND, name: secret.name.clone() });
             }
@@ -119,17 +134,22 @@ impl Store {
     pub async fn drop_secret(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let users: Vec<String> = sqlx::query("SELECT source FROM source_secrets WHERE secret = $1 ORDER BY source")
-                .bind(name)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("source"))
-                .collect::<Result<_, _>>()?;
+            let users: Vec<String> =
+                sqlx::query("SELECT source FROM source_secrets WHERE secret = $1 ORDER BY source")
+                    .bind(name)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>("source"))
+                    .collect::<Result<_, _>>()?;
             if !users.is_empty() {
                 return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
             }
-            let deleted = sqlx::query("DELETE FROM secrets WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            let deleted = sqlx::query("DELETE FROM secrets WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if deleted > 0 {
                 Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
                     .record(&mut *tx)

@@ -151,9 +151,15 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            Event { actor, action: if replace { "replace" } else { "create" }, object_kind: KIND, object_name: &source.name, detail: None }
-                .record(&mut *tx)
-                .await?;
+            Event {
+                actor,
+                action: if replace { "replace" } else { "create" },
+                object_kind: KIND,
+                object_name: &source.name,
+                detail: None,
+            }
+            .record(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
         self.bump_epoch();
@@ -161,17 +167,25 @@ impl Store {
     }
 
     /// Replaces the options of source `name` (and the secrets they use).
-    pub async fn update_source_options(&self, name: &str, options: &str, secrets: &[String], actor: &str) -> StoreResult<()> {
+    pub async fn update_source_options(
+        &self,
+        name: &str,
+        options: &str,
+        secrets: &[String],
+        actor: &str,
+    ) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let updated = sqlx::query("UPDATE sources SET options = $2, status = 'unknown', updated_at = $3 WHERE name = $1")
-                .bind(name)
-                .bind(options)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let updated = sqlx::query(
+                "UPDATE sources SET options = $2, status = 'unknown', updated_at = $3 WHERE name = $1",
+            )
+            .bind(name)
+            .bind(options)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if updated == 0 {
                 return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
             }
@@ -202,9 +216,15 @@ impl Store {
                 return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
             }
             let detail = format!("renamed from {name}");
-            Event { actor, action: "rename", object_kind: KIND, object_name: new_name, detail: Some(&detail) }
-                .record(&mut *tx)
-                .await?;
+            Event {
+                actor,
+                action: "rename",
+                object_kind: KIND,
+                object_name: new_name,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
         self.bump_epoch();
@@ -216,23 +236,34 @@ impl Store {
     pub async fn drop_source(&self, name: &str, cascade: bool, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let users: Vec<String> = sqlx::query("SELECT pipeline FROM pipeline_sources WHERE source = $1 ORDER BY pipeline")
-                .bind(name)
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("pipeline"))
-                .collect::<Result<_, _>>()?;
+            let users: Vec<String> =
+                sqlx::query("SELECT pipeline FROM pipeline_sources WHERE source = $1 ORDER BY pipeline")
+                    .bind(name)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>("pipeline"))
+                    .collect::<Result<_, _>>()?;
             if !users.is_empty() && !cascade {
                 return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
             }
             for pipeline in &users {
                 sqlx::query("DELETE FROM pipelines WHERE name = $1").bind(pipeline).execute(&mut *tx).await?;
-                Event { actor, action: "drop", object_kind: "pipeline", object_name: pipeline, detail: Some("cascade") }
-                    .record(&mut *tx)
-                    .await?;
+                Event {
+                    actor,
+                    action: "drop",
+                    object_kind: "pipeline",
+                    object_name: pipeline,
+                    detail: Some("cascade"),
+                }
+                .record(&mut *tx)
+                .await?;
             }
-            let deleted = sqlx::query("DELETE FROM sources WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            let deleted = sqlx::query("DELETE FROM sources WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if deleted > 0 {
                 Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
                     .record(&mut *tx)
@@ -250,7 +281,11 @@ impl Store {
     /// Records what the last connectivity test found (`ok` or `unreachable`).
     pub async fn set_source_status(&self, name: &str, status: &str) -> StoreResult<()> {
         with_pool!(self, |p| {
-            sqlx::query("UPDATE sources SET status = $2 WHERE name = $1").bind(name).bind(status).execute(p).await?;
+            sqlx::query("UPDATE sources SET status = $2 WHERE name = $1")
+                .bind(name)
+                .bind(status)
+                .execute(p)
+                .await?;
         });
         Ok(())
     }
@@ -267,11 +302,13 @@ impl Store {
             let mut tx = p.begin().await?;
             match database {
                 Some(db) => {
-                    sqlx::query("DELETE FROM tables WHERE source = $1 AND database = $2 AND kind = 'introspected'")
-                        .bind(source)
-                        .bind(db)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "DELETE FROM tables WHERE source = $1 AND database = $2 AND kind = 'introspected'",
+                    )
+                    .bind(source)
+                    .bind(db)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 None => {
                     sqlx::query("DELETE FROM tables WHERE source = $1 AND kind = 'introspected'")
@@ -355,25 +392,38 @@ impl Store {
 impl Store {
     /// Declares table `table` (CREATE TABLE of a schema-less source); with `replace` an
     /// existing declaration is replaced, else [`StoreError::AlreadyExists`].
-    pub async fn put_declared_table(&self, table: &TableRecord, columns: &[ColumnRecord], replace: bool, actor: &str) -> StoreResult<()> {
+    pub async fn put_declared_table(
+        &self,
+        table: &TableRecord,
+        columns: &[ColumnRecord],
+        replace: bool,
+        actor: &str,
+    ) -> StoreResult<()> {
         let qualified = format!("{}.{}", table.source, table.name);
         let tables = [(table.clone(), columns.to_vec())];
         with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let exists = sqlx::query("SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3")
-                .bind(&table.source)
-                .bind(&table.database)
-                .bind(&table.name)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
+            let exists =
+                sqlx::query("SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3")
+                    .bind(&table.source)
+                    .bind(&table.database)
+                    .bind(&table.name)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some();
             if exists && !replace {
                 return Err(StoreError::AlreadyExists { kind: "table", name: qualified });
             }
             insert_tables!(tx, &tables);
-            Event { actor, action: if exists { "replace" } else { "create" }, object_kind: "table", object_name: &qualified, detail: None }
-                .record(&mut *tx)
-                .await?;
+            Event {
+                actor,
+                action: if exists { "replace" } else { "create" },
+                object_kind: "table",
+                object_name: &qualified,
+                detail: None,
+            }
+            .record(&mut *tx)
+            .await?;
             tx.commit().await?;
         });
         self.bump_epoch();
@@ -381,17 +431,25 @@ impl Store {
     }
 
     /// Forgets a declared table; returns whether it existed.
-    pub async fn drop_declared_table(&self, source: &str, database: &str, name: &str, actor: &str) -> StoreResult<bool> {
+    pub async fn drop_declared_table(
+        &self,
+        source: &str,
+        database: &str,
+        name: &str,
+        actor: &str,
+    ) -> StoreResult<bool> {
         let qualified = format!("{source}.{name}");
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let deleted = sqlx::query("DELETE FROM tables WHERE source = $1 AND database = $2 AND name = $3 AND kind = 'declared'")
-                .bind(source)
-                .bind(database)
-                .bind(name)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
+            let deleted = sqlx::query(
+                "DELETE FROM tables WHERE source = $1 AND database = $2 AND name = $3 AND kind = 'declared'",
+            )
+            .bind(source)
+            .bind(database)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
             if deleted > 0 {
                 Event { actor, action: "drop", object_kind: "table", object_name: &qualified, detail: None }
                     .record(&mut *tx)

@@ -33,11 +33,7 @@ pub fn source_types_schema() -> SchemaRef {
         Field::new("type", DataType::Utf8, false),
         Field::new("can_read", DataType::Boolean, false),
         Field::new("can_write", DataType::Boolean, false),
-        Field::new(
-            "engines",
-            DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))),
-            false,
-        ),
+        Field::new("engines", DataType::List(Arc::new(Field::new_list_field(DataType::Utf8, true))), false),
         Field::new("description", DataType::Utf8, false),
         Field::new("json_schema", DataType::Utf8, false),
     ]))
@@ -56,11 +52,7 @@ impl SluiceSchema {
         for def in SYSTEM_TABLES {
             tables.insert(
                 def.name,
-                Arc::new(StoreTable {
-                    def,
-                    schema: Arc::new(def.schema()),
-                    store: store.clone(),
-                }),
+                Arc::new(StoreTable { def, schema: Arc::new(def.schema()), store: store.clone() }),
             );
         }
         let source_types = MemTable::try_new(source_types.schema(), vec![vec![source_types]])?;
@@ -124,11 +116,8 @@ impl TableProvider for StoreTable {
             .load_batch(&sql, self.schema.clone())
             .await
             .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let exec = MemorySourceConfig::try_new_exec(
-            &[vec![batch]],
-            self.schema.clone(),
-            projection.cloned(),
-        )?;
+        let exec =
+            MemorySourceConfig::try_new_exec(&[vec![batch]], self.schema.clone(), projection.cloned())?;
         Ok(exec)
     }
 }

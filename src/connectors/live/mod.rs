@@ -113,7 +113,9 @@ pub fn host_ports(list: &str, default_port: u16) -> Vec<(String, u16)> {
             let item = item.split('/').next().unwrap_or(item);
             let item = item.rsplit('@').next().unwrap_or(item);
             match item.rsplit_once(':') {
-                Some((host, port)) => port.parse().ok().map(|p| (host.trim_matches(['[', ']']).to_owned(), p)),
+                Some((host, port)) => {
+                    port.parse().ok().map(|p| (host.trim_matches(['[', ']']).to_owned(), p))
+                }
                 None => Some((item.to_owned(), default_port)),
             }
         })
@@ -137,14 +139,20 @@ async fn reachability(endpoint: &Endpoint<'_>) -> Vec<Check> {
                 check: "reachability",
                 ok: true,
                 latency_ms: 0.0,
-                detail: format!("{} runs inside the engine; there is nothing to reach", endpoint.source_type.name),
+                detail: format!(
+                    "{} runs inside the engine; there is nothing to reach",
+                    endpoint.source_type.name
+                ),
             }];
         }
     };
     let mut checks = Vec::new();
     for (host, port) in targets {
         let mut check = tcp(&host, port, timeout).await;
-        check.detail = format!("{} (reachability only: {} has no protocol check yet)", check.detail, endpoint.source_type.name);
+        check.detail = format!(
+            "{} (reachability only: {} has no protocol check yet)",
+            check.detail, endpoint.source_type.name
+        );
         checks.push(check);
     }
     checks

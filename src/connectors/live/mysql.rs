@@ -71,7 +71,11 @@ pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
     let started = Instant::now();
     let mut conn = match connect(endpoint).await {
         Ok(conn) => {
-            checks.push(Check::timed("authentication", started, Ok(format!("logged in as {}", endpoint.text("username").unwrap_or_default()))));
+            checks.push(Check::timed(
+                "authentication",
+                started,
+                Ok(format!("logged in as {}", endpoint.text("username").unwrap_or_default())),
+            ));
             conn
         }
         Err(e) => {
@@ -128,7 +132,11 @@ pub async fn databases(endpoint: &Endpoint<'_>) -> Result<Vec<String>, String> {
 }
 
 /// The tables of `database` with their columns (of one table when `table` is given).
-pub async fn tables(endpoint: &Endpoint<'_>, database: &str, table: Option<&str>) -> Result<Vec<Table>, String> {
+pub async fn tables(
+    endpoint: &Endpoint<'_>,
+    database: &str,
+    table: Option<&str>,
+) -> Result<Vec<Table>, String> {
     let mut conn = connect(endpoint).await?;
     let e = |e: sqlx::Error| e.to_string();
     let mut tables: Vec<Table> = sqlx::query(
@@ -188,9 +196,10 @@ pub async fn tables(endpoint: &Endpoint<'_>, database: &str, table: Option<&str>
             scale: row.try_get("scale").map_err(e)?,
             datetime_precision: row.try_get("dtp").map_err(e)?,
         };
-        let is_json = json_checks
-            .iter()
-            .any(|(t, clause)| *t == table_name && clause.to_lowercase().contains(&format!("json_valid(`{}`)", name.to_lowercase())));
+        let is_json = json_checks.iter().any(|(t, clause)| {
+            *t == table_name
+                && clause.to_lowercase().contains(&format!("json_valid(`{}`)", name.to_lowercase()))
+        });
         if is_json {
             source.data_type = "json".into();
             source.column_type = "json".into();

@@ -53,7 +53,11 @@ pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
     let started = Instant::now();
     let mut conn = match connect(endpoint).await {
         Ok(conn) => {
-            checks.push(Check::timed("authentication", started, Ok(format!("logged in as {}", endpoint.text("username").unwrap_or_default()))));
+            checks.push(Check::timed(
+                "authentication",
+                started,
+                Ok(format!("logged in as {}", endpoint.text("username").unwrap_or_default())),
+            ));
             conn
         }
         Err(e) => {
@@ -67,14 +71,19 @@ pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
         .await
         .map_err(|e| e.to_string())
         .and_then(|row| match row {
-            Some(r) => Ok((r.try_get::<bool, _>("ssl").unwrap_or(false), r.try_get::<Option<String>, _>("version").unwrap_or(None))),
+            Some(r) => Ok((
+                r.try_get::<bool, _>("ssl").unwrap_or(false),
+                r.try_get::<Option<String>, _>("version").unwrap_or(None),
+            )),
             None => Ok((false, None)),
         });
     let required = matches!(endpoint.text("ssl_mode"), Some("require" | "verify-ca" | "verify-full"));
     let tls = match ssl {
         Ok((true, version)) => Ok(format!("TLS in use ({})", version.unwrap_or_default())),
         Ok((false, _)) if required => Err("TLS is required but not in use".to_owned()),
-        Ok((false, _)) => Ok(format!("not in use (ssl_mode = {})", endpoint.text("ssl_mode").unwrap_or("prefer"))),
+        Ok((false, _)) => {
+            Ok(format!("not in use (ssl_mode = {})", endpoint.text("ssl_mode").unwrap_or("prefer")))
+        }
         Err(e) => Err(e),
     };
     checks.push(Check::timed("tls", started, tls));
@@ -105,14 +114,20 @@ pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
 /// The schemas of the source's database.
 pub async fn databases(endpoint: &Endpoint<'_>) -> Result<Vec<String>, String> {
     let mut conn = connect(endpoint).await?;
-    let sql = format!("SELECT schema_name::text AS name FROM information_schema.schemata WHERE {SYSTEM} ORDER BY 1");
+    let sql = format!(
+        "SELECT schema_name::text AS name FROM information_schema.schemata WHERE {SYSTEM} ORDER BY 1"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&mut conn).await.map_err(|e| e.to_string())?;
     let _ = conn.close().await;
     rows.iter().map(|r| r.try_get("name").map_err(|e| e.to_string())).collect()
 }
 
 /// The tables of schema `schema` with their columns (of one table when `table` is given).
-pub async fn tables(endpoint: &Endpoint<'_>, schema: &str, table: Option<&str>) -> Result<Vec<Table>, String> {
+pub async fn tables(
+    endpoint: &Endpoint<'_>,
+    schema: &str,
+    table: Option<&str>,
+) -> Result<Vec<Table>, String> {
     let mut conn = connect(endpoint).await?;
     let e = |e: sqlx::Error| e.to_string();
     let mut tables: Vec<Table> = sqlx::query(
@@ -126,7 +141,12 @@ pub async fn tables(endpoint: &Endpoint<'_>, schema: &str, table: Option<&str>) 
     .map_err(e)?
     .iter()
     .map(|r| {
-        Ok(Table { database: schema.to_owned(), name: r.try_get("name")?, table_type: r.try_get("kind")?, columns: Vec::new() })
+        Ok(Table {
+            database: schema.to_owned(),
+            name: r.try_get("name")?,
+            table_type: r.try_get("kind")?,
+            columns: Vec::new(),
+        })
     })
     .collect::<Result<_, sqlx::Error>>()
     .map_err(e)?;

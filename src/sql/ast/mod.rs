@@ -86,11 +86,7 @@ impl Ident {
 
 impl From<SqlIdent> for Ident {
     fn from(ident: SqlIdent) -> Ident {
-        if ident.quote_style.is_some() {
-            Ident(ident.value)
-        } else {
-            Ident(ident.value.to_lowercase())
-        }
+        if ident.quote_style.is_some() { Ident(ident.value) } else { Ident(ident.value.to_lowercase()) }
     }
 }
 
@@ -102,13 +98,8 @@ impl fmt::Display for Ident {
 
 /// Writes `name` as a PostgreSQL identifier, quoted when it must be.
 pub fn write_ident(f: &mut impl fmt::Write, name: &str) -> fmt::Result {
-    let plain = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
+    let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$')
         && !is_reserved(name);
     if plain {
         f.write_str(name)
@@ -129,19 +120,107 @@ pub fn write_literal(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
 /// PostgreSQL's reserved key words (Appendix C), which cannot be bare identifiers.
 fn is_reserved(name: &str) -> bool {
     const RESERVED: &[&str] = &[
-        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-        "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-        "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-        "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-        "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end",
-        "except", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant",
-        "group", "having", "ilike", "in", "initially", "inner", "intersect", "into", "is",
-        "isnull", "join", "lateral", "leading", "left", "like", "limit", "localtime",
-        "localtimestamp", "natural", "not", "notnull", "null", "offset", "on", "only", "or",
-        "order", "outer", "overlaps", "placing", "primary", "references", "returning", "right",
-        "select", "session_user", "similar", "some", "symmetric", "system_user", "table",
-        "tablesample", "then", "to", "trailing", "true", "union", "unique", "user", "using",
-        "variadic", "verbose", "when", "where", "window", "with",
+        "all",
+        "analyse",
+        "analyze",
+        "and",
+        "any",
+        "array",
+        "as",
+        "asc",
+        "asymmetric",
+        "authorization",
+        "binary",
+        "both",
+        "case",
+        "cast",
+        "check",
+        "collate",
+        "collation",
+        "column",
+        "concurrently",
+        "constraint",
+        "create",
+        "cross",
+        "current_catalog",
+        "current_date",
+        "current_role",
+        "current_schema",
+        "current_time",
+        "current_timestamp",
+        "current_user",
+        "default",
+        "deferrable",
+        "desc",
+        "distinct",
+        "do",
+        "else",
+        "end",
+        "except",
+        "false",
+        "fetch",
+        "for",
+        "foreign",
+        "freeze",
+        "from",
+        "full",
+        "grant",
+        "group",
+        "having",
+        "ilike",
+        "in",
+        "initially",
+        "inner",
+        "intersect",
+        "into",
+        "is",
+        "isnull",
+        "join",
+        "lateral",
+        "leading",
+        "left",
+        "like",
+        "limit",
+        "localtime",
+        "localtimestamp",
+        "natural",
+        "not",
+        "notnull",
+        "null",
+        "offset",
+        "on",
+        "only",
+        "or",
+        "order",
+        "outer",
+        "overlaps",
+        "placing",
+        "primary",
+        "references",
+        "returning",
+        "right",
+        "select",
+        "session_user",
+        "similar",
+        "some",
+        "symmetric",
+        "system_user",
+        "table",
+        "tablesample",
+        "then",
+        "to",
+        "trailing",
+        "true",
+        "union",
+        "unique",
+        "user",
+        "using",
+        "variadic",
+        "verbose",
+        "when",
+        "where",
+        "window",
+        "with",
     ];
     RESERVED.binary_search(&name).is_ok()
 }
