@@ -4,9 +4,10 @@
 //!   in catalog queries (`version()`, `current_setting()`, `current_user`, …), answered
 //!   from the session rather than hard-coded.
 //!
-//! The Flink SQL built-ins that DataFusion lacks (so that pipeline bodies type-check and
-//! preview) are added here by the pipelines work.
+//! * [`flink`] — the Flink SQL built-ins that DataFusion lacks, with Flink's semantics,
+//!   registered where pipeline bodies are planned (so they type-check and preview).
 
+pub mod flink;
 pub mod like;
 pub mod pg_compat;
 pub mod session;
