@@ -103,8 +103,9 @@ fn find_relation_span(ast: &datafusion::sql::sqlparser::ast::Statement, table: &
     found
 }
 
-/// Whether every expression in `plan` (and its subqueries) is immutable, so an optimized
-/// plan stays right forever. Placeholders count as not immutable (they change per run).
+/// Whether every function in `plan` (and its subqueries) is immutable, so an optimized
+/// plan stays right forever. Placeholders are allowed: an optimized plan with
+/// placeholders is bound to values at each run without optimizing again.
 pub fn is_immutable(plan: &LogicalPlan) -> bool {
     let mut immutable = true;
     let _ = plan.apply_with_subqueries(|node| {
@@ -112,7 +113,6 @@ pub fn is_immutable(plan: &LogicalPlan) -> bool {
             let _ = expr.apply(|e| {
                 let bad = match e {
                     Expr::ScalarFunction(f) => f.func.signature().volatility != Volatility::Immutable,
-                    Expr::Placeholder(_) => true,
                     _ => false,
                 };
                 if bad {
@@ -129,11 +129,16 @@ pub fn is_immutable(plan: &LogicalPlan) -> bool {
     immutable
 }
 
-/// Whether `plan` reads no table at all (only literals, VALUES and the like).
+/// Whether `plan` reads no table at all and takes no parameters (only literals, VALUES
+/// and the like): its result is the same every time.
 pub fn is_constant(plan: &LogicalPlan) -> bool {
     let mut reads = false;
     let _ = plan.apply_with_subqueries(|node| {
-        if matches!(node, LogicalPlan::TableScan(_) | LogicalPlan::Extension(_)) {
+        let placeholder = node
+            .expressions()
+            .iter()
+            .any(|e| e.exists(|x| Ok(matches!(x, Expr::Placeholder(_)))).unwrap_or(true));
+        if placeholder || matches!(node, LogicalPlan::TableScan(_) | LogicalPlan::Extension(_)) {
             reads = true;
             return Ok(TreeNodeRecursion::Stop);
         }

@@ -139,7 +139,12 @@ async fn run_with(
     }
     let values = coerce(values, params)?;
     let bound = plan.plan.clone().replace_params_with_values(&values)?;
-    let bound = query::prepare_plan(state, bound)?;
+    // An optimized plan stays optimized with values in place of its placeholders.
+    let bound = if plan.optimized {
+        Arc::new(CachedPlan { plan: bound, optimized: true, constant: false })
+    } else {
+        query::prepare_plan(state, bound)?
+    };
     query::run(ctx, state, &bound, None).await
 }
 
