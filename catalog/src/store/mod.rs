@@ -140,6 +140,49 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Renames row `name` of `table` (keyed by column `name`) to `new_name` and records
+    /// the event, in one transaction. [`StoreError::NotFound`] / `AlreadyExists` as apt.
+    pub(crate) async fn rename_row(
+        &self,
+        table: &'static str,
+        kind: &'static str,
+        name: &str,
+        new_name: &str,
+        actor: &str,
+    ) -> StoreResult<()> {
+        let now = crate::time::now_micros();
+        let sql = format!("UPDATE {table} SET name = $2, updated_at = $3 WHERE name = $1");
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(name)
+                .bind(new_name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(on_unique(kind, new_name))?
+                .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::NotFound { kind, name: name.to_owned() });
+            }
+            let detail = format!("renamed from {name}");
+            events::Event {
+                actor,
+                action: "rename",
+                object_kind: kind,
+                object_name: new_name,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+}
+
 /// The schema migrations for one dialect, embedded in the binary.
 fn migrator(backend: Backend) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match backend {

@@ -154,34 +154,7 @@ impl Store {
 
     /// Renames role `name` to `new_name`.
     pub async fn rename_role(&self, name: &str, new_name: &str, actor: &str) -> StoreResult<()> {
-        let now = now_micros();
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let updated = sqlx::query("UPDATE roles SET name = $2, updated_at = $3 WHERE name = $1")
-                .bind(name)
-                .bind(new_name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(on_unique(KIND, new_name))?
-                .rows_affected();
-            if updated == 0 {
-                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
-            }
-            let detail = format!("renamed from {name}");
-            Event {
-                actor,
-                action: "rename",
-                object_kind: KIND,
-                object_name: new_name,
-                detail: Some(&detail),
-            }
-            .record(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        self.bump_epoch();
-        Ok(())
+        self.rename_row("roles", KIND, name, new_name, actor).await
     }
 
     /// Drops role `name`; returns whether it existed.

@@ -199,36 +199,10 @@ impl Store {
         Ok(())
     }
 
-    /// Renames source `name`; its secrets links and cached tables follow.
+    /// Renames source `name`; its secrets links and cached tables follow (ON UPDATE
+    /// CASCADE).
     pub async fn rename_source(&self, name: &str, new_name: &str, actor: &str) -> StoreResult<()> {
-        let now = now_micros();
-        with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
-            let updated = sqlx::query("UPDATE sources SET name = $2, updated_at = $3 WHERE name = $1")
-                .bind(name)
-                .bind(new_name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await
-                .map_err(on_unique(KIND, new_name))?
-                .rows_affected();
-            if updated == 0 {
-                return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
-            }
-            let detail = format!("renamed from {name}");
-            Event {
-                actor,
-                action: "rename",
-                object_kind: KIND,
-                object_name: new_name,
-                detail: Some(&detail),
-            }
-            .record(&mut *tx)
-            .await?;
-            tx.commit().await?;
-        });
-        self.bump_epoch();
-        Ok(())
+        self.rename_row("sources", KIND, name, new_name, actor).await
     }
 
     /// Drops source `name`. Without `cascade`, [`StoreError::InUse`] while pipelines use

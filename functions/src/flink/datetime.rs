@@ -26,15 +26,40 @@ pub fn functions() -> Vec<ScalarUDF> {
         RowFn::udf("date_format", Volatility::Immutable, DataType::Utf8, coerce_time_and_format, date_format),
         RowFn::udf("to_timestamp", Volatility::Immutable, ts3(), coerce_text_and_format, to_timestamp),
         RowFn::udf("to_date", Volatility::Immutable, DataType::Date32, coerce_text_and_format, to_date),
-        RowFn::udf("from_unixtime", Volatility::Immutable, DataType::Utf8, coerce_number_and_format, from_unixtime),
-        RowFn::udf("unix_timestamp", Volatility::Volatile, DataType::Int64, coerce_optional_text_and_format, unix_timestamp),
+        RowFn::udf(
+            "from_unixtime",
+            Volatility::Immutable,
+            DataType::Utf8,
+            coerce_number_and_format,
+            from_unixtime,
+        ),
+        RowFn::udf(
+            "unix_timestamp",
+            Volatility::Volatile,
+            DataType::Int64,
+            coerce_optional_text_and_format,
+            unix_timestamp,
+        ),
         RowFn::udf("localtimestamp", Volatility::Volatile, ts3(), coerce_none, |_| {
-            Ok(ScalarValue::TimestampMillisecond(Some(Utc::now().naive_utc().and_utc().timestamp_millis()), None))
+            Ok(ScalarValue::TimestampMillisecond(
+                Some(Utc::now().naive_utc().and_utc().timestamp_millis()),
+                None,
+            ))
         }),
-        RowFn::udf(TIMESTAMPDIFF, Volatility::Immutable, DataType::Int32, coerce_unit_and_two_times, timestampdiff),
+        RowFn::udf(
+            TIMESTAMPDIFF,
+            Volatility::Immutable,
+            DataType::Int32,
+            coerce_unit_and_two_times,
+            timestampdiff,
+        ),
         RowFn::udf(TIMESTAMPADD, Volatility::Immutable, ts3(), coerce_unit_int_time, timestampadd),
-        RowFn::udf("date_add", Volatility::Immutable, DataType::Date32, coerce_date_and_days, |a| shift_days(a, 1)),
-        RowFn::udf("date_sub", Volatility::Immutable, DataType::Date32, coerce_date_and_days, |a| shift_days(a, -1)),
+        RowFn::udf("date_add", Volatility::Immutable, DataType::Date32, coerce_date_and_days, |a| {
+            shift_days(a, 1)
+        }),
+        RowFn::udf("date_sub", Volatility::Immutable, DataType::Date32, coerce_date_and_days, |a| {
+            shift_days(a, -1)
+        }),
     ]
 }
 
@@ -50,7 +75,9 @@ fn coerce_time_and_format(args: &[DataType]) -> Result<Vec<DataType>> {
     let mut out = vec![first];
     if args.len() == 2 {
         if !is_text(&args[1]) {
-            return plan_err!("Failed to coerce arguments to satisfy a call to 'date_format': the format is a string");
+            return plan_err!(
+                "Failed to coerce arguments to satisfy a call to 'date_format': the format is a string"
+            );
         }
         out.push(DataType::Utf8);
     }
@@ -61,7 +88,9 @@ fn coerce_time_and_format(args: &[DataType]) -> Result<Vec<DataType>> {
 fn coerce_text_and_format(args: &[DataType]) -> Result<Vec<DataType>> {
     arity("to_timestamp/to_date", args, &[1, 2])?;
     if !args.iter().all(is_text) {
-        return plan_err!("Failed to coerce arguments: TO_TIMESTAMP and TO_DATE take a string and a format string");
+        return plan_err!(
+            "Failed to coerce arguments: TO_TIMESTAMP and TO_DATE take a string and a format string"
+        );
     }
     Ok(vec![DataType::Utf8; args.len()])
 }
@@ -124,7 +153,9 @@ fn format_of(args: &[ScalarValue], i: usize, default: &str) -> Result<Option<Str
 /// A timestamp argument (Flink parses a string as `yyyy-MM-dd HH:mm:ss[.SSS]`).
 fn naive(v: &ScalarValue) -> Option<NaiveDateTime> {
     match v {
-        ScalarValue::TimestampMillisecond(Some(ms), _) => DateTime::from_timestamp_millis(*ms).map(|d| d.naive_utc()),
+        ScalarValue::TimestampMillisecond(Some(ms), _) => {
+            DateTime::from_timestamp_millis(*ms).map(|d| d.naive_utc())
+        }
         other => text(other).and_then(parse_default),
     }
 }
@@ -255,7 +286,9 @@ fn timestampadd(args: &[ScalarValue]) -> Result<ScalarValue> {
 /// DATE_ADD / DATE_SUB(date | 'yyyy-MM-dd', days)
 fn shift_days(args: &[ScalarValue], sign: i64) -> Result<ScalarValue> {
     let date = match &args[0] {
-        ScalarValue::Date32(Some(d)) => NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|e| e.checked_add_signed(Duration::days(*d as i64))),
+        ScalarValue::Date32(Some(d)) => {
+            NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|e| e.checked_add_signed(Duration::days(*d as i64)))
+        }
         other => text(other).and_then(parse_default).map(|t| t.date()),
     };
     let (Some(date), Some(n)) = (date, int(&args[1])) else {
@@ -270,9 +303,15 @@ mod tests {
 
     #[tokio::test]
     async fn formats_and_parses_with_java_patterns() {
-        assert_eq!(eval("date_format(TIMESTAMP '2026-03-04 05:06:07.089', 'yyyy/MM/dd HH:mm:ss.SSS')").await, ("2026/03/04 05:06:07.089".into(), "Utf8".into()));
+        assert_eq!(
+            eval("date_format(TIMESTAMP '2026-03-04 05:06:07.089', 'yyyy/MM/dd HH:mm:ss.SSS')").await,
+            ("2026/03/04 05:06:07.089".into(), "Utf8".into())
+        );
         assert_eq!(eval("date_format('2026-03-04 05:06:07', 'yyyyMMdd')").await.0, "20260304");
-        assert_eq!(eval("to_timestamp('2026-03-04 05:06:07')").await, ("2026-03-04T05:06:07".into(), "Timestamp(ms)".into()));
+        assert_eq!(
+            eval("to_timestamp('2026-03-04 05:06:07')").await,
+            ("2026-03-04T05:06:07".into(), "Timestamp(ms)".into())
+        );
         assert_eq!(eval("to_timestamp('04/03/2026', 'dd/MM/yyyy')").await.0, "2026-03-04T00:00:00");
         assert_eq!(eval("to_timestamp('not a time')").await.0, "NULL");
         assert_eq!(eval("to_date('2026-03-04')").await, ("2026-03-04".into(), "Date32".into()));
@@ -288,14 +327,25 @@ mod tests {
 
     #[tokio::test]
     async fn differences_and_shifts_count_whole_units() {
-        let diff = |unit: &str, a: &str, b: &str| format!("sluice_timestampdiff('{unit}', TIMESTAMP '{a}', TIMESTAMP '{b}')");
-        assert_eq!(eval(&diff("DAY", "2026-01-01 10:00:00", "2026-01-03 09:59:59")).await, ("1".into(), "Int32".into()));
+        let diff = |unit: &str, a: &str, b: &str| {
+            format!("sluice_timestampdiff('{unit}', TIMESTAMP '{a}', TIMESTAMP '{b}')")
+        };
+        assert_eq!(
+            eval(&diff("DAY", "2026-01-01 10:00:00", "2026-01-03 09:59:59")).await,
+            ("1".into(), "Int32".into())
+        );
         assert_eq!(eval(&diff("MONTH", "2026-01-31 00:00:00", "2026-02-28 00:00:00")).await.0, "0");
         assert_eq!(eval(&diff("MONTH", "2026-01-15 00:00:00", "2026-03-15 00:00:00")).await.0, "2");
         assert_eq!(eval(&diff("YEAR", "2024-06-01 00:00:00", "2026-05-31 00:00:00")).await.0, "1");
         assert_eq!(eval(&diff("HOUR", "2026-01-02 00:00:00", "2026-01-01 00:00:00")).await.0, "-24");
-        assert_eq!(eval("sluice_timestampadd('MONTH', 1, TIMESTAMP '2026-01-31 08:00:00')").await.0, "2026-02-28T08:00:00");
-        assert_eq!(eval("sluice_timestampadd('MINUTE', -90, TIMESTAMP '2026-01-01 00:00:00')").await.0, "2025-12-31T22:30:00");
+        assert_eq!(
+            eval("sluice_timestampadd('MONTH', 1, TIMESTAMP '2026-01-31 08:00:00')").await.0,
+            "2026-02-28T08:00:00"
+        );
+        assert_eq!(
+            eval("sluice_timestampadd('MINUTE', -90, TIMESTAMP '2026-01-01 00:00:00')").await.0,
+            "2025-12-31T22:30:00"
+        );
         assert_eq!(eval("date_add(DATE '2026-02-27', 3)").await, ("2026-03-02".into(), "Date32".into()));
         assert_eq!(eval("date_sub('2026-03-01', 1)").await.0, "2026-02-28");
     }

@@ -17,7 +17,9 @@ pub fn functions() -> Vec<ScalarUDF> {
 fn coerce(args: &[DataType]) -> Result<Vec<DataType>> {
     arity("json_value/json_query", args, &[2])?;
     if !args.iter().all(is_text) {
-        return plan_err!("Failed to coerce arguments: JSON_VALUE and JSON_QUERY take a JSON string and a path");
+        return plan_err!(
+            "Failed to coerce arguments: JSON_VALUE and JSON_QUERY take a JSON string and a path"
+        );
     }
     Ok(vec![DataType::Utf8; 2])
 }

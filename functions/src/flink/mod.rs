@@ -10,8 +10,8 @@ mod datetime;
 mod json;
 mod pattern;
 mod row;
-mod strings;
 mod streaming;
+mod strings;
 
 use datafusion::logical_expr::ScalarUDF;
 
@@ -49,7 +49,8 @@ pub(crate) mod testing {
             .await
             .unwrap_or_else(|e| panic!("{expr}: {e}"));
         let column = batches[0].column(0);
-        let text = if column.is_null(0) { "NULL".to_owned() } else { array_value_to_string(column, 0).unwrap() };
+        let text =
+            if column.is_null(0) { "NULL".to_owned() } else { array_value_to_string(column, 0).unwrap() };
         (text, column.data_type().to_string())
     }
 

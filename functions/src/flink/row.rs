@@ -5,7 +5,9 @@ use std::fmt;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, plan_err};
-use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
 
 /// Maps argument types to the types the function wants (or refuses them).
 pub type Coerce = fn(&[DataType]) -> Result<Vec<DataType>>;
@@ -22,8 +24,20 @@ pub struct RowFn {
 }
 
 impl RowFn {
-    pub fn udf(name: &'static str, volatility: Volatility, returns: DataType, coerce: Coerce, eval: Eval) -> ScalarUDF {
-        ScalarUDF::new_from_impl(RowFn { name, signature: Signature::user_defined(volatility), returns, coerce, eval })
+    pub fn udf(
+        name: &'static str,
+        volatility: Volatility,
+        returns: DataType,
+        coerce: Coerce,
+        eval: Eval,
+    ) -> ScalarUDF {
+        ScalarUDF::new_from_impl(RowFn {
+            name,
+            signature: Signature::user_defined(volatility),
+            returns,
+            coerce,
+            eval,
+        })
     }
 }
 
@@ -96,7 +110,11 @@ pub fn arity(name: &str, args: &[DataType], allowed: &[usize]) -> Result<()> {
         Ok(())
     } else {
         let counts: Vec<String> = allowed.iter().map(|n| n.to_string()).collect();
-        plan_err!("Failed to coerce arguments to satisfy a call to '{name}': it takes {} arguments, not {}", counts.join(" or "), args.len())
+        plan_err!(
+            "Failed to coerce arguments to satisfy a call to '{name}': it takes {} arguments, not {}",
+            counts.join(" or "),
+            args.len()
+        )
     }
 }
 
@@ -130,4 +148,3 @@ pub fn int(v: &ScalarValue) -> Option<i64> {
 pub fn utf8(s: Option<String>) -> ScalarValue {
     ScalarValue::Utf8(s)
 }
-

@@ -12,8 +12,20 @@ use super::row::{RowFn, arity, int, is_integer, is_text, text, utf8};
 pub fn functions() -> Vec<ScalarUDF> {
     vec![
         RowFn::udf("split_index", Volatility::Immutable, DataType::Utf8, coerce_split_index, split_index),
-        RowFn::udf("regexp_extract", Volatility::Immutable, DataType::Utf8, coerce_regexp_extract, regexp_extract),
-        RowFn::udf("regexp_replace", Volatility::Immutable, DataType::Utf8, coerce_three_texts, regexp_replace),
+        RowFn::udf(
+            "regexp_extract",
+            Volatility::Immutable,
+            DataType::Utf8,
+            coerce_regexp_extract,
+            regexp_extract,
+        ),
+        RowFn::udf(
+            "regexp_replace",
+            Volatility::Immutable,
+            DataType::Utf8,
+            coerce_three_texts,
+            regexp_replace,
+        ),
         RowFn::udf("hash_code", Volatility::Immutable, DataType::Int32, coerce_one_text, hash_code),
     ]
 }
@@ -81,7 +93,10 @@ fn regexp_extract(args: &[ScalarValue]) -> Result<ScalarValue> {
     };
     let re = regex(pattern)?;
     if group < 0 || group as usize > re.captures_len() - 1 {
-        return exec_err!("REGEXP_EXTRACT: group {group} exceeds the {} groups of '{pattern}'", re.captures_len() - 1);
+        return exec_err!(
+            "REGEXP_EXTRACT: group {group} exceeds the {} groups of '{pattern}'",
+            re.captures_len() - 1
+        );
     }
     Ok(utf8(re.captures(s).and_then(|c| c.get(group as usize)).map(|m| m.as_str().to_owned())))
 }
@@ -116,7 +131,10 @@ mod tests {
         assert_eq!(eval("regexp_extract('foothebar', 'foo(.*?)(bar)')").await.0, "the");
         assert_eq!(eval("regexp_extract('foothebar', 'x(y)')").await.0, "NULL");
         assert_eq!(eval("regexp_replace('foobarbar', 'bar', 'x')").await.0, "fooxx");
-        assert_eq!(eval("regexp_replace('2026-01-02', '(\\d+)-(\\d+)-(\\d+)', '$3/$2/$1')").await.0, "02/01/2026");
+        assert_eq!(
+            eval("regexp_replace('2026-01-02', '(\\d+)-(\\d+)-(\\d+)', '$3/$2/$1')").await.0,
+            "02/01/2026"
+        );
         assert_eq!(eval("hash_code('hello')").await, ("99162322".into(), "Int32".into()));
         assert_eq!(eval("hash_code('')").await.0, "0");
         // DataFusion's own, with Flink's semantics
