@@ -5,6 +5,7 @@
 //! against the catalog ([`engine`], `sluice-catalog`) and replies with rows or a tag.
 
 pub mod bootstrap;
+pub mod compile;
 pub mod config;
 pub mod connectors;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod handler;
 pub mod http;
 pub mod metrics;
+pub mod plan;
 pub mod secrets;
 pub mod server;
 pub mod sql;

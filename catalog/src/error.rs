@@ -15,6 +15,10 @@ pub enum StoreError {
     #[error("{kind} \"{name}\" is used by {}", users.join(", "))]
     InUse { kind: &'static str, name: String, users: Vec<String> },
 
+    /// The object changed between reading and writing it (another session won).
+    #[error("{kind} \"{name}\" was changed concurrently; try again")]
+    Conflict { kind: &'static str, name: String },
+
     /// The metadata URL is not one Sluice can use.
     #[error("unsupported metadata URL \"{0}\": use sqlite://PATH or postgres://…")]
     UnsupportedUrl(String),

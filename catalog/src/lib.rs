@@ -16,6 +16,7 @@ pub mod time;
 
 pub use error::StoreError;
 pub use model::{
-    ColumnRecord, NewRole, NewSource, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord,
+    ColumnRecord, NewPipeline, NewRole, NewSource, PipelineRecord, PipelineVersion, Role, RoleChanges,
+    SecretInfo, SecretRecord, SourceRecord, TableRecord,
 };
 pub use store::{Backend, Store};

@@ -145,3 +145,43 @@ pub struct SecretInfo {
     /// Sources whose options refer to it.
     pub used_by: Vec<String>,
 }
+
+/// A pipeline as stored: its current version's options and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineRecord {
+    pub name: String,
+    pub version: i64,
+    pub engine: String,
+    pub mode: String,
+    pub target: Option<String>,
+    /// Options as given (JSON object, secrets by name).
+    pub options: String,
+    /// The body as normalised SQL.
+    pub body: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A pipeline to create, replace or change; `sources` are the sources its body uses.
+#[derive(Debug, Clone)]
+pub struct NewPipeline {
+    pub name: String,
+    pub engine: String,
+    pub mode: String,
+    pub target: Option<String>,
+    pub options: String,
+    pub body: String,
+    pub sources: Vec<String>,
+}
+
+/// One row of a pipeline's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineVersion {
+    pub pipeline: String,
+    pub version: i64,
+    pub options: String,
+    pub body: String,
+    pub created_by: String,
+    pub created_at: i64,
+}

@@ -51,7 +51,7 @@ pub fn current_schemas(search_path: Vec<String>) -> ScalarUDF {
             Some(ColumnarValue::Scalar(ScalarValue::Boolean(b))) => b.unwrap_or(false),
             Some(ColumnarValue::Array(a)) => {
                 let values = a.as_any().downcast_ref::<datafusion::arrow::array::BooleanArray>();
-                values.is_some_and(|v| v.len() > 0 && v.value(0))
+                values.is_some_and(|v| !v.is_empty() && v.value(0))
             }
             _ => false,
         };
@@ -106,12 +106,6 @@ pub fn current_setting(lookup: SettingLookup) -> ScalarUDF {
             other => exec_err!("current_setting expects a text argument, got {}", other.data_type()),
         }
     };
-    let udf = create_udf(
-        "current_setting",
-        vec![DataType::Utf8],
-        DataType::Utf8,
-        Volatility::Stable,
-        Arc::new(func),
-    );
-    udf
+
+    create_udf("current_setting", vec![DataType::Utf8], DataType::Utf8, Volatility::Stable, Arc::new(func))
 }

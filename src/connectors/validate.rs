@@ -47,6 +47,11 @@ impl ResolvedOptions {
 
     /// The options as SQL (`key = value`, secrets by name), for SHOW CREATE SOURCE.
     pub fn to_sql(&self, t: &SourceType) -> Vec<SqlOption> {
+        self.to_sql_with(t.options)
+    }
+
+    /// [`ResolvedOptions::to_sql`] for any option schema.
+    pub fn to_sql_with(&self, specs: &[super::OptionSpec]) -> Vec<SqlOption> {
         self.0
             .iter()
             .map(|(key, value)| {
@@ -54,11 +59,13 @@ impl ResolvedOptions {
                     StoredValue::Secret { secret } => {
                         OptionValue::Secret(crate::sql::ast::Ident::new(secret.clone()))
                     }
-                    StoredValue::Text(text) => match t.option(key).map(|o| o.value_type) {
-                        Some(super::ValueType::Int) => OptionValue::Number(text.clone()),
-                        Some(super::ValueType::Bool) => OptionValue::Bool(text == "true"),
-                        _ => OptionValue::String(text.clone()),
-                    },
+                    StoredValue::Text(text) => {
+                        match specs.iter().find(|o| o.name == key).map(|o| o.value_type) {
+                            Some(super::ValueType::Int) => OptionValue::Number(text.clone()),
+                            Some(super::ValueType::Bool) => OptionValue::Bool(text == "true"),
+                            _ => OptionValue::String(text.clone()),
+                        }
+                    }
                 };
                 SqlOption { key: key.clone(), value }
             })

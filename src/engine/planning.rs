@@ -33,14 +33,14 @@ pub async fn plan_statement(
     match state.statement_to_plan(rewritten).await {
         Ok(plan) => Ok(plan),
         Err(first) => {
-            if let Ok(mut again) = engine.compat().parse(text) {
-                if again.len() == 1 {
-                    let mut retry = again.remove(0);
-                    super::rewrite::rewrite(&mut retry);
-                    let retry = DfStatement::Statement(Box::new(retry));
-                    if let Ok(plan) = state.statement_to_plan(retry).await {
-                        return Ok(plan);
-                    }
+            if let Ok(mut again) = engine.compat().parse(text)
+                && again.len() == 1
+            {
+                let mut retry = again.remove(0);
+                super::rewrite::rewrite(&mut retry);
+                let retry = DfStatement::Statement(Box::new(retry));
+                if let Ok(plan) = state.statement_to_plan(retry).await {
+                    return Ok(plan);
                 }
             }
             Err(SluiceError::from(first))

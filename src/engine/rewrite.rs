@@ -276,7 +276,7 @@ fn like_escape(expr: &mut Expr) {
     }
     let converted =
         call(LIKE_ESCAPE, vec![(**pattern).clone(), Expr::Value(Value::SingleQuotedString(escape).into())]);
-    *pattern = Box::new(converted);
+    **pattern = converted;
     *escape_char = None;
 }
 

@@ -36,6 +36,14 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
             options
         }
         AlterSourceOperation::RenameTo(new_name) => {
+            let users = store.pipelines_using(name).await?;
+            if !users.is_empty() {
+                return Err(SluiceError::DependentObjects {
+                    what: format!("source \"{name}\""),
+                    detail: format!("pipelines name it in their bodies: {}", users.join(", ")),
+                    hint: Some("Drop or replace those pipelines first."),
+                });
+            }
             store.rename_source(name, new_name.as_str(), &ctx.session.user).await?;
             ctx.server.engine.catalogs().remove_source(name);
             super::source_access::publish(ctx.server, new_name.as_str()).await?;

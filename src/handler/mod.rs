@@ -1,28 +1,37 @@
 //! Statement handlers: one file per statement kind. This file only routes.
 
+mod alter_pipeline;
 mod alter_role;
 mod alter_secret;
 mod alter_source;
+mod create_pipeline;
 mod create_role;
 mod create_secret;
 mod create_source;
 mod create_table;
 mod deallocate;
+mod describe_pipeline;
 mod describe_source;
 mod describe_table;
 mod discard;
+mod drop_pipeline;
 mod drop_role;
 mod drop_secret;
 mod drop_source;
 mod drop_table;
+mod explain_pipeline;
+pub mod pipeline_access;
 pub mod prepare;
+mod preview;
 mod query;
 mod refresh_source;
 mod reset;
 mod set;
 pub mod show;
+mod show_create_pipeline;
 mod show_create_source;
 mod show_databases;
+mod show_pipelines;
 mod show_secrets;
 mod show_source_types;
 mod show_sources;
@@ -43,6 +52,7 @@ use crate::error::{Result, SluiceError};
 use crate::server::params::Reported;
 use crate::server::session::Session;
 use crate::server::state::ServerState;
+use crate::sql::ast::pipeline::PipelineInfo;
 use crate::sql::ast::source::SourceInfo;
 use crate::sql::{GatewayStatement, Parsed, Statement};
 
@@ -99,6 +109,8 @@ pub enum Output {
     End(&'static str),
     /// ROLLBACK TO SAVEPOINT: the block is usable again after an error.
     RolledBackToSavepoint,
+    /// Several result sets from one statement (PREVIEW: one per sink).
+    ResultSets(Vec<Output>),
     /// DEALLOCATE of one prepared statement (`Some`) or all of them (`None`), which the
     /// wire layer carries out on the connection's statement store.
     Deallocate { name: Option<String>, tag: &'static str },
@@ -149,6 +161,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::SourceInfo(info) => source_info(ctx, info).await,
                 GatewayStatement::CreateTable(s) => create_table::handle(ctx, s).await,
                 GatewayStatement::DropTable(s) => drop_table::handle(ctx, s).await,
+                GatewayStatement::CreatePipeline(s) => create_pipeline::handle(ctx, s).await,
+                GatewayStatement::AlterPipeline(s) => alter_pipeline::handle(ctx, s).await,
+                GatewayStatement::DropPipeline(s) => drop_pipeline::handle(ctx, s).await,
+                GatewayStatement::PipelineInfo(info) => pipeline_info(ctx, info).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -188,6 +204,19 @@ async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
     }
 }
 
+async fn pipeline_info(ctx: &mut Ctx<'_>, info: &PipelineInfo) -> Result<Output> {
+    match info {
+        PipelineInfo::ShowPipelines => show_pipelines::handle(ctx).await,
+        PipelineInfo::ShowCreatePipeline(name) => show_create_pipeline::handle(ctx, name).await,
+        PipelineInfo::DescribePipeline(name) => describe_pipeline::handle(ctx, name).await,
+        PipelineInfo::DescribePipelineOptions => describe_pipeline::options(),
+        PipelineInfo::Explain { name, format, options } => {
+            explain_pipeline::handle(ctx, name, *format, options).await
+        }
+        PipelineInfo::Preview { target, limit } => preview::handle(ctx, target, *limit).await,
+    }
+}
+
 fn ends_transaction(statement: &Statement) -> bool {
     matches!(
         statement,
@@ -217,6 +246,14 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::SourceInfo(_)) => "show",
         Statement::Gateway(GatewayStatement::CreateTable(_)) => "create_table",
         Statement::Gateway(GatewayStatement::DropTable(_)) => "drop_table",
+        Statement::Gateway(GatewayStatement::CreatePipeline(_)) => "create_pipeline",
+        Statement::Gateway(GatewayStatement::AlterPipeline(_)) => "alter_pipeline",
+        Statement::Gateway(GatewayStatement::DropPipeline(_)) => "drop_pipeline",
+        Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Explain { .. })) => {
+            "explain_pipeline"
+        }
+        Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { .. })) => "preview",
+        Statement::Gateway(GatewayStatement::PipelineInfo(_)) => "show",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",

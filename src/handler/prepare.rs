@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ParamValues;
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{Expr, LogicalPlan};
@@ -15,7 +15,9 @@ use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use super::{Ctx, Output, query};
 use crate::engine::{CachedPlan, ConstantResult, plan_statement};
 use crate::error::{Result, SluiceError};
-use crate::sql::{Parsed, Statement, parse};
+use crate::sql::ast::pipeline::PipelineInfo;
+use crate::sql::ast::source::SourceInfo;
+use crate::sql::{GatewayStatement, Parsed, Statement, parse};
 
 /// A prepared statement.
 #[derive(Debug, Clone)]
@@ -88,7 +90,7 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
             }
         }
         Statement::Query(df) => (Body::Other, describe_other(ctx, df)?),
-        Statement::Gateway(_) => (Body::Other, None),
+        Statement::Gateway(g) => (Body::Other, describe_gateway(ctx, &parsed, g, text).await?),
     };
     Ok(Some(Prepared { text: text.to_owned(), source: source.to_owned(), parsed, body, fields }))
 }
@@ -152,14 +154,15 @@ async fn run_with(
 fn coerce(values: ParamValues, types: &[Option<DataType>]) -> Result<ParamValues> {
     let ParamValues::List(mut list) = values else { return Ok(values) };
     for (i, item) in list.iter_mut().enumerate() {
-        if let Some(Some(target)) = types.get(i) {
-            if item.value.data_type() != *target && !item.value.is_null() {
-                item.value = item.value.cast_to(target).map_err(|e| SluiceError::InvalidValue {
-                    name: format!("parameter ${}", i + 1),
-                    message: e.strip_backtrace(),
-                    hint: None,
-                })?;
-            }
+        if let Some(Some(target)) = types.get(i)
+            && item.value.data_type() != *target
+            && !item.value.is_null()
+        {
+            item.value = item.value.cast_to(target).map_err(|e| SluiceError::InvalidValue {
+                name: format!("parameter ${}", i + 1),
+                message: e.strip_backtrace(),
+                hint: None,
+            })?;
         }
     }
     Ok(ParamValues::List(list))
@@ -177,14 +180,13 @@ fn parameter_types(plan: &LogicalPlan) -> Result<Vec<Option<DataType>>> {
     let _ = plan.apply_with_subqueries(|node| {
         let _ = node.apply_expressions(|expr| {
             let _ = expr.apply(|e| {
-                if let Expr::Cast(cast) = e {
-                    if let Expr::Placeholder(p) = cast.expr.as_ref() {
-                        if let Some(i) = p.id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-                            let slot = by_index.entry(i).or_insert(None);
-                            if slot.is_none() {
-                                *slot = Some(cast.field.data_type().clone());
-                            }
-                        }
+                if let Expr::Cast(cast) = e
+                    && let Expr::Placeholder(p) = cast.expr.as_ref()
+                    && let Some(i) = p.id.strip_prefix('$').and_then(|n| n.parse::<usize>().ok())
+                {
+                    let slot = by_index.entry(i).or_insert(None);
+                    if slot.is_none() {
+                        *slot = Some(cast.field.data_type().clone());
                     }
                 }
                 Ok(TreeNodeRecursion::Continue)
@@ -213,6 +215,36 @@ fn is_query(df: &DfStatement) -> bool {
         ),
         DfStatement::Explain(_) => true,
         _ => false,
+    }
+}
+
+/// Result columns of gateway statements, known at Parse as PostgreSQL knows a utility
+/// statement's: static for TEST SOURCE, the bound sink's for PREVIEW, and for the other
+/// read-only statements (SHOW, DESCRIBE, EXPLAIN) those of running them, which changes
+/// nothing. Statements that change the catalog return no rows.
+async fn describe_gateway(
+    ctx: &mut Ctx<'_>,
+    parsed: &Parsed,
+    g: &GatewayStatement,
+    text: &str,
+) -> Result<Option<SchemaRef>> {
+    match g {
+        GatewayStatement::SourceInfo(SourceInfo::TestSource(_)) => {
+            let fields: Vec<Field> =
+                super::test_source::COLUMNS.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect();
+            Ok(Some(Arc::new(Schema::new(fields))))
+        }
+        GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. }) => Ok(None),
+        GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, .. }) => {
+            super::preview::describe(ctx, target).await
+        }
+        GatewayStatement::SourceInfo(_) | GatewayStatement::PipelineInfo(_) => {
+            match super::handle(ctx, parsed, text).await? {
+                Output::Rows { schema, .. } => Ok(Some(schema)),
+                _ => Ok(None),
+            }
+        }
+        _ => Ok(None),
     }
 }
 

@@ -11,6 +11,14 @@ use crate::connectors::live;
 use crate::error::Result;
 use crate::sql::ast::Ident;
 
+/// The result columns.
+pub const COLUMNS: &[(&str, DataType)] = &[
+    ("check", DataType::Utf8),
+    ("ok", DataType::Boolean),
+    ("latency_ms", DataType::Float64),
+    ("detail", DataType::Utf8),
+];
+
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let source = source_access::load(ctx, name.as_str()).await?;
     let checks = live::test(&source.endpoint()).await;
@@ -18,12 +26,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     ctx.server.store.set_source_status(&source.record.name, status).await?;
     rows(
         "TEST",
-        &[
-            ("check", DataType::Utf8),
-            ("ok", DataType::Boolean),
-            ("latency_ms", DataType::Float64),
-            ("detail", DataType::Utf8),
-        ],
+        COLUMNS,
         checks
             .into_iter()
             .map(|c| {

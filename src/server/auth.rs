@@ -78,10 +78,10 @@ fn apply_startup_parameters(params: &mut SessionParams, startup: &HashMap<String
         while let Some(word) = words.next() {
             let setting =
                 if word == "-c" { words.next() } else { word.strip_prefix("-c").or(word.strip_prefix("--")) };
-            if let Some((name, value)) = setting.and_then(|s| s.split_once('=')) {
-                if let Err(e) = params.set(&name.replace('-', "_"), value) {
-                    tracing::debug!(parameter = %name, error = %e, "ignoring startup option");
-                }
+            if let Some((name, value)) = setting.and_then(|s| s.split_once('='))
+                && let Err(e) = params.set(&name.replace('-', "_"), value)
+            {
+                tracing::debug!(parameter = %name, error = %e, "ignoring startup option");
             }
         }
     }

@@ -132,10 +132,10 @@ impl ExtendedQueryHandler for Connection {
             Some(stmt) => client.portal_store().put_statement(Arc::new(stmt)),
             None => client.portal_store().put_empty_statement(name.as_deref().unwrap_or(DEFAULT_NAME)),
         }
-        if let Some(name) = name {
-            if let Some(session) = self.session.lock().await.as_mut() {
-                session.prepared.insert(name);
-            }
+        if let Some(name) = name
+            && let Some(session) = self.session.lock().await.as_mut()
+        {
+            session.prepared.insert(name);
         }
         client.feed(PgWireBackendMessage::ParseComplete(ParseComplete::new())).await?;
         Ok(())
@@ -202,6 +202,21 @@ impl ExtendedQueryHandler for Connection {
             result.as_ref().err().map(|e| e.sqlstate().code()),
         );
         let output = result.map_err(|e| to_pgwire(&e, Some(&prepared.source)))?;
+        // a portal has one result set: several only through the simple protocol
+        let output = match output {
+            Output::ResultSets(mut outputs) if outputs.len() == 1 => outputs.remove(0),
+            Output::ResultSets(outputs) => {
+                let e = SluiceError::not_supported(
+                    format!(
+                        "this statement returns {} result sets; the extended query protocol carries one",
+                        outputs.len()
+                    ),
+                    Some("Send it as a simple query, or ask for one: PREVIEW PIPELINE p SINK s."),
+                );
+                return Err(to_pgwire(&e, Some(&prepared.source)));
+            }
+            other => other,
+        };
         Ok(match output {
             Output::Rows { tag, schema, stream } => {
                 let options = session.format_options();
@@ -225,6 +240,7 @@ impl ExtendedQueryHandler for Connection {
                 deallocate(client, session, name.as_deref());
                 Response::Execution(Tag::new(tag))
             }
+            Output::ResultSets(_) => Response::EmptyQuery,
         })
     }
 
@@ -352,10 +368,10 @@ impl ExtendedQueryHandler for Connection {
                 _ => return Err(to_pgwire(&SluiceError::not_supported("COPY is not supported", None), None)),
             };
             if let Some(tag) = tag {
-                if let Some(session) = self.session.lock().await.as_mut() {
-                    if std::mem::take(&mut session.savepoint_restored) {
-                        status = TransactionStatus::Transaction;
-                    }
+                if let Some(session) = self.session.lock().await.as_mut()
+                    && std::mem::take(&mut session.savepoint_restored)
+                {
+                    status = TransactionStatus::Transaction;
                 }
                 *state = PortalExecutionState::Finished;
                 client.feed(PgWireBackendMessage::CommandComplete(tag.into())).await?;

@@ -136,6 +136,17 @@ where
     PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
 {
     let tag = match output {
+        Output::ResultSets(outputs) => {
+            for output in outputs {
+                if let Some(failure) =
+                    Box::pin(send_output(client, output, options.clone(), cancel.clone(), status, session))
+                        .await?
+                {
+                    return Ok(Some(failure));
+                }
+            }
+            return Ok(None);
+        }
         Output::Rows { tag, schema, stream } => {
             let fields = match encode::fields(&schema, &Format::UnifiedText, options) {
                 Ok(fields) => fields,

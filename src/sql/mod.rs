@@ -7,6 +7,7 @@
 //! PostgreSQL-style character offsets into what the client sent.
 
 pub mod ast;
+mod parse_pipeline;
 mod parse_source;
 mod parse_table;
 mod parser;
@@ -14,5 +15,6 @@ pub mod redact;
 mod text;
 
 pub use ast::{GatewayStatement, Ident, Password, RoleOption};
+pub use parse_pipeline::parse_body as parse_pipeline_body;
 pub use parser::{Parsed, Statement, parse};
 pub use text::LineIndex;

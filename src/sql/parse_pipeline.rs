@@ -10,27 +10,143 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer};
 
-use super::ast::pipeline::{BodyStatement, CreatePipeline};
+use super::ast::pipeline::{
+    AlterPipeline, AlterPipelineOperation, BodyStatement, CreatePipeline, DropPipeline, ExplainFormat,
+    PipelineInfo, PreviewTarget,
+};
 use super::ast::{GatewayStatement, Ident};
-use super::parse_source::{option_list, word};
-use super::parser::expected;
+use super::parse_source::{option_key, option_list, word};
+use super::parser::{expected, location_error};
 
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
     let words: Vec<Option<String>> = (0..4).map(|n| word(p, n)).collect();
     let w = |n: usize| words[n].as_deref().unwrap_or("");
-    match (w(0), w(1), w(2), w(3)) {
+    let statement = match (w(0), w(1), w(2), w(3)) {
         ("CREATE", "PIPELINE", ..) | ("CREATE", "OR", "REPLACE", "PIPELINE") => {
             p.next_token();
             let or_replace = p.parse_keywords(&[Keyword::OR, Keyword::REPLACE]);
             p.next_token();
             let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
-            let name = Ident::from(p.parse_identifier()?);
+            let name = ident(p)?;
             let options = if p.parse_keyword(Keyword::WITH) { option_list(p)? } else { Vec::new() };
             p.expect_keyword(Keyword::AS)?;
             let body = body(p)?;
-            Ok(Some(GatewayStatement::CreatePipeline(CreatePipeline { name, or_replace, if_not_exists, options, body })))
+            GatewayStatement::CreatePipeline(CreatePipeline {
+                name,
+                or_replace,
+                if_not_exists,
+                options,
+                body,
+            })
         }
-        _ => Ok(None),
+        ("ALTER", "PIPELINE", ..) => {
+            advance(p, 2);
+            let name = ident(p)?;
+            let operation = if p.parse_keyword(Keyword::SET) {
+                AlterPipelineOperation::Set(option_list(p)?)
+            } else if p.parse_keyword(Keyword::RESET) {
+                p.expect_token(&Token::LParen)?;
+                let keys = p.parse_comma_separated(option_key)?;
+                p.expect_token(&Token::RParen)?;
+                AlterPipelineOperation::Reset(keys)
+            } else {
+                return Err(expected("SET or RESET", &p.peek_token()));
+            };
+            GatewayStatement::AlterPipeline(AlterPipeline { name, operation })
+        }
+        ("DROP", "PIPELINE", ..) => {
+            advance(p, 2);
+            let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
+            let names = p.parse_comma_separated(ident)?;
+            GatewayStatement::DropPipeline(DropPipeline { if_exists, names })
+        }
+        ("SHOW", "PIPELINES", ..) => info(p, 2, PipelineInfo::ShowPipelines),
+        ("SHOW", "CREATE", "PIPELINE", _) => {
+            advance(p, 3);
+            GatewayStatement::PipelineInfo(PipelineInfo::ShowCreatePipeline(ident(p)?))
+        }
+        ("DESCRIBE" | "DESC", "PIPELINE", "OPTIONS", _) => info(p, 3, PipelineInfo::DescribePipelineOptions),
+        ("DESCRIBE" | "DESC", "PIPELINE", ..) => {
+            advance(p, 2);
+            GatewayStatement::PipelineInfo(PipelineInfo::DescribePipeline(ident(p)?))
+        }
+        ("EXPLAIN", "PIPELINE", ..) => {
+            advance(p, 2);
+            let name = ident(p)?;
+            let format = if word(p, 0).as_deref() == Some("FORMAT") {
+                p.next_token();
+                let token = p.next_token();
+                let format = match &token.token {
+                    Token::Word(w) => ExplainFormat::from_name(&w.value),
+                    Token::SingleQuotedString(s) => ExplainFormat::from_name(s),
+                    _ => None,
+                };
+                format.ok_or_else(|| {
+                    let names: Vec<&str> = ExplainFormat::ALL.iter().map(|f| f.name()).collect();
+                    location_error(
+                        format!("unknown EXPLAIN format: expected one of {}", names.join(", ")),
+                        token.span.start,
+                    )
+                })?
+            } else {
+                ExplainFormat::Text
+            };
+            let options = if p.parse_keyword(Keyword::WITH) { option_list(p)? } else { Vec::new() };
+            GatewayStatement::PipelineInfo(PipelineInfo::Explain { name, format, options })
+        }
+        ("PREVIEW", "PIPELINE", ..) => {
+            advance(p, 2);
+            let name = ident(p)?;
+            let sink = if word(p, 0).as_deref() == Some("SINK") {
+                p.next_token();
+                Some(p.parse_object_name(false)?)
+            } else {
+                None
+            };
+            let limit = limit(p)?;
+            GatewayStatement::PipelineInfo(PipelineInfo::Preview {
+                target: PreviewTarget::Pipeline { name, sink },
+                limit,
+            })
+        }
+        ("PREVIEW", ..) => {
+            p.next_token();
+            let body = body(p)?;
+            let limit = limit(p)?;
+            GatewayStatement::PipelineInfo(PipelineInfo::Preview { target: PreviewTarget::Body(body), limit })
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(statement))
+}
+
+fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
+    Ok(Ident::from(p.parse_identifier()?))
+}
+
+fn advance(p: &mut Parser<'_>, n: usize) {
+    for _ in 0..n {
+        p.next_token();
+    }
+}
+
+fn info(p: &mut Parser<'_>, words: usize, info: PipelineInfo) -> GatewayStatement {
+    advance(p, words);
+    GatewayStatement::PipelineInfo(info)
+}
+
+/// `[ LIMIT n ]`, n > 0.
+fn limit(p: &mut Parser<'_>) -> Result<Option<u64>, ParserError> {
+    if !p.parse_keyword(Keyword::LIMIT) {
+        return Ok(None);
+    }
+    let token = p.next_token();
+    match &token.token {
+        Token::Number(n, _) => match n.parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(location_error("LIMIT must be a positive whole number".into(), token.span.start)),
+        },
+        _ => Err(expected("a row count", &token)),
     }
 }
 
@@ -45,7 +161,10 @@ pub fn body(p: &mut Parser<'_>) -> Result<Vec<BodyStatement>, ParserError> {
         let tokens = Tokenizer::new(&dialect, &quoted.value).tokenize_with_location()?;
         let shifted: Vec<TokenWithSpan> = tokens
             .into_iter()
-            .map(|t| TokenWithSpan { token: t.token, span: Span::new(shift(t.span.start, start), shift(t.span.end, start)) })
+            .map(|t| TokenWithSpan {
+                token: t.token,
+                span: Span::new(shift(t.span.start, start), shift(t.span.end, start)),
+            })
             .collect();
         let mut inner = Parser::new(&dialect).with_tokens_with_locations(shifted);
         let statements = statements(&mut inner)?;
@@ -95,7 +214,7 @@ fn statement(p: &mut Parser<'_>) -> Result<BodyStatement, ParserError> {
         return Ok(BodyStatement::Insert { sink, columns, query });
     }
     if p.parse_keywords(&[Keyword::CREATE, Keyword::TEMPORARY, Keyword::VIEW]) {
-        let name = Ident::from(p.parse_identifier()?);
+        let name = ident(p)?;
         let columns = column_list(p)?;
         p.expect_keyword(Keyword::AS)?;
         let query = p.parse_query()?;
@@ -109,13 +228,82 @@ fn column_list(p: &mut Parser<'_>) -> Result<Vec<datafusion::sql::sqlparser::ast
         return Ok(Vec::new());
     }
     // `INSERT INTO t (SELECT …)` is a parenthesised query, not a column list
-    if let Token::Word(w) = &p.peek_nth_token(1).token {
-        if w.keyword == Keyword::SELECT || w.keyword == Keyword::WITH || w.keyword == Keyword::VALUES {
-            return Ok(Vec::new());
-        }
+    if let Token::Word(w) = &p.peek_nth_token(1).token
+        && (w.keyword == Keyword::SELECT || w.keyword == Keyword::WITH || w.keyword == Keyword::VALUES)
+    {
+        return Ok(Vec::new());
     }
     p.expect_token(&Token::LParen)?;
     let columns = p.parse_comma_separated(|p| p.parse_identifier())?;
     p.expect_token(&Token::RParen)?;
     Ok(columns)
+}
+
+/// Parses a stored pipeline body (`INSERT …` or `BEGIN … END`).
+pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
+    let dialect = PostgreSqlDialect {};
+    let syntax = |e: ParserError| crate::error::SluiceError::Syntax { message: e.to_string(), pos: None };
+    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let statements = body(&mut p).map_err(syntax)?;
+    while p.consume_token(&Token::SemiColon) {}
+    if p.peek_token().token != Token::EOF {
+        return Err(syntax(expected("the end of the pipeline body", &p.peek_token())));
+    }
+    Ok(statements)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::SourcePos;
+    use crate::sql::{GatewayStatement, Statement, parse};
+
+    fn gateway(sql: &str) -> GatewayStatement {
+        match parse(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).remove(0).statement {
+            Statement::Gateway(g) => g,
+            other => panic!("not a gateway statement: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn pipeline_statements_round_trip() {
+        for sql in [
+            "CREATE PIPELINE p AS INSERT INTO k.t SELECT a, b FROM m.db.t WHERE a > 1",
+            "CREATE OR REPLACE PIPELINE IF NOT EXISTS \"P q\" WITH (mode = 'batch', parallelism = 2, 'flink.x.y' = 'z') AS \
+             BEGIN CREATE TEMPORARY VIEW v (a) AS SELECT a FROM m.db.t; INSERT INTO k.t (a) SELECT a FROM v; END",
+            "CREATE PIPELINE p AS $tag$ BEGIN INSERT INTO k.t SELECT 1; INSERT INTO k.u SELECT 'it''s'; END $tag$",
+            "ALTER PIPELINE p SET (parallelism = 4)",
+            "ALTER PIPELINE p RESET (parallelism, 'flink.a-b')",
+            "DROP PIPELINE IF EXISTS p, q",
+            "SHOW PIPELINES",
+            "SHOW CREATE PIPELINE p",
+            "DESCRIBE PIPELINE p",
+            "DESC PIPELINE OPTIONS",
+            "EXPLAIN PIPELINE p",
+            "EXPLAIN PIPELINE p FORMAT flink_sql",
+            "EXPLAIN PIPELINE p FORMAT kubernetes WITH (namespace = 'flink', mode = 'session')",
+            "PREVIEW PIPELINE p SINK k.t LIMIT 5",
+            "PREVIEW INSERT INTO k.t SELECT a FROM m.db.t LIMIT 3",
+            "PREVIEW BEGIN INSERT INTO k.t SELECT a FROM m.db.t; END LIMIT 7",
+        ] {
+            let first = gateway(sql);
+            let again = gateway(&first.to_string());
+            assert_eq!(first, again, "{sql} -> {first}");
+        }
+    }
+
+    #[test]
+    fn dollar_quoted_bodies_report_positions_in_the_whole_statement() {
+        let sql = "CREATE PIPELINE p AS $$\nINSERT INTO k.t SELEC a FROM m.db.t\n$$";
+        let err = parse(sql).expect_err("syntax error");
+        assert_eq!(err.pos(), Some(SourcePos { line: 2, column: 17 }), "{err}");
+    }
+
+    #[test]
+    fn bad_formats_and_limits_are_refused() {
+        for sql in
+            ["EXPLAIN PIPELINE p FORMAT yaml", "PREVIEW PIPELINE p LIMIT 0", "CREATE PIPELINE p AS BEGIN END"]
+        {
+            assert!(parse(sql).is_err(), "{sql}");
+        }
+    }
 }

@@ -86,10 +86,10 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             advance(p, 2);
             let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
             let name = ident(p)?;
-            let cascade = match p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]) {
-                Some(Keyword::CASCADE) => true,
-                _ => false,
-            };
+            let cascade = matches!(
+                p.parse_one_of_keywords(&[Keyword::CASCADE, Keyword::RESTRICT]),
+                Some(Keyword::CASCADE)
+            );
             GatewayStatement::DropSource(DropSource { if_exists, name, cascade })
         }
         ["SHOW", "SOURCES", ..] => info(p, 2, SourceInfo::ShowSources),
@@ -198,7 +198,7 @@ pub fn option_list(p: &mut Parser<'_>) -> Result<Vec<SqlOption>, ParserError> {
 }
 
 /// `port`, `scan.startup.mode` or `'fs.s3.access-key'`, in lower case.
-fn option_key(p: &mut Parser<'_>) -> Result<String, ParserError> {
+pub fn option_key(p: &mut Parser<'_>) -> Result<String, ParserError> {
     let first = p.next_token();
     let mut key = match &first.token {
         Token::SingleQuotedString(s) => return Ok(s.to_lowercase()),
@@ -271,7 +271,7 @@ fn secret_value(p: &mut Parser<'_>) -> Result<SecretValue, ParserError> {
 }
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()

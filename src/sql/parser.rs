@@ -145,7 +145,10 @@ fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserE
             let names = p.parse_comma_separated(|p| p.parse_identifier().map(Ident::from))?;
             GatewayStatement::DropRole(DropRole { if_exists, names })
         }
-        _ => return super::parse_source::parse(p),
+        _ => match super::parse_pipeline::parse(p)? {
+            Some(statement) => statement,
+            None => return super::parse_source::parse(p),
+        },
     };
     Ok(Some(statement))
 }

@@ -38,9 +38,6 @@ pub fn metadata_backend() -> &'static str {
     }
 }
 
-/// The local PostgreSQL the machine runs (for the metadata backend and comparisons).
-pub const LOCAL_PG: &str = "host=127.0.0.1 port=5432 user=postgres dbname=test";
-
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }

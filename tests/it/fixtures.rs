@@ -51,6 +51,24 @@ impl MariaDb {
         MariaDb { name, pool }
     }
 
+    /// Runs `sql` as root (to add test data).
+    pub async fn execute(&self, sql: &str) {
+        self.pool.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Rows of `sql` (run as root), every value as text (NULL as "NULL").
+    pub async fn text_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        use sqlx::Row;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&self.pool).await.unwrap();
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<Option<String>, _>(i).unwrap().unwrap_or_else(|| "NULL".into()))
+                    .collect()
+            })
+            .collect()
+    }
+
     pub async fn drop(self) {
         let _ = self.pool.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE {}", self.name))).await;
         let _ = self.pool.execute(sqlx::AssertSqlSafe(format!("DROP USER '{}'@'%'", self.name))).await;
@@ -86,6 +104,19 @@ impl Postgres {
             pool.execute(sqlx::AssertSqlSafe(sql)).await.unwrap();
         }
         Postgres { name, pool }
+    }
+
+    /// Rows of `sql`, every value as text (NULL as "NULL").
+    pub async fn text_rows(&self, sql: &str) -> Vec<Vec<String>> {
+        use sqlx::Row;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&self.pool).await.unwrap();
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.try_get::<Option<String>, _>(i).unwrap().unwrap_or_else(|| "NULL".into()))
+                    .collect()
+            })
+            .collect()
     }
 
     pub async fn drop(self) {

@@ -26,7 +26,7 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-async fn maria_source(client: &Client, db: &MariaDb, name: &str) {
+pub async fn maria_source(client: &Client, db: &MariaDb, name: &str) {
     client
         .batch_execute(&format!(
             "CREATE SECRET {name}_pw AS {}; \
@@ -38,7 +38,7 @@ async fn maria_source(client: &Client, db: &MariaDb, name: &str) {
         .unwrap();
 }
 
-async fn pg_source(client: &Client, db: &Postgres, name: &str) {
+pub async fn pg_source(client: &Client, db: &Postgres, name: &str) {
     client
         .batch_execute(&format!(
             "CREATE SECRET {name}_pw AS 'pg-pw'; \

@@ -20,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::error::{StoreError, StoreResult};
 
 mod events;
+mod pipelines;
 mod roles;
 pub mod rows;
 mod secrets;

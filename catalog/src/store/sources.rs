@@ -223,6 +223,10 @@ impl Store {
             }
             for pipeline in &users {
                 sqlx::query("DELETE FROM pipelines WHERE name = $1").bind(pipeline).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM pipeline_versions WHERE pipeline = $1")
+                    .bind(pipeline)
+                    .execute(&mut *tx)
+                    .await?;
                 Event {
                     actor,
                     action: "drop",

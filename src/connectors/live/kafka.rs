@@ -111,10 +111,10 @@ mod tests {
         response.extend_from_slice(&1i32.to_be_bytes());
         response.extend_from_slice(&2i32.to_be_bytes());
         for (id, host, port) in [(0, "k1", 9092), (1, "k2", 9093)] {
-            response.extend_from_slice(&(id as i32).to_be_bytes());
+            response.extend_from_slice(&id.to_be_bytes());
             response.extend_from_slice(&(host.len() as i16).to_be_bytes());
             response.extend_from_slice(host.as_bytes());
-            response.extend_from_slice(&(port as i32).to_be_bytes());
+            response.extend_from_slice(&port.to_be_bytes());
         }
         assert_eq!(parse_brokers(&response).unwrap(), ["k1:9092", "k2:9093"]);
         assert!(parse_brokers(&[0, 0, 0, 9]).is_err());

@@ -70,12 +70,12 @@ pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
         .fetch_optional(&mut conn)
         .await
         .map_err(|e| e.to_string())
-        .and_then(|row| match row {
-            Some(r) => Ok((
+        .map(|row| match row {
+            Some(r) => (
                 r.try_get::<bool, _>("ssl").unwrap_or(false),
                 r.try_get::<Option<String>, _>("version").unwrap_or(None),
-            )),
-            None => Ok((false, None)),
+            ),
+            None => (false, None),
         });
     let required = matches!(endpoint.text("ssl_mode"), Some("require" | "verify-ca" | "verify-full"));
     let tls = match ssl {

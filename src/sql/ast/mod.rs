@@ -6,6 +6,7 @@ use std::fmt;
 use datafusion::sql::sqlparser::ast::Ident as SqlIdent;
 
 pub mod options;
+pub mod pipeline;
 mod role;
 pub mod secret;
 pub mod source;
@@ -28,6 +29,10 @@ pub enum GatewayStatement {
     SourceInfo(source::SourceInfo),
     CreateTable(table::CreateTable),
     DropTable(table::DropTable),
+    CreatePipeline(pipeline::CreatePipeline),
+    AlterPipeline(pipeline::AlterPipeline),
+    DropPipeline(pipeline::DropPipeline),
+    PipelineInfo(pipeline::PipelineInfo),
 }
 
 impl GatewayStatement {
@@ -44,7 +49,7 @@ impl GatewayStatement {
 
     /// Whether the statement changes the catalog (and so is not undone by ROLLBACK).
     pub fn changes_catalog(&self) -> bool {
-        !matches!(self, GatewayStatement::SourceInfo(_))
+        !matches!(self, GatewayStatement::SourceInfo(_) | GatewayStatement::PipelineInfo(_))
     }
 }
 
@@ -63,6 +68,10 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::SourceInfo(s) => s.fmt(f),
             GatewayStatement::CreateTable(s) => s.fmt(f),
             GatewayStatement::DropTable(s) => s.fmt(f),
+            GatewayStatement::CreatePipeline(s) => s.fmt(f),
+            GatewayStatement::AlterPipeline(s) => s.fmt(f),
+            GatewayStatement::DropPipeline(s) => s.fmt(f),
+            GatewayStatement::PipelineInfo(s) => s.fmt(f),
         }
     }
 }
@@ -232,7 +241,7 @@ mod tests {
     #[test]
     fn reserved_words_are_sorted() {
         // binary_search above relies on it
-        let mut probe = vec!["all", "with", "user", "order"];
+        let mut probe = ["all", "with", "user", "order"];
         probe.sort();
         assert!(probe.iter().all(|w| is_reserved(w)));
         assert!(!is_reserved("alice"));

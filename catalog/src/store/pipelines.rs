@@ -1,0 +1,289 @@
+//! Pipelines, their version history, and the sources they use.
+
+use sqlx::Row;
+
+use super::events::Event;
+use super::{Store, with_pool};
+use crate::error::{StoreError, StoreResult};
+use crate::model::{NewPipeline, PipelineRecord, PipelineVersion};
+use crate::time::now_micros;
+
+const KIND: &str = "pipeline";
+const COLUMNS: &str = "name, version, engine, mode, target, options, body, owner, created_at, updated_at";
+
+macro_rules! pipeline_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        PipelineRecord {
+            name: row.try_get("name")?,
+            version: row.try_get("version")?,
+            engine: row.try_get("engine")?,
+            mode: row.try_get("mode")?,
+            target: row.try_get("target")?,
+            options: row.try_get("options")?,
+            body: row.try_get("body")?,
+            owner: row.try_get("owner")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+/// Points `pipeline_sources` of `$name` at `$sources` (inside the caller's transaction),
+/// checking each source still exists.
+macro_rules! link_sources {
+    ($tx:expr, $name:expr, $sources:expr) => {{
+        sqlx::query("DELETE FROM pipeline_sources WHERE pipeline = $1")
+            .bind($name)
+            .execute(&mut *$tx)
+            .await?;
+        for source in $sources {
+            let exists = sqlx::query("SELECT 1 AS one FROM sources WHERE name = $1")
+                .bind(source)
+                .fetch_optional(&mut *$tx)
+                .await?
+                .is_some();
+            if !exists {
+                return Err(StoreError::NotFound { kind: "source", name: source.clone() });
+            }
+            sqlx::query("INSERT INTO pipeline_sources (pipeline, source) VALUES ($1, $2)")
+                .bind($name)
+                .bind(source)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+
+impl Store {
+    /// The pipeline called `name`.
+    pub async fn pipeline(&self, name: &str) -> StoreResult<Option<PipelineRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM pipelines WHERE name = $1");
+        with_pool!(self, |p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
+            Ok(match row {
+                Some(row) => Some(pipeline_from_row!(row)),
+                None => None,
+            })
+        })
+    }
+
+    /// Every pipeline, by name.
+    pub async fn pipelines(&self) -> StoreResult<Vec<PipelineRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM pipelines ORDER BY name");
+        with_pool!(self, |p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(pipeline_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// The history of pipeline `name`, oldest first.
+    pub async fn pipeline_versions(&self, name: &str) -> StoreResult<Vec<PipelineVersion>> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT pipeline, version, options, body, created_by, created_at FROM pipeline_versions \
+                 WHERE pipeline = $1 ORDER BY version",
+            )
+            .bind(name)
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(PipelineVersion {
+                    pipeline: row.try_get("pipeline")?,
+                    version: row.try_get("version")?,
+                    options: row.try_get("options")?,
+                    body: row.try_get("body")?,
+                    created_by: row.try_get("created_by")?,
+                    created_at: row.try_get("created_at")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// The pipelines whose bodies use source `source`, by name.
+    pub async fn pipelines_using(&self, source: &str) -> StoreResult<Vec<String>> {
+        with_pool!(self, |p| {
+            let rows =
+                sqlx::query("SELECT pipeline FROM pipeline_sources WHERE source = $1 ORDER BY pipeline")
+                    .bind(source)
+                    .fetch_all(p)
+                    .await?;
+            rows.iter().map(|r| r.try_get::<String, _>("pipeline").map_err(StoreError::from)).collect()
+        })
+    }
+
+    /// Creates a pipeline at version 1, or (with `replace`) stores a new version of an
+    /// existing one, keeping its owner and creation time. Either way a row is added to
+    /// `pipeline_versions`. Returns the version stored.
+    pub async fn put_pipeline(&self, pipeline: &NewPipeline, replace: bool, actor: &str) -> StoreResult<i64> {
+        let now = now_micros();
+        let version = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let current: Option<i64> = sqlx::query("SELECT version FROM pipelines WHERE name = $1")
+                .bind(&pipeline.name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("version"))
+                .transpose()?;
+            let version = match current {
+                Some(_) if !replace => {
+                    return Err(StoreError::AlreadyExists { kind: KIND, name: pipeline.name.clone() });
+                }
+                Some(v) => {
+                    sqlx::query(
+                        "UPDATE pipelines SET version = $2, engine = $3, mode = $4, target = $5, options = $6, \
+                         body = $7, updated_at = $8 WHERE name = $1",
+                    )
+                    .bind(&pipeline.name)
+                    .bind(v + 1)
+                    .bind(&pipeline.engine)
+                    .bind(&pipeline.mode)
+                    .bind(pipeline.target.as_deref())
+                    .bind(&pipeline.options)
+                    .bind(&pipeline.body)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    v + 1
+                }
+                None => {
+                    sqlx::query(
+                        "INSERT INTO pipelines (name, version, engine, mode, target, options, body, owner, \
+                         created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                    )
+                    .bind(&pipeline.name)
+                    .bind(&pipeline.engine)
+                    .bind(&pipeline.mode)
+                    .bind(pipeline.target.as_deref())
+                    .bind(&pipeline.options)
+                    .bind(&pipeline.body)
+                    .bind(actor)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(super::on_unique(KIND, &pipeline.name))?;
+                    1
+                }
+            };
+            sqlx::query(
+                "INSERT INTO pipeline_versions (pipeline, version, options, body, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&pipeline.name)
+            .bind(version)
+            .bind(&pipeline.options)
+            .bind(&pipeline.body)
+            .bind(actor)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            link_sources!(tx, &pipeline.name, &pipeline.sources);
+            let detail = format!("version {version}");
+            Event {
+                actor,
+                action: if current.is_some() { "replace" } else { "create" },
+                object_kind: KIND,
+                object_name: &pipeline.name,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            version
+        });
+        self.bump_epoch();
+        Ok(version)
+    }
+
+    /// Stores a new version of pipeline `pipeline.name` that only changes options, if the
+    /// pipeline is still at `expected_version` (else [`StoreError::Conflict`]: someone
+    /// changed it meanwhile). Returns the version stored.
+    pub async fn alter_pipeline(
+        &self,
+        pipeline: &NewPipeline,
+        expected_version: i64,
+        actor: &str,
+    ) -> StoreResult<i64> {
+        let now = now_micros();
+        let version = expected_version + 1;
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = sqlx::query(
+                "UPDATE pipelines SET version = $2, engine = $3, mode = $4, target = $5, options = $6, \
+                 updated_at = $7 WHERE name = $1 AND version = $8",
+            )
+            .bind(&pipeline.name)
+            .bind(version)
+            .bind(&pipeline.engine)
+            .bind(&pipeline.mode)
+            .bind(pipeline.target.as_deref())
+            .bind(&pipeline.options)
+            .bind(now)
+            .bind(expected_version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(StoreError::Conflict { kind: KIND, name: pipeline.name.clone() });
+            }
+            sqlx::query(
+                "INSERT INTO pipeline_versions (pipeline, version, options, body, created_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&pipeline.name)
+            .bind(version)
+            .bind(&pipeline.options)
+            .bind(&pipeline.body)
+            .bind(actor)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("version {version}");
+            Event {
+                actor,
+                action: "alter",
+                object_kind: KIND,
+                object_name: &pipeline.name,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(version)
+    }
+
+    /// Drops pipeline `name` and its history. Returns whether it existed.
+    pub async fn drop_pipeline(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        let dropped = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let deleted = sqlx::query("DELETE FROM pipelines WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM pipeline_versions WHERE pipeline = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?;
+            if deleted > 0 {
+                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            deleted > 0
+        });
+        if dropped {
+            self.bump_epoch();
+        }
+        Ok(dropped)
+    }
+}

@@ -1,0 +1,210 @@
+//! How one table of a source becomes an engine's connector: the options of a Flink SQL
+//! table (or catalog), a SeaTunnel plugin block, a Flink CDC source or sink.
+//!
+//! Option names are from the upstream documentation of each connector: Flink's JDBC,
+//! Kafka, filesystem, datagen, print and blackhole connectors; Flink CDC's mysql-cdc and
+//! postgres-cdc; the Doris, StarRocks, Paimon and Pulsar Flink connectors; SeaTunnel's
+//! connector-v2 plugins. Secret values never appear: a secret becomes a placeholder
+//! ([`Secrets`]) that deployment fills in.
+
+use std::collections::BTreeMap;
+
+use crate::connectors::{ResolvedOptions, StoredValue};
+use crate::error::SluiceError;
+use crate::plan::TableUse;
+
+/// Whether a table is read or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Read,
+    Write,
+}
+
+/// The secrets an artifact refers to, each by a placeholder `${SLUICE_SECRET_<NAME>}`.
+/// Deployment replaces each placeholder with the secret's value, escaped for where it
+/// stands (a SQL string literal, a HOCON or YAML string); SeaTunnel can take them as
+/// variables (`-i SLUICE_SECRET_X=…`), Kubernetes from a Secret.
+#[derive(Debug, Default, Clone)]
+pub struct Secrets {
+    /// Secret name → variable name.
+    pub vars: BTreeMap<String, String>,
+}
+
+impl Secrets {
+    /// The placeholder for secret `name`.
+    pub fn placeholder(&mut self, name: &str) -> String {
+        let var = self.var(name);
+        format!("${{{var}}}")
+    }
+
+    /// The variable a secret is given as.
+    pub fn var(&mut self, name: &str) -> String {
+        if let Some(v) = self.vars.get(name) {
+            return v.clone();
+        }
+        let base: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+            .collect();
+        let mut var = format!("SLUICE_SECRET_{base}");
+        let mut n = 2;
+        while self.vars.values().any(|v| *v == var) {
+            var = format!("SLUICE_SECRET_{base}_{n}");
+            n += 1;
+        }
+        self.vars.insert(name.to_owned(), var.clone());
+        var
+    }
+}
+
+/// A table's options: the source's, with a declared table's own over them.
+pub struct Options<'a> {
+    table: &'a TableUse,
+    declared: ResolvedOptions,
+}
+
+impl<'a> Options<'a> {
+    pub fn new(table: &'a TableUse) -> Options<'a> {
+        let declared = table
+            .definition
+            .as_ref()
+            .and_then(|d| d.get("options"))
+            .and_then(|o| serde_json::from_value::<ResolvedOptions>(o.clone()).ok())
+            .unwrap_or_default();
+        Options { table, declared }
+    }
+
+    fn stored(&self, key: &str) -> Option<&StoredValue> {
+        self.declared.0.get(key).or_else(|| self.table.source_options.0.get(key))
+    }
+
+    /// The value of `key` (text, or a secret's placeholder), else its default.
+    pub fn get(&self, key: &str, secrets: &mut Secrets) -> Option<String> {
+        match self.stored(key) {
+            Some(StoredValue::Text(v)) => Some(v.clone()),
+            Some(StoredValue::Secret { secret }) => Some(secrets.placeholder(secret)),
+            None => self
+                .table
+                .source_type
+                .table_options
+                .iter()
+                .chain(self.table.source_type.options)
+                .filter(|o| o.name == key)
+                .find_map(|o| o.default)
+                .map(str::to_owned),
+        }
+    }
+
+    /// The value of `key` only when given (no default).
+    pub fn given(&self, key: &str, secrets: &mut Secrets) -> Option<String> {
+        self.stored(key).is_some().then(|| self.get(key, secrets)).flatten()
+    }
+
+    /// Whether `key` was given as a secret.
+    pub fn is_secret(&self, key: &str) -> bool {
+        matches!(self.stored(key), Some(StoredValue::Secret { .. }))
+    }
+
+    /// Options under `prefix` (passthrough keys), with their full keys, by key.
+    pub fn with_prefix(&self, prefix: &str, secrets: &mut Secrets) -> Vec<(String, String)> {
+        let mut keys: Vec<&String> = self
+            .table
+            .source_options
+            .0
+            .keys()
+            .chain(self.declared.0.keys())
+            .filter(|k| k.starts_with(prefix))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.into_iter().filter_map(|k| self.get(k, secrets).map(|v| (k.clone(), v))).collect()
+    }
+
+    /// `(flink name, value)` of each given option in `names` that maps to a Flink option.
+    pub fn mapped_flink(&self, names: &[&str], secrets: &mut Secrets) -> Vec<(String, String)> {
+        let specs = self.table.source_type.options.iter().chain(self.table.source_type.table_options);
+        let mut out: Vec<(String, String)> = Vec::new();
+        for spec in specs.filter(|s| names.contains(&s.name) && !s.flink.is_empty()) {
+            if let Some(v) = self.given(spec.name, secrets)
+                && !out.iter().any(|(k, _)| k == spec.flink)
+            {
+                out.push((spec.flink.to_owned(), v));
+            }
+        }
+        out
+    }
+
+    /// `(seatunnel name, value)` of each given option in `names` that maps to SeaTunnel.
+    pub fn mapped_seatunnel(&self, names: &[&str], secrets: &mut Secrets) -> Vec<(String, String)> {
+        let specs = self.table.source_type.options.iter().chain(self.table.source_type.table_options);
+        let mut out: Vec<(String, String)> = Vec::new();
+        for spec in specs.filter(|s| names.contains(&s.name) && !s.seatunnel.is_empty()) {
+            if let Some(v) = self.given(spec.name, secrets)
+                && !out.iter().any(|(k, _)| k == spec.seatunnel)
+            {
+                out.push((spec.seatunnel.to_owned(), v));
+            }
+        }
+        out
+    }
+}
+
+/// The JDBC URL of a mysql or postgres source's database.
+pub fn jdbc_url(table: &TableUse, secrets: &mut Secrets) -> String {
+    let options = Options::new(table);
+    let host = options.get("host", secrets).unwrap_or_else(|| "localhost".into());
+    let port = options.get("port", secrets).unwrap_or_default();
+    match table.source_type.name {
+        "postgres" => {
+            let database = options.get("database", secrets).unwrap_or_else(|| "postgres".into());
+            format!("jdbc:postgresql://{host}:{port}/{database}")
+        }
+        _ => format!("jdbc:mysql://{host}:{port}/{}", table.path.database),
+    }
+}
+
+/// The JDBC driver class of a mysql or postgres source.
+pub fn jdbc_driver(table: &TableUse) -> &'static str {
+    match table.source_type.name {
+        "postgres" => "org.postgresql.Driver",
+        _ => "com.mysql.cj.jdbc.Driver",
+    }
+}
+
+/// A name safe in every engine: letters, digits and `_`.
+pub fn plain_name(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
+}
+
+/// A PostgreSQL replication slot name for reader `n` of `pipeline` (at most 63
+/// characters of `[a-z0-9_]`).
+pub fn slot_name(pipeline: &str, n: usize) -> String {
+    let mut name = format!("sluice_{}_{n}", plain_name(pipeline).to_lowercase());
+    name.truncate(63);
+    name
+}
+
+/// The error for a source type that an engine's compiler cannot render.
+pub fn unsupported(engine: &str, table: &TableUse, hint: &str) -> SluiceError {
+    SluiceError::not_supported(
+        format!("{engine} cannot use {} (a {} source)", table.path, table.source_type.name),
+        Some(hint),
+    )
+}
+
+/// The path of a file table: the table's `path` (absolute, or relative to the source's),
+/// or the source's path joined with the table's name.
+pub fn file_path(table: &TableUse) -> String {
+    let text = |options: &ResolvedOptions| match options.0.get("path") {
+        Some(StoredValue::Text(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let base = text(&table.source_options).unwrap_or_default();
+    let declared = text(&Options::new(table).declared);
+    let join = |rest: &str| format!("{}/{}", base.trim_end_matches('/'), rest);
+    match declared {
+        Some(p) if p.starts_with('/') || p.contains("://") => p,
+        Some(p) => join(&p),
+        None => join(&table.path.table),
+    }
+}

@@ -1,0 +1,328 @@
+//! A pipeline as a Flink CDC pipeline definition (YAML): one CDC `source` (MySQL or
+//! PostgreSQL) with the tables read, one `sink`, a `route` per table to its sink table,
+//! and a `transform` where a statement projects or filters. Only sync-shaped pipelines
+//! fit: each source table goes to one sink table of one sink system (the blocks of
+//! `../shared/reference/flink-cdc/*.yaml`).
+
+use datafusion::sql::sqlparser::ast::{Ident, SelectItem, SetExpr};
+use serde_yaml::{Mapping, Value};
+
+use super::connector::{Options, Secrets, plain_name, slot_name};
+use super::dialect::{Quoting, render_expr};
+use crate::error::{Result, SluiceError};
+use crate::plan::{PipelinePlan, TableUse};
+
+const HINT: &str =
+    "Flink CDC pipelines move tables one to one; use engine flink or seatunnel for this pipeline.";
+
+fn no(message: String) -> SluiceError {
+    SluiceError::not_supported(message, Some(HINT))
+}
+
+fn map(entries: Vec<(&str, Value)>) -> Value {
+    let mut m = Mapping::new();
+    for (k, v) in entries {
+        m.insert(Value::String(k.to_owned()), v);
+    }
+    Value::Mapping(m)
+}
+
+fn s(v: impl Into<String>) -> Value {
+    Value::String(v.into())
+}
+
+/// A table name inside the `tables` regular expression: metacharacters escaped.
+fn regex_part(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if "\\.^$|?*+()[]{}".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Compiles `plan` into a Flink CDC pipeline definition.
+pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
+    let bound = &plan.bound;
+    if !bound.views.is_empty() {
+        return Err(no("a Flink CDC pipeline cannot have views".into()));
+    }
+    let mut reads: Vec<usize> = Vec::new();
+    for insert in &bound.inserts {
+        match insert.reads.as_slice() {
+            [one] if insert.views.is_empty() => {
+                if reads.contains(one) {
+                    return Err(no(format!(
+                        "{} feeds several sinks: a Flink CDC pipeline routes each table to one sink table",
+                        bound.tables[*one].path
+                    )));
+                }
+                reads.push(*one);
+            }
+            _ => {
+                return Err(no(format!(
+                    "INSERT INTO {} reads more than one table",
+                    bound.tables[insert.sink].path
+                )));
+            }
+        }
+    }
+    let first_source = &bound.tables[reads[0]];
+    if let Some(other) =
+        reads.iter().map(|&i| &bound.tables[i]).find(|t| t.path.source != first_source.path.source)
+    {
+        return Err(no(format!(
+            "a Flink CDC pipeline reads one source; this reads {} and {}",
+            first_source.path.source, other.path.source
+        )));
+    }
+    let first_sink = &bound.tables[bound.inserts[0].sink];
+    if let Some(other) =
+        bound.inserts.iter().map(|i| &bound.tables[i.sink]).find(|t| t.path.source != first_sink.path.source)
+    {
+        return Err(no(format!(
+            "a Flink CDC pipeline writes one sink; this writes {} and {}",
+            first_sink.path.source, other.path.source
+        )));
+    }
+
+    let source = source_block(plan, first_source, &reads, secrets)?;
+    let sink = sink_block(plan, first_sink, secrets)?;
+    let mut routes: Vec<Value> = Vec::new();
+    let mut transforms: Vec<Value> = Vec::new();
+    for insert in &bound.inserts {
+        let from = &bound.tables[insert.reads[0]];
+        let to = &bound.tables[insert.sink];
+        let source_table = table_id(from);
+        let sink_table = if to.path.database.is_empty() {
+            to.path.table.clone()
+        } else {
+            format!("{}.{}", to.path.database, to.path.table)
+        };
+        routes.push(map(vec![("source-table", s(&source_table)), ("sink-table", s(sink_table))]));
+        if let Some(t) = transform(plan, insert, &source_table)? {
+            transforms.push(t);
+        }
+    }
+    let settings = plan.settings();
+    let mut pipeline = vec![
+        ("name", s(settings.value("job_name").unwrap_or(&plan.name))),
+        ("parallelism", Value::Number(settings.parallelism.into())),
+    ];
+    if !settings.streaming {
+        pipeline.push(("execution.runtime-mode", s("BATCH")));
+    }
+    let mut top = vec![("source", source), ("sink", sink), ("route", Value::Sequence(routes))];
+    if !transforms.is_empty() {
+        top.push(("transform", Value::Sequence(transforms)));
+    }
+    top.push(("pipeline", map(pipeline)));
+    let yaml = serde_yaml::to_string(&map(top)).map_err(|e| SluiceError::Internal(e.to_string()))?;
+    Ok(format!("# Pipeline {} compiled by Sluice. Secrets are ${{…}} placeholders.\n{yaml}", plan.name))
+}
+
+/// `db.table` (MySQL) or `db.schema.table` (PostgreSQL), as Flink CDC names tables.
+fn table_id(table: &TableUse) -> String {
+    match table.source_type.name {
+        "postgres" => {
+            let database = match table.source_options.0.get("database") {
+                Some(crate::connectors::StoredValue::Text(d)) => d.clone(),
+                _ => "postgres".into(),
+            };
+            format!("{database}.{}.{}", table.path.database, table.path.table)
+        }
+        _ => format!("{}.{}", table.path.database, table.path.table),
+    }
+}
+
+fn source_block(
+    plan: &PipelinePlan,
+    table: &TableUse,
+    reads: &[usize],
+    secrets: &mut Secrets,
+) -> Result<Value> {
+    let o = Options::new(table);
+    let kind = match table.source_type.name {
+        "mysql" => "mysql",
+        "postgres" => "postgres",
+        other => {
+            return Err(no(format!(
+                "Flink CDC pipelines read MySQL or PostgreSQL, not {other} ({})",
+                table.path
+            )));
+        }
+    };
+    let tables: Vec<String> = reads
+        .iter()
+        .map(|&i| table_id(&plan.bound.tables[i]).split('.').map(regex_part).collect::<Vec<_>>().join("."))
+        .collect();
+    let mut e = vec![
+        ("type", s(kind)),
+        ("hostname", s(o.get("host", secrets).unwrap_or_default())),
+        (
+            "port",
+            Value::Number(o.get("port", secrets).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0).into()),
+        ),
+        ("username", s(o.get("username", secrets).unwrap_or_default())),
+    ];
+    if let Some(p) = o.get("password", secrets) {
+        e.push(("password", s(p)));
+    }
+    e.push(("tables", s(tables.join(","))));
+    if kind == "mysql" {
+        for (key, opt) in [("server-id", "server_id"), ("server-time-zone", "server_time_zone")] {
+            if let Some(v) = o.given(opt, secrets) {
+                e.push((key, s(v)));
+            }
+        }
+    } else {
+        e.push((
+            "slot.name",
+            s(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, reads[0]))),
+        ));
+        e.push((
+            "decoding.plugin.name",
+            s(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
+        ));
+    }
+    if let Some(v) = o.given("startup_mode", secrets) {
+        e.push(("scan.startup.mode", s(v)));
+    }
+    Ok(map(e))
+}
+
+fn sink_block(plan: &PipelinePlan, table: &TableUse, secrets: &mut Secrets) -> Result<Value> {
+    let o = Options::new(table);
+    let mut e: Vec<(&str, Value)> = Vec::new();
+    let text = |e: &mut Vec<(&'static str, Value)>, key: &'static str, v: Option<String>| {
+        if let Some(v) = v {
+            e.push((key, s(v)));
+        }
+    };
+    match table.source_type.name {
+        "doris" => {
+            e.push(("type", s("doris")));
+            text(&mut e, "fenodes", o.get("fenodes", secrets));
+            text(&mut e, "username", o.get("username", secrets));
+            text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+            text(
+                &mut e,
+                "sink.label-prefix",
+                Some(
+                    o.given("sink_label_prefix", secrets)
+                        .unwrap_or_else(|| format!("sluice_{}", plain_name(&plan.name))),
+                ),
+            );
+        }
+        "starrocks" => {
+            e.push(("type", s("starrocks")));
+            text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
+            text(&mut e, "load-url", o.get("load_url", secrets));
+            text(&mut e, "username", o.get("username", secrets));
+            text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+        }
+        "kafka" => {
+            e.push(("type", s("kafka")));
+            text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
+            if let [insert] = plan.bound.inserts.as_slice() {
+                let sink = &plan.bound.tables[insert.sink];
+                text(
+                    &mut e,
+                    "topic",
+                    Some(Options::new(sink).get("topic", secrets).unwrap_or_else(|| sink.path.table.clone())),
+                );
+            }
+        }
+        "paimon" => {
+            e.push(("type", s("paimon")));
+            text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
+            text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
+            text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
+        }
+        "print" => {
+            e.push(("type", s("values")));
+            e.push(("print.enabled", Value::Bool(true)));
+        }
+        other => {
+            return Err(no(format!(
+                "Flink CDC pipelines write Doris, StarRocks, Kafka or Paimon, not {other} ({})",
+                table.path
+            )));
+        }
+    }
+    Ok(map(e))
+}
+
+/// A `transform` entry when the statement projects, renames or filters.
+fn transform(
+    plan: &PipelinePlan,
+    insert: &crate::plan::BoundInsert,
+    source_table: &str,
+) -> Result<Option<Value>> {
+    let query = &insert.query;
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return Err(no(format!("INSERT INTO {} is not a plain SELECT", plan.bound.tables[insert.sink].path)));
+    };
+    let plain = query.order_by.is_none()
+        && query.limit_clause.is_none()
+        && query.with.is_none()
+        && select.having.is_none()
+        && select.distinct.is_none()
+        && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
+        && select.from.len() == 1
+        && select.from[0].joins.is_empty();
+    if !plain {
+        return Err(no(format!(
+            "INSERT INTO {} aggregates, joins, sorts or limits; Flink CDC transforms only project and filter",
+            plan.bound.tables[insert.sink].path
+        )));
+    }
+    let star = matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)]);
+    let source_columns: Vec<&str> =
+        plan.bound.tables[insert.reads[0]].physical_columns().map(|c| c.name.as_str()).collect();
+    let same_names = insert.columns.iter().map(String::as_str).eq(source_columns.iter().copied());
+    if star && same_names && select.selection.is_none() {
+        return Ok(None);
+    }
+    let projection = if star && same_names {
+        "*".to_owned()
+    } else {
+        let mut items: Vec<String> = Vec::new();
+        if star {
+            for (column, name) in source_columns.iter().zip(&insert.columns) {
+                items.push(format!(
+                    "{} AS {}",
+                    Ident::with_quote('`', *column),
+                    Ident::with_quote('`', name.clone())
+                ));
+            }
+        } else {
+            for (item, name) in select.projection.iter().zip(&insert.columns) {
+                let expr = match item {
+                    SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => e,
+                    _ => {
+                        return Err(no(
+                            "a qualified wildcard cannot be renamed by a Flink CDC transform".into()
+                        ));
+                    }
+                };
+                let rendered = render_expr(expr, Quoting::Backtick);
+                let same_name = matches!(expr, datafusion::sql::sqlparser::ast::Expr::Identifier(i)
+                    if (if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() }) == *name);
+                if same_name {
+                    items.push(rendered);
+                } else {
+                    items.push(format!("{rendered} AS {}", Ident::with_quote('`', name.clone())));
+                }
+            }
+        }
+        items.join(", ")
+    };
+    let mut entry = vec![("source-table", s(source_table)), ("projection", s(projection))];
+    if let Some(filter) = &select.selection {
+        entry.push(("filter", s(render_expr(filter, Quoting::Backtick))));
+    }
+    Ok(Some(map(entry)))
+}

@@ -1,0 +1,81 @@
+//! From a [`PipelinePlan`] to each engine's artifacts: a Flink SQL script
+//! ([`flink_sql`]), a SeaTunnel job config ([`seatunnel`]), a Flink CDC pipeline definition
+//! ([`flink_cdc`]), Flink Kubernetes Operator resources ([`kubernetes`]), and pictures of
+//! the DAG ([`diagram`]). Compiling is pure: no I/O, no secret values.
+
+pub mod connector;
+pub mod diagram;
+pub mod dialect;
+pub mod flink_cdc;
+pub mod flink_sql;
+pub mod hocon;
+pub mod kubernetes;
+pub mod seatunnel;
+
+use datafusion::sql::sqlparser::ast::ObjectName;
+
+pub use connector::Secrets;
+
+use crate::error::Result;
+use crate::plan::PipelinePlan;
+use crate::plan::resolve::parts;
+use crate::sql::ast::pipeline::ExplainFormat;
+
+/// One file of a compiled pipeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// A file name: `orders.sql`, `orders-flinkdeployment.yaml` …
+    pub name: String,
+    pub content: String,
+}
+
+/// Compiles `plan` into `format`'s artifacts; `kubernetes` settings apply to that format.
+pub fn compile(
+    plan: &PipelinePlan,
+    format: ExplainFormat,
+    k8s: &kubernetes::Settings,
+) -> Result<Vec<Artifact>> {
+    let name = &plan.name;
+    let one = |suffix: &str, content: String| vec![Artifact { name: format!("{name}{suffix}"), content }];
+    Ok(match format {
+        ExplainFormat::Text => one(".txt", diagram::text(plan)),
+        ExplainFormat::FlinkSql => one(".sql", flink_sql::compile(plan, &mut Secrets::default())?),
+        ExplainFormat::SeaTunnel => one(".conf", seatunnel::compile(plan, &mut Secrets::default())?),
+        ExplainFormat::FlinkCdc => one(".yaml", flink_cdc::compile(plan, &mut Secrets::default())?),
+        ExplainFormat::Kubernetes => kubernetes::compile(plan, k8s)?,
+        ExplainFormat::Dot => one(".dot", diagram::dot(plan)),
+        ExplainFormat::Mermaid => one(".mmd", diagram::mermaid(plan)),
+        ExplainFormat::Json => one(".json", diagram::json(plan)),
+    })
+}
+
+/// The index in `plan`'s tables of the table `name` refers to.
+pub fn table_of(plan: &PipelinePlan, name: &ObjectName) -> Option<usize> {
+    let p = parts(name);
+    plan.bound.tables.iter().position(|t| match p.as_slice() {
+        [s, d, n] => t.path.source == *s && t.path.database == *d && t.path.table == *n,
+        [s, n] => t.path.source == *s && t.path.database.is_empty() && t.path.table == *n,
+        _ => false,
+    })
+}
+
+/// One name per table for an engine: `source_database_table` in letters, digits and `_`,
+/// made unique.
+pub fn engine_names(plan: &PipelinePlan) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for t in &plan.bound.tables {
+        let base = connector::plain_name(&if t.path.database.is_empty() {
+            format!("{}_{}", t.path.source, t.path.table)
+        } else {
+            format!("{}_{}_{}", t.path.source, t.path.database, t.path.table)
+        });
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base}_{n}");
+            n += 1;
+        }
+        names.push(name);
+    }
+    names
+}

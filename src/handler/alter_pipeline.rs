@@ -1,0 +1,38 @@
+//! `ALTER PIPELINE name SET (…) | RESET (…)` — see [`AlterPipeline`]. The changed options
+//! are checked with the body (an engine change must still fit every table), then stored
+//! as a new version.
+
+use super::pipeline_access::{load, new_pipeline};
+use super::{Ctx, Output, require_superuser};
+use crate::connectors::validate::validate_with;
+use crate::error::{Result, SluiceError};
+use crate::plan::bind::option_schema;
+use crate::plan::{Tables, bind_resolved};
+use crate::sql::ast::pipeline::{AlterPipeline, AlterPipelineOperation};
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Output> {
+    require_superuser(ctx, "alter pipelines").await?;
+    let stored = load(ctx, statement.name.as_str()).await?;
+    let options = match &statement.operation {
+        AlterPipelineOperation::Set(options) => validate_with(option_schema(), &stored.options, options)?,
+        AlterPipelineOperation::Reset(keys) => {
+            let mut options = stored.options.clone();
+            for key in keys {
+                let known = crate::plan::options::OPTIONS.iter().any(|o| o.name == key)
+                    || crate::plan::options::PASSTHROUGH.iter().any(|p| key.starts_with(p));
+                if !known {
+                    return Err(SluiceError::InvalidOption {
+                        message: format!("unknown option \"{key}\" for pipelines"),
+                        hint: Some("DESCRIBE PIPELINE OPTIONS lists them.".into()),
+                    });
+                }
+                options.0.remove(key);
+            }
+            options
+        }
+    };
+    let bound = bind_resolved(ctx, options, &stored.body, Tables::Schemas).await?;
+    let pipeline = new_pipeline(&stored.record.name, &bound, &stored.body);
+    ctx.server.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
+    Ok(Output::Command("ALTER PIPELINE"))
+}

@@ -1,0 +1,32 @@
+//! `CREATE PIPELINE` — see [`CreatePipeline`] for the syntax. The body is bound and
+//! checked before anything is stored; each CREATE (OR REPLACE) adds a version.
+
+use sluice_catalog::StoreError;
+
+use super::pipeline_access::new_pipeline;
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::error::{Result, SluiceError};
+use crate::plan::{Tables, bind};
+use crate::sql::ast::pipeline::CreatePipeline;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Output> {
+    require_superuser(ctx, "create pipelines").await?;
+    let name = statement.name.as_str();
+    if statement.if_not_exists && ctx.server.store.pipeline(name).await?.is_some() {
+        ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));
+        return Ok(Output::Command("CREATE PIPELINE"));
+    }
+    let bound = bind(ctx, &statement.options, &statement.body, Tables::Schemas).await?;
+    let pipeline = new_pipeline(name, &bound, &statement.body);
+    match ctx.server.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
+        Ok(_) => Ok(Output::Command("CREATE PIPELINE")),
+        Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
+            ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));
+            Ok(Output::Command("CREATE PIPELINE"))
+        }
+        Err(StoreError::AlreadyExists { .. }) => {
+            Err(SluiceError::DuplicateObject { kind: "pipeline", name: name.to_owned() })
+        }
+        Err(e) => Err(e.into()),
+    }
+}

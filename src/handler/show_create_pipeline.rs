@@ -1,0 +1,18 @@
+//! `SHOW CREATE PIPELINE name` — the normalised statement that recreates the pipeline.
+
+use datafusion::arrow::datatypes::DataType;
+
+use super::pipeline_access::load;
+use super::{Ctx, Output, rows, text};
+use crate::error::Result;
+use crate::sql::ast::Ident;
+
+pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
+    let stored = load(ctx, name.as_str()).await?;
+    let statement = stored.create_statement();
+    rows(
+        "SHOW",
+        &[("pipeline", DataType::Utf8), ("create_statement", DataType::Utf8)],
+        vec![vec![text(stored.record.name.clone()), text(format!("{statement};"))]],
+    )
+}

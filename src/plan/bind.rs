@@ -1,0 +1,456 @@
+//! Checking a pipeline body with DataFusion before anything is stored: every table
+//! exists, every column and expression type-checks, each query's output fits its sink
+//! (count and assignable types), and each sink can be written. The same binding, with
+//! live tables instead of schemas, is what PREVIEW runs.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::datasource::view::ViewTable;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use datafusion::sql::parser::Statement as DfStatement;
+use datafusion::sql::sqlparser::ast::{
+    ObjectName, Query, SelectItem, SetExpr, Spanned, Statement as SqlStatement,
+};
+
+use super::context::planning_context;
+use super::options::Settings;
+use super::resolve::{TableUse, parts, relations, resolve};
+use super::types::{arrow_type, assignable, flink_type};
+use crate::connectors::validate::{Schema as OptionSchema, validate_with};
+use crate::connectors::{Engine, ResolvedOptions};
+use crate::engine::sources::GatewayCatalogs;
+use crate::error::{Result, SluiceError, SourcePos, SqlState};
+use crate::handler::Ctx;
+use crate::sql::ast::options::SqlOption;
+use crate::sql::ast::pipeline::BodyStatement;
+
+/// A checked pipeline.
+pub struct Bound {
+    pub options: ResolvedOptions,
+    pub settings: Settings,
+    pub tables: Vec<TableUse>,
+    pub views: Vec<BoundView>,
+    pub inserts: Vec<BoundInsert>,
+    /// The DataFusion context the body was planned in (its tables, the Flink functions).
+    pub planner: SessionContext,
+}
+
+/// A `CREATE TEMPORARY VIEW` of the body.
+#[derive(Debug)]
+pub struct BoundView {
+    pub name: String,
+    /// Column names given after the view's name (may be empty).
+    pub columns: Vec<String>,
+    /// The query as written (Flink SQL).
+    pub query: Query,
+    /// Indexes into [`Bound::tables`] of what it reads.
+    pub reads: Vec<usize>,
+    /// Views (by name) it reads.
+    pub views: Vec<String>,
+    pub schema: SchemaRef,
+}
+
+/// An `INSERT` of the body.
+#[derive(Debug)]
+pub struct BoundInsert {
+    pub sink: usize,
+    /// The sink columns written, in order.
+    pub columns: Vec<String>,
+    /// The query as written (Flink SQL).
+    pub query: Query,
+    pub reads: Vec<usize>,
+    /// Views (by name) it reads.
+    pub views: Vec<String>,
+    /// The query's output, named as the sink's columns.
+    pub schema: SchemaRef,
+    pub plan: LogicalPlan,
+}
+
+/// Where tables' rows come from when planning.
+pub enum Tables<'a> {
+    /// Schemas only: enough to type-check.
+    Schemas,
+    /// The live tables of the sources (PREVIEW).
+    Live(&'a GatewayCatalogs),
+}
+
+/// The pipeline option schema.
+pub fn option_schema() -> OptionSchema<'static> {
+    OptionSchema {
+        owner: "pipelines",
+        listing: "DESCRIBE PIPELINE OPTIONS",
+        options: super::options::OPTIONS,
+        passthrough: super::options::PASSTHROUGH,
+    }
+}
+
+/// Checks options and body; see the module documentation.
+pub async fn bind(
+    ctx: &mut Ctx<'_>,
+    options: &[SqlOption],
+    body: &[BodyStatement],
+    tables: Tables<'_>,
+) -> Result<Bound> {
+    let options = validate_with(option_schema(), &ResolvedOptions::default(), options)?;
+    bind_resolved(ctx, options, body, tables).await
+}
+
+/// [`bind`] with options already validated (as stored).
+pub async fn bind_resolved(
+    ctx: &mut Ctx<'_>,
+    options: ResolvedOptions,
+    body: &[BodyStatement],
+    tables: Tables<'_>,
+) -> Result<Bound> {
+    let settings = Settings::new(&options);
+    if settings.parallelism == 0 {
+        return Err(SluiceError::InvalidOption {
+            message: "invalid value for option \"parallelism\" of pipelines: it must be at least 1".into(),
+            hint: None,
+        });
+    }
+    let used = resolve(ctx, body).await?;
+    check_engine(&settings, &used, body)?;
+    let read = read_tables(&used, body);
+    if let Some(&i) = read.iter().find(|&&i| !used[i].source_type.can_read) {
+        let table = &used[i];
+        let pos = body.iter().find_map(|s| {
+            let query = match s {
+                BodyStatement::View { query, .. } | BodyStatement::Insert { query, .. } => query,
+            };
+            relations(query)
+                .into_iter()
+                .find(|n| path_of(n, std::slice::from_ref(table)).is_some())
+                .and_then(|n| pos_of_name(&n))
+        });
+        return Err(SluiceError::Query {
+            state: SqlState::WrongObjectType,
+            message: format!(
+                "cannot read from {}: sources of type {} can only be written",
+                table.path, table.source_type.name
+            ),
+            hint: None,
+            pos,
+        });
+    }
+    let planner = planning_context(&used, &read, &tables).await?;
+    let mut views: Vec<BoundView> = Vec::new();
+    let mut inserts = Vec::new();
+    for statement in body {
+        let view_names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
+        match statement {
+            BodyStatement::View { name, columns, query } => {
+                if view_names.iter().any(|v| v == name.as_str()) {
+                    return Err(SluiceError::DuplicateObject {
+                        kind: "view",
+                        name: name.as_str().to_owned(),
+                    });
+                }
+                check_supported(query)?;
+                let plan = plan_query(&planner, query).await?;
+                let columns: Vec<String> = columns.iter().map(normalise).collect();
+                let plan =
+                    if columns.is_empty() { plan } else { rename_columns(plan, &columns, name.as_str())? };
+                let schema = Arc::new(plan.schema().as_arrow().clone());
+                planner
+                    .register_table(name.as_str(), Arc::new(ViewTable::new(plan, None)))
+                    .map_err(SluiceError::from)?;
+                views.push(BoundView {
+                    name: name.as_str().to_owned(),
+                    columns,
+                    query: (**query).clone(),
+                    reads: reads_of(&used, query, &view_names),
+                    views: views_read(query, &view_names),
+                    schema,
+                });
+            }
+            BodyStatement::Insert { sink, columns, query } => {
+                if let [single] = parts(sink).as_slice()
+                    && view_names.contains(single)
+                {
+                    return Err(SluiceError::Query {
+                        state: SqlState::WrongObjectType,
+                        message: format!("cannot insert into view \"{single}\""),
+                        hint: Some("Pipelines write to tables of sources: source.database.table.".into()),
+                        pos: pos_of_name(sink),
+                    });
+                }
+                let sink_index = table_index(&used, sink)?;
+                let table = &used[sink_index];
+                if !table.source_type.can_write {
+                    return Err(SluiceError::Query {
+                        state: SqlState::WrongObjectType,
+                        message: format!(
+                            "cannot write to {}: sources of type {} can only be read",
+                            table.path, table.source_type.name
+                        ),
+                        hint: None,
+                        pos: pos_of_name(sink),
+                    });
+                }
+                check_supported(query)?;
+                let plan = plan_query(&planner, query).await?;
+                let target = sink_columns(table, columns)?;
+                check_output(table, &target, &plan, query)?;
+                let schema = Arc::new(Schema::new(
+                    plan.schema()
+                        .fields()
+                        .iter()
+                        .zip(&target)
+                        .map(|(f, name)| Field::new(name, f.data_type().clone(), true))
+                        .collect::<Vec<_>>(),
+                ));
+                inserts.push(BoundInsert {
+                    sink: sink_index,
+                    columns: target,
+                    query: (**query).clone(),
+                    reads: reads_of(&used, query, &view_names),
+                    views: views_read(query, &view_names),
+                    schema,
+                    plan,
+                });
+            }
+        }
+    }
+    Ok(Bound { options, settings, tables: used, views, inserts, planner })
+}
+
+fn normalise(c: &datafusion::sql::sqlparser::ast::Ident) -> String {
+    if c.quote_style.is_some() { c.value.clone() } else { c.value.to_lowercase() }
+}
+
+/// `CREATE TEMPORARY VIEW v (a, b)`: the query's columns renamed.
+fn rename_columns(plan: LogicalPlan, columns: &[String], view: &str) -> Result<LogicalPlan> {
+    use datafusion::logical_expr::{LogicalPlanBuilder, col};
+    let fields = plan.schema().columns();
+    if fields.len() != columns.len() {
+        return Err(SluiceError::Syntax {
+            message: format!(
+                "view \"{view}\" names {} columns but its query has {}",
+                columns.len(),
+                fields.len()
+            ),
+            pos: None,
+        });
+    }
+    let exprs: Vec<_> = fields.into_iter().zip(columns).map(|(f, name)| col(f).alias(name)).collect();
+    Ok(LogicalPlanBuilder::from(plan).project(exprs)?.build()?)
+}
+
+fn views_read(query: &Query, views: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in relations(query) {
+        if let [single] = parts(&name).as_slice()
+            && views.contains(single)
+            && !out.contains(single)
+        {
+            out.push(single.clone());
+        }
+    }
+    out
+}
+
+/// Every table's source type must run on the pipeline's engine.
+fn check_engine(settings: &Settings, tables: &[TableUse], body: &[BodyStatement]) -> Result<()> {
+    let engine = match settings.engine.as_str() {
+        "seatunnel" => Engine::SeaTunnel,
+        "flink-cdc" => Engine::FlinkCdc,
+        _ => Engine::Flink,
+    };
+    for table in tables {
+        let usable = table.source_type.engines.contains(&engine)
+            && (engine != Engine::SeaTunnel || !table.source_type.seatunnel_plugin.is_empty());
+        if !usable {
+            let pos = body.iter().find_map(|s| {
+                let names = match s {
+                    BodyStatement::Insert { sink, query, .. } => {
+                        let mut n = vec![sink.clone()];
+                        n.extend(relations(query));
+                        n
+                    }
+                    BodyStatement::View { query, .. } => relations(query),
+                };
+                names
+                    .into_iter()
+                    .find(|n| path_of(n, std::slice::from_ref(table)).is_some())
+                    .and_then(|n| pos_of_name(&n))
+            });
+            let engines: Vec<String> = table.source_type.engines.iter().map(|e| e.to_string()).collect();
+            return Err(SluiceError::Query {
+                state: SqlState::FeatureNotSupported,
+                message: format!(
+                    "engine {} cannot use {}: sources of type {} run on {}",
+                    settings.engine,
+                    table.path,
+                    table.source_type.name,
+                    engines.join(", ")
+                ),
+                hint: Some("Choose another engine: WITH (engine = '…').".into()),
+                pos,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Constructs Flink SQL has no counterpart for.
+fn check_supported(query: &Query) -> Result<()> {
+    if let Some(with) = &query.with
+        && with.recursive
+    {
+        let span = query.span();
+        return Err(SluiceError::Query {
+            state: SqlState::FeatureNotSupported,
+            message: "WITH RECURSIVE is not supported in pipelines: Flink SQL has no recursive queries"
+                .into(),
+            hint: None,
+            pos: (span.start.line > 0)
+                .then_some(SourcePos { line: span.start.line, column: span.start.column }),
+        });
+    }
+    Ok(())
+}
+
+fn pos_of_name(name: &ObjectName) -> Option<SourcePos> {
+    let span = name.span();
+    (span.start.line > 0).then_some(SourcePos { line: span.start.line, column: span.start.column })
+}
+
+fn path_of(name: &ObjectName, tables: &[TableUse]) -> Option<usize> {
+    let p = parts(name);
+    tables.iter().position(|t| match p.as_slice() {
+        [s, d, n] => t.path.source == *s && t.path.database == *d && t.path.table == *n,
+        [s, n] => t.path.source == *s && t.path.database.is_empty() && t.path.table == *n,
+        _ => false,
+    })
+}
+
+fn table_index(tables: &[TableUse], name: &ObjectName) -> Result<usize> {
+    path_of(name, tables)
+        .ok_or_else(|| SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of_name(name) })
+}
+
+fn reads_of(tables: &[TableUse], query: &Query, views: &[String]) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    for name in relations(query) {
+        if matches!(parts(&name).as_slice(), [single] if views.contains(single)) {
+            continue;
+        }
+        if let Some(i) = path_of(&name, tables)
+            && !out.contains(&i)
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The sink columns an INSERT writes: its column list, or every physical column.
+fn sink_columns(table: &TableUse, columns: &[datafusion::sql::sqlparser::ast::Ident]) -> Result<Vec<String>> {
+    if columns.is_empty() {
+        return Ok(table.physical_columns().map(|c| c.name.clone()).collect());
+    }
+    columns
+        .iter()
+        .map(|c| {
+            let name = if c.quote_style.is_some() { c.value.clone() } else { c.value.to_lowercase() };
+            if table.physical_columns().any(|col| col.name == name) {
+                Ok(name)
+            } else {
+                let span = c.span;
+                Err(SluiceError::Query {
+                    state: SqlState::UndefinedColumn,
+                    message: format!("column \"{name}\" of sink {} does not exist", table.path),
+                    hint: None,
+                    pos: (span.start.line > 0)
+                        .then_some(SourcePos { line: span.start.line, column: span.start.column }),
+                })
+            }
+        })
+        .collect()
+}
+
+/// The query's columns fit the sink's: as many, and each assignable.
+fn check_output(table: &TableUse, target: &[String], plan: &LogicalPlan, query: &Query) -> Result<()> {
+    let fields = plan.schema().fields();
+    let query_pos = {
+        let span = query.body.span();
+        (span.start.line > 0).then_some(SourcePos { line: span.start.line, column: span.start.column })
+    };
+    if fields.len() != target.len() {
+        let message = if fields.len() > target.len() {
+            format!(
+                "INSERT has more expressions than target columns: {} for the {} columns of {}",
+                fields.len(),
+                target.len(),
+                table.path
+            )
+        } else {
+            format!(
+                "INSERT has more target columns than expressions: {} columns of {} for {} expressions",
+                target.len(),
+                table.path,
+                fields.len()
+            )
+        };
+        return Err(SluiceError::Syntax { message, pos: query_pos });
+    }
+    let items: Option<&Vec<SelectItem>> = match query.body.as_ref() {
+        SetExpr::Select(select) => Some(&select.projection),
+        _ => None,
+    };
+    for (i, (field, column)) in fields.iter().zip(target).enumerate() {
+        let Some(sink) = table.columns.iter().find(|c| c.name == *column) else { continue };
+        let Some(sink_type) = arrow_type(&sink.data_type) else { continue };
+        if !assignable(field.data_type(), &sink_type) {
+            let pos = items
+                .filter(|items| items.len() == fields.len())
+                .map(|items| items[i].span())
+                .filter(|s| s.start.line > 0)
+                .map(|s| SourcePos { line: s.start.line, column: s.start.column })
+                .or(query_pos);
+            return Err(SluiceError::Query {
+                state: SqlState::DatatypeMismatch,
+                message: format!(
+                    "column \"{column}\" of {} is of type {} but expression is of type {}",
+                    table.path,
+                    sink.data_type,
+                    flink_type(field.data_type())
+                ),
+                hint: Some("Cast the expression: CAST(… AS type).".into()),
+                pos,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Plans `query` (with Flink spellings rewritten for DataFusion).
+async fn plan_query(planner: &SessionContext, query: &Query) -> Result<LogicalPlan> {
+    let mut query = query.clone();
+    super::rewrite::rewrite(&mut query);
+    let statement = DfStatement::Statement(Box::new(SqlStatement::Query(Box::new(query))));
+    Ok(planner.state().statement_to_plan(statement).await?)
+}
+
+/// Indexes of the tables some query of `body` reads (not only writes).
+fn read_tables(tables: &[TableUse], body: &[BodyStatement]) -> Vec<usize> {
+    let mut views: Vec<String> = Vec::new();
+    let mut out: Vec<usize> = Vec::new();
+    for statement in body {
+        let query = match statement {
+            BodyStatement::View { query, .. } | BodyStatement::Insert { query, .. } => query,
+        };
+        for i in reads_of(tables, query, &views) {
+            if !out.contains(&i) {
+                out.push(i);
+            }
+        }
+        if let BodyStatement::View { name, .. } = statement {
+            views.push(name.as_str().to_owned());
+        }
+    }
+    out
+}

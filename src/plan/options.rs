@@ -1,0 +1,109 @@
+//! Pipeline options: a typed schema like the source types', so unknown keys are refused.
+//! The Flink names on the right are the configuration keys they become (`SET …`).
+
+use crate::connectors::schema::{
+    Group::*,
+    OptionSpec,
+    ValueType::{Duration, Enum, Int, String as Text},
+    opt,
+};
+
+const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc"];
+const MODES: &[&str] = &["streaming", "batch"];
+const CHECKPOINT_MODES: &[&str] = &["exactly_once", "at_least_once"];
+const RESTARTS: &[&str] = &["none", "fixed-delay", "exponential-delay"];
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt(
+        "engine",
+        Enum(ENGINES),
+        Basic,
+        "What runs the pipeline: Flink SQL, SeaTunnel, or a Flink CDC pipeline.",
+    )
+    .default("flink"),
+    opt(
+        "mode",
+        Enum(MODES),
+        Basic,
+        "streaming reads databases as change streams (CDC); batch reads a bounded snapshot.",
+    )
+    .default("streaming")
+    .maps_to("execution.runtime-mode", "job.mode"),
+    opt("target", Text, Basic, "Where START runs it (a target's name)."),
+    opt("parallelism", Int, Basic, "Parallel tasks per operator.")
+        .default("1")
+        .maps_to("parallelism.default", "parallelism"),
+    opt("job_name", Text, Basic, "The job's name on the cluster (else the pipeline's).")
+        .maps_to("pipeline.name", "job.name"),
+    opt("checkpoint_interval", Duration, Tuning, "How often a streaming job checkpoints.")
+        .default("60s")
+        .maps_to("execution.checkpointing.interval", "checkpoint.interval"),
+    opt("checkpoint_mode", Enum(CHECKPOINT_MODES), Tuning, "Checkpoint guarantee.")
+        .default("exactly_once")
+        .maps_to("execution.checkpointing.mode", ""),
+    opt("restart_strategy", Enum(RESTARTS), Tuning, "What the job does after a failure.")
+        .default("exponential-delay")
+        .maps_to("restart-strategy.type", ""),
+    opt("restart_attempts", Int, Tuning, "Attempts of the fixed-delay strategy.")
+        .maps_to("restart-strategy.fixed-delay.attempts", ""),
+    opt("state_ttl", Duration, Advanced, "How long idle state is kept (joins, aggregations).")
+        .maps_to("table.exec.state.ttl", ""),
+    opt("description", Text, Advanced, "What the pipeline is for."),
+];
+
+/// Engine settings passed through as they are (`'flink.table.exec.mini-batch.enabled' = 'true'`).
+pub const PASSTHROUGH: &[&str] = &["flink.", "seatunnel."];
+
+/// How a pipeline runs: its options, typed, with defaults applied.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub engine: String,
+    pub streaming: bool,
+    pub target: Option<String>,
+    pub parallelism: u32,
+    /// Every option with a value (given or default), by key — for the engines' settings.
+    pub values: Vec<(&'static OptionSpec, String)>,
+    /// `flink.*` / `seatunnel.*` settings given as they are (prefix removed).
+    pub flink_passthrough: Vec<(String, String)>,
+    pub seatunnel_passthrough: Vec<(String, String)>,
+}
+
+impl Settings {
+    /// The settings of validated `options`.
+    pub fn new(options: &crate::connectors::ResolvedOptions) -> Settings {
+        use crate::connectors::StoredValue;
+        let text = |key: &str| match options.0.get(key) {
+            Some(StoredValue::Text(v)) => Some(v.clone()),
+            _ => OPTIONS.iter().find(|o| o.name == key).and_then(|o| o.default).map(str::to_owned),
+        };
+        let values = OPTIONS.iter().filter_map(|o| text(o.name).map(|v| (o, v))).collect();
+        let passthrough = |prefix: &str| {
+            options
+                .0
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    StoredValue::Text(v) => k.strip_prefix(prefix).map(|k| (k.to_owned(), v.clone())),
+                    StoredValue::Secret { .. } => None,
+                })
+                .collect()
+        };
+        Settings {
+            engine: text("engine").unwrap_or_else(|| "flink".into()),
+            streaming: text("mode").as_deref() != Some("batch"),
+            target: text("target"),
+            parallelism: text("parallelism").and_then(|p| p.parse().ok()).unwrap_or(1),
+            values,
+            flink_passthrough: passthrough("flink."),
+            seatunnel_passthrough: passthrough("seatunnel."),
+        }
+    }
+
+    pub fn mode(&self) -> &'static str {
+        if self.streaming { "streaming" } else { "batch" }
+    }
+
+    /// The value of option `key` (given or default).
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.values.iter().find(|(o, _)| o.name == key).map(|(_, v)| v.as_str())
+    }
+}

@@ -1,0 +1,175 @@
+//! Finding the tables a pipeline body names: `source.database.table` (`source.table` for
+//! sources without databases), with their columns from the catalog (cached metadata, read
+//! live when not cached yet) — and the views the body defines.
+
+use std::ops::ControlFlow;
+
+use datafusion::sql::sqlparser::ast::{ObjectName, Query, Spanned, visit_relations};
+use sluice_catalog::ColumnRecord;
+
+use crate::connectors::{ResolvedOptions, SourceType};
+use crate::error::{Result, SluiceError, SourcePos};
+use crate::handler::Ctx;
+use crate::handler::source_access;
+use crate::sql::ast::pipeline::BodyStatement;
+
+/// `source`, `database` (`""` without databases), `table`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TablePath {
+    pub source: String,
+    pub database: String,
+    pub table: String,
+}
+
+impl std::fmt::Display for TablePath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.database.is_empty() {
+            write!(f, "{}.{}", self.source, self.table)
+        } else {
+            write!(f, "{}.{}.{}", self.source, self.database, self.table)
+        }
+    }
+}
+
+/// A table the pipeline reads or writes.
+#[derive(Debug, Clone)]
+pub struct TableUse {
+    pub path: TablePath,
+    pub source_type: &'static SourceType,
+    pub source_options: ResolvedOptions,
+    pub columns: Vec<ColumnRecord>,
+    /// A declared table's definition (options, watermark, key), as stored.
+    pub definition: Option<serde_json::Value>,
+}
+
+impl TableUse {
+    /// Columns that hold data (not computed).
+    pub fn physical_columns(&self) -> impl Iterator<Item = &ColumnRecord> {
+        self.columns.iter().filter(|c| c.data_type != "COMPUTED")
+    }
+}
+
+/// The normalised parts of a name (unquoted parts fold to lower case).
+pub fn parts(name: &ObjectName) -> Vec<String> {
+    name.0
+        .iter()
+        .filter_map(|p| p.as_ident())
+        .map(|i| if i.quote_style.is_some() { i.value.clone() } else { i.value.to_lowercase() })
+        .collect()
+}
+
+fn pos_of(name: &ObjectName) -> Option<SourcePos> {
+    let span = name.span();
+    (span.start.line > 0).then_some(SourcePos { line: span.start.line, column: span.start.column })
+}
+
+/// Every relation a query reads, in order of appearance.
+pub fn relations(query: &Query) -> Vec<ObjectName> {
+    let mut out = Vec::new();
+    let _ = visit_relations(query, |name| {
+        out.push(name.clone());
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
+/// Resolves the tables of `body` (views excluded) to [`TableUse`]s, loading metadata.
+pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement]) -> Result<Vec<TableUse>> {
+    let mut views: Vec<String> = Vec::new();
+    let mut names: Vec<ObjectName> = Vec::new();
+    for statement in body {
+        match statement {
+            BodyStatement::View { name, query, .. } => {
+                names.extend(relations(query).into_iter().filter(|n| !is_view(&views, n)));
+                views.push(name.as_str().to_owned());
+            }
+            BodyStatement::Insert { sink, query, .. } => {
+                // writing a view is refused when binding, with its own error
+                if !is_view(&views, sink) {
+                    names.push(sink.clone());
+                }
+                names.extend(relations(query).into_iter().filter(|n| !is_view(&views, n)));
+            }
+        }
+    }
+    let mut tables: Vec<TableUse> = Vec::new();
+    for name in names {
+        let path = table_path(ctx, &name).await?;
+        if tables.iter().any(|t| t.path == path) {
+            continue;
+        }
+        tables.push(load(ctx, path, &name).await?);
+    }
+    Ok(tables)
+}
+
+fn is_view(views: &[String], name: &ObjectName) -> bool {
+    matches!(parts(name).as_slice(), [single] if views.contains(single))
+}
+
+fn undefined(name: &ObjectName, why: Option<String>) -> SluiceError {
+    match why {
+        Some(hint) => SluiceError::Query {
+            state: crate::error::SqlState::UndefinedTable,
+            message: format!("relation \"{name}\" does not exist"),
+            hint: Some(hint),
+            pos: pos_of(name),
+        },
+        None => SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of(name) },
+    }
+}
+
+/// `source.database.table` or `source.table`, checked against the source's kind.
+async fn table_path(ctx: &mut Ctx<'_>, name: &ObjectName) -> Result<TablePath> {
+    let parts = parts(name);
+    let source = match parts.first() {
+        Some(s) => ctx.server.store.source(s).await?,
+        None => None,
+    };
+    let Some(source) = source else {
+        return Err(undefined(name, Some("Pipelines read and write tables of sources: source.database.table, or source.table for Kafka-like sources.".into())));
+    };
+    let source_type = crate::connectors::source_type(&source.source_type).ok_or_else(|| {
+        SluiceError::Internal(format!("source {} has unknown type {}", source.name, source.source_type))
+    })?;
+    match (parts.as_slice(), source_type.has_databases) {
+        ([s, db, t], true) => Ok(TablePath { source: s.clone(), database: db.clone(), table: t.clone() }),
+        ([s, t], false) => Ok(TablePath { source: s.clone(), database: String::new(), table: t.clone() }),
+        _ => {
+            let expected = if source_type.has_databases { "source.database.table" } else { "source.table" };
+            Err(undefined(
+                name,
+                Some(format!("Tables of {} sources are named {expected}.", source_type.name)),
+            ))
+        }
+    }
+}
+
+async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName) -> Result<TableUse> {
+    let source = source_access::load(ctx, &path.source).await?;
+    let columns =
+        source_access::columns(ctx, &source, &path.database, &path.table).await?.ok_or_else(|| {
+            let hint = if source.source_type.declares_tables() {
+                Some(format!("Declare it first: CREATE TABLE {}.{} (…) WITH (…).", path.source, path.table))
+            } else {
+                None
+            };
+            undefined(name, hint)
+        })?;
+    let definition = ctx
+        .server
+        .store
+        .tables(&path.source, Some(&path.database))
+        .await?
+        .into_iter()
+        .find(|t| t.name == path.table && t.kind == "declared")
+        .and_then(|t| t.definition)
+        .and_then(|d| serde_json::from_str(&d).ok());
+    Ok(TableUse {
+        path,
+        source_type: source.source_type,
+        source_options: source.options.clone(),
+        columns,
+        definition,
+    })
+}
