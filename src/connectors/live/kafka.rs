@@ -110,7 +110,7 @@ mod tests {
         let mut response = Vec::new();
         response.extend_from_slice(&1i32.to_be_bytes());
         response.extend_from_slice(&2i32.to_be_bytes());
-        for (id, host, port) in [(0, "k1", 9092), (1, "k2", 9093)] {
+        for (id, host, port) in [(0i32, "k1", 9092i32), (1, "k2", 9093)] {
             response.extend_from_slice(&id.to_be_bytes());
             response.extend_from_slice(&(host.len() as i16).to_be_bytes());
             response.extend_from_slice(host.as_bytes());
