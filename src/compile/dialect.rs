@@ -178,6 +178,16 @@ impl VisitorMut for Renderer<'_> {
         ControlFlow::Continue(())
     }
 
+    fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // tables of window functions were renamed inside their subquery: `TABLE name` again
+        if let Expr::Function(f) = expr
+            && crate::sql::window::is_window(f)
+        {
+            crate::sql::window::restore_arguments(f);
+        }
+        ControlFlow::Continue(())
+    }
+
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         match expr {
             Expr::Identifier(ident) => {

@@ -262,6 +262,12 @@ fn transform(
     source_table: &str,
 ) -> Result<Option<Value>> {
     let query = &insert.query;
+    if let Some(window) = insert.windows.first() {
+        return Err(no(format!(
+            "INSERT INTO {} uses {window}; Flink CDC transforms only project and filter",
+            plan.bound.tables[insert.sink].path
+        )));
+    }
     let SetExpr::Select(select) = query.body.as_ref() else {
         return Err(no(format!("INSERT INTO {} is not a plain SELECT", plan.bound.tables[insert.sink].path)));
     };

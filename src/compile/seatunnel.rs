@@ -111,6 +111,12 @@ fn single_input(
     input_of: &dyn Fn(&ObjectName) -> Option<String>,
     what: &str,
 ) -> Result<String> {
+    if let Some(window) = crate::plan::windows(query).first() {
+        return Err(SluiceError::not_supported(
+            format!("SeaTunnel cannot run {what}: its Sql transform has no {window} windows"),
+            Some("Use engine flink for windowed aggregations."),
+        ));
+    }
     let inputs: Vec<String> = {
         let mut v: Vec<String> = Vec::new();
         for name in crate::plan::resolve::relations(query) {

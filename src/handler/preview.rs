@@ -93,6 +93,12 @@ async fn bind_target(ctx: &mut Ctx<'_>, target: &PreviewTarget) -> Result<(Pipel
 /// Insert `i`'s query as the bounded SELECT: the sink's column names and types, `limit` rows.
 fn bounded(plan: &PipelinePlan, i: usize, limit: usize) -> Result<LogicalPlan> {
     let insert = &plan.bound.inserts[i];
+    if let Some(window) = insert.windows.first() {
+        return Err(SluiceError::not_supported(
+            format!("PREVIEW cannot run {window}: windows close only in a running streaming job"),
+            Some("Preview the statement without the window function, or run the pipeline."),
+        ));
+    }
     if let Some(name) = stream_only(&insert.plan) {
         return Err(SluiceError::not_supported(
             format!(

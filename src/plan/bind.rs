@@ -50,6 +50,8 @@ pub struct BoundView {
     /// Views (by name) it reads.
     pub views: Vec<String>,
     pub schema: SchemaRef,
+    /// Window functions (TUMBLE, HOP …) it uses.
+    pub windows: Vec<String>,
 }
 
 /// An `INSERT` of the body.
@@ -66,6 +68,8 @@ pub struct BoundInsert {
     /// The query's output, named as the sink's columns.
     pub schema: SchemaRef,
     pub plan: LogicalPlan,
+    /// Window functions (TUMBLE, HOP …) it uses, itself or through views.
+    pub windows: Vec<String>,
 }
 
 /// Where tables' rows come from when planning.
@@ -164,6 +168,7 @@ pub async fn bind_resolved(
                     reads: reads_of(&used, query, &view_names),
                     views: views_read(query, &view_names),
                     schema,
+                    windows: super::rewrite::windows(query),
                 });
             }
             BodyStatement::Insert { sink, columns, query } => {
@@ -194,6 +199,10 @@ pub async fn bind_resolved(
                 let plan = plan_query(&planner, query).await?;
                 let target = sink_columns(table, columns)?;
                 check_output(table, &target, &plan, query)?;
+                let mut windows = super::rewrite::windows(query);
+                for view in views.iter().filter(|v| views_read(query, &view_names).contains(&v.name)) {
+                    windows.extend(view.windows.iter().cloned());
+                }
                 let schema = Arc::new(Schema::new(
                     plan.schema()
                         .fields()
@@ -210,6 +219,7 @@ pub async fn bind_resolved(
                     views: views_read(query, &view_names),
                     schema,
                     plan,
+                    windows,
                 });
             }
         }

@@ -14,6 +14,7 @@ pub use bind::{Bound, BoundInsert, BoundView, Tables, bind, bind_resolved};
 pub use graph::{NodeKind, PipelineGraph};
 pub use options::Settings;
 pub use resolve::{TablePath, TableUse};
+pub use rewrite::windows;
 
 /// A pipeline bound and laid out as a DAG: what every compiler reads.
 pub struct PipelinePlan {

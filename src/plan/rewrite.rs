@@ -1,16 +1,20 @@
 //! Flink SQL constructs DataFusion spells differently, rewritten in the body's AST before
 //! it is planned: `IF(c, a, b)` → `CASE WHEN c THEN a ELSE b END`, `IFNULL(a, b)` →
 //! `COALESCE(a, b)`, and `TIMESTAMPDIFF(DAY, a, b)` / `TIMESTAMPADD(HOUR, n, t)` (a unit
-//! keyword as first argument) → calls with the unit as a string.
+//! keyword as first argument) → calls with the unit as a string; window functions
+//! (`TABLE(TUMBLE(…))`) → their input with the window columns added.
 
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query,
-    Value, visit_expressions_mut,
+    CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    ObjectName, Query, SelectItem, SetExpr, TableFactor, TimezoneInfo, Value, VisitMut, VisitorMut,
+    visit_expressions_mut,
 };
 use sluice_functions::flink::{TIMESTAMPADD, TIMESTAMPDIFF};
+
+use crate::sql::window;
 
 /// Applies every rewrite to `query`.
 pub fn rewrite(query: &mut Query) {
@@ -18,6 +22,85 @@ pub fn rewrite(query: &mut Query) {
         rewrite_call(expr);
         ControlFlow::<()>::Continue(())
     });
+    let _ = query.visit(&mut Windows);
+}
+
+/// The window functions (TUMBLE, HOP …) `query` uses, upper case.
+pub fn windows(query: &Query) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions(query, |expr| {
+        if let Expr::Function(f) = expr
+            && window::is_window(f)
+        {
+            let name = f.name.to_string().to_uppercase();
+            if !found.contains(&name) {
+                found.push(name);
+            }
+        }
+        ControlFlow::<()>::Continue(())
+    });
+    found
+}
+
+/// `TABLE(TUMBLE(TABLE t, DESCRIPTOR(ts), …))` → `(SELECT *, CAST(ts AS TIMESTAMP(3)) AS
+/// window_start, … AS window_end, … AS window_time FROM t)`: the columns Flink's window
+/// functions add, typed as Flink types them, so the statement type-checks. (Only the
+/// types: a window's rows exist in a running streaming job.)
+struct Windows;
+
+impl VisitorMut for Windows {
+    type Break = ();
+
+    fn pre_visit_table_factor(&mut self, factor: &mut TableFactor) -> ControlFlow<()> {
+        let TableFactor::TableFunction { expr: Expr::Function(f), alias } = factor else {
+            return ControlFlow::Continue(());
+        };
+        if !window::is_window(f) {
+            return ControlFlow::Continue(());
+        }
+        let FunctionArguments::List(list) = &f.args else { return ControlFlow::Continue(()) };
+        let args: Vec<&Expr> = list
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+                | FunctionArg::Named { arg: FunctionArgExpr::Expr(e), .. }
+                | FunctionArg::ExprNamed { arg: FunctionArgExpr::Expr(e), .. } => Some(e),
+                _ => None,
+            })
+            .collect();
+        let table = args.iter().find_map(|e| match e {
+            Expr::Subquery(q) if window::table_argument(e).is_some() => Some(q.clone()),
+            _ => None,
+        });
+        let time = args.iter().find_map(|e| match e {
+            Expr::Function(d) if d.name.to_string().eq_ignore_ascii_case("DESCRIPTOR") => match &d.args {
+                FunctionArguments::List(l) => l.args.first().and_then(|a| match a {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(c)) => Some(c.clone()),
+                    _ => None,
+                }),
+                _ => None,
+            },
+            _ => None,
+        });
+        let (Some(mut subquery), Some(time)) = (table, time) else { return ControlFlow::Continue(()) };
+        if let SetExpr::Select(select) = subquery.body.as_mut() {
+            for column in ["window_start", "window_end", "window_time"] {
+                select.projection.push(SelectItem::ExprWithAlias {
+                    expr: Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: Box::new(time.clone()),
+                        data_type: DataType::Timestamp(Some(3), TimezoneInfo::None),
+                        array: false,
+                        format: None,
+                    },
+                    alias: Ident::new(column),
+                });
+            }
+        }
+        *factor = TableFactor::Derived { lateral: false, subquery, alias: alias.clone(), sample: None };
+        ControlFlow::Continue(())
+    }
 }
 
 fn args_of(f: &Function) -> Option<Vec<Expr>> {

@@ -13,6 +13,7 @@ mod parse_table;
 mod parser;
 pub mod redact;
 mod text;
+pub mod window;
 
 pub use ast::{GatewayStatement, Ident, Password, RoleOption};
 pub use parse_pipeline::parse_body as parse_pipeline_body;

@@ -166,7 +166,8 @@ pub fn body(p: &mut Parser<'_>) -> Result<Vec<BodyStatement>, ParserError> {
                 span: Span::new(shift(t.span.start, start), shift(t.span.end, start)),
             })
             .collect();
-        let mut inner = Parser::new(&dialect).with_tokens_with_locations(shifted);
+        let mut inner =
+            Parser::new(&dialect).with_tokens_with_locations(super::window::rewrite_tokens(shifted));
         let statements = statements(&mut inner)?;
         while inner.consume_token(&Token::SemiColon) {}
         if inner.peek_token().token != Token::EOF {
@@ -243,7 +244,8 @@ fn column_list(p: &mut Parser<'_>) -> Result<Vec<datafusion::sql::sqlparser::ast
 pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
     let dialect = PostgreSqlDialect {};
     let syntax = |e: ParserError| crate::error::SluiceError::Syntax { message: e.to_string(), pos: None };
-    let mut p = Parser::new(&dialect).try_with_sql(sql).map_err(syntax)?;
+    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(super::window::rewrite_tokens(tokens));
     let statements = body(&mut p).map_err(syntax)?;
     while p.consume_token(&Token::SemiColon) {}
     if p.peek_token().token != Token::EOF {

@@ -2,11 +2,11 @@
 
 use std::ops::Range;
 
-use datafusion::sql::parser::{DFParserBuilder, Statement as DfStatement};
+use datafusion::sql::parser::{DFParserBuilder, ParserInput, Statement as DfStatement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
-use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan};
+use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
 
 use super::ast::{
     AlterRole, AlterRoleOperation, CreateRole, DropRole, GatewayStatement, Ident, Password, RoleOption,
@@ -35,7 +35,14 @@ pub struct Parsed {
 /// Parses `sql` into its statements. An empty input (or only `;` and comments) gives none.
 pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
-    let mut df = DFParserBuilder::new(sql).with_dialect(&dialect).build().map_err(SluiceError::from)?;
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| SluiceError::from(datafusion::error::DataFusionError::from(ParserError::from(e))))?;
+    let tokens = super::window::rewrite_tokens(tokens);
+    let mut df = DFParserBuilder::new(ParserInput::Tokens(tokens))
+        .with_dialect(&dialect)
+        .build()
+        .map_err(SluiceError::from)?;
     let lines = LineIndex::new(sql);
     let mut out = Vec::new();
     loop {

@@ -420,3 +420,58 @@ async fn names_and_values_that_need_quotes_cannot_break_the_script() {
     assert!(!out.status.success());
     maria.drop().await;
 }
+
+#[tokio::test]
+async fn streaming_windows_validate_compile_for_flink_and_are_refused_where_they_cannot_run() {
+    let server = TestServer::start();
+    let client = server.client().await;
+    sinks(&client).await;
+    client
+        .batch_execute(
+            "CREATE TABLE k.clicks (user_id BIGINT, url STRING, ts TIMESTAMP(3), pt AS PROCTIME(),
+               WATERMARK FOR ts AS ts - INTERVAL '5' SECOND) WITH (topic = 'clicks');
+             CREATE TABLE out.counts (window_start TIMESTAMP(3), window_end TIMESTAMP(3), user_id BIGINT, clicks BIGINT);
+             CREATE PIPELINE per_user AS
+               INSERT INTO out.counts
+               SELECT window_start, window_end, user_id, COUNT(*) FROM TABLE(TUMBLE(TABLE k.clicks, DESCRIPTOR(ts), INTERVAL '5' MINUTE))
+               GROUP BY window_start, window_end, user_id",
+        )
+        .await
+        .unwrap();
+    let create = &text_rows(&client, "SHOW CREATE PIPELINE per_user").await[0][1];
+    assert!(
+        create.contains("FROM TABLE(TUMBLE(TABLE k.clicks, DESCRIPTOR(ts), INTERVAL '5' MINUTE))"),
+        "{create}"
+    );
+    let script = &explain(&client, "EXPLAIN PIPELINE per_user FORMAT flink_sql").await[0].1;
+    assert!(
+        script.contains("FROM TABLE(TUMBLE(TABLE `k_clicks`, DESCRIPTOR(`ts`), INTERVAL '5' MINUTE))"),
+        "{script}"
+    );
+    assert!(
+        script.contains("`pt` AS PROCTIME()")
+            && script.contains("WATERMARK FOR `ts` AS ts - INTERVAL '5' SECOND"),
+        "{script}"
+    );
+    // a window's output feeds a sink of the wrong type: checked like any column
+    let (state, msg, _) = failure(
+        &client,
+        "CREATE PIPELINE wrong AS INSERT INTO out.wide SELECT user_id, window_start, window_end \
+         FROM TABLE(HOP(TABLE k.clicks, DESCRIPTOR(ts), INTERVAL '1' MINUTE, INTERVAL '5' MINUTE))",
+    )
+    .await;
+    assert_eq!(state, "42804", "{msg}");
+    assert!(msg.contains("label"), "{msg}");
+    for (statement, names) in [
+        ("PREVIEW PIPELINE per_user", "k.clicks"),
+        ("EXPLAIN PIPELINE per_user FORMAT seatunnel", "TUMBLE"),
+        (
+            "PREVIEW INSERT INTO out.wide SELECT user_id, url, CAST(PROCTIME() AS DATE) FROM k.clicks",
+            "k.clicks",
+        ),
+    ] {
+        let (state, msg, _) = failure(&client, statement).await;
+        assert_eq!(state, "0A000", "{statement}: {msg}");
+        assert!(msg.contains(names), "{statement}: {msg}");
+    }
+}

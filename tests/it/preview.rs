@@ -114,6 +114,16 @@ async fn preview_returns_what_the_source_returns_one_result_set_per_sink() {
     .await;
     assert_eq!(state, "0A000", "{msg}");
     assert!(msg.contains("PROCTIME"), "{msg}");
+    let (state, msg, _) = failure(
+        &client,
+        &format!(
+            "PREVIEW INSERT INTO out.wide SELECT id, name, CAST(window_start AS DATE) \
+             FROM TABLE(TUMBLE(TABLE maria.{m}.orders, DESCRIPTOR(at), INTERVAL '1' HOUR))"
+        ),
+    )
+    .await;
+    assert_eq!(state, "0A000", "{msg}");
+    assert!(msg.contains("TUMBLE"), "{msg}");
     let (state, _, _) =
         failure(&client, "PREVIEW INSERT INTO out.console SELECT n, n FROM gen.numbers").await;
     assert_eq!(state, "0A000", "a datagen table cannot be read by the gateway");

@@ -6,6 +6,7 @@ use datafusion::sql::sqlparser::ast::{Ident as SqlIdent, ObjectName, Query};
 
 use super::Ident;
 use super::options::{SqlOption, write_options};
+use crate::sql::window::restore;
 
 /// One statement of a pipeline's body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,11 +27,12 @@ impl fmt::Display for BodyStatement {
             }
         };
         match self {
+            // window functions' table arguments as written (`TABLE t`)
             BodyStatement::View { name, columns: cols, query } => {
-                write!(f, "CREATE TEMPORARY VIEW {name}{} AS {query}", columns(cols))
+                write!(f, "CREATE TEMPORARY VIEW {name}{} AS {}", columns(cols), restore(query))
             }
             BodyStatement::Insert { sink, columns: cols, query } => {
-                write!(f, "INSERT INTO {sink}{} {query}", columns(cols))
+                write!(f, "INSERT INTO {sink}{} {}", columns(cols), restore(query))
             }
         }
     }
