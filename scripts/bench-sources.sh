@@ -9,16 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=${SLUICE_BIN:-target/release/sluice}
-DURATION=${DURATION:-10}
-[ -x "$BIN" ] || { echo "build first: cargo build --release (or set SLUICE_BIN)" >&2; exit 2; }
+. scripts/bench-common.sh
 scripts/services.sh >/dev/null
-
-work=$(mktemp -d)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-port=$(free_port); http_port=$(free_port)
-export PGPASSWORD=bench-password
-SLUICE="host=127.0.0.1 port=$port user=sluice dbname=sluice"
 ms() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 echo "preparing: MariaDB bench_wide (1,000 tables), PostgreSQL bench.big (1,000,000 rows)"
@@ -34,11 +26,7 @@ ALTER TABLE bench.big ADD PRIMARY KEY (id);
 ANALYZE bench.big;
 SQL
 
-SLUICE_PASSWORD=$PGPASSWORD SLUICE_LOG=warn "$BIN" serve --data-dir "$work/data" \
-  --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$http_port" 2>"$work/sluice.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-until psql "$SLUICE" -XAtqc 'SELECT 1' >/dev/null 2>&1; do sleep 0.05; done
+start_sluice
 psql "$SLUICE" -XAtq <<'SQL'
 CREATE SOURCE maria TYPE mysql WITH (host = '127.0.0.1', username = 'root', ssl_mode = 'disabled');
 CREATE SOURCE pg TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres', ssl_mode = 'disable');

@@ -11,27 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-BIN=${SLUICE_BIN:-target/release/sluice}
-DURATION=${DURATION:-10}
 CLIENTS=${CLIENTS:-"1 8 64"}
 PG_DSN=${PG_DSN:-"host=127.0.0.1 port=5432 user=postgres dbname=test"}
-[ -x "$BIN" ] || { echo "build first: cargo build --release (or set SLUICE_BIN)" >&2; exit 2; }
-command -v pgbench >/dev/null || { echo "pgbench is required" >&2; exit 2; }
-
-work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export PGPASSWORD=bench-password
-SLUICE_DSN="host=127.0.0.1 port=$port user=sluice dbname=sluice"
+. scripts/bench-common.sh
+SLUICE_DSN=$SLUICE
 echo "SELECT 1;" > "$work/select1.sql"
 printf '\\sleep 20 s\n' > "$work/idle.sql"
 
 start_ns=$(date +%s%N)
-SLUICE_PASSWORD=$PGPASSWORD SLUICE_LOG=warn "$BIN" serve --data-dir "$work/data" \
-  --listen "127.0.0.1:$port" --http-listen "127.0.0.1:$http_port" 2>"$work/sluice.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
-until psql "$SLUICE_DSN" -XAtqc 'SELECT 1' >/dev/null 2>&1; do sleep 0.01; done
+start_sluice
 ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
 idle_rss=$(rss_kb)

@@ -412,6 +412,13 @@ fn with_list(options: &[(String, String)]) -> String {
 
 /// `CREATE TEMPORARY TABLE name (columns, watermark, key) [PARTITIONED BY …] WITH (…);`
 fn write_table(out: &mut String, table: &TableUse, name: &str, options: &[(String, String)]) {
+    if table.create {
+        let _ = writeln!(
+            out,
+            "-- {} does not exist yet: it is created with these columns when the pipeline starts.",
+            table.path
+        );
+    }
     let mut lines: Vec<String> = Vec::new();
     for c in &table.columns {
         if c.data_type == "COMPUTED" {

@@ -86,6 +86,9 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
         };
         let (plugin, mut entries) = plugin(plan, insert.sink, sink_table, Role::Write, secrets)?;
         entries.insert(0, ("plugin_input".into(), Hocon::str(&feed)));
+        if sink_table.create {
+            entries.push(("schema_save_mode".into(), Hocon::str("CREATE_SCHEMA_WHEN_NOT_EXIST")));
+        }
         block(&mut sinks, 1, plugin, &entries);
     }
 

@@ -34,7 +34,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
             NodeKind::View { view } => ("view", plan.bound.views[view].query.to_string()),
             NodeKind::Transform { insert } => ("transform", plan.bound.inserts[insert].query.to_string()),
             NodeKind::Sink { table } => {
-                ("sink", format!("{} table", plan.bound.tables[table].source_type.name))
+                let t = &plan.bound.tables[table];
+                let created = if t.create { ", created when the pipeline starts" } else { "" };
+                ("sink", format!("{} table{created}", t.source_type.name))
             }
         };
         let inputs: Vec<String> =

@@ -22,9 +22,10 @@ use crate::connectors::validate::{Schema as OptionSchema, validate_with};
 use crate::connectors::{Engine, ResolvedOptions};
 use crate::engine::sources::GatewayCatalogs;
 use crate::error::{Result, SluiceError, SourcePos, SqlState};
-use crate::handler::Ctx;
+use crate::handler::{Ctx, Notice};
 use crate::sql::ast::options::SqlOption;
 use crate::sql::ast::pipeline::BodyStatement;
+use sluice_catalog::ColumnRecord;
 
 /// A checked pipeline.
 pub struct Bound {
@@ -115,7 +116,13 @@ pub async fn bind_resolved(
             hint: None,
         });
     }
-    let used = resolve(ctx, body).await?;
+    if !body.iter().any(|s| matches!(s, BodyStatement::Insert { .. })) {
+        return Err(SluiceError::Syntax {
+            message: "a pipeline body needs at least one INSERT INTO … SELECT …".into(),
+            pos: None,
+        });
+    }
+    let mut used = resolve(ctx, body).await?;
     check_engine(&settings, &used, body)?;
     let read = read_tables(&used, body);
     if let Some(&i) = read.iter().find(|&&i| !used[i].source_type.can_read) {
@@ -183,6 +190,21 @@ pub async fn bind_resolved(
                     });
                 }
                 let sink_index = table_index(&used, sink)?;
+                let plan = plan_query(&planner, query).await?;
+                if used[sink_index].create && used[sink_index].columns.is_empty() {
+                    used[sink_index].columns = new_columns(columns, &plan);
+                    let t = &used[sink_index];
+                    let shown: Vec<String> = t
+                        .columns
+                        .iter()
+                        .map(|c| format!("{} {}", crate::sql::ast::Ident::new(c.name.clone()), c.data_type))
+                        .collect();
+                    ctx.notices.push(Notice::notice(format!(
+                        "table {} does not exist: it will be created as ({}) when the pipeline starts",
+                        t.path,
+                        shown.join(", ")
+                    )));
+                }
                 let table = &used[sink_index];
                 if !table.source_type.can_write {
                     return Err(SluiceError::Query {
@@ -196,7 +218,6 @@ pub async fn bind_resolved(
                     });
                 }
                 check_supported(query)?;
-                let plan = plan_query(&planner, query).await?;
                 let target = sink_columns(table, columns)?;
                 check_output(table, &target, &plan, query)?;
                 let mut windows = super::rewrite::windows(query);
@@ -225,6 +246,24 @@ pub async fn bind_resolved(
         }
     }
     Ok(Bound { options, settings, tables: used, views, inserts, planner })
+}
+
+/// The columns of a sink created by its INSERT: named by the column list, or as the
+/// query's output; typed as the query's output in Flink SQL.
+fn new_columns(columns: &[datafusion::sql::sqlparser::ast::Ident], plan: &LogicalPlan) -> Vec<ColumnRecord> {
+    plan.schema()
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ColumnRecord {
+            ordinal: i as i64 + 1,
+            name: columns.get(i).map(normalise).unwrap_or_else(|| f.name().clone()),
+            data_type: flink_type(f.data_type()),
+            source_type: flink_type(f.data_type()),
+            nullable: true,
+            is_key: false,
+        })
+        .collect()
 }
 
 fn normalise(c: &datafusion::sql::sqlparser::ast::Ident) -> String {

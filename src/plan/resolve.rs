@@ -40,6 +40,8 @@ pub struct TableUse {
     pub columns: Vec<ColumnRecord>,
     /// A declared table's definition (options, watermark, key), as stored.
     pub definition: Option<serde_json::Value>,
+    /// A sink that does not exist yet: created with the columns its INSERT writes.
+    pub create: bool,
 }
 
 impl TableUse {
@@ -76,32 +78,43 @@ pub fn relations(query: &Query) -> Vec<ObjectName> {
 /// Resolves the tables of `body` (views excluded) to [`TableUse`]s, loading metadata.
 pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement]) -> Result<Vec<TableUse>> {
     let mut views: Vec<String> = Vec::new();
-    let mut names: Vec<ObjectName> = Vec::new();
+    // (name, whether it is written)
+    let mut names: Vec<(ObjectName, bool)> = Vec::new();
     for statement in body {
         match statement {
             BodyStatement::View { name, query, .. } => {
-                names.extend(relations(query).into_iter().filter(|n| !is_view(&views, n)));
+                names
+                    .extend(relations(query).into_iter().filter(|n| !is_view(&views, n)).map(|n| (n, false)));
                 views.push(name.as_str().to_owned());
             }
             BodyStatement::Insert { sink, query, .. } => {
                 // writing a view is refused when binding, with its own error
                 if !is_view(&views, sink) {
-                    names.push(sink.clone());
+                    names.push((sink.clone(), true));
                 }
-                names.extend(relations(query).into_iter().filter(|n| !is_view(&views, n)));
+                names
+                    .extend(relations(query).into_iter().filter(|n| !is_view(&views, n)).map(|n| (n, false)));
             }
         }
     }
-    let mut tables: Vec<TableUse> = Vec::new();
-    for name in names {
+    let mut paths: Vec<(TablePath, ObjectName, bool)> = Vec::new();
+    for (name, written) in names {
         let path = table_path(ctx, &name).await?;
-        if tables.iter().any(|t| t.path == path) {
-            continue;
+        match paths.iter_mut().find(|(p, ..)| *p == path) {
+            Some(known) => known.2 &= written,
+            None => paths.push((path, name, written)),
         }
-        tables.push(load(ctx, path, &name).await?);
+    }
+    let mut tables: Vec<TableUse> = Vec::new();
+    for (path, name, only_written) in paths {
+        tables.push(load(ctx, path, &name, only_written).await?);
     }
     Ok(tables)
 }
+
+/// Source types whose tables a pipeline may write before they exist: Sluice (or the
+/// engine) creates them from the statement's columns when the pipeline starts.
+pub const CREATES_TABLES: &[&str] = &["mysql", "postgres", "doris", "starrocks", "paimon"];
 
 fn is_view(views: &[String], name: &ObjectName) -> bool {
     matches!(parts(name).as_slice(), [single] if views.contains(single))
@@ -145,17 +158,27 @@ async fn table_path(ctx: &mut Ctx<'_>, name: &ObjectName) -> Result<TablePath> {
     }
 }
 
-async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName) -> Result<TableUse> {
+async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_written: bool) -> Result<TableUse> {
     let source = source_access::load(ctx, &path.source).await?;
-    let columns =
-        source_access::columns(ctx, &source, &path.database, &path.table).await?.ok_or_else(|| {
-            let hint = if source.source_type.declares_tables() {
-                Some(format!("Declare it first: CREATE TABLE {}.{} (…) WITH (…).", path.source, path.table))
-            } else {
-                None
-            };
-            undefined(name, hint)
-        })?;
+    let found = source_access::columns(ctx, &source, &path.database, &path.table).await?;
+    if found.is_none() && only_written && CREATES_TABLES.contains(&source.source_type.name) {
+        return Ok(TableUse {
+            path,
+            source_type: source.source_type,
+            source_options: source.options.clone(),
+            columns: Vec::new(),
+            definition: None,
+            create: true,
+        });
+    }
+    let columns = found.ok_or_else(|| {
+        let hint = if source.source_type.declares_tables() {
+            Some(format!("Declare it first: CREATE TABLE {}.{} (…) WITH (…).", path.source, path.table))
+        } else {
+            None
+        };
+        undefined(name, hint)
+    })?;
     let definition = ctx
         .server
         .store
@@ -171,5 +194,6 @@ async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName) -> Result<T
         source_options: source.options.clone(),
         columns,
         definition,
+        create: false,
     })
 }

@@ -346,3 +346,60 @@ async fn psql_creates_a_pipeline_with_a_dollar_quoted_body() {
     assert_eq!(stdout.matches("shape=cylinder").count(), 3, "one source, two sinks: {stdout}");
     maria.drop().await;
 }
+
+#[tokio::test]
+async fn a_sink_table_that_does_not_exist_yet_is_created_from_the_statement() {
+    if !require(
+        "PostgreSQL on 127.0.0.1 and psql",
+        crate::fixtures::postgres_up().await && have_program("psql"),
+    ) {
+        return;
+    }
+    let pg = crate::fixtures::Postgres::create().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    crate::sources::pg_source(&client, &pg, "pg").await;
+    sinks(&client).await;
+    let p = &pg.name;
+    // psql shows the NOTICE that says what will be created
+    let out = std::process::Command::new("psql")
+        .arg(format!("host=127.0.0.1 port={} user=sluice dbname=sluice", server.port))
+        .args(["-X", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!(
+            "CREATE PIPELINE totals WITH (mode = 'batch') AS INSERT INTO pg.{p}.daily_totals \
+             SELECT day, SUM(amount) AS total, COUNT(*) AS orders FROM pg.{p}.orders GROUP BY day"
+        ))
+        .env("PGPASSWORD", crate::common::PASSWORD)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "NOTICE:  table pg.{p}.daily_totals does not exist: it will be created as (day DATE, total DECIMAL(20, 2), orders BIGINT)"
+        )),
+        "{stderr}"
+    );
+    let script = &text_rows(&client, "EXPLAIN PIPELINE totals FORMAT flink_sql").await[0][1];
+    assert!(script.contains("`day` DATE,\n  `total` DECIMAL(20, 2),\n  `orders` BIGINT"), "{script}");
+    assert!(script.contains(&format!("'table-name' = '{p}.daily_totals'")), "{script}");
+    let config =
+        crate::hocon::parse(&text_rows(&client, "EXPLAIN PIPELINE totals FORMAT seatunnel").await[0][1])
+            .unwrap();
+    let sink = &config.get("sink").unwrap().entries()[0].1;
+    assert_eq!(sink.get("schema_save_mode").and_then(|v| v.text()), Some("CREATE_SCHEMA_WHEN_NOT_EXIST"));
+    // only written tables may be missing, and only on systems that create them
+    let (state, _, _) = failure(
+        &client,
+        &format!("CREATE PIPELINE bad AS INSERT INTO pg.{p}.copy SELECT * FROM pg.{p}.copy"),
+    )
+    .await;
+    assert_eq!(state, "42P01");
+    let (state, _, _) = failure(
+        &client,
+        &format!("CREATE PIPELINE bad AS INSERT INTO k.missing SELECT id FROM pg.{p}.orders"),
+    )
+    .await;
+    assert_eq!(state, "42P01");
+    pg.drop().await;
+}
