@@ -58,6 +58,14 @@ pub enum SqlState {
     FeatureNotSupported,
     DependentObjectsStillExist,
     ObjectInUse,
+    ObjectNotInPrerequisiteState,
+    IntegrityConstraintViolation,
+    UniqueViolation,
+    NotNullViolation,
+    ForeignKeyViolation,
+    CheckViolation,
+    StringDataRightTruncation,
+    InvalidDatetimeFormat,
     InFailedTransaction,
     NoActiveTransaction,
     ActiveTransaction,
@@ -74,6 +82,28 @@ pub enum SqlState {
 }
 
 impl SqlState {
+    /// The state to report for an error a sink's database raised with SQLSTATE `code`:
+    /// the same where Sluice knows it, else 58000 (an error outside the gateway).
+    pub fn from_sink(code: &str) -> SqlState {
+        match code {
+            "23505" => SqlState::UniqueViolation,
+            "23502" => SqlState::NotNullViolation,
+            "23503" => SqlState::ForeignKeyViolation,
+            "23514" => SqlState::CheckViolation,
+            "22001" => SqlState::StringDataRightTruncation,
+            "22003" => SqlState::NumericValueOutOfRange,
+            "22007" | "22008" => SqlState::InvalidDatetimeFormat,
+            "22P02" => SqlState::InvalidTextRepresentation,
+            "42P01" => SqlState::UndefinedTable,
+            "42703" => SqlState::UndefinedColumn,
+            "42804" => SqlState::DatatypeMismatch,
+            "42501" => SqlState::InsufficientPrivilege,
+            c if c.starts_with("23") => SqlState::IntegrityConstraintViolation,
+            c if c.starts_with("08") => SqlState::ConnectionFailure,
+            _ => SqlState::SystemError,
+        }
+    }
+
     /// The five-character code.
     pub fn code(self) -> &'static str {
         match self {
@@ -98,6 +128,14 @@ impl SqlState {
             SqlState::FeatureNotSupported => "0A000",
             SqlState::DependentObjectsStillExist => "2BP01",
             SqlState::ObjectInUse => "55006",
+            SqlState::ObjectNotInPrerequisiteState => "55000",
+            SqlState::IntegrityConstraintViolation => "23000",
+            SqlState::UniqueViolation => "23505",
+            SqlState::NotNullViolation => "23502",
+            SqlState::ForeignKeyViolation => "23503",
+            SqlState::CheckViolation => "23514",
+            SqlState::StringDataRightTruncation => "22001",
+            SqlState::InvalidDatetimeFormat => "22007",
             SqlState::InFailedTransaction => "25P02",
             SqlState::NoActiveTransaction => "25P01",
             SqlState::ActiveTransaction => "25001",
@@ -189,6 +227,15 @@ pub enum SluiceError {
     #[error("canceling statement due to user request")]
     Canceled,
 
+    /// The object is not in a state that allows the statement (STOP of a pipeline that
+    /// does not run, RESUME without a savepoint).
+    #[error("{0}")]
+    ObjectNotInState(String),
+
+    /// A target's engine refused or failed the job; `message` is the engine's own reason.
+    #[error("target \"{target}\": {message}")]
+    EngineRejected { target: String, message: String },
+
     /// An error from DataFusion while planning or running a query, classified.
     #[error("{message}")]
     Query { state: SqlState, message: String, hint: Option<String>, pos: Option<SourcePos> },
@@ -233,6 +280,8 @@ impl SluiceError {
             SluiceError::NoActiveTransaction(_) => SqlState::NoActiveTransaction,
             SluiceError::ActiveTransaction(_) => SqlState::ActiveTransaction,
             SluiceError::Canceled => SqlState::QueryCanceled,
+            SluiceError::ObjectNotInState(_) => SqlState::ObjectNotInPrerequisiteState,
+            SluiceError::EngineRejected { .. } => SqlState::SystemError,
             SluiceError::Query { state, .. } => *state,
             SluiceError::Store(StoreError::AlreadyExists { .. }) => SqlState::DuplicateObject,
             SluiceError::Store(StoreError::NotFound { .. }) => SqlState::UndefinedObject,

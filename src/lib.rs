@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod compile;
 pub mod config;
 pub mod connectors;
+pub mod deploy;
 pub mod engine;
 pub mod error;
 pub mod handler;

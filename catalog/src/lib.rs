@@ -16,7 +16,8 @@ pub mod time;
 
 pub use error::StoreError;
 pub use model::{
-    ColumnRecord, NewPipeline, NewRole, NewSource, PipelineRecord, PipelineVersion, Role, RoleChanges,
-    SecretInfo, SecretRecord, SourceRecord, TableRecord,
+    ColumnRecord, DeploymentChange, DeploymentRecord, NewDeployment, NewPipeline, NewRole, NewSource,
+    PipelineRecord, PipelineVersion, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord,
+    TargetRecord,
 };
 pub use store::{Backend, Store};

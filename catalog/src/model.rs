@@ -185,3 +185,63 @@ pub struct PipelineVersion {
     pub created_by: String,
     pub created_at: i64,
 }
+
+/// A target as stored: where pipelines run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRecord {
+    pub name: String,
+    /// `local`, `flink`, `directory`, `kubernetes`, `seatunnel`.
+    pub target_type: String,
+    /// Options as given (JSON object, secrets by name).
+    pub options: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A run of a pipeline on a target, from START to its end (across SUSPEND / RESUME).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentRecord {
+    pub id: i64,
+    pub pipeline: String,
+    pub pipeline_version: i64,
+    pub target: String,
+    pub engine: String,
+    /// The engine's id of the job (Flink's job id), once it has one.
+    pub engine_job_id: Option<String>,
+    pub state: String,
+    /// When it entered its state (microseconds since the epoch).
+    pub since: i64,
+    pub last_error: Option<String>,
+    /// The last savepoint taken (STOP WITH SAVEPOINT, SUSPEND).
+    pub savepoint: Option<String>,
+    /// The savepoint it started or resumed from.
+    pub started_from: Option<String>,
+    pub rows_in: Option<i64>,
+    pub rows_out: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A deployment to record before its job is submitted.
+#[derive(Debug, Clone)]
+pub struct NewDeployment {
+    pub pipeline: String,
+    pub pipeline_version: i64,
+    pub target: String,
+    pub engine: String,
+    pub state: String,
+    pub started_from: Option<String>,
+}
+
+/// What a state change of a deployment also sets; `None` keeps the stored value.
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentChange {
+    pub engine_job_id: Option<String>,
+    /// `Some(None)` clears the last error.
+    pub last_error: Option<Option<String>>,
+    pub savepoint: Option<String>,
+    pub started_from: Option<Option<String>>,
+    pub rows_in: Option<i64>,
+    pub rows_out: Option<i64>,
+}

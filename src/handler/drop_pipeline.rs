@@ -1,5 +1,6 @@
 //! `DROP PIPELINE [IF EXISTS] name [, …]` — see [`DropPipeline`]. Every name is checked
-//! before any is dropped, so a failed statement drops nothing.
+//! before any is dropped, so a failed statement drops nothing; a pipeline with an active
+//! deployment is refused (2BP01) until it is stopped.
 
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
@@ -10,7 +11,20 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
     let mut existing = Vec::new();
     for name in &statement.names {
         match ctx.server.store.pipeline(name.as_str()).await? {
-            Some(_) => existing.push(name.as_str()),
+            Some(_) => {
+                let deployments = ctx.server.store.deployments(Some(name.as_str())).await?;
+                if let Some(d) = deployments
+                    .iter()
+                    .find(|d| sluice_catalog::store::ACTIVE_STATES.contains(&d.state.as_str()))
+                {
+                    return Err(SluiceError::DependentObjects {
+                        what: format!("pipeline {name}"),
+                        detail: format!("deployment {} on target {} is {}", d.id, d.target, d.state),
+                        hint: Some("STOP PIPELINE it first."),
+                    });
+                }
+                existing.push(name.as_str())
+            }
             None if statement.if_exists => {
                 ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" does not exist, skipping")));
             }

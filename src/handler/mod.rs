@@ -9,6 +9,7 @@ mod create_role;
 mod create_secret;
 mod create_source;
 mod create_table;
+mod create_target;
 mod deallocate;
 mod describe_pipeline;
 mod describe_source;
@@ -19,6 +20,7 @@ mod drop_role;
 mod drop_secret;
 mod drop_source;
 mod drop_table;
+mod drop_target;
 mod explain_pipeline;
 pub mod pipeline_access;
 pub mod prepare;
@@ -26,18 +28,25 @@ mod preview;
 mod query;
 mod refresh_source;
 mod reset;
+mod resume_pipeline;
 mod set;
 pub mod show;
 mod show_create_pipeline;
 mod show_create_source;
 mod show_databases;
+mod show_deployments;
 mod show_pipelines;
 mod show_secrets;
 mod show_source_types;
 mod show_sources;
 mod show_tables;
+mod show_targets;
 pub mod source_access;
-mod test_source;
+pub mod start_pipeline;
+mod stop_pipeline;
+pub mod target_access;
+pub mod test_source;
+mod test_target;
 mod transaction;
 
 use datafusion::arrow::datatypes::SchemaRef;
@@ -54,6 +63,7 @@ use crate::server::session::Session;
 use crate::server::state::ServerState;
 use crate::sql::ast::pipeline::PipelineInfo;
 use crate::sql::ast::source::SourceInfo;
+use crate::sql::ast::target::TargetInfo;
 use crate::sql::{GatewayStatement, Parsed, Statement};
 
 pub use prepare::Prepared;
@@ -165,6 +175,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::AlterPipeline(s) => alter_pipeline::handle(ctx, s).await,
                 GatewayStatement::DropPipeline(s) => drop_pipeline::handle(ctx, s).await,
                 GatewayStatement::PipelineInfo(info) => pipeline_info(ctx, info).await,
+                GatewayStatement::CreateTarget(s) => create_target::handle(ctx, s).await,
+                GatewayStatement::DropTarget(s) => drop_target::handle(ctx, s).await,
+                GatewayStatement::TargetInfo(info) => target_info(ctx, info).await,
+                GatewayStatement::StartPipeline(s) => start_pipeline::handle(ctx, s).await,
+                GatewayStatement::StopPipeline(s) => stop_pipeline::handle(ctx, s).await,
+                GatewayStatement::ResumePipeline(s) => resume_pipeline::handle(ctx, s).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -217,6 +233,16 @@ async fn pipeline_info(ctx: &mut Ctx<'_>, info: &PipelineInfo) -> Result<Output>
     }
 }
 
+async fn target_info(ctx: &mut Ctx<'_>, info: &TargetInfo) -> Result<Output> {
+    match info {
+        TargetInfo::ShowTargets => show_targets::handle(ctx).await,
+        TargetInfo::ShowTargetTypes => show_targets::types(),
+        TargetInfo::DescribeTargetType(name) => show_targets::describe_type(name),
+        TargetInfo::TestTarget(name) => test_target::handle(ctx, name).await,
+        TargetInfo::ShowDeployments(pipeline) => show_deployments::handle(ctx, pipeline.as_ref()).await,
+    }
+}
+
 fn ends_transaction(statement: &Statement) -> bool {
     matches!(
         statement,
@@ -254,6 +280,13 @@ pub fn kind(statement: &Statement) -> &'static str {
         }
         Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { .. })) => "preview",
         Statement::Gateway(GatewayStatement::PipelineInfo(_)) => "show",
+        Statement::Gateway(GatewayStatement::CreateTarget(_)) => "create_target",
+        Statement::Gateway(GatewayStatement::DropTarget(_)) => "drop_target",
+        Statement::Gateway(GatewayStatement::TargetInfo(TargetInfo::TestTarget(_))) => "test_target",
+        Statement::Gateway(GatewayStatement::TargetInfo(_)) => "show",
+        Statement::Gateway(GatewayStatement::StartPipeline(_)) => "start_pipeline",
+        Statement::Gateway(GatewayStatement::StopPipeline(_)) => "stop_pipeline",
+        Statement::Gateway(GatewayStatement::ResumePipeline(_)) => "resume_pipeline",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",

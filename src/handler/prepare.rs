@@ -229,7 +229,8 @@ async fn describe_gateway(
     text: &str,
 ) -> Result<Option<SchemaRef>> {
     match g {
-        GatewayStatement::SourceInfo(SourceInfo::TestSource(_)) => {
+        GatewayStatement::SourceInfo(SourceInfo::TestSource(_))
+        | GatewayStatement::TargetInfo(crate::sql::ast::target::TargetInfo::TestTarget(_)) => {
             let fields: Vec<Field> =
                 super::test_source::COLUMNS.iter().map(|(n, t)| Field::new(*n, t.clone(), true)).collect();
             Ok(Some(Arc::new(Schema::new(fields))))
@@ -238,12 +239,12 @@ async fn describe_gateway(
         GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, .. }) => {
             super::preview::describe(ctx, target).await
         }
-        GatewayStatement::SourceInfo(_) | GatewayStatement::PipelineInfo(_) => {
-            match super::handle(ctx, parsed, text).await? {
-                Output::Rows { schema, .. } => Ok(Some(schema)),
-                _ => Ok(None),
-            }
-        }
+        GatewayStatement::SourceInfo(_)
+        | GatewayStatement::PipelineInfo(_)
+        | GatewayStatement::TargetInfo(_) => match super::handle(ctx, parsed, text).await? {
+            Output::Rows { schema, .. } => Ok(Some(schema)),
+            _ => Ok(None),
+        },
         _ => Ok(None),
     }
 }

@@ -33,6 +33,11 @@ impl LoadedSource {
         }
     }
 
+    /// The values of the secrets its options name, by secret name.
+    pub fn secret_values(&self) -> &HashMap<String, Vec<u8>> {
+        &self.secrets
+    }
+
     fn unavailable(&self, message: String) -> SluiceError {
         SluiceError::SourceUnavailable { name: self.record.name.clone(), message }
     }

@@ -6,6 +6,7 @@ pub mod bind;
 mod context;
 pub mod graph;
 pub mod options;
+pub mod query;
 pub mod resolve;
 mod rewrite;
 pub mod types;

@@ -12,6 +12,7 @@ const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc"];
 const MODES: &[&str] = &["streaming", "batch"];
 const CHECKPOINT_MODES: &[&str] = &["exactly_once", "at_least_once"];
 const RESTARTS: &[&str] = &["none", "fixed-delay", "exponential-delay"];
+const WRITE_MODES: &[&str] = &["append", "overwrite"];
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt(
@@ -48,6 +49,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         .maps_to("restart-strategy.fixed-delay.attempts", ""),
     opt("state_ttl", Duration, Advanced, "How long idle state is kept (joins, aggregations).")
         .maps_to("table.exec.state.ttl", ""),
+    opt(
+        "write_mode",
+        Enum(WRITE_MODES),
+        Basic,
+        "append adds rows to the sinks; overwrite first removes their rows (the local target, in the same transaction).",
+    )
+    .default("append"),
     opt("description", Text, Advanced, "What the pipeline is for."),
 ];
 

@@ -73,7 +73,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         master_key,
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
+        deployments: crate::deploy::Deployments::new(store.clone()),
     });
+    store.ensure_target(crate::handler::target_access::LOCAL, "local", "sluice").await?;
+    tokio::spawn(crate::deploy::watcher::run(state.clone(), shutdown.clone()));
 
     for source in store.sources().await? {
         if let Err(e) = crate::handler::source_access::publish(&state, &source.name).await {

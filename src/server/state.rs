@@ -23,4 +23,6 @@ pub struct ServerState {
     pub pids: pgwire::api::RandomPidSecretKeyGenerator,
     /// Key for the salts of nonexistent users (see `scram::Verifier::mock`).
     pub mock_secret: [u8; 32],
+    /// Deployments: engine clients and the jobs running in this gateway.
+    pub deployments: Arc<crate::deploy::Deployments>,
 }

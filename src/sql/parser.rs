@@ -154,7 +154,10 @@ fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserE
         }
         _ => match super::parse_pipeline::parse(p)? {
             Some(statement) => statement,
-            None => return super::parse_source::parse(p),
+            None => match super::parse_target::parse(p)? {
+                Some(statement) => statement,
+                None => return super::parse_source::parse(p),
+            },
         },
     };
     Ok(Some(statement))

@@ -52,6 +52,9 @@ pub struct TestServer {
     pub log: PathBuf,
     child: Child,
     pg_database: Option<String>,
+    /// How the server was started, to start it again on the same data ([`TestServer::restart`]).
+    command: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 /// Options for starting a server.
@@ -73,38 +76,45 @@ impl TestServer {
         let port = free_port();
         let http_port = free_port();
         let log = data_dir.path().join("sluice.log");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg(format!("127.0.0.1:{port}"))
-            .arg("--http-listen")
-            .arg(format!("127.0.0.1:{http_port}"))
-            .arg("--data-dir")
-            .arg(data_dir.path().join("data"))
-            .args(&options.extra_args)
-            .env_remove("SLUICE_PASSWORD")
-            .env_remove("SLUICE_METADATA_URL")
-            .env("SLUICE_LOG", "sluice=debug,info")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).expect("log file"));
+        let mut command: Vec<String> = vec![
+            "serve".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{port}"),
+            "--http-listen".into(),
+            format!("127.0.0.1:{http_port}"),
+            "--data-dir".into(),
+            data_dir.path().join("data").display().to_string(),
+        ];
+        command.extend(options.extra_args.iter().cloned());
+        let mut envs = vec![("SLUICE_LOG".to_owned(), "sluice=debug,info".to_owned())];
         if !options.no_password_env {
-            cmd.env("SLUICE_PASSWORD", PASSWORD);
+            envs.push(("SLUICE_PASSWORD".into(), PASSWORD.into()));
         }
-        for (k, v) in &options.envs {
-            cmd.env(k, v);
-        }
+        envs.extend(options.envs.iter().cloned());
         let mut pg_database = None;
         if metadata_backend() == "postgres" {
             let name = format!("sluice_it_{}_{}", std::process::id(), SERVERS.fetch_add(1, Ordering::SeqCst));
             psql_local(&format!("DROP DATABASE IF EXISTS {name}"));
             psql_local(&format!("CREATE DATABASE {name}"));
-            cmd.arg("--metadata-url").arg(format!("postgres://postgres@127.0.0.1:5432/{name}"));
+            command.push("--metadata-url".into());
+            command.push(format!("postgres://postgres@127.0.0.1:5432/{name}"));
             pg_database = Some(name);
         }
-        let child = cmd.spawn().expect("start sluice");
-        let server = TestServer { port, http_port, data_dir, log, child, pg_database };
+        let child = spawn(&command, &envs, &log);
+        let server = TestServer { port, http_port, data_dir, log, child, pg_database, command, envs };
         server.wait_ready();
         server
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind) and starts it again on the
+    /// same data directory, metadata and ports.
+    pub fn kill_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let log = self.data_dir.path().join("sluice-restarted.log");
+        self.child = spawn(&self.command, &self.envs, &log);
+        self.log = log;
+        self.wait_ready();
     }
 
     fn wait_ready(&self) {
@@ -168,6 +178,19 @@ impl Drop for TestServer {
             psql_local(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"));
         }
     }
+}
+
+fn spawn(args: &[String], envs: &[(String, String)], log: &Path) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sluice"));
+    cmd.args(args)
+        .env_remove("SLUICE_PASSWORD")
+        .env_remove("SLUICE_METADATA_URL")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).expect("log file"));
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start sluice")
 }
 
 fn psql_local(sql: &str) {

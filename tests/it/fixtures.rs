@@ -106,6 +106,11 @@ impl Postgres {
         Postgres { name, pool }
     }
 
+    /// Runs `sql` as postgres (to add test data).
+    pub async fn execute(&self, sql: &str) {
+        self.pool.execute(sqlx::AssertSqlSafe(sql.to_owned())).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     /// Rows of `sql`, every value as text (NULL as "NULL").
     pub async fn text_rows(&self, sql: &str) -> Vec<Vec<String>> {
         use sqlx::Row;

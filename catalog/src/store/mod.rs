@@ -19,12 +19,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::error::{StoreError, StoreResult};
 
+mod deployments;
 mod events;
 mod pipelines;
 mod roles;
 pub mod rows;
 mod secrets;
 mod sources;
+mod targets;
+
+pub use deployments::ACTIVE_STATES;
 
 /// Expands `$body` once per driver with `$p` bound to that driver's pool.
 macro_rules! with_pool {
@@ -187,8 +191,14 @@ impl Store {
 /// The schema migrations for one dialect, embedded in the binary.
 fn migrator(backend: Backend) -> Migrator {
     let files: &[(i64, &str, &'static str)] = match backend {
-        Backend::Sqlite => &[(1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql"))],
-        Backend::Postgres => &[(1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql"))],
+        Backend::Sqlite => &[
+            (1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql")),
+            (2, "deployments", include_str!("../../../migrations/sqlite/0002_deployments.sql")),
+        ],
+        Backend::Postgres => &[
+            (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
+            (2, "deployments", include_str!("../../../migrations/postgres/0002_deployments.sql")),
+        ],
     };
     let migrations = files
         .iter()

@@ -189,13 +189,14 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("since", Time, false),
             ("last_error", Text, true),
             ("savepoint", Text, true),
+            ("started_from", Text, true),
             ("rows_in", Int, true),
             ("rows_out", Int, true),
             ("created_at", Time, false),
             ("updated_at", Time, false),
         ],
         sql: "SELECT id, pipeline, pipeline_version, target, engine, engine_job_id, state, \
-              since, last_error, savepoint, rows_in, rows_out, created_at, updated_at \
+              since, last_error, savepoint, started_from, rows_in, rows_out, created_at, updated_at \
               FROM deployments ORDER BY id",
         limit_pushdown: true,
     },

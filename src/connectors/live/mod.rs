@@ -24,7 +24,7 @@ pub struct Check {
 }
 
 impl Check {
-    fn timed(check: &'static str, started: Instant, result: Result<String, String>) -> Check {
+    pub fn timed(check: &'static str, started: Instant, result: Result<String, String>) -> Check {
         let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
             Ok(detail) => Check { check, ok: true, latency_ms, detail },

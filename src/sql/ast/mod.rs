@@ -11,6 +11,7 @@ mod role;
 pub mod secret;
 pub mod source;
 pub mod table;
+pub mod target;
 
 pub use role::{AlterRole, AlterRoleOperation, CreateRole, DropRole, Password, RoleOption};
 
@@ -33,6 +34,12 @@ pub enum GatewayStatement {
     AlterPipeline(pipeline::AlterPipeline),
     DropPipeline(pipeline::DropPipeline),
     PipelineInfo(pipeline::PipelineInfo),
+    CreateTarget(target::CreateTarget),
+    DropTarget(target::DropTarget),
+    TargetInfo(target::TargetInfo),
+    StartPipeline(target::StartPipeline),
+    StopPipeline(target::StopPipeline),
+    ResumePipeline(target::ResumePipeline),
 }
 
 impl GatewayStatement {
@@ -49,7 +56,12 @@ impl GatewayStatement {
 
     /// Whether the statement changes the catalog (and so is not undone by ROLLBACK).
     pub fn changes_catalog(&self) -> bool {
-        !matches!(self, GatewayStatement::SourceInfo(_) | GatewayStatement::PipelineInfo(_))
+        !matches!(
+            self,
+            GatewayStatement::SourceInfo(_)
+                | GatewayStatement::PipelineInfo(_)
+                | GatewayStatement::TargetInfo(_)
+        )
     }
 }
 
@@ -72,6 +84,12 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::AlterPipeline(s) => s.fmt(f),
             GatewayStatement::DropPipeline(s) => s.fmt(f),
             GatewayStatement::PipelineInfo(s) => s.fmt(f),
+            GatewayStatement::CreateTarget(s) => s.fmt(f),
+            GatewayStatement::DropTarget(s) => s.fmt(f),
+            GatewayStatement::TargetInfo(s) => s.fmt(f),
+            GatewayStatement::StartPipeline(s) => s.fmt(f),
+            GatewayStatement::StopPipeline(s) => s.fmt(f),
+            GatewayStatement::ResumePipeline(s) => s.fmt(f),
         }
     }
 }

@@ -1,0 +1,154 @@
+//! Targets: where pipelines run.
+
+use sqlx::Row;
+
+use super::events::Event;
+use super::{Store, with_pool};
+use crate::error::{StoreError, StoreResult};
+use crate::model::TargetRecord;
+use crate::time::now_micros;
+
+const KIND: &str = "target";
+const COLUMNS: &str = "name, type, options, owner, created_at, updated_at";
+
+macro_rules! target_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        TargetRecord {
+            name: row.try_get("name")?,
+            target_type: row.try_get("type")?,
+            options: row.try_get("options")?,
+            owner: row.try_get("owner")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
+impl Store {
+    /// The target called `name`.
+    pub async fn target(&self, name: &str) -> StoreResult<Option<TargetRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM targets WHERE name = $1");
+        with_pool!(self, |p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
+            Ok(match row {
+                Some(row) => Some(target_from_row!(row)),
+                None => None,
+            })
+        })
+    }
+
+    /// Every target, by name.
+    pub async fn targets(&self) -> StoreResult<Vec<TargetRecord>> {
+        let sql = format!("SELECT {COLUMNS} FROM targets ORDER BY name");
+        with_pool!(self, |p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(target_from_row!(row));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Creates target `target`, or (with `replace`) replaces one of that name, keeping its
+    /// owner and creation time.
+    pub async fn put_target(&self, target: &TargetRecord, replace: bool, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let updated = if replace {
+                sqlx::query("UPDATE targets SET type = $2, options = $3, updated_at = $4 WHERE name = $1")
+                    .bind(&target.name)
+                    .bind(&target.target_type)
+                    .bind(&target.options)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+            } else {
+                0
+            };
+            if updated == 0 {
+                sqlx::query(
+                    "INSERT INTO targets (name, type, options, owner, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5)",
+                )
+                .bind(&target.name)
+                .bind(&target.target_type)
+                .bind(&target.options)
+                .bind(actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(super::on_unique(KIND, &target.name))?;
+            }
+            Event {
+                actor,
+                action: if updated > 0 { "replace" } else { "create" },
+                object_kind: KIND,
+                object_name: &target.name,
+                detail: Some(&target.target_type),
+            }
+            .record(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+
+    /// Creates the built-in target `name` of type `target_type` unless it exists.
+    pub async fn ensure_target(&self, name: &str, target_type: &str, actor: &str) -> StoreResult<()> {
+        let now = now_micros();
+        with_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO targets (name, type, options, owner, created_at, updated_at) \
+                 VALUES ($1, $2, '{}', $3, $4, $4) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(name)
+            .bind(target_type)
+            .bind(actor)
+            .bind(now)
+            .execute(p)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Drops target `name`, refused ([`StoreError::InUse`]) while one of its deployments is
+    /// active. Returns whether it existed.
+    pub async fn drop_target(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        let dropped = with_pool!(self, |p| {
+            let mut tx = p.begin().await?;
+            let rows = sqlx::query(
+                "SELECT pipeline FROM deployments WHERE target = $1 AND state IN \
+                 ('submitting', 'running', 'stopping', 'suspending') ORDER BY pipeline",
+            )
+            .bind(name)
+            .fetch_all(&mut *tx)
+            .await?;
+            if !rows.is_empty() {
+                let users =
+                    rows.iter().map(|r| r.try_get::<String, _>("pipeline")).collect::<Result<Vec<_>, _>>()?;
+                return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
+            }
+            let deleted = sqlx::query("DELETE FROM targets WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if deleted > 0 {
+                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                    .record(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            deleted > 0
+        });
+        if dropped {
+            self.bump_epoch();
+        }
+        Ok(dropped)
+    }
+}

@@ -1,0 +1,152 @@
+//! The `local` target: batch pipelines run inside the gateway. Each INSERT's query runs
+//! in DataFusion over the live source tables (filters pushed down to them) and its rows
+//! stream into the sink ([`super::writer`]). Every sink is written in its own transaction,
+//! and all of them commit only after every INSERT has succeeded; STOP rolls them back.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use futures::StreamExt;
+use sluice_catalog::{DeploymentChange, DeploymentRecord};
+
+use super::writer::{SinkWriter, WriteMode};
+use super::{Deployer, Job, Observed, State, Submitted, Target};
+use crate::connectors::live::Check;
+use crate::error::{Result, SluiceError};
+use crate::handler::source_access::{LoadedSource, load_in};
+use crate::plan::query::sink_query;
+use crate::server::state::ServerState;
+
+/// How often progress is written to the store (and so to SHOW DEPLOYMENTS), in rows.
+const PROGRESS_EVERY: i64 = 50_000;
+
+pub struct LocalDeployer<'a> {
+    server: &'a ServerState,
+    batch_size: usize,
+}
+
+impl<'a> LocalDeployer<'a> {
+    pub fn new(target: &Target, server: &'a ServerState) -> LocalDeployer<'a> {
+        let batch_size = target.text("batch_size").and_then(|b| b.parse().ok()).unwrap_or(5000);
+        LocalDeployer { server, batch_size }
+    }
+}
+
+#[async_trait]
+impl Deployer for LocalDeployer<'_> {
+    async fn submit(&self, job: Job<'_>) -> Result<Submitted> {
+        let plan = job.plan;
+        if plan.settings().streaming {
+            return Err(SluiceError::not_supported(
+                format!(
+                    "pipeline \"{}\" is a streaming pipeline; the local target runs batch pipelines only",
+                    plan.name
+                ),
+                Some("Start it ON TARGET a flink target, or set mode = 'batch'."),
+            ));
+        }
+        let mode = match plan.settings().value("write_mode") {
+            Some("overwrite") => WriteMode::Overwrite,
+            _ => WriteMode::Append,
+        };
+        let queries = (0..plan.bound.inserts.len())
+            .map(|i| sink_query(plan, i, None, "the local target"))
+            .collect::<Result<Vec<_>>>()?;
+        let mut sources: HashMap<String, LoadedSource> = HashMap::new();
+        let mut writers: Vec<SinkWriter> = Vec::new();
+        let mut notes = Vec::new();
+        let (mut rows_in, mut rows_out) = (0i64, 0i64);
+        let outcome: Result<()> = async {
+            for (i, query) in queries.into_iter().enumerate() {
+                let insert = &plan.bound.inserts[i];
+                let table = &plan.bound.tables[insert.sink];
+                if !sources.contains_key(&table.path.source) {
+                    sources
+                        .insert(table.path.source.clone(), load_in(self.server, &table.path.source).await?);
+                }
+                let source = &sources[&table.path.source];
+                let mut writer =
+                    SinkWriter::open(table, source, &insert.columns, mode, self.batch_size).await?;
+                let frame = plan.bound.planner.execute_logical_plan(query).await?;
+                let mut stream = frame.execute_stream().await?;
+                let mut written = 0i64;
+                let mut reported = 0i64;
+                let result: Result<()> = loop {
+                    let next = tokio::select! {
+                        _ = job.cancel.cancelled() => break Err(SluiceError::Canceled),
+                        next = stream.next() => next,
+                    };
+                    let Some(batch) = next else { break Ok(()) };
+                    let batch = match batch {
+                        Ok(b) => b,
+                        Err(e) => break Err(e.into()),
+                    };
+                    if let Err(e) = writer.write(&batch, &table.path).await {
+                        break Err(e);
+                    }
+                    written += batch.num_rows() as i64;
+                    if written - reported >= PROGRESS_EVERY {
+                        reported = written;
+                        let change = DeploymentChange {
+                            rows_in: Some(rows_in + written),
+                            rows_out: Some(rows_out + written),
+                            ..Default::default()
+                        };
+                        let _ = self
+                            .server
+                            .deployments
+                            .move_to(job.deployment, State::Running, change, "local")
+                            .await;
+                    }
+                };
+                writers.push(writer);
+                result?;
+                rows_in += written;
+                rows_out += written;
+                notes.push(format!("{} rows written to {}", written, table.path));
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = outcome {
+            for writer in writers {
+                writer.rollback().await;
+            }
+            return Err(e);
+        }
+        for (writer, insert) in writers.into_iter().zip(&plan.bound.inserts) {
+            writer.commit(&plan.bound.tables[insert.sink].path).await?;
+        }
+        Ok(Submitted {
+            engine_job_id: None,
+            state: Some(State::Finished),
+            rows_in: Some(rows_in),
+            rows_out: Some(rows_out),
+            notes,
+        })
+    }
+
+    async fn stop(&self, d: &DeploymentRecord, savepoint: bool) -> Result<Option<String>> {
+        if savepoint {
+            return Err(SluiceError::not_supported(
+                "the local target takes no savepoints: its batch jobs restart from the beginning",
+                Some("Use STOP PIPELINE without WITH SAVEPOINT."),
+            ));
+        }
+        if !self.server.deployments.cancel_local(d.id) {
+            return Err(SluiceError::ObjectNotInState(format!(
+                "deployment {} of pipeline \"{}\" runs in another gateway",
+                d.id, d.pipeline
+            )));
+        }
+        Ok(None)
+    }
+
+    async fn observe(&self, _: &DeploymentRecord) -> Result<Option<Observed>> {
+        Ok(None)
+    }
+
+    async fn test(&self) -> Vec<Check> {
+        vec![Check { check: "local", ok: true, latency_ms: 0.0, detail: "runs inside the gateway".into() }]
+    }
+}

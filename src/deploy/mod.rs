@@ -1,0 +1,299 @@
+//! Running pipelines: targets, deployments and their state machine.
+//!
+//! A *deployment* is one START of a pipeline on a target, persisted in the store from
+//! the moment it is asked for, so that nothing is submitted twice and a restarted
+//! gateway finds its jobs again. Its state moves along explicit edges ([`State::can_move_to`]):
+//!
+//! ```text
+//! submitting ─► running ─► finished | failed
+//!     │            ├─► stopping ─► stopped          (STOP [WITH SAVEPOINT])
+//!     │            └─► suspending ─► suspended       (SUSPEND)
+//!     └─► failed                 stopped/suspended ─► submitting (RESUME)
+//! ```
+//!
+//! A [`Deployer`] per target type talks to the engine; the [`watcher`] moves states
+//! forward without a client asking (Flink: REST polling with backoff — a Kubernetes
+//! watch plugs in as another source of [`Observed`] states).
+
+pub mod directory;
+pub mod flink;
+pub mod local;
+pub mod target_types;
+pub mod watcher;
+pub mod writer;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use sluice_catalog::{DeploymentChange, DeploymentRecord, Store};
+use tokio_util::sync::CancellationToken;
+
+use crate::connectors::live::Check;
+use crate::error::{Result, SluiceError};
+use crate::plan::PipelinePlan;
+pub use target_types::{Target, TargetType};
+
+/// A deployment's state, as stored and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum State {
+    /// Recorded; the job is being handed to the engine.
+    Submitting,
+    /// The engine accepted the job and runs it.
+    Running,
+    /// STOP was asked; waiting for the engine.
+    Stopping,
+    /// SUSPEND was asked; waiting for the savepoint.
+    Suspending,
+    /// A bounded job ended with success.
+    Finished,
+    /// The engine (or the submission) failed; `last_error` says why.
+    Failed,
+    /// Stopped by STOP (with its savepoint when one was taken).
+    Stopped,
+    /// Stopped by SUSPEND; RESUME starts it from its savepoint.
+    Suspended,
+    /// The artifacts were written (the `directory` target).
+    Rendered,
+}
+
+impl State {
+    pub const ALL: &'static [State] = &[
+        State::Submitting,
+        State::Running,
+        State::Stopping,
+        State::Suspending,
+        State::Finished,
+        State::Failed,
+        State::Stopped,
+        State::Suspended,
+        State::Rendered,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Submitting => "submitting",
+            State::Running => "running",
+            State::Stopping => "stopping",
+            State::Suspending => "suspending",
+            State::Finished => "finished",
+            State::Failed => "failed",
+            State::Stopped => "stopped",
+            State::Suspended => "suspended",
+            State::Rendered => "rendered",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<State> {
+        State::ALL.iter().copied().find(|s| s.as_str() == text)
+    }
+
+    /// Whether the deployment holds its pipeline (at most one such per pipeline).
+    pub fn is_active(self) -> bool {
+        matches!(self, State::Submitting | State::Running | State::Stopping | State::Suspending)
+    }
+
+    /// The edges of the state machine.
+    pub fn can_move_to(self, to: State) -> bool {
+        use State::*;
+        matches!(
+            (self, to),
+            (Submitting, Running | Failed | Finished | Rendered)
+                | (Running, Running | Finished | Failed | Stopping | Suspending | Stopped)
+                | (Stopping, Stopped | Failed | Finished | Running)
+                | (Suspending, Suspended | Failed | Running)
+                | (Stopped | Suspended, Submitting)
+        )
+    }
+
+    /// The states from which `to` may be entered.
+    pub fn sources(to: State) -> Vec<&'static str> {
+        State::ALL.iter().filter(|s| s.can_move_to(to)).map(|s| s.as_str()).collect()
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a deployer reports after submitting a job.
+#[derive(Debug, Clone, Default)]
+pub struct Submitted {
+    pub engine_job_id: Option<String>,
+    /// `Running` (an engine runs it), or a final state (local and directory jobs end
+    /// before START returns).
+    pub state: Option<State>,
+    pub rows_in: Option<i64>,
+    pub rows_out: Option<i64>,
+    /// Lines for the client (NOTICE).
+    pub notes: Vec<String>,
+}
+
+/// A job's state as the engine reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Observed {
+    pub state: State,
+    pub error: Option<String>,
+    pub rows_in: Option<i64>,
+    pub rows_out: Option<i64>,
+}
+
+/// What a deployer needs to submit one pipeline.
+pub struct Job<'a> {
+    pub deployment: i64,
+    pub plan: &'a PipelinePlan,
+    /// Secret values by name, for the placeholders of compiled artifacts.
+    pub secrets: &'a HashMap<String, Vec<u8>>,
+    pub version: i64,
+    /// Start from this savepoint (START … FROM SAVEPOINT, RESUME).
+    pub savepoint: Option<&'a str>,
+    /// Triggered by STOP of a job that runs inside the gateway.
+    pub cancel: CancellationToken,
+}
+
+/// One target type's way of running jobs. Kubernetes and SeaTunnel deployers implement
+/// the same four calls; a push-based status source (a Kubernetes watch) feeds
+/// [`Observed`] states to the same [`Deployments::observe`].
+#[async_trait]
+pub trait Deployer: Send + Sync {
+    /// Hands the job to the engine; returns when the engine has accepted it (or, for
+    /// jobs that run in the gateway, when it is done), or with the engine's error.
+    async fn submit(&self, job: Job<'_>) -> Result<Submitted>;
+    /// Stops the job; returns the savepoint's path when one was asked for.
+    async fn stop(&self, deployment: &DeploymentRecord, savepoint: bool) -> Result<Option<String>>;
+    /// The job's state now; `None` when the engine does not track it (local, directory).
+    async fn observe(&self, deployment: &DeploymentRecord) -> Result<Option<Observed>>;
+    /// Connectivity checks (TEST TARGET).
+    async fn test(&self) -> Vec<Check>;
+}
+
+/// The deployer for `target`.
+pub fn deployer<'a>(
+    target: &Target,
+    server: &'a crate::server::state::ServerState,
+) -> Result<Box<dyn Deployer + 'a>> {
+    match target.target_type.name {
+        "local" => Ok(Box::new(local::LocalDeployer::new(target, server))),
+        "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, server.deployments.http())?)),
+        "directory" => Ok(Box::new(directory::DirectoryDeployer::new(target))),
+        other => Err(SluiceError::not_supported(
+            format!(
+                "target \"{}\" is of type {other}, which cannot run pipelines in this version",
+                target.name
+            ),
+            Some(
+                "Create a target of type local, flink or directory, or render with EXPLAIN PIPELINE … FORMAT kubernetes.",
+            ),
+        )),
+    }
+}
+
+/// The gateway's deployments: the store, an HTTP client shared by engine clients, and
+/// the cancel switches of the jobs running inside this gateway.
+pub struct Deployments {
+    store: Store,
+    http: reqwest::Client,
+    running: Mutex<HashMap<i64, CancellationToken>>,
+}
+
+impl Deployments {
+    pub fn new(store: Store) -> Arc<Deployments> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        Arc::new(Deployments { store, http, running: Mutex::new(HashMap::new()) })
+    }
+
+    pub fn http(&self) -> reqwest::Client {
+        self.http.clone()
+    }
+
+    /// Registers a deployment whose statement is at work in this gateway (the watcher
+    /// leaves it alone); STOP cancels a job running here through `token`.
+    pub fn register(&self, id: i64, token: CancellationToken) -> CancellationToken {
+        if let Ok(mut map) = self.running.lock() {
+            map.insert(id, token.clone());
+        }
+        token
+    }
+
+    pub fn unregister(&self, id: i64) {
+        if let Ok(mut map) = self.running.lock() {
+            map.remove(&id);
+        }
+    }
+
+    /// Cancels a job running in this gateway; whether it runs here.
+    pub fn cancel_local(&self, id: i64) -> bool {
+        match self.running.lock() {
+            Ok(map) => map.get(&id).map(|t| t.cancel()).is_some(),
+            Err(_) => false,
+        }
+    }
+
+    /// Whether deployment `id` runs inside this gateway.
+    pub fn runs_here(&self, id: i64) -> bool {
+        self.running.lock().map(|m| m.contains_key(&id)).unwrap_or(false)
+    }
+
+    /// Moves deployment `id` to `to` if the state machine allows it from where it is.
+    pub async fn move_to(&self, id: i64, to: State, change: DeploymentChange, actor: &str) -> Result<bool> {
+        let from = State::sources(to);
+        Ok(self.store.transition(id, &from, to.as_str(), &change, actor).await?)
+    }
+
+    /// Applies an engine's report on deployment `d` (from polling or a watch).
+    pub async fn observe(&self, d: &DeploymentRecord, seen: Observed) -> Result<bool> {
+        let Some(current) = State::parse(&d.state) else { return Ok(false) };
+        // While STOP / SUSPEND wait for the engine, the statement decides the end state.
+        if matches!(current, State::Stopping | State::Suspending) && seen.state != State::Failed {
+            return Ok(false);
+        }
+        if current == seen.state && seen.rows_in == d.rows_in && seen.rows_out == d.rows_out {
+            return Ok(false);
+        }
+        if current != seen.state && !current.can_move_to(seen.state) {
+            return Ok(false);
+        }
+        let change = DeploymentChange {
+            last_error: seen.error.map(Some),
+            rows_in: seen.rows_in,
+            rows_out: seen.rows_out,
+            ..Default::default()
+        };
+        let from = [current.as_str()];
+        Ok(self.store.transition(d.id, &from, seen.state.as_str(), &change, "watcher").await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::State;
+
+    #[test]
+    fn states_round_trip_through_their_names() {
+        for s in State::ALL {
+            assert_eq!(State::parse(s.as_str()), Some(*s));
+        }
+    }
+
+    #[test]
+    fn the_state_machine_has_no_way_out_of_finished_or_failed() {
+        for to in State::ALL {
+            assert!(!State::Finished.can_move_to(*to));
+            assert!(!State::Failed.can_move_to(*to));
+            assert!(!State::Rendered.can_move_to(*to));
+        }
+        assert!(State::Suspended.can_move_to(State::Submitting));
+        assert!(!State::Suspended.can_move_to(State::Running));
+    }
+
+    #[test]
+    fn active_states_are_the_ones_the_store_indexes() {
+        let active: Vec<&str> = State::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
+        assert_eq!(active, sluice_catalog::store::ACTIVE_STATES);
+    }
+}

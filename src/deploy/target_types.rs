@@ -1,0 +1,143 @@
+//! Target types and their options: a typed schema per type, as for source types, so
+//! unknown keys and bad values are refused at CREATE TARGET.
+
+use crate::connectors::schema::{
+    Group::*,
+    OptionSpec,
+    ValueType::{Duration, Enum, Int, String as Text},
+    opt,
+};
+use crate::connectors::validate::{Schema, validate_with};
+use crate::connectors::{ResolvedOptions, StoredValue};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::options::SqlOption;
+
+/// A kind of place pipelines run.
+#[derive(Debug)]
+pub struct TargetType {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub options: &'static [OptionSpec],
+    /// Whether START works on it in this version (the others can be created and shown).
+    pub runs: bool,
+}
+
+const RUNNERS: &[&str] = &["sluice", "sql_driver"];
+
+pub const LOCAL: TargetType = TargetType {
+    name: "local",
+    description: "Batch pipelines run inside the gateway (DataFusion); the default target.",
+    options: &[opt("batch_size", Int, Tuning, "Rows per write to a database sink.").default("5000")],
+    runs: true,
+};
+
+pub const FLINK: TargetType = TargetType {
+    name: "flink",
+    description: "A Flink session cluster, reached over its REST API.",
+    options: &[
+        opt("rest_url", Text, Basic, "The JobManager's REST endpoint, e.g. http://127.0.0.1:8081.")
+            .required(),
+        opt(
+            "runner",
+            Enum(RUNNERS),
+            Basic,
+            "sluice: the runner jar from runner/ (any cluster); sql_driver: Flink's SqlDriver \
+             (clusters that ship flink-sql-gateway.jar).",
+        )
+        .default("sluice"),
+        opt(
+            "runner_jar",
+            Text,
+            Basic,
+            "A local path to the runner jar, uploaded when the cluster does not have it yet.",
+        ),
+        opt(
+            "savepoint_dir",
+            Text,
+            Tuning,
+            "Where STOP WITH SAVEPOINT and SUSPEND write (else the cluster's default).",
+        ),
+        opt("submit_timeout", Duration, Tuning, "How long START and STOP wait for the cluster.")
+            .default("120s"),
+        opt("poll_interval", Duration, Tuning, "How often the watcher asks the cluster for job states.")
+            .default("1s"),
+    ],
+    runs: true,
+};
+
+pub const DIRECTORY: TargetType = TargetType {
+    name: "directory",
+    description: "Writes every artifact to path/<pipeline>/<version>/ (a dry run for GitOps).",
+    options: &[opt("path", Text, Basic, "The directory (created when missing).").required()],
+    runs: true,
+};
+
+pub const KUBERNETES: TargetType = TargetType {
+    name: "kubernetes",
+    description: "The Flink Kubernetes Operator (FlinkDeployment / FlinkSessionJob).",
+    options: crate::compile::kubernetes::OPTIONS,
+    runs: false,
+};
+
+pub const SEATUNNEL: TargetType = TargetType {
+    name: "seatunnel",
+    description: "A SeaTunnel (Zeta) engine, reached over its REST API v2.",
+    options: &[opt("rest_url", Text, Basic, "The engine's REST endpoint.").required()],
+    runs: false,
+};
+
+/// Every target type, in the order `SHOW TARGET TYPES` lists them.
+pub const TARGET_TYPES: &[&TargetType] = &[&LOCAL, &FLINK, &DIRECTORY, &KUBERNETES, &SEATUNNEL];
+
+/// The target type called `name`, or 22023 naming the known ones.
+pub fn target_type(name: &str) -> Result<&'static TargetType> {
+    TARGET_TYPES.iter().copied().find(|t| t.name.eq_ignore_ascii_case(name)).ok_or_else(|| {
+        let names: Vec<&str> = TARGET_TYPES.iter().map(|t| t.name).collect();
+        let hint = crate::connectors::closest(name, names.iter().copied())
+            .map(|near| format!("Did you mean \"{near}\"?"))
+            .unwrap_or_else(|| format!("Target types: {}.", names.join(", ")));
+        SluiceError::InvalidOption { message: format!("unknown target type \"{name}\""), hint: Some(hint) }
+    })
+}
+
+/// Checks `options` against `t`'s schema.
+pub fn validate(t: &TargetType, options: &[SqlOption]) -> Result<ResolvedOptions> {
+    let owner = format!("target type {}", t.name);
+    let listing = format!("DESCRIBE TARGET TYPE {}", t.name);
+    let schema = Schema { owner: &owner, listing: &listing, options: t.options, passthrough: &[] };
+    validate_with(schema, &ResolvedOptions::default(), options)
+}
+
+/// A stored target: its type and options, with defaults applied on read.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub name: String,
+    pub target_type: &'static TargetType,
+    pub options: ResolvedOptions,
+}
+
+impl Target {
+    /// Option `key` as given, else its default.
+    pub fn text(&self, key: &str) -> Option<String> {
+        match self.options.0.get(key) {
+            Some(StoredValue::Text(v)) => Some(v.clone()),
+            _ => self
+                .target_type
+                .options
+                .iter()
+                .find(|o| o.name == key)
+                .and_then(|o| o.default)
+                .map(str::to_owned),
+        }
+    }
+
+    /// A duration option in milliseconds.
+    pub fn millis(&self, key: &str) -> Option<u64> {
+        self.text(key).and_then(|t| crate::server::params::parse_millis(&t))
+    }
+
+    /// The options as `WITH (…)` would give them (defaults left out).
+    pub fn to_sql(&self) -> Vec<SqlOption> {
+        self.options.to_sql_with(self.target_type.options)
+    }
+}

@@ -1,0 +1,139 @@
+//! Moves deployments forward without a client asking: every second it asks each active
+//! deployment's engine for its job's state ([`super::Deployer::observe`]) and applies
+//! it. A target that does not answer is asked again later, with exponential backoff (up
+//! to 30 s), and its deployments keep their state meanwhile.
+//!
+//! It also re-attaches after a restart: a deployment left `submitting` by a gateway that
+//! died mid-submission is matched to the cluster's job by name and start time, never
+//! submitted again; a local job whose gateway died is marked failed.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sluice_catalog::{DeploymentChange, DeploymentRecord};
+use tokio::sync::watch;
+
+use super::flink::FlinkDeployer;
+use super::{State, Target, deployer};
+use crate::handler::target_access::load_target_in;
+use crate::server::state::ServerState;
+
+const TICK: Duration = Duration::from_millis(500);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// A local job whose progress has not been written for this long lost its gateway.
+const LOCAL_STALE: Duration = Duration::from_secs(60);
+
+struct Backoff {
+    next: Instant,
+    delay: Duration,
+}
+
+/// Runs until `shutdown` turns true.
+pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
+    let mut backoff: HashMap<String, Backoff> = HashMap::new();
+    let mut last_poll: HashMap<String, Instant> = HashMap::new();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(TICK) => {}
+            _ = shutdown.wait_for(|stop| *stop) => return,
+        }
+        let active = match server.store.deployments_in(&["submitting", "running"]).await {
+            Ok(active) => active,
+            Err(e) => {
+                tracing::debug!(error = %e, "watcher cannot read deployments");
+                continue;
+            }
+        };
+        let mut by_target: HashMap<String, Vec<DeploymentRecord>> = HashMap::new();
+        for d in active {
+            by_target.entry(d.target.clone()).or_default().push(d);
+        }
+        for (name, deployments) in by_target {
+            if backoff.get(&name).is_some_and(|b| Instant::now() < b.next) {
+                continue;
+            }
+            let Ok(target) = load_target_in(&server, &name).await else { continue };
+            let interval = Duration::from_millis(target.millis("poll_interval").unwrap_or(1000));
+            if last_poll.get(&name).is_some_and(|t| t.elapsed() < interval) {
+                continue;
+            }
+            last_poll.insert(name.clone(), Instant::now());
+            match watch_target(&server, &target, &deployments).await {
+                Ok(()) => {
+                    backoff.remove(&name);
+                }
+                Err(e) => {
+                    let delay =
+                        backoff.get(&name).map_or(Duration::from_secs(1), |b| (b.delay * 2).min(MAX_BACKOFF));
+                    tracing::warn!(target = %name, error = %e, retry_in = ?delay, "target did not answer the watcher");
+                    backoff.insert(name, Backoff { next: Instant::now() + delay, delay });
+                }
+            }
+        }
+    }
+}
+
+async fn watch_target(
+    server: &ServerState,
+    target: &Target,
+    deployments: &[DeploymentRecord],
+) -> crate::error::Result<()> {
+    let now = sluice_catalog::time::now_micros();
+    for d in deployments {
+        if server.deployments.runs_here(d.id) {
+            continue; // its statement is still at work
+        }
+        match target.target_type.name {
+            "local" => {
+                let idle = Duration::from_micros((now - d.updated_at).max(0) as u64);
+                if idle > LOCAL_STALE {
+                    let change = DeploymentChange {
+                        last_error: Some(Some(
+                            "the gateway that ran this local job stopped before it finished".into(),
+                        )),
+                        ..Default::default()
+                    };
+                    server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
+                }
+            }
+            "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
+            _ => {
+                let engine = deployer(target, server)?;
+                if let Some(seen) = engine.observe(d).await? {
+                    server.deployments.observe(d, seen).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A deployment recorded as submitting whose submission no statement is waiting for:
+/// the gateway stopped mid-way. Finds the job on the cluster (by name, started after the
+/// deployment was recorded) rather than submitting it again.
+async fn reattach(server: &ServerState, target: &Target, d: &DeploymentRecord) -> crate::error::Result<()> {
+    let flink = FlinkDeployer::new(target, server.deployments.http())?;
+    let job_name = crate::handler::start_pipeline::job_name(server, &d.pipeline).await;
+    let found = flink.find_job(&job_name, d.created_at / 1000).await?;
+    let change = match &found {
+        Some(job) => DeploymentChange { engine_job_id: Some(job.clone()), ..Default::default() },
+        None => DeploymentChange::default(),
+    };
+    if found.is_some() {
+        server.deployments.move_to(d.id, State::Running, change, "watcher").await?;
+        return Ok(());
+    }
+    let waited = Duration::from_micros((sluice_catalog::time::now_micros() - d.created_at).max(0) as u64);
+    let timeout = Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000));
+    if waited > timeout {
+        let change = DeploymentChange {
+            last_error: Some(Some(
+                "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster".into(),
+            )),
+            ..Default::default()
+        };
+        server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,51 @@
+//! `CREATE TARGET` — see [`CreateTarget`] for the syntax. Options are checked against the
+//! target type's schema before anything is stored.
+
+use sluice_catalog::{StoreError, TargetRecord};
+
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::deploy::target_types::{target_type, validate};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::target::CreateTarget;
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Output> {
+    require_superuser(ctx, "create targets").await?;
+    let name = statement.name.as_str();
+    let t = target_type(&statement.target_type)?;
+    let options = validate(t, &statement.options)?;
+    if t.name == "flink"
+        && let Some(crate::connectors::StoredValue::Text(url)) = options.0.get("rest_url")
+        && !url.starts_with("http://")
+    {
+        return Err(SluiceError::InvalidOption {
+            message: format!("rest_url of target \"{name}\" must be an http:// URL, got '{url}'"),
+            hint: Some(
+                "This version reaches Flink's REST API over plain HTTP (https is not built in).".into(),
+            ),
+        });
+    }
+    if name == super::target_access::LOCAL && t.name != "local" {
+        return Err(SluiceError::ObjectInUse(format!(
+            "target \"{name}\" is built in and must stay of type local"
+        )));
+    }
+    let record = TargetRecord {
+        name: name.to_owned(),
+        target_type: t.name.to_owned(),
+        options: options.to_json(),
+        owner: ctx.session.user.clone(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    match ctx.server.store.put_target(&record, statement.or_replace, &ctx.session.user).await {
+        Ok(()) => Ok(Output::Command("CREATE TARGET")),
+        Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
+            ctx.notices.push(Notice::notice(format!("target \"{name}\" already exists, skipping")));
+            Ok(Output::Command("CREATE TARGET"))
+        }
+        Err(StoreError::AlreadyExists { .. }) => {
+            Err(SluiceError::DuplicateObject { kind: "target", name: name.to_owned() })
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,75 @@
+//! `STOP PIPELINE name [WITH SAVEPOINT]` and `SUSPEND PIPELINE name` — see
+//! [`StopPipeline`]. Acts on the pipeline's running deployment and returns when its job
+//! has stopped; the savepoint's path is recorded (and shown as a NOTICE).
+
+use std::time::Duration;
+
+use sluice_catalog::{DeploymentChange, DeploymentRecord};
+
+use super::target_access::load_target;
+use super::{Ctx, Notice, Output, require_superuser};
+use crate::deploy::{State, deployer};
+use crate::error::{Result, SluiceError};
+use crate::sql::ast::target::{StopKind, StopPipeline};
+
+pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Output> {
+    require_superuser(ctx, "stop pipelines").await?;
+    let name = statement.name.as_str();
+    if ctx.server.store.pipeline(name).await?.is_none() {
+        return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
+    }
+    let tag = if statement.kind == StopKind::Suspend { "SUSPEND PIPELINE" } else { "STOP PIPELINE" };
+    let running = ctx.server.store.deployments(Some(name)).await?.into_iter().find(|d| d.state == "running");
+    let Some(d) = running else {
+        return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running")));
+    };
+    let target = load_target(ctx, &d.target).await?;
+    let engine = deployer(&target, ctx.server)?;
+    let savepoint = statement.kind != StopKind::Cancel;
+    if savepoint && target.target_type.name != "flink" {
+        return Err(SluiceError::not_supported(
+            format!("target \"{}\" of type {} takes no savepoints", target.name, target.target_type.name),
+            Some("Use STOP PIPELINE without WITH SAVEPOINT."),
+        ));
+    }
+    let (during, after) = match statement.kind {
+        StopKind::Suspend => (State::Suspending, State::Suspended),
+        _ => (State::Stopping, State::Stopped),
+    };
+    let actor = ctx.session.user.clone();
+    let deployments = &ctx.server.deployments;
+    if !deployments.move_to(d.id, during, DeploymentChange::default(), &actor).await? {
+        return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running any more")));
+    }
+    match engine.stop(&d, savepoint).await {
+        Ok(path) => {
+            if target.target_type.name == "local" {
+                wait_for_end(ctx, &d).await;
+                return Ok(Output::Command(tag));
+            }
+            let change = DeploymentChange { savepoint: path.clone(), ..Default::default() };
+            deployments.move_to(d.id, after, change, &actor).await?;
+            if let Some(path) = path {
+                ctx.notices.push(Notice::notice(format!("savepoint of pipeline \"{name}\": {path}")));
+            }
+            Ok(Output::Command(tag))
+        }
+        Err(e) => {
+            let change = DeploymentChange { last_error: Some(Some(e.message())), ..Default::default() };
+            deployments.move_to(d.id, State::Running, change, &actor).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Waits (up to a minute) until the local job's own statement has rolled back and
+/// recorded the end.
+async fn wait_for_end(ctx: &Ctx<'_>, d: &DeploymentRecord) {
+    for _ in 0..600 {
+        match ctx.server.store.deployment(d.id).await {
+            Ok(Some(now)) if now.state != "stopping" => return,
+            Ok(None) | Err(_) => return,
+            _ => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The `flink` target against a real Flink 2.3 session cluster (`scripts/flink-local.sh
+//! start`): batch jobs write their rows, a fan-out reads once and fills every sink, a
+//! streaming job stops with a savepoint and resumes from it (checked through Flink's REST
+//! API), a job the cluster refuses fails START with Flink's reason, and a gateway killed
+//! with SIGKILL finds its running job again without submitting it twice.
+//!
+//! The cluster has two slots, so these tests take turns ([`FLINK`]).
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio_postgres::Client;
+
+use crate::common::{TestServer, require};
+use crate::pipelines::failure;
+use crate::run_local::rows;
+
+static FLINK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn rest_url() -> String {
+    std::env::var("FLINK_REST_URL").unwrap_or_else(|_| "http://127.0.0.1:8081".into())
+}
+
+fn runner_jar() -> PathBuf {
+    std::env::var("SLUICE_RUNNER_JAR").map(PathBuf::from).unwrap_or_else(|_| {
+        PathBuf::from(std::env::var("HOME").unwrap_or_default())
+            .join(".cache/sluice/flink/sluice-sql-runner.jar")
+    })
+}
+
+/// GET `path` of Flink's REST API (with curl, as an operator would check it).
+fn flink(path: &str) -> Option<Value> {
+    let out = std::process::Command::new("curl")
+        .args(["-sf", "--max-time", "5", &format!("{}{path}", rest_url())])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+fn flink_ready() -> bool {
+    flink("/overview").is_some() && runner_jar().exists()
+}
+
+async fn setup(server: &TestServer, client: &Client, out: &Path) {
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET dev TYPE flink WITH (rest_url = '{}', runner_jar = '{}');
+             CREATE SOURCE gen TYPE datagen;
+             CREATE TABLE gen.seq (id BIGINT, name STRING)
+               WITH (number_of_rows = 1000, 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000');
+             CREATE TABLE gen.ticks (k INT, v BIGINT) WITH (rows_per_second = 20, 'fields.k.min' = '1', 'fields.k.max' = '3');
+             CREATE SOURCE files TYPE filesystem WITH (path = '{}');
+             CREATE TABLE files.out_csv (id BIGINT, name STRING) WITH (path = 'out_csv', format = 'csv');
+             CREATE TABLE files.out_json (id BIGINT, name STRING) WITH (path = 'out_json', format = 'json');
+             CREATE SOURCE hole TYPE blackhole;
+             CREATE TABLE hole.ids (id BIGINT);
+             CREATE TABLE hole.ticks (k INT, v BIGINT);",
+            rest_url(),
+            runner_jar().display(),
+            out.display()
+        ))
+        .await
+        .unwrap();
+    let _ = server;
+}
+
+/// Lines in the finished files of directory `dir` (Flink hides in-progress files with a dot).
+fn lines(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .filter_map(Result::ok)
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| std::fs::read_to_string(e.path()).map(|t| t.lines().count()).unwrap_or(0))
+        .sum()
+}
+
+/// The pipeline's latest deployment row (SHOW DEPLOYMENTS) once `done` holds for it.
+async fn wait_deployment(client: &Client, pipeline: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let shown = rows(client, &format!("SHOW DEPLOYMENTS FOR PIPELINE {pipeline}")).await;
+        if let Some(d) = shown.first()
+            && done(d)
+        {
+            return d.clone();
+        }
+        assert!(Instant::now() < deadline, "deployment of {pipeline} never got there: {shown:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+/// Waits until every task of Flink job `job` runs.
+async fn wait_all_running(job: &str) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Some(d) = flink(&format!("/jobs/{job}"))
+            && d["state"] == "RUNNING"
+            && d["vertices"].as_array().is_some_and(|v| v.iter().all(|v| v["status"] == "RUNNING"))
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "job {job} never ran all its tasks");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
+
+#[tokio::test]
+async fn batch_pipelines_on_flink_finish_with_their_rows_in_the_files() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    let out = server.data_path().join("out");
+    setup(&server, &client, &out).await;
+    client
+        .batch_execute(
+            "CREATE PIPELINE to_csv WITH (mode = 'batch', target = 'dev') AS
+               INSERT INTO files.out_csv SELECT id, name FROM gen.seq;
+             START PIPELINE to_csv;",
+        )
+        .await
+        .unwrap();
+    let d = wait_deployment(&client, "to_csv", |d| d[6] != "running").await;
+    assert_eq!(d[6], "finished", "{d:?}");
+    assert_eq!(lines(&out.join("out_csv")), 1000);
+    assert_eq!(d[5].len(), 32, "Flink's job id is kept: {d:?}");
+    let job = flink(&format!("/jobs/{}", d[5])).expect("the job is known to Flink");
+    assert_eq!(job["state"], "FINISHED");
+
+    // one source read once, three sinks
+    client
+        .batch_execute(
+            "CREATE PIPELINE fan WITH (mode = 'batch', target = 'dev') AS $$ BEGIN
+               INSERT INTO files.out_json SELECT id, name FROM gen.seq WHERE id % 2 = 0;
+               INSERT INTO hole.ids SELECT id FROM gen.seq;
+               INSERT INTO files.out_csv SELECT id, UPPER(name) FROM gen.seq;
+             END $$;
+             START PIPELINE fan;",
+        )
+        .await
+        .unwrap();
+    let d = wait_deployment(&client, "fan", |d| d[6] != "running").await;
+    assert_eq!(d[6], "finished", "{d:?}");
+    assert_eq!(lines(&out.join("out_json")), 500);
+    assert_eq!(lines(&out.join("out_csv")), 2000, "appended to the first run's 1000");
+    let plan = flink(&format!("/jobs/{}/plan", d[5])).expect("plan");
+    let sources = plan["plan"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["description"].as_str().is_some_and(|s| s.contains("TableSourceScan")))
+        .count();
+    assert_eq!(sources, 1, "the source is read once: {plan}");
+}
+
+#[tokio::test]
+async fn a_job_the_cluster_refuses_fails_start_with_flinks_reason() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    // PyPI's Flink has no Kafka connector: only the cluster can tell.
+    client
+        .batch_execute(
+            "CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092');
+             CREATE TABLE k.events (id BIGINT, name STRING) WITH (topic = 'events');
+             CREATE PIPELINE to_kafka WITH (target = 'dev') AS INSERT INTO k.events SELECT id, name FROM gen.seq;",
+        )
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE to_kafka").await;
+    assert_eq!(state, "58000", "{message}");
+    assert!(
+        message.contains("target \"dev\"") && message.contains("'kafka'"),
+        "Flink's own reason: {message}"
+    );
+    assert!(!message.contains("exit code"), "{message}");
+    let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE to_kafka").await;
+    assert_eq!(shown[0][6], "failed");
+    assert!(shown[0][8].contains("'kafka'"), "{:?}", shown[0]);
+    // the failure released the pipeline: START may be tried again (and fails again)
+    let (state, _, _) = failure(&client, "START PIPELINE to_kafka").await;
+    assert_eq!(state, "58000");
+}
+
+#[tokio::test]
+async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    client
+        .batch_execute(
+            "CREATE PIPELINE ticks WITH (mode = 'streaming', target = 'dev', checkpoint_interval = '2s') AS
+               INSERT INTO hole.ticks SELECT k, v FROM gen.ticks;
+             START PIPELINE ticks;",
+        )
+        .await
+        .unwrap();
+    let d = wait_deployment(&client, "ticks", |d| d[6] == "running" && d[5] != "NULL").await;
+    let first_job = d[5].clone();
+    wait_all_running(&first_job).await;
+    let (state, message, _) = failure(&client, "START PIPELINE ticks").await;
+    assert_eq!(state, "55000", "one active deployment per pipeline: {message}");
+
+    client.batch_execute("STOP PIPELINE ticks WITH SAVEPOINT").await.unwrap();
+    let stopped = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await.remove(0);
+    assert_eq!(stopped[6], "stopped", "{stopped:?}");
+    let savepoint = stopped[9].clone();
+    assert!(savepoint.contains("savepoint-"), "the savepoint is recorded: {stopped:?}");
+    assert_eq!(flink(&format!("/jobs/{first_job}")).unwrap()["state"], "FINISHED");
+
+    client.batch_execute("RESUME PIPELINE ticks").await.unwrap();
+    let resumed = wait_deployment(&client, "ticks", |d| d[6] == "running" && d[5] != first_job).await;
+    let second_job = resumed[5].clone();
+    wait_all_running(&second_job).await;
+    let checkpoints = flink(&format!("/jobs/{second_job}/checkpoints")).expect("checkpoints");
+    assert_eq!(
+        checkpoints["latest"]["restored"]["external_path"].as_str(),
+        Some(savepoint.as_str()),
+        "Flink restored the job from the savepoint: {checkpoints}"
+    );
+    assert_eq!(resumed[0], stopped[0], "the same deployment goes on");
+
+    client.batch_execute("SUSPEND PIPELINE ticks").await.unwrap();
+    let suspended = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await.remove(0);
+    assert_eq!(suspended[6], "suspended");
+    assert_ne!(suspended[9], savepoint, "a new savepoint");
+    client.batch_execute("RESUME PIPELINE ticks").await.unwrap();
+    let third = wait_deployment(&client, "ticks", |d| d[6] == "running" && d[5] != second_job).await;
+    client.batch_execute("STOP PIPELINE ticks").await.unwrap();
+    assert_eq!(flink(&format!("/jobs/{}", third[5])).unwrap()["state"], "CANCELED");
+    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await[0][6], "stopped");
+}
+
+#[tokio::test]
+async fn a_gateway_killed_while_its_job_runs_finds_the_job_again() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let mut server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    client
+        .batch_execute(
+            "CREATE PIPELINE survivor WITH (mode = 'streaming', target = 'dev') AS
+               INSERT INTO hole.ticks SELECT k, v FROM gen.ticks;
+             START PIPELINE survivor;",
+        )
+        .await
+        .unwrap();
+    let before = wait_deployment(&client, "survivor", |d| d[6] == "running" && d[5] != "NULL").await;
+    wait_all_running(&before[5]).await;
+    drop(client);
+
+    server.kill_and_restart();
+    let client = server.client().await;
+    // the watcher keeps polling the same job after the restart
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let after = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE survivor").await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!((after[0][5].as_str(), after[0][6].as_str()), (before[5].as_str(), "running"), "{after:?}");
+    let overview = flink("/jobs/overview").unwrap();
+    let running: Vec<&Value> = overview["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["name"] == "survivor" && j["state"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 1, "submitted once: {overview}");
+    client.batch_execute("STOP PIPELINE survivor").await.unwrap();
+    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE survivor").await[0][6], "stopped");
+}
