@@ -80,6 +80,7 @@ async fn watch_target(
     deployments: &[DeploymentRecord],
 ) -> crate::error::Result<()> {
     let now = sluice_catalog::time::now_micros();
+    let engine = deployer(target, server)?;
     for d in deployments {
         if server.deployments.runs_here(d.id) {
             continue; // its statement is still at work
@@ -99,7 +100,6 @@ async fn watch_target(
             }
             "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
             _ => {
-                let engine = deployer(target, server)?;
                 if let Some(seen) = engine.observe(d).await? {
                     server.deployments.observe(d, seen).await?;
                 }

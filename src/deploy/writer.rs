@@ -18,6 +18,7 @@ use crate::compile::connector::file_path;
 use crate::error::{Result, SluiceError, SqlState};
 use crate::handler::source_access::LoadedSource;
 use crate::plan::resolve::TableUse;
+use crate::sql::ast::quote_ident;
 
 /// How a sink's existing rows are treated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,10 +91,11 @@ impl SinkWriter {
                 let mut conn = crate::connectors::live::postgres::connect(&endpoint)
                     .await
                     .map_err(|m| sink_error(table, m))?;
-                let name = format!("{}.{}", pg_ident(&table.path.database), pg_ident(&table.path.table));
+                let name =
+                    format!("{}.{}", quote_ident(&table.path.database), quote_ident(&table.path.table));
                 sqlx::raw_sql("BEGIN").execute(&mut conn).await.map_err(err)?;
                 if table.create {
-                    let ddl = create_table(table, columns, pg_ident, postgres_type);
+                    let ddl = create_table(table, columns, quote_ident, postgres_type);
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE TABLE IF NOT EXISTS {name} ({ddl})")))
                         .execute(&mut conn)
                         .await
@@ -105,7 +107,7 @@ impl SinkWriter {
                         .await
                         .map_err(err)?;
                 }
-                let list = columns.iter().map(|c| pg_ident(c)).collect::<Vec<_>>().join(", ");
+                let list = columns.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", ");
                 Ok(SinkWriter::Postgres { conn, copy: format!("COPY {name} ({list}) FROM STDIN") })
             }
             "mysql" => {
@@ -388,10 +390,6 @@ fn csv_field(value: &str) -> String {
     } else {
         value.to_owned()
     }
-}
-
-pub fn pg_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 pub fn my_ident(name: &str) -> String {

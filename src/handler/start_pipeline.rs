@@ -176,6 +176,6 @@ pub async fn job_name(server: &ServerState, pipeline: &str) -> String {
     let options = server.store.pipeline(pipeline).await.ok().flatten().map(|p| p.options);
     options
         .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
-        .and_then(|o| o["job_name"]["Text"].as_str().or(o["job_name"].as_str()).map(str::to_owned))
+        .and_then(|o| o["job_name"].as_str().map(str::to_owned))
         .unwrap_or_else(|| pipeline.to_owned())
 }

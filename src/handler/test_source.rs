@@ -24,6 +24,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let checks = live::test(&source.endpoint()).await;
     let status = if checks.iter().all(|c| c.ok) { "ok" } else { "unreachable" };
     ctx.server.store.set_source_status(&source.record.name, status).await?;
+    checks_output(checks)
+}
+
+/// Connectivity checks as rows of [`COLUMNS`] (TEST SOURCE, TEST TARGET).
+pub fn checks_output(checks: Vec<live::Check>) -> Result<Output> {
     rows(
         "TEST",
         COLUMNS,

@@ -18,6 +18,7 @@ use super::resolve::{TablePath, TableUse};
 use super::types::arrow_type;
 use crate::engine::sources::GatewayCatalogs;
 use crate::error::{Result, SluiceError};
+use crate::sql::ast::quote_ident;
 
 /// The default catalog of the context.
 const CATALOG: &str = "pipeline";
@@ -95,15 +96,11 @@ async fn live_provider(catalogs: &GatewayCatalogs, path: &TablePath) -> Result<A
         .ok_or_else(|| SluiceError::UndefinedTable { name: path.to_string(), pos: None })
 }
 
-fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "\"\""))
-}
-
 fn qualified(path: &TablePath) -> String {
     if path.database.is_empty() {
-        format!("{CATALOG}.{}.{}", quote(&path.source), quote(&path.table))
+        format!("{CATALOG}.{}.{}", quote_ident(&path.source), quote_ident(&path.table))
     } else {
-        format!("{}.{}.{}", quote(&path.source), quote(&path.database), quote(&path.table))
+        format!("{}.{}.{}", quote_ident(&path.source), quote_ident(&path.database), quote_ident(&path.table))
     }
 }
 

@@ -10,12 +10,12 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer};
 
+use super::ast::GatewayStatement;
 use super::ast::pipeline::{
     AlterPipeline, AlterPipelineOperation, BodyStatement, CreatePipeline, DropPipeline, ExplainFormat,
     PipelineInfo, PreviewTarget,
 };
-use super::ast::{GatewayStatement, Ident};
-use super::parse_source::{option_key, option_list, word};
+use super::parse_source::{advance, ident, option_key, option_list, word};
 use super::parser::{expected, location_error};
 
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
@@ -118,16 +118,6 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         _ => return Ok(None),
     };
     Ok(Some(statement))
-}
-
-fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
-    Ok(Ident::from(p.parse_identifier()?))
-}
-
-fn advance(p: &mut Parser<'_>, n: usize) {
-    for _ in 0..n {
-        p.next_token();
-    }
 }
 
 fn info(p: &mut Parser<'_>, words: usize, info: PipelineInfo) -> GatewayStatement {

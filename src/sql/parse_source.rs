@@ -55,7 +55,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
             let name = ident(p)?;
             p.expect_keyword(Keyword::TYPE)?;
-            let source_type = type_name(p)?;
+            let source_type = type_name(p, "a source type")?;
             let options = if p.parse_keyword(Keyword::WITH) { option_list(p)? } else { Vec::new() };
             GatewayStatement::CreateSource(CreateSource {
                 name,
@@ -109,7 +109,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         }
         ["DESCRIBE" | "DESC", "SOURCE", "TYPE", ..] => {
             advance(p, 3);
-            GatewayStatement::SourceInfo(SourceInfo::DescribeSourceType(type_name(p)?))
+            GatewayStatement::SourceInfo(SourceInfo::DescribeSourceType(type_name(p, "a source type")?))
         }
         ["DESCRIBE" | "DESC", "SOURCE", ..] => {
             advance(p, 2);
@@ -138,7 +138,8 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
     Ok(Some(statement))
 }
 
-fn advance(p: &mut Parser<'_>, n: usize) {
+/// Skips `n` tokens (the words a statement was recognised by).
+pub(super) fn advance(p: &mut Parser<'_>, n: usize) {
     for _ in 0..n {
         p.next_token();
     }
@@ -149,7 +150,8 @@ fn info(p: &mut Parser<'_>, words: usize, info: SourceInfo) -> GatewayStatement 
     GatewayStatement::SourceInfo(info)
 }
 
-fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
+/// An identifier, normalised as PostgreSQL does.
+pub(super) fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
     Ok(Ident::from(p.parse_identifier()?))
 }
 
@@ -165,12 +167,13 @@ fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
     Ok(ObjectPath(parts))
 }
 
-/// A source type: a word (`mysql`, `flink-cdc` is not one) or a quoted string.
-fn type_name(p: &mut Parser<'_>) -> Result<String, ParserError> {
+/// A source or target type: a word (`mysql`, `flink-cdc` is not one) or a quoted string;
+/// `what` names it in the error.
+pub(super) fn type_name(p: &mut Parser<'_>, what: &str) -> Result<String, ParserError> {
     match p.next_token() {
         TokenWithSpan { token: Token::Word(w), .. } => Ok(w.value.to_lowercase()),
         TokenWithSpan { token: Token::SingleQuotedString(s), .. } => Ok(s.to_lowercase()),
-        other => Err(expected("a source type", &other)),
+        other => Err(expected(what, &other)),
     }
 }
 

@@ -4,10 +4,10 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
+use super::ast::GatewayStatement;
 use super::ast::source::ObjectPath;
 use super::ast::table::{CreateTable, DropTable, Metadata, TableColumn, Watermark};
-use super::ast::{GatewayStatement, Ident};
-use super::parse_source::{option_list, word};
+use super::parse_source::{ident, option_list, word};
 use super::parser::{expected, location_error};
 
 /// Flink SQL type names a column may have.
@@ -61,10 +61,6 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         _ => return Ok(None),
     };
     Ok(Some(statement))
-}
-
-fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
-    Ok(Ident::from(p.parse_identifier()?))
 }
 
 fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {

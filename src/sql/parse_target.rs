@@ -2,13 +2,12 @@
 
 use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
-use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
+use super::ast::GatewayStatement;
 use super::ast::target::{
     CreateTarget, DropTarget, ResumePipeline, StartPipeline, StopKind, StopPipeline, TargetInfo,
 };
-use super::ast::{GatewayStatement, Ident};
-use super::parse_source::{option_list, word};
+use super::parse_source::{advance, ident, option_list, type_name, word};
 use super::parser::expected;
 
 /// Recognises a target or lifecycle statement; `None` (consuming nothing) otherwise.
@@ -23,7 +22,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
             let name = ident(p)?;
             p.expect_keyword(Keyword::TYPE)?;
-            let target_type = type_name(p)?;
+            let target_type = type_name(p, "a target type")?;
             let options = if p.parse_keyword(Keyword::WITH) { option_list(p)? } else { Vec::new() };
             GatewayStatement::CreateTarget(CreateTarget {
                 name,
@@ -43,7 +42,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         ("SHOW", "TARGET", "TYPES", _) => info(p, 3, TargetInfo::ShowTargetTypes),
         ("DESCRIBE" | "DESC", "TARGET", "TYPE", _) => {
             advance(p, 3);
-            GatewayStatement::TargetInfo(TargetInfo::DescribeTargetType(type_name(p)?))
+            GatewayStatement::TargetInfo(TargetInfo::DescribeTargetType(type_name(p, "a target type")?))
         }
         ("TEST", "TARGET", ..) => {
             advance(p, 2);
@@ -107,27 +106,9 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
     Ok(Some(statement))
 }
 
-fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
-    Ok(Ident::from(p.parse_identifier()?))
-}
-
-fn advance(p: &mut Parser<'_>, n: usize) {
-    for _ in 0..n {
-        p.next_token();
-    }
-}
-
 fn info(p: &mut Parser<'_>, words: usize, info: TargetInfo) -> GatewayStatement {
     advance(p, words);
     GatewayStatement::TargetInfo(info)
-}
-
-fn type_name(p: &mut Parser<'_>) -> Result<String, ParserError> {
-    match p.next_token() {
-        TokenWithSpan { token: Token::Word(w), .. } => Ok(w.value.to_lowercase()),
-        TokenWithSpan { token: Token::SingleQuotedString(s), .. } => Ok(s.to_lowercase()),
-        other => Err(expected("a target type", &other)),
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,11 @@ const COLUMNS: &str = "id, pipeline, pipeline_version, target, engine, engine_jo
 /// The states in which a deployment holds its pipeline.
 pub const ACTIVE_STATES: &[&str] = &["submitting", "running", "stopping", "suspending"];
 
+/// `states` as the inside of a SQL `IN (…)` list of string literals.
+pub(crate) fn sql_list(states: &[&str]) -> String {
+    states.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
+}
+
 macro_rules! deployment_from_row {
     ($row:expr) => {{
         let row = $row;
@@ -149,7 +154,7 @@ impl Store {
         actor: &str,
     ) -> StoreResult<bool> {
         let now = now_micros();
-        let list = from.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(", ");
+        let list = sql_list(from);
         let sql = format!(
             "UPDATE deployments SET \
                since = CASE WHEN state = $2 THEN since ELSE $3 END, \

@@ -119,15 +119,13 @@ impl Store {
     /// Drops target `name`, refused ([`StoreError::InUse`]) while one of its deployments is
     /// active. Returns whether it existed.
     pub async fn drop_target(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        let active = format!(
+            "SELECT pipeline FROM deployments WHERE target = $1 AND state IN ({}) ORDER BY pipeline",
+            super::deployments::sql_list(super::ACTIVE_STATES)
+        );
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let rows = sqlx::query(
-                "SELECT pipeline FROM deployments WHERE target = $1 AND state IN \
-                 ('submitting', 'running', 'stopping', 'suspending') ORDER BY pipeline",
-            )
-            .bind(name)
-            .fetch_all(&mut *tx)
-            .await?;
+            let rows = sqlx::query(sqlx::AssertSqlSafe(active)).bind(name).fetch_all(&mut *tx).await?;
             if !rows.is_empty() {
                 let users =
                     rows.iter().map(|r| r.try_get::<String, _>("pipeline")).collect::<Result<Vec<_>, _>>()?;

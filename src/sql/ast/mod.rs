@@ -137,6 +137,11 @@ pub fn write_ident(f: &mut impl fmt::Write, name: &str) -> fmt::Result {
     }
 }
 
+/// `name` as a PostgreSQL identifier, always quoted (for SQL sent to PostgreSQL itself).
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Writes `value` as a SQL string literal.
 pub fn write_literal(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
     f.write_char('\'')?;
