@@ -18,6 +18,7 @@ pub mod plan;
 pub mod secrets;
 pub mod server;
 pub mod sql;
+pub mod sync;
 
 /// A failure that stops the gateway from starting; the message says what to fix.
 #[derive(Debug)]

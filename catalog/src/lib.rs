@@ -17,7 +17,7 @@ pub mod time;
 pub use error::StoreError;
 pub use model::{
     ColumnRecord, DeploymentChange, DeploymentRecord, NewDeployment, NewPipeline, NewRole, NewSource,
-    PipelineRecord, PipelineVersion, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, TableRecord,
-    TargetRecord,
+    PipelineRecord, PipelineVersion, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, SyncRecord,
+    SyncTableRecord, TableRecord, TargetRecord,
 };
 pub use store::{Backend, Store};

@@ -245,3 +245,35 @@ pub struct DeploymentChange {
     pub rows_in: Option<i64>,
     pub rows_out: Option<i64>,
 }
+
+/// A whole-database sync as stored (its pipeline is stored under the same name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRecord {
+    pub name: String,
+    pub source: String,
+    pub source_database: String,
+    /// The INCLUDING TABLES regular expression; `None` for INCLUDING ALL.
+    pub including: Option<String>,
+    pub excluding: Option<String>,
+    pub sink: String,
+    /// `""` for sinks without databases (Kafka).
+    pub sink_database: String,
+    /// Options as given (JSON object).
+    pub options: String,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One table a sync moves: where from, where to, its columns mapped, and the DDL that
+/// creates the sink table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncTableRecord {
+    pub source_table: String,
+    pub sink_table: String,
+    /// JSON: `[{name, source_type, sink_type, flink_type, nullable, key}]`.
+    pub columns: String,
+    /// `CREATE TABLE IF NOT EXISTS …` in the sink's dialect (empty when the sink creates
+    /// its own tables, such as Kafka topics).
+    pub ddl: String,
+}

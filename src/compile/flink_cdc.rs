@@ -114,6 +114,9 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     if !settings.streaming {
         pipeline.push(("execution.runtime-mode", s("BATCH")));
     }
+    if let Some(behavior) = &bound.schema_change {
+        pipeline.push(("schema.change.behavior", s(behavior)));
+    }
     let mut top = vec![("source", source), ("sink", sink), ("route", Value::Sequence(routes))];
     if !transforms.is_empty() {
         top.push(("transform", Value::Sequence(transforms)));

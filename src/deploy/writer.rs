@@ -95,8 +95,11 @@ impl SinkWriter {
                     format!("{}.{}", quote_ident(&table.path.database), quote_ident(&table.path.table));
                 sqlx::raw_sql("BEGIN").execute(&mut conn).await.map_err(err)?;
                 if table.create {
-                    let ddl = create_table(table, columns, quote_ident, postgres_type);
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE TABLE IF NOT EXISTS {name} ({ddl})")))
+                    let ddl = table.ddl.clone().unwrap_or_else(|| {
+                        let list = create_table(table, columns, quote_ident, postgres_type);
+                        format!("CREATE TABLE IF NOT EXISTS {name} ({list})")
+                    });
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
                         .execute(&mut conn)
                         .await
                         .map_err(err)?;
@@ -116,8 +119,11 @@ impl SinkWriter {
                     .map_err(|m| sink_error(table, m))?;
                 let name = format!("{}.{}", my_ident(&table.path.database), my_ident(&table.path.table));
                 if table.create {
-                    let ddl = create_table(table, columns, my_ident, mysql_type);
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE TABLE IF NOT EXISTS {name} ({ddl})")))
+                    let ddl = table.ddl.clone().unwrap_or_else(|| {
+                        let list = create_table(table, columns, my_ident, mysql_type);
+                        format!("CREATE TABLE IF NOT EXISTS {name} ({list})")
+                    });
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
                         .execute(&mut conn)
                         .await
                         .map_err(err)?;

@@ -16,6 +16,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
         ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE PIPELINE"));
     }
+    if statement.or_replace && ctx.server.store.sync(name).await?.is_some() {
+        return Err(SluiceError::DependentObjects {
+            what: format!("pipeline {name}"),
+            detail: format!("sync {name} compiles into it"),
+            hint: Some("Change the sync with CREATE OR REPLACE SYNC DATABASE instead."),
+        });
+    }
     let bound = bind(ctx, &statement.options, &statement.body, Tables::Schemas).await?;
     let pipeline = new_pipeline(name, &bound, &statement.body);
     match ctx.server.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {

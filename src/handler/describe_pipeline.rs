@@ -72,7 +72,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
 /// `DESCRIBE PIPELINE OPTIONS`: option, value_type, default, group, description, and the
 /// Flink / SeaTunnel settings it becomes.
 pub fn options() -> Result<Output> {
-    let mut out: Vec<Vec<ScalarValue>> = crate::plan::options::OPTIONS
+    option_rows(crate::plan::options::OPTIONS, crate::plan::options::PASSTHROUGH)
+}
+
+/// One row per option of `specs`, and one per passthrough prefix (DESCRIBE … OPTIONS).
+pub fn option_rows(specs: &[crate::connectors::schema::OptionSpec], passthrough: &[&str]) -> Result<Output> {
+    let mut out: Vec<Vec<ScalarValue>> = specs
         .iter()
         .map(|o| {
             vec![
@@ -86,7 +91,7 @@ pub fn options() -> Result<Output> {
             ]
         })
         .collect();
-    for prefix in crate::plan::options::PASSTHROUGH {
+    for prefix in passthrough {
         out.push(vec![
             text(format!("{prefix}*")),
             text("string"),

@@ -11,6 +11,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
     let mut existing = Vec::new();
     for name in &statement.names {
         match ctx.server.store.pipeline(name.as_str()).await? {
+            Some(_) if ctx.server.store.sync(name.as_str()).await?.is_some() => {
+                return Err(SluiceError::DependentObjects {
+                    what: format!("pipeline {name}"),
+                    detail: format!("sync {name} compiles into it"),
+                    hint: Some("DROP SYNC drops the sync with its pipeline."),
+                });
+            }
             Some(_) => {
                 let deployments = ctx.server.store.deployments(Some(name.as_str())).await?;
                 if let Some(d) = deployments

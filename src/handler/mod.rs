@@ -8,6 +8,7 @@ mod create_pipeline;
 mod create_role;
 mod create_secret;
 mod create_source;
+mod create_sync;
 mod create_table;
 mod create_target;
 mod deallocate;
@@ -19,6 +20,7 @@ mod drop_pipeline;
 mod drop_role;
 mod drop_secret;
 mod drop_source;
+mod drop_sync;
 mod drop_table;
 mod drop_target;
 mod explain_pipeline;
@@ -39,6 +41,7 @@ mod show_pipelines;
 mod show_secrets;
 mod show_source_types;
 mod show_sources;
+mod show_syncs;
 mod show_tables;
 mod show_targets;
 pub mod source_access;
@@ -63,6 +66,7 @@ use crate::server::session::Session;
 use crate::server::state::ServerState;
 use crate::sql::ast::pipeline::PipelineInfo;
 use crate::sql::ast::source::SourceInfo;
+use crate::sql::ast::sync::SyncInfo;
 use crate::sql::ast::target::TargetInfo;
 use crate::sql::{GatewayStatement, Parsed, Statement};
 
@@ -181,6 +185,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::StartPipeline(s) => start_pipeline::handle(ctx, s).await,
                 GatewayStatement::StopPipeline(s) => stop_pipeline::handle(ctx, s).await,
                 GatewayStatement::ResumePipeline(s) => resume_pipeline::handle(ctx, s).await,
+                GatewayStatement::CreateSync(s) => create_sync::handle(ctx, s).await,
+                GatewayStatement::DropSync(s) => drop_sync::handle(ctx, s).await,
+                GatewayStatement::SyncInfo(info) => sync_info(ctx, info).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -230,6 +237,15 @@ async fn pipeline_info(ctx: &mut Ctx<'_>, info: &PipelineInfo) -> Result<Output>
             explain_pipeline::handle(ctx, name, *format, options).await
         }
         PipelineInfo::Preview { target, limit } => preview::handle(ctx, target, *limit).await,
+    }
+}
+
+async fn sync_info(ctx: &mut Ctx<'_>, info: &SyncInfo) -> Result<Output> {
+    match info {
+        SyncInfo::ShowSyncs => show_syncs::handle(ctx).await,
+        SyncInfo::DescribeSync(name) => show_syncs::describe(ctx, name).await,
+        SyncInfo::DescribeSyncOptions => show_syncs::options(),
+        SyncInfo::ExplainSync(name) => show_syncs::explain(ctx, name).await,
     }
 }
 
@@ -287,6 +303,10 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::StartPipeline(_)) => "start_pipeline",
         Statement::Gateway(GatewayStatement::StopPipeline(_)) => "stop_pipeline",
         Statement::Gateway(GatewayStatement::ResumePipeline(_)) => "resume_pipeline",
+        Statement::Gateway(GatewayStatement::CreateSync(_)) => "create_sync",
+        Statement::Gateway(GatewayStatement::DropSync(_)) => "drop_sync",
+        Statement::Gateway(GatewayStatement::SyncInfo(SyncInfo::ExplainSync(_))) => "explain_sync",
+        Statement::Gateway(GatewayStatement::SyncInfo(_)) => "show",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",

@@ -6,7 +6,7 @@ use sluice_catalog::{NewPipeline, PipelineRecord, StoreError};
 use super::Ctx;
 use crate::connectors::ResolvedOptions;
 use crate::error::{Result, SluiceError};
-use crate::plan::{Bound, PipelinePlan, Tables, bind_resolved};
+use crate::plan::{Bound, PipelinePlan, Tables, bind_with};
 use crate::sql::ast::Ident;
 use crate::sql::ast::pipeline::{BodyStatement, CreatePipeline, body_sql};
 
@@ -51,8 +51,10 @@ pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<StoredPipeline> {
 }
 
 /// Binds a stored pipeline and lays out its DAG.
+/// A sync's pipeline is bound with the sync's presets (its sink tables' columns and DDL).
 pub async fn plan(ctx: &mut Ctx<'_>, stored: &StoredPipeline, tables: Tables<'_>) -> Result<PipelinePlan> {
-    let bound = bind_resolved(ctx, stored.options.clone(), &stored.body, tables).await?;
+    let presets = crate::sync::presets_of(&ctx.server.store, &stored.record.name).await?.unwrap_or_default();
+    let bound = bind_with(ctx, stored.options.clone(), &stored.body, tables, &presets).await?;
     Ok(PipelinePlan::new(stored.record.name.clone(), bound))
 }
 

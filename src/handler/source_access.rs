@@ -161,6 +161,10 @@ pub async fn columns(
     table: &str,
 ) -> Result<Option<Vec<ColumnRecord>>> {
     let store = &ctx.server.store;
+    let columns = store.columns(&source.record.name, database, table).await?;
+    if !columns.is_empty() {
+        return Ok(Some(columns));
+    }
     let cached = store.tables(&source.record.name, Some(database)).await?;
     if cached.iter().any(|t| t.name == table) {
         return Ok(Some(store.columns(&source.record.name, database, table).await?));

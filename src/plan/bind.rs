@@ -16,7 +16,7 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::context::planning_context;
 use super::options::Settings;
-use super::resolve::{TableUse, parts, relations, resolve};
+use super::resolve::{Presets, TableUse, parts, relations, resolve};
 use super::types::{arrow_type, assignable, flink_type};
 use crate::connectors::validate::{Schema as OptionSchema, validate_with};
 use crate::connectors::{Engine, ResolvedOptions};
@@ -36,6 +36,8 @@ pub struct Bound {
     pub inserts: Vec<BoundInsert>,
     /// The DataFusion context the body was planned in (its tables, the Flink functions).
     pub planner: SessionContext,
+    /// Flink CDC's `schema.change.behavior`, for a sync's pipeline.
+    pub schema_change: Option<String>,
 }
 
 /// A `CREATE TEMPORARY VIEW` of the body.
@@ -109,6 +111,17 @@ pub async fn bind_resolved(
     body: &[BodyStatement],
     tables: Tables<'_>,
 ) -> Result<Bound> {
+    bind_with(ctx, options, body, tables, &Presets::default()).await
+}
+
+/// [`bind_resolved`] for a sync's pipeline: its sink tables and read options preset.
+pub async fn bind_with(
+    ctx: &mut Ctx<'_>,
+    options: ResolvedOptions,
+    body: &[BodyStatement],
+    tables: Tables<'_>,
+    presets: &Presets,
+) -> Result<Bound> {
     let settings = Settings::new(&options);
     if settings.parallelism == 0 {
         return Err(SluiceError::InvalidOption {
@@ -122,7 +135,7 @@ pub async fn bind_resolved(
             pos: None,
         });
     }
-    let mut used = resolve(ctx, body).await?;
+    let mut used = resolve(ctx, body, presets).await?;
     check_engine(&settings, &used, body)?;
     let read = read_tables(&used, body);
     if let Some(&i) = read.iter().find(|&&i| !used[i].source_type.can_read) {
@@ -245,7 +258,7 @@ pub async fn bind_resolved(
             }
         }
     }
-    Ok(Bound { options, settings, tables: used, views, inserts, planner })
+    Ok(Bound { options, settings, tables: used, views, inserts, planner, schema_change: presets.schema_change.clone() })
 }
 
 /// The columns of a sink created by its INSERT: named by the column list, or as the

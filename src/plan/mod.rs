@@ -11,10 +11,10 @@ pub mod resolve;
 mod rewrite;
 pub mod types;
 
-pub use bind::{Bound, BoundInsert, BoundView, Tables, bind, bind_resolved};
+pub use bind::{Bound, BoundInsert, BoundView, Tables, bind, bind_resolved, bind_with};
 pub use graph::{NodeKind, PipelineGraph};
 pub use options::Settings;
-pub use resolve::{TablePath, TableUse};
+pub use resolve::{Presets, TablePath, TableUse};
 pub use rewrite::windows;
 
 /// A pipeline bound and laid out as a DAG: what every compiler reads.

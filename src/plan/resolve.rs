@@ -2,6 +2,7 @@
 //! sources without databases), with their columns from the catalog (cached metadata, read
 //! live when not cached yet) — and the views the body defines.
 
+use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{ObjectName, Query, Spanned, visit_relations};
@@ -42,6 +43,19 @@ pub struct TableUse {
     pub definition: Option<serde_json::Value>,
     /// A sink that does not exist yet: created with the columns its INSERT writes.
     pub create: bool,
+    /// For a created sink, the exact DDL that creates it (a sync's, in the sink's dialect).
+    pub ddl: Option<String>,
+}
+
+/// What a sync fixes in its pipeline's tables before binding: the columns and DDL of the
+/// sink tables it creates, the options its source tables are read with, and how schema
+/// changes are treated.
+#[derive(Debug, Clone, Default)]
+pub struct Presets {
+    pub sinks: HashMap<TablePath, (Vec<ColumnRecord>, String)>,
+    pub read_options: ResolvedOptions,
+    /// Flink CDC's `schema.change.behavior` (upper case).
+    pub schema_change: Option<String>,
 }
 
 impl TableUse {
@@ -76,7 +90,7 @@ pub fn relations(query: &Query) -> Vec<ObjectName> {
 }
 
 /// Resolves the tables of `body` (views excluded) to [`TableUse`]s, loading metadata.
-pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement]) -> Result<Vec<TableUse>> {
+pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement], presets: &Presets) -> Result<Vec<TableUse>> {
     let mut views: Vec<String> = Vec::new();
     // (name, whether it is written)
     let mut names: Vec<(ObjectName, bool)> = Vec::new();
@@ -107,7 +121,14 @@ pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement]) -> Result<Vec<Ta
     }
     let mut tables: Vec<TableUse> = Vec::new();
     for (path, name, only_written) in paths {
-        tables.push(load(ctx, path, &name, only_written).await?);
+        let mut table = match presets.sinks.get(&path) {
+            Some((columns, ddl)) if only_written => preset_sink(ctx, path, columns, ddl).await?,
+            _ => load(ctx, path, &name, only_written).await?,
+        };
+        if !only_written && !presets.read_options.0.is_empty() && table.definition.is_none() {
+            table.definition = Some(serde_json::json!({ "options": presets.read_options }));
+        }
+        tables.push(table);
     }
     Ok(tables)
 }
@@ -169,6 +190,7 @@ async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_writte
             columns: Vec::new(),
             definition: None,
             create: true,
+            ddl: None,
         });
     }
     let columns = found.ok_or_else(|| {
@@ -195,5 +217,23 @@ async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_writte
         columns,
         definition,
         create: false,
+        ddl: None,
+    })
+}
+
+/// A sink table a sync plans: as cached when it exists (no live lookup per table: the
+/// sync refreshed the sink database before), else created with the sync's columns and DDL.
+async fn preset_sink(ctx: &mut Ctx<'_>, path: TablePath, columns: &[ColumnRecord], ddl: &str) -> Result<TableUse> {
+    let source = source_access::load(ctx, &path.source).await?;
+    let cached = ctx.server.store.columns(&path.source, &path.database, &path.table).await?;
+    let create = cached.is_empty();
+    Ok(TableUse {
+        path,
+        source_type: source.source_type,
+        source_options: source.options.clone(),
+        columns: if create { columns.to_vec() } else { cached },
+        definition: None,
+        create,
+        ddl: (create && !ddl.is_empty()).then(|| ddl.to_owned()),
     })
 }

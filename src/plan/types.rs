@@ -120,6 +120,10 @@ pub fn assignable(from: &DataType, to: &DataType) -> bool {
         _ => None,
     };
     match (from, to) {
+        // live MySQL ENUM / SET columns arrive dictionary-encoded
+        (Dictionary(_, values), to) => assignable(values, to),
+        // MySQL's BOOLEAN is TINYINT(1), and live MySQL tables read it as such
+        (Int8, Boolean) => true,
         (Utf8 | LargeUtf8 | Utf8View, Utf8 | LargeUtf8 | Utf8View) => true,
         // DataFusion widens decimals in arithmetic far more than Flink does, so precision
         // is not compared: Flink casts on write

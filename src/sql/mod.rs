@@ -10,6 +10,7 @@ pub mod ast;
 mod parse_pipeline;
 mod parse_source;
 mod parse_table;
+mod parse_sync;
 mod parse_target;
 mod parser;
 pub mod redact;

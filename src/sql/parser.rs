@@ -156,7 +156,10 @@ fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserE
             Some(statement) => statement,
             None => match super::parse_target::parse(p)? {
                 Some(statement) => statement,
-                None => return super::parse_source::parse(p),
+                None => match super::parse_sync::parse(p)? {
+                    Some(statement) => statement,
+                    None => return super::parse_source::parse(p),
+                },
             },
         },
     };

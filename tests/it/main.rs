@@ -19,5 +19,6 @@ mod secret_leaks;
 mod slt;
 mod sources;
 mod startup;
+mod sync;
 mod targets;
 mod wire;

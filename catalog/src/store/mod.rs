@@ -26,6 +26,7 @@ mod roles;
 pub mod rows;
 mod secrets;
 mod sources;
+mod syncs;
 mod targets;
 
 pub use deployments::ACTIVE_STATES;
@@ -194,10 +195,12 @@ fn migrator(backend: Backend) -> Migrator {
         Backend::Sqlite => &[
             (1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql")),
             (2, "deployments", include_str!("../../../migrations/sqlite/0002_deployments.sql")),
+            (3, "sync tables", include_str!("../../../migrations/sqlite/0003_sync_tables.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
             (2, "deployments", include_str!("../../../migrations/postgres/0002_deployments.sql")),
+            (3, "sync tables", include_str!("../../../migrations/postgres/0003_sync_tables.sql")),
         ],
     };
     let migrations = files

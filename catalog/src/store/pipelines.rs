@@ -55,6 +55,88 @@ macro_rules! link_sources {
     }};
 }
 
+/// Stores `$pipeline` inside the caller's transaction `$tx`: version 1, or (with
+/// `$replace`) the next version of an existing one; a `pipeline_versions` row and an
+/// event either way. Evaluates to the version stored.
+macro_rules! store_pipeline {
+    ($tx:expr, $pipeline:expr, $replace:expr, $actor:expr, $now:expr) => {{
+        let tx = &mut $tx;
+        let pipeline: &NewPipeline = $pipeline;
+        let (replace, actor, now) = ($replace, $actor, $now);
+        let current: Option<i64> = sqlx::query("SELECT version FROM pipelines WHERE name = $1")
+            .bind(&pipeline.name)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get("version"))
+            .transpose()?;
+        let version = match current {
+            Some(_) if !replace => {
+                return Err(StoreError::AlreadyExists { kind: "pipeline", name: pipeline.name.clone() });
+            }
+            Some(v) => {
+                sqlx::query(
+                    "UPDATE pipelines SET version = $2, engine = $3, mode = $4, target = $5, options = $6, \
+                     body = $7, updated_at = $8 WHERE name = $1",
+                )
+                .bind(&pipeline.name)
+                .bind(v + 1)
+                .bind(&pipeline.engine)
+                .bind(&pipeline.mode)
+                .bind(pipeline.target.as_deref())
+                .bind(&pipeline.options)
+                .bind(&pipeline.body)
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+                v + 1
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO pipelines (name, version, engine, mode, target, options, body, owner, \
+                     created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                )
+                .bind(&pipeline.name)
+                .bind(&pipeline.engine)
+                .bind(&pipeline.mode)
+                .bind(pipeline.target.as_deref())
+                .bind(&pipeline.options)
+                .bind(&pipeline.body)
+                .bind(actor)
+                .bind(now)
+                .execute(&mut **tx)
+                .await
+                .map_err($crate::store::on_unique("pipeline", &pipeline.name))?;
+                1
+            }
+        };
+        sqlx::query(
+            "INSERT INTO pipeline_versions (pipeline, version, options, body, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&pipeline.name)
+        .bind(version)
+        .bind(&pipeline.options)
+        .bind(&pipeline.body)
+        .bind(actor)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        link_sources!(*tx, &pipeline.name, &pipeline.sources);
+        let detail = format!("version {version}");
+        Event {
+            actor,
+            action: if current.is_some() { "replace" } else { "create" },
+            object_kind: "pipeline",
+            object_name: &pipeline.name,
+            detail: Some(&detail),
+        }
+        .record(&mut **tx)
+        .await?;
+        version
+    }};
+}
+pub(super) use {link_sources, store_pipeline};
+
 impl Store {
     /// The pipeline called `name`.
     pub async fn pipeline(&self, name: &str) -> StoreResult<Option<PipelineRecord>> {
@@ -125,75 +207,7 @@ impl Store {
         let now = now_micros();
         let version = with_pool!(self, |p| {
             let mut tx = p.begin().await?;
-            let current: Option<i64> = sqlx::query("SELECT version FROM pipelines WHERE name = $1")
-                .bind(&pipeline.name)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("version"))
-                .transpose()?;
-            let version = match current {
-                Some(_) if !replace => {
-                    return Err(StoreError::AlreadyExists { kind: KIND, name: pipeline.name.clone() });
-                }
-                Some(v) => {
-                    sqlx::query(
-                        "UPDATE pipelines SET version = $2, engine = $3, mode = $4, target = $5, options = $6, \
-                         body = $7, updated_at = $8 WHERE name = $1",
-                    )
-                    .bind(&pipeline.name)
-                    .bind(v + 1)
-                    .bind(&pipeline.engine)
-                    .bind(&pipeline.mode)
-                    .bind(pipeline.target.as_deref())
-                    .bind(&pipeline.options)
-                    .bind(&pipeline.body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    v + 1
-                }
-                None => {
-                    sqlx::query(
-                        "INSERT INTO pipelines (name, version, engine, mode, target, options, body, owner, \
-                         created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)",
-                    )
-                    .bind(&pipeline.name)
-                    .bind(&pipeline.engine)
-                    .bind(&pipeline.mode)
-                    .bind(pipeline.target.as_deref())
-                    .bind(&pipeline.options)
-                    .bind(&pipeline.body)
-                    .bind(actor)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(super::on_unique(KIND, &pipeline.name))?;
-                    1
-                }
-            };
-            sqlx::query(
-                "INSERT INTO pipeline_versions (pipeline, version, options, body, created_by, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&pipeline.name)
-            .bind(version)
-            .bind(&pipeline.options)
-            .bind(&pipeline.body)
-            .bind(actor)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            link_sources!(tx, &pipeline.name, &pipeline.sources);
-            let detail = format!("version {version}");
-            Event {
-                actor,
-                action: if current.is_some() { "replace" } else { "create" },
-                object_kind: KIND,
-                object_name: &pipeline.name,
-                detail: Some(&detail),
-            }
-            .record(&mut *tx)
-            .await?;
+            let version = store_pipeline!(tx, pipeline, replace, actor, now);
             tx.commit().await?;
             version
         });

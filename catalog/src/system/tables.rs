@@ -226,9 +226,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("source_table", Text, false),
             ("sink_table", Text, false),
             ("columns", Text, false),
+            ("ddl", Text, false),
         ],
-        sql: "SELECT sync, source_table, sink_table, columns FROM sync_tables \
-              ORDER BY sync, source_table",
+        sql: "SELECT sync, source_table, sink_table, columns, ddl FROM sync_tables \
+              ORDER BY sync, ordinal, source_table",
         limit_pushdown: true,
     },
     SystemTableDef {

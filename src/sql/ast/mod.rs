@@ -10,6 +10,7 @@ pub mod pipeline;
 mod role;
 pub mod secret;
 pub mod source;
+pub mod sync;
 pub mod table;
 pub mod target;
 
@@ -40,6 +41,9 @@ pub enum GatewayStatement {
     StartPipeline(target::StartPipeline),
     StopPipeline(target::StopPipeline),
     ResumePipeline(target::ResumePipeline),
+    CreateSync(sync::CreateSync),
+    DropSync(sync::DropSync),
+    SyncInfo(sync::SyncInfo),
 }
 
 impl GatewayStatement {
@@ -61,6 +65,7 @@ impl GatewayStatement {
             GatewayStatement::SourceInfo(_)
                 | GatewayStatement::PipelineInfo(_)
                 | GatewayStatement::TargetInfo(_)
+                | GatewayStatement::SyncInfo(_)
         )
     }
 }
@@ -90,6 +95,9 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::StartPipeline(s) => s.fmt(f),
             GatewayStatement::StopPipeline(s) => s.fmt(f),
             GatewayStatement::ResumePipeline(s) => s.fmt(f),
+            GatewayStatement::CreateSync(s) => s.fmt(f),
+            GatewayStatement::DropSync(s) => s.fmt(f),
+            GatewayStatement::SyncInfo(s) => s.fmt(f),
         }
     }
 }

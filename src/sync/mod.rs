@@ -1,0 +1,317 @@
+//! Whole-database syncs: from a source database's metadata to one pipeline.
+//!
+//! Planning selects the source's tables (INCLUDING / EXCLUDING regular expressions over
+//! whole names), names each sink table (table_mapping, then the route, prefix, suffix and
+//! case), maps every column's type for the `(source, sink)` pair ([`mapping`]), renders
+//! the sink's `CREATE TABLE IF NOT EXISTS` ([`ddl`]), and writes the pipeline body: one
+//! `INSERT INTO sink (columns) SELECT columns FROM source` per table. The pipeline is then
+//! bound and stored like any other, so EXPLAIN, PREVIEW, START and STOP work on it.
+
+pub mod ddl;
+pub mod mapping;
+pub mod options;
+
+use serde::{Deserialize, Serialize};
+use sluice_catalog::ColumnRecord;
+
+use crate::error::{Result, SluiceError, SqlState};
+use crate::handler::Notice;
+use crate::plan::{Presets, TablePath};
+use options::SyncSettings;
+
+/// Source types whose databases a sync can read (their metadata is introspected).
+pub const SOURCES: &[&str] = &["mysql", "postgres"];
+/// Sink types a sync can write, with a mapping from every source type.
+pub const SINKS: &[&str] = &["postgres", "mysql", "doris", "starrocks", "paimon", "kafka"];
+/// Sinks Flink CDC pipelines write to (the engine chosen for streaming syncs into them).
+const FLINK_CDC_SINKS: &[&str] = &["doris", "starrocks", "paimon", "kafka"];
+
+/// One column of a sync table, as `DESCRIBE SYNC` shows it and `sync_tables` stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncColumn {
+    pub name: String,
+    pub source_type: String,
+    pub sink_type: String,
+    /// The type the engine carries values in (Flink SQL).
+    pub flink_type: String,
+    pub nullable: bool,
+    pub key: bool,
+}
+
+/// One table a sync moves.
+#[derive(Debug, Clone)]
+pub struct SyncTable {
+    pub source_table: String,
+    pub sink_table: String,
+    pub columns: Vec<SyncColumn>,
+    pub ddl: String,
+}
+
+impl SyncTable {
+    /// The sink table's columns as the catalog describes columns (for binding).
+    pub fn column_records(&self) -> Vec<ColumnRecord> {
+        self.columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ColumnRecord {
+                ordinal: i as i64 + 1,
+                name: c.name.clone(),
+                data_type: c.flink_type.clone(),
+                source_type: c.sink_type.clone(),
+                nullable: c.nullable,
+                is_key: c.key,
+            })
+            .collect()
+    }
+
+    pub fn record(&self) -> sluice_catalog::SyncTableRecord {
+        sluice_catalog::SyncTableRecord {
+            source_table: self.source_table.clone(),
+            sink_table: self.sink_table.clone(),
+            columns: serde_json::to_string(&self.columns).unwrap_or_else(|_| "[]".into()),
+            ddl: self.ddl.clone(),
+        }
+    }
+
+    pub fn from_record(r: &sluice_catalog::SyncTableRecord) -> SyncTable {
+        SyncTable {
+            source_table: r.source_table.clone(),
+            sink_table: r.sink_table.clone(),
+            columns: serde_json::from_str(&r.columns).unwrap_or_default(),
+            ddl: r.ddl.clone(),
+        }
+    }
+}
+
+/// The engine a sync runs on, given or chosen: `(pipeline engine, target override)`.
+/// `local` is the Flink SQL pipeline run by the `local` target.
+pub fn engine(settings: &SyncSettings, sink_type: &str, notices: &mut Vec<Notice>) -> Result<(String, Option<String>)> {
+    match settings.engine.as_deref() {
+        Some("local") => {
+            if settings.streaming() {
+                return Err(SluiceError::not_supported(
+                    format!("the local engine copies tables once; it cannot run mode {}", settings.mode),
+                    Some("Use mode = 'full', or engine flink / flink-cdc for change streams."),
+                ));
+            }
+            if let Some(target) = settings.target.as_deref().filter(|t| *t != "local") {
+                return Err(SluiceError::InvalidOption {
+                    message: format!("engine local runs on the local target, not on target {target}"),
+                    hint: Some("Leave out target, or choose engine flink.".into()),
+                });
+            }
+            Ok(("flink".into(), Some("local".into())))
+        }
+        Some("flink-cdc") if !settings.streaming() => Err(SluiceError::not_supported(
+            "Flink CDC pipelines stream changes; mode full has no change stream".to_owned(),
+            Some("Use mode = 'full+cdc', or engine flink / local for a one-time copy."),
+        )),
+        Some(given) => Ok((given.to_owned(), settings.target.clone())),
+        None => {
+            let chosen = if settings.streaming() && FLINK_CDC_SINKS.contains(&sink_type) { "flink-cdc" } else { "flink" };
+            notices.push(Notice::notice(format!(
+                "engine {chosen} chosen for mode {} into a {sink_type} sink (set option engine to choose another)",
+                settings.mode
+            )));
+            Ok((chosen.to_owned(), settings.target.clone()))
+        }
+    }
+}
+
+/// The sink table name of source table `table`.
+pub fn sink_name(settings: &SyncSettings, table: &str) -> String {
+    if let Some((_, to)) = settings.table_mapping.iter().find(|(from, _)| from == table) {
+        return to.clone();
+    }
+    let base = match &settings.route {
+        Some((pattern, replacement)) if pattern.is_match(table) => {
+            pattern.replace(table, replacement.as_str()).into_owned()
+        }
+        _ => table.to_owned(),
+    };
+    let name = format!("{}{base}{}", settings.table_prefix, settings.table_suffix);
+    match settings.table_case.as_str() {
+        "lower" => name.to_lowercase(),
+        "upper" => name.to_uppercase(),
+        _ => name,
+    }
+}
+
+/// Maps the columns of source table `table` for the sink type; a column without a
+/// mapping is an error (42804) naming it, or skipped with a NOTICE when the settings
+/// say so.
+pub fn map_columns(
+    source_type: &str,
+    sink_type: &str,
+    table: &str,
+    columns: &[ColumnRecord],
+    settings: &SyncSettings,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<SyncColumn>> {
+    let mut out = Vec::with_capacity(columns.len());
+    for c in columns.iter().filter(|c| c.data_type != "COMPUTED") {
+        let logical = match source_type {
+            "mysql" => mapping::from_mysql(&c.source_type),
+            _ => mapping::from_postgres(&c.source_type, &c.data_type),
+        };
+        let sink = match (&logical, sink_type) {
+            // the same system keeps the source's own spelling
+            (Some(_), s) if s == source_type => Some(c.source_type.clone()),
+            (Some(l), "postgres") => Some(mapping::to_postgres(l, c.is_key)),
+            (Some(l), "mysql") => Some(mapping::to_mysql(l, c.is_key)),
+            (Some(l), "doris") => Some(mapping::to_doris(l, c.is_key)),
+            (Some(l), "starrocks") => Some(mapping::to_starrocks(l, c.is_key)),
+            (Some(_), _) => Some(c.data_type.clone()),
+            (None, _) => None,
+        };
+        let Some(sink) = sink else {
+            if settings.skip_unsupported {
+                notices.push(Notice::notice(format!(
+                    "column {table}.{} of type {} has no {sink_type} type: skipped",
+                    c.name, c.source_type
+                )));
+                continue;
+            }
+            return Err(SluiceError::Query {
+                state: SqlState::DatatypeMismatch,
+                message: format!(
+                    "column {table}.{} has type {}, which Sluice cannot map to {sink_type}",
+                    c.name, c.source_type
+                ),
+                hint: Some("Exclude the table, or set unsupported_types = 'skip' to leave such columns out.".into()),
+                pos: None,
+            });
+        };
+        out.push(SyncColumn {
+            name: c.name.clone(),
+            source_type: c.source_type.clone(),
+            sink_type: sink,
+            flink_type: c.data_type.clone(),
+            nullable: c.nullable,
+            key: c.is_key,
+        });
+    }
+    if out.is_empty() {
+        return Err(SluiceError::Query {
+            state: SqlState::DatatypeMismatch,
+            message: format!("table {table} has no column Sluice can map to {sink_type}"),
+            hint: Some("Exclude the table with EXCLUDING TABLES.".into()),
+            pos: None,
+        });
+    }
+    Ok(out)
+}
+
+/// Source read options for a sync mode: where CDC reads start.
+pub fn read_options(mode: &str) -> crate::connectors::ResolvedOptions {
+    use crate::connectors::StoredValue;
+    let start = match mode {
+        "cdc" => "latest-offset",
+        "full+cdc" => "initial",
+        _ => return crate::connectors::ResolvedOptions::default(),
+    };
+    crate::connectors::ResolvedOptions([("startup_mode".to_owned(), StoredValue::Text(start.into()))].into())
+}
+
+/// What binding the pipeline of `sync` needs from its plan (see [`Presets`]).
+pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings: &SyncSettings) -> Presets {
+    let sinks = tables
+        .iter()
+        .filter(|_| settings.create_tables)
+        .map(|t| {
+            let path = TablePath {
+                source: sync.sink.clone(),
+                database: sync.sink_database.clone(),
+                table: t.sink_table.clone(),
+            };
+            (path, (t.column_records(), t.ddl.clone()))
+        })
+        .collect();
+    Presets {
+        sinks,
+        read_options: read_options(&settings.mode),
+        schema_change: settings.streaming().then(|| settings.schema_change.to_uppercase()),
+    }
+}
+
+/// The presets of the pipeline called `name`, when a sync of that name made it.
+pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Option<Presets>> {
+    let Some(sync) = store.sync(name).await? else { return Ok(None) };
+    let options: crate::connectors::ResolvedOptions = serde_json::from_str(&sync.options).map_err(|e| {
+        SluiceError::Store(sluice_catalog::StoreError::Corrupt { kind: "sync", name: name.to_owned(), detail: e.to_string() })
+    })?;
+    let settings = SyncSettings::new(&options)?;
+    let tables: Vec<SyncTable> = store.sync_tables(name).await?.iter().map(SyncTable::from_record).collect();
+    Ok(Some(presets(&sync, &tables, &settings)))
+}
+
+/// The pipeline body: one INSERT per table, every name quoted.
+pub fn body(source: &str, source_db: &str, sink: &str, sink_db: Option<&str>, tables: &[SyncTable]) -> String {
+    use crate::sql::ast::quote_ident as q;
+    let mut out = String::from("BEGIN\n");
+    for t in tables {
+        let columns = t.columns.iter().map(|c| q(&c.name)).collect::<Vec<_>>().join(", ");
+        let sink_name = match sink_db {
+            Some(db) => format!("{}.{}.{}", q(sink), q(db), q(&t.sink_table)),
+            None => format!("{}.{}", q(sink), q(&t.sink_table)),
+        };
+        out.push_str(&format!(
+            "  INSERT INTO {sink_name} ({columns}) SELECT {columns} FROM {}.{}.{};\n",
+            q(source),
+            q(source_db),
+            q(&t.source_table)
+        ));
+    }
+    out.push_str("END");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::ResolvedOptions;
+    use crate::connectors::validate::validate_with;
+    use crate::sql::ast::options::{OptionValue, SqlOption};
+
+    fn settings(options: &[(&str, &str)]) -> SyncSettings {
+        let given: Vec<SqlOption> = options
+            .iter()
+            .map(|(k, v)| SqlOption { key: (*k).into(), value: OptionValue::String((*v).into()) })
+            .collect();
+        let resolved = validate_with(options::schema(), &ResolvedOptions::default(), &given).expect("valid");
+        SyncSettings::new(&resolved).expect("settings")
+    }
+
+    #[test]
+    fn sink_names_apply_mapping_route_prefix_suffix_and_case() {
+        let s = settings(&[
+            ("table_prefix", "ods_"),
+            ("table_suffix", "_v1"),
+            ("table_case", "lower"),
+            ("table_mapping", "users:people"),
+            ("route_pattern", "order_(\\d+)"),
+            ("route_replacement", "orders_p$1"),
+        ]);
+        assert_eq!(sink_name(&s, "users"), "people");
+        assert_eq!(sink_name(&s, "order_7"), "ods_orders_p7_v1");
+        assert_eq!(sink_name(&s, "UserEvents"), "ods_userevents_v1");
+        // the route matches whole names only
+        assert_eq!(sink_name(&s, "x_order_7"), "ods_x_order_7_v1");
+    }
+
+    #[test]
+    fn unknown_and_malformed_options_are_refused() {
+        let given = vec![SqlOption { key: "table_prefx".into(), value: OptionValue::String("x".into()) }];
+        let err = validate_with(options::schema(), &ResolvedOptions::default(), &given).expect_err("unknown");
+        match err {
+            SluiceError::InvalidOption { message, hint } => {
+                assert!(message.contains("table_prefx"), "{message}");
+                assert!(hint.unwrap_or_default().contains("table_prefix"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let given = vec![SqlOption { key: "table_mapping".into(), value: OptionValue::String("a-b".into()) }];
+        let resolved = validate_with(options::schema(), &ResolvedOptions::default(), &given).expect("valid");
+        assert!(SyncSettings::new(&resolved).is_err());
+    }
+}

@@ -1,0 +1,159 @@
+//! Sync options: a typed schema like the pipelines', so unknown keys are refused.
+
+use crate::connectors::schema::{
+    Group::*,
+    OptionSpec,
+    ValueType::{Bool, Enum, Int, String as Text},
+    opt,
+};
+use crate::connectors::validate::Schema;
+use crate::connectors::{ResolvedOptions, StoredValue};
+
+const MODES: &[&str] = &["full", "cdc", "full+cdc"];
+const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc", "local"];
+const CASES: &[&str] = &["keep", "lower", "upper"];
+const SCHEMA_CHANGES: &[&str] = &["lenient", "evolve", "ignore", "exception"];
+const UNSUPPORTED: &[&str] = &["error", "skip"];
+
+pub const OPTIONS: &[OptionSpec] = &[
+    opt(
+        "mode",
+        Enum(MODES),
+        Basic,
+        "full copies the tables once; cdc streams their changes from now on; full+cdc does both.",
+    )
+    .default("full+cdc"),
+    opt(
+        "engine",
+        Enum(ENGINES),
+        Basic,
+        "What runs it; when not given, chosen from the mode and the sink (a NOTICE says which).",
+    ),
+    opt("target", Text, Basic, "Where START runs the sync's pipeline (a target's name)."),
+    opt("table_prefix", Text, Basic, "Put before every sink table's name."),
+    opt("table_suffix", Text, Basic, "Put after every sink table's name."),
+    opt("table_case", Enum(CASES), Basic, "The case of sink table names.").default("keep"),
+    opt(
+        "table_mapping",
+        Text,
+        Basic,
+        "Explicit sink names, 'source_table:sink_table,…'; they win over routes, prefix and suffix.",
+    ),
+    opt(
+        "route_pattern",
+        Text,
+        Advanced,
+        "A regular expression over source table names; matching tables are renamed by route_replacement.",
+    ),
+    opt(
+        "route_replacement",
+        Text,
+        Advanced,
+        "The sink name of tables matching route_pattern; $1, $2 … are its groups.",
+    ),
+    opt("create_tables", Bool, Basic, "Create missing sink tables (CREATE TABLE IF NOT EXISTS) on START.")
+        .default("true"),
+    opt(
+        "schema_change",
+        Enum(SCHEMA_CHANGES),
+        Advanced,
+        "What a source schema change does to the sink (Flink CDC's schema.change.behavior).",
+    )
+    .default("lenient"),
+    opt(
+        "unsupported_types",
+        Enum(UNSUPPORTED),
+        Advanced,
+        "A column whose type has no mapping to the sink: error, or skip the column (with a NOTICE).",
+    )
+    .default("error"),
+    opt("parallelism", Int, Basic, "Parallel tasks per operator.").default("1"),
+];
+
+/// Engine settings passed to the sync's pipeline as they are.
+pub const PASSTHROUGH: &[&str] = crate::plan::options::PASSTHROUGH;
+
+pub fn schema() -> Schema<'static> {
+    Schema { owner: "syncs", listing: "DESCRIBE SYNC OPTIONS", options: OPTIONS, passthrough: PASSTHROUGH }
+}
+
+/// How a sync maps tables and what runs it: validated options with defaults.
+#[derive(Debug, Clone)]
+pub struct SyncSettings {
+    pub mode: String,
+    /// Given, or `None` to choose.
+    pub engine: Option<String>,
+    pub target: Option<String>,
+    pub table_prefix: String,
+    pub table_suffix: String,
+    pub table_case: String,
+    pub table_mapping: Vec<(String, String)>,
+    pub route: Option<(regex::Regex, String)>,
+    pub create_tables: bool,
+    pub schema_change: String,
+    pub skip_unsupported: bool,
+    pub parallelism: String,
+}
+
+impl SyncSettings {
+    pub fn new(options: &ResolvedOptions) -> crate::error::Result<SyncSettings> {
+        let text = |key: &str| match options.0.get(key) {
+            Some(StoredValue::Text(v)) => Some(v.clone()),
+            _ => OPTIONS.iter().find(|o| o.name == key).and_then(|o| o.default).map(str::to_owned),
+        };
+        let invalid = |message: String| crate::error::SluiceError::InvalidOption { message, hint: None };
+        let mut table_mapping = Vec::new();
+        for pair in text("table_mapping").unwrap_or_default().split(',').filter(|p| !p.trim().is_empty()) {
+            match pair.split_once(':') {
+                Some((from, to)) if !from.trim().is_empty() && !to.trim().is_empty() => {
+                    table_mapping.push((from.trim().to_owned(), to.trim().to_owned()))
+                }
+                _ => {
+                    return Err(invalid(format!(
+                        "invalid value for option \"table_mapping\" of syncs: expected 'source_table:sink_table,…', got '{pair}'"
+                    )));
+                }
+            }
+        }
+        let route = match (text("route_pattern"), text("route_replacement")) {
+            (Some(pattern), Some(replacement)) => Some((anchored(&pattern, "route_pattern")?, replacement)),
+            (None, None) => None,
+            _ => {
+                return Err(invalid(
+                    "options \"route_pattern\" and \"route_replacement\" of syncs go together".into(),
+                ));
+            }
+        };
+        let parallelism = text("parallelism").unwrap_or_else(|| "1".into());
+        if parallelism.parse::<u32>().map_or(true, |p| p == 0) {
+            return Err(invalid("invalid value for option \"parallelism\" of syncs: it must be at least 1".into()));
+        }
+        Ok(SyncSettings {
+            mode: text("mode").unwrap_or_else(|| "full+cdc".into()),
+            engine: text("engine"),
+            target: text("target"),
+            table_prefix: text("table_prefix").unwrap_or_default(),
+            table_suffix: text("table_suffix").unwrap_or_default(),
+            table_case: text("table_case").unwrap_or_else(|| "keep".into()),
+            table_mapping,
+            route,
+            create_tables: text("create_tables").as_deref() != Some("false"),
+            schema_change: text("schema_change").unwrap_or_else(|| "lenient".into()),
+            skip_unsupported: text("unsupported_types").as_deref() == Some("skip"),
+            parallelism,
+        })
+    }
+
+    /// Whether the sync streams changes (cdc, full+cdc).
+    pub fn streaming(&self) -> bool {
+        self.mode != "full"
+    }
+}
+
+/// A regular expression that must match a whole table name.
+pub fn anchored(pattern: &str, what: &str) -> crate::error::Result<regex::Regex> {
+    regex::Regex::new(&format!("^(?:{pattern})$")).map_err(|e| crate::error::SluiceError::InvalidOption {
+        message: format!("invalid regular expression in {what}: {e}"),
+        hint: None,
+    })
+}
