@@ -11,6 +11,7 @@ pub mod flink_sql;
 pub mod hocon;
 pub mod kubernetes;
 pub mod seatunnel;
+mod seatunnel_multi;
 
 use datafusion::sql::sqlparser::ast::ObjectName;
 

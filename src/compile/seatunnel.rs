@@ -14,25 +14,15 @@ use crate::plan::resolve::parts;
 use crate::plan::{PipelinePlan, TableUse};
 use crate::server::params::parse_millis;
 
-type Entries = Vec<(String, Hocon)>;
+pub(super) type Entries = Vec<(String, Hocon)>;
 
-/// Compiles `plan` into a SeaTunnel job config.
+/// Compiles `plan` into a SeaTunnel job config (one multi-table job when it fits).
 pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
-    let settings = plan.settings();
+    if let Some(config) = super::seatunnel_multi::compile(plan, secrets)? {
+        return Ok(config);
+    }
     let names = engine_names(plan);
-    let mut env: Entries = vec![
-        ("parallelism".into(), Hocon::Int(i64::from(settings.parallelism))),
-        ("job.mode".into(), Hocon::str(settings.mode().to_uppercase())),
-        ("job.name".into(), Hocon::str(settings.value("job_name").unwrap_or(&plan.name))),
-    ];
-    if settings.streaming {
-        let interval = settings.value("checkpoint_interval").and_then(parse_millis).unwrap_or(60_000);
-        env.push(("checkpoint.interval".into(), Hocon::Int(interval as i64)));
-    }
-    for (k, v) in &settings.seatunnel_passthrough {
-        env.retain(|(key, _)| key != k);
-        env.push((k.clone(), Hocon::scalar(v)));
-    }
+    let env = env(plan);
 
     let mut sources = String::new();
     for (_, table) in plan.graph.sources() {
@@ -95,7 +85,7 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     let mut out = format!(
         "# Pipeline {} ({}), compiled by Sluice. Secrets are ${{…}} variables.\n",
         plan.name,
-        settings.mode()
+        plan.settings().mode()
     );
     block(&mut out, 0, "env", &env);
     for (name, body) in [("source", sources), ("transform", transforms), ("sink", sinks)] {
@@ -106,6 +96,25 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
         out.push_str("}\n");
     }
     Ok(out)
+}
+
+/// The `env` block: parallelism, job mode and name, checkpoints, passthrough settings.
+pub(super) fn env(plan: &PipelinePlan) -> Entries {
+    let settings = plan.settings();
+    let mut env: Entries = vec![
+        ("parallelism".into(), Hocon::Int(i64::from(settings.parallelism))),
+        ("job.mode".into(), Hocon::str(settings.mode().to_uppercase())),
+        ("job.name".into(), Hocon::str(settings.value("job_name").unwrap_or(&plan.name))),
+    ];
+    if settings.streaming {
+        let interval = settings.value("checkpoint_interval").and_then(parse_millis).unwrap_or(60_000);
+        env.push(("checkpoint.interval".into(), Hocon::Int(interval as i64)));
+    }
+    for (k, v) in &settings.seatunnel_passthrough {
+        env.retain(|(key, _)| key != k);
+        env.push((k.clone(), Hocon::scalar(v)));
+    }
+    env
 }
 
 /// The one input a Sql transform reads (SeaTunnel's transform has one `plugin_input`).
@@ -143,7 +152,7 @@ fn single_input(
     }
 }
 
-fn is_select_star(query: &Query) -> bool {
+pub(super) fn is_select_star(query: &Query) -> bool {
     let SetExpr::Select(select) = query.body.as_ref() else { return false };
     query.order_by.is_none()
         && query.limit_clause.is_none()
@@ -158,7 +167,7 @@ fn is_select_star(query: &Query) -> bool {
 }
 
 /// Whether an INSERT writes its input's columns as they are.
-fn columns_match(insert: &crate::plan::BoundInsert, sink: &TableUse) -> bool {
+pub(super) fn columns_match(insert: &crate::plan::BoundInsert, sink: &TableUse) -> bool {
     let physical: Vec<&str> = sink.physical_columns().map(|c| c.name.as_str()).collect();
     insert.columns.iter().map(String::as_str).eq(physical.iter().copied())
         && insert.plan.schema().fields().iter().map(|f| f.name().as_str()).eq(physical.iter().copied())
@@ -228,7 +237,7 @@ fn text(entries: &mut Entries, key: &str, value: Option<String>) {
 }
 
 /// The plugin (name and options) that reads or writes `table`.
-fn plugin(
+pub(super) fn plugin(
     plan: &PipelinePlan,
     index: usize,
     table: &TableUse,

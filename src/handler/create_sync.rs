@@ -110,7 +110,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
             Some(db) => sync::ddl::create_table(sink.source_type.name, db, &sink_table, &mapped),
             None => String::new(),
         };
-        tables.push(SyncTable { source_table: table.name.clone(), sink_table, columns: mapped, ddl });
+        let every_column = mapped.len() == columns.iter().filter(|c| c.data_type != "COMPUTED").count();
+        tables.push(SyncTable { source_table: table.name.clone(), sink_table, columns: mapped, ddl, every_column });
         if selected.len() > PROGRESS_EVERY && (i + 1) % PROGRESS_EVERY == 0 {
             ctx.notices.push(Notice::notice(format!("planned {}/{} tables", i + 1, selected.len())));
         }

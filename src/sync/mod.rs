@@ -45,6 +45,9 @@ pub struct SyncTable {
     pub sink_table: String,
     pub columns: Vec<SyncColumn>,
     pub ddl: String,
+    /// Whether every source column is moved (none skipped), so the pipeline may read
+    /// `SELECT *` — which engines' multi-table modes need.
+    pub every_column: bool,
 }
 
 impl SyncTable {
@@ -79,6 +82,7 @@ impl SyncTable {
             sink_table: r.sink_table.clone(),
             columns: serde_json::from_str(&r.columns).unwrap_or_default(),
             ddl: r.ddl.clone(),
+            every_column: false,
         }
     }
 }
@@ -102,6 +106,10 @@ pub fn engine(settings: &SyncSettings, sink_type: &str, notices: &mut Vec<Notice
             }
             Ok(("flink".into(), Some("local".into())))
         }
+        Some("flink-cdc") if !FLINK_CDC_SINKS.contains(&sink_type) => Err(SluiceError::not_supported(
+            format!("Flink CDC has no {sink_type} pipeline sink"),
+            Some("Use engine flink (Flink SQL with CDC sources) for this sink."),
+        )),
         Some("flink-cdc") if !settings.streaming() => Err(SluiceError::not_supported(
             "Flink CDC pipelines stream changes; mode full has no change stream".to_owned(),
             Some("Use mode = 'full+cdc', or engine flink / local for a one-time copy."),
@@ -255,8 +263,9 @@ pub fn body(source: &str, source_db: &str, sink: &str, sink_db: Option<&str>, ta
             Some(db) => format!("{}.{}.{}", q(sink), q(db), q(&t.sink_table)),
             None => format!("{}.{}", q(sink), q(&t.sink_table)),
         };
+        let select = if t.every_column { "*" } else { columns.as_str() };
         out.push_str(&format!(
-            "  INSERT INTO {sink_name} ({columns}) SELECT {columns} FROM {}.{}.{};\n",
+            "  INSERT INTO {sink_name} ({columns}) SELECT {select} FROM {}.{}.{};\n",
             q(source),
             q(source_db),
             q(&t.source_table)

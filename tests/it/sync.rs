@@ -7,6 +7,7 @@
 use tokio_postgres::Client;
 
 use crate::common::{TestServer, require};
+use crate::hocon;
 use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
 use crate::k8s_schema::{crd_schema, validate};
 use crate::pipelines::failure;
@@ -239,6 +240,33 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[1][1]).unwrap();
     assert_eq!(validate(&deployment, &schema), Vec::<String>::new());
 
+    // SeaTunnel: one multi-table job, shaped like upstream's multi-table JDBC config
+    let seatunnel = rows(&client, "EXPLAIN PIPELINE shop FORMAT seatunnel").await;
+    let config = hocon::parse(&seatunnel[0][1]).unwrap_or_else(|e| panic!("{e}: {}", seatunnel[0][1]));
+    let reference = hocon::parse(
+        &std::fs::read_to_string(
+            crate::common::repo().join("tests/fixtures/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let (source, reference_source) = (&config.get("source").unwrap().entries(), &reference.get("source").unwrap().entries());
+    assert_eq!(source.len(), 1, "one source block for every table");
+    assert_eq!(source[0].0.to_lowercase(), reference_source[0].0.to_lowercase());
+    let Some(hocon::Value::List(list)) = source[0].1.get("table_list") else { panic!("table_list: {config:?}") };
+    assert_eq!(list.len(), synced.len());
+    let sinks = config.get("sink").unwrap().entries();
+    assert_eq!(sinks.len(), 1, "one sink block");
+    assert_eq!(sinks[0].1.get("table").and_then(|v| v.text()), Some(format!("{}.${{table_name}}", pg.name).as_str()));
+    for key in ["database", "generate_sink_sql"] {
+        assert!(reference.get("sink").unwrap().entries()[0].1.get(key).is_some() && sinks[0].1.get(key).is_some(), "{key}");
+    }
+
+    // PREVIEW: one result set per table, nothing written
+    let previews = client.simple_query("PREVIEW PIPELINE shop LIMIT 2").await.unwrap();
+    let sets = previews.iter().filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_))).count();
+    assert_eq!(sets, synced.len(), "a result set per sink table");
+
     // nothing exists on the sink before START
     let before = pg
         .text_rows(&format!("SELECT count(*)::text FROM pg_tables WHERE schemaname = '{}'", pg.name))
@@ -353,6 +381,30 @@ async fn sync_errors_name_the_object_and_store_nothing() {
     let mapping = rows(&client, "DESCRIBE SYNC s").await;
     assert_eq!(mapping.len(), 1, "only places.id: {mapping:?}");
     assert_eq!((mapping[0][1].as_str(), mapping[0][2].as_str()), ("ods_places", "id"));
+
+    // a change-streaming sync compiles into a Flink CDC pipeline with its schema-change behaviour
+    client
+        .batch_execute(&format!(
+            "CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092'); \
+             CREATE OR REPLACE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES 'places' TO k \
+             WITH (mode = 'cdc', unsupported_types = 'skip', schema_change = 'evolve')"
+        ))
+        .await
+        .unwrap();
+    let yaml = rows(&client, "EXPLAIN PIPELINE s FORMAT flink_cdc").await;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&yaml[0][1]).unwrap();
+    assert_eq!(doc["pipeline"]["schema.change.behavior"].as_str(), Some("EVOLVE"), "{}", yaml[0][1]);
+    assert_eq!(doc["source"]["scan.startup.mode"].as_str(), Some("latest-offset"), "cdc starts from now");
+    assert_eq!(doc["sink"]["type"].as_str(), Some("kafka"), "flink-cdc chosen for a streaming sync into Kafka");
+    assert_eq!(doc["route"][0]["sink-table"].as_str(), Some("places"));
+    let (state, message, _) = failure(
+        &client,
+        &format!("CREATE SYNC DATABASE s2 FROM maria DATABASE {db} TO dw DATABASE {} WITH (engine = 'flink-cdc')", pg.name),
+    )
+    .await;
+    assert_eq!(state, "0A000", "Flink CDC has no PostgreSQL sink: {message}");
+    let versions = rows(&client, "SELECT version FROM sluice.pipeline_versions WHERE pipeline = 's'").await;
+    assert_eq!(versions.len(), 2, "OR REPLACE gave the sync's pipeline a new version");
     maria.drop().await;
     pg.drop().await;
 }
