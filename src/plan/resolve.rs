@@ -201,15 +201,19 @@ async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_writte
         };
         undefined(name, hint)
     })?;
-    let definition = ctx
-        .server
-        .store
-        .tables(&path.source, Some(&path.database))
-        .await?
-        .into_iter()
-        .find(|t| t.name == path.table && t.kind == "declared")
-        .and_then(|t| t.definition)
-        .and_then(|d| serde_json::from_str(&d).ok());
+    // only declared tables have definitions (introspected ones are read from the source)
+    let definition = if source.source_type.declares_tables() {
+        ctx.server
+            .store
+            .tables(&path.source, Some(&path.database))
+            .await?
+            .into_iter()
+            .find(|t| t.name == path.table && t.kind == "declared")
+            .and_then(|t| t.definition)
+            .and_then(|d| serde_json::from_str(&d).ok())
+    } else {
+        None
+    };
     Ok(TableUse {
         path,
         source_type: source.source_type,

@@ -185,6 +185,8 @@ pub async fn tables(
     .await
     .map_err(e)?;
     let _ = conn.close().await;
+    let index: std::collections::HashMap<String, usize> =
+        tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     for row in rows {
         let table_name: String = row.try_get("t").map_err(e)?;
         let name: String = row.try_get("name").map_err(e)?;
@@ -211,8 +213,8 @@ pub async fn tables(
             is_key: row.try_get::<String, _>("col_key").map_err(e)? == "PRI",
             name,
         };
-        if let Some(t) = tables.iter_mut().find(|t| t.name == table_name) {
-            t.columns.push(column);
+        if let Some(&i) = index.get(&table_name) {
+            tables[i].columns.push(column);
         }
     }
     Ok(tables)
