@@ -15,6 +15,7 @@
 //! forward without a client asking (Flink: REST polling with backoff — a Kubernetes
 //! watch plugs in as another source of [`Observed`] states).
 
+pub mod create_sinks;
 pub mod directory;
 pub mod flink;
 pub mod local;

@@ -1,15 +1,19 @@
 //! Writing Arrow batches into sinks for the `local` target: PostgreSQL through `COPY …
 //! FROM STDIN`, MySQL through multi-row `INSERT`s, each inside one transaction that
-//! commits only when every sink of the pipeline is written; files as CSV or JSON lines.
+//! commits only when every sink of the pipeline is written; files as CSV, JSON lines or
+//! Parquet.
 
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
     DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
     UInt32Type, UInt64Type,
 };
+use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::AsyncWriteExt;
@@ -33,12 +37,15 @@ pub enum SinkWriter {
     Postgres { conn: PgConnection, copy: String },
     MySql { conn: MySqlConnection, insert: String, columns: usize, per_statement: usize },
     File { file: tokio::fs::File, path: String, format: FileFormat, header: Vec<String>, first: bool },
+    /// A Parquet file, opened with the first batch (whose types make its schema).
+    Parquet { writer: Option<ArrowWriter<std::fs::File>>, path: String, header: Vec<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileFormat {
     Csv,
     Json,
+    Parquet,
 }
 
 const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
@@ -94,11 +101,7 @@ impl SinkWriter {
                 let name =
                     format!("{}.{}", quote_ident(&table.path.database), quote_ident(&table.path.table));
                 sqlx::raw_sql("BEGIN").execute(&mut conn).await.map_err(err)?;
-                if table.create {
-                    let ddl = table.ddl.clone().unwrap_or_else(|| {
-                        let list = create_table(table, columns, quote_ident, postgres_type);
-                        format!("CREATE TABLE IF NOT EXISTS {name} ({list})")
-                    });
+                if let Some(ddl) = create_statement(table, columns).filter(|_| table.create) {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
                         .execute(&mut conn)
                         .await
@@ -118,11 +121,7 @@ impl SinkWriter {
                     .await
                     .map_err(|m| sink_error(table, m))?;
                 let name = format!("{}.{}", my_ident(&table.path.database), my_ident(&table.path.table));
-                if table.create {
-                    let ddl = table.ddl.clone().unwrap_or_else(|| {
-                        let list = create_table(table, columns, my_ident, mysql_type);
-                        format!("CREATE TABLE IF NOT EXISTS {name} ({list})")
-                    });
+                if let Some(ddl) = create_statement(table, columns).filter(|_| table.create) {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
                         .execute(&mut conn)
                         .await
@@ -151,10 +150,11 @@ impl SinkWriter {
                 {
                     Some("json") => FileFormat::Json,
                     Some("csv") | None => FileFormat::Csv,
+                    Some("parquet") => FileFormat::Parquet,
                     Some(other) => {
                         return Err(SluiceError::not_supported(
                             format!(
-                                "the local target writes csv and json files, not {other} ({})",
+                                "the local target writes csv, json and parquet files, not {other} ({})",
                                 table.path
                             ),
                             Some("Run the pipeline on a flink target."),
@@ -173,8 +173,15 @@ impl SinkWriter {
                     let _ = tokio::fs::remove_dir_all(&dir).await;
                 }
                 tokio::fs::create_dir_all(&dir).await.map_err(|e| sink_error(table, e))?;
-                let ext = if format == FileFormat::Json { "json" } else { "csv" };
+                let ext = match format {
+                    FileFormat::Csv => "csv",
+                    FileFormat::Json => "json",
+                    FileFormat::Parquet => "parquet",
+                };
                 let path = format!("{dir}/part-{}.{ext}", uuid_like());
+                if format == FileFormat::Parquet {
+                    return Ok(SinkWriter::Parquet { writer: None, path, header: columns.to_vec() });
+                }
                 let file = tokio::fs::File::create(&path).await.map_err(|e| sink_error(table, e))?;
                 Ok(SinkWriter::File { file, path, format, header: columns.to_vec(), first: true })
             }
@@ -219,6 +226,29 @@ impl SinkWriter {
                 }
                 Ok(())
             }
+            SinkWriter::Parquet { writer, path: file_path, header } => {
+                let fields: Vec<Field> = batch
+                    .schema()
+                    .fields()
+                    .iter()
+                    .zip(header.iter())
+                    .map(|(f, name)| Field::new(name, f.data_type().clone(), true))
+                    .collect();
+                let named = RecordBatch::try_new(Arc::new(Schema::new(fields)), batch.columns().to_vec())
+                    .map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
+                let parquet = |e: datafusion::parquet::errors::ParquetError| {
+                    SluiceError::Internal(format!("writing {path}: {e}"))
+                };
+                if writer.is_none() {
+                    let file = std::fs::File::create(&*file_path)
+                        .map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
+                    *writer = Some(ArrowWriter::try_new(file, named.schema(), None).map_err(parquet)?);
+                }
+                match writer {
+                    Some(w) => w.write(&named).map_err(parquet),
+                    None => Ok(()),
+                }
+            }
             SinkWriter::File { file, format, header, first, .. } => {
                 let mut text = String::new();
                 if *first && *format == FileFormat::Csv {
@@ -235,7 +265,7 @@ impl SinkWriter {
                                 .collect();
                             text.push_str(&fields.join(","));
                         }
-                        FileFormat::Json => {
+                        FileFormat::Json | FileFormat::Parquet => {
                             let mut object = serde_json::Map::new();
                             for (c, name) in header.iter().enumerate() {
                                 object.insert(
@@ -269,6 +299,11 @@ impl SinkWriter {
             SinkWriter::File { mut file, .. } => {
                 file.flush().await.map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
             }
+            SinkWriter::Parquet { writer, .. } => {
+                if let Some(w) = writer {
+                    w.close().map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
+                }
+            }
         }
         Ok(())
     }
@@ -282,7 +317,7 @@ impl SinkWriter {
             SinkWriter::MySql { mut conn, .. } => {
                 let _ = sqlx::raw_sql("ROLLBACK").execute(&mut conn).await;
             }
-            SinkWriter::File { path, .. } => {
+            SinkWriter::File { path, .. } | SinkWriter::Parquet { path, .. } => {
                 let _ = tokio::fs::remove_file(path).await;
             }
         }
@@ -400,6 +435,31 @@ fn csv_field(value: &str) -> String {
 
 pub fn my_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
+}
+
+/// The statement that creates sink `table` (written columns `columns`): a sync's own
+/// DDL, else one typed from the columns' Flink types for PostgreSQL and MySQL; `None`
+/// where Sluice does not create tables.
+pub fn create_statement(table: &TableUse, columns: &[String]) -> Option<String> {
+    if let Some(ddl) = &table.ddl {
+        return Some(ddl.clone());
+    }
+    let (db, name) = (&table.path.database, &table.path.table);
+    match table.source_type.name {
+        "postgres" => Some(format!(
+            "CREATE TABLE IF NOT EXISTS {}.{} ({})",
+            quote_ident(db),
+            quote_ident(name),
+            create_table(table, columns, quote_ident, postgres_type)
+        )),
+        "mysql" => Some(format!(
+            "CREATE TABLE IF NOT EXISTS {}.{} ({})",
+            my_ident(db),
+            my_ident(name),
+            create_table(table, columns, my_ident, mysql_type)
+        )),
+        _ => None,
+    }
 }
 
 /// The column list of a table the pipeline creates: the written columns, typed.

@@ -2,6 +2,8 @@
 //! from the source's metadata (read fresh), binds the pipeline it compiles into, and
 //! stores the sync, its tables and the pipeline in one transaction.
 
+use std::collections::HashMap;
+
 use sluice_catalog::{StoreError, SyncRecord};
 
 use super::pipeline_access::new_pipeline;
@@ -78,14 +80,16 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     }
 
     let mut tables: Vec<SyncTable> = Vec::with_capacity(selected.len());
+    let mut sink_names: HashMap<String, usize> = HashMap::new();
     for (i, (table, columns)) in selected.iter().enumerate() {
         let sink_table = sync::sink_name(&settings, &table.name);
-        if let Some(other) = tables.iter().find(|t| t.sink_table == sink_table) {
+        if let Some(&other) = sink_names.get(&sink_table) {
             return Err(SluiceError::DuplicateObject {
                 kind: "sink table",
-                name: format!("{sink_table} (from both {} and {})", other.source_table, table.name),
+                name: format!("{sink_table} (from both {} and {})", tables[other].source_table, table.name),
             });
         }
+        sink_names.insert(sink_table.clone(), i);
         let mapped = sync::map_columns(
             source.source_type.name,
             sink.source_type.name,

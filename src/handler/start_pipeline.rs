@@ -68,6 +68,9 @@ pub async fn run(
     let tables = if kind == "local" { Tables::Live(ctx.server.engine.catalogs()) } else { Tables::Schemas };
     let plan = plan(ctx, stored, tables).await?;
     let secrets = if kind == "flink" { secret_values(ctx.server, &plan).await? } else { HashMap::new() };
+    if kind == "flink" {
+        crate::deploy::create_sinks::create_sink_tables(ctx.server, &plan, &mut ctx.notices).await?;
+    }
 
     let server = ctx.server;
     let actor = ctx.session.user.clone();

@@ -16,7 +16,7 @@ use datafusion::sql::sqlparser::ast::{
 
 use super::context::planning_context;
 use super::options::Settings;
-use super::resolve::{Presets, TableUse, parts, relations, resolve};
+use super::resolve::{Presets, TablePath, TableUse, parts, relations, resolve};
 use super::types::{arrow_type, assignable, flink_type};
 use crate::connectors::validate::{Schema as OptionSchema, validate_with};
 use crate::connectors::{Engine, ResolvedOptions};
@@ -137,7 +137,8 @@ pub async fn bind_with(
     }
     let mut used = resolve(ctx, body, presets).await?;
     check_engine(&settings, &used, body)?;
-    let read = read_tables(&used, body);
+    let index = TableIndex::new(&used);
+    let read = read_tables(&index, body);
     if let Some(&i) = read.iter().find(|&&i| !used[i].source_type.can_read) {
         let table = &used[i];
         let pos = body.iter().find_map(|s| {
@@ -185,7 +186,7 @@ pub async fn bind_with(
                     name: name.as_str().to_owned(),
                     columns,
                     query: (**query).clone(),
-                    reads: reads_of(&used, query, &view_names),
+                    reads: reads_of(&index, query, &view_names),
                     views: views_read(query, &view_names),
                     schema,
                     windows: super::rewrite::windows(query),
@@ -202,7 +203,7 @@ pub async fn bind_with(
                         pos: pos_of_name(sink),
                     });
                 }
-                let sink_index = table_index(&used, sink)?;
+                let sink_index = index.of(sink)?;
                 let plan = plan_query(&planner, query).await?;
                 if used[sink_index].create && used[sink_index].columns.is_empty() {
                     used[sink_index].columns = new_columns(columns, &plan);
@@ -249,7 +250,7 @@ pub async fn bind_with(
                     sink: sink_index,
                     columns: target,
                     query: (**query).clone(),
-                    reads: reads_of(&used, query, &view_names),
+                    reads: reads_of(&index, query, &view_names),
                     views: views_read(query, &view_names),
                     schema,
                     plan,
@@ -389,18 +390,35 @@ fn path_of(name: &ObjectName, tables: &[TableUse]) -> Option<usize> {
     })
 }
 
-fn table_index(tables: &[TableUse], name: &ObjectName) -> Result<usize> {
-    path_of(name, tables)
-        .ok_or_else(|| SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of_name(name) })
+/// The position of each resolved table by its path (a pipeline may name thousands).
+struct TableIndex(std::collections::HashMap<TablePath, usize>);
+
+impl TableIndex {
+    fn new(tables: &[TableUse]) -> TableIndex {
+        TableIndex(tables.iter().enumerate().map(|(i, t)| (t.path.clone(), i)).collect())
+    }
+
+    fn get(&self, name: &ObjectName) -> Option<usize> {
+        let path = match parts(name).as_slice() {
+            [s, d, n] => TablePath { source: s.clone(), database: d.clone(), table: n.clone() },
+            [s, n] => TablePath { source: s.clone(), database: String::new(), table: n.clone() },
+            _ => return None,
+        };
+        self.0.get(&path).copied()
+    }
+
+    fn of(&self, name: &ObjectName) -> Result<usize> {
+        self.get(name).ok_or_else(|| SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of_name(name) })
+    }
 }
 
-fn reads_of(tables: &[TableUse], query: &Query, views: &[String]) -> Vec<usize> {
+fn reads_of(index: &TableIndex, query: &Query, views: &[String]) -> Vec<usize> {
     let mut out: Vec<usize> = Vec::new();
     for name in relations(query) {
         if matches!(parts(&name).as_slice(), [single] if views.contains(single)) {
             continue;
         }
-        if let Some(i) = path_of(&name, tables)
+        if let Some(i) = index.get(&name)
             && !out.contains(&i)
         {
             out.push(i);
@@ -498,15 +516,16 @@ async fn plan_query(planner: &SessionContext, query: &Query) -> Result<LogicalPl
 }
 
 /// Indexes of the tables some query of `body` reads (not only writes).
-fn read_tables(tables: &[TableUse], body: &[BodyStatement]) -> Vec<usize> {
+fn read_tables(index: &TableIndex, body: &[BodyStatement]) -> Vec<usize> {
     let mut views: Vec<String> = Vec::new();
     let mut out: Vec<usize> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for statement in body {
         let query = match statement {
             BodyStatement::View { query, .. } | BodyStatement::Insert { query, .. } => query,
         };
-        for i in reads_of(tables, query, &views) {
-            if !out.contains(&i) {
+        for i in reads_of(index, query, &views) {
+            if seen.insert(i) {
                 out.push(i);
             }
         }

@@ -11,7 +11,7 @@ use sluice_catalog::ColumnRecord;
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError, SourcePos};
 use crate::handler::Ctx;
-use crate::handler::source_access;
+use crate::handler::source_access::{self, LoadedSource};
 use crate::sql::ast::pipeline::BodyStatement;
 
 /// `source`, `database` (`""` without databases), `table`.
@@ -111,19 +111,25 @@ pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement], presets: &Preset
             }
         }
     }
+    let mut lookup = Lookup::default();
     let mut paths: Vec<(TablePath, ObjectName, bool)> = Vec::new();
+    let mut seen: HashMap<TablePath, usize> = HashMap::new();
     for (name, written) in names {
-        let path = table_path(ctx, &name).await?;
-        match paths.iter_mut().find(|(p, ..)| *p == path) {
-            Some(known) => known.2 &= written,
-            None => paths.push((path, name, written)),
+        let path = table_path(ctx, &mut lookup, &name).await?;
+        match seen.get(&path) {
+            Some(&i) => paths[i].2 &= written,
+            None => {
+                seen.insert(path.clone(), paths.len());
+                paths.push((path, name, written));
+            }
         }
     }
-    let mut tables: Vec<TableUse> = Vec::new();
+    lookup.prefetch(ctx, &paths).await?;
+    let mut tables: Vec<TableUse> = Vec::with_capacity(paths.len());
     for (path, name, only_written) in paths {
         let mut table = match presets.sinks.get(&path) {
-            Some((columns, ddl)) if only_written => preset_sink(ctx, path, columns, ddl).await?,
-            _ => load(ctx, path, &name, only_written).await?,
+            Some((columns, ddl)) if only_written => preset_sink(ctx, &lookup, path, columns, ddl).await?,
+            _ => load(ctx, &lookup, path, &name, only_written).await?,
         };
         if !only_written && !presets.read_options.0.is_empty() && table.definition.is_none() {
             table.definition = Some(serde_json::json!({ "options": presets.read_options }));
@@ -131,6 +137,46 @@ pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement], presets: &Preset
         tables.push(table);
     }
     Ok(tables)
+}
+
+/// Databases with at least this many tables named have their cached columns read in one
+/// query.
+const PREFETCH_FROM: usize = 16;
+
+/// What resolving reads more than once: each source (loaded once), and the cached
+/// columns of databases many of whose tables are named (a sync's pipeline).
+#[derive(Default)]
+struct Lookup {
+    sources: HashMap<String, LoadedSource>,
+    columns: HashMap<(String, String), HashMap<String, Vec<ColumnRecord>>>,
+}
+
+impl Lookup {
+    fn source(&self, name: &str) -> Result<&LoadedSource> {
+        self.sources.get(name).ok_or_else(|| SluiceError::Internal(format!("source {name} was not loaded")))
+    }
+
+    async fn prefetch(&mut self, ctx: &Ctx<'_>, paths: &[(TablePath, ObjectName, bool)]) -> Result<()> {
+        let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+        for (p, ..) in paths {
+            *counts.entry((p.source.as_str(), p.database.as_str())).or_default() += 1;
+        }
+        for ((source, database), n) in counts {
+            if n >= PREFETCH_FROM {
+                let columns = ctx.server.store.columns_in(source, database).await?;
+                self.columns.insert((source.to_owned(), database.to_owned()), columns);
+            }
+        }
+        Ok(())
+    }
+
+    /// The cached columns of `path`: `Some` when its database was prefetched (empty
+    /// when the table is not cached), `None` when it was not.
+    fn cached(&self, path: &TablePath) -> Option<Vec<ColumnRecord>> {
+        self.columns
+            .get(&(path.source.clone(), path.database.clone()))
+            .map(|tables| tables.get(&path.table).cloned().unwrap_or_default())
+    }
 }
 
 /// Source types whose tables a pipeline may write before they exist: Sluice (or the
@@ -153,19 +199,22 @@ fn undefined(name: &ObjectName, why: Option<String>) -> SluiceError {
     }
 }
 
-/// `source.database.table` or `source.table`, checked against the source's kind.
-async fn table_path(ctx: &mut Ctx<'_>, name: &ObjectName) -> Result<TablePath> {
+/// `source.database.table` or `source.table`, checked against the source's kind (the
+/// source loaded into `lookup`).
+async fn table_path(ctx: &Ctx<'_>, lookup: &mut Lookup, name: &ObjectName) -> Result<TablePath> {
     let parts = parts(name);
-    let source = match parts.first() {
-        Some(s) => ctx.server.store.source(s).await?,
-        None => None,
+    let no_source = || {
+        undefined(name, Some("Pipelines read and write tables of sources: source.database.table, or source.table for Kafka-like sources.".into()))
     };
-    let Some(source) = source else {
-        return Err(undefined(name, Some("Pipelines read and write tables of sources: source.database.table, or source.table for Kafka-like sources.".into())));
-    };
-    let source_type = crate::connectors::source_type(&source.source_type).ok_or_else(|| {
-        SluiceError::Internal(format!("source {} has unknown type {}", source.name, source.source_type))
-    })?;
+    let Some(source_name) = parts.first() else { return Err(no_source()) };
+    if !lookup.sources.contains_key(source_name) {
+        let loaded = match source_access::load(ctx, source_name).await {
+            Err(SluiceError::UndefinedObject { kind: "source", .. }) => return Err(no_source()),
+            other => other?,
+        };
+        lookup.sources.insert(source_name.clone(), loaded);
+    }
+    let source_type = lookup.source(source_name)?.source_type;
     match (parts.as_slice(), source_type.has_databases) {
         ([s, db, t], true) => Ok(TablePath { source: s.clone(), database: db.clone(), table: t.clone() }),
         ([s, t], false) => Ok(TablePath { source: s.clone(), database: String::new(), table: t.clone() }),
@@ -179,9 +228,18 @@ async fn table_path(ctx: &mut Ctx<'_>, name: &ObjectName) -> Result<TablePath> {
     }
 }
 
-async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_written: bool) -> Result<TableUse> {
-    let source = source_access::load(ctx, &path.source).await?;
-    let found = source_access::columns(ctx, &source, &path.database, &path.table).await?;
+async fn load(
+    ctx: &mut Ctx<'_>,
+    lookup: &Lookup,
+    path: TablePath,
+    name: &ObjectName,
+    only_written: bool,
+) -> Result<TableUse> {
+    let source = lookup.source(&path.source)?;
+    let found = match lookup.cached(&path).filter(|c| !c.is_empty()) {
+        Some(columns) => Some(columns),
+        None => source_access::columns(ctx, source, &path.database, &path.table).await?,
+    };
     if found.is_none() && only_written && CREATES_TABLES.contains(&source.source_type.name) {
         return Ok(TableUse {
             path,
@@ -227,9 +285,18 @@ async fn load(ctx: &mut Ctx<'_>, path: TablePath, name: &ObjectName, only_writte
 
 /// A sink table a sync plans: as cached when it exists (no live lookup per table: the
 /// sync refreshed the sink database before), else created with the sync's columns and DDL.
-async fn preset_sink(ctx: &mut Ctx<'_>, path: TablePath, columns: &[ColumnRecord], ddl: &str) -> Result<TableUse> {
-    let source = source_access::load(ctx, &path.source).await?;
-    let cached = ctx.server.store.columns(&path.source, &path.database, &path.table).await?;
+async fn preset_sink(
+    ctx: &Ctx<'_>,
+    lookup: &Lookup,
+    path: TablePath,
+    columns: &[ColumnRecord],
+    ddl: &str,
+) -> Result<TableUse> {
+    let source = lookup.source(&path.source)?;
+    let cached = match lookup.cached(&path) {
+        Some(cached) => cached,
+        None => ctx.server.store.columns(&path.source, &path.database, &path.table).await?,
+    };
     let create = cached.is_empty();
     Ok(TableUse {
         path,

@@ -21,3 +21,12 @@ pub use ast::{GatewayStatement, Ident, Password, RoleOption};
 pub use parse_pipeline::parse_body as parse_pipeline_body;
 pub use parser::{Parsed, Statement, parse};
 pub use text::LineIndex;
+
+/// The one gateway statement `sql` holds (tests of the statement parsers).
+#[cfg(test)]
+pub(crate) fn gateway(sql: &str) -> GatewayStatement {
+    match parse(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).remove(0).statement {
+        Statement::Gateway(g) => g,
+        other => panic!("{sql} is not a gateway statement: {other:?}"),
+    }
+}

@@ -247,14 +247,8 @@ pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
 #[cfg(test)]
 mod tests {
     use crate::error::SourcePos;
-    use crate::sql::{GatewayStatement, Statement, parse};
+    use crate::sql::{gateway, parse};
 
-    fn gateway(sql: &str) -> GatewayStatement {
-        match parse(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).remove(0).statement {
-            Statement::Gateway(g) => g,
-            other => panic!("not a gateway statement: {other:?}"),
-        }
-    }
 
     #[test]
     fn pipeline_statements_round_trip() {

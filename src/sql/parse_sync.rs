@@ -107,15 +107,8 @@ fn create(p: &mut Parser<'_>, or_replace: bool) -> Result<GatewayStatement, Pars
 
 #[cfg(test)]
 mod tests {
-    use crate::sql::{GatewayStatement, Statement, parse};
+    use crate::sql::{gateway, parse};
 
-    fn gateway(sql: &str) -> GatewayStatement {
-        let mut parsed = parse(sql).expect(sql);
-        match parsed.remove(0).statement {
-            Statement::Gateway(g) => g,
-            other => panic!("{sql} parsed as {other:?}"),
-        }
-    }
 
     #[test]
     fn sync_statements_round_trip() {

@@ -113,15 +113,8 @@ fn info(p: &mut Parser<'_>, words: usize, info: TargetInfo) -> GatewayStatement 
 
 #[cfg(test)]
 mod tests {
-    use crate::sql::{GatewayStatement, Statement, parse};
+    use crate::sql::{Statement, gateway, parse};
 
-    fn gateway(sql: &str) -> GatewayStatement {
-        let mut parsed = parse(sql).expect(sql);
-        match parsed.remove(0).statement {
-            Statement::Gateway(g) => g,
-            other => panic!("{sql} parsed as {other:?}"),
-        }
-    }
 
     #[test]
     fn target_and_lifecycle_statements_round_trip() {

@@ -247,14 +247,9 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sql::gateway;
     use crate::error::SourcePos;
 
-    fn gateway(sql: &str) -> GatewayStatement {
-        match parse(sql).expect("parses").remove(0).statement {
-            Statement::Gateway(g) => g,
-            other => panic!("not a gateway statement: {other:?}"),
-        }
-    }
 
     #[test]
     fn role_statements_round_trip() {

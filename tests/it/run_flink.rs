@@ -284,3 +284,44 @@ async fn a_gateway_killed_while_its_job_runs_finds_the_job_again() {
     client.batch_execute("STOP PIPELINE survivor").await.unwrap();
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE survivor").await[0][6], "stopped");
 }
+
+#[tokio::test]
+async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
+    use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready())
+        || !require("MariaDB on 127.0.0.1", mariadb_up().await)
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    crate::sources::maria_source(&client, &maria, "maria").await;
+    client
+        .batch_execute(&format!(
+            "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres');
+             CREATE SYNC DATABASE copy FROM maria DATABASE {} TO dw DATABASE {} \
+               WITH (mode = 'full', engine = 'flink', target = 'dev', table_suffix = '_copy');",
+            maria.name, pg.name
+        ))
+        .await
+        .unwrap();
+    // PyPI's Flink has no JDBC connector, so the cluster refuses the job — after Sluice
+    // created the sink table, which Flink's JDBC sink would not have done
+    let (state, message, _) = failure(&client, "START PIPELINE copy").await;
+    assert_eq!(state, "58000", "{message}");
+    let columns = pg
+        .text_rows(&format!(
+            "SELECT column_name::text, data_type::text FROM information_schema.columns \
+             WHERE table_schema = '{}' AND table_name = 'orders_copy' ORDER BY ordinal_position",
+            pg.name
+        ))
+        .await;
+    assert_eq!(columns.first().map(|c| c[0].as_str()), Some("id"), "{columns:?}");
+    assert!(columns.contains(&vec!["big".to_owned(), "numeric".to_owned()]), "bigint unsigned: {columns:?}");
+    maria.drop().await;
+    pg.drop().await;
+}

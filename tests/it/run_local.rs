@@ -218,3 +218,72 @@ async fn the_local_target_refuses_streaming_pipelines_and_savepoints() {
     assert_eq!(state, "42704");
     maria.drop().await;
 }
+
+/// The finished files of directory `dir`.
+fn files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).map(|e| e.path()).collect()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_local_target_writes_csv_json_and_parquet_files() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await) {
+        return;
+    }
+    let maria = MariaDb::create().await;
+    let out = tempfile::tempdir().unwrap();
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    client
+        .batch_execute(&format!(
+            "CREATE SOURCE files TYPE filesystem WITH (path = '{}');
+             CREATE TABLE files.as_csv (id INT, name STRING, amount DECIMAL(10, 2)) WITH (path = 'as_csv', format = 'csv');
+             CREATE TABLE files.as_json (id INT, name STRING, amount DECIMAL(10, 2)) WITH (path = 'as_json', format = 'json');
+             CREATE TABLE files.as_parquet (id INT, name STRING, amount DECIMAL(10, 2)) WITH (path = 'as_parquet', format = 'parquet');
+             CREATE PIPELINE to_files WITH (mode = 'batch') AS BEGIN
+               INSERT INTO files.as_csv SELECT id, name, amount FROM maria.{db}.orders;
+               INSERT INTO files.as_json SELECT id, name, amount FROM maria.{db}.orders WHERE id <= 10;
+               INSERT INTO files.as_parquet SELECT id, name, amount FROM maria.{db}.orders;
+             END;
+             START PIPELINE to_files;",
+            out.path().display(),
+            db = maria.name
+        ))
+        .await
+        .unwrap();
+
+    let csv = files(&out.path().join("as_csv"));
+    assert_eq!(csv.len(), 1, "{csv:?}");
+    let text = std::fs::read_to_string(&csv[0]).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "id,name,amount");
+    assert_eq!(lines.len(), 21);
+    assert!(lines.contains(&"7,order 7,8.75"), "{text}");
+
+    let json = files(&out.path().join("as_json"));
+    let text = std::fs::read_to_string(&json[0]).unwrap();
+    let objects: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(objects.len(), 10);
+    assert_eq!(objects.iter().find(|o| o["id"] == 3).map(|o| o["name"].clone()), Some("order 3".into()));
+
+    use datafusion::arrow::array::{AsArray, RecordBatch};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let parquet = files(&out.path().join("as_parquet"));
+    assert_eq!(parquet.len(), 1, "{parquet:?}");
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&parquet[0]).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "name", "amount"], "named as the sink's columns");
+    assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 20);
+    let name = batches[0].column(1).as_string_opt::<i32>().map(|a| a.value(0).to_owned()).or_else(|| {
+        batches[0].column(1).as_string_view_opt().map(|a| a.value(0).to_owned())
+    });
+    assert!(name.is_some_and(|n| n.starts_with("order ")));
+    let shown = rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'to_files'").await;
+    assert_eq!(shown, [["finished", "50"]]);
+    maria.drop().await;
+}

@@ -339,6 +339,37 @@ impl Store {
         })
     }
 
+    /// Cached columns of every table of `database`, by table, in order — one query where
+    /// a statement names many tables of one database (a sync).
+    pub async fn columns_in(
+        &self,
+        source: &str,
+        database: &str,
+    ) -> StoreResult<std::collections::HashMap<String, Vec<ColumnRecord>>> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT table_name, ordinal, name, data_type, source_type, nullable, is_key FROM columns \
+                 WHERE source = $1 AND database = $2 ORDER BY table_name, ordinal",
+            )
+            .bind(source)
+            .bind(database)
+            .fetch_all(p)
+            .await?;
+            let mut out: std::collections::HashMap<String, Vec<ColumnRecord>> = std::collections::HashMap::new();
+            for row in rows {
+                out.entry(row.try_get("table_name")?).or_default().push(ColumnRecord {
+                    ordinal: row.try_get("ordinal")?,
+                    name: row.try_get("name")?,
+                    data_type: row.try_get("data_type")?,
+                    source_type: row.try_get("source_type")?,
+                    nullable: row.try_get("nullable")?,
+                    is_key: row.try_get("is_key")?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     /// Cached columns of one table, in order.
     pub async fn columns(&self, source: &str, database: &str, table: &str) -> StoreResult<Vec<ColumnRecord>> {
         with_pool!(self, |p| {

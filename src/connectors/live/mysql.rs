@@ -53,8 +53,28 @@ fn options(endpoint: &Endpoint<'_>) -> MySqlConnectOptions {
 
 /// Connects within the source's timeout.
 pub async fn connect(endpoint: &Endpoint<'_>) -> Result<MySqlConnection, String> {
+    connect_with(endpoint, &options(endpoint)).await
+}
+
+/// Connects to the MySQL protocol of a Doris or StarRocks frontend: the host of its first
+/// `hosts_key` address (`fenodes`, `load_url`), port `query_port` (default 9030).
+pub async fn connect_frontend(endpoint: &Endpoint<'_>, hosts_key: &str) -> Result<MySqlConnection, String> {
+    let first = endpoint.text(hosts_key).unwrap_or("localhost").split([',', ';']).next().unwrap_or("localhost");
+    let host = first.trim().trim_start_matches("http://").rsplit_once(':').map_or(first, |(h, _)| h);
+    let mut options = MySqlConnectOptions::new()
+        .host(host)
+        .port(endpoint.text("query_port").and_then(|p| p.parse().ok()).unwrap_or(9030))
+        .username(endpoint.text("username").unwrap_or_default())
+        .ssl_mode(MySqlSslMode::Disabled);
+    if let Some(password) = endpoint.secret_text("password") {
+        options = options.password(&password);
+    }
+    connect_with(endpoint, &options).await
+}
+
+async fn connect_with(endpoint: &Endpoint<'_>, options: &MySqlConnectOptions) -> Result<MySqlConnection, String> {
     let timeout = endpoint.timeout();
-    match tokio::time::timeout(timeout, MySqlConnection::connect_with(&options(endpoint))).await {
+    match tokio::time::timeout(timeout, MySqlConnection::connect_with(options)).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!("no connection within {} ms", timeout.as_millis())),

@@ -1,0 +1,72 @@
+//! Sink tables a pipeline creates, made before an engine that does not create them runs
+//! it (Flink SQL's JDBC sinks do not): for each such sink of PostgreSQL, MySQL, Doris or
+//! StarRocks, the sync's DDL (or one typed from the written columns), over one
+//! connection per sink source. The `local` target creates them inside its own
+//! transactions instead.
+
+use std::collections::BTreeMap;
+
+use sqlx::Connection;
+
+use super::writer::{create_statement, db_error};
+use crate::connectors::live;
+use crate::error::{Result, SluiceError};
+use crate::handler::Notice;
+use crate::handler::source_access::load_in;
+use crate::plan::PipelinePlan;
+use crate::server::state::ServerState;
+
+/// Runs `(table, statement)`s over `conn` (PostgreSQL or MySQL), then closes it.
+macro_rules! run_all {
+    ($conn:expr, $statements:expr) => {{
+        let mut conn = $conn;
+        for (table, ddl) in &$statements {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone())).execute(&mut conn).await.map_err(|e| db_error(table, e))?;
+        }
+        let _ = conn.close().await;
+    }};
+}
+
+/// Runs the CREATE TABLE IF NOT EXISTS of every created sink of `plan`.
+pub async fn create_sink_tables(server: &ServerState, plan: &PipelinePlan, notices: &mut Vec<Notice>) -> Result<()> {
+    // source → (table shown, statement)
+    let mut by_source: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    for insert in &plan.bound.inserts {
+        let table = &plan.bound.tables[insert.sink];
+        if !table.create {
+            continue;
+        }
+        let Some(ddl) = create_statement(table, &insert.columns) else { continue };
+        let statements = by_source.entry(table.path.source.as_str()).or_default();
+        if !statements.iter().any(|(t, _)| *t == table.path.to_string()) {
+            statements.push((table.path.to_string(), ddl));
+        }
+    }
+    for (source, statements) in by_source {
+        let loaded = load_in(server, source).await?;
+        let endpoint = loaded.endpoint();
+        let unavailable = |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };
+        match loaded.source_type.name {
+            "postgres" => {
+                let conn = live::postgres::connect(&endpoint).await.map_err(unavailable)?;
+                run_all!(conn, statements);
+            }
+            kind @ ("mysql" | "doris" | "starrocks") => {
+                let conn = match kind {
+                    "mysql" => live::mysql::connect(&endpoint).await,
+                    "doris" => live::mysql::connect_frontend(&endpoint, "fenodes").await,
+                    _ => live::mysql::connect_frontend(&endpoint, "load_url").await,
+                }
+                .map_err(unavailable)?;
+                run_all!(conn, statements);
+            }
+            _ => continue,
+        }
+        notices.push(Notice::notice(format!(
+            "created (if missing) {} table(s) of {source}: {}",
+            statements.len(),
+            statements.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(())
+}
