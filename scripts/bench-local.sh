@@ -15,6 +15,7 @@ DIRECT="host=127.0.0.1 user=postgres dbname=test"
 echo "preparing: MariaDB bench.src and PostgreSQL bench.dst ($ROWS rows)"
 mariadb -h 127.0.0.1 -u root <<SQL
 CREATE DATABASE IF NOT EXISTS bench;
+USE bench;
 DROP TABLE IF EXISTS bench.src;
 CREATE TABLE bench.src (id INT PRIMARY KEY, n BIGINT, amount DECIMAL(12,2), at DATETIME, day DATE, label VARCHAR(64));
 INSERT INTO bench.src SELECT seq, seq * 7, seq * 0.25, TIMESTAMP('2026-01-01') + INTERVAL seq SECOND,
