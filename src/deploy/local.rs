@@ -45,6 +45,8 @@ impl Deployer for LocalDeployer<'_> {
                 Some("Start it ON TARGET a flink target, or set mode = 'batch'."),
             ));
         }
+        let batch_size =
+            plan.settings().value("batch_size").and_then(|b| b.parse().ok()).unwrap_or(self.batch_size);
         let mode = match plan.settings().value("write_mode") {
             Some("overwrite") => WriteMode::Overwrite,
             _ => WriteMode::Append,
@@ -66,7 +68,7 @@ impl Deployer for LocalDeployer<'_> {
                 }
                 let source = &sources[&table.path.source];
                 let mut writer =
-                    SinkWriter::open(table, source, &insert.columns, mode, self.batch_size).await?;
+                    SinkWriter::open(table, source, &insert.columns, mode, batch_size).await?;
                 let frame = plan.bound.planner.execute_logical_plan(query).await?;
                 let mut stream = frame.execute_stream().await?;
                 let mut written = 0i64;

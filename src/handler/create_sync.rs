@@ -233,6 +233,9 @@ fn pipeline_options(settings: &SyncSettings, given: &ResolvedOptions, engine: &s
     if let Some(target) = target {
         out.push(text("target", target));
     }
+    if let Some(batch_size) = &settings.batch_size {
+        out.push(text("batch_size", batch_size));
+    }
     for (key, value) in &given.0 {
         if let (true, crate::connectors::StoredValue::Text(v)) =
             (key.starts_with("flink.") || key.starts_with("seatunnel."), value)

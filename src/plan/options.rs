@@ -56,6 +56,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         "append adds rows to the sinks; overwrite first removes their rows (the local target, in the same transaction).",
     )
     .default("append"),
+    opt(
+        "batch_size",
+        Int,
+        Tuning,
+        "Rows per multi-row INSERT into MySQL sinks on the local target (else the target's batch_size).",
+    ),
     opt("description", Text, Advanced, "What the pipeline is for."),
 ];
 

@@ -68,6 +68,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     )
     .default("error"),
     opt("parallelism", Int, Basic, "Parallel tasks per operator.").default("1"),
+    opt("batch_size", Int, Tuning, "Rows per multi-row INSERT into MySQL sinks on the local target."),
 ];
 
 /// Engine settings passed to the sync's pipeline as they are.
@@ -93,6 +94,7 @@ pub struct SyncSettings {
     pub schema_change: String,
     pub skip_unsupported: bool,
     pub parallelism: String,
+    pub batch_size: Option<String>,
 }
 
 impl SyncSettings {
@@ -141,6 +143,7 @@ impl SyncSettings {
             schema_change: text("schema_change").unwrap_or_else(|| "lenient".into()),
             skip_unsupported: text("unsupported_types").as_deref() == Some("skip"),
             parallelism,
+            batch_size: text("batch_size"),
         })
     }
 

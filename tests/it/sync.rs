@@ -210,7 +210,7 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
 
     let create = format!(
         "CREATE SYNC DATABASE shop FROM maria DATABASE {} EXCLUDING TABLES 'tmp_.*' TO dw DATABASE {} \
-         WITH (engine = 'local', mode = 'full')",
+         WITH (engine = 'local', mode = 'full', batch_size = 500)",
         maria.name, pg.name
     );
     client.batch_execute(&create).await.unwrap();
@@ -229,8 +229,9 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     assert!(order[3].starts_with(&format!("CREATE TABLE IF NOT EXISTS \"{}\".\"order\"", pg.name)), "{order:?}");
     assert!(order[3].contains("PRIMARY KEY (\"id\")"), "{order:?}");
     assert!(ddl.iter().all(|r| !EXCLUDED.contains(&r[0].as_str())), "excluded tables are not planned");
-    let pipelines = rows(&client, "SELECT name, engine, mode, target FROM sluice.pipelines").await;
-    assert_eq!(pipelines, [["shop", "flink", "batch", "local"]]);
+    let pipelines = rows(&client, "SELECT name, engine, mode, target, options FROM sluice.pipelines").await;
+    assert_eq!(pipelines[0][..4], ["shop", "flink", "batch", "local"]);
+    assert!(pipelines[0][4].contains("\"batch_size\""), "passed on to the pipeline: {pipelines:?}");
     let flink_sql = rows(&client, "EXPLAIN PIPELINE shop FORMAT flink_sql").await;
     let script = &flink_sql[0][1];
     assert_eq!(script.matches("INSERT INTO").count(), synced.len(), "{script}");
