@@ -335,8 +335,7 @@ fn main_error(body: &Value) -> String {
 fn root_cause(trace: &str) -> String {
     let line = trace
         .lines()
-        .filter(|l| l.starts_with("Caused by: "))
-        .last()
+        .rfind(|l| l.starts_with("Caused by: "))
         .map(|l| l.trim_start_matches("Caused by: "))
         .unwrap_or_else(|| trace.lines().next().unwrap_or(trace));
     // "org.apache.flink.X: message" → "message (X)"

@@ -38,7 +38,7 @@ pub enum SinkWriter {
     MySql { conn: MySqlConnection, insert: String, columns: usize, per_statement: usize },
     File { file: tokio::fs::File, path: String, format: FileFormat, header: Vec<String>, first: bool },
     /// A Parquet file, opened with the first batch (whose types make its schema).
-    Parquet { writer: Option<ArrowWriter<std::fs::File>>, path: String, header: Vec<String> },
+    Parquet { writer: Option<Box<ArrowWriter<std::fs::File>>>, path: String, header: Vec<String> },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -242,7 +242,7 @@ impl SinkWriter {
                 if writer.is_none() {
                     let file = std::fs::File::create(&*file_path)
                         .map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
-                    *writer = Some(ArrowWriter::try_new(file, named.schema(), None).map_err(parquet)?);
+                    *writer = Some(Box::new(ArrowWriter::try_new(file, named.schema(), None).map_err(parquet)?));
                 }
                 match writer {
                     Some(w) => w.write(&named).map_err(parquet),
