@@ -72,20 +72,8 @@ impl TestServer {
     }
 
     pub fn start_with(options: Options) -> TestServer {
-        let data_dir = tempfile::tempdir().expect("temp dir");
-        let port = free_port();
-        let http_port = free_port();
+        let mut data_dir = tempfile::tempdir().expect("temp dir");
         let log = data_dir.path().join("sluice.log");
-        let mut command: Vec<String> = vec![
-            "serve".into(),
-            "--listen".into(),
-            format!("127.0.0.1:{port}"),
-            "--http-listen".into(),
-            format!("127.0.0.1:{http_port}"),
-            "--data-dir".into(),
-            data_dir.path().join("data").display().to_string(),
-        ];
-        command.extend(options.extra_args.iter().cloned());
         let mut envs = vec![("SLUICE_LOG".to_owned(), "sluice=debug,info".to_owned())];
         if !options.no_password_env {
             envs.push(("SLUICE_PASSWORD".into(), PASSWORD.into()));
@@ -96,14 +84,47 @@ impl TestServer {
             let name = format!("sluice_it_{}_{}", std::process::id(), SERVERS.fetch_add(1, Ordering::SeqCst));
             psql_local(&format!("DROP DATABASE IF EXISTS {name}"));
             psql_local(&format!("CREATE DATABASE {name}"));
-            command.push("--metadata-url".into());
-            command.push(format!("postgres://postgres@127.0.0.1:5432/{name}"));
             pg_database = Some(name);
         }
-        let child = spawn(&command, &envs, &log);
-        let server = TestServer { port, http_port, data_dir, log, child, pg_database, command, envs };
-        server.wait_ready();
-        server
+        // A port found free can be taken before the server binds it (tests connect out
+        // from the same range): then the server exits, and it is started on other ports.
+        for attempt in 1.. {
+            let (port, http_port) = (free_port(), free_port());
+            let mut command: Vec<String> = vec![
+                "serve".into(),
+                "--listen".into(),
+                format!("127.0.0.1:{port}"),
+                "--http-listen".into(),
+                format!("127.0.0.1:{http_port}"),
+                "--data-dir".into(),
+                data_dir.path().join("data").display().to_string(),
+            ];
+            command.extend(options.extra_args.iter().cloned());
+            if let Some(name) = &pg_database {
+                command.push("--metadata-url".into());
+                command.push(format!("postgres://postgres@127.0.0.1:5432/{name}"));
+            }
+            let child = spawn(&command, &envs, &log);
+            let mut server = TestServer {
+                port,
+                http_port,
+                data_dir,
+                log: log.clone(),
+                child,
+                pg_database: pg_database.clone(),
+                command,
+                envs: envs.clone(),
+            };
+            match server.ready() {
+                Ok(()) => return server,
+                Err(text) if attempt < 3 && text.to_lowercase().contains("in use") => {
+                    server.pg_database = None; // kept for the next attempt
+                    data_dir = std::mem::replace(&mut server.data_dir, tempfile::tempdir().expect("temp dir"));
+                }
+                Err(text) => panic!("sluice did not start; log:\n{text}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     /// Kills the server with SIGKILL (no shutdown of any kind) and starts it again on the
@@ -117,15 +138,25 @@ impl TestServer {
         self.wait_ready();
     }
 
-    fn wait_ready(&self) {
+    fn wait_ready(&mut self) {
+        if let Err(text) = self.ready() {
+            panic!("sluice did not start; log:\n{text}");
+        }
+    }
+
+    /// Waits until the server accepts connections; its log if it exits or takes a minute.
+    fn ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
+                return Ok(());
+            }
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Err(self.log_text());
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("sluice did not start; log:\n{}", self.log_text());
+        Err(self.log_text())
     }
 
     /// The server's log so far.
