@@ -4,14 +4,12 @@
 //! as schema.table in the default catalog). Tables are empty tables with the catalog's
 //! columns (to type-check), or for PREVIEW the live tables of the sources.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::catalog::{
-    CatalogProvider, CatalogProviderList, MemoryCatalogProvider, MemoryCatalogProviderList, MemorySchemaProvider,
-    SchemaProvider, TableProvider,
+    CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, TableProvider,
 };
-use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::datasource::empty::EmptyTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
@@ -31,16 +29,13 @@ pub async fn planning_context(
     read: &[usize],
     tables: &Tables<'_>,
 ) -> Result<SessionContext> {
-    // The functions and settings are the same every time: built once, cloned; the
-    // tables go into a catalog list of this context's own.
-    let catalogs = Arc::new(MemoryCatalogProviderList::new());
-    let default = MemoryCatalogProvider::new();
-    default.register_schema("default", Arc::new(MemorySchemaProvider::new()))?;
-    catalogs.register_catalog(CATALOG.to_owned(), Arc::new(default));
-    let state = SessionStateBuilder::new_from_existing(base_state().clone()).with_catalog_list(catalogs).build();
-    let ctx = SessionContext::new_with_state(state);
-    // rebuilding registers the functions again in no fixed order, so a built-in alias
-    // (to_char's `date_format`) could shadow Flink's function of that name: Flink's last
+    let mut config = SessionConfig::new().with_default_catalog_and_schema(CATALOG, "default");
+    {
+        let sql = &mut config.options_mut().sql_parser;
+        sql.collect_spans = true;
+        sql.map_string_types_to_utf8view = false;
+    }
+    let ctx = SessionContext::new_with_config(config);
     for f in sluice_functions::flink::functions() {
         ctx.register_udf(f);
     }
@@ -52,20 +47,6 @@ pub async fn planning_context(
         register(&ctx, &table.path, provider)?;
     }
     Ok(ctx)
-}
-
-/// A session with the pipeline settings and DataFusion's functions, made once.
-fn base_state() -> &'static SessionState {
-    static BASE: OnceLock<SessionState> = OnceLock::new();
-    BASE.get_or_init(|| {
-        let mut config = SessionConfig::new().with_default_catalog_and_schema(CATALOG, "default");
-        {
-            let sql = &mut config.options_mut().sql_parser;
-            sql.collect_spans = true;
-            sql.map_string_types_to_utf8view = false;
-        }
-        SessionContext::new_with_config(config).state()
-    })
 }
 
 /// An empty table with the table's columns (computed columns typed by planning them).

@@ -94,6 +94,21 @@ macro_rules! insert_tables {
     }};
 }
 
+/// A [`ColumnRecord`] from a row of `columns`.
+macro_rules! column_from_row {
+    ($row:expr) => {{
+        let row = &$row;
+        ColumnRecord {
+            ordinal: row.try_get("ordinal")?,
+            name: row.try_get("name")?,
+            data_type: row.try_get("data_type")?,
+            source_type: row.try_get("source_type")?,
+            nullable: row.try_get("nullable")?,
+            is_key: row.try_get("is_key")?,
+        }
+    }};
+}
+
 impl Store {
     /// The source called `name`.
     pub async fn source(&self, name: &str) -> StoreResult<Option<SourceRecord>> {
@@ -357,14 +372,7 @@ impl Store {
             .await?;
             let mut out: std::collections::HashMap<String, Vec<ColumnRecord>> = std::collections::HashMap::new();
             for row in rows {
-                out.entry(row.try_get("table_name")?).or_default().push(ColumnRecord {
-                    ordinal: row.try_get("ordinal")?,
-                    name: row.try_get("name")?,
-                    data_type: row.try_get("data_type")?,
-                    source_type: row.try_get("source_type")?,
-                    nullable: row.try_get("nullable")?,
-                    is_key: row.try_get("is_key")?,
-                });
+                out.entry(row.try_get("table_name")?).or_default().push(column_from_row!(row));
             }
             Ok(out)
         })
@@ -384,14 +392,7 @@ impl Store {
             .await?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
-                out.push(ColumnRecord {
-                    ordinal: row.try_get("ordinal")?,
-                    name: row.try_get("name")?,
-                    data_type: row.try_get("data_type")?,
-                    source_type: row.try_get("source_type")?,
-                    nullable: row.try_get("nullable")?,
-                    is_key: row.try_get("is_key")?,
-                });
+                out.push(column_from_row!(row));
             }
             Ok(out)
         })
