@@ -32,6 +32,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Outp
         }
     };
     let bound = bind_resolved(ctx, options, &stored.body, Tables::Schemas).await?;
+    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(&stored.record.name, &bound, &stored.body);
     ctx.server.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
     Ok(Output::Command("ALTER PIPELINE"))

@@ -24,6 +24,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
         });
     }
     let bound = bind(ctx, &statement.options, &statement.body, Tables::Schemas).await?;
+    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &statement.body);
     match ctx.server.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
         Ok(_) => Ok(Output::Command("CREATE PIPELINE")),

@@ -146,6 +146,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     )?;
     let presets = sync::presets(&record, &tables, &settings);
     let bound = bind_with(ctx, pipeline_options, &body, Tables::Schemas, &presets).await?;
+    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &body);
     let rows: Vec<_> = tables.iter().map(SyncTable::record).collect();
     match ctx.server.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &ctx.session.user).await {

@@ -31,3 +31,14 @@ pub async fn load_target_in(server: &ServerState, name: &str) -> Result<Target> 
     })?;
     Ok(Target { name: record.name, target_type: target_type(&record.target_type)?, options })
 }
+
+/// Refuses (42704) a pipeline whose `target` option names no target, when the pipeline is
+/// created or changed (a target dropped later fails START instead).
+pub async fn check_target_option(ctx: &Ctx<'_>, target: Option<&str>) -> Result<()> {
+    match target {
+        Some(name) if ctx.server.store.target(name).await?.is_none() => {
+            Err(SluiceError::UndefinedObject { kind: "target", name: name.to_owned() })
+        }
+        _ => Ok(()),
+    }
+}

@@ -16,7 +16,10 @@ async fn targets_are_created_checked_shown_tested_and_dropped() {
     client
         .batch_execute(&format!(
             "CREATE TARGET render TYPE directory WITH (path = '{}');
-             CREATE TARGET dev TYPE flink WITH (rest_url = 'http://127.0.0.1:1', submit_timeout = '2s');",
+             CREATE TARGET dev TYPE flink WITH (rest_url = 'http://127.0.0.1:1', submit_timeout = '2s');
+             CREATE SOURCE gen TYPE datagen; CREATE TABLE gen.seq (id BIGINT);
+             CREATE SOURCE hole TYPE blackhole; CREATE TABLE hole.ids (id BIGINT);
+             CREATE PIPELINE p0 WITH (target = 'dev') AS INSERT INTO hole.ids SELECT id FROM gen.seq;",
             dir.display()
         ))
         .await
@@ -45,6 +48,9 @@ async fn targets_are_created_checked_shown_tested_and_dropped() {
         ("DROP TARGET local", "2BP01", "local"),
         ("DROP TARGET nowhere", "42704", "nowhere"),
         ("TEST TARGET nowhere", "42704", "nowhere"),
+        // a pipeline names a target that exists, when created or changed
+        ("CREATE PIPELINE p1 WITH (target = 'nowhere') AS INSERT INTO hole.ids SELECT id FROM gen.seq", "42704", "nowhere"),
+        ("ALTER PIPELINE p0 SET (target = 'nowhere')", "42704", "nowhere"),
     ] {
         let (got, message, _) = failure(&client, sql).await;
         assert_eq!(got, state, "{sql}: {message}");
@@ -60,7 +66,7 @@ async fn targets_are_created_checked_shown_tested_and_dropped() {
         "nothing listens on port 1: {checks:?}"
     );
 
-    client.batch_execute("DROP TARGET dev, render; DROP TARGET IF EXISTS dev").await.unwrap();
+    client.batch_execute("DROP PIPELINE p0; DROP TARGET dev, render; DROP TARGET IF EXISTS dev").await.unwrap();
     assert_eq!(names(rows(&client, "SHOW TARGETS").await), ["local"]);
 }
 
