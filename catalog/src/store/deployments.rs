@@ -8,7 +8,7 @@
 use sqlx::Row;
 
 use super::events::Event;
-use super::{Store, with_pool};
+use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{DeploymentChange, DeploymentRecord, NewDeployment};
 use crate::time::now_micros;
@@ -72,13 +72,7 @@ impl Store {
     /// Deployment `id`.
     pub async fn deployment(&self, id: i64) -> StoreResult<Option<DeploymentRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM deployments WHERE id = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(deployment_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, deployment_from_row, id)
     }
 
     /// Every deployment in one of `states`, oldest first.
@@ -86,14 +80,7 @@ impl Store {
         let list =
             states.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(", ");
         let sql = format!("SELECT {COLUMNS} FROM deployments WHERE state IN ({list}) ORDER BY id");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(deployment_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_all!(self, sql, deployment_from_row)
     }
 
     /// Records a new deployment; [`StoreError::InUse`] when the pipeline already has an

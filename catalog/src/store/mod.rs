@@ -42,6 +42,35 @@ macro_rules! with_pool {
 }
 pub(crate) use with_pool;
 
+/// The one row `$sql` selects (with `$bind`s), read by row macro `$from_row`, or `None`.
+macro_rules! fetch_one {
+    ($store:expr, $sql:expr, $from_row:ident $(, $bind:expr)*) => {
+        with_pool!($store, |p| {
+            let row = sqlx::query(sqlx::AssertSqlSafe($sql))$(.bind($bind))*.fetch_optional(p).await?;
+            Ok(match row {
+                Some(row) => Some($from_row!(row)),
+                None => None,
+            })
+        })
+    };
+}
+pub(crate) use fetch_one;
+
+/// Every row `$sql` selects (with `$bind`s), read by row macro `$from_row`, in order.
+macro_rules! fetch_all {
+    ($store:expr, $sql:expr, $from_row:ident $(, $bind:expr)*) => {
+        with_pool!($store, |p| {
+            let rows = sqlx::query(sqlx::AssertSqlSafe($sql))$(.bind($bind))*.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push($from_row!(row));
+            }
+            Ok(out)
+        })
+    };
+}
+pub(crate) use fetch_all;
+
 /// Which database keeps the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

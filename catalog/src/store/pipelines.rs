@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::events::Event;
-use super::{Store, with_pool};
+use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewPipeline, PipelineRecord, PipelineVersion};
 use crate::time::now_micros;
@@ -141,26 +141,13 @@ impl Store {
     /// The pipeline called `name`.
     pub async fn pipeline(&self, name: &str) -> StoreResult<Option<PipelineRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM pipelines WHERE name = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(pipeline_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, pipeline_from_row, name)
     }
 
     /// Every pipeline, by name.
     pub async fn pipelines(&self) -> StoreResult<Vec<PipelineRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM pipelines ORDER BY name");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(pipeline_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_all!(self, sql, pipeline_from_row)
     }
 
     /// The history of pipeline `name`, oldest first.

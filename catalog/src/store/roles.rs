@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::events::Event;
-use super::{Store, on_unique, with_pool};
+use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewRole, Role, RoleChanges};
 use crate::time::now_micros;
@@ -31,26 +31,13 @@ impl Store {
     /// The role called `name`, if there is one.
     pub async fn role(&self, name: &str) -> StoreResult<Option<Role>> {
         let sql = format!("SELECT {COLUMNS} FROM roles WHERE name = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(role_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, role_from_row, name)
     }
 
     /// Every role, by name.
     pub async fn roles(&self) -> StoreResult<Vec<Role>> {
         let sql = format!("SELECT {COLUMNS} FROM roles ORDER BY name");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut roles = Vec::with_capacity(rows.len());
-            for row in rows {
-                roles.push(role_from_row!(row));
-            }
-            Ok(roles)
-        })
+        fetch_all!(self, sql, role_from_row)
     }
 
     /// Creates a role; [`StoreError::AlreadyExists`] when the name is taken.

@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::events::Event;
-use super::{Store, on_unique, with_pool};
+use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{ColumnRecord, NewSource, SourceRecord, TableRecord};
 use crate::time::now_micros;
@@ -113,26 +113,13 @@ impl Store {
     /// The source called `name`.
     pub async fn source(&self, name: &str) -> StoreResult<Option<SourceRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM sources WHERE name = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(source_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, source_from_row, name)
     }
 
     /// Every source, by name.
     pub async fn sources(&self) -> StoreResult<Vec<SourceRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM sources ORDER BY name");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut sources = Vec::with_capacity(rows.len());
-            for row in rows {
-                sources.push(source_from_row!(row));
-            }
-            Ok(sources)
-        })
+        fetch_all!(self, sql, source_from_row)
     }
 
     /// Creates a source (or, with `replace`, replaces one of the same name, keeping its
@@ -380,22 +367,9 @@ impl Store {
 
     /// Cached columns of one table, in order.
     pub async fn columns(&self, source: &str, database: &str, table: &str) -> StoreResult<Vec<ColumnRecord>> {
-        with_pool!(self, |p| {
-            let rows = sqlx::query(
-                "SELECT ordinal, name, data_type, source_type, nullable, is_key FROM columns \
-                 WHERE source = $1 AND database = $2 AND table_name = $3 ORDER BY ordinal",
-            )
-            .bind(source)
-            .bind(database)
-            .bind(table)
-            .fetch_all(p)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(column_from_row!(row));
-            }
-            Ok(out)
-        })
+        let sql = "SELECT ordinal, name, data_type, source_type, nullable, is_key FROM columns \
+                   WHERE source = $1 AND database = $2 AND table_name = $3 ORDER BY ordinal";
+        fetch_all!(self, sql, column_from_row, source, database, table)
     }
 }
 

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::events::Event;
 use super::pipelines::{link_sources, store_pipeline};
-use super::{Store, with_pool};
+use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewPipeline, SyncRecord, SyncTableRecord};
 use crate::time::now_micros;
@@ -33,53 +33,36 @@ macro_rules! sync_from_row {
     }};
 }
 
+macro_rules! sync_table_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        SyncTableRecord {
+            source_table: row.try_get("source_table")?,
+            sink_table: row.try_get("sink_table")?,
+            columns: row.try_get("columns")?,
+            ddl: row.try_get("ddl")?,
+        }
+    }};
+}
+
 impl Store {
     /// The sync called `name`.
     pub async fn sync(&self, name: &str) -> StoreResult<Option<SyncRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM syncs WHERE name = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(sync_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, sync_from_row, name)
     }
 
     /// Every sync, by name.
     pub async fn syncs(&self) -> StoreResult<Vec<SyncRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM syncs ORDER BY name");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(sync_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_all!(self, sql, sync_from_row)
     }
 
     /// The tables sync `name` moves, in the order they were planned.
     pub async fn sync_tables(&self, name: &str) -> StoreResult<Vec<SyncTableRecord>> {
-        with_pool!(self, |p| {
-            let rows = sqlx::query(
-                "SELECT source_table, sink_table, columns, ddl FROM sync_tables WHERE sync = $1 \
-                 ORDER BY ordinal, source_table",
-            )
-            .bind(name)
-            .fetch_all(p)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(SyncTableRecord {
-                    source_table: row.try_get("source_table")?,
-                    sink_table: row.try_get("sink_table")?,
-                    columns: row.try_get("columns")?,
-                    ddl: row.try_get("ddl")?,
-                });
-            }
-            Ok(out)
-        })
+        let sql = "SELECT source_table, sink_table, columns, ddl FROM sync_tables WHERE sync = $1 \
+                   ORDER BY ordinal, source_table";
+        fetch_all!(self, sql, sync_table_from_row, name)
     }
 
     /// Creates sync `sync` with its `tables` and its `pipeline` (named like it), or with

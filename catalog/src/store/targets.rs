@@ -3,7 +3,7 @@
 use sqlx::Row;
 
 use super::events::Event;
-use super::{Store, with_pool};
+use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::TargetRecord;
 use crate::time::now_micros;
@@ -29,26 +29,13 @@ impl Store {
     /// The target called `name`.
     pub async fn target(&self, name: &str) -> StoreResult<Option<TargetRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM targets WHERE name = $1");
-        with_pool!(self, |p| {
-            let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(name).fetch_optional(p).await?;
-            Ok(match row {
-                Some(row) => Some(target_from_row!(row)),
-                None => None,
-            })
-        })
+        fetch_one!(self, sql, target_from_row, name)
     }
 
     /// Every target, by name.
     pub async fn targets(&self) -> StoreResult<Vec<TargetRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM targets ORDER BY name");
-        with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(target_from_row!(row));
-            }
-            Ok(out)
-        })
+        fetch_all!(self, sql, target_from_row)
     }
 
     /// Creates target `target`, or (with `replace`) replaces one of that name, keeping its
