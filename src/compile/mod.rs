@@ -19,7 +19,7 @@ pub use connector::Secrets;
 
 use crate::error::Result;
 use crate::plan::PipelinePlan;
-use crate::plan::resolve::parts;
+use crate::plan::TablePath;
 use crate::sql::ast::pipeline::ExplainFormat;
 
 /// One file of a compiled pipeline.
@@ -52,12 +52,8 @@ pub fn compile(
 
 /// The index in `plan`'s tables of the table `name` refers to.
 pub fn table_of(plan: &PipelinePlan, name: &ObjectName) -> Option<usize> {
-    let p = parts(name);
-    plan.bound.tables.iter().position(|t| match p.as_slice() {
-        [s, d, n] => t.path.source == *s && t.path.database == *d && t.path.table == *n,
-        [s, n] => t.path.source == *s && t.path.database.is_empty() && t.path.table == *n,
-        _ => false,
-    })
+    let path = TablePath::named(name)?;
+    plan.bound.tables.iter().position(|t| t.path == path)
 }
 
 /// One name per table for an engine: `source_database_table` in letters, digits and `_`,

@@ -7,8 +7,7 @@ use super::pipeline_access::{load, plan};
 use super::{Ctx, Output};
 use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::query::sink_query;
-use crate::plan::resolve::parts;
-use crate::plan::{PipelinePlan, Tables, bind};
+use crate::plan::{PipelinePlan, TablePath, Tables, bind};
 use crate::sql::ast::pipeline::PreviewTarget;
 
 /// Rows per sink when the statement gives no LIMIT.
@@ -59,20 +58,13 @@ async fn bind_target(ctx: &mut Ctx<'_>, target: &PreviewTarget) -> Result<(Pipel
     let chosen: Vec<usize> = match sink {
         None => (0..plan.bound.inserts.len()).collect(),
         Some(sink) => {
-            let wanted = parts(sink);
+            let wanted = TablePath::named(sink);
             let chosen: Vec<usize> = plan
                 .bound
                 .inserts
                 .iter()
                 .enumerate()
-                .filter(|(_, i)| {
-                    let path = &plan.bound.tables[i.sink].path;
-                    match wanted.as_slice() {
-                        [s, d, t] => path.source == *s && path.database == *d && path.table == *t,
-                        [s, t] => path.source == *s && path.database.is_empty() && path.table == *t,
-                        _ => false,
-                    }
-                })
+                .filter(|(_, i)| wanted.as_ref() == Some(&plan.bound.tables[i.sink].path))
                 .map(|(n, _)| n)
                 .collect();
             if chosen.is_empty() {

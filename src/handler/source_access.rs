@@ -165,9 +165,10 @@ pub async fn columns(
     if !columns.is_empty() {
         return Ok(Some(columns));
     }
+    // a cached table without columns (they were read above)
     let cached = store.tables(&source.record.name, Some(database)).await?;
     if cached.iter().any(|t| t.name == table) {
-        return Ok(Some(store.columns(&source.record.name, database, table).await?));
+        return Ok(Some(columns));
     }
     if !source.source_type.has_databases {
         return Ok(None);

@@ -147,7 +147,7 @@ pub async fn bind_with(
             };
             relations(query)
                 .into_iter()
-                .find(|n| path_of(n, std::slice::from_ref(table)).is_some())
+                .find(|n| spells(n, table))
                 .and_then(|n| pos_of_name(&n))
         });
         return Err(SluiceError::Query {
@@ -337,7 +337,7 @@ fn check_engine(settings: &Settings, tables: &[TableUse], body: &[BodyStatement]
                 };
                 names
                     .into_iter()
-                    .find(|n| path_of(n, std::slice::from_ref(table)).is_some())
+                    .find(|n| spells(n, table))
                     .and_then(|n| pos_of_name(&n))
             });
             let engines: Vec<String> = table.source_type.engines.iter().map(|e| e.to_string()).collect();
@@ -381,13 +381,9 @@ fn pos_of_name(name: &ObjectName) -> Option<SourcePos> {
     (span.start.line > 0).then_some(SourcePos { line: span.start.line, column: span.start.column })
 }
 
-fn path_of(name: &ObjectName, tables: &[TableUse]) -> Option<usize> {
-    let p = parts(name);
-    tables.iter().position(|t| match p.as_slice() {
-        [s, d, n] => t.path.source == *s && t.path.database == *d && t.path.table == *n,
-        [s, n] => t.path.source == *s && t.path.database.is_empty() && t.path.table == *n,
-        _ => false,
-    })
+/// Whether `name` spells the path of `table`.
+fn spells(name: &ObjectName, table: &TableUse) -> bool {
+    TablePath::named(name).is_some_and(|p| p == table.path)
 }
 
 /// The position of each resolved table by its path (a pipeline may name thousands).
@@ -399,12 +395,7 @@ impl TableIndex {
     }
 
     fn get(&self, name: &ObjectName) -> Option<usize> {
-        let path = match parts(name).as_slice() {
-            [s, d, n] => TablePath { source: s.clone(), database: d.clone(), table: n.clone() },
-            [s, n] => TablePath { source: s.clone(), database: String::new(), table: n.clone() },
-            _ => return None,
-        };
-        self.0.get(&path).copied()
+        TablePath::named(name).and_then(|path| self.0.get(&path).copied())
     }
 
     fn of(&self, name: &ObjectName) -> Result<usize> {

@@ -22,6 +22,17 @@ pub struct TablePath {
     pub table: String,
 }
 
+impl TablePath {
+    /// The path `name` spells: `source.database.table`, or `source.table` (no database).
+    pub fn named(name: &ObjectName) -> Option<TablePath> {
+        match parts(name).as_slice() {
+            [s, d, t] => Some(TablePath { source: s.clone(), database: d.clone(), table: t.clone() }),
+            [s, t] => Some(TablePath { source: s.clone(), database: String::new(), table: t.clone() }),
+            _ => None,
+        }
+    }
+}
+
 impl std::fmt::Display for TablePath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.database.is_empty() {
@@ -215,9 +226,9 @@ async fn table_path(ctx: &Ctx<'_>, lookup: &mut Lookup, name: &ObjectName) -> Re
         lookup.sources.insert(source_name.clone(), loaded);
     }
     let source_type = lookup.source(source_name)?.source_type;
-    match (parts.as_slice(), source_type.has_databases) {
-        ([s, db, t], true) => Ok(TablePath { source: s.clone(), database: db.clone(), table: t.clone() }),
-        ([s, t], false) => Ok(TablePath { source: s.clone(), database: String::new(), table: t.clone() }),
+    match TablePath::named(name) {
+        // three parts exactly for sources with databases, two for the others
+        Some(path) if path.database.is_empty() != source_type.has_databases => Ok(path),
         _ => {
             let expected = if source_type.has_databases { "source.database.table" } else { "source.table" };
             Err(undefined(
