@@ -4,7 +4,7 @@
 //! connection per sink source. The `local` target creates them inside its own
 //! transactions instead.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use sqlx::Connection;
 
@@ -31,16 +31,15 @@ macro_rules! run_all {
 pub async fn create_sink_tables(server: &ServerState, plan: &PipelinePlan, notices: &mut Vec<Notice>) -> Result<()> {
     // source → (table shown, statement)
     let mut by_source: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
+    let mut seen = HashSet::new();
     for insert in &plan.bound.inserts {
         let table = &plan.bound.tables[insert.sink];
-        if !table.create {
+        // a sink several INSERTs write is created once, with the first one's columns
+        if !table.create || !seen.insert(insert.sink) {
             continue;
         }
         let Some(ddl) = create_statement(table, &insert.columns) else { continue };
-        let statements = by_source.entry(table.path.source.as_str()).or_default();
-        if !statements.iter().any(|(t, _)| *t == table.path.to_string()) {
-            statements.push((table.path.to_string(), ddl));
-        }
+        by_source.entry(table.path.source.as_str()).or_default().push((table.path.to_string(), ddl));
     }
     for (source, statements) in by_source {
         let loaded = load_in(server, source).await?;

@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
-    DataType, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
-    UInt32Type, UInt64Type,
+    DataType, Field, Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, Schema, UInt8Type,
+    UInt16Type, UInt32Type, UInt64Type,
 };
-use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+use datafusion::parquet::arrow::ArrowWriter;
 use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::AsyncWriteExt;
 
@@ -45,7 +44,6 @@ pub enum SinkWriter {
 pub enum FileFormat {
     Csv,
     Json,
-    Parquet,
 }
 
 const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
@@ -144,13 +142,10 @@ impl SinkWriter {
                 })
             }
             "filesystem" => {
-                let format = match crate::compile::connector::Options::new(table)
-                    .get("format", &mut Default::default())
-                    .as_deref()
-                {
-                    Some("json") => FileFormat::Json,
-                    Some("csv") | None => FileFormat::Csv,
-                    Some("parquet") => FileFormat::Parquet,
+                let format = crate::compile::connector::Options::new(table).get("format", &mut Default::default());
+                let ext = match format.as_deref() {
+                    Some(known @ ("csv" | "json" | "parquet")) => known,
+                    None => "csv",
                     Some(other) => {
                         return Err(SluiceError::not_supported(
                             format!(
@@ -173,17 +168,15 @@ impl SinkWriter {
                     let _ = tokio::fs::remove_dir_all(&dir).await;
                 }
                 tokio::fs::create_dir_all(&dir).await.map_err(|e| sink_error(table, e))?;
-                let ext = match format {
-                    FileFormat::Csv => "csv",
-                    FileFormat::Json => "json",
-                    FileFormat::Parquet => "parquet",
-                };
                 let path = format!("{dir}/part-{}.{ext}", uuid_like());
-                if format == FileFormat::Parquet {
-                    return Ok(SinkWriter::Parquet { writer: None, path, header: columns.to_vec() });
-                }
+                let header = columns.to_vec();
+                let format = match ext {
+                    "parquet" => return Ok(SinkWriter::Parquet { writer: None, path, header }),
+                    "json" => FileFormat::Json,
+                    _ => FileFormat::Csv,
+                };
                 let file = tokio::fs::File::create(&path).await.map_err(|e| sink_error(table, e))?;
-                Ok(SinkWriter::File { file, path, format, header: columns.to_vec(), first: true })
+                Ok(SinkWriter::File { file, path, format, header, first: true })
             }
             other => Err(SluiceError::not_supported(
                 format!("the local target cannot write to sources of type {other} ({})", table.path),
@@ -265,7 +258,7 @@ impl SinkWriter {
                                 .collect();
                             text.push_str(&fields.join(","));
                         }
-                        FileFormat::Json | FileFormat::Parquet => {
+                        FileFormat::Json => {
                             let mut object = serde_json::Map::new();
                             for (c, name) in header.iter().enumerate() {
                                 object.insert(

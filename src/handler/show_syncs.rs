@@ -53,7 +53,7 @@ pub async fn tables(ctx: &Ctx<'_>, name: &Ident) -> Result<Vec<SyncTable>> {
     if ctx.server.store.sync(name.as_str()).await?.is_none() {
         return Err(SluiceError::UndefinedObject { kind: "sync", name: name.as_str().to_owned() });
     }
-    Ok(ctx.server.store.sync_tables(name.as_str()).await?.iter().map(SyncTable::from_record).collect())
+    SyncTable::from_records(name.as_str(), &ctx.server.store.sync_tables(name.as_str()).await?)
 }
 
 /// source_table, sink_table, column, source_type, sink_type, flink_type, nullable, key.

@@ -76,14 +76,28 @@ impl SyncTable {
         }
     }
 
-    pub fn from_record(r: &sluice_catalog::SyncTableRecord) -> SyncTable {
-        SyncTable {
-            source_table: r.source_table.clone(),
-            sink_table: r.sink_table.clone(),
-            columns: serde_json::from_str(&r.columns).unwrap_or_default(),
-            ddl: r.ddl.clone(),
-            every_column: false,
-        }
+    /// The tables of sync `sync` as stored; columns that do not read back are a corrupt
+    /// catalog, not an empty table.
+    pub fn from_records(sync: &str, records: &[sluice_catalog::SyncTableRecord]) -> Result<Vec<SyncTable>> {
+        records
+            .iter()
+            .map(|r| {
+                let columns = serde_json::from_str(&r.columns).map_err(|e| {
+                    SluiceError::Store(sluice_catalog::StoreError::Corrupt {
+                        kind: "sync",
+                        name: sync.to_owned(),
+                        detail: format!("columns of {}: {e}", r.source_table),
+                    })
+                })?;
+                Ok(SyncTable {
+                    source_table: r.source_table.clone(),
+                    sink_table: r.sink_table.clone(),
+                    columns,
+                    ddl: r.ddl.clone(),
+                    every_column: false,
+                })
+            })
+            .collect()
     }
 }
 
@@ -223,9 +237,10 @@ pub fn read_options(mode: &str) -> crate::connectors::ResolvedOptions {
 
 /// What binding the pipeline of `sync` needs from its plan (see [`Presets`]).
 pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings: &SyncSettings) -> Presets {
-    let sinks = tables
+    // without create_tables, the sink tables must exist: nothing is preset
+    let creates = if settings.create_tables { tables } else { &[] };
+    let sinks = creates
         .iter()
-        .filter(|_| settings.create_tables)
         .map(|t| {
             let path = TablePath {
                 source: sync.sink.clone(),
@@ -249,7 +264,7 @@ pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Opt
         SluiceError::Store(sluice_catalog::StoreError::Corrupt { kind: "sync", name: name.to_owned(), detail: e.to_string() })
     })?;
     let settings = SyncSettings::new(&options)?;
-    let tables: Vec<SyncTable> = store.sync_tables(name).await?.iter().map(SyncTable::from_record).collect();
+    let tables = SyncTable::from_records(name, &store.sync_tables(name).await?)?;
     Ok(Some(presets(&sync, &tables, &settings)))
 }
 
