@@ -5,7 +5,7 @@ use sluice_catalog::StoreError;
 
 use super::pipeline_access::new_pipeline;
 use super::{Ctx, Notice, Output, require_superuser};
-use crate::error::{Result, SluiceError};
+use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::{Tables, bind};
 use crate::sql::ast::pipeline::CreatePipeline;
 
@@ -17,10 +17,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
         return Ok(Output::Command("CREATE PIPELINE"));
     }
     if statement.or_replace && ctx.server.store.sync(name).await?.is_some() {
-        return Err(SluiceError::DependentObjects {
-            what: format!("pipeline {name}"),
-            detail: format!("sync {name} compiles into it"),
-            hint: Some("Change the sync with CREATE OR REPLACE SYNC DATABASE instead."),
+        return Err(SluiceError::Query {
+            state: SqlState::DependentObjectsStillExist,
+            message: format!("cannot replace pipeline {name}: sync {name} compiles into it"),
+            hint: Some("Change the sync with CREATE OR REPLACE SYNC DATABASE instead.".into()),
+            pos: None,
         });
     }
     let bound = bind(ctx, &statement.options, &statement.body, Tables::Schemas).await?;

@@ -409,3 +409,91 @@ async fn sync_errors_name_the_object_and_store_nothing() {
     maria.drop().await;
     pg.drop().await;
 }
+
+#[tokio::test]
+async fn every_refused_sync_statement_has_its_sqlstate() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await)
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let (db, sink_db) = (maria.name.clone(), pg.name.clone());
+    maria.execute(&format!("CREATE TABLE {db}.logs (line TEXT)")).await;
+    pg.execute(&format!("DROP TABLE {sink_db}.orders")).await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    pg_sink(&client).await;
+    client
+        .batch_execute(
+            "CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092');
+             CREATE SOURCE out TYPE print;
+             CREATE SOURCE gen TYPE datagen; CREATE TABLE gen.seq (id BIGINT);
+             CREATE SOURCE hole TYPE blackhole; CREATE TABLE hole.ids (id BIGINT);
+             CREATE PIPELINE taken AS INSERT INTO hole.ids SELECT id FROM gen.seq;",
+        )
+        .await
+        .unwrap();
+    let to_pg = |with: &str| {
+        format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH ({with})")
+    };
+    let cases: Vec<(String, &str, &str)> = vec![
+        (to_pg("engine = 'local', mode = 'cdc'"), "0A000", "local engine"),
+        (to_pg("engine = 'local', mode = 'full', target = 'elsewhere'"), "22023", "elsewhere"),
+        (
+            format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k WITH (engine = 'flink-cdc', mode = 'full')"),
+            "0A000",
+            "mode full",
+        ),
+        (format!("CREATE SYNC DATABASE s FROM k DATABASE x TO dw DATABASE {sink_db}"), "42809", "kafka"),
+        (format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO out"), "42809", "print"),
+        (format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k DATABASE x"), "42601", "leave out DATABASE"),
+        (
+            format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES '(' TO dw DATABASE {sink_db}"),
+            "22023",
+            "INCLUDING TABLES",
+        ),
+        (to_pg("table_mapping = 'orders-x'"), "22023", "table_mapping"),
+        (to_pg("route_pattern = 'o(.*)'"), "22023", "route_replacement"),
+        (to_pg("route_pattern = '(', route_replacement = 'x'"), "22023", "route_pattern"),
+        (
+            format!(
+                "CREATE SYNC DATABASE s FROM maria DATABASE {db} TO dw DATABASE {sink_db} \
+                 WITH (mode = 'full', table_mapping = 'logs:orders')"
+            ),
+            "42710",
+            "orders",
+        ),
+        (
+            format!("CREATE SYNC DATABASE taken FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH (mode = 'full')"),
+            "42710",
+            "pipeline \"taken\"",
+        ),
+        ("DROP SYNC nope".to_owned(), "42704", "nope"),
+        ("DESCRIBE SYNC nope".to_owned(), "42704", "nope"),
+        ("EXPLAIN SYNC nope".to_owned(), "42704", "nope"),
+    ];
+    for (sql, state, needle) in &cases {
+        let (got, message, _) = failure(&client, sql).await;
+        assert_eq!(got, *state, "{sql}: {message}");
+        assert!(message.contains(needle), "{sql}: {message}");
+    }
+    assert!(rows(&client, "SHOW SYNCS").await.is_empty(), "no failed statement stored anything");
+    assert_eq!(rows(&client, "SELECT name FROM sluice.pipelines").await, [["taken"]]);
+
+    // a sync exists once; its pipeline is changed through the sync only
+    client.batch_execute(&to_pg("mode = 'full'")).await.unwrap();
+    let (state, message, _) = failure(&client, &to_pg("mode = 'full'")).await;
+    assert_eq!(state, "42710", "{message}");
+    client.batch_execute(&to_pg("mode = 'full'").replace("SYNC DATABASE s", "SYNC DATABASE IF NOT EXISTS s")).await.unwrap();
+    let (state, message, _) = failure(
+        &client,
+        &format!("CREATE OR REPLACE PIPELINE s AS INSERT INTO dw.{sink_db}.orders SELECT * FROM maria.{db}.orders"),
+    )
+    .await;
+    assert_eq!(state, "2BP01", "{message}");
+    assert!(message.contains("sync s"), "{message}");
+    maria.drop().await;
+    pg.drop().await;
+}
