@@ -38,7 +38,8 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
     if !pairs.iter().all(|&(r, s)| same(r, first_read) && same(s, first_sink)) {
         return Ok(None);
     }
-    let (source_name, sink_name) = (&bound.tables[first_read].path.table, &bound.tables[first_sink].path.table);
+    let (source_name, sink_name) =
+        (&bound.tables[first_read].path.table, &bound.tables[first_sink].path.table);
     let Some(at) = sink_name.find(source_name.as_str()) else { return Ok(None) };
     let (prefix, suffix) = (&sink_name[..at], &sink_name[at + source_name.len()..]);
     if !pairs.iter().all(|&(r, s)| {
@@ -47,7 +48,8 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
         return Ok(None);
     }
 
-    let (source_plugin, mut source) = plugin(plan, first_read, &bound.tables[first_read], Role::Read, secrets)?;
+    let (source_plugin, mut source) =
+        plugin(plan, first_read, &bound.tables[first_read], Role::Read, secrets)?;
     match source_plugin {
         "Jdbc" => {
             let list = pairs

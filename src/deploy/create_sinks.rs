@@ -21,14 +21,21 @@ macro_rules! run_all {
     ($conn:expr, $statements:expr) => {{
         let mut conn = $conn;
         for (table, ddl) in &$statements {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone())).execute(&mut conn).await.map_err(|e| db_error(table, e))?;
+            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone()))
+                .execute(&mut conn)
+                .await
+                .map_err(|e| db_error(table, e))?;
         }
         let _ = conn.close().await;
     }};
 }
 
 /// Runs the CREATE TABLE IF NOT EXISTS of every created sink of `plan`.
-pub async fn create_sink_tables(server: &ServerState, plan: &PipelinePlan, notices: &mut Vec<Notice>) -> Result<()> {
+pub async fn create_sink_tables(
+    server: &ServerState,
+    plan: &PipelinePlan,
+    notices: &mut Vec<Notice>,
+) -> Result<()> {
     // source → (table shown, statement)
     let mut by_source: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -44,7 +51,8 @@ pub async fn create_sink_tables(server: &ServerState, plan: &PipelinePlan, notic
     for (source, statements) in by_source {
         let loaded = load_in(server, source).await?;
         let endpoint = loaded.endpoint();
-        let unavailable = |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };
+        let unavailable =
+            |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };
         match loaded.source_type.name {
             "postgres" => {
                 let conn = live::postgres::connect(&endpoint).await.map_err(unavailable)?;

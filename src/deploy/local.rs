@@ -67,8 +67,7 @@ impl Deployer for LocalDeployer<'_> {
                         .insert(table.path.source.clone(), load_in(self.server, &table.path.source).await?);
                 }
                 let source = &sources[&table.path.source];
-                let mut writer =
-                    SinkWriter::open(table, source, &insert.columns, mode, batch_size).await?;
+                let mut writer = SinkWriter::open(table, source, &insert.columns, mode, batch_size).await?;
                 let frame = plan.bound.planner.execute_logical_plan(query).await?;
                 let mut stream = frame.execute_stream().await?;
                 let mut written = 0i64;

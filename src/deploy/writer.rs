@@ -33,11 +33,29 @@ pub enum WriteMode {
 
 /// An open sink.
 pub enum SinkWriter {
-    Postgres { conn: PgConnection, copy: String },
-    MySql { conn: MySqlConnection, insert: String, columns: usize, per_statement: usize },
-    File { file: tokio::fs::File, path: String, format: FileFormat, header: Vec<String>, first: bool },
+    Postgres {
+        conn: PgConnection,
+        copy: String,
+    },
+    MySql {
+        conn: MySqlConnection,
+        insert: String,
+        columns: usize,
+        per_statement: usize,
+    },
+    File {
+        file: tokio::fs::File,
+        path: String,
+        format: FileFormat,
+        header: Vec<String>,
+        first: bool,
+    },
     /// A Parquet file, opened with the first batch (whose types make its schema).
-    Parquet { writer: Option<Box<ArrowWriter<std::fs::File>>>, path: String, header: Vec<String> },
+    Parquet {
+        writer: Option<Box<ArrowWriter<std::fs::File>>>,
+        path: String,
+        header: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,10 +118,7 @@ impl SinkWriter {
                     format!("{}.{}", quote_ident(&table.path.database), quote_ident(&table.path.table));
                 sqlx::raw_sql("BEGIN").execute(&mut conn).await.map_err(err)?;
                 if let Some(ddl) = create_statement(table, columns).filter(|_| table.create) {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
-                        .execute(&mut conn)
-                        .await
-                        .map_err(err)?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await.map_err(err)?;
                 }
                 if mode == WriteMode::Overwrite {
                     sqlx::raw_sql(sqlx::AssertSqlSafe(format!("TRUNCATE {name}")))
@@ -120,10 +135,7 @@ impl SinkWriter {
                     .map_err(|m| sink_error(table, m))?;
                 let name = format!("{}.{}", my_ident(&table.path.database), my_ident(&table.path.table));
                 if let Some(ddl) = create_statement(table, columns).filter(|_| table.create) {
-                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl))
-                        .execute(&mut conn)
-                        .await
-                        .map_err(err)?;
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await.map_err(err)?;
                 }
                 sqlx::raw_sql("START TRANSACTION").execute(&mut conn).await.map_err(err)?;
                 if mode == WriteMode::Overwrite {
@@ -142,7 +154,8 @@ impl SinkWriter {
                 })
             }
             "filesystem" => {
-                let format = crate::compile::connector::Options::new(table).get("format", &mut Default::default());
+                let format =
+                    crate::compile::connector::Options::new(table).get("format", &mut Default::default());
                 let ext = match format.as_deref() {
                     Some(known @ ("csv" | "json" | "parquet")) => known,
                     None => "csv",
@@ -235,7 +248,8 @@ impl SinkWriter {
                 if writer.is_none() {
                     let file = std::fs::File::create(&*file_path)
                         .map_err(|e| SluiceError::Internal(format!("writing {path}: {e}")))?;
-                    *writer = Some(Box::new(ArrowWriter::try_new(file, named.schema(), None).map_err(parquet)?));
+                    *writer =
+                        Some(Box::new(ArrowWriter::try_new(file, named.schema(), None).map_err(parquet)?));
                 }
                 match writer {
                     Some(w) => w.write(&named).map_err(parquet),

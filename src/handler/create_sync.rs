@@ -67,7 +67,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     if selected.is_empty() {
         return Err(SluiceError::Query {
             state: SqlState::UndefinedTable,
-            message: format!("no table of {}.{source_db} matches the sync's INCLUDING / EXCLUDING", source.record.name),
+            message: format!(
+                "no table of {}.{source_db} matches the sync's INCLUDING / EXCLUDING",
+                source.record.name
+            ),
             hint: None,
             pos: None,
         });
@@ -101,7 +104,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
         if !mapped.iter().any(|c| c.key) {
             if settings.streaming() {
                 return Err(SluiceError::not_supported(
-                    format!("table {} has no primary key: its changes cannot be applied to {sink_table}", table.name),
+                    format!(
+                        "table {} has no primary key: its changes cannot be applied to {sink_table}",
+                        table.name
+                    ),
                     Some("Exclude it with EXCLUDING TABLES, or sync it with mode = 'full'."),
                 ));
             }
@@ -115,7 +121,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
             None => String::new(),
         };
         let every_column = mapped.len() == columns.iter().filter(|c| c.data_type != "COMPUTED").count();
-        tables.push(SyncTable { source_table: table.name.clone(), sink_table, columns: mapped, ddl, every_column });
+        tables.push(SyncTable {
+            source_table: table.name.clone(),
+            sink_table,
+            columns: mapped,
+            ddl,
+            every_column,
+        });
         if selected.len() > PROGRESS_EVERY && (i + 1) % PROGRESS_EVERY == 0 {
             ctx.notices.push(Notice::notice(format!("planned {}/{} tables", i + 1, selected.len())));
         }
@@ -149,7 +161,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &body);
     let rows: Vec<_> = tables.iter().map(SyncTable::record).collect();
-    match ctx.server.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &ctx.session.user).await {
+    match ctx.server.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &ctx.session.user).await
+    {
         Ok(()) => {}
         Err(StoreError::AlreadyExists { kind: "sync", .. }) if statement.if_not_exists => {
             ctx.notices.push(skip());
@@ -189,23 +202,35 @@ fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSourc
     };
     if !sync::SOURCES.contains(&source.source_type.name) {
         return Err(wrong(
-            format!("cannot sync from {}: sources of type {} have no databases to introspect", source.record.name, source.source_type.name),
+            format!(
+                "cannot sync from {}: sources of type {} have no databases to introspect",
+                source.record.name, source.source_type.name
+            ),
             "Syncs read mysql and postgres sources; write a pipeline for other sources.",
         ));
     }
     if !sync::SINKS.contains(&sink.source_type.name) {
         return Err(wrong(
-            format!("cannot sync into {}: Sluice maps no types into sources of type {}", sink.record.name, sink.source_type.name),
+            format!(
+                "cannot sync into {}: Sluice maps no types into sources of type {}",
+                sink.record.name, sink.source_type.name
+            ),
             &format!("Syncs write {}.", sync::SINKS.join(", ")),
         ));
     }
     match (sink.source_type.has_databases, &statement.sink_database) {
         (true, None) => Err(SluiceError::Syntax {
-            message: format!("sink {} of type {} needs DATABASE after its name", sink.record.name, sink.source_type.name),
+            message: format!(
+                "sink {} of type {} needs DATABASE after its name",
+                sink.record.name, sink.source_type.name
+            ),
             pos: None,
         }),
         (false, Some(_)) => Err(SluiceError::Syntax {
-            message: format!("sink {} of type {} has no databases: leave out DATABASE", sink.record.name, sink.source_type.name),
+            message: format!(
+                "sink {} of type {} has no databases: leave out DATABASE",
+                sink.record.name, sink.source_type.name
+            ),
             pos: None,
         }),
         _ => Ok(()),
@@ -216,13 +241,21 @@ fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSourc
 fn is_base_table(definition: Option<&str>) -> bool {
     definition
         .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|d| d.get("table_type").and_then(|t| t.as_str()).map(|t| t.eq_ignore_ascii_case("BASE TABLE")))
+        .and_then(|d| {
+            d.get("table_type").and_then(|t| t.as_str()).map(|t| t.eq_ignore_ascii_case("BASE TABLE"))
+        })
         .unwrap_or(true)
 }
 
 /// The options of the sync's pipeline.
-fn pipeline_options(settings: &SyncSettings, given: &ResolvedOptions, engine: &str, target: Option<&str>) -> Vec<SqlOption> {
-    let text = |key: &str, value: &str| SqlOption { key: key.into(), value: OptionValue::String(value.into()) };
+fn pipeline_options(
+    settings: &SyncSettings,
+    given: &ResolvedOptions,
+    engine: &str,
+    target: Option<&str>,
+) -> Vec<SqlOption> {
+    let text =
+        |key: &str, value: &str| SqlOption { key: key.into(), value: OptionValue::String(value.into()) };
     let mut out = vec![
         text("engine", engine),
         text("mode", if settings.streaming() { "streaming" } else { "batch" }),

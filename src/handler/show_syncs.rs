@@ -96,7 +96,12 @@ pub async fn explain(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
         .into_iter()
         .map(|t| {
             let ddl = if t.ddl.is_empty() { None } else { Some(t.ddl) };
-            vec![text(t.source_table), text(t.sink_table), ScalarValue::Int64(Some(t.columns.len() as i64)), opt_text(ddl)]
+            vec![
+                text(t.source_table),
+                text(t.sink_table),
+                ScalarValue::Int64(Some(t.columns.len() as i64)),
+                opt_text(ddl),
+            ]
         })
         .collect();
     rows(

@@ -109,7 +109,6 @@ fn create(p: &mut Parser<'_>, or_replace: bool) -> Result<GatewayStatement, Pars
 mod tests {
     use crate::sql::{gateway, parse};
 
-
     #[test]
     fn sync_statements_round_trip() {
         for sql in [

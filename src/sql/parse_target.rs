@@ -115,7 +115,6 @@ fn info(p: &mut Parser<'_>, words: usize, info: TargetInfo) -> GatewayStatement 
 mod tests {
     use crate::sql::{Statement, gateway, parse};
 
-
     #[test]
     fn target_and_lifecycle_statements_round_trip() {
         for sql in [

@@ -43,10 +43,15 @@ fn standard(
     format!("CREATE TABLE IF NOT EXISTS {}.{} (\n{}\n)", quote(database), quote(table), lines.join(",\n"))
 }
 
-fn olap(sink_type: &str, database: &str, table: &str, columns: &[SyncColumn], keys: &[&SyncColumn]) -> String {
+fn olap(
+    sink_type: &str,
+    database: &str,
+    table: &str,
+    columns: &[SyncColumn],
+    keys: &[&SyncColumn],
+) -> String {
     // key columns first, in key order, as both systems require
-    let ordered: Vec<&SyncColumn> =
-        keys.iter().copied().chain(columns.iter().filter(|c| !c.key)).collect();
+    let ordered: Vec<&SyncColumn> = keys.iter().copied().chain(columns.iter().filter(|c| !c.key)).collect();
     let lines: Vec<String> = ordered.iter().map(|c| column_line(backtick, c)).collect();
     let (model, distributed) = if keys.is_empty() {
         let first = backtick(&ordered[0].name);

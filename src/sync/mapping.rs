@@ -203,7 +203,9 @@ pub fn to_doris(t: &Logical, key: bool) -> String {
         Logical::Char(n) => format!("CHAR({})", (n * 3).min(255)),
         Logical::Varchar(n) if n * 3 <= 65_533 => format!("VARCHAR({})", n * 3),
         // key columns cannot be STRING
-        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_) if key => {
+        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_)
+            if key =>
+        {
             "VARCHAR(65533)".into()
         }
         Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_) => {
@@ -220,7 +222,9 @@ pub fn to_starrocks(t: &Logical, key: bool) -> String {
     match t {
         Logical::Binary => "VARBINARY".into(),
         Logical::Timestamp(_) | Logical::TimestampTz(_) => "DATETIME".into(),
-        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_) if !key => {
+        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_)
+            if !key =>
+        {
             "STRING".into()
         }
         other => to_doris(other, key),

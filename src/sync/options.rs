@@ -128,7 +128,9 @@ impl SyncSettings {
         };
         let parallelism = text("parallelism").unwrap_or_else(|| "1".into());
         if parallelism.parse::<u32>().map_or(true, |p| p == 0) {
-            return Err(invalid("invalid value for option \"parallelism\" of syncs: it must be at least 1".into()));
+            return Err(invalid(
+                "invalid value for option \"parallelism\" of syncs: it must be at least 1".into(),
+            ));
         }
         Ok(SyncSettings {
             mode: text("mode").unwrap_or_else(|| "full+cdc".into()),

@@ -279,11 +279,14 @@ async fn the_local_target_writes_csv_json_and_parquet_files() {
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     assert_eq!(names, ["id", "name", "amount"], "named as the sink's columns");
     assert_eq!(batches.iter().map(RecordBatch::num_rows).sum::<usize>(), 20);
-    let name = batches[0].column(1).as_string_opt::<i32>().map(|a| a.value(0).to_owned()).or_else(|| {
-        batches[0].column(1).as_string_view_opt().map(|a| a.value(0).to_owned())
-    });
+    let name = batches[0]
+        .column(1)
+        .as_string_opt::<i32>()
+        .map(|a| a.value(0).to_owned())
+        .or_else(|| batches[0].column(1).as_string_view_opt().map(|a| a.value(0).to_owned()));
     assert!(name.is_some_and(|n| n.starts_with("order ")));
-    let shown = rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'to_files'").await;
+    let shown =
+        rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'to_files'").await;
     assert_eq!(shown, [["finished", "50"]]);
     maria.drop().await;
 }

@@ -7,8 +7,8 @@
 use tokio_postgres::Client;
 
 use crate::common::{TestServer, require};
-use crate::hocon;
 use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::hocon;
 use crate::k8s_schema::{crd_schema, validate};
 use crate::pipelines::failure;
 use crate::run_local::rows;
@@ -28,7 +28,13 @@ struct Kind {
 }
 
 const KINDS: &[Kind] = &[
-    Kind { mariadb: "INT", value: "seq * 7", maria_text: "CAST({c} AS CHAR)", pg_text: "{c}::text", pg_type: "integer" },
+    Kind {
+        mariadb: "INT",
+        value: "seq * 7",
+        maria_text: "CAST({c} AS CHAR)",
+        pg_text: "{c}::text",
+        pg_type: "integer",
+    },
     Kind {
         mariadb: "BIGINT UNSIGNED",
         value: "18446744073709551615 - seq",
@@ -92,7 +98,13 @@ const KINDS: &[Kind] = &[
         pg_text: "{c}::text",
         pg_type: "text",
     },
-    Kind { mariadb: "SMALLINT", value: "CAST(seq AS SIGNED) - 10", maria_text: "CAST({c} AS CHAR)", pg_text: "{c}::text", pg_type: "smallint" },
+    Kind {
+        mariadb: "SMALLINT",
+        value: "CAST(seq AS SIGNED) - 10",
+        maria_text: "CAST({c} AS CHAR)",
+        pg_text: "{c}::text",
+        pg_type: "smallint",
+    },
     Kind {
         mariadb: "VARCHAR(40)",
         value: "CONCAT('v', seq)",
@@ -116,7 +128,11 @@ fn tables() -> Vec<Table> {
         Table { name: "no_pk".into(), key: false, kinds: vec![0, 11] },
     ];
     for i in 0..25 {
-        out.push(Table { name: format!("t{i:02}"), key: true, kinds: (0..3).map(|k| (i + k * 5) % KINDS.len()).collect() });
+        out.push(Table {
+            name: format!("t{i:02}"),
+            key: true,
+            kinds: (0..3).map(|k| (i + k * 5) % KINDS.len()).collect(),
+        });
     }
     out
 }
@@ -137,11 +153,8 @@ async fn create_source_tables(maria: &MariaDb, pg: &Postgres) {
         let mut columns = vec![if t.key { "id INT PRIMARY KEY".to_owned() } else { "id INT".to_owned() }];
         columns.extend(t.kinds.iter().map(|&k| format!("{} {}", column(k), KINDS[k].mariadb)));
         maria.execute(&format!("CREATE TABLE {db}.`{}` ({})", t.name, columns.join(", "))).await;
-        let values: Vec<String> = t
-            .kinds
-            .iter()
-            .map(|&k| format!("IF(seq % 5 = 0, NULL, {})", KINDS[k].value))
-            .collect();
+        let values: Vec<String> =
+            t.kinds.iter().map(|&k| format!("IF(seq % 5 = 0, NULL, {})", KINDS[k].value)).collect();
         maria
             .execute(&format!(
                 "INSERT INTO {db}.`{}` SELECT seq, {} FROM seq_1_to_{ROWS}",
@@ -164,10 +177,20 @@ async fn both_sides(maria: &MariaDb, pg: &Postgres, t: &Table) -> (Vec<Vec<Strin
         .chain(t.kinds.iter().map(|&k| KINDS[k].pg_text.replace("{c}", &format!("\"{}\"", column(k)))))
         .collect();
     let source = maria
-        .text_rows(&format!("SELECT {} FROM {}.`{}` ORDER BY id", maria_columns.join(", "), maria.name, t.name))
+        .text_rows(&format!(
+            "SELECT {} FROM {}.`{}` ORDER BY id",
+            maria_columns.join(", "),
+            maria.name,
+            t.name
+        ))
         .await;
     let sink = pg
-        .text_rows(&format!("SELECT {} FROM {}.\"{}\" t ORDER BY t.id", pg_columns.join(", "), pg.name, t.name))
+        .text_rows(&format!(
+            "SELECT {} FROM {}.\"{}\" t ORDER BY t.id",
+            pg_columns.join(", "),
+            pg.name,
+            t.name
+        ))
         .await;
     (source, sink)
 }
@@ -222,11 +245,15 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     assert_eq!(shown.len(), 1);
     assert_eq!((shown[0][0].as_str(), shown[0][7].as_str()), ("shop", "28"), "{shown:?}");
     let mapping = rows(&client, "DESCRIBE SYNC shop").await;
-    let row = mapping.iter().find(|r| r[0] == "UserEvents" && r[2] == column(1)).expect("bigint unsigned column");
+    let row =
+        mapping.iter().find(|r| r[0] == "UserEvents" && r[2] == column(1)).expect("bigint unsigned column");
     assert_eq!((row[3].as_str(), row[4].as_str()), ("bigint(20) unsigned", "numeric(20,0)"), "{row:?}");
     let ddl = rows(&client, "EXPLAIN SYNC shop").await;
     let order = ddl.iter().find(|r| r[0] == "order").expect("order planned");
-    assert!(order[3].starts_with(&format!("CREATE TABLE IF NOT EXISTS \"{}\".\"order\"", pg.name)), "{order:?}");
+    assert!(
+        order[3].starts_with(&format!("CREATE TABLE IF NOT EXISTS \"{}\".\"order\"", pg.name)),
+        "{order:?}"
+    );
     assert!(order[3].contains("PRIMARY KEY (\"id\")"), "{order:?}");
     assert!(ddl.iter().all(|r| !EXCLUDED.contains(&r[0].as_str())), "excluded tables are not planned");
     let pipelines = rows(&client, "SELECT name, engine, mode, target, options FROM sluice.pipelines").await;
@@ -246,36 +273,49 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     let config = hocon::parse(&seatunnel[0][1]).unwrap_or_else(|e| panic!("{e}: {}", seatunnel[0][1]));
     let reference = hocon::parse(
         &std::fs::read_to_string(
-            crate::common::repo().join("tests/fixtures/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf"),
+            crate::common::repo()
+                .join("tests/fixtures/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf"),
         )
         .unwrap(),
     )
     .unwrap();
-    let (source, reference_source) = (&config.get("source").unwrap().entries(), &reference.get("source").unwrap().entries());
+    let (source, reference_source) =
+        (&config.get("source").unwrap().entries(), &reference.get("source").unwrap().entries());
     assert_eq!(source.len(), 1, "one source block for every table");
     assert_eq!(source[0].0.to_lowercase(), reference_source[0].0.to_lowercase());
-    let Some(hocon::Value::List(list)) = source[0].1.get("table_list") else { panic!("table_list: {config:?}") };
+    let Some(hocon::Value::List(list)) = source[0].1.get("table_list") else {
+        panic!("table_list: {config:?}")
+    };
     assert_eq!(list.len(), synced.len());
     let sinks = config.get("sink").unwrap().entries();
     assert_eq!(sinks.len(), 1, "one sink block");
-    assert_eq!(sinks[0].1.get("table").and_then(|v| v.text()), Some(format!("{}.${{table_name}}", pg.name).as_str()));
+    assert_eq!(
+        sinks[0].1.get("table").and_then(|v| v.text()),
+        Some(format!("{}.${{table_name}}", pg.name).as_str())
+    );
     for key in ["database", "generate_sink_sql"] {
-        assert!(reference.get("sink").unwrap().entries()[0].1.get(key).is_some() && sinks[0].1.get(key).is_some(), "{key}");
+        assert!(
+            reference.get("sink").unwrap().entries()[0].1.get(key).is_some() && sinks[0].1.get(key).is_some(),
+            "{key}"
+        );
     }
 
     // PREVIEW: one result set per table, nothing written
     let previews = client.simple_query("PREVIEW PIPELINE shop LIMIT 2").await.unwrap();
-    let sets = previews.iter().filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_))).count();
+    let sets = previews
+        .iter()
+        .filter(|m| matches!(m, tokio_postgres::SimpleQueryMessage::CommandComplete(_)))
+        .count();
     assert_eq!(sets, synced.len(), "a result set per sink table");
 
     // nothing exists on the sink before START
-    let before = pg
-        .text_rows(&format!("SELECT count(*)::text FROM pg_tables WHERE schemaname = '{}'", pg.name))
-        .await;
+    let before =
+        pg.text_rows(&format!("SELECT count(*)::text FROM pg_tables WHERE schemaname = '{}'", pg.name)).await;
     assert_eq!(before, [["0"]]);
 
     client.batch_execute("START PIPELINE shop").await.unwrap();
-    let deployment = rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'shop'").await;
+    let deployment =
+        rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'shop'").await;
     assert_eq!(deployment, [["finished".to_owned(), (ROWS as usize * synced.len()).to_string()]]);
 
     for t in &synced {
@@ -284,7 +324,10 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
         assert_eq!(checksum(&sink), checksum(&source), "{}: {sink:?} vs {source:?}", t.name);
     }
     let created = pg
-        .text_rows(&format!("SELECT tablename::text FROM pg_tables WHERE schemaname = '{}' ORDER BY 1", pg.name))
+        .text_rows(&format!(
+            "SELECT tablename::text FROM pg_tables WHERE schemaname = '{}' ORDER BY 1",
+            pg.name
+        ))
         .await;
     assert_eq!(created.len(), synced.len());
     assert!(created.iter().all(|r| !EXCLUDED.contains(&r[0].as_str())), "{created:?}");
@@ -299,7 +342,9 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
             ))
             .await;
         let mut expected = vec![vec!["id".to_owned(), "integer".to_owned(), t.key.to_string()]];
-        expected.extend(t.kinds.iter().map(|&k| vec![column(k), KINDS[k].pg_type.to_owned(), "false".to_owned()]));
+        expected.extend(
+            t.kinds.iter().map(|&k| vec![column(k), KINDS[k].pg_type.to_owned(), "false".to_owned()]),
+        );
         assert_eq!(types, expected, "{}", t.name);
         let keys = pg
             .text_rows(&format!(
@@ -342,7 +387,10 @@ async fn sync_errors_name_the_object_and_store_nothing() {
     maria_source(&client, &maria, "maria").await;
     pg_sink(&client).await;
     let sync = |tail: &str| {
-        format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} {tail} TO dw DATABASE {} WITH (mode = 'full')", pg.name)
+        format!(
+            "CREATE SYNC DATABASE s FROM maria DATABASE {db} {tail} TO dw DATABASE {} WITH (mode = 'full')",
+            pg.name
+        )
     };
 
     let (state, message, _) = failure(&client, &sync("INCLUDING TABLES 'places'")).await;
@@ -359,14 +407,21 @@ async fn sync_errors_name_the_object_and_store_nothing() {
     assert!(message.contains("logs"), "{message}");
     let (state, message, _) = failure(
         &client,
-        &format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO dw DATABASE {} WITH (table_prefx = 'x_')", pg.name),
+        &format!(
+            "CREATE SYNC DATABASE s FROM maria DATABASE {db} TO dw DATABASE {} WITH (table_prefx = 'x_')",
+            pg.name
+        ),
     )
     .await;
     assert_eq!(state, "22023", "{message}");
-    let (state, message, _) =
-        failure(&client, &format!("CREATE SYNC DATABASE s FROM maria DATABASE nope TO dw DATABASE {}", pg.name)).await;
+    let (state, message, _) = failure(
+        &client,
+        &format!("CREATE SYNC DATABASE s FROM maria DATABASE nope TO dw DATABASE {}", pg.name),
+    )
+    .await;
     assert_eq!(state, "3D000", "{message}");
-    let (state, _, _) = failure(&client, &format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO dw")).await;
+    let (state, _, _) =
+        failure(&client, &format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO dw")).await;
     assert_eq!(state, "42601", "a postgres sink needs DATABASE");
     assert!(rows(&client, "SHOW SYNCS").await.is_empty(), "no failed statement stored anything");
     assert!(rows(&client, "SHOW PIPELINES").await.is_empty());
@@ -396,11 +451,18 @@ async fn sync_errors_name_the_object_and_store_nothing() {
     let doc: serde_yaml::Value = serde_yaml::from_str(&yaml[0][1]).unwrap();
     assert_eq!(doc["pipeline"]["schema.change.behavior"].as_str(), Some("EVOLVE"), "{}", yaml[0][1]);
     assert_eq!(doc["source"]["scan.startup.mode"].as_str(), Some("latest-offset"), "cdc starts from now");
-    assert_eq!(doc["sink"]["type"].as_str(), Some("kafka"), "flink-cdc chosen for a streaming sync into Kafka");
+    assert_eq!(
+        doc["sink"]["type"].as_str(),
+        Some("kafka"),
+        "flink-cdc chosen for a streaming sync into Kafka"
+    );
     assert_eq!(doc["route"][0]["sink-table"].as_str(), Some("places"));
     let (state, message, _) = failure(
         &client,
-        &format!("CREATE SYNC DATABASE s2 FROM maria DATABASE {db} TO dw DATABASE {} WITH (engine = 'flink-cdc')", pg.name),
+        &format!(
+            "CREATE SYNC DATABASE s2 FROM maria DATABASE {db} TO dw DATABASE {} WITH (engine = 'flink-cdc')",
+            pg.name
+        ),
     )
     .await;
     assert_eq!(state, "0A000", "Flink CDC has no PostgreSQL sink: {message}");
@@ -436,21 +498,31 @@ async fn every_refused_sync_statement_has_its_sqlstate() {
         .await
         .unwrap();
     let to_pg = |with: &str| {
-        format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH ({with})")
+        format!(
+            "CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH ({with})"
+        )
     };
     let cases: Vec<(String, &str, &str)> = vec![
         (to_pg("engine = 'local', mode = 'cdc'"), "0A000", "local engine"),
         (to_pg("engine = 'local', mode = 'full', target = 'elsewhere'"), "22023", "elsewhere"),
         (
-            format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k WITH (engine = 'flink-cdc', mode = 'full')"),
+            format!(
+                "CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k WITH (engine = 'flink-cdc', mode = 'full')"
+            ),
             "0A000",
             "mode full",
         ),
         (format!("CREATE SYNC DATABASE s FROM k DATABASE x TO dw DATABASE {sink_db}"), "42809", "kafka"),
         (format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO out"), "42809", "print"),
-        (format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k DATABASE x"), "42601", "leave out DATABASE"),
         (
-            format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES '(' TO dw DATABASE {sink_db}"),
+            format!("CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k DATABASE x"),
+            "42601",
+            "leave out DATABASE",
+        ),
+        (
+            format!(
+                "CREATE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES '(' TO dw DATABASE {sink_db}"
+            ),
             "22023",
             "INCLUDING TABLES",
         ),
@@ -466,7 +538,9 @@ async fn every_refused_sync_statement_has_its_sqlstate() {
             "orders",
         ),
         (
-            format!("CREATE SYNC DATABASE taken FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH (mode = 'full')"),
+            format!(
+                "CREATE SYNC DATABASE taken FROM maria DATABASE {db} INCLUDING TABLES 'orders' TO dw DATABASE {sink_db} WITH (mode = 'full')"
+            ),
             "42710",
             "pipeline \"taken\"",
         ),
@@ -486,10 +560,15 @@ async fn every_refused_sync_statement_has_its_sqlstate() {
     client.batch_execute(&to_pg("mode = 'full'")).await.unwrap();
     let (state, message, _) = failure(&client, &to_pg("mode = 'full'")).await;
     assert_eq!(state, "42710", "{message}");
-    client.batch_execute(&to_pg("mode = 'full'").replace("SYNC DATABASE s", "SYNC DATABASE IF NOT EXISTS s")).await.unwrap();
+    client
+        .batch_execute(&to_pg("mode = 'full'").replace("SYNC DATABASE s", "SYNC DATABASE IF NOT EXISTS s"))
+        .await
+        .unwrap();
     let (state, message, _) = failure(
         &client,
-        &format!("CREATE OR REPLACE PIPELINE s AS INSERT INTO dw.{sink_db}.orders SELECT * FROM maria.{db}.orders"),
+        &format!(
+            "CREATE OR REPLACE PIPELINE s AS INSERT INTO dw.{sink_db}.orders SELECT * FROM maria.{db}.orders"
+        ),
     )
     .await;
     assert_eq!(state, "2BP01", "{message}");

@@ -49,7 +49,11 @@ async fn targets_are_created_checked_shown_tested_and_dropped() {
         ("DROP TARGET nowhere", "42704", "nowhere"),
         ("TEST TARGET nowhere", "42704", "nowhere"),
         // a pipeline names a target that exists, when created or changed
-        ("CREATE PIPELINE p1 WITH (target = 'nowhere') AS INSERT INTO hole.ids SELECT id FROM gen.seq", "42704", "nowhere"),
+        (
+            "CREATE PIPELINE p1 WITH (target = 'nowhere') AS INSERT INTO hole.ids SELECT id FROM gen.seq",
+            "42704",
+            "nowhere",
+        ),
         ("ALTER PIPELINE p0 SET (target = 'nowhere')", "42704", "nowhere"),
     ] {
         let (got, message, _) = failure(&client, sql).await;
@@ -66,7 +70,10 @@ async fn targets_are_created_checked_shown_tested_and_dropped() {
         "nothing listens on port 1: {checks:?}"
     );
 
-    client.batch_execute("DROP PIPELINE p0; DROP TARGET dev, render; DROP TARGET IF EXISTS dev").await.unwrap();
+    client
+        .batch_execute("DROP PIPELINE p0; DROP TARGET dev, render; DROP TARGET IF EXISTS dev")
+        .await
+        .unwrap();
     assert_eq!(names(rows(&client, "SHOW TARGETS").await), ["local"]);
 }
 

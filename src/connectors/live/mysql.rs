@@ -59,7 +59,8 @@ pub async fn connect(endpoint: &Endpoint<'_>) -> Result<MySqlConnection, String>
 /// Connects to the MySQL protocol of a Doris or StarRocks frontend: the host of its first
 /// `hosts_key` address (`fenodes`, `load_url`), port `query_port` (default 9030).
 pub async fn connect_frontend(endpoint: &Endpoint<'_>, hosts_key: &str) -> Result<MySqlConnection, String> {
-    let first = endpoint.text(hosts_key).unwrap_or("localhost").split([',', ';']).next().unwrap_or("localhost");
+    let first =
+        endpoint.text(hosts_key).unwrap_or("localhost").split([',', ';']).next().unwrap_or("localhost");
     let host = first.trim().trim_start_matches("http://").rsplit_once(':').map_or(first, |(h, _)| h);
     let mut options = MySqlConnectOptions::new()
         .host(host)
@@ -72,7 +73,10 @@ pub async fn connect_frontend(endpoint: &Endpoint<'_>, hosts_key: &str) -> Resul
     connect_with(endpoint, &options).await
 }
 
-async fn connect_with(endpoint: &Endpoint<'_>, options: &MySqlConnectOptions) -> Result<MySqlConnection, String> {
+async fn connect_with(
+    endpoint: &Endpoint<'_>,
+    options: &MySqlConnectOptions,
+) -> Result<MySqlConnection, String> {
     let timeout = endpoint.timeout();
     match tokio::time::timeout(timeout, MySqlConnection::connect_with(options)).await {
         Ok(Ok(conn)) => Ok(conn),
