@@ -51,6 +51,13 @@ pub struct ServeArgs {
     /// Log filter, e.g. `info` or `sluice=debug` [default: info]
     #[arg(long, env = "SLUICE_LOG")]
     pub log: Option<String>,
+    /// This gateway's name among those sharing a metadata store [default: host:pid:random]
+    #[arg(long, env = "SLUICE_GATEWAY_ID")]
+    pub gateway_id: Option<String>,
+    /// How long a schedule run stays with its gateway without a renewal, e.g. 15s
+    /// (another gateway takes it over after that) [default: 15s]
+    #[arg(long, env = "SLUICE_RUN_LEASE")]
+    pub run_lease: Option<String>,
 }
 
 /// The config file (all keys optional, unknown keys rejected).
@@ -66,6 +73,8 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     log_format: Option<LogFormat>,
     log: Option<String>,
+    gateway_id: Option<String>,
+    run_lease: Option<String>,
 }
 
 /// A value that must not be printed; `Debug` shows `***`.
@@ -93,6 +102,10 @@ pub struct Config {
     pub tls: Option<(PathBuf, PathBuf)>,
     pub log_format: LogFormat,
     pub log: String,
+    /// This gateway's name in run leases.
+    pub gateway_id: String,
+    /// How long a run lease lasts without renewal.
+    pub run_lease: std::time::Duration,
 }
 
 impl Config {
@@ -112,7 +125,22 @@ impl Config {
             (None, None) => None,
             _ => return Err("--tls-cert and --tls-key must be given together".into()),
         };
+        let run_lease = match args.run_lease.or(file.run_lease) {
+            Some(text) => crate::server::params::parse_millis(&text)
+                .filter(|ms| *ms >= 1000)
+                .map(std::time::Duration::from_millis)
+                .ok_or_else(|| {
+                    format!("invalid run lease '{text}': expected a duration of at least 1s, such as 15s")
+                })?,
+            None => std::time::Duration::from_secs(15),
+        };
+        let gateway_id = args.gateway_id.or(file.gateway_id).unwrap_or_else(|| {
+            let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
+            format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
+        });
         Ok(Config {
+            gateway_id,
+            run_lease,
             initial_password: std::env::var("SLUICE_PASSWORD").ok().map(Secret),
             master_key: std::env::var("SLUICE_MASTER_KEY").ok().map(Secret),
             listen: args.listen.or(file.listen).unwrap_or(([127, 0, 0, 1], 5454).into()),

@@ -15,6 +15,7 @@ pub mod handler;
 pub mod http;
 pub mod metrics;
 pub mod plan;
+pub mod scheduler;
 pub mod secrets;
 pub mod server;
 pub mod sql;

@@ -16,8 +16,9 @@ pub mod time;
 
 pub use error::StoreError;
 pub use model::{
-    ColumnRecord, DeploymentChange, DeploymentRecord, NewDeployment, NewPipeline, NewRole, NewSource,
-    PipelineRecord, PipelineVersion, Role, RoleChanges, SecretInfo, SecretRecord, SourceRecord, SyncRecord,
-    SyncTableRecord, TableRecord, TargetRecord,
+    ColumnRecord, DeploymentChange, DeploymentRecord, NewDeployment, NewPipeline, NewRole, NewRun, NewSource,
+    PipelineRecord, PipelineVersion, Role, RoleChanges, RunRecord, RunTaskRecord, ScheduleRecord,
+    ScheduleTask, SecretInfo, SecretRecord, SourceRecord, SyncRecord, SyncTableRecord, TableRecord,
+    TargetRecord, TaskChange,
 };
 pub use store::{Backend, Store};

@@ -277,3 +277,92 @@ pub struct SyncTableRecord {
     /// its own tables, such as Kafka topics).
     pub ddl: String,
 }
+
+/// A schedule as stored. Its tasks are kept apart ([`ScheduleTask`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleRecord {
+    pub name: String,
+    pub cron: String,
+    /// An IANA zone name.
+    pub timezone: String,
+    /// Options as given (JSON object).
+    pub options: String,
+    /// The DAG as SQL (`BEGIN RUN PIPELINE …; END`).
+    pub body: String,
+    /// `active` or `paused`.
+    pub state: String,
+    /// The next cron time to fire (microseconds, UTC); `None` while paused.
+    pub next_fire_at: Option<i64>,
+    pub owner: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One task of a schedule's DAG (or of a run): a pipeline and those it runs after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleTask {
+    pub pipeline: String,
+    pub upstream: Vec<String>,
+}
+
+/// A run to create: one interval of a schedule, with a task per pipeline of its DAG.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRun {
+    pub schedule: String,
+    /// `cron`, `manual` or `backfill`.
+    pub trigger: String,
+    /// The fire time (the end of the interval), microseconds UTC.
+    pub logical_time: i64,
+    pub interval_start: i64,
+    pub interval_end: i64,
+    pub tasks: Vec<ScheduleTask>,
+}
+
+/// A run as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub id: i64,
+    pub schedule: Option<String>,
+    pub trigger: String,
+    pub logical_time: Option<i64>,
+    pub interval_start: Option<i64>,
+    pub interval_end: Option<i64>,
+    /// queued | running | succeeded | failed | timed_out | cancelled
+    pub state: String,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub error: Option<String>,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
+    pub created_at: i64,
+}
+
+/// One task of a run as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunTaskRecord {
+    pub run: i64,
+    pub pipeline: String,
+    pub upstream: Vec<String>,
+    /// queued | running | succeeded | failed | upstream_failed | skipped | timed_out | cancelled
+    pub state: String,
+    /// Attempts started so far.
+    pub attempt: i64,
+    /// A retry waits until then.
+    pub not_before: Option<i64>,
+    pub deployment: Option<i64>,
+    pub started_at: Option<i64>,
+    pub finished_at: Option<i64>,
+    pub error: Option<String>,
+}
+
+/// Fields of a run task to change; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct TaskChange {
+    pub state: Option<String>,
+    pub attempt: Option<i64>,
+    pub not_before: Option<Option<i64>>,
+    pub deployment: Option<Option<i64>>,
+    pub started_at: Option<Option<i64>>,
+    pub finished_at: Option<Option<i64>>,
+    pub error: Option<Option<String>>,
+}

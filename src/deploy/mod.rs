@@ -8,7 +8,7 @@
 //! submitting ─► running ─► finished | failed
 //!     │            ├─► stopping ─► stopped          (STOP [WITH SAVEPOINT])
 //!     │            └─► suspending ─► suspended       (SUSPEND)
-//!     └─► failed                 stopped/suspended ─► submitting (RESUME)
+//!     └─► failed | stopped (cancelled early)   stopped/suspended ─► submitting (RESUME)
 //! ```
 //!
 //! A [`Deployer`] per target type talks to the engine; the [`watcher`] moves states
@@ -99,7 +99,7 @@ impl State {
         use State::*;
         matches!(
             (self, to),
-            (Submitting, Running | Failed | Finished | Rendered)
+            (Submitting, Running | Failed | Finished | Rendered | Stopped)
                 | (Running, Running | Finished | Failed | Stopping | Suspending | Stopped)
                 | (Stopping, Stopped | Failed | Finished | Running)
                 | (Suspending, Suspended | Failed | Running)

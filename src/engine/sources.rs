@@ -42,6 +42,11 @@ impl GatewayCatalogs {
         sources.insert(source.name.clone(), source);
     }
 
+    /// Whether source `name` is queryable here.
+    pub fn has_source(&self, name: &str) -> bool {
+        self.sources.read().unwrap_or_else(|p| p.into_inner()).contains_key(name)
+    }
+
     /// Forgets source `name`.
     pub fn remove_source(&self, name: &str) {
         self.sources.write().unwrap_or_else(|p| p.into_inner()).remove(name);

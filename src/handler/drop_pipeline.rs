@@ -1,6 +1,6 @@
 //! `DROP PIPELINE [IF EXISTS] name [, …]` — see [`DropPipeline`]. Every name is checked
 //! before any is dropped, so a failed statement drops nothing; a pipeline with an active
-//! deployment is refused (2BP01) until it is stopped.
+//! deployment, or that a schedule runs, is refused (2BP01).
 
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
@@ -19,6 +19,16 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
                 });
             }
             Some(_) => {
+                let schedules = ctx.server.store.schedules_running(name.as_str()).await?;
+                if let Some(schedule) = schedules.first() {
+                    return Err(SluiceError::DependentObjects {
+                        what: format!("pipeline {name}"),
+                        detail: format!("schedule {schedule} runs it"),
+                        hint: Some(
+                            "Remove it from the schedule (CREATE OR REPLACE SCHEDULE) or DROP SCHEDULE first.",
+                        ),
+                    });
+                }
                 let deployments = ctx.server.store.deployments(Some(name.as_str())).await?;
                 if let Some(d) = deployments
                     .iter()

@@ -2,10 +2,12 @@
 
 mod alter_pipeline;
 mod alter_role;
+mod alter_schedule;
 mod alter_secret;
 mod alter_source;
 mod create_pipeline;
 mod create_role;
+mod create_schedule;
 mod create_secret;
 mod create_source;
 mod create_sync;
@@ -18,6 +20,7 @@ mod describe_table;
 mod discard;
 mod drop_pipeline;
 mod drop_role;
+mod drop_schedule;
 mod drop_secret;
 mod drop_source;
 mod drop_sync;
@@ -31,6 +34,8 @@ mod query;
 mod refresh_source;
 mod reset;
 mod resume_pipeline;
+mod run_schedule;
+pub mod schedule_access;
 mod set;
 pub mod show;
 mod show_create_pipeline;
@@ -38,6 +43,7 @@ mod show_create_source;
 mod show_databases;
 mod show_deployments;
 mod show_pipelines;
+mod show_schedules;
 mod show_secrets;
 mod show_source_types;
 mod show_sources;
@@ -65,6 +71,7 @@ use crate::server::params::Reported;
 use crate::server::session::Session;
 use crate::server::state::ServerState;
 use crate::sql::ast::pipeline::PipelineInfo;
+use crate::sql::ast::schedule::ScheduleInfo;
 use crate::sql::ast::source::SourceInfo;
 use crate::sql::ast::sync::SyncInfo;
 use crate::sql::ast::target::TargetInfo;
@@ -188,6 +195,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::CreateSync(s) => create_sync::handle(ctx, s).await,
                 GatewayStatement::DropSync(s) => drop_sync::handle(ctx, s).await,
                 GatewayStatement::SyncInfo(info) => sync_info(ctx, info).await,
+                GatewayStatement::CreateSchedule(s) => create_schedule::handle(ctx, s).await,
+                GatewayStatement::AlterSchedule(s) => alter_schedule::handle(ctx, s).await,
+                GatewayStatement::DropSchedule(s) => drop_schedule::handle(ctx, s).await,
+                GatewayStatement::SetScheduleState(s) => run_schedule::set_state(ctx, s).await,
+                GatewayStatement::RunSchedule(s) => run_schedule::run(ctx, s).await,
+                GatewayStatement::ScheduleInfo(info) => schedule_info(ctx, info).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -249,6 +262,15 @@ async fn sync_info(ctx: &mut Ctx<'_>, info: &SyncInfo) -> Result<Output> {
     }
 }
 
+async fn schedule_info(ctx: &mut Ctx<'_>, info: &ScheduleInfo) -> Result<Output> {
+    match info {
+        ScheduleInfo::ShowSchedules => show_schedules::handle(ctx).await,
+        ScheduleInfo::DescribeSchedule(name) => show_schedules::describe(ctx, name).await,
+        ScheduleInfo::DescribeScheduleOptions => show_schedules::options(),
+        ScheduleInfo::ShowRuns(filter) => show_schedules::runs(ctx, filter).await,
+    }
+}
+
 async fn target_info(ctx: &mut Ctx<'_>, info: &TargetInfo) -> Result<Output> {
     match info {
         TargetInfo::ShowTargets => show_targets::handle(ctx).await,
@@ -307,6 +329,12 @@ pub fn kind(statement: &Statement) -> &'static str {
         Statement::Gateway(GatewayStatement::DropSync(_)) => "drop_sync",
         Statement::Gateway(GatewayStatement::SyncInfo(SyncInfo::ExplainSync(_))) => "explain_sync",
         Statement::Gateway(GatewayStatement::SyncInfo(_)) => "show",
+        Statement::Gateway(GatewayStatement::CreateSchedule(_)) => "create_schedule",
+        Statement::Gateway(GatewayStatement::AlterSchedule(_)) => "alter_schedule",
+        Statement::Gateway(GatewayStatement::DropSchedule(_)) => "drop_schedule",
+        Statement::Gateway(GatewayStatement::SetScheduleState(_)) => "pause_schedule",
+        Statement::Gateway(GatewayStatement::RunSchedule(_)) => "run_schedule",
+        Statement::Gateway(GatewayStatement::ScheduleInfo(_)) => "show",
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
                 SqlStatement::Query(_) => "select",

@@ -53,7 +53,19 @@ pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<StoredPipeline> {
 /// Binds a stored pipeline and lays out its DAG.
 /// A sync's pipeline is bound with the sync's presets (its sink tables' columns and DDL).
 pub async fn plan(ctx: &mut Ctx<'_>, stored: &StoredPipeline, tables: Tables<'_>) -> Result<PipelinePlan> {
-    let presets = crate::sync::presets_of(&ctx.server.store, &stored.record.name).await?.unwrap_or_default();
+    plan_in(ctx, stored, tables, None).await
+}
+
+/// [`plan`] for a schedule run: `${interval_start}` and `${interval_end}` are `interval`'s.
+pub async fn plan_in(
+    ctx: &mut Ctx<'_>,
+    stored: &StoredPipeline,
+    tables: Tables<'_>,
+    interval: Option<&crate::sql::placeholders::Interval>,
+) -> Result<PipelinePlan> {
+    let mut presets =
+        crate::sync::presets_of(&ctx.server.store, &stored.record.name).await?.unwrap_or_default();
+    presets.interval = interval.copied();
     let bound = bind_with(ctx, stored.options.clone(), &stored.body, tables, &presets).await?;
     Ok(PipelinePlan::new(stored.record.name.clone(), bound))
 }

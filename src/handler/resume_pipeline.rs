@@ -26,6 +26,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Out
     };
     let target = load_target(ctx, &d.target).await?;
     let savepoint = d.savepoint.clone();
-    run(ctx, &stored, &target, savepoint.as_deref(), Some(&d)).await?;
+    run(ctx, &stored, &target, savepoint.as_deref(), Some(&d), None).await?;
     Ok(Output::Command("RESUME PIPELINE"))
 }

@@ -193,6 +193,17 @@ pub async fn publish(server: &ServerState, name: &str) -> Result<()> {
     Ok(())
 }
 
+/// Publishes the sources another gateway sharing the store created since this one
+/// started (each gateway publishes its own CREATE SOURCE at once).
+pub async fn publish_missing(server: &ServerState) -> Result<()> {
+    for source in server.store.sources().await? {
+        if !server.engine.catalogs().has_source(&source.name) {
+            publish(server, &source.name).await?;
+        }
+    }
+    Ok(())
+}
+
 /// datafusion-table-providers' connection parameters for a source.
 fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
     use secrecy::SecretString;

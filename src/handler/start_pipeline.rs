@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use sluice_catalog::{DeploymentChange, DeploymentRecord, NewDeployment, StoreError};
 
-use super::pipeline_access::{StoredPipeline, load, plan};
+use super::pipeline_access::{StoredPipeline, load, plan_in};
 use super::source_access::load_in;
 use super::target_access::{LOCAL, load_target};
 use super::{Ctx, Notice, Output, require_superuser};
@@ -17,6 +17,7 @@ use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::Tables;
 use crate::server::state::ServerState;
 use crate::sql::ast::target::StartPipeline;
+use crate::sql::placeholders::Interval;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &StartPipeline) -> Result<Output> {
     require_superuser(ctx, "start pipelines").await?;
@@ -26,18 +27,19 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StartPipeline) -> Result<Outp
         None => stored.record.target.clone().unwrap_or_else(|| LOCAL.to_owned()),
     };
     let target = load_target(ctx, &target_name).await?;
-    run(ctx, &stored, &target, statement.savepoint.as_deref(), None).await?;
+    run(ctx, &stored, &target, statement.savepoint.as_deref(), None, None).await?;
     Ok(Output::Command("START PIPELINE"))
 }
 
 /// Submits `stored` to `target` as a new deployment, or (RESUME) as deployment `resume`
-/// again; returns the deployment's id.
+/// again; returns the deployment's id. A schedule run passes its logical `interval`.
 pub async fn run(
     ctx: &mut Ctx<'_>,
     stored: &StoredPipeline,
     target: &Target,
     savepoint: Option<&str>,
     resume: Option<&DeploymentRecord>,
+    interval: Option<&Interval>,
 ) -> Result<i64> {
     let name = &stored.record.name;
     let engine = deployer(target, ctx.server)?;
@@ -66,7 +68,7 @@ pub async fn run(
         ));
     }
     let tables = if kind == "local" { Tables::Live(ctx.server.engine.catalogs()) } else { Tables::Schemas };
-    let plan = plan(ctx, stored, tables).await?;
+    let plan = plan_in(ctx, stored, tables, interval).await?;
     let secrets = if kind == "flink" { secret_values(ctx.server, &plan).await? } else { HashMap::new() };
     if kind == "flink" {
         crate::deploy::create_sinks::create_sink_tables(ctx.server, &plan, &mut ctx.notices).await?;

@@ -135,6 +135,8 @@ pub async fn bind_with(
             pos: None,
         });
     }
+    let substituted = crate::sql::placeholders::substitute(body, presets.interval.as_ref())?;
+    let body: &[BodyStatement] = &substituted;
     let mut used = resolve(ctx, body, presets).await?;
     check_engine(&settings, &used, body)?;
     let index = TableIndex::new(&used);
@@ -145,10 +147,7 @@ pub async fn bind_with(
             let query = match s {
                 BodyStatement::View { query, .. } | BodyStatement::Insert { query, .. } => query,
             };
-            relations(query)
-                .into_iter()
-                .find(|n| spells(n, table))
-                .and_then(|n| pos_of_name(&n))
+            relations(query).into_iter().find(|n| spells(n, table)).and_then(|n| pos_of_name(&n))
         });
         return Err(SluiceError::Query {
             state: SqlState::WrongObjectType,
@@ -259,7 +258,15 @@ pub async fn bind_with(
             }
         }
     }
-    Ok(Bound { options, settings, tables: used, views, inserts, planner, schema_change: presets.schema_change.clone() })
+    Ok(Bound {
+        options,
+        settings,
+        tables: used,
+        views,
+        inserts,
+        planner,
+        schema_change: presets.schema_change.clone(),
+    })
 }
 
 /// The columns of a sink created by its INSERT: named by the column list, or as the
@@ -335,10 +342,7 @@ fn check_engine(settings: &Settings, tables: &[TableUse], body: &[BodyStatement]
                     }
                     BodyStatement::View { query, .. } => relations(query),
                 };
-                names
-                    .into_iter()
-                    .find(|n| spells(n, table))
-                    .and_then(|n| pos_of_name(&n))
+                names.into_iter().find(|n| spells(n, table)).and_then(|n| pos_of_name(&n))
             });
             let engines: Vec<String> = table.source_type.engines.iter().map(|e| e.to_string()).collect();
             return Err(SluiceError::Query {
@@ -399,7 +403,8 @@ impl TableIndex {
     }
 
     fn of(&self, name: &ObjectName) -> Result<usize> {
-        self.get(name).ok_or_else(|| SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of_name(name) })
+        self.get(name)
+            .ok_or_else(|| SluiceError::UndefinedTable { name: name.to_string(), pos: pos_of_name(name) })
     }
 }
 

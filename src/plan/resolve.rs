@@ -58,15 +58,18 @@ pub struct TableUse {
     pub ddl: Option<String>,
 }
 
-/// What a sync fixes in its pipeline's tables before binding: the columns and DDL of the
-/// sink tables it creates, the options its source tables are read with, and how schema
-/// changes are treated.
+/// What is fixed before binding: for a sync's pipeline, the columns and DDL of the sink
+/// tables it creates, the options its source tables are read with, and how schema
+/// changes are treated; for a schedule run, the logical interval of `${interval_start}`
+/// and `${interval_end}`.
 #[derive(Debug, Clone, Default)]
 pub struct Presets {
     pub sinks: HashMap<TablePath, (Vec<ColumnRecord>, String)>,
     pub read_options: ResolvedOptions,
     /// Flink CDC's `schema.change.behavior` (upper case).
     pub schema_change: Option<String>,
+    /// The run's interval (`None`: the default, see [`crate::sql::placeholders`]).
+    pub interval: Option<crate::sql::placeholders::Interval>,
 }
 
 impl TableUse {

@@ -74,9 +74,11 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
         deployments: crate::deploy::Deployments::new(store.clone()),
+        scheduler: crate::scheduler::Scheduler::new(config.gateway_id.clone(), config.run_lease),
     });
     store.ensure_target(crate::handler::target_access::LOCAL, "local", "sluice").await?;
     tokio::spawn(crate::deploy::watcher::run(state.clone(), shutdown.clone()));
+    tokio::spawn(crate::scheduler::run(state.clone(), shutdown.clone()));
 
     for source in store.sources().await? {
         if let Err(e) = crate::handler::source_access::publish(&state, &source.name).await {

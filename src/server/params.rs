@@ -329,7 +329,7 @@ pub fn parse_millis(v: &str) -> Option<u64> {
     let factor = match v[digits..].trim() {
         "" | "ms" => 1,
         "s" => 1_000,
-        "min" => 60_000,
+        "min" | "m" => 60_000,
         "h" => 3_600_000,
         "d" => 86_400_000,
         _ => return None,

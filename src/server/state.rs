@@ -25,4 +25,6 @@ pub struct ServerState {
     pub mock_secret: [u8; 32],
     /// Deployments: engine clients and the jobs running in this gateway.
     pub deployments: Arc<crate::deploy::Deployments>,
+    /// This gateway's scheduler (its name in run leases, the runs it executes).
+    pub scheduler: Arc<crate::scheduler::Scheduler>,
 }

@@ -8,17 +8,20 @@
 
 pub mod ast;
 mod parse_pipeline;
+mod parse_schedule;
 mod parse_source;
-mod parse_table;
 mod parse_sync;
+mod parse_table;
 mod parse_target;
 mod parser;
+pub mod placeholders;
 pub mod redact;
 mod text;
 pub mod window;
 
 pub use ast::{GatewayStatement, Ident, Password, RoleOption};
 pub use parse_pipeline::parse_body as parse_pipeline_body;
+pub use parse_schedule::parse_tasks as parse_schedule_tasks;
 pub use parser::{Parsed, Statement, parse};
 pub use text::LineIndex;
 

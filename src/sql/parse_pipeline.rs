@@ -142,6 +142,17 @@ fn limit(p: &mut Parser<'_>) -> Result<Option<u64>, ParserError> {
 
 /// `INSERT …`, `BEGIN …; … END`, or either of them dollar-quoted.
 pub fn body(p: &mut Parser<'_>) -> Result<Vec<BodyStatement>, ParserError> {
+    quoted_or_inline(p, "the end of the pipeline body", statements)
+}
+
+/// Parses with `parse` either what follows in `p`, or — when a dollar-quoted string
+/// follows — its content, tokenized in place so that positions count from the start of
+/// the whole statement. `what` names the end for errors.
+pub fn quoted_or_inline<T>(
+    p: &mut Parser<'_>,
+    what: &str,
+    parse: impl Fn(&mut Parser<'_>) -> Result<T, ParserError>,
+) -> Result<T, ParserError> {
     if let Token::DollarQuotedString(quoted) = &p.peek_token().token {
         let quoted = quoted.clone();
         let at = p.next_token().span.start;
@@ -156,16 +167,17 @@ pub fn body(p: &mut Parser<'_>) -> Result<Vec<BodyStatement>, ParserError> {
                 span: Span::new(shift(t.span.start, start), shift(t.span.end, start)),
             })
             .collect();
-        let mut inner =
-            Parser::new(&dialect).with_tokens_with_locations(super::window::rewrite_tokens(shifted));
-        let statements = statements(&mut inner)?;
+        let mut inner = Parser::new(&dialect).with_tokens_with_locations(
+            super::placeholders::rewrite_tokens(super::window::rewrite_tokens(shifted)),
+        );
+        let parsed = parse(&mut inner)?;
         while inner.consume_token(&Token::SemiColon) {}
         if inner.peek_token().token != Token::EOF {
-            return Err(expected("the end of the pipeline body", &inner.peek_token()));
+            return Err(expected(what, &inner.peek_token()));
         }
-        return Ok(statements);
+        return Ok(parsed);
     }
-    statements(p)
+    parse(p)
 }
 
 fn shift(loc: Location, by: Location) -> Location {
@@ -235,7 +247,8 @@ pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
     let dialect = PostgreSqlDialect {};
     let syntax = |e: ParserError| crate::error::SluiceError::Syntax { message: e.to_string(), pos: None };
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
-    let mut p = Parser::new(&dialect).with_tokens_with_locations(super::window::rewrite_tokens(tokens));
+    let tokens = super::placeholders::rewrite_tokens(super::window::rewrite_tokens(tokens));
+    let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
     let statements = body(&mut p).map_err(syntax)?;
     while p.consume_token(&Token::SemiColon) {}
     if p.peek_token().token != Token::EOF {
@@ -248,7 +261,6 @@ pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
 mod tests {
     use crate::error::SourcePos;
     use crate::sql::{gateway, parse};
-
 
     #[test]
     fn pipeline_statements_round_trip() {

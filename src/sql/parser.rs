@@ -38,7 +38,7 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| SluiceError::from(datafusion::error::DataFusionError::from(ParserError::from(e))))?;
-    let tokens = super::window::rewrite_tokens(tokens);
+    let tokens = super::placeholders::rewrite_tokens(super::window::rewrite_tokens(tokens));
     let mut df = DFParserBuilder::new(ParserInput::Tokens(tokens))
         .with_dialect(&dialect)
         .build()
@@ -158,7 +158,10 @@ fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserE
                 Some(statement) => statement,
                 None => match super::parse_sync::parse(p)? {
                     Some(statement) => statement,
-                    None => return super::parse_source::parse(p),
+                    None => match super::parse_schedule::parse(p)? {
+                        Some(statement) => statement,
+                        None => return super::parse_source::parse(p),
+                    },
                 },
             },
         },
@@ -247,9 +250,8 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sql::gateway;
     use crate::error::SourcePos;
-
+    use crate::sql::gateway;
 
     #[test]
     fn role_statements_round_trip() {

@@ -103,7 +103,11 @@ impl SyncTable {
 
 /// The engine a sync runs on, given or chosen: `(pipeline engine, target override)`.
 /// `local` is the Flink SQL pipeline run by the `local` target.
-pub fn engine(settings: &SyncSettings, sink_type: &str, notices: &mut Vec<Notice>) -> Result<(String, Option<String>)> {
+pub fn engine(
+    settings: &SyncSettings,
+    sink_type: &str,
+    notices: &mut Vec<Notice>,
+) -> Result<(String, Option<String>)> {
     match settings.engine.as_deref() {
         Some("local") => {
             if settings.streaming() {
@@ -130,7 +134,11 @@ pub fn engine(settings: &SyncSettings, sink_type: &str, notices: &mut Vec<Notice
         )),
         Some(given) => Ok((given.to_owned(), settings.target.clone())),
         None => {
-            let chosen = if settings.streaming() && FLINK_CDC_SINKS.contains(&sink_type) { "flink-cdc" } else { "flink" };
+            let chosen = if settings.streaming() && FLINK_CDC_SINKS.contains(&sink_type) {
+                "flink-cdc"
+            } else {
+                "flink"
+            };
             notices.push(Notice::notice(format!(
                 "engine {chosen} chosen for mode {} into a {sink_type} sink (set option engine to choose another)",
                 settings.mode
@@ -200,7 +208,9 @@ pub fn map_columns(
                     "column {table}.{} has type {}, which Sluice cannot map to {sink_type}",
                     c.name, c.source_type
                 ),
-                hint: Some("Exclude the table, or set unsupported_types = 'skip' to leave such columns out.".into()),
+                hint: Some(
+                    "Exclude the table, or set unsupported_types = 'skip' to leave such columns out.".into(),
+                ),
                 pos: None,
             });
         };
@@ -254,6 +264,7 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
         sinks,
         read_options: read_options(&settings.mode),
         schema_change: settings.streaming().then(|| settings.schema_change.to_uppercase()),
+        interval: None,
     }
 }
 
@@ -261,7 +272,11 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
 pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Option<Presets>> {
     let Some(sync) = store.sync(name).await? else { return Ok(None) };
     let options: crate::connectors::ResolvedOptions = serde_json::from_str(&sync.options).map_err(|e| {
-        SluiceError::Store(sluice_catalog::StoreError::Corrupt { kind: "sync", name: name.to_owned(), detail: e.to_string() })
+        SluiceError::Store(sluice_catalog::StoreError::Corrupt {
+            kind: "sync",
+            name: name.to_owned(),
+            detail: e.to_string(),
+        })
     })?;
     let settings = SyncSettings::new(&options)?;
     let tables = SyncTable::from_records(name, &store.sync_tables(name).await?)?;
@@ -269,7 +284,13 @@ pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Opt
 }
 
 /// The pipeline body: one INSERT per table, every name quoted.
-pub fn body(source: &str, source_db: &str, sink: &str, sink_db: Option<&str>, tables: &[SyncTable]) -> String {
+pub fn body(
+    source: &str,
+    source_db: &str,
+    sink: &str,
+    sink_db: Option<&str>,
+    tables: &[SyncTable],
+) -> String {
     use crate::sql::ast::quote_ident as q;
     let mut out = String::from("BEGIN\n");
     for t in tables {

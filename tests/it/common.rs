@@ -64,6 +64,8 @@ pub struct Options {
     pub no_password_env: bool,
     pub extra_args: Vec<String>,
     pub envs: Vec<(String, String)>,
+    /// A metadata store to share with other servers (left in place when this one stops).
+    pub metadata_url: Option<String>,
 }
 
 impl TestServer {
@@ -80,7 +82,7 @@ impl TestServer {
         }
         envs.extend(options.envs.iter().cloned());
         let mut pg_database = None;
-        if metadata_backend() == "postgres" {
+        if metadata_backend() == "postgres" && options.metadata_url.is_none() {
             let name = format!("sluice_it_{}_{}", std::process::id(), SERVERS.fetch_add(1, Ordering::SeqCst));
             psql_local(&format!("DROP DATABASE IF EXISTS {name}"));
             psql_local(&format!("CREATE DATABASE {name}"));
@@ -103,6 +105,9 @@ impl TestServer {
             if let Some(name) = &pg_database {
                 command.push("--metadata-url".into());
                 command.push(format!("postgres://postgres@127.0.0.1:5432/{name}"));
+            } else if let Some(url) = &options.metadata_url {
+                command.push("--metadata-url".into());
+                command.push(url.clone());
             }
             let child = spawn(&command, &envs, &log);
             let mut server = TestServer {
@@ -119,12 +124,19 @@ impl TestServer {
                 Ok(()) => return server,
                 Err(text) if attempt < 3 && text.to_lowercase().contains("in use") => {
                     server.pg_database = None; // kept for the next attempt
-                    data_dir = std::mem::replace(&mut server.data_dir, tempfile::tempdir().expect("temp dir"));
+                    data_dir =
+                        std::mem::replace(&mut server.data_dir, tempfile::tempdir().expect("temp dir"));
                 }
                 Err(text) => panic!("sluice did not start; log:\n{text}"),
             }
         }
         unreachable!("the loop returns or panics")
+    }
+
+    /// Kills the server with SIGKILL (no shutdown of any kind).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Kills the server with SIGKILL (no shutdown of any kind) and starts it again on the
@@ -224,7 +236,7 @@ fn spawn(args: &[String], envs: &[(String, String)], log: &Path) -> Child {
     cmd.spawn().expect("start sluice")
 }
 
-fn psql_local(sql: &str) {
+pub fn psql_local(sql: &str) {
     let status = Command::new("psql")
         .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql])
         .stdout(Stdio::null())

@@ -15,6 +15,7 @@ mod pipelines;
 mod preview;
 mod run_flink;
 mod run_local;
+mod schedules;
 mod secret_leaks;
 mod slt;
 mod sources;

@@ -7,6 +7,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -88,7 +89,7 @@ impl Store {
     pub async fn create_deployment(&self, new: &NewDeployment, actor: &str) -> StoreResult<i64> {
         let now = now_micros();
         let id = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let inserted = sqlx::query(
                 "INSERT INTO deployments (pipeline, pipeline_version, target, engine, state, since, \
                  started_from, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $6) RETURNING id",
@@ -156,7 +157,7 @@ impl Store {
              WHERE id = $1 AND state IN ({list}) RETURNING pipeline"
         );
         let changed = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let previous: Option<String> = sqlx::query("SELECT state FROM deployments WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&mut *tx)

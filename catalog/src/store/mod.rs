@@ -24,6 +24,8 @@ mod events;
 mod pipelines;
 mod roles;
 pub mod rows;
+mod runs;
+mod schedules;
 mod secrets;
 mod sources;
 mod syncs;
@@ -41,6 +43,36 @@ macro_rules! with_pool {
     };
 }
 pub(crate) use with_pool;
+
+/// Beginning a transaction that writes. On SQLite it is `BEGIN IMMEDIATE`: a deferred
+/// transaction that reads before it writes fails at once (SQLITE_BUSY, whatever the busy
+/// timeout) when another connection wrote meanwhile; an immediate one waits its turn.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>> + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error>> + Send
+    {
+        self.begin_with("BEGIN IMMEDIATE")
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error>> + Send
+    {
+        self.begin()
+    }
+}
 
 /// The one row `$sql` selects (with `$bind`s), read by row macro `$from_row`, or `None`.
 macro_rules! fetch_one {
@@ -189,7 +221,7 @@ impl Store {
         let now = crate::time::now_micros();
         let sql = format!("UPDATE {table} SET name = $2, updated_at = $3 WHERE name = $1");
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(name)
                 .bind(new_name)
@@ -225,11 +257,13 @@ fn migrator(backend: Backend) -> Migrator {
             (1, "catalog", include_str!("../../../migrations/sqlite/0001_catalog.sql")),
             (2, "deployments", include_str!("../../../migrations/sqlite/0002_deployments.sql")),
             (3, "sync tables", include_str!("../../../migrations/sqlite/0003_sync_tables.sql")),
+            (4, "schedules", include_str!("../../../migrations/sqlite/0004_schedules.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
             (2, "deployments", include_str!("../../../migrations/postgres/0002_deployments.sql")),
             (3, "sync tables", include_str!("../../../migrations/postgres/0003_sync_tables.sql")),
+            (4, "schedules", include_str!("../../../migrations/postgres/0004_schedules.sql")),
         ],
     };
     let migrations = files

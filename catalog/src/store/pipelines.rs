@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -193,7 +194,7 @@ impl Store {
     pub async fn put_pipeline(&self, pipeline: &NewPipeline, replace: bool, actor: &str) -> StoreResult<i64> {
         let now = now_micros();
         let version = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let version = store_pipeline!(tx, pipeline, replace, actor, now);
             tx.commit().await?;
             version
@@ -214,7 +215,7 @@ impl Store {
         let now = now_micros();
         let version = expected_version + 1;
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE pipelines SET version = $2, engine = $3, mode = $4, target = $5, options = $6, \
                  updated_at = $7 WHERE name = $1 AND version = $8",
@@ -264,7 +265,7 @@ impl Store {
     /// Drops pipeline `name` and its history. Returns whether it existed.
     pub async fn drop_pipeline(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let deleted = sqlx::query("DELETE FROM pipelines WHERE name = $1")
                 .bind(name)
                 .execute(&mut *tx)

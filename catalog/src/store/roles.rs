@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -44,7 +45,7 @@ impl Store {
     pub async fn create_role(&self, role: &NewRole, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query(INSERT)
                 .bind(&role.name)
                 .bind(role.superuser)
@@ -68,7 +69,7 @@ impl Store {
     pub async fn bootstrap_role(&self, role: &NewRole) -> StoreResult<bool> {
         let now = now_micros();
         let created = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let existing: i64 =
                 sqlx::query("SELECT COUNT(*) AS n FROM roles").fetch_one(&mut *tx).await?.try_get("n")?;
             if existing > 0 {
@@ -109,7 +110,7 @@ impl Store {
     pub async fn alter_role(&self, name: &str, changes: &RoleChanges, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE roles SET \
                    superuser = COALESCE($2, superuser), \
@@ -147,7 +148,7 @@ impl Store {
     /// Drops role `name`; returns whether it existed.
     pub async fn drop_role(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let deleted = sqlx::query("DELETE FROM roles WHERE name = $1")
                 .bind(name)
                 .execute(&mut *tx)

@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -66,7 +67,7 @@ impl Store {
     pub async fn put_secret(&self, secret: &SecretRecord, replace: bool, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let sql = if replace {
                 "INSERT INTO secrets (name, kind, nonce, ciphertext, owner, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $6) \
@@ -105,7 +106,7 @@ impl Store {
     pub async fn alter_secret(&self, secret: &SecretRecord, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE secrets SET kind = $2, nonce = $3, ciphertext = $4, updated_at = $5 WHERE name = $1",
             )
@@ -133,7 +134,7 @@ impl Store {
     /// it existed.
     pub async fn drop_secret(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let users: Vec<String> =
                 sqlx::query("SELECT source FROM source_secrets WHERE secret = $1 ORDER BY source")
                     .bind(name)

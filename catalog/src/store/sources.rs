@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -127,7 +128,7 @@ impl Store {
     pub async fn put_source(&self, source: &NewSource, replace: bool, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let sql = if replace {
                 "INSERT INTO sources (name, type, options, status, owner, created_at, updated_at) \
                  VALUES ($1, $2, $3, 'unknown', $4, $5, $5) \
@@ -178,7 +179,7 @@ impl Store {
     ) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = sqlx::query(
                 "UPDATE sources SET options = $2, status = 'unknown', updated_at = $3 WHERE name = $1",
             )
@@ -211,7 +212,7 @@ impl Store {
     /// it; with it, those pipelines are dropped too. Returns whether the source existed.
     pub async fn drop_source(&self, name: &str, cascade: bool, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let users: Vec<String> =
                 sqlx::query("SELECT pipeline FROM pipeline_sources WHERE source = $1 ORDER BY pipeline")
                     .bind(name)
@@ -279,7 +280,7 @@ impl Store {
         tables: &[(TableRecord, Vec<ColumnRecord>)],
     ) -> StoreResult<()> {
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             match database {
                 Some(db) => {
                     sqlx::query(
@@ -307,7 +308,7 @@ impl Store {
     /// Inserts or updates `tables` (and their columns), leaving the others cached.
     pub async fn upsert_tables(&self, tables: &[(TableRecord, Vec<ColumnRecord>)]) -> StoreResult<()> {
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             insert_tables!(tx, tables);
             tx.commit().await?;
         });
@@ -357,7 +358,8 @@ impl Store {
             .bind(database)
             .fetch_all(p)
             .await?;
-            let mut out: std::collections::HashMap<String, Vec<ColumnRecord>> = std::collections::HashMap::new();
+            let mut out: std::collections::HashMap<String, Vec<ColumnRecord>> =
+                std::collections::HashMap::new();
             for row in rows {
                 out.entry(row.try_get("table_name")?).or_default().push(column_from_row!(row));
             }
@@ -386,7 +388,7 @@ impl Store {
         let qualified = format!("{}.{}", table.source, table.name);
         let tables = [(table.clone(), columns.to_vec())];
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let exists =
                 sqlx::query("SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3")
                     .bind(&table.source)
@@ -424,7 +426,7 @@ impl Store {
     ) -> StoreResult<bool> {
         let qualified = format!("{source}.{name}");
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let deleted = sqlx::query(
                 "DELETE FROM tables WHERE source = $1 AND database = $2 AND name = $3 AND kind = 'declared'",
             )

@@ -3,6 +3,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::pipelines::{link_sources, store_pipeline};
 use super::{Store, fetch_all, fetch_one, with_pool};
@@ -79,7 +80,7 @@ impl Store {
     ) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let exists = sqlx::query("SELECT 1 AS one FROM syncs WHERE name = $1")
                 .bind(&sync.name)
                 .fetch_optional(&mut *tx)
@@ -104,7 +105,10 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-                sqlx::query("DELETE FROM sync_tables WHERE sync = $1").bind(&sync.name).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sync_tables WHERE sync = $1")
+                    .bind(&sync.name)
+                    .execute(&mut *tx)
+                    .await?;
             } else {
                 sqlx::query(
                     "INSERT INTO syncs (name, source, source_database, including, excluding, sink, \
@@ -160,10 +164,13 @@ impl Store {
     /// Drops sync `name`, its tables and its pipeline. Returns whether it existed.
     pub async fn drop_sync(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             sqlx::query("DELETE FROM sync_tables WHERE sync = $1").bind(name).execute(&mut *tx).await?;
-            let deleted =
-                sqlx::query("DELETE FROM syncs WHERE name = $1").bind(name).execute(&mut *tx).await?.rows_affected();
+            let deleted = sqlx::query("DELETE FROM syncs WHERE name = $1")
+                .bind(name)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if deleted > 0 {
                 sqlx::query("DELETE FROM pipelines WHERE name = $1").bind(name).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM pipeline_versions WHERE pipeline = $1")

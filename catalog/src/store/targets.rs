@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::BeginWrite;
 use super::events::Event;
 use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
@@ -43,7 +44,7 @@ impl Store {
     pub async fn put_target(&self, target: &TargetRecord, replace: bool, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let updated = if replace {
                 sqlx::query("UPDATE targets SET type = $2, options = $3, updated_at = $4 WHERE name = $1")
                     .bind(&target.name)
@@ -111,7 +112,7 @@ impl Store {
             super::deployments::sql_list(super::ACTIVE_STATES)
         );
         let dropped = with_pool!(self, |p| {
-            let mut tx = p.begin().await?;
+            let mut tx = p.begin_write().await?;
             let rows = sqlx::query(sqlx::AssertSqlSafe(active)).bind(name).fetch_all(&mut *tx).await?;
             if !rows.is_empty() {
                 let users =

@@ -255,18 +255,43 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         columns: &[
             ("id", Int, false),
             ("schedule", Text, true),
-            ("pipeline", Text, true),
             ("trigger", Text, false),
             ("logical_time", Time, true),
+            ("interval_start", Time, true),
+            ("interval_end", Time, true),
             ("state", Text, false),
-            ("attempt", Int, false),
             ("started_at", Time, true),
             ("finished_at", Time, true),
             ("error", Text, true),
+            ("lease_owner", Text, true),
+            ("lease_until", Time, true),
             ("created_at", Time, false),
         ],
-        sql: "SELECT id, schedule, pipeline, trigger, logical_time, state, attempt, started_at, \
-              finished_at, error, created_at FROM runs ORDER BY id",
+        sql: "SELECT id, schedule, trigger, logical_time, interval_start, interval_end, state, started_at, \
+              finished_at, error, lease_owner, lease_until, created_at FROM runs ORDER BY id",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "run_tasks",
+        columns: &[
+            ("run", Int, false),
+            ("pipeline", Text, false),
+            ("upstream", Text, false),
+            ("state", Text, false),
+            ("attempt", Int, false),
+            ("deployment", Int, true),
+            ("started_at", Time, true),
+            ("finished_at", Time, true),
+            ("error", Text, true),
+        ],
+        sql: "SELECT run, pipeline, upstream, state, attempt, deployment, started_at, finished_at, error \
+              FROM run_tasks ORDER BY run, ordinal",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "schedule_tasks",
+        columns: &[("schedule", Text, false), ("pipeline", Text, false), ("upstream", Text, false)],
+        sql: "SELECT schedule, pipeline, upstream FROM schedule_tasks ORDER BY schedule, ordinal",
         limit_pushdown: true,
     },
     SystemTableDef {

@@ -8,6 +8,7 @@ use datafusion::sql::sqlparser::ast::Ident as SqlIdent;
 pub mod options;
 pub mod pipeline;
 mod role;
+pub mod schedule;
 pub mod secret;
 pub mod source;
 pub mod sync;
@@ -44,6 +45,12 @@ pub enum GatewayStatement {
     CreateSync(sync::CreateSync),
     DropSync(sync::DropSync),
     SyncInfo(sync::SyncInfo),
+    CreateSchedule(schedule::CreateSchedule),
+    AlterSchedule(schedule::AlterSchedule),
+    DropSchedule(schedule::DropSchedule),
+    SetScheduleState(schedule::SetScheduleState),
+    RunSchedule(schedule::RunSchedule),
+    ScheduleInfo(schedule::ScheduleInfo),
 }
 
 impl GatewayStatement {
@@ -66,6 +73,7 @@ impl GatewayStatement {
                 | GatewayStatement::PipelineInfo(_)
                 | GatewayStatement::TargetInfo(_)
                 | GatewayStatement::SyncInfo(_)
+                | GatewayStatement::ScheduleInfo(_)
         )
     }
 }
@@ -98,6 +106,12 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::CreateSync(s) => s.fmt(f),
             GatewayStatement::DropSync(s) => s.fmt(f),
             GatewayStatement::SyncInfo(s) => s.fmt(f),
+            GatewayStatement::CreateSchedule(s) => s.fmt(f),
+            GatewayStatement::AlterSchedule(s) => s.fmt(f),
+            GatewayStatement::DropSchedule(s) => s.fmt(f),
+            GatewayStatement::SetScheduleState(s) => s.fmt(f),
+            GatewayStatement::RunSchedule(s) => s.fmt(f),
+            GatewayStatement::ScheduleInfo(s) => s.fmt(f),
         }
     }
 }
