@@ -28,6 +28,9 @@ pub struct Metrics {
     errors: Family<SqlStateLabel, Counter>,
     latency: Histogram,
     auth_failures: Counter,
+    tick: Histogram,
+    lateness: Histogram,
+    run_step: Histogram,
 }
 
 impl Default for Metrics {
@@ -49,7 +52,35 @@ impl Metrics {
         registry.register("errors", "Statements that failed, by SQLSTATE", errors.clone());
         registry.register("statement_duration_seconds", "Time to execute a statement", latency.clone());
         registry.register("authentication_failures", "Failed logins", auth_failures.clone());
-        Metrics { registry, connections, statements, errors, latency, auth_failures }
+        let tick = Histogram::new(exponential_buckets(0.000_1, 2.0, 16));
+        let lateness = Histogram::new(exponential_buckets(0.001, 2.0, 14));
+        let run_step = Histogram::new(exponential_buckets(0.000_1, 2.0, 16));
+        registry.register(
+            "scheduler_tick_seconds",
+            "One scheduler look at the store: fire what is due, claim runs",
+            tick.clone(),
+        );
+        registry.register(
+            "schedule_fire_lateness_seconds",
+            "How long after its cron time a schedule fired",
+            lateness.clone(),
+        );
+        registry.register(
+            "run_step_seconds",
+            "One pass of a run's executor over its tasks",
+            run_step.clone(),
+        );
+        Metrics {
+            registry,
+            connections,
+            statements,
+            errors,
+            latency,
+            auth_failures,
+            tick,
+            lateness,
+            run_step,
+        }
     }
 
     /// A connection opened; the returned guard closes it in the gauge when dropped.
@@ -65,6 +96,21 @@ impl Metrics {
         if let Some(sqlstate) = sqlstate {
             self.errors.get_or_create(&SqlStateLabel { sqlstate: sqlstate.to_owned() }).inc();
         }
+    }
+
+    /// A scheduler tick took `elapsed`.
+    pub fn scheduler_tick(&self, elapsed: Duration) {
+        self.tick.observe(elapsed.as_secs_f64());
+    }
+
+    /// A schedule fired `late` after its cron time.
+    pub fn fired_late(&self, late: Duration) {
+        self.lateness.observe(late.as_secs_f64());
+    }
+
+    /// A run executor's pass over its tasks took `elapsed`.
+    pub fn run_step(&self, elapsed: Duration) {
+        self.run_step.observe(elapsed.as_secs_f64());
     }
 
     pub fn auth_failed(&self) {

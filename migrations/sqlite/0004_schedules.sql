@@ -8,6 +8,8 @@ CREATE TABLE schedule_tasks (
     PRIMARY KEY (schedule, pipeline)
 );
 CREATE INDEX schedule_tasks_by_pipeline ON schedule_tasks (pipeline);
+-- Each scheduler tick looks for active schedules due now.
+CREATE INDEX schedules_due ON schedules (state, next_fire_at);
 
 ALTER TABLE runs ADD COLUMN interval_start BIGINT;
 ALTER TABLE runs ADD COLUMN interval_end BIGINT;

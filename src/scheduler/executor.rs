@@ -121,7 +121,10 @@ impl Executor {
             {
                 return self.time_out(&tasks, limit).await;
             }
-            if self.step(&run, &rules, &tasks).await? {
+            let started = std::time::Instant::now();
+            let ended = self.step(&run, &rules, &tasks).await?;
+            self.server.metrics.run_step(started.elapsed());
+            if ended {
                 return Ok(());
             }
             self.pause().await;
@@ -208,6 +211,7 @@ impl Executor {
                         self.end_task(task, TaskState::Skipped, Some(why)).await?;
                     } else if upstream.iter().all(|(_, s)| *s == TaskState::Succeeded)
                         && task.not_before.is_none_or(|t| t <= now)
+                        && self.attempts.len() < rules.settings.max_active_tasks
                     {
                         self.begin(run, rules, task, None).await?;
                     }

@@ -190,7 +190,10 @@ impl LoadedSchedule {
 /// Runs the scheduler until `shutdown` turns true.
 pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     loop {
-        let next = match tick(&server).await {
+        let started = std::time::Instant::now();
+        let ticked = tick(&server).await;
+        server.metrics.scheduler_tick(started.elapsed());
+        let next = match ticked {
             Ok(next) => next,
             Err(e) => {
                 tracing::debug!(error = %e.message(), "scheduler tick failed");
@@ -243,7 +246,9 @@ async fn fire(server: &ServerState, record: ScheduleRecord, now: DateTime<Utc>) 
     let fired =
         server.store.fire_schedule(&schedule.record.name, due, next.as_ref().map(micros), &runs).await?;
     if let Some(ids) = fired {
-        tracing::info!(schedule = %schedule.record.name, runs = ?ids, "fired");
+        let late = (now - first).to_std().unwrap_or_default();
+        server.metrics.fired_late(late);
+        tracing::info!(schedule = %schedule.record.name, runs = ?ids, late_ms = late.as_millis() as u64, "fired");
     }
     Ok(())
 }

@@ -34,6 +34,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("task_timeout", Dur, Basic, "How long one attempt of a task may take; its deployment is cancelled when exceeded."),
     opt("max_active_runs", Int, Basic, "Runs of this schedule that may run at once; later ones wait queued.")
         .default("1"),
+    opt("max_active_tasks", Int, Basic, "Tasks of one run that may run at once; the others wait queued.")
+        .default("16"),
     opt(
         "catchup",
         Bool,
@@ -72,6 +74,7 @@ pub struct ScheduleSettings {
     pub timeout: Option<Duration>,
     pub task_timeout: Option<Duration>,
     pub max_active_runs: i64,
+    pub max_active_tasks: usize,
     pub catchup: bool,
     pub continue_on_failure: bool,
     pub depends_on_past: bool,
@@ -107,6 +110,7 @@ impl ScheduleSettings {
             timeout: duration("timeout").filter(|d| !d.is_zero()),
             task_timeout: duration("task_timeout").filter(|d| !d.is_zero()),
             max_active_runs: count("max_active_runs", 1)?,
+            max_active_tasks: usize::try_from(count("max_active_tasks", 1)?).unwrap_or(usize::MAX),
             catchup: text("catchup").as_deref() == Some("true"),
             continue_on_failure: text("on_failure").as_deref() == Some("continue"),
             depends_on_past: text("depends_on_past").as_deref() == Some("true"),

@@ -142,8 +142,12 @@ impl TestServer {
     /// Kills the server with SIGKILL (no shutdown of any kind) and starts it again on the
     /// same data directory, metadata and ports.
     pub fn kill_and_restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
+        self.restart();
+    }
+
+    /// Starts a killed server again on the same data directory, metadata and ports.
+    pub fn restart(&mut self) {
         let log = self.data_dir.path().join("sluice-restarted.log");
         self.child = spawn(&self.command, &self.envs, &log);
         self.log = log;

@@ -110,7 +110,8 @@ async fn a_three_pipeline_dag_runs_in_order_on_a_seconds_cron() {
     .await;
     exec(
         &client,
-        "CREATE SCHEDULE nightly CRON '*/3 * * * * *' TIMEZONE 'Europe/Berlin' WITH (max_active_runs = 1) AS BEGIN \
+        "CREATE SCHEDULE nightly CRON '*/3 * * * * *' TIMEZONE 'Europe/Berlin' \
+         WITH (max_active_runs = 1, max_active_tasks = 1) AS BEGIN \
            RUN PIPELINE load_orders; RUN PIPELINE load_users; RUN PIPELINE totals AFTER load_orders, load_users; END",
     )
     .await;
@@ -160,6 +161,10 @@ async fn a_three_pipeline_dag_runs_in_order_on_a_seconds_cron() {
     let task = |name: &str| tasks.iter().find(|t| t[PIPELINE] == name).expect("task");
     let (orders, users, totals) = (task("load_orders"), task("load_users"), task("totals"));
     assert!(totals[STARTED] >= orders[FINISHED] && totals[STARTED] >= users[FINISHED], "order: {tasks:?}");
+    assert!(
+        users[STARTED] >= orders[FINISHED] || orders[STARTED] >= users[FINISHED],
+        "max_active_tasks = 1 runs the two loads one after the other: {tasks:?}"
+    );
     let interval = seconds(&orders[INTERVAL_END]) - seconds(&orders[INTERVAL_START]);
     assert_eq!(interval.num_seconds(), 3, "a run covers the interval since the previous fire time");
 
@@ -249,6 +254,21 @@ async fn failed_tasks_retry_then_block_their_downstream_and_timeouts_cancel() {
     tokio::time::sleep(Duration::from_secs(6)).await;
     let copied = pg.text_rows(&format!("SELECT count(*)::text FROM {p}.slow_copy")).await;
     assert_eq!(copied, [["0"]], "the cancelled attempt wrote nothing");
+
+    // the run's own timeout cancels what runs and ends the run timed_out
+    exec(
+        &client,
+        "CREATE SCHEDULE capped CRON '0 0 1 1 *' WITH (timeout = '1s') AS RUN PIPELINE slow; \
+         PAUSE SCHEDULE capped; RUN SCHEDULE capped",
+    )
+    .await;
+    until("the run to end", 60, || all_ended(&client, "capped")).await;
+    let runs = runs_of(&client, "capped").await;
+    assert_eq!(
+        (runs[0][RUN_STATE].as_str(), runs[0][STATE].as_str()),
+        ("timed_out", "timed_out"),
+        "{runs:?}"
+    );
     pg.drop().await;
 }
 
@@ -460,5 +480,60 @@ async fn create_schedule_refuses_cycles_unknown_and_streaming_pipelines_and_bad_
     let (state, _, _) = failure(&client, "RUN SCHEDULE nope").await;
     assert_eq!(state, "42704");
     exec(&client, "DROP SCHEDULE s; DROP SCHEDULE IF EXISTS s").await;
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn fire_times_missed_while_the_gateway_was_down_follow_catchup() {
+    if !require("PostgreSQL on 127.0.0.1", postgres_up().await) {
+        return;
+    }
+    let pg = Postgres::create().await;
+    let p = pg.name.clone();
+    pg.execute(&format!("CREATE TABLE {p}.a (id int); CREATE TABLE {p}.b (id int)")).await;
+    let mut server = TestServer::start();
+    let client = server.client().await;
+    pg_sink(&client).await;
+    exec(
+        &client,
+        &format!(
+            "CREATE PIPELINE load_a WITH (mode = 'batch', write_mode = 'overwrite') AS INSERT INTO dw.{p}.a SELECT id FROM dw.{p}.orders; \
+             CREATE PIPELINE load_b WITH (mode = 'batch', write_mode = 'overwrite') AS INSERT INTO dw.{p}.b SELECT id FROM dw.{p}.orders; \
+             CREATE SCHEDULE every CRON '*/2 * * * * *' WITH (catchup = true) AS RUN PIPELINE load_a; \
+             CREATE SCHEDULE latest CRON '*/2 * * * * *' WITH (catchup = false) AS RUN PIPELINE load_b"
+        ),
+    )
+    .await;
+    until("a run of each", 30, || async {
+        !runs_of(&client, "every").await.is_empty() && !runs_of(&client, "latest").await.is_empty()
+    })
+    .await;
+    drop(client);
+    server.kill();
+    tokio::time::sleep(Duration::from_secs(7)).await;
+    server.restart();
+    let client = server.client().await;
+    let after = chrono::Utc::now().timestamp();
+    until("runs after the restart", 30, || async {
+        let fired = |runs: Vec<Vec<String>>| {
+            runs.iter().any(|r| seconds(&r[INTERVAL_END]).and_utc().timestamp() > after)
+        };
+        fired(runs_of(&client, "every").await) && fired(runs_of(&client, "latest").await)
+    })
+    .await;
+    exec(&client, "PAUSE SCHEDULE every; PAUSE SCHEDULE latest").await;
+    let fire_times = |runs: &[Vec<String>]| {
+        let mut t: Vec<i64> = runs.iter().map(|r| seconds(&r[INTERVAL_END]).and_utc().timestamp()).collect();
+        t.sort_unstable();
+        t
+    };
+    let every = fire_times(&runs_of(&client, "every").await);
+    assert!(
+        every.windows(2).all(|w| w[1] - w[0] == 2),
+        "catchup = true runs every missed interval: {every:?}"
+    );
+    let latest = fire_times(&runs_of(&client, "latest").await);
+    assert!(latest.windows(2).any(|w| w[1] - w[0] > 2), "catchup = false skips to the latest: {latest:?}");
+    assert!(every.len() > latest.len(), "{every:?} {latest:?}");
     pg.drop().await;
 }
