@@ -24,7 +24,7 @@ local_pg -c "DROP SCHEMA IF EXISTS bench_sched CASCADE" -c "CREATE SCHEMA bench_
   -c "CREATE TABLE bench_sched.sink (task int, id int)"
 
 start_sluice
-q() { psql "$SLUICE" -XAtq -v ON_ERROR_STOP=1 "$@"; }
+q() { PGOPTIONS="-c client_min_messages=warning" psql "$SLUICE" -XAtq -v ON_ERROR_STOP=1 "$@"; }
 q -c "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres', ssl_mode = 'disable')"
 
 pipelines=$((TASKS > SCHEDULES ? TASKS : SCHEDULES))

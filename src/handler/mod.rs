@@ -27,6 +27,7 @@ mod drop_sync;
 mod drop_table;
 mod drop_target;
 mod explain_pipeline;
+mod pause_schedule;
 pub mod pipeline_access;
 pub mod prepare;
 mod preview;
@@ -198,7 +199,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::CreateSchedule(s) => create_schedule::handle(ctx, s).await,
                 GatewayStatement::AlterSchedule(s) => alter_schedule::handle(ctx, s).await,
                 GatewayStatement::DropSchedule(s) => drop_schedule::handle(ctx, s).await,
-                GatewayStatement::SetScheduleState(s) => run_schedule::set_state(ctx, s).await,
+                GatewayStatement::SetScheduleState(s) => pause_schedule::handle(ctx, s).await,
                 GatewayStatement::RunSchedule(s) => run_schedule::run(ctx, s).await,
                 GatewayStatement::ScheduleInfo(info) => schedule_info(ctx, info).await,
             }

@@ -1,13 +1,12 @@
-//! `RUN SCHEDULE name [FOR RANGE 'from' TO 'to']`, `PAUSE SCHEDULE`, `RESUME SCHEDULE` —
-//! see [`RunSchedule`] and [`SetScheduleState`]. Runs are queued in the store and picked
-//! up by a scheduler (this gateway's, woken at once, or another's).
+//! `RUN SCHEDULE name [FOR RANGE 'from' TO 'to']` — see [`RunSchedule`]. Runs are queued
+//! in the store and picked up by a scheduler (this gateway's, woken at once, or another's).
 
 use chrono::Utc;
 
 use super::schedule_access::load_schedule;
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
-use crate::sql::ast::schedule::{RunSchedule, SetScheduleState};
+use crate::sql::ast::schedule::RunSchedule;
 
 /// The most runs one backfill makes.
 const MAX_BACKFILL: usize = 10_000;
@@ -63,16 +62,4 @@ pub async fn run(ctx: &mut Ctx<'_>, statement: &RunSchedule) -> Result<Output> {
     }
     ctx.server.scheduler.wake();
     Ok(Output::Command("RUN SCHEDULE"))
-}
-
-pub async fn set_state(ctx: &mut Ctx<'_>, statement: &SetScheduleState) -> Result<Output> {
-    require_superuser(ctx, "pause and resume schedules").await?;
-    let mut record = load_schedule(ctx, statement.name.as_str()).await?.record;
-    record.state = if statement.pause { "paused" } else { "active" }.into();
-    ctx.server
-        .store
-        .update_schedule(&record, if statement.pause { "pause" } else { "resume" }, &ctx.session.user)
-        .await?;
-    ctx.server.scheduler.wake();
-    Ok(Output::Command(if statement.pause { "PAUSE SCHEDULE" } else { "RESUME SCHEDULE" }))
 }
