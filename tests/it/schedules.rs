@@ -239,6 +239,34 @@ async fn failed_tasks_retry_then_block_their_downstream_and_timeouts_cancel() {
         .await;
     assert_eq!(counts, [["0", "0", "20"]]);
 
+    // on_failure = 'stop' (the default) starts nothing after a failure; with one task at a
+    // time, `fine` waits behind `bad` and is skipped
+    exec(
+        &client,
+        "CREATE SCHEDULE strict CRON '0 0 1 1 *' WITH (max_active_tasks = 1) AS \
+         BEGIN RUN PIPELINE bad; RUN PIPELINE fine; END; PAUSE SCHEDULE strict; RUN SCHEDULE strict",
+    )
+    .await;
+    until("the run to end", 60, || all_ended(&client, "strict")).await;
+    let runs = runs_of(&client, "strict").await;
+    let states: Vec<(&str, &str)> = runs.iter().map(|r| (r[PIPELINE].as_str(), r[STATE].as_str())).collect();
+    assert_eq!(states, [("bad", "failed"), ("fine", "skipped")], "{runs:?}");
+    assert!(runs[1][ERROR].contains("on_failure"), "{runs:?}");
+
+    // depends_on_past: a task whose previous run's instance failed is skipped
+    exec(
+        &client,
+        "CREATE SCHEDULE past CRON '0 0 * * *' WITH (depends_on_past = true) AS RUN PIPELINE bad; \
+         PAUSE SCHEDULE past; RUN SCHEDULE past FOR RANGE '2026-11-01' TO '2026-11-03'",
+    )
+    .await;
+    until("both runs to end", 60, || all_ended(&client, "past")).await;
+    let mut runs = runs_of(&client, "past").await;
+    runs.sort_by(|a, b| a[INTERVAL_START].cmp(&b[INTERVAL_START]));
+    let states: Vec<&str> = runs.iter().map(|r| r[STATE].as_str()).collect();
+    assert_eq!(states, ["failed", "skipped"], "{runs:?}");
+    assert!(runs[1][ERROR].contains("depends_on_past"), "{runs:?}");
+
     exec(
         &client,
         "CREATE SCHEDULE sleepy CRON '0 0 1 1 *' WITH (task_timeout = '1s') AS RUN PIPELINE slow; \
