@@ -109,6 +109,31 @@ pub fn validate(t: &SourceType, base: &ResolvedOptions, options: &[SqlOption]) -
 }
 
 /// [`validate`] against any option schema.
+/// `base` with `keys` removed, checked against source type `t` (ALTER SOURCE … RESET).
+pub fn reset(t: &SourceType, base: &ResolvedOptions, keys: &[String]) -> Result<ResolvedOptions> {
+    let owner = format!("source type {}", t.name);
+    let listing = format!("DESCRIBE SOURCE TYPE {}", t.name);
+    let schema = Schema { owner: &owner, listing: &listing, options: t.options, passthrough: t.passthrough };
+    reset_with(schema, base, keys)
+}
+
+/// `base` with `keys` removed (ALTER … RESET); a key `t` does not know is refused as
+/// [`validate_with`] refuses it.
+pub fn reset_with(t: Schema<'_>, base: &ResolvedOptions, keys: &[String]) -> Result<ResolvedOptions> {
+    let mut resolved = base.clone();
+    for key in keys {
+        let known = t.option(key).is_some() || t.passthrough.iter().any(|p| key.starts_with(p));
+        if !known {
+            return Err(option_error(
+                format!("unknown option \"{key}\" for {}", t.owner),
+                Some(format!("{} lists the options.", t.listing)),
+            ));
+        }
+        resolved.0.remove(key.as_str());
+    }
+    Ok(resolved)
+}
+
 pub fn validate_with(
     t: Schema<'_>,
     base: &ResolvedOptions,

@@ -4,8 +4,8 @@
 
 use super::pipeline_access::{load, new_pipeline};
 use super::{Ctx, Output, require_superuser};
-use crate::connectors::validate::validate_with;
-use crate::error::{Result, SluiceError};
+use crate::connectors::validate::{reset_with, validate_with};
+use crate::error::Result;
 use crate::plan::bind::option_schema;
 use crate::plan::{Tables, bind_resolved};
 use crate::sql::ast::pipeline::{AlterPipeline, AlterPipelineOperation};
@@ -15,21 +15,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Outp
     let stored = load(ctx, statement.name.as_str()).await?;
     let options = match &statement.operation {
         AlterPipelineOperation::Set(options) => validate_with(option_schema(), &stored.options, options)?,
-        AlterPipelineOperation::Reset(keys) => {
-            let mut options = stored.options.clone();
-            for key in keys {
-                let known = crate::plan::options::OPTIONS.iter().any(|o| o.name == key)
-                    || crate::plan::options::PASSTHROUGH.iter().any(|p| key.starts_with(p));
-                if !known {
-                    return Err(SluiceError::InvalidOption {
-                        message: format!("unknown option \"{key}\" for pipelines"),
-                        hint: Some("DESCRIBE PIPELINE OPTIONS lists them.".into()),
-                    });
-                }
-                options.0.remove(key);
-            }
-            options
-        }
+        AlterPipelineOperation::Reset(keys) => reset_with(option_schema(), &stored.options, keys)?,
     };
     let bound = bind_resolved(ctx, options, &stored.body, Tables::Schemas).await?;
     super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;

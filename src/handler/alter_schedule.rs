@@ -6,7 +6,7 @@ use chrono::Utc;
 use super::schedule_access::load_schedule;
 use super::target_access::check_target_option;
 use super::{Ctx, Output, require_superuser};
-use crate::connectors::validate::validate_with;
+use crate::connectors::validate::{reset_with, validate_with};
 use crate::error::{Result, SluiceError};
 use crate::scheduler::cron::{CronSchedule, micros};
 use crate::scheduler::options::{ScheduleSettings, schema};
@@ -25,16 +25,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSchedule) -> Result<Outp
             record.options = options.to_json();
         }
         AlterScheduleOperation::Reset(keys) => {
-            let mut options = loaded.options.clone();
-            for key in keys {
-                if !crate::scheduler::options::OPTIONS.iter().any(|o| o.name == key) {
-                    return Err(SluiceError::InvalidOption {
-                        message: format!("schedules have no option \"{key}\""),
-                        hint: Some("DESCRIBE SCHEDULE OPTIONS lists them.".into()),
-                    });
-                }
-                options.0.remove(key.as_str());
-            }
+            let options = reset_with(schema(), &loaded.options, keys)?;
             ScheduleSettings::new(&options)?;
             record.options = options.to_json();
         }

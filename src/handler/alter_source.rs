@@ -2,7 +2,7 @@
 
 use super::create_source::{lookup_type, missing_secret};
 use super::{Ctx, Output, require_superuser};
-use crate::connectors::validate::check_required;
+use crate::connectors::validate::{check_required, reset};
 use crate::connectors::{ResolvedOptions, validate};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::{AlterSource, AlterSourceOperation};
@@ -20,18 +20,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
     let updated = match &statement.operation {
         AlterSourceOperation::Set(options) => validate(source_type, &current, options)?,
         AlterSourceOperation::Reset(keys) => {
-            let mut options = current;
-            for key in keys {
-                let known = source_type.option(key).is_some()
-                    || source_type.passthrough.iter().any(|p| key.starts_with(p));
-                if !known {
-                    return Err(SluiceError::InvalidOption {
-                        message: format!("unknown option \"{key}\" for source type {}", source_type.name),
-                        hint: None,
-                    });
-                }
-                options.0.remove(key);
-            }
+            let options = reset(source_type, &current, keys)?;
             check_required(source_type, &options)?;
             options
         }

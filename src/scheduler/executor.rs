@@ -111,7 +111,7 @@ impl Executor {
             }
             let Some(run) = store.run(self.id).await? else { return Ok(()) };
             if run.state == RunState::Queued.as_str() && !self.start(&run, &rules).await? {
-                self.pause().await;
+                self.pause(&rules).await;
                 continue;
             }
             let tasks = store.run_tasks(self.id).await?;
@@ -127,12 +127,12 @@ impl Executor {
             if ended {
                 return Ok(());
             }
-            self.pause().await;
+            self.pause(&rules).await;
         }
     }
 
     /// Waits a tick, or until an attempt reports; applies what attempts reported.
-    async fn pause(&mut self) {
+    async fn pause(&mut self, rules: &Rules) {
         let received = tokio::select! {
             r = self.outcomes.1.recv() => r,
             _ = tokio::time::sleep(TICK) => None,
@@ -143,7 +143,7 @@ impl Executor {
         }
         for (pipeline, outcome) in reports {
             self.attempts.remove(&pipeline);
-            if let Err(e) = self.record(&pipeline, outcome).await {
+            if let Err(e) = self.record(rules, &pipeline, outcome).await {
                 tracing::warn!(run = self.id, pipeline, error = %e.message(), "cannot record a task's end");
             }
         }
@@ -313,11 +313,11 @@ impl Executor {
             return self.requeue(task, "its gateway stopped before the pipeline was submitted").await;
         };
         match State::parse(&d.state) {
-            Some(State::Finished) => self.record(&task.pipeline, Outcome::Succeeded).await,
+            Some(State::Finished) => self.record(rules, &task.pipeline, Outcome::Succeeded).await,
             Some(s) if !s.is_active() => {
                 let why =
                     d.last_error.clone().unwrap_or_else(|| format!("deployment {} ended {}", d.id, d.state));
-                self.record(&task.pipeline, Outcome::Failed(why)).await
+                self.record(rules, &task.pipeline, Outcome::Failed(why)).await
             }
             _ if d.engine == "datafusion" && !self.server.deployments.runs_here(d.id) => {
                 // A local job dies with its gateway (its transactions rolled back).
@@ -359,13 +359,11 @@ impl Executor {
     }
 
     /// Records how an attempt of `pipeline` ended: success, a retry, or the final failure.
-    async fn record(&self, pipeline: &str, outcome: Outcome) -> Result<()> {
+    async fn record(&self, rules: &Rules, pipeline: &str, outcome: Outcome) -> Result<()> {
         let store = &self.server.store;
         let Some(task) = store.run_tasks(self.id).await?.into_iter().find(|t| t.pipeline == pipeline) else {
             return Ok(());
         };
-        let Some(run) = store.run(self.id).await? else { return Ok(()) };
-        let rules = self.rules(&run).await?;
         let (state, error) = match outcome {
             Outcome::Succeeded => (TaskState::Succeeded, None),
             Outcome::Cancelled => (TaskState::Cancelled, Some("cancelled".to_owned())),
