@@ -505,8 +505,20 @@ async fn create_schedule_refuses_cycles_unknown_and_streaming_pipelines_and_bad_
     assert!(shown[0][2].contains("retries"), "{shown:?}");
     let (state, _, _) = failure(&client, "ALTER SCHEDULE s CRON 'every day'").await;
     assert_eq!(state, "22023");
-    let (state, _, _) = failure(&client, "RUN SCHEDULE nope").await;
-    assert_eq!(state, "42704");
+    for (sql, state, needle) in [
+        ("RUN SCHEDULE nope", "42704", "schedule \"nope\""),
+        ("PAUSE SCHEDULE nope", "42704", "schedule \"nope\""),
+        ("DROP SCHEDULE nope", "42704", "schedule \"nope\""),
+        ("SHOW RUNS FOR SCHEDULE nope", "42704", "schedule \"nope\""),
+        ("ALTER SCHEDULE s RESET (nope)", "22023", "\"nope\""),
+        ("ALTER SCHEDULE s SET (target = 'nowhere')", "42704", "nowhere"),
+        ("RUN SCHEDULE s FOR RANGE '2000-01-01' TO '2040-01-01'", "22023", "in parts"),
+        ("CREATE SCHEDULE t CRON '* * * * *' AS BEGIN RUN PIPELINE a; RUN PIPELINE a; END", "42710", "\"a\""),
+    ] {
+        let (got, message, _) = failure(&client, sql).await;
+        assert_eq!(got, state, "{sql}: {message}");
+        assert!(message.contains(needle), "{sql}: {message}");
+    }
     exec(&client, "DROP SCHEDULE s; DROP SCHEDULE IF EXISTS s").await;
     pg.drop().await;
 }
