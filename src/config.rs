@@ -33,6 +33,14 @@ pub struct ServeArgs {
     /// Address of the HTTP side port (/healthz, /metrics) [default: 127.0.0.1:5455]
     #[arg(long, env = "SLUICE_HTTP_LISTEN")]
     pub http_listen: Option<SocketAddr>,
+    /// Address of the https artifact endpoint that Kubernetes session jobs fetch their
+    /// runner jar and script from (needs --tls-cert/--tls-key) [default: off]
+    #[arg(long, env = "SLUICE_ARTIFACTS_LISTEN")]
+    pub artifacts_listen: Option<SocketAddr>,
+    /// The artifact endpoint's URL as the Flink operator reaches it, e.g.
+    /// https://sluice.sluice.svc:5456 [default: https://<artifacts-listen>]
+    #[arg(long, env = "SLUICE_ARTIFACTS_URL")]
+    pub artifacts_url: Option<String>,
     /// TOML file with any of these settings
     #[arg(long, env = "SLUICE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -71,6 +79,8 @@ struct FileConfig {
     password_file: Option<PathBuf>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    artifacts_listen: Option<SocketAddr>,
+    artifacts_url: Option<String>,
     log_format: Option<LogFormat>,
     log: Option<String>,
     gateway_id: Option<String>,
@@ -100,6 +110,8 @@ pub struct Config {
     pub http_listen: SocketAddr,
     pub password_file: Option<PathBuf>,
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The https artifact endpoint: where it listens and its public base URL.
+    pub artifacts: Option<(SocketAddr, String)>,
     pub log_format: LogFormat,
     pub log: String,
     /// This gateway's name in run leases.
@@ -125,6 +137,20 @@ impl Config {
             (None, None) => None,
             _ => return Err("--tls-cert and --tls-key must be given together".into()),
         };
+        let artifacts = match args.artifacts_listen.or(file.artifacts_listen) {
+            Some(_) if tls.is_none() => {
+                return Err("--artifacts-listen serves https: it needs --tls-cert and --tls-key".into());
+            }
+            Some(listen) => {
+                let url =
+                    args.artifacts_url.or(file.artifacts_url).unwrap_or_else(|| format!("https://{listen}"));
+                if !url.starts_with("https://") {
+                    return Err(format!("--artifacts-url must be an https:// URL, not '{url}'"));
+                }
+                Some((listen, url.trim_end_matches('/').to_owned()))
+            }
+            None => None,
+        };
         let run_lease = match args.run_lease.or(file.run_lease) {
             Some(text) => crate::server::params::parse_millis(&text)
                 .filter(|ms| *ms >= 1000)
@@ -149,6 +175,7 @@ impl Config {
             metadata_url,
             password_file: args.password_file.or(file.password_file),
             tls,
+            artifacts,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             log: args.log.or(file.log).unwrap_or_else(|| "info".into()),
         })

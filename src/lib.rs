@@ -4,6 +4,7 @@
 //! [`sql`] parses it, [`handler`] routes it to the file for its kind, which binds it
 //! against the catalog ([`engine`], `sluice-catalog`) and replies with rows or a tag.
 
+pub mod artifacts;
 pub mod bootstrap;
 pub mod compile;
 pub mod config;

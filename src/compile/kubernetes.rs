@@ -4,11 +4,17 @@
 //! * application mode — a `ConfigMap` holding the Flink SQL script and a `FlinkDeployment`
 //!   that runs Flink's `SqlDriver --scriptUri` on it. When the script uses secrets, an init
 //!   container of the JobManager fills their placeholders from the Kubernetes Secret
-//!   `<name>-secrets` (env `secretKeyRef`s), doubling quotes as SQL literals need.
-//! * session mode — a `FlinkSessionJob` on an existing session cluster, the script inline.
+//!   `<name>-secrets` (env `secretKeyRef`s), doubling quotes as SQL literals need. START
+//!   fills the Secret; rendered alone (EXPLAIN) it lists its keys with empty values.
+//! * session mode — a `FlinkSessionJob` on an existing session cluster running Sluice's
+//!   runner jar, which reads the script from the gateway's https artifact endpoint (a
+//!   session cluster's pods cannot mount the pipeline's ConfigMap or Secret).
 //!
 //! Streaming pipelines upgrade with savepoints, batch ones statelessly.
 
+use std::collections::HashMap;
+
+use base64::Engine;
 use serde_json::{Value, json};
 
 use super::connector::Secrets;
@@ -16,7 +22,7 @@ use super::{Artifact, flink_sql};
 use crate::connectors::schema::{
     Group::*,
     OptionSpec,
-    ValueType::{Enum, Int, String as Text},
+    ValueType::{Duration, Enum, Int, String as Text},
     opt,
 };
 use crate::connectors::validate::{Schema, validate_with};
@@ -55,6 +61,21 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("taskmanager_memory", Text, Tuning, "TaskManager memory.").default("2048m"),
     opt("task_slots", Int, Tuning, "Slots per TaskManager.").default("2"),
     opt("jar_uri", Text, Advanced, "The jar with Flink's SQL gateway (SqlDriver needs it)."),
+    opt(
+        "kubeconfig",
+        Text,
+        Basic,
+        "Path of a kubeconfig file (else KUBECONFIG, ~/.kube/config or the in-cluster service account).",
+    ),
+    opt("context", Text, Basic, "The kubeconfig context to use (else its current context)."),
+    opt(
+        "runner_jar",
+        Text,
+        Basic,
+        "Session mode: a local path to Sluice's runner jar, served to the operator over the artifact endpoint.",
+    ),
+    opt("timeout", Duration, Tuning, "How long START, STOP and SUSPEND wait for the operator.")
+        .default("300s"),
     opt("checkpoint_dir", Text, Advanced, "Durable directory for checkpoints (s3://…) of streaming jobs."),
     opt("savepoint_dir", Text, Advanced, "Durable directory for savepoints (s3://…) of streaming jobs."),
 ];
@@ -78,7 +99,13 @@ impl Settings {
         Ok(Settings { options })
     }
 
-    fn get(&self, key: &str) -> Option<String> {
+    /// A target's stored options (checked at CREATE TARGET).
+    pub fn from_resolved(options: ResolvedOptions) -> Settings {
+        Settings { options }
+    }
+
+    /// Option `key` as given, else its default.
+    pub fn get(&self, key: &str) -> Option<String> {
         match self.options.0.get(key) {
             Some(StoredValue::Text(v)) => Some(v.clone()),
             _ => OPTIONS.iter().find(|o| o.name == key).and_then(|o| o.default).map(str::to_owned),
@@ -120,8 +147,72 @@ const SCRIPT_FILE: &str = "pipeline.sql";
 /// Ubuntu based image (perl-base is essential), so in Flink's images.
 const RENDER_SCRIPT: &str = r#"open(my $in, '<', $ARGV[0]) or die "$ARGV[0]: $!"; open(my $out, '>', $ARGV[1]) or die "$ARGV[1]: $!"; while (my $line = <$in>) { $line =~ s/\$\{(SLUICE_SECRET_\w+)\}/my $v = $ENV{$1}; defined $v or die "secret $1 is not set"; $v =~ s{'}{''}g; $v/ge; print $out $line } close($out) or die $!;"#;
 
+/// Where a session job's operator fetches the runner jar and the script from: the
+/// gateway's artifact endpoint (one token per artifact).
+#[derive(Debug, Clone)]
+pub struct Links {
+    pub runner_jar: String,
+    pub script: String,
+}
+
+/// What START adds to the rendered resources.
+#[derive(Default)]
+pub struct Delivery<'a> {
+    /// Secret values by Sluice secret name; without them the Secret lists its keys with
+    /// empty values (EXPLAIN, the directory target).
+    pub secret_values: Option<&'a HashMap<String, Vec<u8>>>,
+    /// Session mode: the artifact endpoint's URLs (else placeholders).
+    pub links: Option<Links>,
+    /// The deployment the resources belong to (label `sluice.io/deployment`).
+    pub deployment: Option<i64>,
+    /// Start from this savepoint (RESUME; `initialSavepointPath` + `savepointRedeployNonce`).
+    pub savepoint: Option<&'a str>,
+    /// A fresh nonce for `savepointRedeployNonce`.
+    pub nonce: i64,
+}
+
+/// A pipeline's Kubernetes objects.
+#[derive(Debug, Clone)]
+pub struct Resources {
+    pub name: String,
+    pub namespace: String,
+    /// `FlinkDeployment` (application mode) or `FlinkSessionJob` (session mode).
+    pub job: Value,
+    /// The script (application mode); its secrets are placeholders.
+    pub config_map: Option<Value>,
+    /// The values of the script's secrets (application mode, when it uses any).
+    pub secret: Option<Value>,
+    /// A bounded (batch) job, whose FlinkDeployment is deleted when it finishes.
+    pub bounded: bool,
+}
+
+impl Resources {
+    pub fn session(&self) -> bool {
+        self.job["kind"] == "FlinkSessionJob"
+    }
+}
+
+/// Label selecting every object Sluice manages.
+pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by=sluice";
+pub const DEPLOYMENT_LABEL: &str = "sluice.io/deployment";
+pub const BOUNDED_LABEL: &str = "sluice.io/bounded";
+pub const SESSION_RUNNER: &str = "io.sluice.runner.SqlRunner";
+
 /// Compiles `plan` into Kubernetes resources (one artifact per object).
 pub fn compile(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<Artifact>> {
+    let r = resources(plan, k8s, &Delivery::default())?;
+    let mut artifacts = Vec::new();
+    for object in [&r.config_map, &r.secret].into_iter().flatten() {
+        let kind = object["kind"].as_str().unwrap_or_default().to_lowercase();
+        artifacts.push(Artifact { name: format!("{}-{kind}.yaml", r.name), content: yaml(object)? });
+    }
+    let kind = r.job["kind"].as_str().unwrap_or_default().to_lowercase();
+    artifacts.push(Artifact { name: format!("{}-{kind}.yaml", r.name), content: yaml(&r.job)? });
+    Ok(artifacts)
+}
+
+/// The objects of `plan` on Kubernetes.
+pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -> Result<Resources> {
     let mut secrets = Secrets::default();
     let script = flink_sql::compile(plan, &mut secrets)?;
     let name = resource_name(&plan.name);
@@ -129,22 +220,35 @@ pub fn compile(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<Artifact>> {
     let version = k8s.get("flink_version").unwrap_or_else(|| "v2_2".into());
     let streaming = plan.settings().streaming;
     let metadata = |object: &str| {
+        let mut labels = json!({
+            "app.kubernetes.io/managed-by": "sluice",
+            "sluice.io/pipeline": name,
+            BOUNDED_LABEL: if streaming { "false" } else { "true" },
+        });
+        if let Some(id) = delivery.deployment {
+            labels[DEPLOYMENT_LABEL] = Value::String(id.to_string());
+        }
         json!({
             "name": object,
             "namespace": namespace,
-            "labels": { "app.kubernetes.io/managed-by": "sluice", "sluice.io/pipeline": name },
+            "labels": labels,
             "annotations": { "sluice.io/pipeline": plan.name },
         })
     };
-    let job = |args: Vec<String>, jar: String| {
-        json!({
+    let job = |entry: &str, args: Vec<String>, jar: String| {
+        let mut job = json!({
             "jarURI": jar,
-            "entryClass": SQL_DRIVER,
+            "entryClass": entry,
             "args": args,
             "parallelism": plan.settings().parallelism,
             "upgradeMode": if streaming { "savepoint" } else { "stateless" },
             "state": "running",
-        })
+        });
+        if let Some(path) = delivery.savepoint {
+            job["initialSavepointPath"] = Value::String(path.to_owned());
+            job["savepointRedeployNonce"] = json!(delivery.nonce);
+        }
+        job
     };
     let mut configuration = serde_json::Map::new();
     if streaming {
@@ -168,29 +272,32 @@ pub fn compile(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<Artifact>> {
                     .into(),
             hint: None,
         })?;
-        let jar = k8s.get("jar_uri").unwrap_or_else(|| {
-            let r = release(&version);
-            format!("https://repo1.maven.org/maven2/org/apache/flink/flink-sql-gateway/{r}/flink-sql-gateway-{r}.jar")
+        // The script (secrets filled in) and the runner jar come from the gateway's
+        // artifact endpoint, over https, each with its own token.
+        let links = delivery.links.clone().unwrap_or_else(|| Links {
+            runner_jar: k8s
+                .get("jar_uri")
+                .unwrap_or_else(|| format!("{PLACEHOLDER_URL}/sluice-sql-runner.jar")),
+            script: format!("{PLACEHOLDER_URL}/{SCRIPT_FILE}"),
         });
-        let mut meta = metadata(&name);
-        if !secrets.vars.is_empty() {
-            let vars: Vec<&str> = secrets.vars.values().map(String::as_str).collect();
-            meta["annotations"]["sluice.io/secret-placeholders"] = Value::String(vars.join(","));
-        }
         let resource = json!({
             "apiVersion": "flink.apache.org/v1beta1",
             "kind": "FlinkSessionJob",
-            "metadata": meta,
+            "metadata": metadata(&name),
             "spec": {
                 "deploymentName": cluster,
                 "flinkConfiguration": configuration,
-                "job": job(vec!["--script".into(), script], jar),
+                "job": job(SESSION_RUNNER, vec!["--scriptUri".into(), links.script], links.runner_jar),
             },
         });
-        return Ok(vec![Artifact {
-            name: format!("{name}-flinksessionjob.yaml"),
-            content: yaml(&resource)?,
-        }]);
+        return Ok(Resources {
+            name,
+            namespace,
+            job: resource,
+            config_map: None,
+            secret: None,
+            bounded: !streaming,
+        });
     }
 
     let config_map = json!({
@@ -206,16 +313,38 @@ pub fn compile(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<Artifact>> {
     let image = k8s
         .get("image")
         .unwrap_or_else(|| format!("flink:{}", version.trim_start_matches('v').replace('_', ".")));
+    let mut secret = None;
     if secrets.vars.is_empty() {
         main_mounts.push(json!({ "name": "script", "mountPath": SCRIPT_DIR }));
     } else {
+        let secret_name = format!("{name}-secrets");
+        let mut data = serde_json::Map::new();
+        for key in secrets.vars.keys() {
+            let value = match delivery.secret_values {
+                Some(values) => {
+                    let value = values
+                        .get(key)
+                        .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: key.clone() })?;
+                    base64::engine::general_purpose::STANDARD.encode(value)
+                }
+                None => String::new(),
+            };
+            data.insert(key.clone(), Value::String(value));
+        }
+        secret = Some(json!({
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": metadata(&secret_name),
+            "type": "Opaque",
+            "data": data,
+        }));
         volumes.push(json!({ "name": "rendered-script", "emptyDir": {} }));
         main_mounts.push(json!({ "name": "rendered-script", "mountPath": SCRIPT_DIR }));
         let env: Vec<Value> = secrets
             .vars
             .iter()
             .map(|(secret, var)| {
-                json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": format!("{name}-secrets"), "key": secret } } })
+                json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": secret_name, "key": secret } } })
             })
             .collect();
         init_containers.push(json!({
@@ -259,14 +388,21 @@ pub fn compile(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<Artifact>> {
                 "podTemplate": { "apiVersion": "v1", "kind": "Pod", "spec": pod_spec },
             },
             "taskManager": { "resource": { "memory": k8s.get("taskmanager_memory"), "cpu": 1.0 } },
-            "job": job(vec!["--scriptUri".into(), format!("file://{SCRIPT_DIR}/{SCRIPT_FILE}")], jar),
+            "job": job(SQL_DRIVER, vec!["--scriptUri".into(), format!("file://{SCRIPT_DIR}/{SCRIPT_FILE}")], jar),
         },
     });
-    Ok(vec![
-        Artifact { name: format!("{name}-configmap.yaml"), content: yaml(&config_map)? },
-        Artifact { name: format!("{name}-flinkdeployment.yaml"), content: yaml(&deployment)? },
-    ])
+    Ok(Resources {
+        name,
+        namespace,
+        job: deployment,
+        config_map: Some(config_map),
+        secret,
+        bounded: !streaming,
+    })
 }
+
+/// Where EXPLAIN shows session-mode artifacts (START puts the endpoint's URLs there).
+const PLACEHOLDER_URL: &str = "https://<sluice-artifact-endpoint>/artifacts/<token>";
 
 fn yaml(value: &Value) -> Result<String> {
     serde_yaml::to_string(value).map_err(|e| SluiceError::Internal(format!("rendering YAML: {e}")))

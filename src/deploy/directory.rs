@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 use sluice_catalog::DeploymentRecord;
 
-use super::{Deployer, Job, Observed, State, Submitted, Target};
+use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::compile::{Artifact, compile, kubernetes};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
@@ -71,7 +71,7 @@ impl Deployer for DirectoryDeployer {
         Ok(Submitted { state: Some(State::Rendered), notes, ..Default::default() })
     }
 
-    async fn stop(&self, d: &DeploymentRecord, _: bool) -> Result<Option<String>> {
+    async fn stop(&self, d: &DeploymentRecord, _: StopMode) -> Result<Option<String>> {
         Err(SluiceError::ObjectNotInState(format!("deployment {} was only rendered; nothing runs", d.id)))
     }
 

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 use sluice_catalog::DeploymentRecord;
 
-use super::{Deployer, Job, Observed, State, Submitted, Target};
+use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::compile::{Secrets, flink_sql};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
@@ -204,7 +204,8 @@ impl Deployer for FlinkDeployer {
         })
     }
 
-    async fn stop(&self, d: &DeploymentRecord, savepoint: bool) -> Result<Option<String>> {
+    async fn stop(&self, d: &DeploymentRecord, mode: StopMode) -> Result<Option<String>> {
+        let savepoint = mode.savepoint();
         let Some(job) = d.engine_job_id.as_deref() else {
             return Err(self.unavailable(format!("deployment {} has no Flink job id", d.id)));
         };
@@ -262,7 +263,7 @@ impl Deployer for FlinkDeployer {
             _ => None,
         };
         let (rows_in, rows_out) = record_counts(&detail);
-        Ok(Some(Observed { state, error, rows_in, rows_out }))
+        Ok(Some(Observed { state, error, rows_in, rows_out, savepoint: None }))
     }
 
     async fn test(&self) -> Vec<Check> {
@@ -289,7 +290,7 @@ impl Deployer for FlinkDeployer {
 
 /// The script with every `${SLUICE_SECRET_…}` replaced by its value as a SQL literal's
 /// content (quotes doubled).
-fn fill_secrets(
+pub(crate) fn fill_secrets(
     script: &str,
     secrets: &Secrets,
     values: &std::collections::HashMap<String, Vec<u8>>,

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
 use super::writer::{SinkWriter, WriteMode};
-use super::{Deployer, Job, Observed, State, Submitted, Target};
+use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
 use crate::handler::source_access::{LoadedSource, load_in};
@@ -127,7 +127,8 @@ impl Deployer for LocalDeployer<'_> {
         })
     }
 
-    async fn stop(&self, d: &DeploymentRecord, savepoint: bool) -> Result<Option<String>> {
+    async fn stop(&self, d: &DeploymentRecord, mode: StopMode) -> Result<Option<String>> {
+        let savepoint = mode.savepoint();
         if savepoint {
             return Err(SluiceError::not_supported(
                 "the local target takes no savepoints: its batch jobs restart from the beginning",

@@ -18,7 +18,9 @@
 pub mod create_sinks;
 pub mod directory;
 pub mod flink;
+pub mod kubernetes;
 pub mod local;
+pub mod seatunnel;
 pub mod target_types;
 pub mod watcher;
 pub mod writer;
@@ -139,6 +141,25 @@ pub struct Observed {
     pub error: Option<String>,
     pub rows_in: Option<i64>,
     pub rows_out: Option<i64>,
+    /// The newest savepoint the engine reports.
+    pub savepoint: Option<String>,
+}
+
+/// How STOP / SUSPEND end a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopMode {
+    /// `STOP PIPELINE`: cancel, no savepoint.
+    Cancel,
+    /// `STOP PIPELINE … WITH SAVEPOINT`: a savepoint, then stop.
+    Savepoint,
+    /// `SUSPEND PIPELINE`: stop with a savepoint that `RESUME` starts from.
+    Suspend,
+}
+
+impl StopMode {
+    pub fn savepoint(self) -> bool {
+        self != StopMode::Cancel
+    }
 }
 
 /// What a deployer needs to submit one pipeline.
@@ -163,11 +184,15 @@ pub trait Deployer: Send + Sync {
     /// jobs that run in the gateway, when it is done), or with the engine's error.
     async fn submit(&self, job: Job<'_>) -> Result<Submitted>;
     /// Stops the job; returns the savepoint's path when one was asked for.
-    async fn stop(&self, deployment: &DeploymentRecord, savepoint: bool) -> Result<Option<String>>;
+    async fn stop(&self, deployment: &DeploymentRecord, mode: StopMode) -> Result<Option<String>>;
     /// The job's state now; `None` when the engine does not track it (local, directory).
     async fn observe(&self, deployment: &DeploymentRecord) -> Result<Option<Observed>>;
     /// Connectivity checks (TEST TARGET).
     async fn test(&self) -> Vec<Check>;
+    /// Removes what deploying `pipeline` left on the target (DROP PIPELINE).
+    async fn remove(&self, _pipeline: &str) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// The deployer for `target`.
@@ -179,33 +204,37 @@ pub fn deployer<'a>(
         "local" => Ok(Box::new(local::LocalDeployer::new(target, server))),
         "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, server.deployments.http())?)),
         "directory" => Ok(Box::new(directory::DirectoryDeployer::new(target))),
+        "kubernetes" => Ok(Box::new(kubernetes::KubernetesDeployer::new(target, server)?)),
+        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, server.deployments.http())?)),
         other => Err(SluiceError::not_supported(
             format!(
                 "target \"{}\" is of type {other}, which cannot run pipelines in this version",
                 target.name
             ),
-            Some(
-                "Create a target of type local, flink or directory, or render with EXPLAIN PIPELINE … FORMAT kubernetes.",
-            ),
+            Some("Create a target of type local, flink, directory, kubernetes or seatunnel."),
         )),
     }
 }
 
-/// The gateway's deployments: the store, an HTTP client shared by engine clients, and
-/// the cancel switches of the jobs running inside this gateway.
+/// The gateway's deployments: the store, an HTTP client shared by engine clients, the
+/// cancel switches of the jobs running inside this gateway, and the artifacts it serves
+/// to engines (revoked when their deployment ends).
 pub struct Deployments {
     store: Store,
     http: reqwest::Client,
     running: Mutex<HashMap<i64, CancellationToken>>,
+    pub artifacts: Arc<crate::artifacts::Artifacts>,
 }
 
 impl Deployments {
-    pub fn new(store: Store) -> Arc<Deployments> {
+    /// `artifacts_url`: the https artifact endpoint's public URL, when it is on.
+    pub fn new(store: Store, artifacts_url: Option<String>) -> Arc<Deployments> {
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        Arc::new(Deployments { store, http, running: Mutex::new(HashMap::new()) })
+        let artifacts = Arc::new(crate::artifacts::Artifacts::new(artifacts_url));
+        Arc::new(Deployments { store, http, running: Mutex::new(HashMap::new()), artifacts })
     }
 
     pub fn http(&self) -> reqwest::Client {
@@ -243,7 +272,11 @@ impl Deployments {
     /// Moves deployment `id` to `to` if the state machine allows it from where it is.
     pub async fn move_to(&self, id: i64, to: State, change: DeploymentChange, actor: &str) -> Result<bool> {
         let from = State::sources(to);
-        Ok(self.store.transition(id, &from, to.as_str(), &change, actor).await?)
+        let moved = self.store.transition(id, &from, to.as_str(), &change, actor).await?;
+        if moved && !to.is_active() {
+            self.artifacts.revoke(id);
+        }
+        Ok(moved)
     }
 
     /// Applies an engine's report on deployment `d` (from polling or a watch).
@@ -263,10 +296,15 @@ impl Deployments {
             last_error: seen.error.map(Some),
             rows_in: seen.rows_in,
             rows_out: seen.rows_out,
+            savepoint: seen.savepoint,
             ..Default::default()
         };
         let from = [current.as_str()];
-        Ok(self.store.transition(d.id, &from, seen.state.as_str(), &change, "watcher").await?)
+        let moved = self.store.transition(d.id, &from, seen.state.as_str(), &change, "watcher").await?;
+        if moved && !seen.state.is_active() {
+            self.artifacts.revoke(d.id);
+        }
+        Ok(moved)
     }
 }
 

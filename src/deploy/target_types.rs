@@ -76,14 +76,21 @@ pub const KUBERNETES: TargetType = TargetType {
     name: "kubernetes",
     description: "The Flink Kubernetes Operator (FlinkDeployment / FlinkSessionJob).",
     options: crate::compile::kubernetes::OPTIONS,
-    runs: false,
+    runs: true,
 };
 
 pub const SEATUNNEL: TargetType = TargetType {
     name: "seatunnel",
     description: "A SeaTunnel (Zeta) engine, reached over its REST API v2.",
-    options: &[opt("rest_url", Text, Basic, "The engine's REST endpoint.").required()],
-    runs: false,
+    options: &[
+        opt("rest_url", Text, Basic, "The engine's REST API v2 endpoint, e.g. http://127.0.0.1:8080.")
+            .required(),
+        opt("submit_timeout", Duration, Tuning, "How long START and STOP wait for the engine.")
+            .default("120s"),
+        opt("poll_interval", Duration, Tuning, "How often the watcher asks the engine for job states.")
+            .default("1s"),
+    ],
+    runs: true,
 };
 
 /// Every target type, in the order `SHOW TARGET TYPES` lists them.

@@ -1,7 +1,9 @@
 //! Moves deployments forward without a client asking: every second it asks each active
 //! deployment's engine for its job's state ([`super::Deployer::observe`]) and applies
 //! it. A target that does not answer is asked again later, with exponential backoff (up
-//! to 30 s), and its deployments keep their state meanwhile.
+//! to 30 s), and its deployments keep their state meanwhile. Kubernetes targets are not
+//! asked: while one has active deployments, a Kubernetes watch on it
+//! ([`super::kubernetes::watch`]) applies what the operator reports.
 //!
 //! It also re-attaches after a restart: a deployment left `submitting` by a gateway that
 //! died mid-submission is matched to the cluster's job by name and start time, never
@@ -33,6 +35,7 @@ struct Backoff {
 pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut backoff: HashMap<String, Backoff> = HashMap::new();
     let mut last_poll: HashMap<String, Instant> = HashMap::new();
+    let mut kube_watches: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
@@ -49,11 +52,24 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
         for d in active {
             by_target.entry(d.target.clone()).or_default().push(d);
         }
+        kube_watches.retain(|name, task| {
+            let keep = by_target.contains_key(name) && !task.is_finished();
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
         for (name, deployments) in by_target {
             if backoff.get(&name).is_some_and(|b| Instant::now() < b.next) {
                 continue;
             }
             let Ok(target) = load_target_in(&server, &name).await else { continue };
+            if target.target_type.name == "kubernetes" {
+                kube_watches
+                    .entry(name)
+                    .or_insert_with(|| tokio::spawn(super::kubernetes::watch::run(server.clone(), target)));
+                continue;
+            }
             let interval = Duration::from_millis(target.millis("poll_interval").unwrap_or(1000));
             if last_poll.get(&name).is_some_and(|t| t.elapsed() < interval) {
                 continue;

@@ -2,6 +2,7 @@
 //! before any is dropped, so a failed statement drops nothing; a pipeline with an active
 //! deployment, or that a schedule runs, is refused (2BP01).
 
+use super::target_access::load_target;
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::pipeline::DropPipeline;
@@ -53,8 +54,25 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
             }
         }
     }
+    for name in &existing {
+        remove_from_targets(ctx, name).await?;
+    }
     for name in existing {
         ctx.server.store.drop_pipeline(name, &ctx.session.user).await?;
     }
     Ok(Output::Command("DROP PIPELINE"))
+}
+
+/// Deletes what the pipeline's deployments left on their targets (a Kubernetes target's
+/// FlinkDeployment, which owns its ConfigMap and Secret).
+async fn remove_from_targets(ctx: &mut Ctx<'_>, name: &str) -> Result<()> {
+    let mut targets: Vec<String> =
+        ctx.server.store.deployments(Some(name)).await?.into_iter().map(|d| d.target).collect();
+    targets.sort();
+    targets.dedup();
+    for target in targets {
+        let Ok(target) = load_target(ctx, &target).await else { continue };
+        crate::deploy::deployer(&target, ctx.server)?.remove(name).await?;
+    }
+    Ok(())
 }

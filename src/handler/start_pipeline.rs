@@ -44,7 +44,8 @@ pub async fn run(
     let name = &stored.record.name;
     let engine = deployer(target, ctx.server)?;
     let kind = target.target_type.name;
-    if kind == "flink" && stored.record.engine != "flink" {
+    let engine_target = matches!(kind, "flink" | "kubernetes" | "seatunnel");
+    if matches!(kind, "flink" | "kubernetes") && stored.record.engine != "flink" {
         return Err(SluiceError::not_supported(
             format!(
                 "pipeline \"{name}\" has engine {}; target \"{}\" runs Flink SQL",
@@ -61,7 +62,16 @@ pub async fn run(
             Some("Start it ON TARGET a flink target, or ALTER PIPELINE … SET (mode = 'batch')."),
         ));
     }
-    if savepoint.is_some() && kind != "flink" {
+    if kind == "seatunnel" && stored.record.engine != "seatunnel" {
+        return Err(SluiceError::not_supported(
+            format!(
+                "pipeline \"{name}\" has engine {}; target \"{}\" runs SeaTunnel jobs",
+                stored.record.engine, target.name
+            ),
+            Some("ALTER PIPELINE … SET (engine = 'seatunnel'), or start it on a flink target."),
+        ));
+    }
+    if savepoint.is_some() && !engine_target {
         return Err(SluiceError::not_supported(
             format!("target \"{}\" of type {kind} does not start from savepoints", target.name),
             None,
@@ -69,8 +79,8 @@ pub async fn run(
     }
     let tables = if kind == "local" { Tables::Live(ctx.server.engine.catalogs()) } else { Tables::Schemas };
     let plan = plan_in(ctx, stored, tables, interval).await?;
-    let secrets = if kind == "flink" { secret_values(ctx.server, &plan).await? } else { HashMap::new() };
-    if kind == "flink" {
+    let secrets = if engine_target { secret_values(ctx.server, &plan).await? } else { HashMap::new() };
+    if engine_target {
         crate::deploy::create_sinks::create_sink_tables(ctx.server, &plan, &mut ctx.notices).await?;
     }
 
@@ -119,7 +129,9 @@ pub async fn run(
         cancel,
     };
     let submitted = engine.submit(job).await;
-    server.deployments.unregister(id);
+    // unregistered only once the outcome is recorded: until then the watchers leave the
+    // deployment to this statement
+    let _registered = Unregister(&server.deployments, id);
     match submitted {
         Ok(done) => {
             let state = done.state.unwrap_or(State::Running);
@@ -183,4 +195,13 @@ pub async fn job_name(server: &ServerState, pipeline: &str) -> String {
         .and_then(|o| serde_json::from_str::<serde_json::Value>(&o).ok())
         .and_then(|o| o["job_name"].as_str().map(str::to_owned))
         .unwrap_or_else(|| pipeline.to_owned())
+}
+
+/// Unregisters a deployment from this gateway's running statements when dropped.
+struct Unregister<'a>(&'a crate::deploy::Deployments, i64);
+
+impl Drop for Unregister<'_> {
+    fn drop(&mut self) {
+        self.0.unregister(self.1);
+    }
 }

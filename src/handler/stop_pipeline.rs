@@ -8,7 +8,7 @@ use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
 use super::target_access::load_target;
 use super::{Ctx, Notice, Output, require_superuser};
-use crate::deploy::{State, deployer};
+use crate::deploy::{State, StopMode, deployer};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::target::{StopKind, StopPipeline};
 
@@ -25,8 +25,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
     };
     let target = load_target(ctx, &d.target).await?;
     let engine = deployer(&target, ctx.server)?;
-    let savepoint = statement.kind != StopKind::Cancel;
-    if savepoint && target.target_type.name != "flink" {
+    let mode = match statement.kind {
+        StopKind::Cancel => StopMode::Cancel,
+        StopKind::Suspend => StopMode::Suspend,
+        _ => StopMode::Savepoint,
+    };
+    if mode.savepoint() && !matches!(target.target_type.name, "flink" | "kubernetes" | "seatunnel") {
         return Err(SluiceError::not_supported(
             format!("target \"{}\" of type {} takes no savepoints", target.name, target.target_type.name),
             Some("Use STOP PIPELINE without WITH SAVEPOINT."),
@@ -41,7 +45,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
     if !deployments.move_to(d.id, during, DeploymentChange::default(), &actor).await? {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running any more")));
     }
-    match engine.stop(&d, savepoint).await {
+    match engine.stop(&d, mode).await {
         Ok(path) => {
             if target.target_type.name == "local" {
                 wait_for_end(ctx, &d).await;

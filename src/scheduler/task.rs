@@ -163,7 +163,7 @@ pub async fn stop(server: &ServerState, id: i64) {
         let target = load_target_in(server, &d.target).await?;
         let engine = deployer(&target, server)?;
         server.deployments.move_to(d.id, State::Stopping, DeploymentChange::default(), "scheduler").await?;
-        engine.stop(&d, false).await?;
+        engine.stop(&d, crate::deploy::StopMode::Cancel).await?;
         let change = DeploymentChange {
             last_error: Some(Some("cancelled by its schedule (timeout)".into())),
             ..Default::default()

@@ -53,7 +53,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
     let engine = Engine::new(store.clone(), source_types).map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {
-        Some((cert, key)) => Some(tls_acceptor(cert, key)?),
+        Some((cert, key)) => Some(tls_acceptor(cert, key, b"postgresql")?),
         None => None,
     };
     let listener = TcpListener::bind(config.listen)
@@ -73,7 +73,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         master_key,
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
-        deployments: crate::deploy::Deployments::new(store.clone()),
+        deployments: crate::deploy::Deployments::new(
+            store.clone(),
+            config.artifacts.as_ref().map(|(_, url)| url.clone()),
+        ),
         scheduler: crate::scheduler::Scheduler::new(config.gateway_id.clone(), config.run_lease),
     });
     store.ensure_target(crate::handler::target_access::LOCAL, "local", "sluice").await?;
@@ -86,6 +89,23 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         }
     }
 
+    if let (Some((listen, url)), Some((cert, key))) = (&config.artifacts, &config.tls) {
+        let listener = TcpListener::bind(listen)
+            .await
+            .map_err(|e| StartError(format!("cannot listen on {listen}: {e}")))?;
+        let acceptor = tls_acceptor(cert, key, b"http/1.1")?;
+        let mut stop = shutdown.clone();
+        let artifacts = state.deployments.artifacts.clone();
+        tokio::spawn(async move {
+            let done = async move {
+                let _ = stop.wait_for(|stop| *stop).await;
+            };
+            if let Err(e) = crate::artifacts::serve(listener, acceptor, artifacts, done).await {
+                tracing::error!(error = %e, "the artifact endpoint stopped");
+            }
+        });
+        tracing::info!(listen = %listen, url = %url, "artifact endpoint is serving https");
+    }
     let mut http_shutdown = shutdown.clone();
     let http = tokio::spawn(crate::http::serve(http_listener, state.clone(), async move {
         let _ = http_shutdown.wait_for(|stop| *stop).await;
@@ -127,7 +147,11 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     Ok(())
 }
 
-fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcceptor, StartError> {
+fn tls_acceptor(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    alpn: &[u8],
+) -> Result<TlsAcceptor, StartError> {
     let certs = CertificateDer::pem_file_iter(cert)
         .and_then(|it| it.collect::<Result<Vec<_>, _>>())
         .map_err(|e| StartError(format!("cannot read TLS certificate {}: {e}", cert.display())))?;
@@ -137,6 +161,6 @@ fn tls_acceptor(cert: &std::path::Path, key: &std::path::Path) -> Result<TlsAcce
         .with_no_client_auth()
         .with_single_cert(certs, key)
         .map_err(|e| StartError(format!("invalid TLS certificate or key: {e}")))?;
-    config.alpn_protocols = vec![b"postgresql".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }

@@ -118,13 +118,18 @@ async fn a_fan_out_reads_its_source_once_in_every_engine() {
     let resources = explain(&client, "EXPLAIN PIPELINE orders_fanout FORMAT kubernetes").await;
     assert_eq!(
         resources.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
-        ["orders-fanout-configmap.yaml", "orders-fanout-flinkdeployment.yaml"]
+        ["orders-fanout-configmap.yaml", "orders-fanout-secret.yaml", "orders-fanout-flinkdeployment.yaml"]
     );
     let (kind, schema) = crd_schema("flinkdeployments.flink.apache.org-v1.yml");
-    let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[1].1).unwrap();
+    let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[2].1).unwrap();
     assert_eq!(deployment["kind"].as_str(), Some(kind.as_str()));
     assert_eq!(deployment["apiVersion"].as_str(), Some("flink.apache.org/v1beta1"));
-    assert_eq!(validate(&deployment, &schema), Vec::<String>::new(), "{}", resources[1].1);
+    assert_eq!(validate(&deployment, &schema), Vec::<String>::new(), "{}", resources[2].1);
+    // the Secret lists the key the init container reads, with no value until START
+    let secret: serde_yaml::Value = serde_yaml::from_str(&resources[1].1).unwrap();
+    assert_eq!(metadata(&secret["metadata"]), Vec::<String>::new());
+    assert_eq!(secret["metadata"]["name"].as_str(), Some("orders-fanout-secrets"));
+    assert_eq!(secret["data"]["maria_pw"].as_str(), Some(""), "{}", resources[1].1);
     assert_eq!(deployment["spec"]["job"]["upgradeMode"].as_str(), Some("savepoint"));
     assert_eq!(deployment["spec"]["job"]["parallelism"].as_i64(), Some(2));
     assert_eq!(
@@ -378,7 +383,7 @@ async fn names_and_values_that_need_quotes_cannot_break_the_script() {
     // the secret placeholder, filled in as the Kubernetes init container does, stays one
     // literal whatever the password holds
     let resources = explain(&client, "EXPLAIN PIPELINE quoted FORMAT kubernetes").await;
-    let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[1].1).unwrap();
+    let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[2].1).unwrap();
     let init = &deployment["spec"]["jobManager"]["podTemplate"]["spec"]["initContainers"][0];
     let command: Vec<String> =
         init["command"].as_sequence().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();

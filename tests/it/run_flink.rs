@@ -79,7 +79,11 @@ fn lines(dir: &Path) -> usize {
 }
 
 /// The pipeline's latest deployment row (SHOW DEPLOYMENTS) once `done` holds for it.
-async fn wait_deployment(client: &Client, pipeline: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+pub async fn wait_deployment(
+    client: &Client,
+    pipeline: &str,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(180);
     loop {
         let shown = rows(client, &format!("SHOW DEPLOYMENTS FOR PIPELINE {pipeline}")).await;

@@ -1,0 +1,363 @@
+//! The `kubernetes` target: pipelines as Flink Kubernetes Operator resources
+//! (`flink.apache.org/v1beta1`), through the Kubernetes API (kube).
+//!
+//! * START server-side applies (field manager `sluice`) the FlinkDeployment (application
+//!   mode: Flink's SqlDriver on the script ConfigMap) or FlinkSessionJob (session mode: the
+//!   runner jar and script fetched from the gateway's https artifact endpoint), then the
+//!   ConfigMap and the Secret with owner references to it — deleting the job's resource
+//!   (DROP PIPELINE) deletes them too. It then *watches* the resource until the operator
+//!   reports the job RUNNING (or FINISHED), or an error, whose text it returns.
+//! * STOP / SUSPEND are merge patches of `spec.job`: `savepointTriggerNonce` for a
+//!   savepoint (its location read from `status.jobStatus.savepointInfo`), then
+//!   `state: suspended` (upgradeMode `savepoint` for SUSPEND, `stateless` otherwise).
+//!   RESUME applies the resource again with `initialSavepointPath` and a new
+//!   `savepointRedeployNonce`.
+//! * Status moves by watch ([`watch`]), never by polling.
+
+pub mod status;
+pub mod watch;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Secret};
+use kube::api::{
+    Api, ApiResource, DeleteParams, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
+};
+use kube::runtime::wait::await_condition;
+use serde_json::{Value, json};
+use sluice_catalog::DeploymentRecord;
+
+use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
+use crate::artifacts::Content;
+use crate::compile::connector::Secrets;
+use crate::compile::flink_sql;
+use crate::compile::kubernetes::{Delivery, Links, Resources, Settings, resource_name, resources};
+use crate::connectors::live::Check;
+use crate::error::{Result, SluiceError};
+use crate::server::state::ServerState;
+
+/// The field manager of every write (server-side apply and patches).
+pub const FIELD_MANAGER: &str = "sluice";
+const GROUP: &str = "flink.apache.org";
+const VERSION: &str = "v1beta1";
+
+/// The operator's resource of `kind` (FlinkDeployment, FlinkSessionJob).
+pub fn resource(kind: &str) -> ApiResource {
+    let gvk = GroupVersionKind::gvk(GROUP, VERSION, kind);
+    ApiResource::from_gvk_with_plural(&gvk, &format!("{}s", kind.to_lowercase()))
+}
+
+/// A client from the target's kubeconfig (or the default one, or in-cluster).
+pub async fn client(target: &str, settings: &Settings) -> Result<kube::Client> {
+    use kube::config::{KubeConfigOptions, Kubeconfig};
+    let unavailable = |message: String| SluiceError::SourceUnavailable { name: target.to_owned(), message };
+    let options = KubeConfigOptions { context: settings.get("context"), ..Default::default() };
+    let config = match settings.get("kubeconfig") {
+        Some(path) => {
+            let file =
+                Kubeconfig::read_from(&path).map_err(|e| unavailable(format!("kubeconfig {path}: {e}")))?;
+            kube::Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(|e| unavailable(format!("kubeconfig {path}: {e}")))?
+        }
+        None if options.context.is_some() => kube::Config::from_kubeconfig(&options)
+            .await
+            .map_err(|e| unavailable(format!("kubeconfig: {e}")))?,
+        None => kube::Config::infer().await.map_err(|e| unavailable(format!("no Kubernetes config: {e}")))?,
+    };
+    kube::Client::try_from(config).map_err(|e| unavailable(format!("Kubernetes client: {e}")))
+}
+
+pub struct KubernetesDeployer<'a> {
+    target: String,
+    settings: Settings,
+    timeout: Duration,
+    server: &'a ServerState,
+}
+
+impl<'a> KubernetesDeployer<'a> {
+    pub fn new(target: &Target, server: &'a ServerState) -> Result<KubernetesDeployer<'a>> {
+        Ok(KubernetesDeployer {
+            target: target.name.clone(),
+            settings: Settings::from_resolved(target.options.clone()),
+            timeout: Duration::from_millis(target.millis("timeout").unwrap_or(300_000)),
+            server,
+        })
+    }
+
+    fn session(&self) -> bool {
+        self.settings.get("mode").as_deref() == Some("session")
+    }
+
+    fn kind(&self) -> &'static str {
+        if self.session() { "FlinkSessionJob" } else { "FlinkDeployment" }
+    }
+
+    fn namespace(&self) -> String {
+        self.settings.get("namespace").unwrap_or_else(|| "default".into())
+    }
+
+    async fn jobs(&self) -> Result<Api<DynamicObject>> {
+        let client = client(&self.target, &self.settings).await?;
+        Ok(Api::namespaced_with(client, &self.namespace(), &resource(self.kind())))
+    }
+
+    /// A Kubernetes API error as the client sees it: the API server's own message.
+    fn api_error(&self, what: &str, e: kube::Error) -> SluiceError {
+        match e {
+            kube::Error::Api(status) => SluiceError::EngineRejected {
+                target: self.target.clone(),
+                message: format!("{what}: {} ({})", status.message, status.reason),
+            },
+            other => SluiceError::SourceUnavailable {
+                name: self.target.clone(),
+                message: format!("Kubernetes API, {what}: {other}"),
+            },
+        }
+    }
+
+    /// The session-mode links: the script (secrets filled in) and the runner jar, each
+    /// published on the artifact endpoint for this deployment only.
+    fn publish(&self, job: &Job<'_>) -> Result<Links> {
+        let mut secrets = Secrets::default();
+        let script = flink_sql::compile(job.plan, &mut secrets)?;
+        let script = super::flink::fill_secrets(&script, &secrets, job.secrets)?;
+        let artifacts = &self.server.deployments.artifacts;
+        let script = artifacts.publish(job.deployment, "pipeline.sql", Content::Bytes(script.into()))?;
+        let runner_jar = match (self.settings.get("runner_jar"), self.settings.get("jar_uri")) {
+            (Some(path), _) => {
+                artifacts.publish(job.deployment, "sluice-sql-runner.jar", Content::File(path.into()))?
+            }
+            (None, Some(uri)) => uri,
+            (None, None) => {
+                return Err(SluiceError::InvalidOption {
+                    message: format!(
+                        "target \"{}\" runs session jobs: it needs option \"runner_jar\" (a local path to Sluice's runner jar) or \"jar_uri\"",
+                        self.target
+                    ),
+                    hint: Some(format!(
+                        "ALTER TARGET is not there yet: DROP TARGET {} and CREATE it again with runner_jar = '…'.",
+                        self.target
+                    )),
+                });
+            }
+        };
+        Ok(Links { runner_jar, script })
+    }
+
+    /// Applies the ConfigMap and the Secret, owned by the job's resource.
+    async fn apply_owned(&self, r: &Resources, owner: &DynamicObject) -> Result<()> {
+        let Some(uid) = owner.metadata.uid.clone() else { return Ok(()) };
+        let owner_ref = json!([{
+            "apiVersion": format!("{GROUP}/{VERSION}"),
+            "kind": self.kind(),
+            "name": r.name,
+            "uid": uid,
+            "controller": true,
+        }]);
+        let client = client(&self.target, &self.settings).await?;
+        let apply = PatchParams::apply(FIELD_MANAGER).force();
+        if let Some(mut config_map) = r.config_map.clone() {
+            config_map["metadata"]["ownerReferences"] = owner_ref.clone();
+            let name = config_map["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+            let api: Api<ConfigMap> = Api::namespaced(client.clone(), &r.namespace);
+            api.patch(&name, &apply, &Patch::Apply(&config_map))
+                .await
+                .map_err(|e| self.api_error(&format!("applying ConfigMap {name}"), e))?;
+        }
+        if let Some(mut secret) = r.secret.clone() {
+            secret["metadata"]["ownerReferences"] = owner_ref;
+            let name = secret["metadata"]["name"].as_str().unwrap_or_default().to_owned();
+            let api: Api<Secret> = Api::namespaced(client, &r.namespace);
+            api.patch(&name, &apply, &Patch::Apply(&secret))
+                .await
+                .map_err(|e| self.api_error(&format!("applying Secret {name}"), e))?;
+        }
+        Ok(())
+    }
+
+    /// Watches resource `name` until `done` holds for it (or the operator reports a
+    /// failure), at most the target's timeout.
+    async fn wait_for(
+        &self,
+        api: &Api<DynamicObject>,
+        name: &str,
+        what: &str,
+        done: impl Fn(&Value) -> bool + Send + 'static,
+    ) -> Result<Value> {
+        let condition = move |o: Option<&DynamicObject>| {
+            o.is_some_and(|o| {
+                let v = object_value(o);
+                done(&v) || status::failed(&v)
+            })
+        };
+        let waited = tokio::time::timeout(self.timeout, await_condition(api.clone(), name, condition)).await;
+        let object = match waited {
+            Ok(Ok(Some(object))) => object_value(&object),
+            Ok(Ok(None)) => {
+                return Err(SluiceError::EngineRejected {
+                    target: self.target.clone(),
+                    message: format!("{} {name} was deleted while waiting for {what}", self.kind()),
+                });
+            }
+            Ok(Err(e)) => {
+                return Err(SluiceError::SourceUnavailable {
+                    name: self.target.clone(),
+                    message: format!("watching {} {name}: {e}", self.kind()),
+                });
+            }
+            Err(_) => {
+                let last = api.get_opt(name).await.ok().flatten().map(|o| object_value(&o));
+                let said = last.as_ref().and_then(status::error).map(|e| format!("; the operator says: {e}"));
+                return Err(SluiceError::EngineRejected {
+                    target: self.target.clone(),
+                    message: format!(
+                        "{} {name}: no {what} after {:?}{}",
+                        self.kind(),
+                        self.timeout,
+                        said.unwrap_or_default()
+                    ),
+                });
+            }
+        };
+        if status::failed(&object) {
+            let error = status::error(&object).unwrap_or_else(|| "the operator reports a failure".into());
+            return Err(SluiceError::EngineRejected {
+                target: self.target.clone(),
+                message: format!("{} {name}: {error}", self.kind()),
+            });
+        }
+        Ok(object)
+    }
+
+    async fn merge(&self, api: &Api<DynamicObject>, name: &str, job: Value) -> Result<DynamicObject> {
+        let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
+        api.patch(name, &params, &Patch::Merge(json!({ "spec": { "job": job } })))
+            .await
+            .map_err(|e| self.api_error(&format!("patching {} {name}", self.kind()), e))
+    }
+}
+
+/// A dynamic object as one JSON value (metadata, spec, status).
+pub fn object_value(o: &DynamicObject) -> Value {
+    let mut v = o.data.clone();
+    if let Ok(meta) = serde_json::to_value(&o.metadata) {
+        v["metadata"] = meta;
+    }
+    v
+}
+
+fn now_millis() -> i64 {
+    sluice_catalog::time::now_micros() / 1000
+}
+
+#[async_trait]
+impl Deployer for KubernetesDeployer<'_> {
+    async fn submit(&self, job: Job<'_>) -> Result<Submitted> {
+        let links = if self.session() { Some(self.publish(&job)?) } else { None };
+        let delivery = Delivery {
+            secret_values: Some(job.secrets),
+            links,
+            deployment: Some(job.deployment),
+            savepoint: job.savepoint,
+            nonce: now_millis(),
+        };
+        let r = resources(job.plan, &self.settings, &delivery)?;
+        let api = self.jobs().await?;
+        let apply = PatchParams::apply(FIELD_MANAGER).force();
+        let applied = api
+            .patch(&r.name, &apply, &Patch::Apply(&r.job))
+            .await
+            .map_err(|e| self.api_error(&format!("applying {} {}", self.kind(), r.name), e))?;
+        self.apply_owned(&r, &applied).await?;
+        let generation = applied.metadata.generation;
+        let object = self
+            .wait_for(&api, &r.name, "running job", move |v| {
+                status::caught_up(v, generation)
+                    && matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
+            })
+            .await?;
+        let state = status::observed(&object).map_or(State::Running, |o| o.state);
+        let job_id = object["status"]["jobStatus"]["jobId"].as_str().map(str::to_owned);
+        Ok(Submitted {
+            notes: vec![format!(
+                "{} {}/{} is {} (job {})",
+                self.kind(),
+                r.namespace,
+                r.name,
+                object["status"]["jobStatus"]["state"].as_str().unwrap_or("RUNNING"),
+                job_id.as_deref().unwrap_or("?")
+            )],
+            engine_job_id: job_id,
+            state: Some(state),
+            ..Default::default()
+        })
+    }
+
+    async fn stop(&self, d: &DeploymentRecord, mode: StopMode) -> Result<Option<String>> {
+        let api = self.jobs().await?;
+        let name = resource_name(&d.pipeline);
+        let mut taken = None;
+        if mode == StopMode::Savepoint {
+            let nonce = now_millis();
+            self.merge(&api, &name, json!({ "savepointTriggerNonce": nonce })).await?;
+            let object = self
+                .wait_for(&api, &name, "savepoint", move |v| status::savepoint_of(v, nonce).is_some())
+                .await?;
+            taken = status::savepoint_of(&object, nonce);
+        }
+        let upgrade = if mode == StopMode::Suspend { "savepoint" } else { "stateless" };
+        self.merge(&api, &name, json!({ "state": "suspended", "upgradeMode": upgrade })).await?;
+        let object = self
+            .wait_for(&api, &name, "suspended job", |v| v["status"]["lifecycleState"] == "SUSPENDED")
+            .await?;
+        Ok(match mode {
+            StopMode::Suspend => status::savepoint(&object),
+            _ => taken,
+        })
+    }
+
+    async fn observe(&self, d: &DeploymentRecord) -> Result<Option<Observed>> {
+        let api = self.jobs().await?;
+        let name = resource_name(&d.pipeline);
+        let object = api.get_opt(&name).await.map_err(|e| self.api_error(&format!("reading {name}"), e))?;
+        Ok(object.and_then(|o| status::observed(&object_value(&o))))
+    }
+
+    async fn test(&self) -> Vec<Check> {
+        let started = std::time::Instant::now();
+        let client = match client(&self.target, &self.settings).await {
+            Ok(client) => client,
+            Err(e) => return vec![Check::timed("kubernetes api", started, Err(e.to_string()))],
+        };
+        let version = client.apiserver_version().await.map(|v| format!("Kubernetes {}.{}", v.major, v.minor));
+        let mut checks = vec![Check::timed("kubernetes api", started, version.map_err(|e| e.to_string()))];
+        let started = std::time::Instant::now();
+        let namespaces: Api<Namespace> = Api::all(client.clone());
+        let namespace = self.namespace();
+        let found = namespaces.get_opt(&namespace).await.map_err(|e| e.to_string()).and_then(|n| {
+            n.map(|_| format!("namespace {namespace}")).ok_or(format!("namespace {namespace} does not exist"))
+        });
+        checks.push(Check::timed("namespace", started, found));
+        let started = std::time::Instant::now();
+        let api: Api<DynamicObject> = Api::namespaced_with(client, &namespace, &resource(self.kind()));
+        let listed = api
+            .list(&ListParams::default().limit(1))
+            .await
+            .map(|_| format!("{} resources can be listed", self.kind()))
+            .map_err(|e| format!("{e} (is the Flink Kubernetes Operator installed?)"));
+        checks.push(Check::timed("operator", started, listed));
+        checks
+    }
+
+    async fn remove(&self, pipeline: &str) -> Result<()> {
+        let api = self.jobs().await?;
+        let name = resource_name(pipeline);
+        match api.delete(&name, &DeleteParams::background()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
+            Err(e) => Err(self.api_error(&format!("deleting {} {name}", self.kind()), e)),
+        }
+    }
+}
