@@ -74,6 +74,20 @@ pub const OPTIONS: &[OptionSpec] = &[
         Basic,
         "Session mode: a local path to Sluice's runner jar, served to the operator over the artifact endpoint.",
     ),
+    opt(
+        "connector_jars",
+        Text,
+        Advanced,
+        "Jars every pipeline reading or writing a source type needs, registered once: \
+         'mysql: https://…/a.jar https://…/b.jar; kafka: https://…/k.jar'.",
+    ),
+    opt(
+        "fetch_image",
+        Text,
+        Advanced,
+        "Application mode: the image of the init container that downloads https jars (runs curl).",
+    )
+    .default("curlimages/curl:8.11.1"),
     opt("timeout", Duration, Tuning, "How long START, STOP and SUSPEND wait for the operator.")
         .default("300s"),
     opt("checkpoint_dir", Text, Advanced, "Durable directory for checkpoints (s3://…) of streaming jobs."),
@@ -153,6 +167,8 @@ const RENDER_SCRIPT: &str = r#"open(my $in, '<', $ARGV[0]) or die "$ARGV[0]: $!"
 pub struct Links {
     pub runner_jar: String,
     pub script: String,
+    /// The extra jars, as the session cluster fetches them.
+    pub jars: Vec<String>,
 }
 
 /// What START adds to the rendered resources.
@@ -274,12 +290,21 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
         })?;
         // The script (secrets filled in) and the runner jar come from the gateway's
         // artifact endpoint, over https, each with its own token.
-        let links = delivery.links.clone().unwrap_or_else(|| Links {
-            runner_jar: k8s
-                .get("jar_uri")
-                .unwrap_or_else(|| format!("{PLACEHOLDER_URL}/sluice-sql-runner.jar")),
-            script: format!("{PLACEHOLDER_URL}/{SCRIPT_FILE}"),
-        });
+        let links = match delivery.links.clone() {
+            Some(links) => links,
+            None => Links {
+                runner_jar: k8s
+                    .get("jar_uri")
+                    .unwrap_or_else(|| format!("{PLACEHOLDER_URL}/sluice-sql-runner.jar")),
+                script: format!("{PLACEHOLDER_URL}/{SCRIPT_FILE}"),
+                jars: session_jars(&jars(plan, k8s)?, |jar| {
+                    Ok(format!("{PLACEHOLDER_URL}/{}", file_name(jar)))
+                })?,
+            },
+        };
+        if !links.jars.is_empty() {
+            configuration.insert("pipeline.classpaths".into(), Value::String(links.jars.join(";")));
+        }
         let resource = json!({
             "apiVersion": "flink.apache.org/v1beta1",
             "kind": "FlinkSessionJob",
@@ -358,6 +383,35 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
             ],
         }));
     }
+    // extra jars: https ones downloaded by an init container of every pod into a
+    // directory under usrlib (the user classpath of application clusters), local:// ones
+    // already in the image put on the classpath
+    let (fetched, in_image) = application_jars(&jars(plan, k8s)?)?;
+    let mut tm_pod = None;
+    if !fetched.is_empty() {
+        volumes.push(json!({ "name": "jars", "emptyDir": {} }));
+        let mount = json!({ "name": "jars", "mountPath": JAR_DIR });
+        main_mounts.push(mount.clone());
+        let mut args = vec!["-fsSL".to_owned(), "--retry".into(), "3".into()];
+        for (i, url) in fetched.iter().enumerate() {
+            args.extend(["-o".into(), format!("{JAR_DIR}/{i:02}-{}", file_name(url)), url.clone()]);
+        }
+        let fetch = json!({
+            "name": "fetch-jars",
+            "image": k8s.get("fetch_image"),
+            "args": args,
+            "volumeMounts": [mount],
+        });
+        init_containers.insert(0, fetch.clone());
+        tm_pod = Some(json!({
+            "initContainers": [fetch],
+            "containers": [{ "name": "flink-main-container", "volumeMounts": [{ "name": "jars", "mountPath": JAR_DIR }] }],
+            "volumes": [{ "name": "jars", "emptyDir": {} }],
+        }));
+    }
+    if !in_image.is_empty() {
+        configuration.insert("pipeline.classpaths".into(), Value::String(in_image.join(";")));
+    }
     let mut pod_spec = json!({
         "containers": [{ "name": "flink-main-container", "volumeMounts": main_mounts }],
         "volumes": volumes,
@@ -372,7 +426,7 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
     let jar = k8s
         .get("jar_uri")
         .unwrap_or_else(|| format!("local:///opt/flink/opt/flink-sql-gateway-{}.jar", release(&version)));
-    let deployment = json!({
+    let mut deployment = json!({
         "apiVersion": "flink.apache.org/v1beta1",
         "kind": "FlinkDeployment",
         "metadata": metadata(&name),
@@ -391,6 +445,10 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
             "job": job(SQL_DRIVER, vec!["--scriptUri".into(), format!("file://{SCRIPT_DIR}/{SCRIPT_FILE}")], jar),
         },
     });
+    if let Some(spec) = tm_pod {
+        deployment["spec"]["taskManager"]["podTemplate"] =
+            json!({ "apiVersion": "v1", "kind": "Pod", "spec": spec });
+    }
     Ok(Resources {
         name,
         namespace,
@@ -399,6 +457,88 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
         secret,
         bounded: !streaming,
     })
+}
+
+const JAR_DIR: &str = "/opt/flink/usrlib/sluice";
+
+/// The extra jars of `plan`: its `jars` option, then the target's `connector_jars` of each
+/// source type it uses (each jar once).
+pub fn jars(plan: &PipelinePlan, k8s: &Settings) -> Result<Vec<String>> {
+    let mut jars = plan.settings().jars.clone();
+    if let Some(text) = k8s.get("connector_jars") {
+        let by_type = connector_jars(&text)?;
+        for table in &plan.bound.tables {
+            for jar in by_type.get(table.source_type.name).into_iter().flatten() {
+                jars.push(jar.clone());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    jars.retain(|j| seen.insert(j.clone()));
+    Ok(jars)
+}
+
+/// `'mysql: https://…/a.jar https://…/b.jar; kafka: https://…/k.jar'` by source type.
+pub fn connector_jars(text: &str) -> Result<std::collections::BTreeMap<String, Vec<String>>> {
+    let mut map = std::collections::BTreeMap::new();
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let Some((source_type, jars)) = entry.split_once(':').filter(|(t, _)| !t.contains('/')) else {
+            return Err(SluiceError::InvalidOption {
+                message: format!("connector_jars entry \"{entry}\" is not \"<source type>: <jar> …\""),
+                hint: Some(
+                    "For example: 'mysql: https://repo/flink-sql-connector-mysql-cdc.jar; kafka: …'".into(),
+                ),
+            });
+        };
+        let source_type = source_type.trim().to_lowercase();
+        if crate::connectors::source_type(&source_type).is_none() {
+            return Err(SluiceError::InvalidOption {
+                message: format!("connector_jars names unknown source type \"{source_type}\""),
+                hint: Some("SHOW SOURCE TYPES lists them.".into()),
+            });
+        }
+        let jars: Vec<String> = jars.split_whitespace().map(str::to_owned).collect();
+        map.entry(source_type).or_insert_with(Vec::new).extend(jars);
+    }
+    Ok(map)
+}
+
+fn file_name(jar: &str) -> &str {
+    jar.rsplit('/').next().filter(|f| !f.is_empty()).unwrap_or("extra.jar")
+}
+
+/// Application mode: (jars to download over http(s), `file://` classpaths of jars in the image).
+fn application_jars(jars: &[String]) -> Result<(Vec<String>, Vec<String>)> {
+    let (mut fetched, mut in_image) = (Vec::new(), Vec::new());
+    for jar in jars {
+        if jar.starts_with("https://") || jar.starts_with("http://") {
+            fetched.push(jar.clone());
+        } else if let Some(path) = jar.strip_prefix("local://") {
+            in_image.push(format!("file://{path}"));
+        } else {
+            return Err(SluiceError::InvalidOption {
+                message: format!("jar \"{jar}\" cannot reach an application cluster"),
+                hint: Some(
+                    "Give an https:// URL (downloaded by the pods) or a local:// path inside the image; gateway files are served to session jobs only.".into(),
+                ),
+            });
+        }
+    }
+    Ok((fetched, in_image))
+}
+
+/// Session mode: each jar as the session cluster fetches it — URLs as given, files on the
+/// gateway through `publish` (the artifact endpoint).
+pub fn session_jars(jars: &[String], mut publish: impl FnMut(&str) -> Result<String>) -> Result<Vec<String>> {
+    jars.iter()
+        .map(|jar| {
+            if jar.contains("://") && !jar.starts_with("file://") {
+                Ok(jar.clone())
+            } else {
+                publish(jar.trim_start_matches("file://"))
+            }
+        })
+        .collect()
 }
 
 /// Where EXPLAIN shows session-mode artifacts (START puts the endpoint's URLs there).

@@ -24,6 +24,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
             ),
         });
     }
+    if t.name == "kubernetes"
+        && let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("connector_jars")
+    {
+        crate::compile::kubernetes::connector_jars(text)?;
+    }
     if name == super::target_access::LOCAL && t.name != "local" {
         return Err(SluiceError::ObjectInUse(format!(
             "target \"{name}\" is built in and must stay of type local"

@@ -79,6 +79,17 @@ pub async fn run(
     }
     let tables = if kind == "local" { Tables::Live(ctx.server.engine.catalogs()) } else { Tables::Schemas };
     let plan = plan_in(ctx, stored, tables, interval).await?;
+    if !plan.settings().jars.is_empty() && kind != "kubernetes" {
+        return Err(SluiceError::not_supported(
+            format!(
+                "pipeline \"{name}\" names extra jars; target \"{}\" of type {kind} does not deliver jars",
+                target.name
+            ),
+            Some(
+                "Put the jars on the cluster (Flink's lib/, SeaTunnel's plugins), or run it on a kubernetes target.",
+            ),
+        ));
+    }
     let secrets = if engine_target { secret_values(ctx.server, &plan).await? } else { HashMap::new() };
     if engine_target {
         crate::deploy::create_sinks::create_sink_tables(ctx.server, &plan, &mut ctx.notices).await?;

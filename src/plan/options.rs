@@ -62,6 +62,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         Tuning,
         "Rows per multi-row INSERT into MySQL sinks on the local target (else the target's batch_size).",
     ),
+    opt(
+        "jars",
+        Text,
+        Advanced,
+        "Extra jars the job needs (connectors, UDFs): comma-separated https URLs, local:// paths in \
+         the image, or (session mode) files on the gateway. Kubernetes targets deliver them.",
+    ),
     opt("description", Text, Advanced, "What the pipeline is for."),
 ];
 
@@ -75,6 +82,8 @@ pub struct Settings {
     pub streaming: bool,
     pub target: Option<String>,
     pub parallelism: u32,
+    /// Extra jars (`jars`), in the order given.
+    pub jars: Vec<String>,
     /// Every option with a value (given or default), by key — for the engines' settings.
     pub values: Vec<(&'static OptionSpec, String)>,
     /// `flink.*` / `seatunnel.*` settings given as they are (prefix removed).
@@ -106,6 +115,9 @@ impl Settings {
             streaming: text("mode").as_deref() != Some("batch"),
             target: text("target"),
             parallelism: text("parallelism").and_then(|p| p.parse().ok()).unwrap_or(1),
+            jars: text("jars")
+                .map(|j| j.split(',').map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
             values,
             flink_passthrough: passthrough("flink."),
             seatunnel_passthrough: passthrough("seatunnel."),

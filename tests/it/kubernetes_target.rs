@@ -227,6 +227,12 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
         .await
         .unwrap();
 
+    // TEST TARGET: the API server, the namespace, the operator's resources
+    let checks = rows(&client, "TEST TARGET k8s").await;
+    let names: Vec<(&str, &str)> = checks.iter().map(|c| (c[0].as_str(), c[1].as_str())).collect();
+    assert_eq!(names, [("kubernetes api", "t"), ("namespace", "t"), ("operator", "t")], "{checks:?}");
+    assert!(checks[0][3].contains("Kubernetes 1.33"), "{checks:?}");
+
     // the operator's error text comes back as START's error
     let start = spawn_sql(server.client().await, "START PIPELINE broken");
     request(&fake, "apply", |log| applies(log, FD).first().map(|_| ())).await;
@@ -355,6 +361,8 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
     let (cert, key) = certificate(dir.path());
     let jar = dir.path().join("sluice-sql-runner.jar");
     std::fs::write(&jar, b"PK\x03\x04 a runner jar").unwrap();
+    let udfs = dir.path().join("my-udfs.jar");
+    std::fs::write(&udfs, b"PK\x03\x04 user functions").unwrap();
     let port = free_port();
     let server = TestServer::start_with(crate::common::Options {
         extra_args: vec![
@@ -373,8 +381,9 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
     let maria = setup(&fake, &server, &client, &extra).await;
     client
         .batch_execute(&format!(
-            "CREATE PIPELINE shared_job WITH (engine = 'flink', target = 'k8s') AS
+            "CREATE PIPELINE shared_job WITH (engine = 'flink', target = 'k8s', jars = '{}, https://repo.example/udfs.jar') AS
              INSERT INTO out.console SELECT id, amount FROM maria.{}.orders",
+            udfs.display(),
             maria.name
         ))
         .await
@@ -399,6 +408,13 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
     let base = format!("https://127.0.0.1:{port}/artifacts/");
     assert!(jar_url.starts_with(&base) && script_url.starts_with(&base), "{job}");
     assert!(!applied.body.to_string().contains(SOURCE_PASSWORD), "the resource holds no secret value");
+    // extra jars: a gateway file through the endpoint, a URL as given
+    let classpaths =
+        applied.body["spec"]["flinkConfiguration"]["pipeline.classpaths"].as_str().unwrap().to_owned();
+    let (served, given) = classpaths.split_once(';').unwrap();
+    assert!(served.starts_with(&base) && served.ends_with("/my-udfs.jar"), "{classpaths}");
+    assert_eq!(given, "https://repo.example/udfs.jar");
+    assert_eq!(curl(&cert, served), ("200".to_owned(), std::fs::read(&udfs).unwrap()));
 
     // a token holder gets the jar and the script; a wrong or missing token gets 403
     let (code, body) = curl(&cert, &jar_url);
@@ -449,4 +465,74 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
     assert!(message.contains("artifact endpoint"), "{message}");
     maria.drop().await;
     other_maria.drop().await;
+}
+
+#[tokio::test]
+async fn extra_jars_reach_every_pod_of_an_application_cluster() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await) {
+        return;
+    }
+    let fake = FakeKube::start().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    let (state, message, _) = failure(
+        &client,
+        "CREATE TARGET bad TYPE kubernetes WITH (connector_jars = 'mysqll: https://repo.example/cdc.jar')",
+    )
+    .await;
+    assert_eq!(state, "22023", "{message}");
+    assert!(message.contains("mysqll"), "{message}");
+    let cdc = "https://repo.example/flink-sql-connector-mysql-cdc-3.4.0.jar";
+    let maria = setup(
+        &fake,
+        &server,
+        &client,
+        &format!(", connector_jars = 'mysql: {cdc}; kafka: https://repo.example/kafka.jar'"),
+    )
+    .await;
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE with_jars WITH (engine = 'flink', mode = 'batch', target = 'k8s',
+               jars = 'https://repo.example/udfs.jar, local:///opt/flink/opt/flink-python.jar') AS
+             INSERT INTO out.console SELECT id, amount FROM maria.{}.orders",
+            maria.name
+        ))
+        .await
+        .unwrap();
+    let start = spawn_sql(server.client().await, "START PIPELINE with_jars");
+    let applied = request(&fake, "apply", |log| applies(log, FD).first().map(|r| (*r).clone())).await;
+    let spec = &applied.body["spec"];
+    for role in ["jobManager", "taskManager"] {
+        let pod = &spec[role]["podTemplate"]["spec"];
+        let fetch = pod["initContainers"].as_array().unwrap().iter().find(|c| c["name"] == "fetch-jars");
+        let fetch = fetch.unwrap_or_else(|| panic!("{role} fetches the jars: {pod}"));
+        let args: Vec<&str> = fetch["args"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(args.contains(&"https://repo.example/udfs.jar") && args.contains(&cdc), "{args:?}");
+        assert!(!args.contains(&"https://repo.example/kafka.jar"), "only the source types the pipeline uses");
+        let mounts = pod["containers"][0]["volumeMounts"].to_string();
+        assert!(mounts.contains("/opt/flink/usrlib/sluice"), "{role}: {mounts}");
+    }
+    assert_eq!(spec["flinkConfiguration"]["pipeline.classpaths"], "file:///opt/flink/opt/flink-python.jar");
+    fake.set_status(FD, NS, "with-jars", running(1, "ab12"));
+    start.await.unwrap().unwrap();
+
+    // a gateway file cannot reach an application cluster; other targets do not ship jars
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE file_jar WITH (engine = 'flink', mode = 'batch', target = 'k8s', jars = '/tmp/my.jar') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
+             CREATE PIPELINE local_jar WITH (mode = 'batch', jars = 'https://repo.example/udfs.jar') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;",
+            db = maria.name
+        ))
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE file_jar").await;
+    assert_eq!(state, "22023", "{message}");
+    assert!(message.contains("/tmp/my.jar"), "{message}");
+    assert_eq!(applies(&fake.log(), FD).len(), 1, "nothing applied for it");
+    let (state, message, _) = failure(&client, "START PIPELINE local_jar").await;
+    assert_eq!(state, "0A000", "{message}");
+    assert!(message.contains("jars"), "{message}");
+    maria.drop().await;
 }

@@ -32,7 +32,9 @@ use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::artifacts::Content;
 use crate::compile::connector::Secrets;
 use crate::compile::flink_sql;
-use crate::compile::kubernetes::{Delivery, Links, Resources, Settings, resource_name, resources};
+use crate::compile::kubernetes::{
+    Delivery, Links, Resources, Settings, jars, resource_name, resources, session_jars,
+};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
 use crate::server::state::ServerState;
@@ -143,7 +145,11 @@ impl<'a> KubernetesDeployer<'a> {
                 });
             }
         };
-        Ok(Links { runner_jar, script })
+        let jars = session_jars(&jars(job.plan, &self.settings)?, |path| {
+            let file = path.rsplit('/').next().unwrap_or("extra.jar");
+            artifacts.publish(job.deployment, file, Content::File(path.into()))
+        })?;
+        Ok(Links { runner_jar, script, jars })
     }
 
     /// Applies the ConfigMap and the Secret, owned by the job's resource.
