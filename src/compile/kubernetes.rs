@@ -59,6 +59,15 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("service_account", Text, Tuning, "Service account of the Flink pods.").default("flink"),
     opt("jobmanager_memory", Text, Tuning, "JobManager memory.").default("2048m"),
     opt("taskmanager_memory", Text, Tuning, "TaskManager memory.").default("2048m"),
+    opt("jobmanager_cpu", Text, Tuning, "JobManager CPU cores (e.g. 0.5, 2).").default("1"),
+    opt("taskmanager_cpu", Text, Tuning, "TaskManager CPU cores.").default("1"),
+    opt(
+        "pod_template",
+        Text,
+        Advanced,
+        "A Pod (YAML) every Flink pod starts from (spec.podTemplate: node selectors, tolerations, \
+         sidecars); Sluice's own containers and volumes are merged in by the operator.",
+    ),
     opt("task_slots", Int, Tuning, "Slots per TaskManager.").default("2"),
     opt("jar_uri", Text, Advanced, "The jar with Flink's SQL gateway (SqlDriver needs it)."),
     opt(
@@ -438,13 +447,16 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
             "flinkConfiguration": configuration,
             "jobManager": {
                 "replicas": 1,
-                "resource": { "memory": k8s.get("jobmanager_memory"), "cpu": 1.0 },
+                "resource": { "memory": k8s.get("jobmanager_memory"), "cpu": cpu(k8s, "jobmanager_cpu")? },
                 "podTemplate": { "apiVersion": "v1", "kind": "Pod", "spec": pod_spec },
             },
-            "taskManager": { "resource": { "memory": k8s.get("taskmanager_memory"), "cpu": 1.0 } },
+            "taskManager": { "resource": { "memory": k8s.get("taskmanager_memory"), "cpu": cpu(k8s, "taskmanager_cpu")? } },
             "job": job(SQL_DRIVER, vec!["--scriptUri".into(), format!("file://{SCRIPT_DIR}/{SCRIPT_FILE}")], jar),
         },
     });
+    if let Some(template) = k8s.get("pod_template") {
+        deployment["spec"]["podTemplate"] = pod_template(&template)?;
+    }
     if let Some(spec) = tm_pod {
         deployment["spec"]["taskManager"]["podTemplate"] =
             json!({ "apiVersion": "v1", "kind": "Pod", "spec": spec });
@@ -460,6 +472,32 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
 }
 
 const JAR_DIR: &str = "/opt/flink/usrlib/sluice";
+
+/// A CPU option as the CRD's number.
+fn cpu(k8s: &Settings, key: &str) -> Result<f64> {
+    let text = k8s.get(key).unwrap_or_else(|| "1".into());
+    text.trim().parse::<f64>().ok().filter(|c| *c > 0.0).ok_or_else(|| SluiceError::InvalidOption {
+        message: format!("{key} must be a positive number of cores, not '{text}'"),
+        hint: None,
+    })
+}
+
+/// The `pod_template` option: a Pod in YAML.
+pub fn pod_template(text: &str) -> Result<Value> {
+    let invalid = |why: String| SluiceError::InvalidOption {
+        message: format!("pod_template is not a Pod: {why}"),
+        hint: Some(
+            "Give a Pod manifest in YAML (kind: Pod, spec: …), as a multi-line string literal.".into(),
+        ),
+    };
+    let mut pod: Value = serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    if !pod.is_object() || pod.get("kind").is_some_and(|k| k != "Pod") {
+        return Err(invalid("expected a mapping with kind: Pod".into()));
+    }
+    pod["apiVersion"] = json!("v1");
+    pod["kind"] = json!("Pod");
+    Ok(pod)
+}
 
 /// The extra jars of `plan`: its `jars` option, then the target's `connector_jars` of each
 /// source type it uses (each jar once).

@@ -29,6 +29,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
     {
         crate::compile::kubernetes::connector_jars(text)?;
     }
+    if t.name == "kubernetes"
+        && let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("pod_template")
+    {
+        crate::compile::kubernetes::pod_template(text)?;
+    }
     if name == super::target_access::LOCAL && t.name != "local" {
         return Err(SluiceError::ObjectInUse(format!(
             "target \"{name}\" is built in and must stay of type local"

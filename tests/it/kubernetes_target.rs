@@ -483,13 +483,14 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
     assert_eq!(state, "22023", "{message}");
     assert!(message.contains("mysqll"), "{message}");
     let cdc = "https://repo.example/flink-sql-connector-mysql-cdc-3.4.0.jar";
-    let maria = setup(
-        &fake,
-        &server,
-        &client,
-        &format!(", connector_jars = 'mysql: {cdc}; kafka: https://repo.example/kafka.jar'"),
-    )
-    .await;
+    let (state, message, _) =
+        failure(&client, "CREATE TARGET bad TYPE kubernetes WITH (pod_template = '[1, 2]')").await;
+    assert_eq!((state.as_str(), message.contains("pod_template")), ("22023", true), "{message}");
+    let extra = format!(
+        ", connector_jars = 'mysql: {cdc}; kafka: https://repo.example/kafka.jar', jobmanager_cpu = '0.5',
+         pod_template = 'spec:\n  nodeSelector:\n    pool: flink\n  tolerations:\n  - key: dedicated\n    value: flink'"
+    );
+    let maria = setup(&fake, &server, &client, &extra).await;
     client
         .batch_execute(&format!(
             "CREATE PIPELINE with_jars WITH (engine = 'flink', mode = 'batch', target = 'k8s',
@@ -513,6 +514,10 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
         assert!(mounts.contains("/opt/flink/usrlib/sluice"), "{role}: {mounts}");
     }
     assert_eq!(spec["flinkConfiguration"]["pipeline.classpaths"], "file:///opt/flink/opt/flink-python.jar");
+    // the target's pod template and resources
+    assert_eq!(spec["podTemplate"]["spec"]["nodeSelector"], json!({ "pool": "flink" }));
+    assert_eq!(spec["podTemplate"]["spec"]["tolerations"][0]["key"], "dedicated");
+    assert_eq!(spec["jobManager"]["resource"]["cpu"], 0.5);
     fake.set_status(FD, NS, "with-jars", running(1, "ab12"));
     start.await.unwrap().unwrap();
 

@@ -265,7 +265,8 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     assert!(script.contains("EXECUTE STATEMENT SET"), "{script}");
     let resources = rows(&client, "EXPLAIN PIPELINE shop FORMAT kubernetes").await;
     let (_, schema) = crd_schema("flinkdeployments.flink.apache.org-v1.yml");
-    let deployment: serde_yaml::Value = serde_yaml::from_str(&resources[1][1]).unwrap();
+    let file = resources.iter().find(|r| r[0].ends_with("-flinkdeployment.yaml")).expect("a FlinkDeployment");
+    let deployment: serde_yaml::Value = serde_yaml::from_str(&file[1]).unwrap();
     assert_eq!(validate(&deployment, &schema), Vec::<String>::new());
 
     // SeaTunnel: one multi-table job, shaped like upstream's multi-table JDBC config
