@@ -91,6 +91,13 @@ impl Artifacts {
         }
     }
 
+    /// Revokes `deployment`'s token for `file` (once the engine has read it).
+    pub fn revoke_file(&self, deployment: i64, file: &str) {
+        if let Ok(mut items) = self.items.lock() {
+            items.retain(|_, item| item.deployment != deployment || item.file != file);
+        }
+    }
+
     fn find(&self, token: &str, file: &str) -> Option<Content> {
         let key = digest(&SHA256, token.as_bytes());
         let items = self.items.lock().ok()?;
@@ -113,7 +120,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new().route("/artifacts/{token}/{file}", get(fetch)).with_state(artifacts);
-    axum::serve(TlsListener { tcp: listener, tls }, app).with_graceful_shutdown(shutdown).await
+    axum::serve(TlsListener::new(listener, tls)?, app).with_graceful_shutdown(shutdown).await
 }
 
 async fn fetch(
@@ -139,38 +146,68 @@ async fn fetch(
     ([(header::CONTENT_TYPE, kind)], body).into_response()
 }
 
-/// TCP connections with a TLS handshake (10 s at most) before axum sees them.
+type TlsStream = pgwire::tokio::tokio_rustls::server::TlsStream<TcpStream>;
+
+/// Connections whose TLS handshake (10 s at most, each in its own task, so a client that
+/// stalls delays nobody else) is done before axum sees them.
 struct TlsListener {
-    tcp: TcpListener,
-    tls: TlsAcceptor,
+    ready: tokio::sync::mpsc::Receiver<(TlsStream, SocketAddr)>,
+    local: SocketAddr,
+    accepting: tokio::task::JoinHandle<()>,
+}
+
+impl TlsListener {
+    fn new(tcp: TcpListener, tls: TlsAcceptor) -> std::io::Result<TlsListener> {
+        let local = tcp.local_addr()?;
+        let (done, ready) = tokio::sync::mpsc::channel(64);
+        let accepting = tokio::spawn(async move {
+            loop {
+                let (socket, peer) = match tcp.accept().await {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "artifact endpoint: accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let (tls, done) = (tls.clone(), done.clone());
+                tokio::spawn(async move {
+                    match tokio::time::timeout(Duration::from_secs(10), tls.accept(socket)).await {
+                        Ok(Ok(stream)) => {
+                            let _ = done.send((stream, peer)).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(peer = %peer, error = %e, "artifact endpoint: TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!(peer = %peer, "artifact endpoint: TLS handshake timed out"),
+                    }
+                });
+            }
+        });
+        Ok(TlsListener { ready, local, accepting })
+    }
+}
+
+impl Drop for TlsListener {
+    fn drop(&mut self) {
+        self.accepting.abort();
+    }
 }
 
 impl axum::serve::Listener for TlsListener {
-    type Io = pgwire::tokio::tokio_rustls::server::TlsStream<TcpStream>;
+    type Io = TlsStream;
     type Addr = SocketAddr;
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let (socket, peer) = match self.tcp.accept().await {
-                Ok(pair) => pair,
-                Err(e) => {
-                    tracing::debug!(error = %e, "artifact endpoint: accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            match tokio::time::timeout(Duration::from_secs(10), self.tls.accept(socket)).await {
-                Ok(Ok(stream)) => return (stream, peer),
-                Ok(Err(e)) => {
-                    tracing::debug!(peer = %peer, error = %e, "artifact endpoint: TLS handshake failed")
-                }
-                Err(_) => tracing::debug!(peer = %peer, "artifact endpoint: TLS handshake timed out"),
-            }
+        match self.ready.recv().await {
+            Some(connection) => connection,
+            // the accepting task is gone (aborted on drop only): nothing more will come
+            None => std::future::pending().await,
         }
     }
 
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.tcp.local_addr()
+        Ok(self.local)
     }
 }
 

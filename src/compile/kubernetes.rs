@@ -276,6 +276,11 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
         job
     };
     let mut configuration = serde_json::Map::new();
+    // STOP … WITH SAVEPOINT reads the savepoint from status.jobStatus.savepointInfo, which
+    // the operator (1.10+) fills only when it does not track snapshots as
+    // FlinkStateSnapshot resources
+    configuration
+        .insert("kubernetes.operator.snapshot.resource.enabled".into(), Value::String("false".into()));
     if streaming {
         let dir = |key: &str, kind: &str| {
             k8s.get(key).unwrap_or_else(|| format!("file:///flink-data/{kind}/{name}"))
@@ -353,7 +358,9 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
     } else {
         let secret_name = format!("{name}-secrets");
         let mut data = serde_json::Map::new();
-        for key in secrets.vars.keys() {
+        // keyed by the variable name: Sluice secret names may hold characters a Secret's
+        // keys cannot ([-._a-zA-Z0-9]+)
+        for (key, var) in &secrets.vars {
             let value = match delivery.secret_values {
                 Some(values) => {
                     let value = values
@@ -363,7 +370,7 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
                 }
                 None => String::new(),
             };
-            data.insert(key.clone(), Value::String(value));
+            data.insert(var.clone(), Value::String(value));
         }
         secret = Some(json!({
             "apiVersion": "v1",
@@ -377,8 +384,8 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
         let env: Vec<Value> = secrets
             .vars
             .iter()
-            .map(|(secret, var)| {
-                json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": secret_name, "key": secret } } })
+            .map(|(_, var)| {
+                json!({ "name": var, "valueFrom": { "secretKeyRef": { "name": secret_name, "key": var } } })
             })
             .collect();
         init_containers.push(json!({
@@ -572,8 +579,14 @@ pub fn session_jars(jars: &[String], mut publish: impl FnMut(&str) -> Result<Str
         .map(|jar| {
             if jar.contains("://") && !jar.starts_with("file://") {
                 Ok(jar.clone())
-            } else {
+            } else if jar.ends_with(".jar") {
                 publish(jar.trim_start_matches("file://"))
+            } else {
+                // the endpoint serves jars, not any file of the gateway's
+                Err(SluiceError::InvalidOption {
+                    message: format!("extra jar \"{jar}\" is not a .jar file"),
+                    hint: None,
+                })
             }
         })
         .collect()

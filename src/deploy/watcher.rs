@@ -39,7 +39,10 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.wait_for(|stop| *stop) => return,
+            _ = shutdown.wait_for(|stop| *stop) => {
+                kube_watches.values().for_each(|task| task.abort());
+                return;
+            }
         }
         let active = match server.store.deployments_in(&["submitting", "running"]).await {
             Ok(active) => active,
@@ -65,6 +68,11 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
             }
             let Ok(target) = load_target_in(&server, &name).await else { continue };
             if target.target_type.name == "kubernetes" {
+                for d in &deployments {
+                    if let Err(e) = fail_interrupted(&server, &target, d, "timeout").await {
+                        tracing::debug!(deployment = d.id, error = %e, "cannot record an interrupted submission");
+                    }
+                }
                 kube_watches
                     .entry(name)
                     .or_insert_with(|| tokio::spawn(super::kubernetes::watch::run(server.clone(), target)));
@@ -115,6 +123,9 @@ async fn watch_target(
                 }
             }
             "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
+            "seatunnel" if d.engine_job_id.is_none() => {
+                fail_interrupted(server, target, d, "submit_timeout").await?
+            }
             _ => {
                 if let Some(seen) = engine.observe(d).await? {
                     server.deployments.observe(d, seen).await?;
@@ -147,6 +158,33 @@ async fn reattach(server: &ServerState, target: &Target, d: &DeploymentRecord) -
             last_error: Some(Some(
                 "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster".into(),
             )),
+            ..Default::default()
+        };
+        server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
+    }
+    Ok(())
+}
+
+/// A submission no statement is waiting for any more (its gateway stopped mid-way), on a
+/// target whose jobs cannot be found again by name: failed once the target's timeout
+/// (option `timeout_key`) has passed, so the pipeline can be started again.
+async fn fail_interrupted(
+    server: &ServerState,
+    target: &Target,
+    d: &DeploymentRecord,
+    timeout_key: &str,
+) -> crate::error::Result<()> {
+    if d.state != "submitting" || server.deployments.runs_here(d.id) {
+        return Ok(());
+    }
+    let waited = Duration::from_micros((sluice_catalog::time::now_micros() - d.since).max(0) as u64);
+    let timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
+    if waited > timeout {
+        let change = DeploymentChange {
+            last_error: Some(Some(format!(
+                "the submission was interrupted (the gateway stopped) and target {} reported no job for it within {timeout:?}",
+                target.name
+            ))),
             ..Default::default()
         };
         server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;

@@ -131,6 +131,9 @@ pub async fn run(
     };
 
     let cancel = server.deployments.register(id, ctx.cancel.child_token());
+    // unregistered once the outcome is recorded (or the statement is dropped): until then
+    // the watchers leave the deployment to this statement
+    let _registered = Unregister(&server.deployments, id);
     let job = Job {
         deployment: id,
         plan: &plan,
@@ -140,9 +143,6 @@ pub async fn run(
         cancel,
     };
     let submitted = engine.submit(job).await;
-    // unregistered only once the outcome is recorded: until then the watchers leave the
-    // deployment to this statement
-    let _registered = Unregister(&server.deployments, id);
     match submitted {
         Ok(done) => {
             let state = done.state.unwrap_or(State::Running);

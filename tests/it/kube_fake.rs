@@ -101,6 +101,14 @@ impl FakeKube {
         world.objects.get(&(plural.into(), namespace.into(), name.into())).cloned()
     }
 
+    /// Deletes the resource (as `kubectl delete` would), notifying watches.
+    pub fn delete(&self, plural: &str, namespace: &str, name: &str) {
+        let mut world = self.world.lock().unwrap();
+        let key = (plural.to_owned(), namespace.to_owned(), name.to_owned());
+        let object = world.objects.get(&key).cloned().expect("an object to delete");
+        self.store(&mut world, key, object, "DELETED");
+    }
+
     /// Writes `status` into the resource (as the operator does), notifying watches.
     pub fn set_status(&self, plural: &str, namespace: &str, name: &str, status: Value) {
         let mut world = self.world.lock().unwrap();
@@ -209,6 +217,11 @@ fn violations(plural: &str, object: &Value) -> Vec<String> {
         "configmaps" | "secrets" => {
             let mut errors = crate::k8s_schema::metadata(&yaml["metadata"]);
             for (k, v) in object["data"].as_object().into_iter().flatten() {
+                if k.is_empty()
+                    || !k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    errors.push(format!(".data.{k}: a valid config key must consist of alphanumeric characters, '-', '_' or '.'"));
+                }
                 if !v.is_string() {
                     errors.push(format!(".data.{k}: must be a string"));
                 }

@@ -114,7 +114,7 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
     assert!(script.contains("${SLUICE_SECRET_MARIA_PW}"), "{script}");
     assert!(!script.contains(SOURCE_PASSWORD), "the script holds no secret value");
     let stored = base64::engine::general_purpose::STANDARD
-        .decode(secret.body["data"]["maria_pw"].as_str().unwrap())
+        .decode(secret.body["data"]["SLUICE_SECRET_MARIA_PW"].as_str().unwrap())
         .unwrap();
     assert_eq!(stored, SOURCE_PASSWORD.as_bytes(), "the Secret carries the value");
     let uid = fake.object(FD, NS, "orders-live").unwrap()["metadata"]["uid"].clone();
@@ -254,17 +254,52 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     assert_eq!(shown[6], "failed");
     assert!(shown[8].contains("Back-off pulling image"), "{shown:?}");
 
+    // a pipeline whose name maps to the same resource name does not take it over
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE broken_ WITH (engine = 'flink', mode = 'batch', target = 'k8s') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders"
+        ))
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE broken_").await;
+    assert_eq!(state, "55006", "{message}");
+    assert!(message.contains("pipeline \"broken\""), "{message}");
+    assert_eq!(applies(&fake.log(), FD).len(), 1, "nothing applied over it");
+
+    // START again: the failed FlinkDeployment is deleted first, so its old status cannot
+    // fail the new one; a job that finishes while START waits is released by START
+    let start = spawn_sql(server.client().await, "START PIPELINE broken");
+    let applied = request(&fake, "re-apply", |log| applies(log, FD).get(1).map(|r| (*r).clone())).await;
+    let log = fake.log();
+    let deleted =
+        log.iter().position(|r| r.method == "DELETE" && r.path.ends_with("/flinkdeployments/broken"));
+    let reapplied = log.iter().rposition(|r| r.path == applied.path && r.method == "PATCH");
+    assert!(deleted.is_some() && deleted < reapplied, "deleted before it is applied again");
+    fake.set_status(
+        FD,
+        NS,
+        "broken",
+        json!({ "lifecycleState": "STABLE", "observedGeneration": 1,
+        "jobStatus": { "state": "FINISHED", "jobId": "b0b0" } }),
+    );
+    start.await.unwrap().unwrap();
+    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE broken").await[0][6], "finished");
+    assert!(fake.object(FD, NS, "broken").is_none(), "START released the finished batch cluster");
+
     // a batch job: START returns on RUNNING; FINISHED comes through the watch, and its
     // FlinkDeployment is deleted
+    let opened = fake.log().len();
     let start = spawn_sql(server.client().await, "START PIPELINE nightly");
-    let applied = request(&fake, "apply", |log| applies(log, FD).get(1).map(|r| (*r).clone())).await;
+    let applied = request(&fake, "apply", |log| applies(log, FD).get(2).map(|r| (*r).clone())).await;
     assert_eq!(applied.body["spec"]["job"]["upgradeMode"], "stateless");
     assert_eq!(applied.body["metadata"]["labels"]["sluice.io/bounded"], "true");
     fake.set_status(FD, NS, "nightly", running(1, "77aa"));
     start.await.unwrap().unwrap();
     // the target's watch: a LIST and a WATCH on the managed-by label, opened once
     request(&fake, "watch", |log| {
-        log.iter()
+        log[opened..]
+            .iter()
             .find(|r| {
                 r.is_watch()
                     && r.query.get("labelSelector").map(String::as_str)
@@ -520,6 +555,10 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
     assert_eq!(spec["jobManager"]["resource"]["cpu"], 0.5);
     fake.set_status(FD, NS, "with-jars", running(1, "ab12"));
     start.await.unwrap().unwrap();
+    // deleted behind Sluice's back (kubectl delete): the watch fails the deployment
+    fake.delete(FD, NS, "with-jars");
+    let failed = wait_deployment(&client, "with_jars", |d| d[6] == "failed").await;
+    assert!(failed[8].contains("deleted outside Sluice"), "{failed:?}");
 
     // a gateway file cannot reach an application cluster; other targets do not ship jars
     client

@@ -129,7 +129,7 @@ async fn a_fan_out_reads_its_source_once_in_every_engine() {
     let secret: serde_yaml::Value = serde_yaml::from_str(&resources[1].1).unwrap();
     assert_eq!(metadata(&secret["metadata"]), Vec::<String>::new());
     assert_eq!(secret["metadata"]["name"].as_str(), Some("orders-fanout-secrets"));
-    assert_eq!(secret["data"]["maria_pw"].as_str(), Some(""), "{}", resources[1].1);
+    assert_eq!(secret["data"]["SLUICE_SECRET_MARIA_PW"].as_str(), Some(""), "{}", resources[1].1);
     assert_eq!(deployment["spec"]["job"]["upgradeMode"].as_str(), Some("savepoint"));
     assert_eq!(deployment["spec"]["job"]["parallelism"].as_i64(), Some(2));
     assert_eq!(
@@ -148,7 +148,7 @@ async fn a_fan_out_reads_its_source_once_in_every_engine() {
     );
     let env = &deployment["spec"]["jobManager"]["podTemplate"]["spec"]["initContainers"][0]["env"][0];
     assert_eq!(env["name"].as_str(), Some("SLUICE_SECRET_MARIA_PW"));
-    assert_eq!(env["valueFrom"]["secretKeyRef"]["key"].as_str(), Some("maria_pw"));
+    assert_eq!(env["valueFrom"]["secretKeyRef"]["key"].as_str(), Some("SLUICE_SECRET_MARIA_PW"));
     for (_, yaml) in &resources {
         assert!(!yaml.contains(SOURCE_PASSWORD));
     }

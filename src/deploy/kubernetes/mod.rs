@@ -128,6 +128,12 @@ impl<'a> KubernetesDeployer<'a> {
         let artifacts = &self.server.deployments.artifacts;
         let script = artifacts.publish(job.deployment, "pipeline.sql", Content::Bytes(script.into()))?;
         let runner_jar = match (self.settings.get("runner_jar"), self.settings.get("jar_uri")) {
+            (Some(path), _) if !path.ends_with(".jar") => {
+                return Err(SluiceError::InvalidOption {
+                    message: format!("runner_jar of target \"{}\" is not a .jar file: {path}", self.target),
+                    hint: None,
+                });
+            }
             (Some(path), _) => {
                 artifacts.publish(job.deployment, "sluice-sql-runner.jar", Content::File(path.into()))?
             }
@@ -154,7 +160,12 @@ impl<'a> KubernetesDeployer<'a> {
 
     /// Applies the ConfigMap and the Secret, owned by the job's resource.
     async fn apply_owned(&self, r: &Resources, owner: &DynamicObject) -> Result<()> {
-        let Some(uid) = owner.metadata.uid.clone() else { return Ok(()) };
+        let Some(uid) = owner.metadata.uid.clone() else {
+            return Err(SluiceError::EngineRejected {
+                target: self.target.clone(),
+                message: format!("the API server returned {} {} without a uid", self.kind(), r.name),
+            });
+        };
         let owner_ref = json!([{
             "apiVersion": format!("{GROUP}/{VERSION}"),
             "kind": self.kind(),
@@ -183,20 +194,24 @@ impl<'a> KubernetesDeployer<'a> {
         Ok(())
     }
 
-    /// Watches resource `name` until `done` holds for it (or the operator reports a
-    /// failure), at most the target's timeout.
+    /// Watches resource `name` until the operator has acted on spec `generation` and
+    /// `done` holds for it, or `failed` does; at most the target's timeout.
+    #[allow(clippy::too_many_arguments)]
     async fn wait_for(
         &self,
         api: &Api<DynamicObject>,
         name: &str,
         what: &str,
+        generation: Option<i64>,
+        failed: fn(&Value) -> bool,
         done: impl Fn(&Value) -> bool + Send + 'static,
     ) -> Result<Value> {
-        let condition = move |o: Option<&DynamicObject>| {
-            o.is_some_and(|o| {
+        let condition = move |o: Option<&DynamicObject>| match o {
+            None => true,
+            Some(o) => {
                 let v = object_value(o);
-                done(&v) || status::failed(&v)
-            })
+                status::caught_up(&v, generation) && (done(&v) || failed(&v))
+            }
         };
         let waited = tokio::time::timeout(self.timeout, await_condition(api.clone(), name, condition)).await;
         let object = match waited {
@@ -227,7 +242,7 @@ impl<'a> KubernetesDeployer<'a> {
                 });
             }
         };
-        if status::failed(&object) {
+        if failed(&object) {
             let error = status::error(&object).unwrap_or_else(|| "the operator reports a failure".into());
             return Err(SluiceError::EngineRejected {
                 target: self.target.clone(),
@@ -237,11 +252,79 @@ impl<'a> KubernetesDeployer<'a> {
         Ok(object)
     }
 
-    async fn merge(&self, api: &Api<DynamicObject>, name: &str, job: Value) -> Result<DynamicObject> {
+    /// Merge-patches `spec.job`; the spec generation it made.
+    async fn merge(&self, api: &Api<DynamicObject>, name: &str, job: Value) -> Result<Option<i64>> {
         let params = PatchParams { field_manager: Some(FIELD_MANAGER.into()), ..Default::default() };
         api.patch(name, &params, &Patch::Merge(json!({ "spec": { "job": job } })))
             .await
+            .map(|o| o.metadata.generation)
             .map_err(|e| self.api_error(&format!("patching {} {name}", self.kind()), e))
+    }
+
+    /// The pipeline's resource, refusing one that Sluice does not manage for `pipeline`
+    /// (another pipeline's whose name maps to the same resource name, or anyone else's).
+    async fn owned(
+        &self,
+        api: &Api<DynamicObject>,
+        name: &str,
+        pipeline: &str,
+    ) -> Result<Option<DynamicObject>> {
+        let Some(object) =
+            api.get_opt(name).await.map_err(|e| self.api_error(&format!("reading {name}"), e))?
+        else {
+            return Ok(None);
+        };
+        let ours = object.metadata.annotations.as_ref().and_then(|a| a.get("sluice.io/pipeline"));
+        if ours.map(String::as_str) != Some(pipeline) {
+            return Err(SluiceError::ObjectInUse(format!(
+                "{} {}/{name} exists and is not pipeline \"{pipeline}\"'s (it belongs to {}); rename the pipeline or remove that resource",
+                self.kind(),
+                self.namespace(),
+                ours.map_or("no Sluice pipeline".to_owned(), |p| format!("pipeline \"{p}\"")),
+            )));
+        }
+        Ok(Some(object))
+    }
+
+    /// A fresh START clears what an earlier deployment left (a suspended or stopped job,
+    /// one being deleted): the new job must not resume the old one's state.
+    async fn clear_previous(&self, api: &Api<DynamicObject>, name: &str, pipeline: &str) -> Result<()> {
+        let Some(previous) = self.owned(api, name, pipeline).await? else { return Ok(()) };
+        if previous.metadata.deletion_timestamp.is_none() {
+            match api.delete(name, &DeleteParams::background()).await {
+                Ok(_) => {}
+                Err(kube::Error::Api(status)) if status.code == 404 => return Ok(()),
+                Err(e) => return Err(self.api_error(&format!("deleting the previous {name}"), e)),
+            }
+        }
+        let uid = previous.metadata.uid.clone().unwrap_or_default();
+        let gone = await_condition(api.clone(), name, kube::runtime::conditions::is_deleted(&uid));
+        match tokio::time::timeout(self.timeout, gone).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(SluiceError::SourceUnavailable {
+                name: self.target.clone(),
+                message: format!("watching {} {name}: {e}", self.kind()),
+            }),
+            Err(_) => Err(SluiceError::EngineRejected {
+                target: self.target.clone(),
+                message: format!(
+                    "the previous {} {name} was not deleted after {:?}",
+                    self.kind(),
+                    self.timeout
+                ),
+            }),
+        }
+    }
+
+    /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on).
+    pub async fn release_finished(api: &Api<DynamicObject>, name: &str) {
+        match api.delete(name, &DeleteParams::background()).await {
+            Ok(_) => tracing::info!(resource = %name, "finished batch FlinkDeployment deleted"),
+            Err(kube::Error::Api(status)) if status.code == 404 => {}
+            Err(e) => {
+                tracing::warn!(resource = %name, error = %e, "cannot delete a finished FlinkDeployment")
+            }
+        }
     }
 }
 
@@ -271,6 +354,11 @@ impl Deployer for KubernetesDeployer<'_> {
         };
         let r = resources(job.plan, &self.settings, &delivery)?;
         let api = self.jobs().await?;
+        if job.savepoint.is_none() {
+            self.clear_previous(&api, &r.name, &job.plan.name).await?;
+        } else {
+            self.owned(&api, &r.name, &job.plan.name).await?;
+        }
         let apply = PatchParams::apply(FIELD_MANAGER).force();
         let applied = api
             .patch(&r.name, &apply, &Patch::Apply(&r.job))
@@ -279,12 +367,16 @@ impl Deployer for KubernetesDeployer<'_> {
         self.apply_owned(&r, &applied).await?;
         let generation = applied.metadata.generation;
         let object = self
-            .wait_for(&api, &r.name, "running job", move |v| {
-                status::caught_up(v, generation)
-                    && matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
+            .wait_for(&api, &r.name, "running job", generation, status::start_failed, |v| {
+                matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
             })
             .await?;
+        // the job has read its script: its token (the script holds secret values) goes
+        self.server.deployments.artifacts.revoke_file(job.deployment, "pipeline.sql");
         let state = status::observed(&object).map_or(State::Running, |o| o.state);
+        if state == State::Finished && r.bounded && !r.session() {
+            Self::release_finished(&api, &r.name).await;
+        }
         let job_id = object["status"]["jobStatus"]["jobId"].as_str().map(str::to_owned);
         Ok(Submitted {
             notes: vec![format!(
@@ -304,19 +396,25 @@ impl Deployer for KubernetesDeployer<'_> {
     async fn stop(&self, d: &DeploymentRecord, mode: StopMode) -> Result<Option<String>> {
         let api = self.jobs().await?;
         let name = resource_name(&d.pipeline);
+        self.owned(&api, &name, &d.pipeline).await?;
         let mut taken = None;
         if mode == StopMode::Savepoint {
             let nonce = now_millis();
-            self.merge(&api, &name, json!({ "savepointTriggerNonce": nonce })).await?;
+            let generation = self.merge(&api, &name, json!({ "savepointTriggerNonce": nonce })).await?;
             let object = self
-                .wait_for(&api, &name, "savepoint", move |v| status::savepoint_of(v, nonce).is_some())
+                .wait_for(&api, &name, "savepoint", generation, status::failed, move |v| {
+                    status::savepoint_of(v, nonce).is_some()
+                })
                 .await?;
             taken = status::savepoint_of(&object, nonce);
         }
         let upgrade = if mode == StopMode::Suspend { "savepoint" } else { "stateless" };
-        self.merge(&api, &name, json!({ "state": "suspended", "upgradeMode": upgrade })).await?;
+        let generation =
+            self.merge(&api, &name, json!({ "state": "suspended", "upgradeMode": upgrade })).await?;
         let object = self
-            .wait_for(&api, &name, "suspended job", |v| v["status"]["lifecycleState"] == "SUSPENDED")
+            .wait_for(&api, &name, "suspended job", generation, status::failed, |v| {
+                v["status"]["lifecycleState"] == "SUSPENDED"
+            })
             .await?;
         Ok(match mode {
             StopMode::Suspend => status::savepoint(&object),
@@ -360,6 +458,9 @@ impl Deployer for KubernetesDeployer<'_> {
     async fn remove(&self, pipeline: &str) -> Result<()> {
         let api = self.jobs().await?;
         let name = resource_name(pipeline);
+        if self.owned(&api, &name, pipeline).await?.is_none() {
+            return Ok(());
+        }
         match api.delete(&name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),

@@ -29,12 +29,17 @@ pub fn error(object: &Value) -> Option<String> {
     Some(message.trim().to_owned())
 }
 
-/// Whether the status says the deployment failed (not merely that it is still trying).
+/// Whether the status says the job failed for good (the operator gave up on it).
 pub fn failed(object: &Value) -> bool {
     let status = &object["status"];
-    status["lifecycleState"] == "FAILED"
-        || status["jobManagerDeploymentStatus"] == "ERROR"
-        || status["jobStatus"]["state"] == "FAILED"
+    status["lifecycleState"] == "FAILED" || status["jobStatus"]["state"] == "FAILED"
+}
+
+/// Whether a deployment being started failed: a failed job, or a JobManager the operator
+/// reports in error (an image that cannot be pulled, a crash loop). Once the job ran, a
+/// JobManager error is the operator still trying, not a failure.
+pub fn start_failed(object: &Value) -> bool {
+    failed(object) || object["status"]["jobManagerDeploymentStatus"] == "ERROR"
 }
 
 /// The job's state in Sluice's terms; `None` while it is being deployed.
@@ -61,13 +66,10 @@ pub fn observed(object: &Value) -> Option<Observed> {
     Some(Observed { state, error, rows_in: None, rows_out: None, savepoint: savepoint(object) })
 }
 
-/// The newest savepoint the status records: the last one taken, or the one an upgrade
-/// or suspension wrote.
+/// The savepoint an upgrade or a suspension wrote (what a suspended job resumes from).
 pub fn savepoint(object: &Value) -> Option<String> {
-    let job = &object["status"]["jobStatus"];
-    job["upgradeSavepointPath"]
+    object["status"]["jobStatus"]["upgradeSavepointPath"]
         .as_str()
-        .or_else(|| job["savepointInfo"]["lastSavepoint"]["location"].as_str())
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
@@ -105,6 +107,26 @@ mod tests {
             "error": "{\"type\":\"org.apache.flink.kubernetes.operator.exception.ReconciliationException\",\"message\":\"Image pull failed\"}" }));
         let seen = observed(&broken).unwrap();
         assert_eq!((seen.state, seen.error.as_deref()), (State::Failed, Some("Image pull failed")));
+    }
+
+    #[test]
+    fn a_jobmanager_error_fails_a_start_but_not_a_running_job() {
+        let crash_loop = json!({ "status": { "lifecycleState": "STABLE", "jobManagerDeploymentStatus": "ERROR",
+            "jobStatus": { "state": "RUNNING" } } });
+        assert!(start_failed(&crash_loop));
+        assert_eq!(
+            observed(&crash_loop).map(|o| o.state),
+            Some(State::Running),
+            "the operator is still trying"
+        );
+    }
+
+    #[test]
+    fn a_status_of_an_older_spec_is_not_caught_up() {
+        let stale = json!({ "status": { "observedGeneration": 2 } });
+        assert!(!caught_up(&stale, Some(3)));
+        assert!(caught_up(&stale, Some(2)));
+        assert!(caught_up(&json!({}), Some(3)), "an operator that reports no generation");
     }
 
     #[test]

@@ -1,19 +1,22 @@
 //! Deployment states from the Kubernetes API's watch: one kube-runtime watcher per
 //! `kubernetes` target on the FlinkDeployments (or FlinkSessionJobs) labelled
-//! `app.kubernetes.io/managed-by=sluice`. Every status the operator writes moves the
-//! deployment it is labelled with (`sluice.io/deployment`) along the state machine —
-//! each move is an event in `sluice.events` — and a finished batch job's FlinkDeployment
-//! is deleted (its history stays in Sluice). Nothing polls.
+//! `app.kubernetes.io/managed-by=sluice`. Every status the operator writes for the spec
+//! it has caught up with moves the deployment the resource is labelled with
+//! (`sluice.io/deployment`) along the state machine — each move is an event in
+//! `sluice.events` —, a finished batch job's FlinkDeployment is deleted (its history stays
+//! in Sluice), and a resource deleted behind Sluice's back fails its deployment. Nothing
+//! polls.
 
 use std::sync::Arc;
 
 use futures::StreamExt;
-use kube::api::{Api, DeleteParams, DynamicObject};
-use kube::runtime::{WatchStreamExt, watcher};
+use kube::api::{Api, DynamicObject};
+use kube::runtime::WatchStreamExt;
+use kube::runtime::watcher::{self, Event};
+use sluice_catalog::DeploymentChange;
 
-use super::status;
-use super::{client, object_value, resource};
-use crate::compile::kubernetes::{BOUNDED_LABEL, DEPLOYMENT_LABEL, MANAGED_BY, Settings};
+use super::{KubernetesDeployer, client, object_value, resource, status};
+use crate::compile::kubernetes::{BOUNDED_LABEL, DEPLOYMENT_LABEL, MANAGED_BY, Settings, resource_name};
 use crate::deploy::{State, Target};
 use crate::server::state::ServerState;
 
@@ -37,18 +40,42 @@ pub async fn run(server: Arc<ServerState>, target: Target) {
     let namespace = settings.get("namespace").unwrap_or_else(|| "default".into());
     let api: Api<DynamicObject> = Api::namespaced_with(client, &namespace, &resource(kind));
     let config = watcher::Config::default().labels(MANAGED_BY);
-    let mut changes = std::pin::pin!(watcher(api.clone(), config).default_backoff().applied_objects());
+    let mut events = std::pin::pin!(watcher::watcher(api.clone(), config).default_backoff());
+    // the resources a (re)list found, to tell which running deployments lost theirs
+    let mut listed: Vec<String> = Vec::new();
     tracing::info!(target = %target.name, kind, namespace = %namespace, "watching the Flink operator's resources");
-    while let Some(change) = changes.next().await {
-        match change {
-            Ok(object) => {
-                if let Err(e) = on_change(&server, &api, kind, &object).await {
-                    tracing::warn!(target = %target.name, error = %e, "cannot apply an operator status");
+    while let Some(event) = events.next().await {
+        let outcome = match event {
+            Ok(Event::Apply(object)) => on_change(&server, &api, kind, &object).await,
+            Ok(Event::InitApply(object)) => {
+                listed.push(object.metadata.name.clone().unwrap_or_default());
+                on_change(&server, &api, kind, &object).await
+            }
+            Ok(Event::Delete(object)) => {
+                let name = object.metadata.name.clone().unwrap_or_default();
+                match deployment_of(&object) {
+                    Some(id) => lost(&server, kind, &name, id).await,
+                    None => Ok(()),
                 }
             }
-            Err(e) => tracing::warn!(target = %target.name, error = %e, "Kubernetes watch interrupted"),
+            Ok(Event::Init) => {
+                listed.clear();
+                Ok(())
+            }
+            Ok(Event::InitDone) => missing(&server, &target, kind, &listed).await,
+            Err(e) => {
+                tracing::warn!(target = %target.name, error = %e, "Kubernetes watch interrupted");
+                Ok(())
+            }
+        };
+        if let Err(e) = outcome {
+            tracing::warn!(target = %target.name, error = %e, "cannot apply an operator status");
         }
     }
+}
+
+fn deployment_of(object: &DynamicObject) -> Option<i64> {
+    object.metadata.labels.as_ref()?.get(DEPLOYMENT_LABEL)?.parse().ok()
 }
 
 async fn on_change(
@@ -57,32 +84,59 @@ async fn on_change(
     kind: &str,
     object: &DynamicObject,
 ) -> crate::error::Result<()> {
-    let labels = object.metadata.labels.clone().unwrap_or_default();
-    let Some(id) = labels.get(DEPLOYMENT_LABEL).and_then(|v| v.parse::<i64>().ok()) else { return Ok(()) };
+    let Some(id) = deployment_of(object) else { return Ok(()) };
     let value = object_value(object);
+    // a status written for an older spec says nothing about this deployment yet
+    if !status::caught_up(&value, object.metadata.generation) {
+        return Ok(());
+    }
     let Some(seen) = status::observed(&value) else { return Ok(()) };
     let name = object.metadata.name.clone().unwrap_or_default();
+    let bounded = object.metadata.labels.as_ref().and_then(|l| l.get(BOUNDED_LABEL)).map(String::as_str);
+    if seen.state == State::Finished
+        && bounded == Some("true")
+        && kind == "FlinkDeployment"
+        && object.metadata.deletion_timestamp.is_none()
+    {
+        KubernetesDeployer::release_finished(api, &name).await;
+    }
+    // START may be waiting for the same status: whichever applies it first wins, the
+    // state machine refuses the other's move if it no longer fits
     if let Some(d) = server.store.deployment(id).await?
-        && !server.deployments.runs_here(id)
         && server.deployments.observe(&d, seen.clone()).await?
     {
         tracing::info!(deployment = id, resource = %name, state = %seen.state, "operator status applied");
     }
-    let bounded = labels.get(BOUNDED_LABEL).map(String::as_str) == Some("true");
-    if seen.state == State::Finished
-        && bounded
-        && kind == "FlinkDeployment"
-        && object.metadata.deletion_timestamp.is_none()
-    {
-        match api.delete(&name, &DeleteParams::background()).await {
-            Ok(_) => {
-                tracing::info!(deployment = id, resource = %name, "finished batch FlinkDeployment deleted")
-            }
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
-            Err(e) => {
-                tracing::warn!(resource = %name, error = %e, "cannot delete a finished FlinkDeployment")
-            }
+    Ok(())
+}
+
+/// Running deployments of `target` whose resource a (re)list did not find: deleted while
+/// no watch was open.
+async fn missing(
+    server: &ServerState,
+    target: &Target,
+    kind: &str,
+    listed: &[String],
+) -> crate::error::Result<()> {
+    for d in server.store.deployments_in(&["running"]).await? {
+        let name = resource_name(&d.pipeline);
+        if d.target == target.name && !listed.contains(&name) {
+            lost(server, kind, &name, d.id).await?;
         }
     }
+    Ok(())
+}
+
+/// Deployment `id`'s resource is gone: a job still active there failed.
+async fn lost(server: &ServerState, kind: &str, name: &str, id: i64) -> crate::error::Result<()> {
+    let Some(d) = server.store.deployment(id).await? else { return Ok(()) };
+    if !State::parse(&d.state).is_some_and(|s| s.is_active()) || server.deployments.runs_here(id) {
+        return Ok(());
+    }
+    let change = DeploymentChange {
+        last_error: Some(Some(format!("{kind} {name} was deleted outside Sluice while its job ran"))),
+        ..Default::default()
+    };
+    server.deployments.move_to(id, State::Failed, change, "watcher").await?;
     Ok(())
 }
