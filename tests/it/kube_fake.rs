@@ -101,6 +101,18 @@ impl FakeKube {
         world.objects.get(&(plural.into(), namespace.into(), name.into())).cloned()
     }
 
+    /// Records a core/v1 Event about resource `kind`/`name`, as the operator emits them.
+    pub fn emit_event(&self, namespace: &str, kind: &str, name: &str, reason: &str, message: &str) {
+        let mut world = self.world.lock().unwrap();
+        let id = format!("{name}.{}", world.rv + 1);
+        let event = json!({ "apiVersion": "v1", "kind": "Event",
+            "metadata": { "name": id, "namespace": namespace },
+            "involvedObject": { "apiVersion": "flink.apache.org/v1beta1", "kind": kind, "name": name, "namespace": namespace },
+            "reason": reason, "message": message, "type": "Normal", "count": 1,
+            "source": { "component": "flink-kubernetes-operator" } });
+        self.store(&mut world, ("events".into(), namespace.into(), id), event, "ADDED");
+    }
+
     /// Deletes the resource (as `kubectl delete` would), notifying watches.
     pub fn delete(&self, plural: &str, namespace: &str, name: &str) {
         let mut world = self.world.lock().unwrap();
@@ -183,6 +195,8 @@ fn selected(object: &Value, query: &BTreeMap<String, String>) -> bool {
         selector.split(',').all(|term| match term.split_once('=') {
             Some(("metadata.name", v)) => object["metadata"]["name"].as_str() == Some(v),
             Some(("metadata.namespace", v)) => object["metadata"]["namespace"].as_str() == Some(v),
+            Some(("involvedObject.kind", v)) => object["involvedObject"]["kind"].as_str() == Some(v),
+            Some(("involvedObject.name", v)) => object["involvedObject"]["name"].as_str() == Some(v),
             _ => true,
         })
     });

@@ -308,8 +308,42 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
             .map(|_| ())
     })
     .await;
+    request(&fake, "operator events watch", |log| {
+        log[opened..]
+            .iter()
+            .find(|r| {
+                r.is_watch()
+                    && r.path.ends_with("/events")
+                    && r.query.get("fieldSelector").map(String::as_str)
+                        == Some("involvedObject.kind=FlinkDeployment")
+            })
+            .map(|_| ())
+    })
+    .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let before = fake.log().len();
+    // the operator's events land in sluice.events, for the pipeline they concern
+    fake.emit_event(
+        NS,
+        "FlinkDeployment",
+        "nightly",
+        "JobStatusChanged",
+        "Job status changed from RECONCILING to RUNNING",
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let recorded = rows(&client, "SELECT actor, detail FROM sluice.events WHERE object_name = 'nightly' AND action = 'engine event'").await;
+        if let Some(e) = recorded.first() {
+            assert_eq!(e[0], "kubernetes operator");
+            assert_eq!(
+                e[1],
+                "FlinkDeployment nightly: Normal JobStatusChanged: Job status changed from RECONCILING to RUNNING"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "the operator's event was not recorded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     fake.set_status(
         FD,
         NS,

@@ -4,12 +4,14 @@
 //! it has caught up with moves the deployment the resource is labelled with
 //! (`sluice.io/deployment`) along the state machine — each move is an event in
 //! `sluice.events` —, a finished batch job's FlinkDeployment is deleted (its history stays
-//! in Sluice), and a resource deleted behind Sluice's back fails its deployment. Nothing
+//! in Sluice), and a resource deleted behind Sluice's back fails its deployment. A second
+//! watch records the operator's Kubernetes Events about them in `sluice.events`. Nothing
 //! polls.
 
 use std::sync::Arc;
 
 use futures::StreamExt;
+use k8s_openapi::api::core::v1::Event as CoreEvent;
 use kube::api::{Api, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
@@ -38,12 +40,19 @@ pub async fn run(server: Arc<ServerState>, target: Target) {
         "FlinkDeployment"
     };
     let namespace = settings.get("namespace").unwrap_or_else(|| "default".into());
-    let api: Api<DynamicObject> = Api::namespaced_with(client, &namespace, &resource(kind));
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &namespace, &resource(kind));
+    let operator = operator_events(server.clone(), client, target.name.clone(), namespace.clone(), kind);
+    let resources = resources(server, api, target, kind);
+    futures::future::join(resources, operator).await;
+}
+
+/// The resources' states, as the operator writes them.
+async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Target, kind: &'static str) {
     let config = watcher::Config::default().labels(MANAGED_BY);
     let mut events = std::pin::pin!(watcher::watcher(api.clone(), config).default_backoff());
     // the resources a (re)list found, to tell which running deployments lost theirs
     let mut listed: Vec<String> = Vec::new();
-    tracing::info!(target = %target.name, kind, namespace = %namespace, "watching the Flink operator's resources");
+    tracing::info!(target = %target.name, kind, "watching the Flink operator's resources");
     while let Some(event) = events.next().await {
         let outcome = match event {
             Ok(Event::Apply(object)) => on_change(&server, &api, kind, &object).await,
@@ -72,6 +81,48 @@ pub async fn run(server: Arc<ServerState>, target: Target) {
             tracing::warn!(target = %target.name, error = %e, "cannot apply an operator status");
         }
     }
+}
+
+/// The operator's Kubernetes Events about `kind` resources, recorded in `sluice.events`
+/// (action `engine event`, actor `kubernetes operator`) for the pipeline they concern.
+async fn operator_events(
+    server: Arc<ServerState>,
+    client: kube::Client,
+    target: String,
+    namespace: String,
+    kind: &'static str,
+) {
+    let api: Api<CoreEvent> = Api::namespaced(client, &namespace);
+    let config = watcher::Config::default().fields(&format!("involvedObject.kind={kind}"));
+    let mut events = std::pin::pin!(watcher::watcher(api, config).default_backoff());
+    while let Some(event) = events.next().await {
+        // what a (re)list returns happened before: only events from now on are recorded
+        let Ok(Event::Apply(event)) = event else { continue };
+        if let Err(e) = record(&server, &target, kind, &event).await {
+            tracing::warn!(target = %target, error = %e, "cannot record an operator event");
+        }
+    }
+}
+
+async fn record(
+    server: &ServerState,
+    target: &str,
+    kind: &str,
+    event: &CoreEvent,
+) -> crate::error::Result<()> {
+    let Some(name) = event.involved_object.name.as_deref() else { return Ok(()) };
+    let active = server.store.deployments_in(sluice_catalog::store::ACTIVE_STATES).await?;
+    let Some(d) = active.iter().find(|d| d.target == target && resource_name(&d.pipeline) == name) else {
+        return Ok(());
+    };
+    let detail = format!(
+        "{kind} {name}: {} {}: {}",
+        event.type_.as_deref().unwrap_or("Normal"),
+        event.reason.as_deref().unwrap_or("-"),
+        event.message.as_deref().unwrap_or_default().trim()
+    );
+    server.store.record_engine_event(&d.pipeline, "kubernetes operator", &detail).await?;
+    Ok(())
 }
 
 fn deployment_of(object: &DynamicObject) -> Option<i64> {
