@@ -160,8 +160,11 @@ impl TlsListener {
     fn new(tcp: TcpListener, tls: TlsAcceptor) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (done, ready) = tokio::sync::mpsc::channel(64);
+        // at most this many handshakes at once: accepting waits for a free one
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(256));
         let accepting = tokio::spawn(async move {
             loop {
+                let Ok(permit) = handshakes.clone().acquire_owned().await else { return };
                 let (socket, peer) = match tcp.accept().await {
                     Ok(pair) => pair,
                     Err(e) => {
@@ -172,6 +175,7 @@ impl TlsListener {
                 };
                 let (tls, done) = (tls.clone(), done.clone());
                 tokio::spawn(async move {
+                    let _permit = permit;
                     match tokio::time::timeout(Duration::from_secs(10), tls.accept(socket)).await {
                         Ok(Ok(stream)) => {
                             let _ = done.send((stream, peer)).await;

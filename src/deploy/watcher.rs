@@ -178,7 +178,11 @@ async fn fail_interrupted(
         return Ok(());
     }
     let waited = Duration::from_micros((sluice_catalog::time::now_micros() - d.since).max(0) as u64);
-    let timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
+    let mut timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
+    if target.target_type.name == "kubernetes" {
+        // a START there may first wait for an earlier resource to go, then for its job
+        timeout = timeout * 2 + Duration::from_secs(60);
+    }
     if waited > timeout {
         let change = DeploymentChange {
             last_error: Some(Some(format!(

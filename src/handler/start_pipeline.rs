@@ -152,7 +152,15 @@ pub async fn run(
                 rows_out: done.rows_out,
                 ..Default::default()
             };
-            server.deployments.move_to(id, state, change, &actor).await?;
+            let recorded = server.deployments.move_to(id, state, change, &actor).await?;
+            // a watcher may have recorded a later state meanwhile (the job already ended)
+            let state = match recorded {
+                true => state,
+                false => match server.store.deployment(id).await? {
+                    Some(now) => State::parse(&now.state).unwrap_or(state),
+                    None => state,
+                },
+            };
             for note in done.notes {
                 ctx.notices.push(Notice::notice(note));
             }

@@ -101,6 +101,14 @@ impl FakeKube {
         world.objects.get(&(plural.into(), namespace.into(), name.into())).cloned()
     }
 
+    /// Creates an object as someone else would (no validation).
+    pub fn insert(&self, plural: &str, namespace: &str, name: &str, mut object: Value) {
+        let mut world = self.world.lock().unwrap();
+        object["metadata"]["uid"] = json!(format!("uid-{plural}-{name}-foreign"));
+        object["metadata"]["generation"] = json!(1);
+        self.store(&mut world, (plural.into(), namespace.into(), name.into()), object, "ADDED");
+    }
+
     /// Records a core/v1 Event about resource `kind`/`name`, as the operator emits them.
     pub fn emit_event(&self, namespace: &str, kind: &str, name: &str, reason: &str, message: &str) {
         let mut world = self.world.lock().unwrap();

@@ -198,8 +198,33 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
     let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE orders_live").await.remove(0);
     assert_eq!((shown[6].as_str(), shown[9].as_str()), ("stopped", "s3://flink/savepoints/savepoint-2"));
 
+    // a fresh START does not resume the stopped job: what it left is deleted first
+    let start = spawn_sql(server.client().await, "START PIPELINE orders_live");
+    let fresh = request(&fake, "fresh apply", |log| applies(log, FD).get(2).map(|r| (*r).clone())).await;
+    let log = fake.log();
+    let deleted = log.iter().position(|r| r.method == "DELETE" && r.path == fresh.path);
+    let applied = log.iter().rposition(|r| r.method == "PATCH" && r.path == fresh.path);
+    assert!(deleted.is_some() && deleted < applied, "deleted before it is applied again");
+    let job = &fresh.body["spec"]["job"];
+    assert!(job.get("initialSavepointPath").is_none(), "{job}");
+    fake.set_status(FD, NS, "orders-live", running(1, "2c2c"));
+    start.await.unwrap().unwrap();
+    let (state, _, _) = failure(&client, "DROP PIPELINE orders_live").await;
+    assert_eq!(state, "2BP01", "a running pipeline is not dropped");
+    let stop = spawn_sql(server.client().await, "STOP PIPELINE orders_live");
+    request(&fake, "stop patch", |log| merges(log).get(3).map(|_| ())).await;
+    fake.set_status(
+        FD,
+        NS,
+        "orders-live",
+        json!({ "lifecycleState": "SUSPENDED", "jobStatus": { "state": "CANCELED" } }),
+    );
+    stop.await.unwrap().unwrap();
+
     // DROP PIPELINE deletes the FlinkDeployment (its ConfigMap and Secret go with it)
+    let before = fake.log().len();
     client.batch_execute("DROP PIPELINE orders_live").await.unwrap();
+    assert!(fake.log()[before..].iter().any(|r| r.method == "DELETE" && r.path == fresh.path));
     assert!(
         fake.log().iter().any(|r| r.method == "DELETE" && r.path.ends_with("/flinkdeployments/orders-live"))
     );
@@ -254,28 +279,11 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     assert_eq!(shown[6], "failed");
     assert!(shown[8].contains("Back-off pulling image"), "{shown:?}");
 
-    // a pipeline whose name maps to the same resource name does not take it over
-    client
-        .batch_execute(&format!(
-            "CREATE PIPELINE broken_ WITH (engine = 'flink', mode = 'batch', target = 'k8s') AS
-               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders"
-        ))
-        .await
-        .unwrap();
-    let (state, message, _) = failure(&client, "START PIPELINE broken_").await;
-    assert_eq!(state, "55006", "{message}");
-    assert!(message.contains("pipeline \"broken\""), "{message}");
-    assert_eq!(applies(&fake.log(), FD).len(), 1, "nothing applied over it");
+    assert!(fake.object(FD, NS, "broken").is_none(), "a failed START leaves nothing running behind it");
 
-    // START again: the failed FlinkDeployment is deleted first, so its old status cannot
-    // fail the new one; a job that finishes while START waits is released by START
+    // START again; a job that finishes while START waits is released by START itself
     let start = spawn_sql(server.client().await, "START PIPELINE broken");
-    let applied = request(&fake, "re-apply", |log| applies(log, FD).get(1).map(|r| (*r).clone())).await;
-    let log = fake.log();
-    let deleted =
-        log.iter().position(|r| r.method == "DELETE" && r.path.ends_with("/flinkdeployments/broken"));
-    let reapplied = log.iter().rposition(|r| r.path == applied.path && r.method == "PATCH");
-    assert!(deleted.is_some() && deleted < reapplied, "deleted before it is applied again");
+    request(&fake, "re-apply", |log| applies(log, FD).get(1).map(|_| ())).await;
     fake.set_status(
         FD,
         NS,
@@ -287,19 +295,44 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE broken").await[0][6], "finished");
     assert!(fake.object(FD, NS, "broken").is_none(), "START released the finished batch cluster");
 
+    // a resource of the same name that is not the pipeline's is neither taken over nor
+    // deleted
+    fake.insert(
+        FD,
+        NS,
+        "clash",
+        json!({ "apiVersion": "flink.apache.org/v1beta1", "kind": "FlinkDeployment",
+        "metadata": { "name": "clash", "namespace": NS }, "spec": { "flinkVersion": "v2_0" } }),
+    );
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE clash_ WITH (engine = 'flink', mode = 'batch', target = 'k8s') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders"
+        ))
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE clash_").await;
+    assert_eq!(state, "55006", "{message}");
+    assert!(
+        message.contains("FlinkDeployment flink/clash") && message.contains("no Sluice pipeline"),
+        "{message}"
+    );
+    assert_eq!(applies(&fake.log(), FD).len(), 2, "nothing applied over it");
+    client.batch_execute("DROP PIPELINE clash_").await.unwrap();
+    assert!(fake.object(FD, NS, "clash").is_some(), "DROP PIPELINE left the foreign resource alone");
+
     // a batch job: START returns on RUNNING; FINISHED comes through the watch, and its
     // FlinkDeployment is deleted
-    let opened = fake.log().len();
     let start = spawn_sql(server.client().await, "START PIPELINE nightly");
     let applied = request(&fake, "apply", |log| applies(log, FD).get(2).map(|r| (*r).clone())).await;
+    assert_eq!(applied.path, format!("/apis/flink.apache.org/v1beta1/namespaces/{NS}/{FD}/nightly"));
     assert_eq!(applied.body["spec"]["job"]["upgradeMode"], "stateless");
     assert_eq!(applied.body["metadata"]["labels"]["sluice.io/bounded"], "true");
     fake.set_status(FD, NS, "nightly", running(1, "77aa"));
     start.await.unwrap().unwrap();
     // the target's watch: a LIST and a WATCH on the managed-by label, opened once
     request(&fake, "watch", |log| {
-        log[opened..]
-            .iter()
+        log.iter()
             .find(|r| {
                 r.is_watch()
                     && r.query.get("labelSelector").map(String::as_str)
@@ -309,8 +342,7 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     })
     .await;
     request(&fake, "operator events watch", |log| {
-        log[opened..]
-            .iter()
+        log.iter()
             .find(|r| {
                 r.is_watch()
                     && r.path.ends_with("/events")
@@ -359,11 +391,19 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     .await;
     assert_eq!(deleted.body["propagationPolicy"], "Background");
     assert!(fake.object(FD, NS, "nightly").is_none(), "the finished batch cluster is gone");
+    // no polling: nothing read the resource, nor listed resources outside a watch's own
+    // (re)list; only the finished cluster's deletion was written
     let after: Vec<Logged> = fake.log()[before..].to_vec();
-    assert!(
-        after.iter().all(|r| r.method == "DELETE"),
-        "the status arrived through the open watch, with no polling request: {after:#?}"
-    );
+    let managed = Some("app.kubernetes.io/managed-by=sluice");
+    let polls: Vec<&Logged> = after
+        .iter()
+        .filter(|r| r.method == "GET" && !r.is_watch() && !r.path.ends_with("/events"))
+        .filter(|r| {
+            r.path.ends_with("/nightly") || r.query.get("labelSelector").map(String::as_str) != managed
+        })
+        .collect();
+    assert!(polls.is_empty(), "the status arrived through the watch, with no polling request: {polls:#?}");
+    assert!(after.iter().all(|r| r.method == "GET" || r.method == "DELETE"), "{after:#?}");
     // history stays in Sluice
     let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE nightly").await;
     assert_eq!(shown.len(), 1);

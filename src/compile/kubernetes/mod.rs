@@ -468,6 +468,10 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
     });
     if let Some(template) = k8s.get("pod_template") {
         deployment["spec"]["podTemplate"] = pod_template(&template)?;
+        // the user's containers, volumes and init containers merge with Sluice's by name,
+        // not by position (the operator's default)
+        deployment["spec"]["flinkConfiguration"]["kubernetes.operator.pod-template.merge-arrays-by-name"] =
+            Value::String("true".into());
     }
     if let Some(spec) = tm_pod {
         deployment["spec"]["taskManager"]["podTemplate"] =

@@ -172,6 +172,7 @@ impl<'a> KubernetesDeployer<'a> {
             "name": r.name,
             "uid": uid,
             "controller": true,
+            "blockOwnerDeletion": true,
         }]);
         let client = client(&self.target, &self.settings).await?;
         let apply = PatchParams::apply(FIELD_MANAGER).force();
@@ -206,14 +207,18 @@ impl<'a> KubernetesDeployer<'a> {
         failed: fn(&Value) -> bool,
         done: impl Fn(&Value) -> bool + Send + 'static,
     ) -> Result<Value> {
-        let condition = move |o: Option<&DynamicObject>| match o {
-            None => true,
-            Some(o) => {
-                let v = object_value(o);
-                status::caught_up(&v, generation) && (done(&v) || failed(&v))
+        let done = std::sync::Arc::new(done);
+        let condition = || {
+            let done = done.clone();
+            move |o: Option<&DynamicObject>| match o {
+                None => true,
+                Some(o) => {
+                    let v = object_value(o);
+                    status::caught_up(&v, generation) && (done(&v) || failed(&v))
+                }
             }
         };
-        let waited = tokio::time::timeout(self.timeout, await_condition(api.clone(), name, condition)).await;
+        let waited = tokio::time::timeout(self.timeout, patiently(api, name, condition)).await;
         let object = match waited {
             Ok(Ok(Some(object))) => object_value(&object),
             Ok(Ok(None)) => {
@@ -291,14 +296,16 @@ impl<'a> KubernetesDeployer<'a> {
     async fn clear_previous(&self, api: &Api<DynamicObject>, name: &str, pipeline: &str) -> Result<()> {
         let Some(previous) = self.owned(api, name, pipeline).await? else { return Ok(()) };
         if previous.metadata.deletion_timestamp.is_none() {
-            match api.delete(name, &DeleteParams::background()).await {
+            // foreground: gone only once its ConfigMap and Secret are, so the garbage
+            // collector cannot take the new ones applied under the same names
+            match api.delete(name, &DeleteParams::foreground()).await {
                 Ok(_) => {}
                 Err(kube::Error::Api(status)) if status.code == 404 => return Ok(()),
                 Err(e) => return Err(self.api_error(&format!("deleting the previous {name}"), e)),
             }
         }
         let uid = previous.metadata.uid.clone().unwrap_or_default();
-        let gone = await_condition(api.clone(), name, kube::runtime::conditions::is_deleted(&uid));
+        let gone = patiently(api, name, || kube::runtime::conditions::is_deleted(&uid));
         match tokio::time::timeout(self.timeout, gone).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(SluiceError::SourceUnavailable {
@@ -323,6 +330,28 @@ impl<'a> KubernetesDeployer<'a> {
             Err(kube::Error::Api(status)) if status.code == 404 => {}
             Err(e) => {
                 tracing::warn!(resource = %name, error = %e, "cannot delete a finished FlinkDeployment")
+            }
+        }
+    }
+}
+
+/// `await_condition`, again after a transient watch error (a second later), until the
+/// condition holds; the caller bounds the wait.
+async fn patiently<K, C>(
+    api: &Api<K>,
+    name: &str,
+    condition: impl Fn() -> C,
+) -> std::result::Result<Option<K>, kube::runtime::wait::Error>
+where
+    K: kube::Resource + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    C: kube::runtime::wait::Condition<K>,
+{
+    loop {
+        match await_condition(api.clone(), name, condition()).await {
+            Ok(found) => return Ok(found),
+            Err(e) => {
+                tracing::debug!(resource = %name, error = %e, "watch interrupted; watching again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }
@@ -364,13 +393,27 @@ impl Deployer for KubernetesDeployer<'_> {
             .patch(&r.name, &apply, &Patch::Apply(&r.job))
             .await
             .map_err(|e| self.api_error(&format!("applying {} {}", self.kind(), r.name), e))?;
-        self.apply_owned(&r, &applied).await?;
         let generation = applied.metadata.generation;
-        let object = self
-            .wait_for(&api, &r.name, "running job", generation, status::start_failed, |v| {
-                matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
-            })
-            .await?;
+        let started = match self.apply_owned(&r, &applied).await {
+            Ok(()) => {
+                self.wait_for(&api, &r.name, "running job", generation, status::start_failed, |v| {
+                    matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
+                })
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        let object = match started {
+            Ok(object) => object,
+            Err(e) => {
+                // a failed START leaves nothing running behind its failed deployment (the
+                // operator would go on retrying an image pull, say)
+                if let Err(e) = api.delete(&r.name, &DeleteParams::background()).await {
+                    tracing::warn!(resource = %r.name, error = %e, "cannot delete the resource of a failed START");
+                }
+                return Err(e);
+            }
+        };
         // the job has read its script: its token (the script holds secret values) goes
         self.server.deployments.artifacts.revoke_file(job.deployment, "pipeline.sql");
         let state = status::observed(&object).map_or(State::Running, |o| o.state);
@@ -458,7 +501,8 @@ impl Deployer for KubernetesDeployer<'_> {
     async fn remove(&self, pipeline: &str) -> Result<()> {
         let api = self.jobs().await?;
         let name = resource_name(pipeline);
-        if self.owned(&api, &name, pipeline).await?.is_none() {
+        // another pipeline's resource of the same name is not this one's to delete
+        if !matches!(self.owned(&api, &name, pipeline).await, Ok(Some(_))) {
             return Ok(());
         }
         match api.delete(&name, &DeleteParams::background()).await {

@@ -63,7 +63,7 @@ async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Ta
             Ok(Event::Delete(object)) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
                 match deployment_of(&object) {
-                    Some(id) => lost(&server, kind, &name, id).await,
+                    Some(id) => lost(&server, kind, &name, id, Some(&object)).await,
                     None => Ok(()),
                 }
             }
@@ -71,7 +71,7 @@ async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Ta
                 listed.clear();
                 Ok(())
             }
-            Ok(Event::InitDone) => missing(&server, &target, kind, &listed).await,
+            Ok(Event::InitDone) => missing(&server, &api, &target, kind, &listed).await,
             Err(e) => {
                 tracing::warn!(target = %target.name, error = %e, "Kubernetes watch interrupted");
                 Ok(())
@@ -96,8 +96,16 @@ async fn operator_events(
     let config = watcher::Config::default().fields(&format!("involvedObject.kind={kind}"));
     let mut events = std::pin::pin!(watcher::watcher(api, config).default_backoff());
     while let Some(event) = events.next().await {
-        // what a (re)list returns happened before: only events from now on are recorded
-        let Ok(Event::Apply(event)) = event else { continue };
+        // what a (re)list returns happened before: only events from now on are recorded,
+        // each once (the operator repeats one by raising its count)
+        let event = match event {
+            Ok(Event::Apply(event)) if event.count.unwrap_or(1) <= 1 => event,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::debug!(target = %target, error = %e, "operator events watch interrupted");
+                continue;
+            }
+        };
         if let Err(e) = record(&server, &target, kind, &event).await {
             tracing::warn!(target = %target, error = %e, "cannot record an operator event");
         }
@@ -137,26 +145,30 @@ async fn on_change(
 ) -> crate::error::Result<()> {
     let Some(id) = deployment_of(object) else { return Ok(()) };
     let value = object_value(object);
-    // a status written for an older spec says nothing about this deployment yet
-    if !status::caught_up(&value, object.metadata.generation) {
+    let Some(seen) = status::observed(&value) else { return Ok(()) };
+    // a status written for an older spec says nothing about this deployment yet — except
+    // a failure, which an operator that cannot reconcile the new spec may never get past
+    if seen.state != State::Failed && !status::caught_up(&value, object.metadata.generation) {
         return Ok(());
     }
-    let Some(seen) = status::observed(&value) else { return Ok(()) };
     let name = object.metadata.name.clone().unwrap_or_default();
+    // START may be waiting for the same status: whichever applies it first wins, the
+    // state machine refuses the other's move if it no longer fits
+    let Some(d) = server.store.deployment(id).await? else { return Ok(()) };
+    if server.deployments.observe(&d, seen.clone()).await? {
+        tracing::info!(deployment = id, resource = %name, state = %seen.state, "operator status applied");
+    }
+    // a finished batch job's cluster is released once its end is recorded (START releases
+    // it itself when it saw the end first)
     let bounded = object.metadata.labels.as_ref().and_then(|l| l.get(BOUNDED_LABEL)).map(String::as_str);
     if seen.state == State::Finished
         && bounded == Some("true")
         && kind == "FlinkDeployment"
         && object.metadata.deletion_timestamp.is_none()
+        && !server.deployments.runs_here(id)
+        && server.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
     {
         KubernetesDeployer::release_finished(api, &name).await;
-    }
-    // START may be waiting for the same status: whichever applies it first wins, the
-    // state machine refuses the other's move if it no longer fits
-    if let Some(d) = server.store.deployment(id).await?
-        && server.deployments.observe(&d, seen.clone()).await?
-    {
-        tracing::info!(deployment = id, resource = %name, state = %seen.state, "operator status applied");
     }
     Ok(())
 }
@@ -165,23 +177,44 @@ async fn on_change(
 /// no watch was open.
 async fn missing(
     server: &ServerState,
+    api: &Api<DynamicObject>,
     target: &Target,
     kind: &str,
     listed: &[String],
 ) -> crate::error::Result<()> {
     for d in server.store.deployments_in(&["running"]).await? {
         let name = resource_name(&d.pipeline);
-        if d.target == target.name && !listed.contains(&name) {
-            lost(server, kind, &name, d.id).await?;
+        if d.target != target.name || listed.contains(&name) {
+            continue;
+        }
+        // created after the list was taken? then it is there now
+        match api.get_opt(&name).await {
+            Ok(None) => lost(server, kind, &name, d.id, None).await?,
+            Ok(Some(_)) => {}
+            Err(e) => {
+                tracing::debug!(resource = %name, error = %e, "cannot check a resource the list missed")
+            }
         }
     }
     Ok(())
 }
 
-/// Deployment `id`'s resource is gone: a job still active there failed.
-async fn lost(server: &ServerState, kind: &str, name: &str, id: i64) -> crate::error::Result<()> {
+/// Deployment `id`'s resource is gone. A job still active there failed — unless the
+/// resource's last status (`last`) says it finished.
+async fn lost(
+    server: &ServerState,
+    kind: &str,
+    name: &str,
+    id: i64,
+    last: Option<&DynamicObject>,
+) -> crate::error::Result<()> {
     let Some(d) = server.store.deployment(id).await? else { return Ok(()) };
     if !State::parse(&d.state).is_some_and(|s| s.is_active()) || server.deployments.runs_here(id) {
+        return Ok(());
+    }
+    let ended = last.and_then(|o| status::observed(&object_value(o))).filter(|s| s.state == State::Finished);
+    if let Some(seen) = ended {
+        server.deployments.observe(&d, seen).await?;
         return Ok(());
     }
     let change = DeploymentChange {
