@@ -11,6 +11,7 @@ mod hocon;
 mod http;
 mod k8s_schema;
 mod kube_fake;
+mod kubernetes_session;
 mod kubernetes_target;
 mod pipeline_artifacts;
 mod pipelines;
