@@ -178,6 +178,30 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
     let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE orders_live").await.remove(0);
     assert_eq!((shown[5].as_str(), shown[6].as_str()), ("1a2b3c4d", "running"));
 
+    // savepoint history: each savepoint the status lists that is new to the open watch is
+    // recorded (ones a watch finds when it (re)lists were taken before it looked)
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut history = Vec::new();
+    let recorded = loop {
+        history.push(json!({ "location": format!("s3://flink/savepoints/periodic-{}", history.len()),
+            "triggerType": "PERIODIC", "formatType": "CANONICAL", "timeStamp": history.len() }));
+        let mut status = running(generation, "1a2b3c4d");
+        status["jobStatus"]["savepointInfo"] = json!({ "savepointHistory": history });
+        fake.set_status(FD, NS, "orders-live", status);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let events = rows(
+            &client,
+            "SELECT detail FROM sluice.events WHERE object_name = 'orders_live' AND action = 'engine event'",
+        )
+        .await;
+        if !events.is_empty() {
+            break events;
+        }
+        assert!(Instant::now() < deadline, "no savepoint was recorded");
+    };
+    let last = history.len() - 1;
+    assert_eq!(recorded, [[format!("savepoint s3://flink/savepoints/periodic-{last} (PERIODIC)")]]);
+
     // STOP WITH SAVEPOINT: savepointTriggerNonce, then suspend without another savepoint
     let stop = spawn_sql(server.client().await, "STOP PIPELINE orders_live WITH SAVEPOINT");
     let trigger = request(&fake, "savepoint trigger", |log| merges(log).get(1).map(|r| (*r).clone())).await;

@@ -74,6 +74,21 @@ pub fn savepoint(object: &Value) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// Every savepoint the status lists (the last one and the history): (location, trigger type).
+pub fn savepoints(object: &Value) -> Vec<(String, String)> {
+    let info = &object["status"]["jobStatus"]["savepointInfo"];
+    let history = info["savepointHistory"].as_array().into_iter().flatten();
+    let mut found: Vec<(String, String)> = Vec::new();
+    for s in history.chain(std::iter::once(&info["lastSavepoint"])) {
+        if let Some(location) = s["location"].as_str().filter(|l| !l.is_empty())
+            && !found.iter().any(|(l, _)| l == location)
+        {
+            found.push((location.to_owned(), s["triggerType"].as_str().unwrap_or("UNKNOWN").to_owned()));
+        }
+    }
+    found
+}
+
 /// The location of the savepoint triggered with `nonce`, once the operator reports it.
 pub fn savepoint_of(object: &Value, nonce: i64) -> Option<String> {
     let info = &object["status"]["jobStatus"]["savepointInfo"];
@@ -137,5 +152,7 @@ mod tests {
         assert_eq!(savepoint_of(&object, 1).as_deref(), Some("s3://sp/1"));
         assert_eq!(savepoint_of(&object, 2).as_deref(), Some("s3://sp/2"));
         assert_eq!(savepoint_of(&object, 3), None);
+        let listed: Vec<String> = savepoints(&object).into_iter().map(|(l, _)| l).collect();
+        assert_eq!(listed, ["s3://sp/1", "s3://sp/2"], "history first, then the last one, each once");
     }
 }

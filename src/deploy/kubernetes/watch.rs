@@ -5,9 +5,10 @@
 //! (`sluice.io/deployment`) along the state machine — each move is an event in
 //! `sluice.events` —, a finished batch job's FlinkDeployment is deleted (its history stays
 //! in Sluice), and a resource deleted behind Sluice's back fails its deployment. A second
-//! watch records the operator's Kubernetes Events about them in `sluice.events`. Nothing
-//! polls.
+//! watch records the operator's Kubernetes Events about them in `sluice.events`, as the
+//! first does each savepoint the status history lists. Nothing polls.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use futures::StreamExt;
@@ -52,13 +53,24 @@ async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Ta
     let mut events = std::pin::pin!(watcher::watcher(api.clone(), config).default_backoff());
     // the resources a (re)list found, to tell which running deployments lost theirs
     let mut listed: Vec<String> = Vec::new();
+    // the savepoints already known, so each new one is recorded once
+    let mut savepoints: HashSet<String> = HashSet::new();
     tracing::info!(target = %target.name, kind, "watching the Flink operator's resources");
     while let Some(event) = events.next().await {
         let outcome = match event {
-            Ok(Event::Apply(object)) => on_change(&server, &api, kind, &object).await,
+            Ok(Event::Apply(object)) => {
+                match record_savepoints(&server, &object, &mut savepoints, true).await {
+                    Ok(()) => on_change(&server, &api, kind, &object).await,
+                    Err(e) => Err(e),
+                }
+            }
             Ok(Event::InitApply(object)) => {
                 listed.push(object.metadata.name.clone().unwrap_or_default());
-                on_change(&server, &api, kind, &object).await
+                // what a (re)list shows was there before: known, not recorded again
+                match record_savepoints(&server, &object, &mut savepoints, false).await {
+                    Ok(()) => on_change(&server, &api, kind, &object).await,
+                    Err(e) => Err(e),
+                }
             }
             Ok(Event::Delete(object)) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
@@ -130,6 +142,25 @@ async fn record(
         event.message.as_deref().unwrap_or_default().trim()
     );
     server.store.record_engine_event(&d.pipeline, "kubernetes operator", &detail).await?;
+    Ok(())
+}
+
+/// The savepoint history of the status: each savepoint new to this watch is recorded in
+/// `sluice.events` for the pipeline (when `record`).
+async fn record_savepoints(
+    server: &ServerState,
+    object: &DynamicObject,
+    known: &mut HashSet<String>,
+    record: bool,
+) -> crate::error::Result<()> {
+    let pipeline = object.metadata.annotations.as_ref().and_then(|a| a.get("sluice.io/pipeline"));
+    let Some(pipeline) = pipeline else { return Ok(()) };
+    for (location, trigger) in status::savepoints(&object_value(object)) {
+        if known.insert(location.clone()) && record {
+            let detail = format!("savepoint {location} ({trigger})");
+            server.store.record_engine_event(pipeline, "kubernetes operator", &detail).await?;
+        }
+    }
     Ok(())
 }
 
