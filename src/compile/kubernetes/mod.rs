@@ -127,6 +127,20 @@ impl Settings {
         Ok(Settings { options })
     }
 
+    /// Session mode: jobs on a session cluster.
+    pub fn session(&self) -> bool {
+        self.get("mode").as_deref() == Some("session")
+    }
+
+    /// The operator's resource kind the jobs are: FlinkSessionJob or FlinkDeployment.
+    pub fn kind(&self) -> &'static str {
+        if self.session() { "FlinkSessionJob" } else { "FlinkDeployment" }
+    }
+
+    pub fn namespace(&self) -> String {
+        self.get("namespace").unwrap_or_else(|| "default".into())
+    }
+
     /// A target's stored options (checked at CREATE TARGET).
     pub fn from_resolved(options: ResolvedOptions) -> Settings {
         Settings { options }
@@ -246,7 +260,7 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
     let mut secrets = Secrets::default();
     let script = flink_sql::compile(plan, &mut secrets)?;
     let name = resource_name(&plan.name);
-    let namespace = k8s.get("namespace").unwrap_or_else(|| "default".into());
+    let namespace = k8s.namespace();
     let version = k8s.get("flink_version").unwrap_or_else(|| "v2_2".into());
     let streaming = plan.settings().streaming;
     let metadata = |object: &str| {
@@ -300,7 +314,7 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
         );
     }
 
-    if k8s.get("mode").as_deref() == Some("session") {
+    if k8s.session() {
         let cluster = k8s.get("session_cluster").ok_or_else(|| SluiceError::InvalidOption {
             message:
                 "session mode needs option \"session_cluster\": the FlinkDeployment of the session cluster"

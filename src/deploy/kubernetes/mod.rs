@@ -89,15 +89,15 @@ impl<'a> KubernetesDeployer<'a> {
     }
 
     fn session(&self) -> bool {
-        self.settings.get("mode").as_deref() == Some("session")
+        self.settings.session()
     }
 
     fn kind(&self) -> &'static str {
-        if self.session() { "FlinkSessionJob" } else { "FlinkDeployment" }
+        self.settings.kind()
     }
 
     fn namespace(&self) -> String {
-        self.settings.get("namespace").unwrap_or_else(|| "default".into())
+        self.settings.namespace()
     }
 
     async fn jobs(&self) -> Result<Api<DynamicObject>> {
@@ -298,9 +298,9 @@ impl<'a> KubernetesDeployer<'a> {
         if previous.metadata.deletion_timestamp.is_none() {
             // foreground: gone only once its ConfigMap and Secret are, so the garbage
             // collector cannot take the new ones applied under the same names
-            match api.delete(name, &DeleteParams::foreground()).await {
-                Ok(_) => {}
-                Err(kube::Error::Api(status)) if status.code == 404 => return Ok(()),
+            match delete(api, name, &DeleteParams::foreground()).await {
+                Ok(true) => {}
+                Ok(false) => return Ok(()),
                 Err(e) => return Err(self.api_error(&format!("deleting the previous {name}"), e)),
             }
         }
@@ -325,9 +325,9 @@ impl<'a> KubernetesDeployer<'a> {
 
     /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on).
     pub async fn release_finished(api: &Api<DynamicObject>, name: &str) {
-        match api.delete(name, &DeleteParams::background()).await {
-            Ok(_) => tracing::info!(resource = %name, "finished batch FlinkDeployment deleted"),
-            Err(kube::Error::Api(status)) if status.code == 404 => {}
+        match delete(api, name, &DeleteParams::background()).await {
+            Ok(true) => tracing::info!(resource = %name, "finished batch FlinkDeployment deleted"),
+            Ok(false) => {}
             Err(e) => {
                 tracing::warn!(resource = %name, error = %e, "cannot delete a finished FlinkDeployment")
             }
@@ -354,6 +354,19 @@ where
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// Deletes resource `name`; whether it was there (a 404 is no error).
+async fn delete(
+    api: &Api<DynamicObject>,
+    name: &str,
+    params: &DeleteParams,
+) -> std::result::Result<bool, kube::Error> {
+    match api.delete(name, params).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.code == 404 => Ok(false),
+        Err(e) => Err(e),
     }
 }
 
@@ -501,14 +514,15 @@ impl Deployer for KubernetesDeployer<'_> {
     async fn remove(&self, pipeline: &str) -> Result<()> {
         let api = self.jobs().await?;
         let name = resource_name(pipeline);
-        // another pipeline's resource of the same name is not this one's to delete
-        if !matches!(self.owned(&api, &name, pipeline).await, Ok(Some(_))) {
-            return Ok(());
+        match self.owned(&api, &name, pipeline).await {
+            Ok(Some(_)) => {}
+            // another pipeline's resource of the same name is not this one's to delete
+            Ok(None) | Err(SluiceError::ObjectInUse(_)) => return Ok(()),
+            Err(e) => return Err(e),
         }
-        match api.delete(&name, &DeleteParams::background()).await {
-            Ok(_) => Ok(()),
-            Err(kube::Error::Api(status)) if status.code == 404 => Ok(()),
-            Err(e) => Err(self.api_error(&format!("deleting {} {name}", self.kind()), e)),
-        }
+        delete(&api, &name, &DeleteParams::background())
+            .await
+            .map(|_| ())
+            .map_err(|e| self.api_error(&format!("deleting {} {name}", self.kind()), e))
     }
 }

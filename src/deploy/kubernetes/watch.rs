@@ -35,12 +35,7 @@ pub async fn run(server: Arc<ServerState>, target: Target) {
             return;
         }
     };
-    let kind = if settings.get("mode").as_deref() == Some("session") {
-        "FlinkSessionJob"
-    } else {
-        "FlinkDeployment"
-    };
-    let namespace = settings.get("namespace").unwrap_or_else(|| "default".into());
+    let (kind, namespace) = (settings.kind(), settings.namespace());
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &namespace, &resource(kind));
     let operator = operator_events(server.clone(), client, target.name.clone(), namespace.clone(), kind);
     let resources = resources(server, api, target, kind);
