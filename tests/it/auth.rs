@@ -3,7 +3,8 @@
 use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{
-    Options, PASSWORD, TestServer, have_program, message, metadata_backend, require, sqlstate,
+    Options, PASSWORD, TestServer, have_program, message, metadata_backend, require, self_signed_certificate,
+    sqlstate,
 };
 
 #[tokio::test]
@@ -154,29 +155,7 @@ async fn tls_is_served_when_configured() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
-    let status = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=localhost",
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (cert, key) = self_signed_certificate(dir.path(), &["-subj", "/CN=localhost"]);
     let server = TestServer::start_with(Options {
         extra_args: vec![
             "--tls-cert".into(),

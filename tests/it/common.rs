@@ -249,6 +249,34 @@ pub fn psql_local(sql: &str) {
 }
 
 /// Whether a program is on PATH.
+/// A self-signed EC certificate and its key (openssl), made with `subject` (`-subj`,
+/// `-addext` arguments) in `dir`.
+pub fn self_signed_certificate(dir: &Path, subject: &[&str]) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("server.crt"), dir.join("server.key"));
+    let status = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .args(subject)
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(status.success(), "openssl made no certificate");
+    (cert, key)
+}
+
 pub fn have_program(name: &str) -> bool {
     Command::new("sh")
         .arg("-c")

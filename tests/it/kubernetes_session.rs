@@ -7,39 +7,12 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{TestServer, free_port, have_program, require};
+use crate::common::{TestServer, free_port, have_program, require, self_signed_certificate};
 use crate::fixtures::{SOURCE_PASSWORD, mariadb_up};
 use crate::kube_fake::FakeKube;
 use crate::kubernetes_target::{FD, NS, applies, merges, request, running, setup, spawn_sql};
 use crate::pipelines::failure;
 use crate::run_flink::wait_deployment;
-
-/// A self-signed certificate for 127.0.0.1 (openssl).
-fn certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
-    let (cert, key) = (dir.join("artifacts.crt"), dir.join("artifacts.key"));
-    let status = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-        ])
-        .args(["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    (cert, key)
-}
 
 /// `curl` over https trusting `cert`: (HTTP status, body).
 fn curl(cert: &std::path::Path, url: &str) -> (String, Vec<u8>) {
@@ -65,7 +38,10 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = certificate(dir.path());
+    let (cert, key) = self_signed_certificate(
+        dir.path(),
+        &["-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+    );
     let jar = dir.path().join("sluice-sql-runner.jar");
     std::fs::write(&jar, b"PK\x03\x04 a runner jar").unwrap();
     let udfs = dir.path().join("my-udfs.jar");
@@ -143,6 +119,31 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
     status.as_object_mut().unwrap().remove("jobManagerDeploymentStatus"); // FlinkDeployment only
     fake.set_status("flinksessionjobs", NS, "shared-job", status);
     start.await.unwrap().unwrap();
+
+    // what a session job cannot be given: no runner, a runner or extra jar that is no jar
+    let kubeconfig = fake.kubeconfig(server.data_path());
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET no_runner TYPE kubernetes WITH (kubeconfig = '{k}', namespace = '{NS}', mode = 'session', session_cluster = 'shared');
+             CREATE TARGET odd_runner TYPE kubernetes WITH (kubeconfig = '{k}', namespace = '{NS}', mode = 'session', session_cluster = 'shared', runner_jar = '{cert}');
+             CREATE PIPELINE refused WITH (engine = 'flink', mode = 'batch') AS INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
+             CREATE PIPELINE odd_jar WITH (engine = 'flink', mode = 'batch', target = 'k8s', jars = '{cert}') AS INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;",
+            k = kubeconfig.display(),
+            cert = cert.display(),
+            db = maria.name
+        ))
+        .await
+        .unwrap();
+    for (sql, needle) in [
+        ("START PIPELINE refused ON TARGET no_runner", "runner_jar"),
+        ("START PIPELINE refused ON TARGET odd_runner", "is not a .jar file"),
+        ("START PIPELINE odd_jar", "is not a .jar file"),
+    ] {
+        let (state, message, _) = failure(&client, sql).await;
+        assert_eq!(state, "22023", "{sql}: {message}");
+        assert!(message.contains(needle), "{sql}: {message}");
+    }
+    assert_eq!(applies(&fake.log(), "flinksessionjobs").len(), 1, "none of them was applied");
     // STOP ends the deployment: its tokens are revoked
     let stop = spawn_sql(server.client().await, "STOP PIPELINE shared_job");
     request(&fake, "stop patch", |log| merges(log).first().map(|_| ())).await;
@@ -250,5 +251,23 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
     let (state, message, _) = failure(&client, "START PIPELINE local_jar").await;
     assert_eq!(state, "0A000", "{message}");
     assert!(message.contains("jars"), "{message}");
+
+    // a SeaTunnel pipeline does not run on the operator; CPU must be a number of cores
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE st_job WITH (engine = 'seatunnel', mode = 'batch', target = 'k8s') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
+             CREATE TARGET greedy TYPE kubernetes WITH (kubeconfig = '{k}', namespace = '{NS}', taskmanager_cpu = 'lots');",
+            db = maria.name,
+            k = fake.kubeconfig(server.data_path()).display()
+        ))
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE st_job").await;
+    assert_eq!(state, "0A000", "{message}");
+    assert!(message.contains("engine seatunnel"), "{message}");
+    let (state, message, _) = failure(&client, "START PIPELINE local_jar ON TARGET greedy").await;
+    assert_eq!(state, "22023", "{message}");
+    assert!(message.contains("taskmanager_cpu"), "{message}");
     maria.drop().await;
 }

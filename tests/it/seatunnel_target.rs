@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -26,8 +26,12 @@ use crate::common::{TestServer, require};
 use crate::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
 use crate::hocon;
 use crate::pipelines::sinks;
+use crate::run_flink::wait_deployment_within;
 use crate::run_local::rows;
 use crate::sources::maria_source;
+
+/// How long a deployment state may take to show (the fake answers at once).
+const WAIT: Duration = Duration::from_secs(30);
 
 /// The id the fake gives its first job: above 2^53, as SeaTunnel's ids are.
 const FIRST_ID: u64 = 733_584_788_375_666_689;
@@ -321,23 +325,6 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// The pipeline's latest deployment row (SHOW DEPLOYMENTS: id, pipeline, version, target,
-/// engine, engine_job_id, state, since, last_error, savepoint, rows_in, rows_out) once
-/// `done` holds for it.
-async fn wait_deployment(client: &Client, pipeline: &str, done: impl Fn(&[String]) -> bool) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let shown = rows(client, &format!("SHOW DEPLOYMENTS FOR PIPELINE {pipeline}")).await;
-        if let Some(d) = shown.first()
-            && done(d)
-        {
-            return d.clone();
-        }
-        assert!(Instant::now() < deadline, "deployment of {pipeline} never got there: {shown:?}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Every value of every row, one line per row.
 async fn transcript(client: &Client, sql: &str) -> String {
     rows(client, sql).await.iter().map(|r| r.join("|")).collect::<Vec<_>>().join("\n")
@@ -361,11 +348,17 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
              CREATE PIPELINE orders_st WITH (engine = 'seatunnel', target = 'st') AS
                INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
              CREATE PIPELINE orders_batch WITH (engine = 'seatunnel', mode = 'batch', target = 'st') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
+             CREATE PIPELINE flink_sql WITH (engine = 'flink', mode = 'batch', target = 'st') AS
                INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;",
             fake.url
         ))
         .await
         .unwrap();
+    // a Flink SQL pipeline is not quietly compiled into a SeaTunnel job
+    let (state, message, _) = crate::pipelines::failure(&client, "START PIPELINE flink_sql").await;
+    assert_eq!(state, "0A000", "{message}");
+    assert!(message.contains("runs SeaTunnel jobs"), "{message}");
 
     let checks = rows(&client, "TEST TARGET st").await;
     assert_eq!((checks[0][0].as_str(), checks[0][1].as_str()), ("rest api", "t"), "{checks:?}");
@@ -391,14 +384,14 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     assert!(config.get("sink").and_then(|s| s.get("Console")).is_some(), "{}", submit.body);
     assert!(!submit.body.contains("${SLUICE_SECRET"), "no placeholder is left: {}", submit.body);
 
-    let d = wait_deployment(&client, "orders_st", |d| d[6] == "running").await;
+    let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[6] == "running").await;
     let job = d[5].clone();
     assert_eq!(job, FIRST_ID.to_string(), "the job id stays exact above 2^53: {d:?}");
     assert_eq!((d[3].as_str(), d[4].as_str()), ("st", "seatunnel"), "{d:?}");
 
     // the watcher polls job-info and takes the counters
     fake.set_metrics(&job, 20, 20);
-    let d = wait_deployment(&client, "orders_st", |d| d[10] == "20" && d[11] == "20").await;
+    let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[10] == "20" && d[11] == "20").await;
     assert_eq!(d[6], "running", "{d:?}");
     assert!(!fake.calls("GET", &format!("/job-info/{job}")).is_empty());
 
@@ -421,7 +414,7 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     assert!(body["jobId"].is_u64(), "jobId is sent as a JSON integer: {}", stops[0].body);
     assert_eq!(body["jobId"].to_string(), job, "{}", stops[0].body);
     assert_eq!(body["isStopWithSavePoint"], json!(true), "{}", stops[0].body);
-    let d = wait_deployment(&client, "orders_st", |d| d[6] != "suspending").await;
+    let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[6] != "suspending").await;
     assert_eq!((d[6].as_str(), d[9].as_str()), ("suspended", job.as_str()), "{d:?}");
 
     // RESUME: the same job id, restored from its savepoint
@@ -430,7 +423,7 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     assert_eq!(submits.len(), 2, "{:?}", fake.requests());
     assert_eq!(submits[1].param("jobId"), Some(job.as_str()), "{:?}", submits[1]);
     assert_eq!(submits[1].param("isStartWithSavePoint"), Some("true"), "{:?}", submits[1]);
-    let d = wait_deployment(&client, "orders_st", |d| d[6] == "running").await;
+    let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[6] == "running").await;
     assert_eq!(d[5], job, "{d:?}");
 
     // STOP: no savepoint
@@ -440,7 +433,7 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     let body: Value = serde_json::from_str(&stops[1].body).unwrap();
     assert_eq!(body["isStopWithSavePoint"], json!(false), "{}", stops[1].body);
     assert_eq!(body["jobId"].to_string(), job, "{}", stops[1].body);
-    let d = wait_deployment(&client, "orders_st", |d| d[6] != "stopping").await;
+    let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[6] != "stopping").await;
     assert_eq!(d[6], "stopped", "{d:?}");
 
     // a bounded job that the engine reports FINISHED
@@ -449,24 +442,25 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     assert_eq!(submits.len(), 3);
     let config = hocon::parse(&submits[2].body).unwrap_or_else(|e| panic!("{e}\n{}", submits[2].body));
     assert!(config.get("source").and_then(|s| s.get("Jdbc")).is_some(), "{}", submits[2].body);
-    let d = wait_deployment(&client, "orders_batch", |d| d[6] == "running").await;
+    let d = wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] == "running").await;
     let second = d[5].clone();
     assert_ne!(second, job);
     fake.set_metrics(&second, 20, 20);
     fake.set_state(&second, "FINISHED");
-    let d = wait_deployment(&client, "orders_batch", |d| d[6] != "running").await;
+    let d = wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] != "running").await;
     assert_eq!((d[6].as_str(), d[10].as_str(), d[11].as_str()), ("finished", "20", "20"), "{d:?}");
 
     // … and one that FAILED, with the engine's reason shown
     client.batch_execute("START PIPELINE orders_batch").await.unwrap();
-    let d = wait_deployment(&client, "orders_batch", |d| d[6] == "running" && d[5] != second).await;
+    let d =
+        wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] == "running" && d[5] != second).await;
     let third = d[5].clone();
     fake.fail(
         &third,
         "org.apache.seatunnel.engine.common.exception.SeaTunnelEngineException: job failed\n\tat x.y(Z.java:1)\n\
          Caused by: java.sql.SQLException: Access denied for user 'reader'@'localhost'",
     );
-    let d = wait_deployment(&client, "orders_batch", |d| d[6] != "running").await;
+    let d = wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] != "running").await;
     assert_eq!(d[6], "failed", "{d:?}");
     assert!(d[8].contains("Access denied for user 'reader'"), "the engine's reason is shown: {d:?}");
 

@@ -103,4 +103,22 @@ fn bad_settings_stop_the_start_with_a_clear_message() {
     assert!(!status.success());
     let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
     assert!(log.contains("unsupported metadata URL"), "{log}");
+
+    // the artifact endpoint serves https only
+    let listen = format!("127.0.0.1:{}", free_port());
+    let status = spawn(&["--artifacts-listen".into(), listen.clone()], &[], dir.path()).wait().unwrap();
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    assert!(log.contains("--artifacts-listen serves https: it needs --tls-cert and --tls-key"), "{log}");
+    let cert = dir.path().join("any.pem");
+    std::fs::write(&cert, "").unwrap();
+    let tls =
+        ["--tls-cert".into(), cert.display().to_string(), "--tls-key".into(), cert.display().to_string()];
+    let mut args =
+        vec!["--artifacts-listen".into(), listen, "--artifacts-url".into(), "http://gw:5456".into()];
+    args.extend(tls);
+    let status = spawn(&args, &[], dir.path()).wait().unwrap();
+    assert!(!status.success());
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    assert!(log.contains("--artifacts-url must be an https:// URL"), "{log}");
 }
