@@ -249,6 +249,15 @@ pub fn psql_local(sql: &str) {
 }
 
 /// Whether a program is on PATH.
+/// The form-decoded pairs of a URL's query (`a=1&b=x+y%21`), as fakes of REST APIs read
+/// them.
+pub fn query_pairs(query: &str) -> Vec<(String, String)> {
+    match reqwest::Url::parse(&format!("http://fake/?{query}")) {
+        Ok(url) => url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
 /// A self-signed EC certificate and its key (openssl), made with `subject` (`-subj`,
 /// `-addext` arguments) in `dir`.
 pub fn self_signed_certificate(dir: &Path, subject: &[&str]) -> (PathBuf, PathBuf) {

@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use crate::common::query_pairs;
 use crate::k8s_schema::{crd_schema, validate};
 
 /// One request as the fake saw it.
@@ -264,7 +265,8 @@ fn violations(plural: &str, object: &Value) -> Vec<String> {
 async fn handle(State(fake): State<FakeKube>, request: Request) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let query: BTreeMap<String, String> = request.uri().query().map(url_decode_pairs).unwrap_or_default();
+    let query: BTreeMap<String, String> =
+        request.uri().query().map(query_pairs).unwrap_or_default().into_iter().collect();
     let content_type =
         request.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let bytes = axum::body::to_bytes(request.into_body(), 16 << 20).await.unwrap_or_default();
@@ -416,36 +418,4 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     tokio::spawn(produce(tx));
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-}
-
-fn url_decode_pairs(query: &str) -> BTreeMap<String, String> {
-    query
-        .split('&')
-        .filter_map(|pair| pair.split_once('=').or(Some((pair, ""))))
-        .map(|(k, v)| (decode(k), decode(v)))
-        .collect()
-}
-
-fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                out.push(u8::from_str_radix(hex, 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
-use crate::common::{TestServer, require};
+use crate::common::{TestServer, query_pairs, require};
 use crate::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
 use crate::hocon;
 use crate::pipelines::sinks;
@@ -128,7 +128,7 @@ impl FakeSeaTunnel {
 async fn answer(State(engine): State<Arc<Mutex<Engine>>>, request: axum::extract::Request) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let query = request.uri().query().map(parse_query).unwrap_or_default();
+    let query = request.uri().query().map(query_pairs).unwrap_or_default();
     let body = match axum::body::to_bytes(request.into_body(), 16 << 20).await {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => return reply(fail(format!("cannot read the body: {e}"))),
@@ -287,42 +287,6 @@ impl Engine {
         }
         (StatusCode::OK, info)
     }
-}
-
-/// `a=1&b=x+y%21` → pairs, form-decoded.
-fn parse_query(query: &str) -> Vec<(String, String)> {
-    query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}
-
-fn decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok();
-                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                    Some(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    None => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Every value of every row, one line per row.
