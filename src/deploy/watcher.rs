@@ -103,7 +103,6 @@ async fn watch_target(
     target: &Target,
     deployments: &[DeploymentRecord],
 ) -> crate::error::Result<()> {
-    let now = sluice_catalog::time::now_micros();
     let engine = deployer(target, server)?;
     for d in deployments {
         if server.deployments.runs_here(d.id) {
@@ -111,16 +110,8 @@ async fn watch_target(
         }
         match target.target_type.name {
             "local" => {
-                let idle = Duration::from_micros((now - d.updated_at).max(0) as u64);
-                if idle > LOCAL_STALE {
-                    let change = DeploymentChange {
-                        last_error: Some(Some(
-                            "the gateway that ran this local job stopped before it finished".into(),
-                        )),
-                        ..Default::default()
-                    };
-                    server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
-                }
+                let why = "the gateway that ran this local job stopped before it finished";
+                fail_after(server, d, d.updated_at, LOCAL_STALE, why.into()).await?
             }
             "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
             "seatunnel" if d.engine_job_id.is_none() => {
@@ -151,18 +142,10 @@ async fn reattach(server: &ServerState, target: &Target, d: &DeploymentRecord) -
         server.deployments.move_to(d.id, State::Running, change, "watcher").await?;
         return Ok(());
     }
-    let waited = Duration::from_micros((sluice_catalog::time::now_micros() - d.created_at).max(0) as u64);
     let timeout = Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000));
-    if waited > timeout {
-        let change = DeploymentChange {
-            last_error: Some(Some(
-                "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster".into(),
-            )),
-            ..Default::default()
-        };
-        server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
-    }
-    Ok(())
+    let why =
+        "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster";
+    fail_after(server, d, d.created_at, timeout, why.into()).await
 }
 
 /// A submission no statement is waiting for any more (its gateway stopped mid-way), on a
@@ -177,20 +160,29 @@ async fn fail_interrupted(
     if d.state != "submitting" || server.deployments.runs_here(d.id) {
         return Ok(());
     }
-    let waited = Duration::from_micros((sluice_catalog::time::now_micros() - d.since).max(0) as u64);
     let mut timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
     if target.target_type.name == "kubernetes" {
         // a START there may first wait for an earlier resource to go, then for its job
         timeout = timeout * 2 + Duration::from_secs(60);
     }
+    let why = format!(
+        "the submission was interrupted (the gateway stopped) and target {} reported no job for it within {timeout:?}",
+        target.name
+    );
+    fail_after(server, d, d.since, timeout, why).await
+}
+
+/// Fails deployment `d` with `why` once `timeout` has passed since `since` (microseconds).
+async fn fail_after(
+    server: &ServerState,
+    d: &DeploymentRecord,
+    since: i64,
+    timeout: Duration,
+    why: String,
+) -> crate::error::Result<()> {
+    let waited = Duration::from_micros((sluice_catalog::time::now_micros() - since).max(0) as u64);
     if waited > timeout {
-        let change = DeploymentChange {
-            last_error: Some(Some(format!(
-                "the submission was interrupted (the gateway stopped) and target {} reported no job for it within {timeout:?}",
-                target.name
-            ))),
-            ..Default::default()
-        };
+        let change = DeploymentChange { last_error: Some(Some(why)), ..Default::default() };
         server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
     }
     Ok(())
