@@ -269,5 +269,36 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
     let (state, message, _) = failure(&client, "START PIPELINE local_jar ON TARGET greedy").await;
     assert_eq!(state, "22023", "{message}");
     assert!(message.contains("taskmanager_cpu"), "{message}");
+
+    // an operator that never reports the job running: START gives up after the target's
+    // timeout with what the status last said, and leaves nothing behind
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET slow TYPE kubernetes WITH (kubeconfig = '{}', namespace = '{NS}', timeout = '2s')",
+            fake.kubeconfig(server.data_path()).display()
+        ))
+        .await
+        .unwrap();
+    let start = spawn_sql(server.client().await, "START PIPELINE local_jar ON TARGET slow");
+    request(&fake, "apply", |log| {
+        log.iter().find(|r| r.path.ends_with("/flinkdeployments/local-jar")).map(|_| ())
+    })
+    .await;
+    fake.set_status(
+        FD,
+        NS,
+        "local-jar",
+        json!({ "lifecycleState": "DEPLOYED", "observedGeneration": 1,
+        "error": "{\"type\":\"RestClientException\",\"message\":\"JobManager not reachable yet\"}" }),
+    );
+    let e = start.await.unwrap().expect_err("START gives up");
+    let db_error = e.as_db_error().unwrap();
+    assert_eq!(db_error.code().code(), "58000", "{db_error:?}");
+    assert!(
+        db_error.message().contains("no running job after 2s")
+            && db_error.message().contains("the operator says: JobManager not reachable yet"),
+        "{db_error:?}"
+    );
+    assert!(fake.object(FD, NS, "local-jar").is_none(), "the resource of the failed START is deleted");
     maria.drop().await;
 }
