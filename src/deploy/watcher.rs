@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use sluice_catalog::{DeploymentChange, DeploymentRecord};
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use super::flink::FlinkDeployer;
 use super::{State, Target, deployer};
@@ -35,12 +36,14 @@ struct Backoff {
 pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
     let mut backoff: HashMap<String, Backoff> = HashMap::new();
     let mut last_poll: HashMap<String, Instant> = HashMap::new();
-    let mut kube_watches: HashMap<String, tokio::task::JoinHandle<()>> = HashMap::new();
+    // a kube watch is stopped between two events, never in the middle of applying one (a
+    // finished batch job's state is recorded and then its cluster deleted: both or none)
+    let mut kube_watches: HashMap<String, (tokio::task::JoinHandle<()>, CancellationToken)> = HashMap::new();
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
             _ = shutdown.wait_for(|stop| *stop) => {
-                kube_watches.values().for_each(|task| task.abort());
+                kube_watches.values().for_each(|(_, stop)| stop.cancel());
                 return;
             }
         }
@@ -55,10 +58,10 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
         for d in active {
             by_target.entry(d.target.clone()).or_default().push(d);
         }
-        kube_watches.retain(|name, task| {
+        kube_watches.retain(|name, (task, stop)| {
             let keep = by_target.contains_key(name) && !task.is_finished();
             if !keep {
-                task.abort();
+                stop.cancel();
             }
             keep
         });
@@ -73,9 +76,11 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
                         tracing::debug!(deployment = d.id, error = %e, "cannot record an interrupted submission");
                     }
                 }
-                kube_watches
-                    .entry(name)
-                    .or_insert_with(|| tokio::spawn(super::kubernetes::watch::run(server.clone(), target)));
+                kube_watches.entry(name).or_insert_with(|| {
+                    let stop = CancellationToken::new();
+                    let watch = super::kubernetes::watch::run(server.clone(), target, stop.clone());
+                    (tokio::spawn(watch), stop)
+                });
                 continue;
             }
             let interval = Duration::from_millis(target.millis("poll_interval").unwrap_or(1000));

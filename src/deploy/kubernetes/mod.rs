@@ -323,6 +323,27 @@ impl<'a> KubernetesDeployer<'a> {
         }
     }
 
+    /// What START returns when its wait ended without the status (the resource is gone)
+    /// because the target's watch recorded `deployment` finished meanwhile.
+    async fn finished_meanwhile(&self, deployment: i64, name: &str) -> Option<Submitted> {
+        let d = self.server.store.deployment(deployment).await.ok().flatten()?;
+        if d.state != State::Finished.as_str() {
+            return None;
+        }
+        let job = d.engine_job_id.clone();
+        Some(Submitted {
+            notes: vec![format!(
+                "{} {}/{name} finished (job {}) and was released",
+                self.kind(),
+                self.namespace(),
+                job.as_deref().unwrap_or("?")
+            )],
+            engine_job_id: job,
+            state: Some(State::Finished),
+            ..Default::default()
+        })
+    }
+
     /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on).
     pub async fn release_finished(api: &Api<DynamicObject>, name: &str) {
         match delete(api, name, &DeleteParams::background()).await {
@@ -419,6 +440,11 @@ impl Deployer for KubernetesDeployer<'_> {
         let object = match started {
             Ok(object) => object,
             Err(e) => {
+                // the target's watch may have seen the batch job finish first, recorded it
+                // and released its cluster: then the job did all it had to
+                if let Some(done) = self.finished_meanwhile(job.deployment, &r.name).await {
+                    return Ok(done);
+                }
                 // a failed START leaves nothing running behind its failed deployment (the
                 // operator would go on retrying an image pull, say)
                 if let Err(e) = api.delete(&r.name, &DeleteParams::background()).await {

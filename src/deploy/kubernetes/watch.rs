@@ -17,14 +17,16 @@ use kube::api::{Api, DynamicObject};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
 use sluice_catalog::DeploymentChange;
+use tokio_util::sync::CancellationToken;
 
 use super::{KubernetesDeployer, client, object_value, resource, status};
 use crate::compile::kubernetes::{BOUNDED_LABEL, DEPLOYMENT_LABEL, MANAGED_BY, Settings, resource_name};
 use crate::deploy::{State, Target};
 use crate::server::state::ServerState;
 
-/// Watches `target` until the stream ends or the task is aborted.
-pub async fn run(server: Arc<ServerState>, target: Target) {
+/// Watches `target` until the stream ends or `stop` is cancelled; an event being applied
+/// is applied to its end first.
+pub async fn run(server: Arc<ServerState>, target: Target, stop: CancellationToken) {
     let settings = Settings::from_resolved(target.options.clone());
     let client = match client(&target.name, &settings).await {
         Ok(client) => client,
@@ -37,13 +39,20 @@ pub async fn run(server: Arc<ServerState>, target: Target) {
     };
     let (kind, namespace) = (settings.kind(), settings.namespace());
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &namespace, &resource(kind));
-    let operator = operator_events(server.clone(), client, target.name.clone(), namespace.clone(), kind);
-    let resources = resources(server, api, target, kind);
+    let operator =
+        operator_events(server.clone(), client, target.name.clone(), namespace.clone(), kind, stop.clone());
+    let resources = resources(server, api, target, kind, stop);
     futures::future::join(resources, operator).await;
 }
 
 /// The resources' states, as the operator writes them.
-async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Target, kind: &'static str) {
+async fn resources(
+    server: Arc<ServerState>,
+    api: Api<DynamicObject>,
+    target: Target,
+    kind: &'static str,
+    stop: CancellationToken,
+) {
     let config = watcher::Config::default().labels(MANAGED_BY);
     let mut events = std::pin::pin!(watcher::watcher(api.clone(), config).default_backoff());
     // the resources a (re)list found, to tell which running deployments lost theirs
@@ -51,7 +60,7 @@ async fn resources(server: Arc<ServerState>, api: Api<DynamicObject>, target: Ta
     // the savepoints already known, so each new one is recorded once
     let mut savepoints: HashSet<String> = HashSet::new();
     tracing::info!(target = %target.name, kind, "watching the Flink operator's resources");
-    while let Some(event) = events.next().await {
+    while let Some(event) = next(&mut events, &stop).await {
         let outcome = match event {
             Ok(Event::Apply(object)) => {
                 match record_savepoints(&server, &object, &mut savepoints, true).await {
@@ -98,11 +107,12 @@ async fn operator_events(
     target: String,
     namespace: String,
     kind: &'static str,
+    stop: CancellationToken,
 ) {
     let api: Api<CoreEvent> = Api::namespaced(client, &namespace);
     let config = watcher::Config::default().fields(&format!("involvedObject.kind={kind}"));
     let mut events = std::pin::pin!(watcher::watcher(api, config).default_backoff());
-    while let Some(event) = events.next().await {
+    while let Some(event) = next(&mut events, &stop).await {
         // what a (re)list returns happened before: only events from now on are recorded,
         // each once (the operator repeats one by raising its count)
         let event = match event {
@@ -116,6 +126,14 @@ async fn operator_events(
         if let Err(e) = record(&server, &target, kind, &event).await {
             tracing::warn!(target = %target, error = %e, "cannot record an operator event");
         }
+    }
+}
+
+/// The stream's next item, or `None` once `stop` is cancelled.
+async fn next<S: futures::Stream + Unpin>(events: &mut S, stop: &CancellationToken) -> Option<S::Item> {
+    tokio::select! {
+        _ = stop.cancelled() => None,
+        event = events.next() => event,
     }
 }
 
@@ -184,14 +202,14 @@ async fn on_change(
     if server.deployments.observe(&d, seen.clone()).await? {
         tracing::info!(deployment = id, resource = %name, state = %seen.state, "operator status applied");
     }
-    // a finished batch job's cluster is released once its end is recorded (START releases
-    // it itself when it saw the end first)
+    // a finished batch job's cluster is released once its end is recorded, whoever recorded
+    // it (START, which releases it too when it saw the end itself, may still be at work:
+    // deleting twice is harmless, never deleting is not)
     let bounded = object.metadata.labels.as_ref().and_then(|l| l.get(BOUNDED_LABEL)).map(String::as_str);
     if seen.state == State::Finished
         && bounded == Some("true")
         && kind == "FlinkDeployment"
         && object.metadata.deletion_timestamp.is_none()
-        && !server.deployments.runs_here(id)
         && server.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
     {
         KubernetesDeployer::release_finished(api, &name).await;
