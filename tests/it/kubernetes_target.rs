@@ -172,6 +172,19 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
     assert_eq!(job["state"], "running");
     assert_eq!(job["initialSavepointPath"], "s3://flink/savepoints/savepoint-1");
     assert!(job["savepointRedeployNonce"].as_i64().is_some(), "{job}");
+    // the script the resumed pods read is in place before the new spec reaches the operator,
+    // owned by the kept resource
+    let log = fake.log();
+    let resumed_at = log.iter().position(|r| std::ptr::eq(r, applies(&log, FD)[1])).unwrap();
+    let suspended_at =
+        log[..resumed_at].iter().rposition(|r| r.content_type.contains("merge-patch")).unwrap();
+    let script = log[suspended_at..resumed_at]
+        .iter()
+        .position(|r| r.method == "PATCH" && r.path.ends_with("/configmaps/orders-live-script"))
+        .map(|i| suspended_at + i)
+        .expect("the ConfigMap is applied before the FlinkDeployment on RESUME");
+    let owner = &log[script].body["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["uid"], fake.object(FD, NS, "orders-live").unwrap()["metadata"]["uid"], "{owner}");
     let generation = fake.object(FD, NS, "orders-live").unwrap()["metadata"]["generation"].as_i64().unwrap();
     fake.set_status(FD, NS, "orders-live", running(generation, "1a2b3c4d"));
     resume.await.unwrap().unwrap();

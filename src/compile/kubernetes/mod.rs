@@ -297,7 +297,8 @@ pub fn resources(plan: &PipelinePlan, k8s: &Settings, delivery: &Delivery<'_>) -
     let mut configuration = serde_json::Map::new();
     // STOP … WITH SAVEPOINT reads the savepoint from status.jobStatus.savepointInfo, which
     // the operator (1.10+) fills only when it does not track snapshots as
-    // FlinkStateSnapshot resources
+    // FlinkStateSnapshot resources; the operator reads this option per resource too (its
+    // own end-to-end tests switch it in a FlinkDeployment's flinkConfiguration)
     configuration
         .insert("kubernetes.operator.snapshot.resource.enabled".into(), Value::String("false".into()));
     if streaming {

@@ -417,10 +417,17 @@ impl Deployer for KubernetesDeployer<'_> {
         };
         let r = resources(job.plan, &self.settings, &delivery)?;
         let api = self.jobs().await?;
-        if job.savepoint.is_none() {
-            self.clear_previous(&api, &r.name, &job.plan.name).await?;
-        } else {
-            self.owned(&api, &r.name, &job.plan.name).await?;
+        // RESUME keeps the suspended resource: its new script and secrets are in place
+        // before the operator, seeing the new spec, starts pods that read them
+        let kept = match job.savepoint {
+            None => {
+                self.clear_previous(&api, &r.name, &job.plan.name).await?;
+                None
+            }
+            Some(_) => self.owned(&api, &r.name, &job.plan.name).await?,
+        };
+        if let Some(owner) = &kept {
+            self.apply_owned(&r, owner).await?;
         }
         let apply = PatchParams::apply(FIELD_MANAGER).force();
         let applied = api
@@ -428,7 +435,12 @@ impl Deployer for KubernetesDeployer<'_> {
             .await
             .map_err(|e| self.api_error(&format!("applying {} {}", self.kind(), r.name), e))?;
         let generation = applied.metadata.generation;
-        let started = match self.apply_owned(&r, &applied).await {
+        let owned = match kept {
+            Some(_) => Ok(()),
+            // a new resource's uid is known only now: its ConfigMap and Secret follow it
+            None => self.apply_owned(&r, &applied).await,
+        };
+        let started = match owned {
             Ok(()) => {
                 self.wait_for(&api, &r.name, "running job", generation, status::start_failed, |v| {
                     matches!(status::observed(v).map(|o| o.state), Some(State::Running | State::Finished))
