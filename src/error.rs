@@ -333,6 +333,19 @@ impl SluiceError {
     pub fn message(&self) -> String {
         self.to_string()
     }
+
+    /// The same error (SQLSTATE, position, hint) whose whole text is `message` instead:
+    /// for an engine's or a source's words rewritten (masked) before they are shown.
+    pub fn with_engine_message(self, message: String) -> SluiceError {
+        match self {
+            SluiceError::Query { state, hint, pos, .. } => SluiceError::Query { state, message, hint, pos },
+            SluiceError::Internal(_) => SluiceError::Internal(message),
+            other => {
+                let hint = other.hint().map(str::to_owned);
+                SluiceError::Query { state: other.sqlstate(), message, hint, pos: other.pos() }
+            }
+        }
+    }
 }
 
 impl From<StoreError> for SluiceError {

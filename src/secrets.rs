@@ -90,6 +90,31 @@ impl MasterKey {
     }
 }
 
+/// `text` with each of `values` masked as `***`: as given, and as it reads inside a JSON
+/// or HOCON string (an engine error may quote the config it was given). Longer values are
+/// masked first, so one that contains another is not left half shown.
+pub fn mask<'a>(text: &str, values: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut forms: Vec<String> = Vec::new();
+    for value in values {
+        let value = String::from_utf8_lossy(value);
+        if value.is_empty() {
+            continue;
+        }
+        let quoted = serde_json::to_string(&*value).unwrap_or_default();
+        let escaped = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned();
+        forms.push(value.into_owned());
+        forms.push(escaped);
+    }
+    forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+    let mut out = text.to_owned();
+    for form in forms.iter().filter(|f| !f.is_empty()) {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), "***");
+        }
+    }
+    out
+}
+
 fn aad(name: &str) -> Vec<u8> {
     format!("sluice-secret:{name}").into_bytes()
 }
@@ -133,6 +158,16 @@ mod tests {
         assert_eq!(key.open("other", &sealed), None);
         let other = MasterKey::from_bytes(&[8; 32]).unwrap();
         assert_eq!(other.open("db_pw", &sealed), None);
+    }
+
+    #[test]
+    fn masking_hides_values_as_given_and_as_quoted_in_json() {
+        let values: [&[u8]; 3] = [b"s3cr\"et", b"", b"s3cr"];
+        assert_eq!(
+            mask(r#"raw s3cr"et; json {"password":"s3cr\"et"}; shorter s3cr"#, values),
+            r#"raw ***; json {"password":"***"}; shorter ***"#
+        );
+        assert_eq!(mask("nothing here", values), "nothing here");
     }
 
     #[test]

@@ -35,6 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
 use crate::plan::PipelinePlan;
+use crate::secrets::{MasterKey, Sealed};
 pub use target_types::{Target, TargetType};
 
 /// A deployment's state, as stored and shown.
@@ -221,20 +222,59 @@ pub fn deployer<'a>(
 /// to engines (revoked when their deployment ends).
 pub struct Deployments {
     store: Store,
+    master_key: Arc<MasterKey>,
     http: reqwest::Client,
     running: Mutex<HashMap<i64, CancellationToken>>,
     pub artifacts: Arc<crate::artifacts::Artifacts>,
 }
 
 impl Deployments {
-    /// `artifacts_url`: the https artifact endpoint's public URL, when it is on.
-    pub fn new(store: Store, artifacts_url: Option<String>) -> Arc<Deployments> {
+    /// `master_key` opens the secrets engine errors are masked with; `artifacts_url`: the
+    /// https artifact endpoint's public URL, when it is on.
+    pub fn new(store: Store, master_key: Arc<MasterKey>, artifacts_url: Option<String>) -> Arc<Deployments> {
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
         let artifacts = Arc::new(crate::artifacts::Artifacts::new(artifacts_url));
-        Arc::new(Deployments { store, http, running: Mutex::new(HashMap::new()), artifacts })
+        Arc::new(Deployments { store, master_key, http, running: Mutex::new(HashMap::new()), artifacts })
+    }
+
+    /// `text` with the value of every secret in the catalog masked. What an engine says
+    /// (a connector quoting its options, a stack trace quoting the config it ran) reaches
+    /// SHOW DEPLOYMENTS, `sluice.events` and clients only through here. If the secrets
+    /// cannot be read, the text is withheld rather than shown unmasked.
+    pub async fn redact(&self, text: &str) -> String {
+        let sealed = match self.store.sealed_secrets().await {
+            Ok(sealed) => sealed,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the secrets to mask an engine message with");
+                return "(the engine's message is withheld: the secrets to mask it with could not be read)"
+                    .into();
+            }
+        };
+        let values: Vec<Vec<u8>> = sealed
+            .into_iter()
+            .filter_map(|s| {
+                self.master_key.open(&s.name, &Sealed { nonce: s.nonce, ciphertext: s.ciphertext })
+            })
+            .collect();
+        crate::secrets::mask(text, values.iter().map(Vec::as_slice))
+    }
+
+    /// [`Self::redact`] on the text of an error a deployer returned.
+    pub async fn redact_error(&self, e: SluiceError) -> SluiceError {
+        let text = e.message();
+        let masked = self.redact(&text).await;
+        if masked == text { e } else { e.with_engine_message(masked) }
+    }
+
+    /// [`Self::redact`] on the error a change records.
+    async fn redact_change(&self, mut change: DeploymentChange) -> DeploymentChange {
+        if let Some(Some(error)) = &change.last_error {
+            change.last_error = Some(Some(self.redact(error).await));
+        }
+        change
     }
 
     pub fn http(&self) -> reqwest::Client {
@@ -272,6 +312,7 @@ impl Deployments {
     /// Moves deployment `id` to `to` if the state machine allows it from where it is.
     pub async fn move_to(&self, id: i64, to: State, change: DeploymentChange, actor: &str) -> Result<bool> {
         let from = State::sources(to);
+        let change = self.redact_change(change).await;
         let moved = self.store.transition(id, &from, to.as_str(), &change, actor).await?;
         if moved && !to.is_active() {
             self.artifacts.revoke(id);
@@ -299,6 +340,7 @@ impl Deployments {
             savepoint: seen.savepoint,
             ..Default::default()
         };
+        let change = self.redact_change(change).await;
         let from = [current.as_str()];
         let moved = self.store.transition(d.id, &from, seen.state.as_str(), &change, "watcher").await?;
         if moved && !seen.state.is_active() {

@@ -333,17 +333,7 @@ fn escaped(text: &str) -> String {
 /// `text` with every secret value of the job (as given, and as escaped in the config)
 /// masked, for engine errors that echo the config.
 fn mask(text: &str, secrets: &Secrets, values: &HashMap<String, Vec<u8>>) -> String {
-    let mut out = text.to_owned();
-    for name in secrets.vars.keys() {
-        let Some(value) = values.get(name) else { continue };
-        let value = String::from_utf8_lossy(value);
-        for form in [value.to_string(), escaped(&value)] {
-            if !form.is_empty() {
-                out = out.replace(&form, "***");
-            }
-        }
-    }
-    out
+    crate::secrets::mask(text, secrets.vars.keys().filter_map(|name| values.get(name)).map(Vec::as_slice))
 }
 
 /// A job id from the engine's JSON: a number (kept exact) or a non-empty string.

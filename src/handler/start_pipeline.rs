@@ -142,7 +142,10 @@ pub async fn run(
         savepoint,
         cancel,
     };
-    let submitted = engine.submit(job).await;
+    let submitted = match engine.submit(job).await {
+        Ok(done) => Ok(done),
+        Err(e) => Err(server.deployments.redact_error(e).await),
+    };
     match submitted {
         Ok(done) => {
             let state = done.state.unwrap_or(State::Running);

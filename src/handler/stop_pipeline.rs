@@ -59,6 +59,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
             Ok(Output::Command(tag))
         }
         Err(e) => {
+            let e = deployments.redact_error(e).await;
             let change = DeploymentChange { last_error: Some(Some(e.message())), ..Default::default() };
             deployments.move_to(d.id, State::Running, change, &actor).await?;
             Err(e)

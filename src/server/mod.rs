@@ -48,8 +48,10 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         config.password_file.as_deref(),
     )
     .await?;
-    let master_key =
-        crate::secrets::MasterKey::load(config.master_key.as_ref().map(|k| k.0.as_str()), &config.data_dir)?;
+    let master_key = Arc::new(crate::secrets::MasterKey::load(
+        config.master_key.as_ref().map(|k| k.0.as_str()),
+        &config.data_dir,
+    )?);
     let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
     let engine = Engine::new(store.clone(), source_types).map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {
@@ -70,11 +72,12 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         constants: ConstantCache::default(),
         metrics: Metrics::new(),
         cancels: Arc::new(CancelRegistry::default()),
-        master_key,
+        master_key: master_key.clone(),
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
         deployments: crate::deploy::Deployments::new(
             store.clone(),
+            master_key,
             config.artifacts.as_ref().map(|(_, url)| url.clone()),
         ),
         scheduler: crate::scheduler::Scheduler::new(config.gateway_id.clone(), config.run_lease),

@@ -18,7 +18,7 @@ pub struct ServerState {
     pub metrics: Metrics,
     pub cancels: Arc<CancelRegistry>,
     /// Encrypts and decrypts secret values.
-    pub master_key: crate::secrets::MasterKey,
+    pub master_key: std::sync::Arc<crate::secrets::MasterKey>,
     /// Process ids and secret keys for cancel requests.
     pub pids: pgwire::api::RandomPidSecretKeyGenerator,
     /// Key for the salts of nonexistent users (see `scram::Verifier::mock`).

@@ -414,19 +414,26 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     let d = wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] != "running").await;
     assert_eq!((d[6].as_str(), d[10].as_str(), d[11].as_str()), ("finished", "20", "20"), "{d:?}");
 
-    // … and one that FAILED, with the engine's reason shown
+    // … and one that FAILED, with the engine's reason shown — and the secret value it
+    // quotes masked
     client.batch_execute("START PIPELINE orders_batch").await.unwrap();
     let d =
         wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] == "running" && d[5] != second).await;
     let third = d[5].clone();
     fake.fail(
         &third,
-        "org.apache.seatunnel.engine.common.exception.SeaTunnelEngineException: job failed\n\tat x.y(Z.java:1)\n\
-         Caused by: java.sql.SQLException: Access denied for user 'reader'@'localhost'",
+        &format!(
+            "org.apache.seatunnel.engine.common.exception.SeaTunnelEngineException: job failed\n\tat x.y(Z.java:1)\n\
+             Caused by: java.sql.SQLException: Access denied for user 'reader'@'localhost' (password={SOURCE_PASSWORD})"
+        ),
     );
     let d = wait_deployment_within(&client, "orders_batch", WAIT, |d| d[6] != "running").await;
     assert_eq!(d[6], "failed", "{d:?}");
     assert!(d[8].contains("Access denied for user 'reader'"), "the engine's reason is shown: {d:?}");
+    assert!(
+        d[8].contains("(password=***)") && !d[8].contains(SOURCE_PASSWORD),
+        "the secret is masked: {d:?}"
+    );
 
     maria.drop().await;
 }

@@ -11,6 +11,21 @@ use crate::time::now_micros;
 
 const KIND: &str = "secret";
 
+macro_rules! secret_from_row {
+    ($row:expr) => {{
+        let row = $row;
+        SecretRecord {
+            name: row.try_get("name")?,
+            kind: row.try_get("kind")?,
+            nonce: row.try_get("nonce")?,
+            ciphertext: row.try_get("ciphertext")?,
+            owner: row.try_get("owner")?,
+            created_at: row.try_get("created_at")?,
+            updated_at: row.try_get("updated_at")?,
+        }
+    }};
+}
+
 impl Store {
     /// The secret called `name`.
     pub async fn secret(&self, name: &str) -> StoreResult<Option<SecretRecord>> {
@@ -22,17 +37,25 @@ impl Store {
             .fetch_optional(p)
             .await?;
             Ok(match row {
-                Some(row) => Some(SecretRecord {
-                    name: row.try_get("name")?,
-                    kind: row.try_get("kind")?,
-                    nonce: row.try_get("nonce")?,
-                    ciphertext: row.try_get("ciphertext")?,
-                    owner: row.try_get("owner")?,
-                    created_at: row.try_get("created_at")?,
-                    updated_at: row.try_get("updated_at")?,
-                }),
+                Some(row) => Some(secret_from_row!(row)),
                 None => None,
             })
+        })
+    }
+
+    /// Every secret, sealed: what engine errors are masked with.
+    pub async fn sealed_secrets(&self) -> StoreResult<Vec<SecretRecord>> {
+        with_pool!(self, |p| {
+            let rows = sqlx::query(
+                "SELECT name, kind, nonce, ciphertext, owner, created_at, updated_at FROM secrets ORDER BY name",
+            )
+            .fetch_all(p)
+            .await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                out.push(secret_from_row!(row));
+            }
+            Ok(out)
         })
     }
 

@@ -154,6 +154,7 @@ async fn record(
         event.reason.as_deref().unwrap_or("-"),
         event.message.as_deref().unwrap_or_default().trim()
     );
+    let detail = server.deployments.redact(&detail).await;
     server.store.record_engine_event(&d.pipeline, "kubernetes operator", &detail).await?;
     Ok(())
 }
