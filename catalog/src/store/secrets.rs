@@ -4,12 +4,13 @@ use sqlx::Row;
 
 use super::BeginWrite;
 use super::events::Event;
-use super::{Store, on_unique, with_pool};
+use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{SecretInfo, SecretRecord};
 use crate::time::now_micros;
 
 const KIND: &str = "secret";
+const COLUMNS: &str = "name, kind, nonce, ciphertext, owner, created_at, updated_at";
 
 macro_rules! secret_from_row {
     ($row:expr) => {{
@@ -29,34 +30,14 @@ macro_rules! secret_from_row {
 impl Store {
     /// The secret called `name`.
     pub async fn secret(&self, name: &str) -> StoreResult<Option<SecretRecord>> {
-        with_pool!(self, |p| {
-            let row = sqlx::query(
-                "SELECT name, kind, nonce, ciphertext, owner, created_at, updated_at FROM secrets WHERE name = $1",
-            )
-            .bind(name)
-            .fetch_optional(p)
-            .await?;
-            Ok(match row {
-                Some(row) => Some(secret_from_row!(row)),
-                None => None,
-            })
-        })
+        let sql = format!("SELECT {COLUMNS} FROM secrets WHERE name = $1");
+        fetch_one!(self, sql, secret_from_row, name)
     }
 
     /// Every secret, sealed: what engine errors are masked with.
     pub async fn sealed_secrets(&self) -> StoreResult<Vec<SecretRecord>> {
-        with_pool!(self, |p| {
-            let rows = sqlx::query(
-                "SELECT name, kind, nonce, ciphertext, owner, created_at, updated_at FROM secrets ORDER BY name",
-            )
-            .fetch_all(p)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(secret_from_row!(row));
-            }
-            Ok(out)
-        })
+        let sql = format!("SELECT {COLUMNS} FROM secrets ORDER BY name");
+        fetch_all!(self, sql, secret_from_row)
     }
 
     /// Every secret's name, kind and users (never its value), by name.
