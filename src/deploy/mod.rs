@@ -190,6 +190,12 @@ pub trait Deployer: Send + Sync {
     async fn observe(&self, deployment: &DeploymentRecord) -> Result<Option<Observed>>;
     /// Connectivity checks (TEST TARGET).
     async fn test(&self) -> Vec<Check>;
+    /// Whether [`Self::remove`] can do its work now (the target answers, and says whose
+    /// its resources are): DROP PIPELINE asks every target of every pipeline it drops
+    /// before it removes anything.
+    async fn removable(&self, _pipeline: &str) -> Result<()> {
+        Ok(())
+    }
     /// Removes what deploying `pipeline` left on the target (DROP PIPELINE).
     async fn remove(&self, _pipeline: &str) -> Result<()> {
         Ok(())

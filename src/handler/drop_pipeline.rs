@@ -54,8 +54,16 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
             }
         }
     }
+    // every target is asked first, so one that cannot answer leaves every pipeline as it was
+    let mut removals = Vec::new();
     for name in &existing {
-        remove_from_targets(ctx, name).await?;
+        for target in deployed_to(ctx, name).await? {
+            crate::deploy::deployer(&target, ctx.server)?.removable(name).await?;
+            removals.push((target, *name));
+        }
+    }
+    for (target, name) in &removals {
+        crate::deploy::deployer(target, ctx.server)?.remove(name).await?;
     }
     for name in existing {
         ctx.server.store.drop_pipeline(name, &ctx.session.user).await?;
@@ -63,16 +71,19 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
     Ok(Output::Command("DROP PIPELINE"))
 }
 
-/// Deletes what the pipeline's deployments left on their targets (a Kubernetes target's
-/// FlinkDeployment, which owns its ConfigMap and Secret).
-async fn remove_from_targets(ctx: &mut Ctx<'_>, name: &str) -> Result<()> {
-    let mut targets: Vec<String> =
+/// The (still existing) targets pipeline `name` was deployed to: what its deployments left
+/// there (a Kubernetes target's FlinkDeployment, which owns its ConfigMap and Secret) goes
+/// with it.
+async fn deployed_to(ctx: &mut Ctx<'_>, name: &str) -> Result<Vec<crate::deploy::Target>> {
+    let mut names: Vec<String> =
         ctx.server.store.deployments(Some(name)).await?.into_iter().map(|d| d.target).collect();
-    targets.sort();
-    targets.dedup();
-    for target in targets {
-        let Ok(target) = load_target(ctx, &target).await else { continue };
-        crate::deploy::deployer(&target, ctx.server)?.remove(name).await?;
+    names.sort();
+    names.dedup();
+    let mut targets = Vec::new();
+    for target in names {
+        if let Ok(target) = load_target(ctx, &target).await {
+            targets.push(target);
+        }
     }
-    Ok(())
+    Ok(targets)
 }

@@ -12,7 +12,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
-use crate::common::{TestServer, require};
+use crate::common::{TestServer, free_port, require};
 use crate::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
 use crate::kube_fake::{FakeKube, Logged};
 use crate::pipelines::{failure, sinks};
@@ -260,6 +260,31 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
         json!({ "lifecycleState": "SUSPENDED", "jobStatus": { "state": "CANCELED" } }),
     );
     stop.await.unwrap().unwrap();
+
+    // DROP PIPELINE of several asks every target before it removes anything: one whose API
+    // server does not answer leaves every pipeline and resource as it was
+    let dead = server.data_path().join("dead-kubeconfig");
+    let config = std::fs::read_to_string(fake.kubeconfig(server.data_path())).unwrap();
+    let url = config.lines().find_map(|l| l.trim().strip_prefix("server: ")).unwrap().to_owned();
+    std::fs::write(&dead, config.replace(&url, &format!("http://127.0.0.1:{}", free_port()))).unwrap();
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET k8s_gone TYPE kubernetes WITH (kubeconfig = '{}', namespace = '{NS}', timeout = '5s');
+             CREATE PIPELINE orders_gone WITH (engine = 'flink', mode = 'batch', target = 'k8s_gone') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{}.orders",
+            dead.display(),
+            maria.name
+        ))
+        .await
+        .unwrap();
+    let (state, message, _) = failure(&client, "START PIPELINE orders_gone").await;
+    assert!(state.starts_with("08"), "{state}: {message}");
+    let before = fake.log().len();
+    let (state, message, _) = failure(&client, "DROP PIPELINE orders_live, orders_gone").await;
+    assert!(state.starts_with("08") && message.contains("k8s_gone"), "{state}: {message}");
+    assert!(!fake.log()[before..].iter().any(|r| r.method == "DELETE"), "nothing was deleted");
+    assert!(fake.object(FD, NS, "orders-live").is_some());
+    assert_eq!(rows(&client, "SHOW PIPELINES").await.len(), 2, "both pipelines are still there");
 
     // DROP PIPELINE deletes the FlinkDeployment (its ConfigMap and Secret go with it)
     let before = fake.log().len();

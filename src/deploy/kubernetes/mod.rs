@@ -344,6 +344,17 @@ impl<'a> KubernetesDeployer<'a> {
         })
     }
 
+    /// Whether there is a resource of `pipeline`'s to remove; an error when the API server
+    /// cannot say.
+    async fn ours(&self, api: &Api<DynamicObject>, pipeline: &str) -> Result<bool> {
+        match self.owned(api, &resource_name(pipeline), pipeline).await {
+            Ok(found) => Ok(found.is_some()),
+            // another pipeline's resource of the same name is not this one's to delete
+            Err(SluiceError::ObjectInUse(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on).
     pub async fn release_finished(api: &Api<DynamicObject>, name: &str) {
         match delete(api, name, &DeleteParams::background()).await {
@@ -549,15 +560,17 @@ impl Deployer for KubernetesDeployer<'_> {
         checks
     }
 
+    async fn removable(&self, pipeline: &str) -> Result<()> {
+        let api = self.jobs().await?;
+        self.ours(&api, pipeline).await.map(|_| ())
+    }
+
     async fn remove(&self, pipeline: &str) -> Result<()> {
         let api = self.jobs().await?;
-        let name = resource_name(pipeline);
-        match self.owned(&api, &name, pipeline).await {
-            Ok(Some(_)) => {}
-            // another pipeline's resource of the same name is not this one's to delete
-            Ok(None) | Err(SluiceError::ObjectInUse(_)) => return Ok(()),
-            Err(e) => return Err(e),
+        if !self.ours(&api, pipeline).await? {
+            return Ok(());
         }
+        let name = resource_name(pipeline);
         delete(&api, &name, &DeleteParams::background())
             .await
             .map(|_| ())
