@@ -334,16 +334,27 @@ impl SluiceError {
         self.to_string()
     }
 
-    /// The same error (SQLSTATE, position, hint) whose whole text is `message` instead:
-    /// for an engine's or a source's words rewritten (masked) before they are shown.
-    pub fn with_engine_message(self, message: String) -> SluiceError {
+    /// The same error (variant, SQLSTATE, position, hint) with `f` applied to the text
+    /// an engine or a source may have written into it: for masking secret values before it
+    /// is shown. Object names, which the user wrote, are kept.
+    pub fn map_text(self, f: impl Fn(&str) -> String) -> SluiceError {
+        use SluiceError as E;
         match self {
-            SluiceError::Query { state, hint, pos, .. } => SluiceError::Query { state, message, hint, pos },
-            SluiceError::Internal(_) => SluiceError::Internal(message),
-            other => {
-                let hint = other.hint().map(str::to_owned);
-                SluiceError::Query { state: other.sqlstate(), message, hint, pos: other.pos() }
+            E::Syntax { message, pos } => E::Syntax { message: f(&message), pos },
+            E::InvalidValue { name, message, hint } => E::InvalidValue { name, message: f(&message), hint },
+            E::InvalidOption { message, hint } => E::InvalidOption { message: f(&message), hint },
+            E::SourceUnavailable { name, message } => E::SourceUnavailable { name, message: f(&message) },
+            E::PermissionDenied(m) => E::PermissionDenied(f(&m)),
+            E::NotSupported { message, hint } => E::NotSupported { message: f(&message), hint },
+            E::DependentObjects { what, detail, hint } => {
+                E::DependentObjects { what, detail: f(&detail), hint }
             }
+            E::ObjectInUse(m) => E::ObjectInUse(f(&m)),
+            E::ObjectNotInState(m) => E::ObjectNotInState(f(&m)),
+            E::EngineRejected { target, message } => E::EngineRejected { target, message: f(&message) },
+            E::Query { state, message, hint, pos } => E::Query { state, message: f(&message), hint, pos },
+            E::Internal(m) => E::Internal(f(&m)),
+            other => other,
         }
     }
 }

@@ -91,8 +91,9 @@ impl MasterKey {
 }
 
 /// `text` with each of `values` masked as `***`: as given, and as it reads inside a JSON
-/// or HOCON string (an engine error may quote the config it was given). Longer values are
-/// masked first, so one that contains another is not left half shown.
+/// or HOCON string or a SQL literal (an engine error may quote the config or script it was
+/// given). Longer forms are masked first, so one that contains another is not left half
+/// shown.
 pub fn mask<'a>(text: &str, values: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut forms: Vec<String> = Vec::new();
     for value in values {
@@ -100,10 +101,13 @@ pub fn mask<'a>(text: &str, values: impl IntoIterator<Item = &'a [u8]>) -> Strin
         if value.is_empty() {
             continue;
         }
-        let quoted = serde_json::to_string(&*value).unwrap_or_default();
-        let escaped = quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned();
+        let json = serde_json::to_string(&*value).unwrap_or_default();
+        let hocon = crate::compile::hocon::string(&value);
+        for quoted in [json, hocon] {
+            forms.push(quoted.get(1..quoted.len().saturating_sub(1)).unwrap_or_default().to_owned());
+        }
+        forms.push(value.replace('\'', "''"));
         forms.push(value.into_owned());
-        forms.push(escaped);
     }
     forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
     let mut out = text.to_owned();
@@ -162,11 +166,14 @@ mod tests {
 
     #[test]
     fn masking_hides_values_as_given_and_as_quoted_in_json() {
-        let values: [&[u8]; 3] = [b"s3cr\"et", b"", b"s3cr"];
+        let values: [&[u8]; 4] = [b"s3cr\"et", b"", b"s3cr", b"it's\x08"];
         assert_eq!(
             mask(r#"raw s3cr"et; json {"password":"s3cr\"et"}; shorter s3cr"#, values),
             r#"raw ***; json {"password":"***"}; shorter ***"#
         );
+        // as Flink SQL and SeaTunnel's HOCON quote it
+        assert_eq!(mask("'password' = 'it''s\u{8}'", values), "'password' = '***'");
+        assert_eq!(mask(r#"password = "it's\u0008""#, values), r#"password = "***""#);
         assert_eq!(mask("nothing here", values), "nothing here");
     }
 

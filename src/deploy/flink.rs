@@ -263,7 +263,7 @@ impl Deployer for FlinkDeployer {
             _ => None,
         };
         let (rows_in, rows_out) = record_counts(&detail);
-        Ok(Some(Observed { state, error, rows_in, rows_out, savepoint: None }))
+        Ok(Some(Observed { state, error, rows_in, rows_out, savepoint: None, engine_job_id: None }))
     }
 
     async fn test(&self) -> Vec<Check> {

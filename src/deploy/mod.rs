@@ -144,6 +144,9 @@ pub struct Observed {
     pub rows_out: Option<i64>,
     /// The newest savepoint the engine reports.
     pub savepoint: Option<String>,
+    /// The engine's id of the job, when the report carries it (a watch may see a job end
+    /// before the START that submitted it recorded the id).
+    pub engine_job_id: Option<String>,
 }
 
 /// How STOP / SUSPEND end a job.
@@ -223,6 +226,9 @@ pub fn deployer<'a>(
     }
 }
 
+/// What stands for an engine's text that could not be masked.
+const WITHHELD: &str = "(the engine's message is withheld: the secrets to mask it with could not be read)";
+
 /// The gateway's deployments: the store, an HTTP client shared by engine clients, the
 /// cancel switches of the jobs running inside this gateway, and the artifacts it serves
 /// to engines (revoked when their deployment ends).
@@ -251,28 +257,37 @@ impl Deployments {
     /// SHOW DEPLOYMENTS, `sluice.events` and clients only through here. If the secrets
     /// cannot be read, the text is withheld rather than shown unmasked.
     pub async fn redact(&self, text: &str) -> String {
+        match self.secret_values().await {
+            Some(values) => crate::secrets::mask(text, values.iter().map(Vec::as_slice)),
+            None => WITHHELD.into(),
+        }
+    }
+
+    /// [`Self::redact`] on the texts of an error a deployer returned (its kind and SQLSTATE
+    /// stay).
+    pub async fn redact_error(&self, e: SluiceError) -> SluiceError {
+        match self.secret_values().await {
+            Some(values) => e.map_text(|text| crate::secrets::mask(text, values.iter().map(Vec::as_slice))),
+            None => e.map_text(|_| WITHHELD.into()),
+        }
+    }
+
+    /// Every secret's value; `None` if they cannot be read.
+    async fn secret_values(&self) -> Option<Vec<Vec<u8>>> {
         let sealed = match self.store.sealed_secrets().await {
             Ok(sealed) => sealed,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the secrets to mask an engine message with");
-                return "(the engine's message is withheld: the secrets to mask it with could not be read)"
-                    .into();
+                return None;
             }
         };
-        let values: Vec<Vec<u8>> = sealed
+        let values = sealed
             .into_iter()
             .filter_map(|s| {
                 self.master_key.open(&s.name, &Sealed { nonce: s.nonce, ciphertext: s.ciphertext })
             })
             .collect();
-        crate::secrets::mask(text, values.iter().map(Vec::as_slice))
-    }
-
-    /// [`Self::redact`] on the text of an error a deployer returned.
-    pub async fn redact_error(&self, e: SluiceError) -> SluiceError {
-        let text = e.message();
-        let masked = self.redact(&text).await;
-        if masked == text { e } else { e.with_engine_message(masked) }
+        Some(values)
     }
 
     /// [`Self::redact`] on the error a change records.
@@ -344,6 +359,7 @@ impl Deployments {
             rows_in: seen.rows_in,
             rows_out: seen.rows_out,
             savepoint: seen.savepoint,
+            engine_job_id: seen.engine_job_id.filter(|_| d.engine_job_id.is_none()),
             ..Default::default()
         };
         let change = self.redact_change(change).await;

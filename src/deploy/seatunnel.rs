@@ -271,7 +271,7 @@ impl Deployer for SeaTunnelDeployer {
         let metrics = &info["metrics"];
         let rows_in = count(metrics, &["SourceReceivedCount", "sourceReceivedCount"]);
         let rows_out = count(metrics, &["SinkWriteCount", "sinkWriteCount"]);
-        Ok(Some(Observed { state, error, rows_in, rows_out, savepoint: None }))
+        Ok(Some(Observed { state, error, rows_in, rows_out, savepoint: None, engine_job_id: None }))
     }
 
     async fn test(&self) -> Vec<Check> {

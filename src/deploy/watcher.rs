@@ -40,12 +40,19 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
     // finished batch job's state is recorded and then its cluster deleted: both or none)
     let mut kube_watches: HashMap<String, (tokio::task::JoinHandle<()>, CancellationToken)> = HashMap::new();
     loop {
-        tokio::select! {
-            _ = tokio::time::sleep(TICK) => {}
-            _ = shutdown.wait_for(|stop| *stop) => {
-                kube_watches.values().for_each(|(_, stop)| stop.cancel());
-                return;
+        let stopping = tokio::select! {
+            _ = tokio::time::sleep(TICK) => false,
+            _ = shutdown.wait_for(|stop| *stop) => true,
+        };
+        if stopping {
+            // each watch finishes the event it is applying (within a bound), so nothing is
+            // left half done when the store closes
+            kube_watches.values().for_each(|(_, stop)| stop.cancel());
+            let ended = futures::future::join_all(kube_watches.into_values().map(|(task, _)| task));
+            if tokio::time::timeout(Duration::from_secs(10), ended).await.is_err() {
+                tracing::warn!("a Kubernetes watch did not end within 10 s of shutdown");
             }
+            return;
         }
         let active = match server.store.deployments_in(&["submitting", "running"]).await {
             Ok(active) => active,
@@ -93,6 +100,7 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
                     backoff.remove(&name);
                 }
                 Err(e) => {
+                    let e = server.deployments.redact_error(e).await;
                     let delay =
                         backoff.get(&name).map_or(Duration::from_secs(1), |b| (b.delay * 2).min(MAX_BACKOFF));
                     tracing::warn!(target = %name, error = %e, retry_in = ?delay, "target did not answer the watcher");

@@ -81,8 +81,11 @@ async fn deployed_to(ctx: &mut Ctx<'_>, name: &str) -> Result<Vec<crate::deploy:
     names.dedup();
     let mut targets = Vec::new();
     for target in names {
-        if let Ok(target) = load_target(ctx, &target).await {
-            targets.push(target);
+        match load_target(ctx, &target).await {
+            Ok(target) => targets.push(target),
+            // a dropped target's resources are not Sluice's to remove any more
+            Err(SluiceError::UndefinedObject { .. }) => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(targets)

@@ -173,6 +173,7 @@ pub async fn stop(server: &ServerState, id: i64) {
     }
     .await;
     if let Err(e) = result {
+        let e = server.deployments.redact_error(e).await;
         tracing::warn!(deployment = id, error = %e.message(), "a schedule could not stop its deployment");
     }
 }

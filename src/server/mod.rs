@@ -83,7 +83,7 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         scheduler: crate::scheduler::Scheduler::new(config.gateway_id.clone(), config.run_lease),
     });
     store.ensure_target(crate::handler::target_access::LOCAL, "local", "sluice").await?;
-    tokio::spawn(crate::deploy::watcher::run(state.clone(), shutdown.clone()));
+    let watcher = tokio::spawn(crate::deploy::watcher::run(state.clone(), shutdown.clone()));
     tokio::spawn(crate::scheduler::run(state.clone(), shutdown.clone()));
 
     for source in store.sources().await? {
@@ -146,6 +146,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
     }
     tracing::info!("shutting down");
     let _ = http.await;
+    // the watcher lets its watches finish what they are applying before the store closes
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(15), watcher).await;
     store.close().await;
     Ok(())
 }

@@ -317,6 +317,18 @@ async fn handle(State(fake): State<FakeKube>, request: Request) -> Response {
         (Method::DELETE, Some(name)) => {
             let mut world = fake.world.lock().unwrap();
             match world.objects.get(&key(&name)).cloned() {
+                // DeleteOptions.preconditions.uid: another object of that name is not deleted
+                Some(object)
+                    if body["preconditions"]["uid"]
+                        .as_str()
+                        .is_some_and(|uid| object["metadata"]["uid"] != uid) =>
+                {
+                    status(
+                        409,
+                        "Conflict",
+                        format!("Precondition failed: UID in precondition does not match {name}"),
+                    )
+                }
                 Some(object) => {
                     fake.store(&mut world, key(&name), object.clone(), "DELETED");
                     reply(object).into_response()

@@ -364,7 +364,8 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
         "jobStatus": { "state": "FINISHED", "jobId": "b0b0" } }),
     );
     start.await.unwrap().unwrap();
-    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE broken").await[0][6], "finished");
+    let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE broken").await.remove(0);
+    assert_eq!((shown[5].as_str(), shown[6].as_str()), ("b0b0", "finished"), "{shown:?}");
     assert!(fake.object(FD, NS, "broken").is_none(), "START released the finished batch cluster");
 
     // a resource of the same name that is not the pipeline's is neither taken over nor
@@ -455,6 +456,7 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
         json!({ "lifecycleState": "STABLE", "observedGeneration": 1,
         "jobStatus": { "state": "FINISHED", "jobId": "77aa" } }),
     );
+    let uid = fake.object(FD, NS, "nightly").unwrap()["metadata"]["uid"].clone();
     let finished = wait_deployment(&client, "nightly", |d| d[6] == "finished").await;
     assert_eq!(finished[5], "77aa");
     let deleted = request(&fake, "delete", |log| {
@@ -462,6 +464,7 @@ async fn start_fails_with_the_operators_error_and_the_watch_moves_states_without
     })
     .await;
     assert_eq!(deleted.body["propagationPolicy"], "Background");
+    assert_eq!(deleted.body["preconditions"]["uid"], uid, "only the finished job's object is deleted");
     assert!(fake.object(FD, NS, "nightly").is_none(), "the finished batch cluster is gone");
     // no polling: nothing read the resource, nor listed resources outside a watch's own
     // (re)list; only the finished cluster's deletion was written

@@ -266,6 +266,20 @@ impl Store {
     pub async fn drop_pipeline(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
+            // a START that came in since the caller looked keeps its pipeline
+            let active = format!(
+                "SELECT id FROM deployments WHERE pipeline = $1 AND state IN ({})",
+                super::deployments::sql_list(super::deployments::ACTIVE_STATES)
+            );
+            let active: Vec<i64> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(active)).bind(name).fetch_all(&mut *tx).await?;
+            if !active.is_empty() {
+                return Err(StoreError::InUse {
+                    kind: KIND,
+                    name: name.to_owned(),
+                    users: active.iter().map(|id| format!("deployment {id}")).collect(),
+                });
+            }
             let deleted = sqlx::query("DELETE FROM pipelines WHERE name = $1")
                 .bind(name)
                 .execute(&mut *tx)

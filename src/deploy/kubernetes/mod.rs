@@ -355,11 +355,19 @@ impl<'a> KubernetesDeployer<'a> {
         }
     }
 
-    /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on).
-    pub async fn release_finished(api: &Api<DynamicObject>, name: &str) {
-        match delete(api, name, &DeleteParams::background()).await {
+    /// Deletes a finished batch job's FlinkDeployment (its cluster would idle on) — the
+    /// object with `uid` only: a new START may have applied another under the same name.
+    pub async fn release_finished(api: &Api<DynamicObject>, name: &str, uid: Option<String>) {
+        let params = DeleteParams {
+            preconditions: Some(kube::api::Preconditions { uid, resource_version: None }),
+            ..DeleteParams::background()
+        };
+        match delete(api, name, &params).await {
             Ok(true) => tracing::info!(resource = %name, "finished batch FlinkDeployment deleted"),
             Ok(false) => {}
+            Err(kube::Error::Api(status)) if status.code == 409 => {
+                tracing::debug!(resource = %name, "the finished FlinkDeployment was replaced meanwhile")
+            }
             Err(e) => {
                 tracing::warn!(resource = %name, error = %e, "cannot delete a finished FlinkDeployment")
             }
@@ -480,7 +488,8 @@ impl Deployer for KubernetesDeployer<'_> {
         self.server.deployments.artifacts.revoke_file(job.deployment, "pipeline.sql");
         let state = status::observed(&object).map_or(State::Running, |o| o.state);
         if state == State::Finished && r.bounded && !r.session() {
-            Self::release_finished(&api, &r.name).await;
+            let uid = object["metadata"]["uid"].as_str().map(str::to_owned);
+            Self::release_finished(&api, &r.name, uid).await;
         }
         let job_id = object["status"]["jobStatus"]["jobId"].as_str().map(str::to_owned);
         Ok(Submitted {

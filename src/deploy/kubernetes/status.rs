@@ -63,7 +63,15 @@ pub fn observed(object: &Value) -> Option<Observed> {
         State::Failed => Some(error(object).unwrap_or_else(|| "the operator reports the job failed".into())),
         _ => None,
     };
-    Some(Observed { state, error, rows_in: None, rows_out: None, savepoint: savepoint(object) })
+    let engine_job_id = status["jobStatus"]["jobId"].as_str().filter(|id| !id.is_empty()).map(str::to_owned);
+    Some(Observed {
+        state,
+        error,
+        rows_in: None,
+        rows_out: None,
+        savepoint: savepoint(object),
+        engine_job_id,
+    })
 }
 
 /// The savepoint an upgrade or a suspension wrote (what a suspended job resumes from).

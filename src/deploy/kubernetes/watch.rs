@@ -213,7 +213,7 @@ async fn on_change(
         && object.metadata.deletion_timestamp.is_none()
         && server.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
     {
-        KubernetesDeployer::release_finished(api, &name).await;
+        KubernetesDeployer::release_finished(api, &name, object.metadata.uid.clone()).await;
     }
     Ok(())
 }
