@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, BooleanArray, StringArray};
 use sluice_catalog::system::SYSTEM_TABLES;
-use sluice_catalog::{NewRole, RoleChanges, Store, StoreError};
+use sluice_catalog::{DeploymentChange, NewDeployment, NewPipeline, NewRole, RoleChanges, Store, StoreError};
 
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -90,4 +90,39 @@ async fn reopening_keeps_the_catalog_and_does_not_migrate_twice() {
     store.close().await;
     let again = Store::open(&url).await.unwrap();
     assert!(again.role("kept").await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
+    let (_dir, store) = store().await;
+    store.ensure_target("local", "local", "tester").await.unwrap();
+    let pipeline = NewPipeline {
+        name: "p".into(),
+        engine: "local".into(),
+        mode: "batch".into(),
+        target: None,
+        options: "{}".into(),
+        body: "INSERT INTO out.t SELECT 1".into(),
+        sources: Vec::new(),
+    };
+    let version = store.put_pipeline(&pipeline, false, "tester").await.unwrap();
+    let deployment = NewDeployment {
+        pipeline: "p".into(),
+        pipeline_version: version,
+        target: "local".into(),
+        engine: "local".into(),
+        state: "submitting".into(),
+        started_from: None,
+    };
+    let id = store.create_deployment(&deployment, "tester").await.unwrap();
+    // a START that came in after DROP PIPELINE looked keeps its pipeline
+    let refused = store.drop_pipeline("p", "tester").await;
+    assert!(
+        matches!(&refused, Err(StoreError::InUse { users, .. }) if users == &[format!("deployment {id}")]),
+        "{refused:?}"
+    );
+    assert!(store.pipeline("p").await.unwrap().is_some());
+    store.transition(id, &["submitting"], "failed", &DeploymentChange::default(), "tester").await.unwrap();
+    assert!(store.drop_pipeline("p", "tester").await.unwrap());
+    assert!(store.pipeline("p").await.unwrap().is_none());
 }
