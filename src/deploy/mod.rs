@@ -215,7 +215,7 @@ pub fn deployer<'a>(
         "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, server.deployments.http())?)),
         "directory" => Ok(Box::new(directory::DirectoryDeployer::new(target))),
         "kubernetes" => Ok(Box::new(kubernetes::KubernetesDeployer::new(target, server)?)),
-        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, server.deployments.http())?)),
+        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, server.deployments.clone())?)),
         other => Err(SluiceError::not_supported(
             format!(
                 "target \"{}\" is of type {other}, which cannot run pipelines in this version",
@@ -288,6 +288,15 @@ impl Deployments {
             })
             .collect();
         Some(values)
+    }
+
+    /// Records the engine's id of deployment `id`'s job before it is submitted (the
+    /// engine takes the id it is given).
+    pub async fn record_job_id(&self, id: i64, job: &str) -> Result<()> {
+        let change = DeploymentChange { engine_job_id: Some(job.to_owned()), ..Default::default() };
+        let state = State::Submitting.as_str();
+        self.store.transition(id, &[state], state, &change, "gateway").await?;
+        Ok(())
     }
 
     /// [`Self::redact`] on the error a change records.

@@ -28,13 +28,14 @@
 //! errors (an engine error that echoes one has it masked).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use sluice_catalog::DeploymentRecord;
 
-use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
+use super::{Deployer, Deployments, Job, Observed, State, StopMode, Submitted, Target};
 use crate::compile::{Secrets, hocon, seatunnel};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
@@ -48,10 +49,12 @@ pub struct SeaTunnelDeployer {
     rest: String,
     timeout: Duration,
     http: reqwest::Client,
+    deployments: Arc<Deployments>,
 }
 
 impl SeaTunnelDeployer {
-    pub fn new(target: &Target, http: reqwest::Client) -> Result<SeaTunnelDeployer> {
+    pub fn new(target: &Target, deployments: Arc<Deployments>) -> Result<SeaTunnelDeployer> {
+        let http = deployments.http();
         let rest = target.text("rest_url").unwrap_or_default().trim().trim_end_matches('/').to_owned();
         if reqwest::Url::parse(&rest).is_err() {
             return Err(SluiceError::InvalidOption {
@@ -64,6 +67,7 @@ impl SeaTunnelDeployer {
             rest,
             timeout: Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000)),
             http,
+            deployments,
         })
     }
 
@@ -166,10 +170,16 @@ impl Deployer for SeaTunnelDeployer {
         let config = seatunnel::compile(job.plan, &mut secrets)?;
         let config = fill_secrets(&config, &secrets, job.secrets)?;
         let name = job_name(job.plan);
-        let mut query: Vec<(&str, &str)> = vec![("jobName", name.as_str()), ("format", "hocon")];
-        if let Some(id) = job.savepoint {
-            query.push(("jobId", id));
-            query.push(("isStartWithSavePoint", "true"));
+        // a new job's id is Sluice's (submit-job's jobId names the job it creates), recorded
+        // before the request: a gateway that stops mid-submission leaves an id the watcher
+        // looks up, rather than a job no one can find again
+        let chosen = new_job_id();
+        let id = job.savepoint.unwrap_or(&chosen);
+        let mut query: Vec<(&str, &str)> =
+            vec![("jobName", name.as_str()), ("format", "hocon"), ("jobId", id)];
+        match job.savepoint {
+            Some(_) => query.push(("isStartWithSavePoint", "true")),
+            None => self.deployments.record_job_id(job.deployment, &chosen).await?,
         }
         let url = self.url("/submit-job", &query)?;
         let request = self
@@ -290,6 +300,12 @@ impl Deployer for SeaTunnelDeployer {
 
 /// The job's name on the engine: the pipeline's `job_name`, else its name (as the
 /// config's `env.job.name`).
+/// A fresh job id: a random positive 62-bit number (SeaTunnel's ids are Java longs, and
+/// stay exact as text above 2^53).
+fn new_job_id() -> String {
+    (rand::random::<u64>() >> 2 | 1 << 60).to_string()
+}
+
 fn job_name(plan: &crate::plan::PipelinePlan) -> String {
     plan.settings().value("job_name").unwrap_or(&plan.name).to_owned()
 }

@@ -127,9 +127,14 @@ async fn watch_target(
                 fail_after(server, d, d.updated_at, LOCAL_STALE, why.into()).await?
             }
             "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
-            "seatunnel" if d.engine_job_id.is_none() => {
-                fail_interrupted(server, target, d, "submit_timeout").await?
-            }
+            // an interrupted submission: the job has the id recorded before it was sent, if
+            // the engine got it
+            "seatunnel" if d.state == "submitting" => match engine.observe(d).await {
+                Ok(Some(seen)) => {
+                    server.deployments.observe(d, seen).await?;
+                }
+                Ok(None) | Err(_) => fail_interrupted(server, target, d, "submit_timeout").await?,
+            },
             _ => {
                 if let Some(seen) = engine.observe(d).await? {
                     server.deployments.observe(d, seen).await?;

@@ -62,11 +62,24 @@ struct FakeJob {
     error: Option<String>,
 }
 
+/// What the fake does with a submission while the test plays a gateway stopping mid-way.
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+pub enum Submits {
+    /// Answered at once.
+    #[default]
+    Answered,
+    /// The job is created, the answer never comes.
+    Unanswered,
+    /// The request is lost: no job, no answer.
+    Lost,
+}
+
 #[derive(Default)]
 struct Engine {
     requests: Vec<Seen>,
     jobs: BTreeMap<u64, FakeJob>,
     submitted: u64,
+    submits: Submits,
 }
 
 /// A fake SeaTunnel engine's REST API v2 on 127.0.0.1.
@@ -85,6 +98,10 @@ impl FakeSeaTunnel {
             let _ = axum::serve(listener, app).await;
         });
         FakeSeaTunnel { url, engine }
+    }
+
+    pub fn submits(&self, how: Submits) {
+        self.engine.lock().unwrap().submits = how;
     }
 
     pub fn requests(&self) -> Vec<Seen> {
@@ -134,12 +151,18 @@ async fn answer(State(engine): State<Arc<Mutex<Engine>>>, request: axum::extract
         Err(e) => return reply(fail(format!("cannot read the body: {e}"))),
     };
     let seen = Seen { method, path, query, body };
-    let answer = {
+    let (answer, submits) = {
         let mut engine = engine.lock().unwrap();
         engine.requests.push(seen.clone());
-        engine.handle(&seen)
+        let submission = seen.method == "POST" && seen.path == "/submit-job";
+        let submits = if submission { engine.submits } else { Submits::Answered };
+        let answer = if submits == Submits::Lost { None } else { Some(engine.handle(&seen)) };
+        (answer, submits)
     };
-    reply(answer)
+    match (answer, submits) {
+        (Some(answer), Submits::Answered) => reply(answer),
+        _ => std::future::pending().await,
+    }
 }
 
 fn reply((status, body): (StatusCode, Value)) -> Response {
@@ -335,7 +358,9 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
     let submit = &submits[0];
     assert_eq!(submit.param("jobName"), Some("orders_st"), "{submit:?}");
     assert_eq!(submit.param("format"), Some("hocon"), "{submit:?}");
-    assert_eq!((submit.param("jobId"), submit.param("isStartWithSavePoint")), (None, None), "{submit:?}");
+    assert_eq!(submit.param("isStartWithSavePoint"), None, "{submit:?}");
+    // the job id is Sluice's, given with the submission (recorded before it is sent)
+    let chosen = submit.param("jobId").expect("a job id").to_owned();
     let config = hocon::parse(&submit.body).unwrap_or_else(|e| panic!("{e}\n{}", submit.body));
     let env = config.get("env").expect("an env block");
     assert_eq!(env.get("job.mode").and_then(|v| v.text()), Some("STREAMING"), "{}", submit.body);
@@ -350,7 +375,8 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
 
     let d = wait_deployment_within(&client, "orders_st", WAIT, |d| d[6] == "running").await;
     let job = d[5].clone();
-    assert_eq!(job, FIRST_ID.to_string(), "the job id stays exact above 2^53: {d:?}");
+    assert_eq!(job, chosen, "{d:?}");
+    assert!(job.parse::<u64>().unwrap() > 1 << 53, "the job id stays exact above 2^53: {d:?}");
     assert_eq!((d[3].as_str(), d[4].as_str()), ("st", "seatunnel"), "{d:?}");
 
     // the watcher polls job-info and takes the counters
@@ -435,5 +461,64 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
         "the secret is masked: {d:?}"
     );
 
+    maria.drop().await;
+}
+
+/// A gateway that stops while SeaTunnel is taking a submission: the job id was recorded
+/// before the request, so the restarted gateway's watcher finds the job the engine created
+/// (no second submission) — or, when the request never reached the engine, fails the
+/// deployment after the target's submit_timeout so the pipeline can be started again.
+#[tokio::test]
+async fn a_gateway_stopped_mid_submission_finds_the_job_by_its_recorded_id() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await) {
+        return;
+    }
+    let maria = MariaDb::create().await;
+    let fake = FakeSeaTunnel::start().await;
+    let mut server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    sinks(&client).await;
+    let db = &maria.name;
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET st TYPE seatunnel WITH (rest_url = '{}', poll_interval = '100ms', submit_timeout = '3s');
+             CREATE PIPELINE taken WITH (engine = 'seatunnel', target = 'st') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;
+             CREATE PIPELINE lost WITH (engine = 'seatunnel', target = 'st') AS
+               INSERT INTO out.console SELECT id, amount FROM maria.{db}.orders;",
+            fake.url
+        ))
+        .await
+        .unwrap();
+    drop(client);
+
+    for (pipeline, how) in [("taken", Submits::Unanswered), ("lost", Submits::Lost)] {
+        fake.submits(how);
+        let before = fake.calls("POST", "/submit-job").len();
+        let start = server.client().await;
+        let statement = format!("START PIPELINE {pipeline}");
+        tokio::spawn(async move { start.batch_execute(&statement).await });
+        let deadline = std::time::Instant::now() + WAIT;
+        while fake.calls("POST", "/submit-job").len() == before {
+            assert!(std::time::Instant::now() < deadline, "no submission reached the fake");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        server.kill_and_restart();
+        fake.submits(Submits::Answered);
+        let client = server.client().await;
+        let submitted = fake.calls("POST", "/submit-job").pop().unwrap();
+        let id = submitted.param("jobId").expect("the job id goes with the submission").to_owned();
+        let d = wait_deployment_within(&client, pipeline, WAIT, |d| d[6] != "submitting").await;
+        assert_eq!(d[5], id, "the id recorded before the submission: {d:?}");
+        match how {
+            Submits::Unanswered => assert_eq!(d[6], "running", "the engine's job, found again: {d:?}"),
+            _ => {
+                assert_eq!(d[6], "failed", "{d:?}");
+                assert!(d[8].contains("interrupted"), "{d:?}");
+            }
+        }
+        assert_eq!(fake.calls("POST", "/submit-job").len(), before + 1, "submitted once");
+    }
     maria.drop().await;
 }
