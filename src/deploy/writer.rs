@@ -264,6 +264,8 @@ impl SinkWriter {
                 }
                 *first = false;
                 let formatted = format_columns(batch)?;
+                // rows out of column-major formatted values
+                #[allow(clippy::needless_range_loop)]
                 for r in 0..batch.num_rows() {
                     match format {
                         FileFormat::Csv => {
@@ -351,6 +353,8 @@ fn format_columns(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
 fn copy_text(batch: &RecordBatch) -> Result<String> {
     let formatted = format_columns(batch)?;
     let mut out = String::with_capacity(batch.num_rows() * batch.num_columns() * 8);
+    // rows out of column-major formatted values
+    #[allow(clippy::needless_range_loop)]
     for r in 0..batch.num_rows() {
         for c in 0..batch.num_columns() {
             if c > 0 {

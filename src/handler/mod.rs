@@ -98,6 +98,7 @@ pub struct Notice {
 }
 
 impl Notice {
+    #[allow(clippy::self_named_constructors)] // Notice::notice / Notice::warning: by severity
     pub fn notice(message: impl Into<String>) -> Notice {
         Notice { severity: "NOTICE", code: "00000", message: message.into(), hint: None }
     }

@@ -38,6 +38,9 @@ pub async fn execute(server: Arc<ServerState>, id: i64) {
     server.scheduler.release(id);
 }
 
+/// An attempt's outcome, by pipeline.
+type Reported = (String, Outcome);
+
 struct Executor {
     server: Arc<ServerState>,
     id: i64,
@@ -45,7 +48,8 @@ struct Executor {
     cancel: CancellationToken,
     /// Attempts running in this gateway, by pipeline.
     attempts: HashMap<String, CancellationToken>,
-    outcomes: (mpsc::UnboundedSender<(String, Outcome)>, mpsc::UnboundedReceiver<(String, Outcome)>),
+    /// Attempts report their outcome (pipeline, outcome) here.
+    outcomes: (mpsc::UnboundedSender<Reported>, mpsc::UnboundedReceiver<Reported>),
 }
 
 /// What the run's schedule says (defaults when it was dropped meanwhile).

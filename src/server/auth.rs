@@ -33,7 +33,7 @@ pub enum AuthState {
     #[default]
     Initial,
     AwaitingFinal {
-        exchange: AwaitingClientFinal,
+        exchange: Box<AwaitingClientFinal>,
         role: Option<sluice_catalog::Role>,
     },
     Done,
@@ -151,7 +151,8 @@ impl StartupHandler for Connection {
                                 first.into_bytes().into(),
                             )))
                             .await?;
-                        *self.auth.lock().await = AuthState::AwaitingFinal { exchange, role };
+                        *self.auth.lock().await =
+                            AuthState::AwaitingFinal { exchange: Box::new(exchange), role };
                     }
                     AuthState::AwaitingFinal { exchange, role } => {
                         let response = msg.into_sasl_response()?;
