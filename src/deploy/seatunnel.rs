@@ -25,7 +25,7 @@
 //! Secrets: SeaTunnel has no secret store, and the released REST API takes no variables
 //! for `${…}` placeholders, so the values are written into the config sent to the engine
 //! (escaped as HOCON string content). They go nowhere else: not in logs, notices or
-//! errors (an engine error that echoes one has it masked).
+//! errors (START masks an engine error that echoes one: `Deployments::redact_error`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -193,13 +193,13 @@ impl Deployer for SeaTunnelDeployer {
         };
         let (status, answer) = self.send(request, &what).await?;
         if !status.is_success() || refused(&answer) {
-            let reason = mask(&engine_error(&answer), &secrets, job.secrets);
+            let reason = engine_error(&answer);
             return Err(self.rejected(format!("SeaTunnel refused the {what}: {reason}")));
         }
         let Some(id) = job_id(&answer["jobId"]) else {
             return Err(self.unavailable(format!(
                 "the answer to the {what} names no job id ({status}: {})",
-                mask(&engine_error(&answer), &secrets, job.secrets)
+                engine_error(&answer)
             )));
         };
         let note = match job.savepoint {
@@ -298,14 +298,14 @@ impl Deployer for SeaTunnelDeployer {
     }
 }
 
-/// The job's name on the engine: the pipeline's `job_name`, else its name (as the
-/// config's `env.job.name`).
 /// A fresh job id: a random positive 62-bit number (SeaTunnel's ids are Java longs, and
 /// stay exact as text above 2^53).
 fn new_job_id() -> String {
     (rand::random::<u64>() >> 2 | 1 << 60).to_string()
 }
 
+/// The job's name on the engine: the pipeline's `job_name`, else its name (as the
+/// config's `env.job.name`).
 fn job_name(plan: &crate::plan::PipelinePlan) -> String {
     plan.settings().value("job_name").unwrap_or(&plan.name).to_owned()
 }
@@ -344,12 +344,6 @@ fn fill_secrets(config: &str, secrets: &Secrets, values: &HashMap<String, Vec<u8
 fn escaped(text: &str) -> String {
     let quoted = hocon::string(text);
     quoted[1..quoted.len() - 1].to_owned()
-}
-
-/// `text` with every secret value of the job (as given, and as escaped in the config)
-/// masked, for engine errors that echo the config.
-fn mask(text: &str, secrets: &Secrets, values: &HashMap<String, Vec<u8>>) -> String {
-    crate::secrets::mask(text, secrets.vars.keys().filter_map(|name| values.get(name)).map(Vec::as_slice))
 }
 
 /// A job id from the engine's JSON: a number (kept exact) or a non-empty string.
@@ -453,7 +447,7 @@ mod tests {
 
     use serde_json::{Value, json};
 
-    use super::{count, fill_secrets, id_value, job_id, mask, reason};
+    use super::{count, fill_secrets, id_value, job_id, reason};
     use crate::compile::Secrets;
 
     #[test]
@@ -476,7 +470,11 @@ mod tests {
         let filled = fill_secrets(&config, &secrets, &values).unwrap();
         assert_eq!(filled, "password = \"a\\\"b\\\\c ${x}\"\nother = \"${NOT_OURS}\"\n");
         assert!(fill_secrets(&config, &secrets, &HashMap::new()).is_err());
-        assert_eq!(mask("bad value a\"b\\c ${x} here", &secrets, &values), "bad value *** here");
+        // an engine error quoting the filled config is masked (at START, with every secret)
+        assert_eq!(
+            crate::secrets::mask("bad value a\"b\\c ${x} here", values.values().map(Vec::as_slice)),
+            "bad value *** here"
+        );
     }
 
     #[test]

@@ -166,9 +166,9 @@ async fn reattach(server: &ServerState, target: &Target, d: &DeploymentRecord) -
     fail_after(server, d, d.created_at, timeout, why.into()).await
 }
 
-/// A submission no statement is waiting for any more (its gateway stopped mid-way), on a
-/// target whose jobs cannot be found again by name: failed once the target's timeout
-/// (option `timeout_key`) has passed, so the pipeline can be started again.
+/// A submission no statement is waiting for any more (its gateway stopped mid-way) whose
+/// job the target does not report: failed once the target's timeout (option
+/// `timeout_key`) has passed, so the pipeline can be started again.
 async fn fail_interrupted(
     server: &ServerState,
     target: &Target,

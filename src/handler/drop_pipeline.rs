@@ -55,15 +55,17 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
         }
     }
     // every target is asked first, so one that cannot answer leaves every pipeline as it was
+    let server = ctx.server;
     let mut removals = Vec::new();
     for name in &existing {
         for target in deployed_to(ctx, name).await? {
-            crate::deploy::deployer(&target, ctx.server)?.removable(name).await?;
-            removals.push((target, *name));
+            let engine = crate::deploy::deployer(&target, server)?;
+            engine.removable(name).await?;
+            removals.push((engine, *name));
         }
     }
-    for (target, name) in &removals {
-        crate::deploy::deployer(target, ctx.server)?.remove(name).await?;
+    for (engine, name) in &removals {
+        engine.remove(name).await?;
     }
     for name in existing {
         ctx.server.store.drop_pipeline(name, &ctx.session.user).await?;

@@ -70,7 +70,6 @@ impl Store {
         })
     }
 
-    /// Deployment `id`.
     /// Records what an engine reported about `pipeline`'s job (a Kubernetes operator's
     /// event, say) in the audit trail, as action `engine event`.
     pub async fn record_engine_event(&self, pipeline: &str, actor: &str, detail: &str) -> StoreResult<()> {
@@ -85,6 +84,7 @@ impl Store {
         Ok(())
     }
 
+    /// Deployment `id`.
     pub async fn deployment(&self, id: i64) -> StoreResult<Option<DeploymentRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM deployments WHERE id = $1");
         fetch_one!(self, sql, deployment_from_row, id)
