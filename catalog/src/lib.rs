@@ -5,10 +5,12 @@
 //!   two dialects: `migrations/sqlite` and `migrations/postgres` at the workspace root.
 //! * [`system`] — the same catalog as DataFusion tables in schema `sluice`, so that
 //!   `SELECT * FROM sluice.sources` and every BI tool can browse it.
+//! * [`pg`] — `pg_catalog` with PostgreSQL's column types, over datafusion-pg-catalog.
 //! * [`pg_context`] — roles for `pg_catalog` (through datafusion-pg-catalog).
 
 pub mod error;
 pub mod model;
+pub mod pg;
 pub mod pg_context;
 pub mod store;
 pub mod system;

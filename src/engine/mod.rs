@@ -12,6 +12,7 @@
 //!   answered without DataFusion at all.
 
 mod caches;
+mod literals;
 mod planning;
 mod rewrite;
 pub mod sources;
@@ -27,6 +28,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::setup_pg_catalog;
 use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use sluice_catalog::Store;
+use sluice_catalog::pg::PgCatalog;
 use sluice_catalog::pg_context::StoreRoles;
 use sluice_catalog::system::SluiceSchema;
 use sluice_functions::session as session_fns;
@@ -84,6 +86,10 @@ impl Engine {
             Arc::new(SluiceSchema::try_new(store.clone(), source_types)?),
         )?;
         setup_pg_catalog(&ctx, DATABASE, StoreRoles(store)).map_err(|e| SluiceError::from(*e))?;
+        let crate_pg_catalog = catalog
+            .schema("pg_catalog")
+            .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
+        catalog.register_schema("pg_catalog", Arc::new(PgCatalog::new(crate_pg_catalog)))?;
         ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         ctx.register_udf(sluice_functions::like::like_escape());

@@ -31,7 +31,7 @@ pub async fn plan_statement(
     };
     check_tables_exist(state, &rewritten)?;
     match state.statement_to_plan(rewritten).await {
-        Ok(plan) => Ok(plan),
+        Ok(plan) => Ok(super::literals::int4_literals(plan)),
         Err(first) => {
             if let Ok(mut again) = engine.compat().parse(text)
                 && again.len() == 1
@@ -40,7 +40,7 @@ pub async fn plan_statement(
                 super::rewrite::rewrite(&mut retry);
                 let retry = DfStatement::Statement(Box::new(retry));
                 if let Ok(plan) = state.statement_to_plan(retry).await {
-                    return Ok(plan);
+                    return Ok(super::literals::int4_literals(plan));
                 }
             }
             Err(SluiceError::from(first))

@@ -97,7 +97,34 @@ impl ServerParameterProvider for Reported {
 
 #[async_trait]
 impl StartupHandler for Connection {
+    /// Every error before the session starts is FATAL: like PostgreSQL, Sluice sends the
+    /// ErrorResponse and closes the connection — no ReadyForQuery follows (asyncpg and
+    /// others treat one as a protocol violation). pgwire's generic error path would send
+    /// ReadyForQuery first, so the error is answered here and pgwire only sees the socket
+    /// closed.
     async fn on_startup<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let Err(error) = self.startup_step(client, message).await else {
+            return Ok(());
+        };
+        let mut info = ErrorInfo::from(error);
+        info.severity = "FATAL".into();
+        client.send(PgWireBackendMessage::ErrorResponse(info.into())).await?;
+        let _ = client.close().await;
+        Err(PgWireError::IoError(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "connection closed after a FATAL error during start-up",
+        )))
+    }
+}
+
+impl Connection {
+    /// One start-up or authentication message.
+    async fn startup_step<C>(&self, client: &mut C, message: PgWireFrontendMessage) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -211,9 +238,7 @@ impl StartupHandler for Connection {
         }
         Ok(())
     }
-}
 
-impl Connection {
     /// After a successful login: key data for cancel requests, the session, and the
     /// parameters every client expects to be told.
     async fn start_session<C>(&self, client: &mut C, role: sluice_catalog::Role) -> PgWireResult<()>
