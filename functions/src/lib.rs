@@ -10,4 +10,5 @@
 pub mod flink;
 pub mod like;
 pub mod pg_compat;
+pub mod pg_info;
 pub mod session;

@@ -15,6 +15,8 @@ mod caches;
 mod literals;
 mod planning;
 mod rewrite;
+mod set_functions;
+mod types;
 pub mod sources;
 
 use std::sync::Arc;
@@ -61,7 +63,8 @@ pub struct Engine {
 
 impl Engine {
     /// Builds the base session over `store`; `source_types` fills `sluice.source_types`.
-    pub fn new(store: Store, source_types: RecordBatch) -> Result<Engine> {
+    /// `listen` is the address clients connect to (`inet_server_addr()`).
+    pub fn new(store: Store, source_types: RecordBatch, listen: std::net::SocketAddr) -> Result<Engine> {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(DATABASE, "public")
             .with_create_default_catalog_and_schema(true)
@@ -90,6 +93,23 @@ impl Engine {
             .schema("pg_catalog")
             .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
         catalog.register_schema("pg_catalog", Arc::new(PgCatalog::new(crate_pg_catalog)))?;
+        {
+            let state = ctx.state_ref();
+            let existing = state.read().clone();
+            *state.write() =
+                SessionStateBuilder::new_from_existing(existing).with_type_planner(Arc::new(types::PgTypes)).build();
+        }
+        for udf in sluice_functions::pg_info::fixed_answers() {
+            ctx.register_udf(udf);
+        }
+        ctx.register_udf(sluice_functions::pg_info::regexp_split_to_array());
+        ctx.register_udf(sluice_functions::pg_info::pg_expandarray());
+        let (addr, port) = match listen.ip() {
+            ip if ip.is_unspecified() => (None, None),
+            ip => (Some(ip.to_string()), Some(i32::from(listen.port()))),
+        };
+        ctx.register_udf(session_fns::constant("inet_server_addr", ScalarValue::Utf8(addr)));
+        ctx.register_udf(session_fns::constant("inet_server_port", ScalarValue::Int32(port)));
         ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         ctx.register_udf(sluice_functions::like::like_escape());
