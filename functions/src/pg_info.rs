@@ -3,7 +3,8 @@
 //! Where Sluice has nothing to report the answer is the one PostgreSQL gives for such an
 //! object: every type and function lives in `pg_catalog`, which is always on the search
 //! path (so `pg_type_is_visible` is true), a session has no temporary schema
-//! (`pg_my_temp_schema()` is 0), there are no views or user functions to define.
+//! (`pg_my_temp_schema()` is 0), there are no views, indexes or user functions to
+//! define, and no object has a comment.
 
 use std::sync::Arc;
 
@@ -70,8 +71,11 @@ pub fn fixed_answers() -> Vec<ScalarUDF> {
         fixed("pg_get_function_arguments", &[1], text_null.clone(), Volatility::Stable),
         fixed("pg_get_function_result", &[1], text_null.clone(), Volatility::Stable),
         fixed("pg_get_function_identity_arguments", &[1], text_null.clone(), Volatility::Stable),
-        // shared objects (roles, databases) carry no comments
-        fixed("shobj_description", &[2], text_null, Volatility::Stable),
+        // Sluice's objects carry no comments (yet), and it has no indexes to define
+        fixed("obj_description", &[1, 2], text_null.clone(), Volatility::Stable),
+        fixed("col_description", &[2], text_null.clone(), Volatility::Stable),
+        fixed("shobj_description", &[2], text_null.clone(), Volatility::Stable),
+        fixed("pg_get_indexdef", &[1, 3], text_null, Volatility::Stable),
     ]
 }
 

@@ -17,6 +17,7 @@ mod planning;
 mod rewrite;
 mod set_functions;
 mod types;
+mod untyped;
 pub mod sources;
 
 use std::sync::Arc;
@@ -96,8 +97,13 @@ impl Engine {
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
-            *state.write() =
-                SessionStateBuilder::new_from_existing(existing).with_type_planner(Arc::new(types::PgTypes)).build();
+            let mut analyzer: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
+                vec![Arc::new(untyped::UntypedLiterals)];
+            analyzer.extend(existing.analyzer().rules.iter().cloned());
+            *state.write() = SessionStateBuilder::new_from_existing(existing)
+                .with_type_planner(Arc::new(types::PgTypes))
+                .with_analyzer_rules(analyzer)
+                .build();
         }
         for udf in sluice_functions::pg_info::fixed_answers() {
             ctx.register_udf(udf);

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
+    AccessExpr, BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
     FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor,
     Value, visit_expressions, visit_expressions_mut,
 };
@@ -16,9 +16,31 @@ use sluice_functions::like::LIKE_ESCAPE;
 pub fn rewrite(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |expr| {
         like_escape(expr);
+        composite_field(expr);
         aggregate_catalog_lookup(expr);
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// `(expression).field` — a field of a composite value, as PostgreSQL writes it — is
+/// DataFusion's `get_field(expression, 'field')`.
+fn composite_field(expr: &mut Expr) {
+    let Expr::CompoundFieldAccess { root, access_chain } = expr else { return };
+    if !matches!(root.as_ref(), Expr::Nested(_)) {
+        return;
+    }
+    let mut fields = Vec::with_capacity(access_chain.len());
+    for access in access_chain.iter() {
+        match access {
+            AccessExpr::Dot(Expr::Identifier(field)) => fields.push(field.value.clone()),
+            _ => return,
+        }
+    }
+    let mut folded = root.as_ref().clone();
+    for field in fields {
+        folded = call("get_field", vec![folded, Expr::value(Value::SingleQuotedString(field))]);
+    }
+    *expr = folded;
 }
 
 /// A scalar subquery that looks a value up in `pg_catalog` — `(SELECT t.typname FROM

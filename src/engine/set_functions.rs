@@ -110,6 +110,13 @@ fn set_returning(expr: &mut Expr) {
         Expr::Nested(inner) => set_returning(inner),
         Expr::Cast { expr: inner, .. } => set_returning(inner),
         Expr::CompoundFieldAccess { root, .. } => set_returning(root),
+        Expr::Function(function) if is_get_field(function) => {
+            if let FunctionArguments::List(list) = &mut function.args
+                && let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(root))) = list.args.first_mut()
+            {
+                set_returning(root);
+            }
+        }
         Expr::Function(function) if function.over.is_none() => {
             if let Some(replacement) = as_unnest(function) {
                 *expr = replacement;
@@ -117,6 +124,10 @@ fn set_returning(expr: &mut Expr) {
         }
         _ => {}
     }
+}
+
+fn is_get_field(function: &Function) -> bool {
+    function_name(&function.name).is_some_and(|(name, _)| name == "get_field")
 }
 
 fn as_unnest(function: &Function) -> Option<Expr> {

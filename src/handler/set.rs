@@ -46,7 +46,10 @@ fn assign(ctx: &mut Ctx<'_>, name: &str, values: &[Expr]) -> Result<()> {
     if values.is_empty() || is_default {
         return reset(ctx, &name);
     }
-    let value = values.iter().map(render).collect::<Vec<_>>().join(", ");
+    // Parameters whose value is a list of names (GUC_LIST_QUOTE in PostgreSQL) keep a
+    // quoted identifier quoted; for the others its text is the value.
+    let list_quote = name.eq_ignore_ascii_case("search_path") || name.eq_ignore_ascii_case("temp_tablespaces");
+    let value = values.iter().map(|v| render(v, list_quote)).collect::<Vec<_>>().join(", ");
     let reported = ctx.session.update_params(|p| p.set(&name, &value))?;
     ctx.reported.extend(reported);
     Ok(())
@@ -63,8 +66,9 @@ fn unquote_name(name: &str) -> String {
     name.split('.').map(|part| part.trim_matches('"')).collect::<Vec<_>>().join(".")
 }
 
-/// A SET value as PostgreSQL stores it: strings unquoted, identifiers as written.
-fn render(expr: &Expr) -> String {
+/// A SET value as PostgreSQL stores it: strings unquoted, identifiers as written
+/// (a quoted one in quotes where the value is a list of names).
+fn render(expr: &Expr, list_quote: bool) -> String {
     match expr {
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) | Value::EscapedStringLiteral(s) | Value::DoubleQuotedString(s) => {
@@ -80,7 +84,8 @@ fn render(expr: &Expr) -> String {
             }
             other => other.to_string(),
         },
-        Expr::Identifier(i) if i.quote_style.is_some() => format!("\"{}\"", i.value),
+        Expr::Identifier(i) if i.quote_style.is_some() && list_quote => format!("\"{}\"", i.value),
+        Expr::Identifier(i) if i.quote_style.is_some() => i.value.clone(),
         Expr::Identifier(i) => i.value.to_lowercase(),
         other => other.to_string(),
     }

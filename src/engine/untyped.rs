@@ -1,0 +1,73 @@
+//! Untyped string literals take the type of what they are compared with.
+//!
+//! In PostgreSQL a quoted literal has no type of its own until its context gives one:
+//! `relhasrules = 'f'` compares a boolean with the boolean `false`. DataFusion types
+//! every quoted literal as text, and cannot compare a boolean with text. This analyzer
+//! rule, run before type coercion, casts a text literal compared (`=`, `<>`, `<`, …, `IS
+//! DISTINCT FROM`) with a boolean expression to boolean, with PostgreSQL's spellings
+//! (`t`, `true`, `yes`, `on`, `1` …); a literal that is no boolean stays text and type
+//! coercion reports the mismatch as before.
+
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::{DFSchema, Result, ScalarValue};
+use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::optimizer::AnalyzerRule;
+
+#[derive(Debug, Default)]
+pub struct UntypedLiterals;
+
+impl AnalyzerRule for UntypedLiterals {
+    fn name(&self) -> &str {
+        "sluice_untyped_literals"
+    }
+
+    fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
+        plan.transform_up_with_subqueries(|node| {
+            let mut schema = DFSchema::empty();
+            for input in node.inputs() {
+                schema.merge(input.schema());
+            }
+            node.map_expressions(|e| e.transform_up(|e| Ok(boolean_literal(e, &schema))))
+        })
+        .map(|t| t.data)
+    }
+}
+
+fn boolean_literal(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else { return Transformed::no(expr) };
+    if !matches!(
+        op,
+        Operator::Eq
+            | Operator::NotEq
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+            | Operator::IsDistinctFrom
+            | Operator::IsNotDistinctFrom
+    ) {
+        return Transformed::no(expr);
+    }
+    let is_boolean = |e: &Expr| e.get_type(schema).is_ok_and(|t| t == DataType::Boolean);
+    let (new_left, new_right) = match (text_boolean(left), text_boolean(right)) {
+        (None, Some(b)) if is_boolean(left) => (left.as_ref().clone(), b),
+        (Some(b), None) if is_boolean(right) => (b, right.as_ref().clone()),
+        _ => return Transformed::no(expr),
+    };
+    Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(new_left), *op, Box::new(new_right))))
+}
+
+/// A text literal spelling a boolean, as the boolean literal.
+fn text_boolean(expr: &Expr) -> Option<Expr> {
+    let Expr::Literal(ScalarValue::Utf8(Some(text)) | ScalarValue::Utf8View(Some(text)), _) = expr else {
+        return None;
+    };
+    let value = match text.trim().to_ascii_lowercase().as_str() {
+        "t" | "true" | "y" | "yes" | "on" | "1" => true,
+        "f" | "false" | "n" | "no" | "off" | "0" => false,
+        _ => return None,
+    };
+    Some(Expr::Literal(ScalarValue::Boolean(Some(value)), None))
+}
