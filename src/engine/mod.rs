@@ -13,6 +13,7 @@
 
 mod caches;
 mod literals;
+mod output_names;
 mod planning;
 mod rewrite;
 mod set_functions;

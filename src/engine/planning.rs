@@ -25,6 +25,7 @@ pub async fn plan_statement(
         DfStatement::Statement(s) => {
             let mut s = engine.compat().rewrite((**s).clone());
             super::rewrite::rewrite(&mut s);
+            super::output_names::rewrite(&mut s);
             let table_functions = state.table_functions().keys().cloned().collect();
             super::set_functions::rewrite(&mut s, &table_functions);
             DfStatement::Statement(Box::new(s))

@@ -17,9 +17,25 @@ pub fn rewrite(statement: &mut Statement) {
     let _ = visit_expressions_mut(statement, |expr| {
         like_escape(expr);
         composite_field(expr);
+        user_keyword(expr);
         aggregate_catalog_lookup(expr);
         ControlFlow::<()>::Continue(())
     });
+}
+
+/// `user`, `current_role` (and `current_user`, `session_user`) written without
+/// parentheses are keywords in PostgreSQL, never column names: the session's user.
+fn user_keyword(expr: &mut Expr) {
+    let Expr::Identifier(ident) = expr else { return };
+    if ident.quote_style.is_some() {
+        return;
+    }
+    let function = match ident.value.to_ascii_lowercase().as_str() {
+        "user" | "current_user" | "current_role" => "current_user",
+        "session_user" => "session_user",
+        _ => return,
+    };
+    *expr = call(function, vec![]);
 }
 
 /// `(expression).field` — a field of a composite value, as PostgreSQL writes it — is

@@ -48,9 +48,7 @@ pub enum Step {
 pub fn plan(table: &str, inner: &Schema) -> Option<(SchemaRef, Vec<Step>)> {
     let changes: Vec<(&str, Change)> =
         COLUMNS.iter().filter(|(t, _, _)| *t == table).map(|(_, c, change)| (*c, *change)).collect();
-    if changes.is_empty() {
-        return None;
-    }
+    let mut changed = false;
     let mut fields = Vec::with_capacity(inner.fields().len() + 2);
     let mut steps = Vec::with_capacity(fields.capacity());
     for (i, field) in inner.fields().iter().enumerate() {
@@ -58,12 +56,18 @@ pub fn plan(table: &str, inner: &Schema) -> Option<(SchemaRef, Vec<Step>)> {
             Some((_, Change::Retype(kind))) if field.data_type() != &kind.data_type() => {
                 fields.push(Field::new(field.name(), kind.data_type(), true));
                 steps.push(Step::Convert(i, *kind));
+                changed = true;
             }
             _ => {
-                fields.push(field.as_ref().clone());
+                let (field, normalized) = oid_typed(field);
+                changed |= normalized;
+                fields.push(field);
                 steps.push(Step::Keep(i));
             }
         }
+    }
+    if !changed && changes.is_empty() {
+        return None;
     }
     for (name, change) in &changes {
         if let Change::Added(kind) = change
@@ -74,6 +78,23 @@ pub fn plan(table: &str, inner: &Schema) -> Option<(SchemaRef, Vec<Step>)> {
         }
     }
     Some((Arc::new(Schema::new(fields)), steps))
+}
+
+/// The crate tags oid columns with the kind of object they reference (`attrelid` as
+/// `regclass`, `atttypid` as `regtype` …); in PostgreSQL 15 every such catalog column
+/// is of type `oid`. A tag other than `oid` is made `oid`, so that the column is
+/// described as PostgreSQL describes it and a parameter compared with two of them
+/// (`ix.indrelid = $1 AND a.attrelid = $1`) has one type.
+fn oid_typed(field: &Field) -> (Field, bool) {
+    const KEY: &str = datafusion_pg_catalog::pg_catalog::oid_field::OID_ALIAS_KEY;
+    match field.metadata().get(KEY) {
+        Some(kind) if kind != "oid" => {
+            let mut metadata = field.metadata().clone();
+            metadata.insert(KEY.to_owned(), "oid".to_owned());
+            (field.clone().with_metadata(metadata), true)
+        }
+        _ => (field.clone(), false),
+    }
 }
 
 /// Applies `steps` to one of the crate's batches.
