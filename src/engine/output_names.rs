@@ -44,6 +44,21 @@ fn name_body(body: &mut SetExpr) {
                     _ => None,
                 })
                 .collect();
+            // Items of the same text without a name of their own (`NULL, NULL`): PostgreSQL
+            // calls each `?column?`; they get distinct names in that spirit.
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut unnamed = 0;
+            for item in &mut select.projection {
+                let SelectItem::UnnamedExpr(expr) = item else { continue };
+                if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Function(_)) {
+                    continue;
+                }
+                if !seen.insert(expr.to_string()) {
+                    unnamed += 1;
+                    let alias = Ident::with_quote('"', format!("?column?{unnamed}"));
+                    *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias };
+                }
+            }
             for item in &mut select.projection {
                 let SelectItem::UnnamedExpr(Expr::Function(function)) = item else { continue };
                 let Some(name) = function.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase())

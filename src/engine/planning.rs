@@ -9,17 +9,17 @@ use datafusion::sql::sqlparser::ast::Spanned;
 use super::Engine;
 use crate::error::{Result, SluiceError, SourcePos};
 
-/// Plans `statement` (whose text is `text`) in `state`.
+/// Plans `statement` in `state`.
 ///
 /// The statement is first rewritten by datafusion-pg-catalog's rules (pg_catalog
-/// operators, `::regclass` casts, `ANY(array)` …) keeping its source spans, so errors
-/// point into the client's text. When DataFusion cannot plan it, the statement is tried
-/// once more through the compatibility parser's substitutions for known BI-tool queries.
+/// operators, `::regclass` casts, `ANY(array)` …) and Sluice's own (set-returning
+/// functions, output names, …), keeping its source spans, so errors point into the
+/// client's text. No statement is recognised by its text: the compatibility parser's
+/// whole-query substitutions are not used.
 pub async fn plan_statement(
     engine: &Engine,
     state: &SessionState,
     statement: &DfStatement,
-    text: &str,
 ) -> Result<LogicalPlan> {
     let rewritten = match statement {
         DfStatement::Statement(s) => {
@@ -33,22 +33,8 @@ pub async fn plan_statement(
         other => other.clone(),
     };
     check_tables_exist(state, &rewritten)?;
-    match state.statement_to_plan(rewritten).await {
-        Ok(plan) => Ok(super::literals::int4_literals(plan)),
-        Err(first) => {
-            if let Ok(mut again) = engine.compat().parse(text)
-                && again.len() == 1
-            {
-                let mut retry = again.remove(0);
-                super::rewrite::rewrite(&mut retry);
-                let retry = DfStatement::Statement(Box::new(retry));
-                if let Ok(plan) = state.statement_to_plan(retry).await {
-                    return Ok(super::literals::int4_literals(plan));
-                }
-            }
-            Err(SluiceError::from(first))
-        }
-    }
+    let plan = state.statement_to_plan(rewritten).await?;
+    Ok(super::literals::int4_literals(plan))
 }
 
 /// Reports the first relation of `statement` that does not exist, with its position.

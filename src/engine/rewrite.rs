@@ -18,6 +18,7 @@ pub fn rewrite(statement: &mut Statement) {
         like_escape(expr);
         composite_field(expr);
         user_keyword(expr);
+        array_subquery(expr);
         aggregate_catalog_lookup(expr);
         ControlFlow::<()>::Continue(())
     });
@@ -26,16 +27,40 @@ pub fn rewrite(statement: &mut Statement) {
 /// `user`, `current_role` (and `current_user`, `session_user`) written without
 /// parentheses are keywords in PostgreSQL, never column names: the session's user.
 fn user_keyword(expr: &mut Expr) {
-    let Expr::Identifier(ident) = expr else { return };
-    if ident.quote_style.is_some() {
-        return;
-    }
-    let function = match ident.value.to_ascii_lowercase().as_str() {
+    let ident = match expr {
+        Expr::Identifier(ident) if ident.quote_style.is_none() => ident.value.clone(),
+        Expr::Function(f) if matches!(f.args, FunctionArguments::None) && f.name.0.len() == 1 => {
+            match f.name.0[0].as_ident() {
+                Some(i) if i.quote_style.is_none() => i.value.clone(),
+                _ => return,
+            }
+        }
+        _ => return,
+    };
+    let function = match ident.to_ascii_lowercase().as_str() {
         "user" | "current_user" | "current_role" => "current_user",
         "session_user" => "session_user",
         _ => return,
     };
     *expr = call(function, vec![]);
+}
+
+/// `ARRAY(subquery)`: the array of the subquery's one column, in its order —
+/// `(SELECT array_agg(c) FROM (subquery) AS _array(c))`.
+fn array_subquery(expr: &mut Expr) {
+    let Expr::Function(f) = expr else { return };
+    let FunctionArguments::Subquery(query) = &f.args else { return };
+    if f.name.0.len() != 1 || !f.name.0[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case("array")) {
+        return;
+    }
+    let sql = format!("(SELECT array_agg(_array.c) FROM ({query}) AS _array(c))");
+    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
+    let parsed = datafusion::sql::sqlparser::parser::Parser::new(&dialect)
+        .try_with_sql(&sql)
+        .and_then(|mut p| p.parse_expr());
+    if let Ok(replacement) = parsed {
+        *expr = replacement;
+    }
 }
 
 /// `(expression).field` — a field of a composite value, as PostgreSQL writes it — is

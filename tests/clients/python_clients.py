@@ -95,9 +95,56 @@ async def check_asyncpg():
     ok("asyncpg")
 
 
+def check_catalog_types():
+    """pg_catalog and literals typed as PostgreSQL types them, as psycopg decodes them."""
+    import psycopg
+    with psycopg.connect(host=HOST, port=PORT, user=USER, password=PASSWORD, dbname="sluice", autocommit=True) as conn:
+        cur = conn.cursor()
+        # arrays are arrays: oid[] and text[] columns come back as lists (PostgreSQL 15's values)
+        cur.execute("SELECT proallargtypes, proargnames, proargmodes FROM pg_catalog.pg_proc WHERE proname = 'aclexplode'")
+        assert cur.fetchall() == [([1034, 26, 26, 25, 16], ["acl", "grantor", "grantee", "privilege_type", "is_grantable"],
+                                   ["i", "o", "o", "o", "o"])]
+        # regproc columns are function oids: typinput of int4[] is array_in
+        cur.execute("SELECT t.typinput = 'array_in'::regproc, t.typinput = p.oid FROM pg_catalog.pg_type t "
+                    "JOIN pg_catalog.pg_proc p ON p.proname = 'array_in' WHERE t.oid = 1007")
+        assert cur.fetchall() == [(True, True)]
+        # an integer literal is int4 (oid 23), past int4 an int8 (20); text literals compare with booleans
+        cur.execute("SELECT 1 AS one, 3000000000 AS big, 1 + 1 AS two")
+        assert [d.type_code for d in cur.description] == [23, 20, 23], cur.description
+        assert cur.fetchall() == [(1, 3000000000, 2)]
+        cur.execute("SELECT relname FROM pg_catalog.pg_class WHERE relname = 'roles' AND relhasrules = 'f'")
+        assert cur.fetchall() == [("roles",)]
+        # set-returning functions in a select list, and a scalar function in FROM
+        cur.execute("SELECT generate_subscripts(ARRAY['a', 'b', 'c'], 1) AS i, unnest(ARRAY['a', 'b', 'c']) AS v")
+        assert cur.fetchall() == [(1, "a"), (2, "b"), (3, "c")]
+        cur.execute("SELECT s[2] FROM string_to_array('x,y,z', ',') s")
+        assert cur.fetchall() == [("y",)]
+        cur.execute("SELECT count(*) FROM sluice.roles")
+        assert cur.description[0].name == "count", cur.description
+        # pgcli's SET TIME ZONE with a quoted identifier
+        cur.execute('SET TIME ZONE "Asia/Shanghai"')
+        cur.execute("SHOW TimeZone")
+        assert cur.fetchall() == [("Asia/Shanghai",)]
+    ok("catalog types")
+
+
+async def check_asyncpg_wrong_password():
+    """A FATAL authentication error closes the connection: asyncpg raises just that."""
+    import asyncpg
+    try:
+        await asyncpg.connect(host=HOST, port=PORT, user=USER, password=PASSWORD + "-wrong", database="sluice")
+    except asyncpg.exceptions.InvalidPasswordError as e:
+        assert "password authentication failed" in str(e), e
+    else:
+        raise AssertionError("connected with a wrong password")
+    ok("asyncpg wrong password")
+
+
 check_psycopg2()
 check_psycopg3()
+check_catalog_types()
 check_sqlalchemy("postgresql+psycopg2")
 check_sqlalchemy("postgresql+psycopg")
 asyncio.run(check_asyncpg())
+asyncio.run(check_asyncpg_wrong_password())
 print("done")

@@ -96,7 +96,7 @@ fn pgjdbc_metadata_and_server_side_prepared_statements() {
 }
 
 /// The Python interpreter of the venv `scripts/test.sh` prepares (or SLUICE_TEST_PYTHON).
-fn python() -> Option<std::path::PathBuf> {
+pub fn python() -> Option<std::path::PathBuf> {
     let path = std::env::var_os("SLUICE_TEST_PYTHON")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| repo().join(".venv/bin/python"));
@@ -119,7 +119,15 @@ fn python_drivers_sqlalchemy_inspector_and_asyncpg() {
         .output()
         .expect("run python");
     let text = stdout(&out);
-    for check in ["psycopg2", "psycopg 3", "postgresql+psycopg2", "postgresql+psycopg)", "asyncpg"] {
+    for check in [
+        "psycopg2",
+        "psycopg 3",
+        "catalog types",
+        "postgresql+psycopg2",
+        "postgresql+psycopg)",
+        "asyncpg",
+        "asyncpg wrong password",
+    ] {
         assert!(text.contains(check), "{check} missing in\n{text}");
     }
 }

@@ -3,6 +3,7 @@
 mod common;
 
 mod auth;
+mod bi_startup;
 mod catalog;
 mod clients;
 mod errors;
