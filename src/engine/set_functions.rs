@@ -21,6 +21,8 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
+use super::rewrite::call;
+
 /// Table functions whose result has a single column.
 const SINGLE_COLUMN: &[&str] = &["generate_series", "range", "unnest"];
 
@@ -73,23 +75,6 @@ fn function_name<'a>(name: &'a ObjectName) -> Option<(String, Option<String>)> {
     let last = parts.last()?.value.to_ascii_lowercase();
     let schema = (parts.len() > 1).then(|| parts[parts.len() - 2].value.to_ascii_lowercase());
     Some((last, schema))
-}
-
-fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(datafusion::sql::sqlparser::ast::FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args.into_iter().map(|a| FunctionArg::Unnamed(FunctionArgExpr::Expr(a))).collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 fn plain_args(function: &Function) -> Option<Vec<Expr>> {

@@ -6,7 +6,8 @@
 //! rule, run before type coercion, casts a text literal compared (`=`, `<>`, `<`, …, `IS
 //! DISTINCT FROM`) with a boolean expression to boolean, with PostgreSQL's spellings
 //! (`t`, `true`, `yes`, `on`, `1` …); a literal that is no boolean stays text and type
-//! coercion reports the mismatch as before.
+//! coercion reports the mismatch as before. A literal in array syntax compared with an
+//! array (`polroles = '{0}'`) becomes an array of that array's element type.
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
@@ -50,13 +51,37 @@ fn boolean_literal(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
     ) {
         return Transformed::no(expr);
     }
-    let is_boolean = |e: &Expr| e.get_type(schema).is_ok_and(|t| t == DataType::Boolean);
-    let (new_left, new_right) = match (text_boolean(left), text_boolean(right)) {
-        (None, Some(b)) if is_boolean(left) => (left.as_ref().clone(), b),
-        (Some(b), None) if is_boolean(right) => (b, right.as_ref().clone()),
+    let typed = |text: &Expr, other: &Expr| match other.get_type(schema) {
+        Ok(DataType::Boolean) => text_boolean(text),
+        Ok(DataType::List(item)) => text_array(text, item.data_type()),
+        _ => None,
+    };
+    let (new_left, new_right) = match (typed(left, right), typed(right, left)) {
+        (Some(l), None) => (l, right.as_ref().clone()),
+        (None, Some(r)) => (left.as_ref().clone(), r),
         _ => return Transformed::no(expr),
     };
     Transformed::yes(Expr::BinaryExpr(BinaryExpr::new(Box::new(new_left), *op, Box::new(new_right))))
+}
+
+/// A text literal in PostgreSQL's array syntax (`'{0}'`, `'{a,b}'`), as a list literal
+/// of `item` (flat arrays of values that need no quoting).
+fn text_array(expr: &Expr, item: &DataType) -> Option<Expr> {
+    let Expr::Literal(ScalarValue::Utf8(Some(text)) | ScalarValue::Utf8View(Some(text)), _) = expr else {
+        return None;
+    };
+    let inner = text.trim().strip_prefix('{')?.strip_suffix('}')?;
+    if inner.contains(['{', '"', '\\']) {
+        return None;
+    }
+    let values = inner
+        .split(',')
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| ScalarValue::Utf8(Some(v.to_owned())).cast_to(item).ok())
+        .collect::<Option<Vec<_>>>()?;
+    let list = ScalarValue::List(ScalarValue::new_list_nullable(&values, item));
+    Some(Expr::Literal(list, None))
 }
 
 /// A text literal spelling a boolean, as the boolean literal.

@@ -25,10 +25,8 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("powerbi#8", "information_schema.key_column_usage is missing"),
     ("pgcli#8", "unnest of a correlated scalar subquery cannot be decorrelated"),
     ("pgcli#17", "pg_get_functiondef is missing"),
-    ("psql#4", "an untyped literal compared with an array ('{0}') is not cast to the array type"),
-    ("psql#6", "generate_series in FROM with a non-literal bound (array_upper(...))"),
     ("psql#11", "a scalar subquery with a bound parameter fails in the extended protocol (XX000)"),
-    ("sigma#3", "ARRAY(correlated subquery over generate_series) is not planned"),
+    ("sigma#3", "ARRAY(subquery) is missing"),
 ];
 
 /// What the suite skips on PostgreSQL 15 itself (version-specific columns).

@@ -182,7 +182,8 @@ async fn transactions_are_accepted_and_errors_abort_them() {
     let server = TestServer::start();
     let mut client = server.client().await;
     let tx = client.transaction().await.unwrap();
-    assert_eq!(tx.query_one("SELECT 1", &[]).await.unwrap().get::<_, i64>(0), 1);
+    // an integer literal is an int4, as in PostgreSQL
+    assert_eq!(tx.query_one("SELECT 1", &[]).await.unwrap().get::<_, i32>(0), 1);
     tx.commit().await.unwrap();
 
     client.batch_execute("BEGIN").await.unwrap();
