@@ -44,52 +44,6 @@ fn user_keyword(expr: &mut Expr) {
     *expr = call(function, vec![]);
 }
 
-#[allow(dead_code)] // not planned yet for correlated subqueries (psql \d's policy query)
-/// `ARRAY(SELECT e FROM … ORDER BY o)`: the array of the subquery's one column, in its
-/// order — `(SELECT array_agg(e ORDER BY o) FROM …)`. Subqueries that group, aggregate,
-/// deduplicate or limit are left as they are.
-fn array_subquery(expr: &mut Expr) {
-    let Expr::Function(f) = expr else { return };
-    let FunctionArguments::Subquery(query) = &f.args else { return };
-    if f.name.0.len() != 1 || !f.name.0[0].as_ident().is_some_and(|i| i.value.eq_ignore_ascii_case("array")) {
-        return;
-    }
-    let mut query = query.clone();
-    if !is_plain_lookup(&Query { order_by: None, ..query.as_ref().clone() }) {
-        return;
-    }
-    let order = query.order_by.take();
-    let SetExpr::Select(select) = query.body.as_mut() else { return };
-    let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) = &select.projection[0]
-    else {
-        return;
-    };
-    let item = item.clone();
-    let mut sql = format!("array_agg({item}");
-    if let Some(order) = order {
-        let by_position = |e: &Expr| matches!(e, Expr::Value(v) if v.value == Value::Number("1".into(), false));
-        let text = order.to_string().replace("ORDER BY ", "");
-        let text = match &order.kind {
-            datafusion::sql::sqlparser::ast::OrderByKind::Expressions(list)
-                if list.len() == 1 && by_position(&list[0].expr) =>
-            {
-                text.replacen('1', &item.to_string(), 1)
-            }
-            _ => text,
-        };
-        sql.push_str(&format!(" ORDER BY {text}"));
-    }
-    sql.push(')');
-    let dialect = datafusion::sql::sqlparser::dialect::PostgreSqlDialect {};
-    let Ok(aggregate) =
-        datafusion::sql::sqlparser::parser::Parser::new(&dialect).try_with_sql(&sql).and_then(|mut p| p.parse_expr())
-    else {
-        return;
-    };
-    select.projection = vec![SelectItem::UnnamedExpr(aggregate)];
-    *expr = Expr::Subquery(query);
-}
-
 /// `(expression).field` — a field of a composite value, as PostgreSQL writes it — is
 /// DataFusion's `get_field(expression, 'field')`.
 fn composite_field(expr: &mut Expr) {
@@ -333,7 +287,6 @@ fn contains_aggregate(expr: &Expr) -> bool {
     found
 }
 
-/// `name(args…)`.
 /// `name(args…)` as the parser would have it.
 pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
     Expr::Function(Function {
