@@ -14,6 +14,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{Expr, Ident, Query, SelectItem, SetExpr, Statement, VisitMut, VisitorMut};
 
+use crate::sql::exprs::function_name;
+
 pub fn rewrite(statement: &mut Statement) {
     let _ = statement.visit(&mut Names);
 }
@@ -61,10 +63,7 @@ fn name_body(body: &mut SetExpr) {
             }
             for item in &mut select.projection {
                 let SelectItem::UnnamedExpr(Expr::Function(function)) = item else { continue };
-                let Some(name) = function.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_lowercase())
-                else {
-                    continue;
-                };
+                let Some((name, _)) = function_name(&function.name) else { continue };
                 if !used.insert(name.clone()) {
                     continue;
                 }

@@ -6,11 +6,13 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, BinaryOperator, CaseWhen, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, GroupByExpr, Ident, ObjectName, Query, SelectItem, SetExpr, Statement, TableFactor,
+    AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, Query, SelectItem, SetExpr,
+    Statement, TableFactor,
     Value, visit_expressions, visit_expressions_mut,
 };
 use sluice_functions::like::LIKE_ESCAPE;
+
+use crate::sql::exprs::call;
 
 /// Applies every rewrite to `statement`.
 pub fn rewrite(statement: &mut Statement) {
@@ -285,24 +287,6 @@ fn contains_aggregate(expr: &Expr) -> bool {
         if found { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
     });
     found
-}
-
-/// `name(args…)` as the parser would have it.
-pub(super) fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Function(Function {
-        name: ObjectName::from(vec![Ident::new(name)]),
-        uses_odbc_syntax: false,
-        parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args: args.into_iter().map(|e| FunctionArg::Unnamed(FunctionArgExpr::Expr(e))).collect(),
-            clauses: vec![],
-        }),
-        filter: None,
-        null_treatment: None,
-        over: None,
-        within_group: vec![],
-    })
 }
 
 /// `x LIKE p ESCAPE 'c'` (c not a backslash) → `x LIKE sluice_like_escape(p, 'c')`.

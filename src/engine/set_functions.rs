@@ -15,13 +15,13 @@ use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName, Query, SelectItem,
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Query, SelectItem,
     SetExpr, Statement, TableAlias, TableAliasColumnDef, TableFactor, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
 
-use super::rewrite::call;
+use crate::sql::exprs::{call, function_name, plain_args};
 
 /// Table functions whose result has a single column.
 const SINGLE_COLUMN: &[&str] = &["generate_series", "range", "unnest"];
@@ -66,26 +66,6 @@ fn rewrite_body(body: &mut SetExpr, table_functions: &HashSet<String>) {
         }
         _ => {}
     }
-}
-
-/// The lower-cased last part of a function's name, and whether it is qualified by
-/// `schema` (or not qualified at all).
-fn function_name<'a>(name: &'a ObjectName) -> Option<(String, Option<String>)> {
-    let parts: Vec<&'a Ident> = name.0.iter().filter_map(|p| p.as_ident()).collect();
-    let last = parts.last()?.value.to_ascii_lowercase();
-    let schema = (parts.len() > 1).then(|| parts[parts.len() - 2].value.to_ascii_lowercase());
-    Some((last, schema))
-}
-
-fn plain_args(function: &Function) -> Option<Vec<Expr>> {
-    let FunctionArguments::List(list) = &function.args else { return None };
-    list.args
-        .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Rewrites the set-returning calls of a select-list expression (at its top, or under

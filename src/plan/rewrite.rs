@@ -8,12 +8,13 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    CaseWhen, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
+    CaseWhen, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
     ObjectName, Query, SelectItem, SetExpr, TableFactor, TimezoneInfo, Value, VisitMut, VisitorMut,
     visit_expressions_mut,
 };
 use sluice_functions::flink::{TIMESTAMPADD, TIMESTAMPDIFF};
 
+use crate::sql::exprs::plain_args;
 use crate::sql::window;
 
 /// Applies every rewrite to `query`.
@@ -103,23 +104,12 @@ impl VisitorMut for Windows {
     }
 }
 
-fn args_of(f: &Function) -> Option<Vec<Expr>> {
-    let FunctionArguments::List(list) = &f.args else { return None };
-    list.args
-        .iter()
-        .map(|a| match a {
-            FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Some(e.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn rewrite_call(expr: &mut Expr) {
     let Expr::Function(f) = expr else { return };
     let Some(name) = f.name.0.last().and_then(|p| p.as_ident()).map(|i| i.value.to_uppercase()) else {
         return;
     };
-    let Some(args) = args_of(f) else { return };
+    let Some(args) = plain_args(f) else { return };
     let replacement = match (name.as_str(), args.as_slice()) {
         ("IF", [condition, then, otherwise]) => Expr::Case {
             case_token: AttachedToken::empty(),

@@ -7,6 +7,7 @@
 //! PostgreSQL-style character offsets into what the client sent.
 
 pub mod ast;
+pub mod exprs;
 mod parse_pipeline;
 mod parse_schedule;
 mod parse_source;
