@@ -49,10 +49,7 @@ pub fn to_regtype() -> ScalarUDF {
         let oids: datafusion::arrow::array::Int32Array = (0..names.len())
             .map(|i| (!names.is_null(i)).then(|| type_oid(names.value(i))).flatten())
             .collect();
-        if matches!(args[0], ColumnarValue::Scalar(_)) {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&oids, 0)?));
-        }
-        Ok(ColumnarValue::Array(Arc::new(oids)))
+        crate::columnar(Arc::new(oids), args)
     };
     create_udf("to_regtype", vec![DataType::Utf8], DataType::Int32, Volatility::Stable, Arc::new(func))
 }
@@ -133,11 +130,7 @@ impl ScalarUDFImpl for JsonBuildObject {
             }
             out.append_value(serde_json::Value::Object(object).to_string());
         }
-        let array: ArrayRef = Arc::new(out.finish());
-        if array.len() == 1 && args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?));
-        }
-        Ok(ColumnarValue::Array(array))
+        crate::columnar(Arc::new(out.finish()), &args.args)
     }
 }
 

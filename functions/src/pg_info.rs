@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Int32Builder, ListArray, ListBuilder, StringBuilder,
+    Array, ArrayRef, AsArray, Int32Builder, ListArray, ListBuilder, StringBuilder, new_null_array,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{ScalarValue, exec_err};
@@ -113,7 +113,6 @@ impl ScalarUDFImpl for RegexpSplit {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
         let rows = args.number_rows;
-        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
         let arrays: Vec<ArrayRef> =
             args.args.iter().map(|a| a.to_array(rows)).collect::<datafusion::error::Result<_>>()?;
         let text = |i: usize| arrays.get(i).map(|a| a.as_string::<i32>());
@@ -143,11 +142,7 @@ impl ScalarUDFImpl for RegexpSplit {
             }
             out.append(true);
         }
-        let array: ArrayRef = Arc::new(out.finish());
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?));
-        }
-        Ok(ColumnarValue::Array(array))
+        crate::columnar(Arc::new(out.finish()), &args.args)
     }
 }
 
@@ -188,23 +183,13 @@ impl ScalarUDFImpl for ExpandArray {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let scalar = matches!(args.args[0], ColumnarValue::Scalar(_));
-        let input = args.args[0].to_array(rows)?;
-        let Some(lists) = input.as_list_opt::<i32>() else {
-            let DataType::List(field) = self.return_type(&[input.data_type().clone()])? else {
-                return exec_err!("_pg_expandarray: unexpected return type");
-            };
-            return Ok(ColumnarValue::Array(datafusion::arrow::array::new_null_array(
-                &DataType::List(field),
-                rows,
-            )));
+        let input = args.args[0].to_array(args.number_rows)?;
+        let out = match input.as_list_opt::<i32>() {
+            Some(lists) => expand(lists)?,
+            // NULL (untyped): NULL of the type return_type gave it
+            None => new_null_array(&self.return_type(&[input.data_type().clone()])?, input.len()),
         };
-        let out = expand(lists)?;
-        if scalar {
-            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&out, 0)?));
-        }
-        Ok(ColumnarValue::Array(out))
+        crate::columnar(out, &args.args)
     }
 }
 

@@ -5,10 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, Float32Builder, Int16Builder, Int32Array, Int32Builder, ListBuilder,
-    StringBuilder, new_null_array,
+    Array, ArrayRef, AsArray, Int32Array, ListBuilder, PrimitiveBuilder, StringBuilder, new_null_array,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{
+    ArrowPrimitiveType, DataType, Field, Float32Type, Int16Type, Int32Type, Schema, SchemaRef,
+};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::error::{DataFusionError, Result};
 
@@ -123,27 +124,9 @@ fn convert_column(column: &ArrayRef, kind: PgColumn, procs: &ProcOids) -> Result
             Arc::new(oids)
         }
         PgColumn::Text => column.clone(),
-        PgColumn::Int2Array => {
-            let mut builder = ListBuilder::new(Int16Builder::new());
-            for value in values {
-                append_list(&mut builder, value, |b, item| b.append_option(item.parse::<i16>().ok()));
-            }
-            Arc::new(builder.finish())
-        }
-        PgColumn::OidArray => {
-            let mut builder = ListBuilder::new(Int32Builder::new());
-            for value in values {
-                append_list(&mut builder, value, |b, item| b.append_option(item.parse::<i32>().ok()));
-            }
-            Arc::new(builder.finish())
-        }
-        PgColumn::Float4Array => {
-            let mut builder = ListBuilder::new(Float32Builder::new());
-            for value in values {
-                append_list(&mut builder, value, |b, item| b.append_option(item.parse::<f32>().ok()));
-            }
-            Arc::new(builder.finish())
-        }
+        PgColumn::Int2Array => numbers::<Int16Type>(values),
+        PgColumn::OidArray => numbers::<Int32Type>(values),
+        PgColumn::Float4Array => numbers::<Float32Type>(values),
         PgColumn::TextArray => {
             let mut builder = ListBuilder::new(StringBuilder::new());
             for value in values {
@@ -152,6 +135,19 @@ fn convert_column(column: &ArrayRef, kind: PgColumn, procs: &ProcOids) -> Result
             Arc::new(builder.finish())
         }
     })
+}
+
+/// A list of numbers per text value; an item that is no number of `T` is NULL.
+fn numbers<'a, T>(values: impl Iterator<Item = Option<&'a str>>) -> ArrayRef
+where
+    T: ArrowPrimitiveType,
+    T::Native: std::str::FromStr,
+{
+    let mut builder = ListBuilder::new(PrimitiveBuilder::<T>::new());
+    for value in values {
+        append_list(&mut builder, value, |b, item| b.append_option(item.parse::<T::Native>().ok()));
+    }
+    Arc::new(builder.finish())
 }
 
 /// `boolin` → its oid; `-` (no function) → 0, as `'-'::regproc::oid` is in PostgreSQL.
@@ -218,7 +214,7 @@ pub fn proc_oids(batches: &[RecordBatch]) -> Result<ProcOids> {
         };
         let (oid, name) = (column("oid")?, column("proname")?);
         let (Some(oid), Some(name)) =
-            (oid.as_primitive_opt::<datafusion::arrow::datatypes::Int32Type>(), name.as_string_opt::<i32>())
+            (oid.as_primitive_opt::<Int32Type>(), name.as_string_opt::<i32>())
         else {
             continue;
         };
