@@ -11,7 +11,9 @@
 
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::common::{DFSchema, Result, ScalarValue};
+use std::sync::Arc;
+
+use datafusion::common::{DFSchema, DFSchemaRef, Result, ScalarValue};
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::optimizer::AnalyzerRule;
@@ -26,19 +28,36 @@ impl AnalyzerRule for UntypedLiterals {
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| {
-            let mut schema = DFSchema::empty();
-            for input in node.inputs() {
-                schema.merge(input.schema());
-            }
-            node.map_expressions(|e| e.transform_up(|e| Ok(boolean_literal(e, &schema))))
+            let inputs: Vec<DFSchemaRef> = node.inputs().iter().map(|i| Arc::clone(i.schema())).collect();
+            // what the node's expressions see, built only for a node that has such a comparison
+            let mut schema: Option<DFSchema> = None;
+            node.map_expressions(|e| {
+                e.transform_up(|e| {
+                    if !compares_with_text(&e) {
+                        return Ok(Transformed::no(e));
+                    }
+                    let schema = schema.get_or_insert_with(|| {
+                        let mut merged = DFSchema::empty();
+                        for input in &inputs {
+                            merged.merge(input);
+                        }
+                        merged
+                    });
+                    Ok(typed_literal(e, schema))
+                })
+            })
         })
         .map(|t| t.data)
     }
 }
 
-fn boolean_literal(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
-    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else { return Transformed::no(expr) };
-    if !matches!(
+/// A comparison with a text literal on one side.
+fn compares_with_text(expr: &Expr) -> bool {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else { return false };
+    let text = |e: &Expr| {
+        matches!(e, Expr::Literal(ScalarValue::Utf8(Some(_)) | ScalarValue::Utf8View(Some(_)), _))
+    };
+    matches!(
         op,
         Operator::Eq
             | Operator::NotEq
@@ -48,9 +67,13 @@ fn boolean_literal(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
             | Operator::GtEq
             | Operator::IsDistinctFrom
             | Operator::IsNotDistinctFrom
-    ) {
-        return Transformed::no(expr);
-    }
+    ) && (text(left) || text(right))
+}
+
+/// The comparison `expr` (see [`compares_with_text`]) with its text literal typed after
+/// the other side, where it spells a value of that type.
+fn typed_literal(expr: Expr, schema: &DFSchema) -> Transformed<Expr> {
+    let Expr::BinaryExpr(BinaryExpr { left, op, right }) = &expr else { return Transformed::no(expr) };
     let typed = |text: &Expr, other: &Expr| match other.get_type(schema) {
         Ok(DataType::Boolean) => text_boolean(text),
         Ok(DataType::List(item)) => text_array(text, item.data_type()),
