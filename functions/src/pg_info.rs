@@ -128,7 +128,11 @@ impl ScalarUDFImpl for RegexpSplit {
                 continue;
             }
             let insensitive = flags.is_some_and(|f| !f.is_null(row) && f.value(row).contains('i'));
-            let source = if insensitive { format!("(?i){}", patterns.value(row)) } else { patterns.value(row).to_owned() };
+            let source = if insensitive {
+                format!("(?i){}", patterns.value(row))
+            } else {
+                patterns.value(row).to_owned()
+            };
             if compiled.as_ref().is_none_or(|(s, _)| *s != source) {
                 let re = regex::Regex::new(&source).map_err(|e| {
                     datafusion::error::DataFusionError::Execution(format!("invalid regular expression: {e}"))
@@ -214,7 +218,8 @@ fn expand(lists: &ListArray) -> datafusion::error::Result<ArrayRef> {
     }
     let take = datafusion::arrow::array::UInt32Array::from(indices);
     let x = datafusion::arrow::compute::take(lists.values().as_ref(), &take, None)?;
-    let structs = datafusion::arrow::array::StructArray::try_new(fields.clone(), vec![x, Arc::new(n.finish())], None)?;
+    let structs =
+        datafusion::arrow::array::StructArray::try_new(fields.clone(), vec![x, Arc::new(n.finish())], None)?;
     let list = ListArray::try_new(
         Arc::new(Field::new_list_field(DataType::Struct(fields), true)),
         datafusion::arrow::buffer::OffsetBuffer::new(offsets.into()),

@@ -17,9 +17,9 @@ mod output_names;
 mod planning;
 mod rewrite;
 mod set_functions;
+pub mod sources;
 mod types;
 mod untyped;
-pub mod sources;
 
 use std::sync::Arc;
 

@@ -7,8 +7,7 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
     AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, Query, SelectItem, SetExpr,
-    Statement, TableFactor,
-    Value, visit_expressions, visit_expressions_mut,
+    Statement, TableFactor, Value, visit_expressions, visit_expressions_mut,
 };
 use sluice_functions::like::LIKE_ESCAPE;
 

@@ -34,7 +34,9 @@ impl PgTypes {
         let text = DataType::Utf8;
         match (schema, last) {
             (None | Some("pg_catalog"), "name") => Some(text),
-            (None | Some("information_schema"), "sql_identifier" | "character_data" | "yes_or_no") => Some(text),
+            (None | Some("information_schema"), "sql_identifier" | "character_data" | "yes_or_no") => {
+                Some(text)
+            }
             (None | Some("information_schema"), "cardinal_number") => Some(DataType::Int32),
             (None | Some("information_schema"), "time_stamp") => {
                 Some(DataType::Timestamp(TimeUnit::Microsecond, Some("UTC".into())))

@@ -13,9 +13,9 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, DFSchemaRef, Result, ScalarValue};
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
-use datafusion::arrow::datatypes::DataType;
 use datafusion::optimizer::AnalyzerRule;
 
 #[derive(Debug, Default)]
@@ -54,9 +54,8 @@ impl AnalyzerRule for UntypedLiterals {
 /// A comparison with a text literal on one side.
 fn compares_with_text(expr: &Expr) -> bool {
     let Expr::BinaryExpr(BinaryExpr { left, op, right }) = expr else { return false };
-    let text = |e: &Expr| {
-        matches!(e, Expr::Literal(ScalarValue::Utf8(Some(_)) | ScalarValue::Utf8View(Some(_)), _))
-    };
+    let text =
+        |e: &Expr| matches!(e, Expr::Literal(ScalarValue::Utf8(Some(_)) | ScalarValue::Utf8View(Some(_)), _));
     matches!(
         op,
         Operator::Eq

@@ -48,7 +48,8 @@ fn assign(ctx: &mut Ctx<'_>, name: &str, values: &[Expr]) -> Result<()> {
     }
     // Parameters whose value is a list of names (GUC_LIST_QUOTE in PostgreSQL) keep a
     // quoted identifier quoted; for the others its text is the value.
-    let list_quote = name.eq_ignore_ascii_case("search_path") || name.eq_ignore_ascii_case("temp_tablespaces");
+    let list_quote =
+        name.eq_ignore_ascii_case("search_path") || name.eq_ignore_ascii_case("temp_tablespaces");
     let value = values.iter().map(|v| render(v, list_quote)).collect::<Vec<_>>().join(", ");
     let reported = ctx.session.update_params(|p| p.set(&name, &value))?;
     ctx.reported.extend(reported);

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    CaseWhen, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident,
-    ObjectName, Query, SelectItem, SetExpr, TableFactor, TimezoneInfo, Value, VisitMut, VisitorMut,
+    CaseWhen, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectName,
+    Query, SelectItem, SetExpr, TableFactor, TimezoneInfo, Value, VisitMut, VisitorMut,
     visit_expressions_mut,
 };
 use sluice_functions::flink::{TIMESTAMPADD, TIMESTAMPDIFF};

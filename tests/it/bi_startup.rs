@@ -38,7 +38,12 @@ struct Outcome {
     skipped: BTreeSet<String>,
 }
 
-fn replay(server: &TestServer, python: &std::path::Path, script: &std::path::Path, extra: &[&str]) -> Outcome {
+fn replay(
+    server: &TestServer,
+    python: &std::path::Path,
+    script: &std::path::Path,
+    extra: &[&str],
+) -> Outcome {
     let out = Command::new(python)
         .arg(script)
         .args(["--schema", "sluice"])
@@ -86,8 +91,12 @@ fn bi_tools_startup_and_browse_queries() {
     let mut failed_somewhere = BTreeSet::new();
     for extra in [&["--mode", "both"][..], &["--mode", "extended", "--binary"][..]] {
         let outcome = replay(&server, &python, &script, extra);
-        let unexpected: Vec<&String> =
-            outcome.failed.iter().filter(|(id, _)| !known.contains(id.as_str())).map(|(_, line)| line).collect();
+        let unexpected: Vec<&String> = outcome
+            .failed
+            .iter()
+            .filter(|(id, _)| !known.contains(id.as_str()))
+            .map(|(_, line)| line)
+            .collect();
         assert!(unexpected.is_empty(), "statements that must pass failed ({extra:?}):\n{unexpected:#?}");
         assert_eq!(outcome.skipped, SKIPPED.iter().map(|s| s.to_string()).collect(), "skips ({extra:?})");
         failed_somewhere.extend(outcome.failed.into_iter().map(|(id, _)| id));

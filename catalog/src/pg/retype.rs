@@ -99,7 +99,12 @@ fn oid_typed(field: &Field) -> (Field, bool) {
 }
 
 /// Applies `steps` to one of the crate's batches.
-pub fn convert(batch: &RecordBatch, schema: &SchemaRef, steps: &[Step], procs: &ProcOids) -> Result<RecordBatch> {
+pub fn convert(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    steps: &[Step],
+    procs: &ProcOids,
+) -> Result<RecordBatch> {
     let rows = batch.num_rows();
     let columns = steps
         .iter()
@@ -208,13 +213,13 @@ pub fn proc_oids(batches: &[RecordBatch]) -> Result<ProcOids> {
     let mut oids = ProcOids::new();
     for batch in batches {
         let column = |name: &str| {
-            batch.column_by_name(name).cloned().ok_or_else(|| {
-                DataFusionError::Internal(format!("pg_proc has no column {name}"))
-            })
+            batch
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| DataFusionError::Internal(format!("pg_proc has no column {name}")))
         };
         let (oid, name) = (column("oid")?, column("proname")?);
-        let (Some(oid), Some(name)) =
-            (oid.as_primitive_opt::<Int32Type>(), name.as_string_opt::<i32>())
+        let (Some(oid), Some(name)) = (oid.as_primitive_opt::<Int32Type>(), name.as_string_opt::<i32>())
         else {
             continue;
         };
