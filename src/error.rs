@@ -66,6 +66,7 @@ pub enum SqlState {
     CheckViolation,
     StringDataRightTruncation,
     InvalidDatetimeFormat,
+    InvalidRegularExpression,
     InFailedTransaction,
     NoActiveTransaction,
     ActiveTransaction,
@@ -137,6 +138,7 @@ impl SqlState {
             SqlState::CheckViolation => "23514",
             SqlState::StringDataRightTruncation => "22001",
             SqlState::InvalidDatetimeFormat => "22007",
+            SqlState::InvalidRegularExpression => "2201B",
             SqlState::InFailedTransaction => "25P02",
             SqlState::NoActiveTransaction => "25P01",
             SqlState::ActiveTransaction => "25001",
@@ -391,6 +393,14 @@ fn classify_datafusion(e: DataFusionError) -> SluiceError {
     }
 
     let root = e.find_root();
+    if let Some(regex) = regex_error(root) {
+        return query(
+            SqlState::InvalidRegularExpression,
+            format!("invalid regular expression: {regex}"),
+            None,
+            pos,
+        );
+    }
     match root {
         DataFusionError::SQL(parser_error, _) => {
             let (message, pos) = split_parser_position(&parser_error.to_string());
@@ -431,6 +441,25 @@ fn query(state: SqlState, message: String, hint: Option<String>, pos: Option<Sou
     SluiceError::Query { state, message, hint, pos }
 }
 
+/// A pattern that does not compile (`~`, regexp_like, regexp_replace, regexp_split_to_array
+/// …): the regex crates' error that DataFusion passes on as the root of its error, directly
+/// or inside an Arrow error — regex's from compiling, regex-syntax's from DataFusion's
+/// simplification of regular-expression matches.
+fn regex_error(root: &DataFusionError) -> Option<&dyn std::fmt::Display> {
+    let external = match root {
+        DataFusionError::External(boxed) => boxed.as_ref(),
+        DataFusionError::ArrowError(arrow, _) => match arrow.as_ref() {
+            ArrowError::ExternalError(boxed) => boxed.as_ref(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    if let Some(regex) = external.downcast_ref::<regex::Error>() {
+        return Some(regex);
+    }
+    external.downcast_ref::<regex_syntax::Error>().map(|e| e as &dyn std::fmt::Display)
+}
+
 fn classify_arrow(e: &ArrowError, pos: Option<SourcePos>) -> SluiceError {
     match e {
         ArrowError::DivideByZero => query(SqlState::DivisionByZero, "division by zero".into(), None, pos),
@@ -440,6 +469,7 @@ fn classify_arrow(e: &ArrowError, pos: Option<SourcePos>) -> SluiceError {
         }
         ArrowError::InvalidArgumentError(m) => query(SqlState::InvalidParameterValue, m.clone(), None, pos),
         ArrowError::NotYetImplemented(m) => query(SqlState::FeatureNotSupported, m.clone(), None, pos),
+        // regexp_like, regexp_replace … with a pattern that does not compile
         other => SluiceError::Internal(other.to_string()),
     }
 }

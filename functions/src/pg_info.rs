@@ -134,9 +134,9 @@ impl ScalarUDFImpl for RegexpSplit {
                 patterns.value(row).to_owned()
             };
             if compiled.as_ref().is_none_or(|(s, _)| *s != source) {
-                let re = regex::Regex::new(&source).map_err(|e| {
-                    datafusion::error::DataFusionError::Execution(format!("invalid regular expression: {e}"))
-                })?;
+                // the regex crate's error, which the gateway reports as 2201B
+                let re = regex::Regex::new(&source)
+                    .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
                 compiled = Some((source, re));
             }
             if let Some((_, re)) = &compiled {
@@ -159,7 +159,7 @@ pub fn expandarray_fields(item: &DataType) -> Fields {
 /// that `information_schema._pg_expandarray` returns one row of at a time (Sluice writes
 /// that set-returning call as `unnest(pg_expandarray(array))`).
 pub fn pg_expandarray() -> ScalarUDF {
-    ScalarUDF::new_from_impl(ExpandArray { signature: Signature::any(1, Volatility::Immutable) })
+    ScalarUDF::new_from_impl(ExpandArray { signature: Signature::array(Volatility::Immutable) })
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]
