@@ -118,6 +118,7 @@ impl FakeKube {
             "metadata": { "name": id, "namespace": namespace },
             "involvedObject": { "apiVersion": "flink.apache.org/v1beta1", "kind": kind, "name": name, "namespace": namespace },
             "reason": reason, "message": message, "type": "Normal", "count": 1,
+            "firstTimestamp": now(), "lastTimestamp": now(),
             "source": { "component": "flink-kubernetes-operator" } });
         self.store(&mut world, ("events".into(), namespace.into(), id), event, "ADDED");
     }
@@ -144,6 +145,9 @@ impl FakeKube {
     fn store(&self, world: &mut World, key: (String, String, String), mut object: Value, kind: &'static str) {
         world.rv += 1;
         object["metadata"]["resourceVersion"] = json!(world.rv.to_string());
+        // the API server stamps an object's creation, in whole seconds
+        let created = world.objects.get(&key).map(|o| o["metadata"]["creationTimestamp"].clone());
+        object["metadata"]["creationTimestamp"] = created.filter(|c| c.is_string()).unwrap_or_else(now);
         let change = Change {
             rv: world.rv,
             kind,
@@ -159,6 +163,11 @@ impl FakeKube {
         world.history.push(change.clone());
         let _ = self.changes.send(change);
     }
+}
+
+/// Now, as Kubernetes writes a `Time`.
+fn now() -> Value {
+    json!(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn status(code: u16, reason: &str, message: String) -> Response {

@@ -84,6 +84,32 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::record_engine_event`], unless the same event is already recorded for
+    /// `pipeline` at or after `since` (micros): what a watch finds again when it lists
+    /// (re)starting is recorded once. True when it was recorded now.
+    pub async fn record_engine_event_once(
+        &self,
+        pipeline: &str,
+        actor: &str,
+        detail: &str,
+        since: i64,
+    ) -> StoreResult<bool> {
+        const SQL: &str = "INSERT INTO events (at, actor, action, object_kind, object_name, detail) \
+             SELECT $1, $2, 'engine event', 'pipeline', $3, $4 WHERE NOT EXISTS (SELECT 1 FROM events \
+             WHERE action = 'engine event' AND object_kind = 'pipeline' AND object_name = $3 \
+             AND detail = $4 AND at >= $5)";
+        let done = with_pool!(self, |p| sqlx::query(SQL)
+            .bind(now_micros())
+            .bind(actor)
+            .bind(pipeline)
+            .bind(detail)
+            .bind(since)
+            .execute(p)
+            .await
+            .map(|done| done.rows_affected()))?;
+        Ok(done == 1)
+    }
+
     /// Deployment `id`.
     pub async fn deployment(&self, id: i64) -> StoreResult<Option<DeploymentRecord>> {
         let sql = format!("SELECT {COLUMNS} FROM deployments WHERE id = $1");

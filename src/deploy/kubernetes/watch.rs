@@ -113,17 +113,20 @@ async fn operator_events(
     let config = watcher::Config::default().fields(&format!("involvedObject.kind={kind}"));
     let mut events = std::pin::pin!(watcher::watcher(api, config).default_backoff());
     while let Some(event) = next(&mut events, &stop).await {
-        // what a (re)list returns happened before: only events from now on are recorded,
-        // each once (the operator repeats one by raising its count)
-        let event = match event {
-            Ok(Event::Apply(event)) if event.count.unwrap_or(1) <= 1 => event,
+        // the operator repeats an event by raising its count: each is recorded once
+        let (event, listed) = match event {
+            Ok(Event::Apply(event)) => (event, false),
+            Ok(Event::InitApply(event)) => (event, true),
             Ok(_) => continue,
             Err(e) => {
                 tracing::debug!(target = %target, error = %e, "operator events watch interrupted");
                 continue;
             }
         };
-        if let Err(e) = record(&server, &target, kind, &event).await {
+        if event.count.unwrap_or(1) > 1 {
+            continue;
+        }
+        if let Err(e) = record(&server, &target, kind, &event, listed).await {
             tracing::warn!(target = %target, error = %e, "cannot record an operator event");
         }
     }
@@ -142,12 +145,18 @@ async fn record(
     target: &str,
     kind: &str,
     event: &CoreEvent,
+    listed: bool,
 ) -> crate::error::Result<()> {
     let Some(name) = event.involved_object.name.as_deref() else { return Ok(()) };
     let active = server.store.deployments_in(sluice_catalog::store::ACTIVE_STATES).await?;
     let Some(d) = active.iter().find(|d| d.target == target && resource_name(&d.pipeline) == name) else {
         return Ok(());
     };
+    // a watch opened after the deployment began lists what the operator said meanwhile:
+    // those of its events are recorded too (Kubernetes times have whole seconds)
+    if listed && !event_micros(event).is_some_and(|at| at >= d.created_at - 1_000_000) {
+        return Ok(());
+    }
     let detail = format!(
         "{kind} {name}: {} {}: {}",
         event.type_.as_deref().unwrap_or("Normal"),
@@ -155,8 +164,18 @@ async fn record(
         event.message.as_deref().unwrap_or_default().trim()
     );
     let detail = server.deployments.redact(&detail).await;
-    server.store.record_engine_event(&d.pipeline, "kubernetes operator", &detail).await?;
+    server.store.record_engine_event_once(&d.pipeline, "kubernetes operator", &detail, d.created_at).await?;
     Ok(())
+}
+
+/// When `event` happened, in microseconds since the epoch: its last occurrence, as the
+/// operator's `events.k8s.io` or core/v1 fields or, failing those, the API server says.
+fn event_micros(event: &CoreEvent) -> Option<i64> {
+    let micro = event.event_time.as_ref().map(|t| t.0.as_microsecond());
+    let time = [&event.last_timestamp, &event.first_timestamp, &event.metadata.creation_timestamp]
+        .into_iter()
+        .find_map(|t| t.as_ref().map(|t| t.0.as_microsecond()));
+    micro.or(time)
 }
 
 /// The savepoint history of the status: each savepoint new to this watch is recorded in
