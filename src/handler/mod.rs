@@ -27,6 +27,7 @@ mod drop_sync;
 mod drop_table;
 mod drop_target;
 mod explain_pipeline;
+mod gateway_params;
 mod pause_schedule;
 pub mod pipeline_access;
 pub mod prepare;
@@ -164,6 +165,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
     }
     match &parsed.statement {
         Statement::Gateway(g) => {
+            // a gateway statement's parameters are written into its text before it runs
+            crate::sql::parameters::none_left(text)?;
             if g.changes_catalog() && ctx.tx != TxState::Idle && !ctx.session.warned_in_transaction {
                 ctx.session.warned_in_transaction = true;
                 ctx.notices.push(Notice::warning(

@@ -17,7 +17,7 @@ use crate::engine::{CachedPlan, ConstantResult, plan_statement};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::pipeline::PipelineInfo;
 use crate::sql::ast::source::SourceInfo;
-use crate::sql::{GatewayStatement, Parsed, Statement, parse};
+use crate::sql::{GatewayStatement, Parsed, Statement, parameters, parse};
 
 /// A prepared statement.
 #[derive(Debug, Clone)]
@@ -41,6 +41,9 @@ pub enum Body {
     Query { plan: Arc<CachedPlan>, params: Vec<Option<DataType>>, epoch: u64, generation: u64 },
     /// A constant result, known at Parse time (no parameters), for the time zone named.
     Constant { result: Arc<ConstantResult>, time_zone: String },
+    /// A gateway statement with parameters: `params[i]` is the type reported for `$i+1`;
+    /// the values are written into its text at Execute (see [`super::gateway_params`]).
+    Gateway { params: Vec<Option<DataType>> },
     /// Anything else runs through the statement handlers at Execute.
     Other,
 }
@@ -49,7 +52,7 @@ impl Prepared {
     /// Types of the parameters, as inferred (None where DataFusion could not tell).
     pub fn param_types(&self) -> &[Option<DataType>] {
         match &self.body {
-            Body::Query { params, .. } => params,
+            Body::Query { params, .. } | Body::Gateway { params } => params,
             _ => &[],
         }
     }
@@ -57,15 +60,13 @@ impl Prepared {
 
 /// Parses and plans `text` for later execution.
 pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>> {
-    let mut statements = parse(source)?;
-    if statements.len() > 1 {
-        return Err(SluiceError::Syntax {
-            message: "cannot insert multiple commands into a prepared statement".into(),
-            pos: None,
-        });
-    }
-    let Some(parsed) = statements.pop() else { return Ok(None) };
+    let Some((parsed, standing)) = parse_one(source)? else { return Ok(None) };
     let text = &source[parsed.range.clone()];
+    if let Statement::Gateway(_) = &parsed.statement
+        && parameters::count(text) > 0
+    {
+        return prepare_gateway(ctx, source, parsed, standing).await.map(Some);
+    }
     let (body, fields) = match &parsed.statement {
         Statement::Query(df) if is_query(df) => {
             if let Some(hit) = ctx.server.constants.get(ctx.session.time_zone(), text) {
@@ -93,6 +94,64 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
         Statement::Gateway(g) => (Body::Other, describe_gateway(ctx, &parsed, g, text).await?),
     };
     Ok(Some(Prepared { text: text.to_owned(), source: source.to_owned(), parsed, body, fields }))
+}
+
+/// The one statement of `source`, if any, and whether it parsed only with `NULL` for its
+/// parameters (a gateway statement whose grammar takes a literal where the client put `$n`).
+fn parse_one(source: &str) -> Result<Option<(Parsed, bool)>> {
+    let parsed = match parse(source) {
+        Ok(parsed) => parsed,
+        Err(e) if parameters::count(source) > 0 => match parse(&parameters::with_nulls(source)).as_deref() {
+            Ok([one]) if matches!(one.statement, Statement::Gateway(_)) => {
+                let start = source.len() - source.trim_start().len();
+                let end = source.trim_end().trim_end_matches(';').trim_end().len().max(start);
+                return Ok(Some((Parsed { statement: one.statement.clone(), range: start..end }, true)));
+            }
+            _ => return Err(e),
+        },
+        Err(e) => return Err(e),
+    };
+    if parsed.len() > 1 {
+        return Err(SluiceError::Syntax {
+            message: "cannot insert multiple commands into a prepared statement".into(),
+            pos: None,
+        });
+    }
+    Ok(parsed.into_iter().next().map(|p| (p, false)))
+}
+
+/// A gateway statement with parameters: PREVIEW is described with them, to infer their
+/// types; any other statement with `NULL` for each. It runs with the values written in.
+async fn prepare_gateway(
+    ctx: &mut Ctx<'_>,
+    source: &str,
+    parsed: Parsed,
+    standing: bool,
+) -> Result<Prepared> {
+    let text = source[parsed.range.clone()].to_owned();
+    let count = parameters::count(&text);
+    let (inferred, fields) = match &parsed.statement {
+        Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, .. }))
+            if !standing =>
+        {
+            super::preview::describe_with_parameters(ctx, target).await?
+        }
+        _ => {
+            let nulls = parameters::with_nulls(&text);
+            let fields = match parse_one(&nulls)? {
+                Some((described, _)) => match &described.statement {
+                    Statement::Gateway(g) => {
+                        describe_gateway(ctx, &described, g, &nulls[described.range.clone()]).await?
+                    }
+                    Statement::Query(_) => None,
+                },
+                None => None,
+            };
+            (Default::default(), fields)
+        }
+    };
+    let params = super::gateway_params::reported(count, &inferred);
+    Ok(Prepared { text, source: source.to_owned(), parsed, body: Body::Gateway { params }, fields })
 }
 
 /// Runs a prepared statement with bound parameter values.
@@ -124,6 +183,7 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
             }
             run_with(ctx, &state, plan, params, values, &prepared.text).await
         }
+        Body::Gateway { .. } => super::gateway_params::execute(ctx, &prepared.text, values).await,
         Body::Other => super::handle(ctx, &prepared.parsed, &prepared.text).await,
     }
 }

@@ -3,6 +3,11 @@
 //! pushed down to them), one result set per sink, columns named and typed as the sink's.
 //! Nothing is written anywhere.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+
 use super::pipeline_access::{load, plan};
 use super::{Ctx, Output};
 use crate::error::{Result, SluiceError, SqlState};
@@ -39,6 +44,29 @@ pub async fn describe(
         ))),
         _ => Ok(None),
     }
+}
+
+/// The types DataFusion infers for the parameters (`$1` …) of a PREVIEW body, over every
+/// sink previewed, and the columns it returns as [`describe`] says.
+pub async fn describe_with_parameters(
+    ctx: &mut Ctx<'_>,
+    target: &PreviewTarget,
+) -> Result<(HashMap<String, Option<DataType>>, Option<SchemaRef>)> {
+    let (plan, chosen) = bind_target(ctx, target).await?;
+    let mut types: HashMap<String, Option<DataType>> = HashMap::new();
+    let mut schemas = Vec::new();
+    for i in &chosen {
+        let bounded = sink_query(&plan, *i, Some(1), "PREVIEW")?;
+        for (name, ty) in bounded.get_parameter_types()? {
+            let slot = types.entry(name).or_default();
+            if slot.is_none() {
+                *slot = ty;
+            }
+        }
+        schemas.push(Arc::new(bounded.schema().as_arrow().clone()));
+    }
+    let one = if schemas.len() == 1 { schemas.pop() } else { None };
+    Ok((types, one))
 }
 
 /// The plan, bound over the live tables, and the inserts to preview.

@@ -8,6 +8,7 @@
 
 pub mod ast;
 pub mod exprs;
+pub mod parameters;
 mod parse_pipeline;
 mod parse_schedule;
 mod parse_source;

@@ -1,6 +1,7 @@
 // What DBeaver/DataGrip and JDBC applications do: DatabaseMetaData and a
 // PreparedStatement run often enough that pgjdbc switches to a named server-side
-// statement. Run with: java -cp postgresql.jar JdbcCheck.java URL USER PASSWORD
+// statement. Run with: java -cp postgresql.jar JdbcCheck.java URL USER PASSWORD PREVIEW N
+// where PREVIEW is a PREVIEW statement with one integer parameter (?) and N its value.
 // Prints one line per check; exits non-zero on the first failure.
 import java.sql.*;
 import java.util.*;
@@ -12,6 +13,20 @@ public class JdbcCheck {
             System.exit(1);
         }
         System.out.println("ok " + what);
+    }
+
+    /** Every row of `rs` as "v1|v2|…", sorted. */
+    static List<String> rows(ResultSet rs) throws SQLException {
+        List<String> out = new ArrayList<>();
+        int n = rs.getMetaData().getColumnCount();
+        while (rs.next()) {
+            StringBuilder row = new StringBuilder();
+            for (int i = 1; i <= n; i++) row.append(i > 1 ? "|" : "").append(rs.getString(i));
+            out.add(row.toString());
+        }
+        rs.close();
+        Collections.sort(out);
+        return out;
     }
 
     public static void main(String[] args) throws Exception {
@@ -58,6 +73,21 @@ public class JdbcCheck {
                 try (ResultSet rs = ps.executeQuery()) {
                     check(rs.next() && rs.getLong("n") == 42 && rs.getString("s").equals("jdbc"), "typed parameters");
                 }
+            }
+            // a gateway statement with a parameter: the same rows as with the literal written in
+            String preview = args[3];
+            int value = Integer.parseInt(args[4]);
+            List<String> literal = rows(conn.createStatement().executeQuery(preview.replace("?", args[4])));
+            check(!literal.isEmpty(), "PREVIEW with the literal " + literal);
+            try (PreparedStatement ps = conn.prepareStatement(preview)) {
+                check(ps.getParameterMetaData().getParameterType(1) == Types.INTEGER,
+                        "PREVIEW parameter type " + ps.getParameterMetaData().getParameterTypeName(1));
+                for (int i = 0; i < 6; i++) {
+                    ps.setInt(1, value);
+                    List<String> bound = rows(ps.executeQuery());
+                    check(bound.equals(literal), "PREVIEW with a parameter, run " + (i + 1) + ": " + bound);
+                }
+                check(ps.unwrap(org.postgresql.PGStatement.class).isUseServerPrepare(), "PREVIEW prepared server-side");
             }
             try (Statement st = conn.createStatement()) {
                 st.executeQuery("SELECT * FROM sluice.nothing_here");

@@ -4,6 +4,9 @@
 use std::process::{Command, Output};
 
 use crate::common::{PASSWORD, TestServer, have_program, repo, require};
+use crate::fixtures::{Postgres, postgres_up};
+use crate::pipelines::sinks;
+use crate::sources::pg_source;
 
 fn psql(server: &TestServer, args: &[&str]) -> Output {
     Command::new("psql")
@@ -75,13 +78,21 @@ fn psql_runs_a_script_and_stops_at_the_first_error() {
     assert_eq!(count.trim(), "0", "ON_ERROR_STOP stopped the script");
 }
 
-#[test]
-fn pgjdbc_metadata_and_server_side_prepared_statements() {
+#[tokio::test]
+async fn pgjdbc_metadata_and_server_side_prepared_statements() {
     let jar = std::path::Path::new("/usr/share/java/postgresql.jar");
-    if !require("java and Debian's libpostgresql-jdbc-java", have_program("java") && jar.exists()) {
+    if !require("java and Debian's libpostgresql-jdbc-java", have_program("java") && jar.exists())
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
         return;
     }
     let server = TestServer::start();
+    let pg = Postgres::create().await;
+    let client = server.client().await;
+    pg_source(&client, &pg, "pg").await;
+    sinks(&client).await;
+    let preview =
+        format!("PREVIEW INSERT INTO out.console SELECT id, amount FROM pg.{}.orders WHERE id > ?", pg.name);
     let out = Command::new("java")
         .arg("-cp")
         .arg(jar)
@@ -89,10 +100,25 @@ fn pgjdbc_metadata_and_server_side_prepared_statements() {
         .arg(format!("jdbc:postgresql://127.0.0.1:{}/sluice", server.port))
         .arg("sluice")
         .arg(PASSWORD)
+        .arg(&preview)
+        .arg("16")
         .output()
         .expect("run java");
     let text = stdout(&out);
     assert!(text.contains("ok server-side prepare in use") && text.trim_end().ends_with("done"), "{text}");
+    // what PREVIEW returned, as the source holds it
+    let expected: Vec<String> = pg
+        .text_rows(&format!(
+            "SELECT id::text || '|' || amount::text FROM {}.orders WHERE id > 16 ORDER BY 1",
+            pg.name
+        ))
+        .await
+        .concat();
+    assert!(
+        text.contains(&format!("ok PREVIEW with a parameter, run 6: [{}]", expected.join(", "))),
+        "{text}"
+    );
+    pg.drop().await;
 }
 
 /// The Python interpreter of the venv `scripts/test.sh` prepares (or SLUICE_TEST_PYTHON).

@@ -318,3 +318,49 @@ pub fn message(e: &tokio_postgres::Error) -> String {
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// A `numeric` value as PostgreSQL prints it, decoded from its binary form (tokio-postgres
+/// has no numeric type of its own): `ndigits, weight, sign, dscale` and base-10000 digits.
+pub struct NumericText(pub String);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for NumericText {
+    fn from_sql(
+        _: &tokio_postgres::types::Type,
+        raw: &'a [u8],
+    ) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word = |i: usize| -> Result<i16, String> {
+            let bytes = raw.get(2 * i..2 * i + 2).ok_or("a short numeric")?;
+            Ok(i16::from_be_bytes([bytes[0], bytes[1]]))
+        };
+        let (count, weight, sign, scale) =
+            (word(0)? as i64, word(1)? as i64, word(2)? as u16, word(3)? as usize);
+        if sign == 0xC000 {
+            return Ok(NumericText("NaN".into()));
+        }
+        let digit = |i: i64| -> Result<i64, String> {
+            if (0..count).contains(&i) { word(4 + i as usize).map(i64::from) } else { Ok(0) }
+        };
+        let mut text = if sign == 0x4000 { String::from("-") } else { String::new() };
+        let whole: Vec<i64> = (0..=weight).map(digit).collect::<Result<_, _>>()?;
+        match whole.split_first() {
+            Some((first, rest)) => {
+                text.push_str(&first.to_string());
+                rest.iter().for_each(|d| text.push_str(&format!("{d:04}")));
+            }
+            None => text.push('0'),
+        }
+        if scale > 0 {
+            let mut fraction = String::new();
+            for f in 1..=scale.div_ceil(4) as i64 {
+                fraction.push_str(&format!("{:04}", digit(weight + f)?));
+            }
+            text.push('.');
+            text.push_str(&fraction[..scale]);
+        }
+        Ok(NumericText(text))
+    }
+
+    fn accepts(ty: &tokio_postgres::types::Type) -> bool {
+        *ty == tokio_postgres::types::Type::NUMERIC
+    }
+}

@@ -1,9 +1,10 @@
 //! PREVIEW over the live tables of real MariaDB and PostgreSQL sources: what each sink
 //! would receive is exactly what the same query returns when sent to the source itself.
 
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use crate::common::{TestServer, message, require};
+use crate::common::{NumericText, TestServer, message, require};
 use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
 use crate::pipelines::{failure, sinks};
 use crate::sources::{maria_source, pg_source, text_rows};
@@ -160,5 +161,63 @@ async fn preview_on_postgres_with_flink_functions() {
         .await;
     assert_eq!(got, expected);
     assert_eq!(got.len(), 4);
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn gateway_statements_take_bind_parameters_where_literals_stand() {
+    if !require("PostgreSQL on 127.0.0.1", postgres_up().await) {
+        return;
+    }
+    let pg = Postgres::create().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    pg_source(&client, &pg, "pg").await;
+    sinks(&client).await;
+    let p = &pg.name;
+
+    // PREVIEW's parameters are typed from the query, as DataFusion infers them
+    let with_params = format!(
+        "PREVIEW INSERT INTO out.console SELECT id, amount FROM pg.{p}.orders WHERE id > $1 AND name LIKE $2"
+    );
+    let statement = client.prepare(&with_params).await.unwrap_or_else(|e| panic!("{}", message(&e)));
+    assert_eq!(statement.params(), [Type::INT4, Type::TEXT], "ParameterDescription");
+    let names: Vec<&str> = statement.columns().iter().map(|c| c.name()).collect();
+    assert_eq!(names, ["id", "amount"]);
+    let rows = client.query(&statement, &[&15i32, &"order 1%"]).await.unwrap();
+    let mut got: Vec<Vec<String>> =
+        rows.iter().map(|r| vec![r.get::<_, i32>(0).to_string(), r.get::<_, NumericText>(1).0]).collect();
+    got.sort();
+    // the same rows as the statement with the literals written in
+    let literal = format!(
+        "PREVIEW INSERT INTO out.console SELECT id, amount FROM pg.{p}.orders WHERE id > 15 AND name LIKE 'order 1%'"
+    );
+    let mut expected = result_sets(&client, &literal).await.remove(0).1;
+    expected.sort();
+    assert_eq!(got, expected);
+    assert_eq!(
+        expected,
+        pg.text_rows(&format!(
+            "SELECT id::text, amount::text FROM {p}.orders WHERE id > 15 AND name LIKE 'order 1%' ORDER BY id"
+        ))
+        .await
+    );
+    assert_eq!(expected.len(), 4, "{expected:?}");
+
+    // an option value: the statement's grammar takes a literal there, and gets the value
+    let create = "CREATE SOURCE pg2 TYPE postgres WITH (host = $1, database = $2, username = 'u', password = SECRET pg_pw)";
+    let statement = client.prepare(create).await.unwrap_or_else(|e| panic!("{}", message(&e)));
+    assert_eq!(statement.params(), [Type::TEXT, Type::TEXT]);
+    client.execute(&statement, &[&"db.example.com", &"it's"]).await.unwrap();
+    let shown = text_rows(&client, "SHOW CREATE SOURCE pg2").await;
+    assert!(
+        shown[0].last().unwrap().contains("host = 'db.example.com'")
+            && shown[0].last().unwrap().contains("database = 'it''s'"),
+        "{shown:?}"
+    );
+
+    // a parameter with no value is PostgreSQL's 42P02, and changes nothing
+    let e = client.simple_query(&with_params).await.expect_err("no values in a simple query");
+    assert_eq!(e.code().map(|c| c.code()), Some("42P02"), "{}", message(&e));
     pg.drop().await;
 }
