@@ -12,12 +12,14 @@
 //!   answered without DataFusion at all.
 
 mod caches;
+mod information_schema;
 mod literals;
 mod output_names;
 mod planning;
 mod rewrite;
 mod set_functions;
 pub mod sources;
+mod sql_functions;
 mod types;
 mod untyped;
 
@@ -66,11 +68,16 @@ pub struct Engine {
 impl Engine {
     /// Builds the base session over `store`; `source_types` fills `sluice.source_types`.
     /// `listen` is the address clients connect to (`inet_server_addr()`).
-    pub fn new(store: Store, source_types: RecordBatch, listen: std::net::SocketAddr) -> Result<Engine> {
+    pub async fn new(
+        store: Store,
+        source_types: RecordBatch,
+        listen: std::net::SocketAddr,
+    ) -> Result<Engine> {
         let mut config = SessionConfig::new()
             .with_default_catalog_and_schema(DATABASE, "public")
             .with_create_default_catalog_and_schema(true)
-            .with_information_schema(true);
+            // Sluice's own (see information_schema.rs)
+            .with_information_schema(false);
         {
             let sql = &mut config.options_mut().sql_parser;
             sql.collect_spans = true;
@@ -124,9 +131,17 @@ impl Engine {
         ctx.register_udf(sluice_functions::pg_compat::pg_collation_is_visible());
         ctx.register_udf(sluice_functions::pg_compat::json_build_object());
         ctx.register_udf(sluice_functions::pg_compat::to_regtype());
+        let mut engine = Engine {
+            base: ctx.state(),
+            catalogs: catalogs.clone(),
+            schemas: Vec::new(),
+            compat: PostgresCompatibilityParser::new(),
+        };
+        information_schema::register(&engine, &catalog, catalogs).await?;
         let mut schemas = catalog.schema_names();
         schemas.sort();
-        Ok(Engine { base: ctx.state(), catalogs, schemas, compat: PostgresCompatibilityParser::new() })
+        engine.schemas = schemas;
+        Ok(engine)
     }
 
     /// A fresh context for one connection.

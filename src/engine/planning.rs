@@ -25,6 +25,7 @@ pub async fn plan_statement(
     let rewritten = match statement {
         DfStatement::Statement(s) => {
             let mut s = engine.compat().rewrite((**s).clone());
+            super::sql_functions::inline(&mut s);
             super::rewrite::rewrite(&mut s);
             super::output_names::rewrite(&mut s);
             let table_functions = state.table_functions().keys().cloned().collect();

@@ -53,8 +53,9 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         &config.data_dir,
     )?);
     let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
-    let engine =
-        Engine::new(store.clone(), source_types, config.listen).map_err(|e| StartError(e.to_string()))?;
+    let engine = Engine::new(store.clone(), source_types, config.listen)
+        .await
+        .map_err(|e| StartError(e.to_string()))?;
     let tls = match &config.tls {
         Some((cert, key)) => Some(tls_acceptor(cert, key, b"postgresql")?),
         None => None,
