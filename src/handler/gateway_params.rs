@@ -13,7 +13,7 @@ use datafusion::common::{ParamValues, ScalarValue};
 
 use super::{Ctx, Output};
 use crate::error::{Result, SluiceError};
-use crate::sql::{parameters, parse};
+use crate::sql::parameters;
 
 /// Runs gateway statement `text` with `values` bound to its parameters.
 pub async fn execute(ctx: &mut Ctx<'_>, text: &str, values: ParamValues) -> Result<Output> {
@@ -23,15 +23,8 @@ pub async fn execute(ctx: &mut Ctx<'_>, text: &str, values: ParamValues) -> Resu
     let literals =
         values.iter().enumerate().map(|(i, v)| literal(i + 1, &v.value)).collect::<Result<Vec<String>>>()?;
     let bound = parameters::substitute(text, &literals)?;
-    let mut statements = parse(&bound)?;
-    let parsed = match (statements.pop(), statements.is_empty()) {
-        (Some(parsed), true) => parsed,
-        _ => {
-            return Err(SluiceError::Syntax {
-                message: "cannot insert multiple commands into a prepared statement".into(),
-                pos: None,
-            });
-        }
+    let Some((parsed, _)) = super::prepare::parse_one(&bound)? else {
+        return Err(SluiceError::Internal("a bound gateway statement has no statement".into()));
     };
     super::handle(ctx, &parsed, &bound[parsed.range.clone()]).await
 }

@@ -98,7 +98,7 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
 
 /// The one statement of `source`, if any, and whether it parsed only with `NULL` for its
 /// parameters (a gateway statement whose grammar takes a literal where the client put `$n`).
-fn parse_one(source: &str) -> Result<Option<(Parsed, bool)>> {
+pub(super) fn parse_one(source: &str) -> Result<Option<(Parsed, bool)>> {
     let parsed = match parse(source) {
         Ok(parsed) => parsed,
         Err(e) if parameters::count(source) > 0 => match parse(&parameters::with_nulls(source)).as_deref() {

@@ -55,14 +55,7 @@ pub fn substitute(text: &str, literals: &[String]) -> Result<String> {
     let mut out = String::with_capacity(text.len());
     let mut at = 0;
     for p in parameters(text) {
-        let Some(literal) = literals.get(p.number - 1) else {
-            return Err(SluiceError::Query {
-                state: SqlState::UndefinedParameter,
-                message: format!("there is no parameter ${}", p.number),
-                hint: None,
-                pos: Some(p.pos),
-            });
-        };
+        let Some(literal) = literals.get(p.number - 1) else { return Err(no_such(&p, Some(p.pos))) };
         out.push_str(&text[at..p.range.start]);
         out.push_str(literal);
         at = p.range.end;
@@ -73,14 +66,20 @@ pub fn substitute(text: &str, literals: &[String]) -> Result<String> {
 
 /// Refuses a statement that still has a parameter (one sent in a simple query, say): 42P02.
 pub fn none_left(text: &str) -> Result<()> {
+    // `text` is one statement of the client's input: positions in it are not the input's
     match parameters(text).first() {
-        Some(p) => Err(SluiceError::Query {
-            state: SqlState::UndefinedParameter,
-            message: format!("there is no parameter ${}", p.number),
-            hint: None,
-            pos: None,
-        }),
+        Some(p) => Err(no_such(p, None)),
         None => Ok(()),
+    }
+}
+
+/// 42P02 for `p`, as PostgreSQL words it.
+fn no_such(p: &Parameter, pos: Option<SourcePos>) -> SluiceError {
+    SluiceError::Query {
+        state: SqlState::UndefinedParameter,
+        message: format!("there is no parameter ${}", p.number),
+        hint: None,
+        pos,
     }
 }
 

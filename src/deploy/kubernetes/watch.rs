@@ -154,7 +154,7 @@ async fn record(
     };
     // a watch opened after the deployment began lists what the operator said meanwhile:
     // those of its events are recorded too (Kubernetes times have whole seconds)
-    if listed && !event_micros(event).is_some_and(|at| at >= d.created_at - 1_000_000) {
+    if listed && event_micros(event).is_none_or(|at| at < d.created_at - 1_000_000) {
         return Ok(());
     }
     let detail = format!(
