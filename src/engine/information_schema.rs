@@ -135,14 +135,14 @@ WHERE c.contype IN ('c', 'f', 'p', 'u') AND r.relkind IN ('r', 'p')";
 const KEY_COLUMN_USAGE: &str = "
 SELECT current_database() AS constraint_catalog, nc.nspname AS constraint_schema, c.conname AS constraint_name,
   current_database() AS table_catalog, nr.nspname AS table_schema, r.relname AS table_name,
-  a.attname AS column_name, CAST(k.value AS INT) AS ordinal_position,
-  CAST(CASE WHEN c.contype = 'f' THEN k.value ELSE NULL END AS INT) AS position_in_unique_constraint
+  a.attname AS column_name, CAST(k AS INT) AS ordinal_position,
+  CAST(CASE WHEN c.contype = 'f' THEN k ELSE NULL END AS INT) AS position_in_unique_constraint
 FROM pg_catalog.pg_constraint c
 JOIN pg_catalog.pg_namespace nc ON nc.oid = c.connamespace
 JOIN pg_catalog.pg_class r ON c.conrelid = r.oid
 JOIN pg_catalog.pg_namespace nr ON nr.oid = r.relnamespace
-JOIN generate_series(1, 32) k ON k.value <= array_length(c.conkey, 1)
-JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = c.conkey[k.value]
+JOIN generate_series(1, 32) k ON k <= array_length(c.conkey, 1)
+JOIN pg_catalog.pg_attribute a ON a.attrelid = r.oid AND a.attnum = c.conkey[k]
 WHERE c.contype IN ('p', 'u', 'f') AND r.relkind IN ('r', 'p')";
 
 const REFERENTIAL_CONSTRAINTS: &str = "
@@ -199,7 +199,7 @@ pub async fn register(
             Some(Statement::Query(df)) => df,
             _ => return Err(SluiceError::Internal(format!("information_schema.{name} is not a query"))),
         };
-        let plan = super::plan_statement(engine, &state, &statement, sql)
+        let plan = super::plan_statement(engine, &state, &statement)
             .await
             .map_err(|e| SluiceError::Internal(format!("information_schema.{name}: {e}")))?;
         schema.register_table(

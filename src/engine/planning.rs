@@ -12,19 +12,20 @@ use crate::error::{Result, SluiceError, SourcePos};
 /// Plans `statement` in `state`.
 ///
 /// The statement is first rewritten by datafusion-pg-catalog's rules (pg_catalog
-/// operators, `::regclass` casts, `ANY(array)` …) and Sluice's own (set-returning
-/// functions, output names, …), keeping its source spans, so errors point into the
-/// client's text. When DataFusion cannot plan the result, the compatibility parser's
-/// whole-query substitutions are tried once (a stopgap that issue 15 removes).
+/// operators, `::regclass` casts, `ANY(array)` …; see [`super::compat`]) and Sluice's
+/// own (oid alias output, catalog lookups, set-returning functions, output names, …),
+/// keeping its source spans, so errors point into the client's text. No statement is
+/// recognised by its text: what DataFusion cannot plan is an error.
 pub async fn plan_statement(
     engine: &Engine,
     state: &SessionState,
     statement: &DfStatement,
-    text: &str,
 ) -> Result<LogicalPlan> {
     let rewritten = match statement {
         DfStatement::Statement(s) => {
-            let mut s = engine.compat().rewrite((**s).clone());
+            let mut s = (**s).clone();
+            super::reg_output::rewrite(&mut s);
+            let mut s = engine.compat().rewrite(s);
             super::sql_functions::inline(&mut s);
             super::rewrite::rewrite(&mut s);
             super::output_names::rewrite(&mut s);
@@ -35,24 +36,8 @@ pub async fn plan_statement(
         other => other.clone(),
     };
     check_tables_exist(state, &rewritten)?;
-    match state.statement_to_plan(rewritten).await {
-        Ok(plan) => Ok(super::literals::int4_literals(plan)),
-        Err(first) => {
-            // Still here (see issue 15): datafusion-pg-catalog's whole-query substitutions
-            // for statements the mechanisms above cannot plan yet. To be removed.
-            if let Ok(mut again) = engine.compat().parse(text)
-                && again.len() == 1
-            {
-                let mut retry = again.remove(0);
-                super::rewrite::rewrite(&mut retry);
-                let retry = DfStatement::Statement(Box::new(retry));
-                if let Ok(plan) = state.statement_to_plan(retry).await {
-                    return Ok(super::literals::int4_literals(plan));
-                }
-            }
-            Err(SluiceError::from(first))
-        }
-    }
+    let plan = state.statement_to_plan(rewritten).await?;
+    Ok(super::literals::int4_literals(plan))
 }
 
 /// Reports the first relation of `statement` that does not exist, with its position.

@@ -6,8 +6,9 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, Query, SelectItem, SetExpr,
-    Statement, TableFactor, Value, visit_expressions, visit_expressions_mut,
+    AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, JoinOperator, Query,
+    SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, Visit, VisitMut, Visitor, VisitorMut,
+    visit_expressions, visit_expressions_mut,
 };
 use sluice_functions::like::LIKE_ESCAPE;
 
@@ -15,7 +16,9 @@ use crate::sql::exprs::call;
 
 /// Applies every rewrite to `statement`.
 pub fn rewrite(statement: &mut Statement) {
+    let _ = statement.visit(&mut NeverEvaluated);
     let _ = visit_expressions_mut(statement, |expr| {
+        super::array_subquery::array_subquery(expr);
         like_escape(expr);
         composite_field(expr);
         user_keyword(expr);
@@ -81,6 +84,12 @@ fn aggregate_catalog_lookup(expr: &mut Expr) {
         *expr = Expr::Value(Value::Null.into());
         return;
     }
+    if reads_only_catalog(query)
+        && let Some(value) = super::keyed_lookup::keyed_lookup(query, conjuncts)
+    {
+        *expr = value;
+        return;
+    }
     if let Some(condition) = rewrite_lookup(query) {
         let subquery = std::mem::replace(expr, Expr::Value(Value::Null.into()));
         *expr = Expr::Case {
@@ -120,14 +129,11 @@ fn is_plain_lookup(query: &Query) -> bool {
 /// Aggregates the lookup's value; returns the conditions on the outer row alone, taken
 /// out of its WHERE clause, for the caller to put around it.
 fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
-    let Query { body, .. } = query;
-    let SetExpr::Select(select) = body.as_mut() else { return None };
-    let only_catalog = select.from.iter().all(|t| {
-        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)).all(is_pg_catalog_table)
-    });
-    if !only_catalog {
+    if !reads_only_catalog(query) {
         return None;
     }
+    let Query { body, .. } = query;
+    let SetExpr::Select(select) = body.as_mut() else { return None };
     let (SelectItem::UnnamedExpr(item) | SelectItem::ExprWithAlias { expr: item, .. }) =
         &mut select.projection[0]
     else {
@@ -151,6 +157,13 @@ fn rewrite_lookup(query: &mut Query) -> Option<Expr> {
     and_all(outer)
 }
 
+fn reads_only_catalog(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else { return false };
+    select.from.iter().all(|t| {
+        std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)).all(is_pg_catalog_table)
+    })
+}
+
 /// `pg_catalog` relations that have no rows in Sluice: it has no sequences, column
 /// defaults, triggers, policies, inheritance, partitions, rewrite rules or publications.
 const UNPOPULATED: &[&str] = &[
@@ -169,14 +182,79 @@ const UNPOPULATED: &[&str] = &[
 
 fn reads_only_unpopulated(query: &Query) -> bool {
     let SetExpr::Select(select) = query.body.as_ref() else { return false };
-    !select.from.is_empty()
-        && select.from.iter().all(|t| {
-            std::iter::once(&t.relation).chain(t.joins.iter().map(|j| &j.relation)).all(|r| {
-                is_pg_catalog_table(r)
-                    && matches!(r, TableFactor::Table { name, .. }
-                        if name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| UNPOPULATED.contains(&i.value.to_lowercase().as_str())))
-            })
-        })
+    from_is_empty(&select.from)
+}
+
+/// A SELECT over a catalog Sluice never fills ([`from_is_empty`]) returns no rows unless
+/// it aggregates, so its select list is never evaluated: the subqueries there (which
+/// DataFusion may not be able to decorrelate, such as psql's `array(SELECT rolname …
+/// WHERE oid = ANY (pol.polroles))` over `pg_policy`) are NULL.
+struct NeverEvaluated;
+
+impl VisitorMut for NeverEvaluated {
+    type Break = ();
+
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        never_evaluated(query.body.as_mut());
+        ControlFlow::Continue(())
+    }
+}
+
+fn never_evaluated(body: &mut SetExpr) {
+    let select = match body {
+        SetExpr::Select(select) => select,
+        SetExpr::SetOperation { left, right, .. } => {
+            never_evaluated(left);
+            never_evaluated(right);
+            return;
+        }
+        _ => return,
+    };
+    let plain_group_by =
+        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let aggregates = plain_group_by
+        && select.projection.iter().any(|item| match item {
+            SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => contains_aggregate(e),
+            _ => false,
+        });
+    if !from_is_empty(&select.from) || aggregates {
+        return;
+    }
+    for item in &mut select.projection {
+        let _ = visit_expressions_mut(item, |e| {
+            let subquery = match e {
+                Expr::Subquery(_) | Expr::Exists { .. } | Expr::InSubquery { .. } => true,
+                Expr::Function(f) => matches!(f.args, FunctionArguments::Subquery(_)),
+                _ => false,
+            };
+            if subquery {
+                *e = Expr::Value(Value::Null.into());
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+}
+
+fn from_is_empty(from: &[TableWithJoins]) -> bool {
+    let unpopulated = |r: &TableFactor| {
+        is_pg_catalog_table(r)
+            && matches!(r, TableFactor::Table { name, .. }
+                if name.0.last().and_then(|p| p.as_ident()).is_some_and(|i| UNPOPULATED.contains(&i.value.to_lowercase().as_str())))
+    };
+    from.iter().any(|t| {
+        let mut empty = unpopulated(&t.relation);
+        for join in &t.joins {
+            empty = match &join.join_operator {
+                JoinOperator::Join(_) | JoinOperator::Inner(_) | JoinOperator::CrossJoin(_) => {
+                    empty || unpopulated(&join.relation)
+                }
+                JoinOperator::Left(_) | JoinOperator::LeftOuter(_) => empty,
+                JoinOperator::Right(_) | JoinOperator::RightOuter(_) => unpopulated(&join.relation),
+                _ => false,
+            };
+        }
+        empty
+    })
 }
 
 /// The names a FROM item can be referred to by (its alias, else its table name).
@@ -250,7 +328,7 @@ fn is_pg_catalog_table(factor: &TableFactor) -> bool {
 }
 
 /// Whether `expr` calls an aggregate or window function anywhere (outside subqueries).
-fn contains_aggregate(expr: &Expr) -> bool {
+pub(super) fn contains_aggregate(expr: &Expr) -> bool {
     const AGGREGATES: &[&str] = &[
         "array_agg",
         "avg",
@@ -269,23 +347,37 @@ fn contains_aggregate(expr: &Expr) -> bool {
         "string_agg",
         "sum",
     ];
-    let mut found = false;
-    let _ = visit_expressions(expr, |e| {
-        match e {
-            Expr::Function(f) if f.over.is_some() => found = true,
-            Expr::Function(f) => {
-                found |= f
-                    .name
-                    .0
-                    .last()
-                    .and_then(|p| p.as_ident())
-                    .is_some_and(|i| AGGREGATES.contains(&i.value.to_lowercase().as_str()));
-            }
-            _ => {}
+    struct Aggregates {
+        depth: usize,
+        found: bool,
+    }
+    impl Visitor for Aggregates {
+        type Break = ();
+        fn pre_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
         }
-        if found { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
-    });
-    found
+        fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.depth == 0
+                && let Expr::Function(f) = e
+            {
+                self.found |= f.over.is_some()
+                    || f.name
+                        .0
+                        .last()
+                        .and_then(|p| p.as_ident())
+                        .is_some_and(|i| AGGREGATES.contains(&i.value.to_lowercase().as_str()));
+            }
+            if self.found { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        }
+    }
+    let mut visitor = Aggregates { depth: 0, found: false };
+    let _ = expr.visit(&mut visitor);
+    visitor.found
 }
 
 /// `x LIKE p ESCAPE 'c'` (c not a backslash) → `x LIKE sluice_like_escape(p, 'c')`.

@@ -78,7 +78,7 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
                 let plan = match ctx.session.plans.get(text, epoch) {
                     Some(cached) => cached,
                     None => {
-                        let plan = plan_statement(&ctx.server.engine, &state, df, text).await?;
+                        let plan = plan_statement(&ctx.server.engine, &state, df).await?;
                         let cached = query::prepare_plan(&state, plan)?;
                         ctx.session.plans.insert(text, epoch, cached.clone());
                         cached
@@ -170,7 +170,7 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
                 // The catalog or the planning settings changed since Parse: plan again from
                 // the text, as PostgreSQL does.
                 if let Statement::Query(df) = &prepared.parsed.statement {
-                    let fresh = plan_statement(&ctx.server.engine, &state, df, &prepared.text).await?;
+                    let fresh = plan_statement(&ctx.server.engine, &state, df).await?;
                     let fresh = query::prepare_plan(&state, fresh)?;
                     if fresh.plan.schema().as_arrow() != plan.plan.schema().as_arrow() {
                         return Err(SluiceError::not_supported(

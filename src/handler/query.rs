@@ -27,7 +27,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> R
     let cached = match ctx.session.plans.get(text, epoch) {
         Some(cached) => cached,
         None => {
-            let plan = plan_statement(&ctx.server.engine, &state, statement, text).await?;
+            let plan = plan_statement(&ctx.server.engine, &state, statement).await?;
             let cached = prepare_plan(&state, plan)?;
             ctx.session.plans.insert(text, epoch, cached.clone());
             cached
