@@ -61,6 +61,8 @@ pub fn fixed_answers() -> Vec<ScalarUDF> {
         fixed("pg_opclass_is_visible", &[1], ScalarValue::Boolean(Some(true)), Volatility::Stable),
         fixed("pg_operator_is_visible", &[1], ScalarValue::Boolean(Some(true)), Volatility::Stable),
         fixed("pg_conversion_is_visible", &[1], ScalarValue::Boolean(Some(true)), Volatility::Stable),
+        // Sluice publishes nothing by logical replication
+        fixed("pg_relation_is_publishable", &[1], ScalarValue::Boolean(Some(false)), Volatility::Stable),
         // no session has a temporary schema
         fixed("pg_my_temp_schema", &[0], ScalarValue::Int32(Some(0)), Volatility::Stable),
         fixed("pg_is_other_temp_schema", &[1], ScalarValue::Boolean(Some(false)), Volatility::Stable),
@@ -71,11 +73,9 @@ pub fn fixed_answers() -> Vec<ScalarUDF> {
         fixed("pg_get_function_arguments", &[1], text_null.clone(), Volatility::Stable),
         fixed("pg_get_function_result", &[1], text_null.clone(), Volatility::Stable),
         fixed("pg_get_function_identity_arguments", &[1], text_null.clone(), Volatility::Stable),
-        // Sluice's objects carry no comments (yet), and it has no indexes to define
-        fixed("obj_description", &[1, 2], text_null.clone(), Volatility::Stable),
-        fixed("col_description", &[2], text_null.clone(), Volatility::Stable),
-        fixed("shobj_description", &[2], text_null.clone(), Volatility::Stable),
-        fixed("pg_get_indexdef", &[1, 3], text_null, Volatility::Stable),
+        // no comments on databases or roles (those on tables and columns are the
+        // catalog's: sluice_catalog::pg::functions)
+        fixed("shobj_description", &[2], text_null, Volatility::Stable),
     ]
 }
 

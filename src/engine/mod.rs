@@ -11,11 +11,15 @@
 //!   call no volatile or stable function — `SELECT 1`, `SELECT 'x' AS y` — so they are
 //!   answered without DataFusion at all.
 
+mod array_subquery;
 mod caches;
+mod compat;
 mod information_schema;
+mod keyed_lookup;
 mod literals;
-mod output_names;
+pub mod output_names;
 mod planning;
+mod reg_output;
 mod rewrite;
 mod set_functions;
 pub mod sources;
@@ -32,7 +36,6 @@ use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion_pg_catalog::setup_pg_catalog;
-use datafusion_pg_catalog::sql::PostgresCompatibilityParser;
 use sluice_catalog::Store;
 use sluice_catalog::pg::PgCatalog;
 use sluice_catalog::pg_context::StoreRoles;
@@ -62,7 +65,7 @@ pub struct Engine {
     base: SessionState,
     catalogs: Arc<sources::GatewayCatalogs>,
     schemas: Vec<String>,
-    compat: PostgresCompatibilityParser,
+    compat: compat::Compat,
 }
 
 impl Engine {
@@ -101,7 +104,20 @@ impl Engine {
         let crate_pg_catalog = catalog
             .schema("pg_catalog")
             .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
-        catalog.register_schema("pg_catalog", Arc::new(PgCatalog::new(crate_pg_catalog)))?;
+        let settings = crate::server::params::PARAMS
+            .iter()
+            .map(|p| sluice_catalog::pg::Setting {
+                name: p.name.to_owned(),
+                value: match p.name {
+                    "server_version" => crate::server::params::server_version(),
+                    _ => p.default.to_owned(),
+                },
+                description: p.description.to_owned(),
+                settable: !p.read_only,
+            })
+            .collect();
+        let pg_catalog = Arc::new(PgCatalog::new(crate_pg_catalog).with_settings(settings));
+        catalog.register_schema("pg_catalog", pg_catalog.clone())?;
         {
             let state = ctx.state_ref();
             let existing = state.read().clone();
@@ -116,6 +132,9 @@ impl Engine {
         for udf in sluice_functions::pg_info::fixed_answers() {
             ctx.register_udf(udf);
         }
+        for udf in pg_catalog.functions() {
+            ctx.register_udf(udf);
+        }
         ctx.register_udf(sluice_functions::pg_info::regexp_split_to_array());
         ctx.register_udf(sluice_functions::pg_info::pg_expandarray());
         let (addr, port) = match listen.ip() {
@@ -127,6 +146,7 @@ impl Engine {
         ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         ctx.register_udf(sluice_functions::like::like_escape());
+        ctx.register_udf(sluice_functions::format::format());
         ctx.register_udf(sluice_functions::pg_compat::pg_get_serial_sequence());
         ctx.register_udf(sluice_functions::pg_compat::pg_collation_is_visible());
         ctx.register_udf(sluice_functions::pg_compat::json_build_object());
@@ -135,7 +155,7 @@ impl Engine {
             base: ctx.state(),
             catalogs: catalogs.clone(),
             schemas: Vec::new(),
-            compat: PostgresCompatibilityParser::new(),
+            compat: compat::Compat::new(),
         };
         information_schema::register(&engine, &catalog, catalogs).await?;
         let mut schemas = catalog.schema_names();
@@ -174,7 +194,7 @@ impl Engine {
     }
 
     /// The PostgreSQL compatibility rewriter (datafusion-pg-catalog).
-    pub fn compat(&self) -> &PostgresCompatibilityParser {
+    pub fn compat(&self) -> &compat::Compat {
         &self.compat
     }
 }

@@ -100,6 +100,7 @@ pub const PARAMS: &[ParamDef] = &[
     def("lc_time", "C", false, false, "Sets the locale for formatting date and time values."),
     def("lock_timeout", "0", false, false, "Sets the maximum allowed duration of any wait for a lock."),
     def("max_identifier_length", "63", false, true, "Shows the maximum identifier length."),
+    def("max_index_keys", "32", false, true, "Shows the maximum number of index keys."),
     def(
         "search_path",
         "\"$user\", public",

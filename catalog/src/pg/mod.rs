@@ -7,6 +7,8 @@
 //! crate's, unchanged.
 
 pub mod columns;
+pub mod functions;
+pub mod objects;
 pub mod retype;
 
 use std::collections::HashMap;
@@ -24,6 +26,7 @@ use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion::prelude::SessionContext;
 use tokio::sync::OnceCell;
 
+use objects::{Listing, Objects};
 use retype::{ProcOids, Step};
 
 /// The `pg_catalog` schema: datafusion-pg-catalog's, with PostgreSQL's column types.
@@ -33,11 +36,94 @@ pub struct PgCatalog {
     procs: OnceCell<Arc<ProcOids>>,
     /// Converted static tables (the crate's snapshot never changes).
     converted: Mutex<HashMap<String, Arc<dyn TableProvider>>>,
+    /// Sluice's own tables as PostgreSQL objects, shared with [`functions`].
+    objects: Arc<Objects>,
+    /// The server's parameters, which `pg_settings` lists.
+    settings: Vec<Setting>,
+}
+
+/// A server parameter as `pg_settings` lists it: its default value (a session's SET is
+/// seen by `SHOW` and `current_setting`, not here).
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub name: String,
+    pub value: String,
+    pub description: String,
+    /// Whether a session may SET it (`context` user, else internal).
+    pub settable: bool,
 }
 
 impl PgCatalog {
     pub fn new(inner: Arc<dyn SchemaProvider>) -> PgCatalog {
-        PgCatalog { inner, procs: OnceCell::new(), converted: Mutex::new(HashMap::new()) }
+        PgCatalog {
+            inner,
+            procs: OnceCell::new(),
+            converted: Mutex::new(HashMap::new()),
+            objects: Arc::new(Objects::default()),
+            settings: Vec::new(),
+        }
+    }
+
+    /// The parameters `pg_settings` lists.
+    pub fn with_settings(mut self, settings: Vec<Setting>) -> PgCatalog {
+        self.settings = settings;
+        self
+    }
+
+    fn settings_table(&self, schema: SchemaRef) -> Result<Arc<dyn TableProvider>> {
+        use datafusion::common::ScalarValue;
+        let text = |v: &str| ScalarValue::Utf8(Some(v.to_owned()));
+        let rows: Vec<objects::Row> = self
+            .settings
+            .iter()
+            .map(|s| {
+                vec![
+                    ("name", text(&s.name)),
+                    ("setting", text(&s.value)),
+                    ("category", text("Sluice")),
+                    ("short_desc", text(&s.description)),
+                    ("context", text(if s.settable { "user" } else { "internal" })),
+                    ("vartype", text("string")),
+                    ("source", text("default")),
+                    ("boot_val", text(&s.value)),
+                    ("reset_val", text(&s.value)),
+                    ("pending_restart", ScalarValue::Boolean(Some(false))),
+                ]
+            })
+            .collect();
+        let batch = objects::rows_batch(&schema, &rows)?;
+        Ok(Arc::new(MemTable::try_new(schema, vec![vec![batch]])?))
+    }
+
+    /// The functions that describe Sluice's objects (`pg_get_indexdef`, `obj_description`
+    /// …), answering from what this catalog lists.
+    pub fn functions(&self) -> Vec<datafusion::logical_expr::ScalarUDF> {
+        functions::all(self.objects.clone())
+    }
+
+    /// `table` as the crate and the conversions make it, before Sluice's objects are added.
+    async fn converted_table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(table) = self.cached(name) {
+            return Ok(Some(table));
+        }
+        let Some(inner) = self.inner.table(name).await? else { return Ok(None) };
+        let Some((schema, steps)) = retype::plan(name, &inner.schema()) else { return Ok(Some(inner)) };
+        let procs = self.procs().await?;
+        if let Some(memory) = inner.downcast_ref::<MemTable>() {
+            // A static table: converted once.
+            let mut batches = Vec::new();
+            for partition in &memory.batches {
+                for batch in partition.read().await.iter() {
+                    batches.push(retype::convert(batch, &schema, &steps, &procs)?);
+                }
+            }
+            let table: Arc<dyn TableProvider> = Arc::new(MemTable::try_new(schema, vec![batches])?);
+            if let Ok(mut cache) = self.converted.lock() {
+                cache.insert(name.to_owned(), table.clone());
+            }
+            return Ok(Some(table));
+        }
+        Ok(Some(Arc::new(Retyped { inner, schema, steps, procs })))
     }
 
     /// Function oids by name, read once from the crate's `pg_proc`.
@@ -67,27 +153,19 @@ impl SchemaProvider for PgCatalog {
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let name = name.to_ascii_lowercase();
-        if let Some(table) = self.cached(&name) {
-            return Ok(Some(table));
+        let Some(table) = self.converted_table(&name).await? else { return Ok(None) };
+        if name == "pg_settings" && !self.settings.is_empty() {
+            return self.settings_table(table.schema()).map(Some);
         }
-        let Some(inner) = self.inner.table(&name).await? else { return Ok(None) };
-        let Some((schema, steps)) = retype::plan(&name, &inner.schema()) else { return Ok(Some(inner)) };
-        let procs = self.procs().await?;
-        if let Some(memory) = inner.downcast_ref::<MemTable>() {
-            // A static table: converted once.
-            let mut batches = Vec::new();
-            for partition in &memory.batches {
-                for batch in partition.read().await.iter() {
-                    batches.push(retype::convert(batch, &schema, &steps, &procs)?);
-                }
-            }
-            let table: Arc<dyn TableProvider> = Arc::new(MemTable::try_new(schema, vec![batches])?);
-            if let Ok(mut cache) = self.converted.lock() {
-                cache.insert(name, table.clone());
-            }
-            return Ok(Some(table));
-        }
-        Ok(Some(Arc::new(Retyped { inner, schema, steps, procs })))
+        Ok(Some(match Listing::of(&name) {
+            Some(listing) => Arc::new(WithObjects {
+                inner: table,
+                listing,
+                crate_schema: self.inner.clone(),
+                objects: self.objects.clone(),
+            }),
+            None => table,
+        }))
     }
 
     fn table_exist(&self, name: &str) -> bool {
@@ -128,6 +206,49 @@ impl TableProvider for Retyped {
             .map(|b| retype::convert(b, &self.schema, &self.steps, &self.procs))
             .collect::<Result<Vec<RecordBatch>>>()?;
         MemorySourceConfig::try_new_exec(&[converted], self.schema.clone(), projection.cloned())
+            .map(|exec| exec as Arc<dyn ExecutionPlan>)
+    }
+}
+
+/// A `pg_catalog` table that also lists Sluice's own objects ([`objects`]).
+#[derive(Debug)]
+struct WithObjects {
+    inner: Arc<dyn TableProvider>,
+    listing: Listing,
+    crate_schema: Arc<dyn SchemaProvider>,
+    objects: Arc<Objects>,
+}
+
+#[async_trait]
+impl TableProvider for WithObjects {
+    fn schema(&self) -> SchemaRef {
+        self.inner.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        self.inner.table_type()
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = self.inner.scan(state, None, &[], None).await?;
+        let batches = collect(plan, state.task_ctx()).await?;
+        let schema = self.schema();
+        let batches = objects::with_objects(
+            self.listing,
+            batches,
+            &schema,
+            self.crate_schema.as_ref(),
+            state,
+            &self.objects,
+        )
+        .await?;
+        MemorySourceConfig::try_new_exec(&[batches], schema, projection.cloned())
             .map(|exec| exec as Arc<dyn ExecutionPlan>)
     }
 }

@@ -20,6 +20,7 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use crate::store::Store;
 
+pub mod describe;
 pub mod tables;
 
 pub use tables::{SYSTEM_TABLES, SystemTableDef};

@@ -1,0 +1,574 @@
+//! Sluice's own tables as PostgreSQL objects: the rows of `pg_class` (their key indexes),
+//! `pg_index`, `pg_constraint` and `pg_description` that describe the tables of schema
+//! `sluice` ([`crate::system::describe`]), and what `pg_get_indexdef`,
+//! `pg_get_constraintdef`, `obj_description` and `col_description` answer about them.
+//!
+//! The tables' oids are datafusion-pg-catalog's (stable for the life of the process);
+//! their keys' oids are derived from them, so a key keeps its oid as long as its table
+//! does. Building the rows records each object in [`Objects`], which the functions read:
+//! an oid a client holds was read from one of these tables, so it is there.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::datatypes::{DataType, Int32Type, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::catalog::{SchemaProvider, Session};
+use datafusion::common::ScalarValue;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::physical_plan::collect;
+
+use crate::system::SCHEMA_NAME;
+use crate::system::describe::{Key, TableDescription, describe};
+
+/// `pg_class`'s oid in PostgreSQL; Sluice's is what `'pg_catalog.pg_class'::regclass`
+/// gives (datafusion-pg-catalog numbers its tables as it lists them), found as the tables
+/// are listed, this only when it is not.
+const PG_CLASS_OID: i32 = 1259;
+/// The btree access method.
+const BTREE_OID: i32 = 403;
+/// The default collation, for text key columns.
+const DEFAULT_COLLATION_OID: i32 = 100;
+/// Where derived oids start: past anything datafusion-pg-catalog's counter reaches.
+const KEY_OID_BASE: i32 = 1_000_000_000;
+/// Keys per table the derived oids leave room for.
+const KEYS_PER_TABLE: i32 = 8;
+
+/// What is known about one key object, by oid.
+#[derive(Debug, Clone)]
+enum Definition {
+    Index { qualified_table: String, name: String, columns: Vec<&'static str> },
+    Constraint(String),
+}
+
+/// The definitions and comments of Sluice's objects, as last built.
+#[derive(Debug, Default)]
+pub struct Objects {
+    definitions: RwLock<HashMap<i32, Definition>>,
+    comments: RwLock<HashMap<(i32, i32), &'static str>>,
+    /// Every relation's name as `regclass` prints it (schema-qualified but in pg_catalog).
+    relations: RwLock<HashMap<i32, String>>,
+}
+
+impl Objects {
+    /// `pg_get_indexdef(oid, column)`: the index's CREATE statement (column 0) or the
+    /// name of its `column`th key column.
+    pub fn index_definition(&self, oid: i32, column: i32) -> Option<String> {
+        let definitions = self.definitions.read().ok()?;
+        let Definition::Index { qualified_table, name, columns } = definitions.get(&oid)? else {
+            return None;
+        };
+        if column > 0 {
+            return columns.get(usize::try_from(column - 1).ok()?).map(|c| quote(c));
+        }
+        let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
+        Some(format!(
+            "CREATE UNIQUE INDEX {} ON {qualified_table} USING btree ({})",
+            quote(name),
+            list.join(", ")
+        ))
+    }
+
+    /// `pg_get_constraintdef(oid)`.
+    pub fn constraint_definition(&self, oid: i32) -> Option<String> {
+        match self.definitions.read().ok()?.get(&oid)? {
+            Definition::Constraint(text) => Some(text.clone()),
+            Definition::Index { .. } => None,
+        }
+    }
+
+    /// `regclassout(oid)`: the relation's name, or the oid itself where none has it.
+    pub fn relation_name(&self, oid: i32) -> String {
+        self.relations.read().ok().and_then(|r| r.get(&oid).cloned()).unwrap_or_else(|| oid.to_string())
+    }
+
+    /// `to_regclass(name)`: the oid of the relation `name` (`schema.table` or a table of
+    /// `pg_catalog` or `sluice`, identifiers quoted as SQL quotes them); `None` if none.
+    pub fn relation_oid(&self, name: &str) -> Option<i32> {
+        let parts = split_name(name)?;
+        let wanted: Vec<String> = match parts.as_slice() {
+            [table] => vec![quote(table), format!("{}.{}", quote(SCHEMA_NAME), quote(table))],
+            [schema, table] if schema == "pg_catalog" => vec![quote(table)],
+            [schema, table] => vec![format!("{}.{}", quote(schema), quote(table))],
+            _ => return None,
+        };
+        let relations = self.relations.read().ok()?;
+        wanted.iter().find_map(|w| relations.iter().find(|(_, name)| *name == w).map(|(oid, _)| *oid))
+    }
+
+    /// The comment on object `oid` (`column` 0) or on its `column`th column.
+    pub fn comment(&self, oid: i32, column: i32) -> Option<&'static str> {
+        self.comments.read().ok()?.get(&(oid, column)).copied()
+    }
+
+    fn record(&self, tables: &[SluiceTable]) {
+        let (Ok(mut definitions), Ok(mut comments)) = (self.definitions.write(), self.comments.write())
+        else {
+            return;
+        };
+        for table in tables {
+            let d = table.description;
+            comments.insert((table.oid, 0), d.comment);
+            for (i, (_, comment)) in d.columns.iter().enumerate() {
+                comments.insert((table.oid, attnum(i)), *comment);
+            }
+            for (k, key) in d.keys.iter().enumerate() {
+                let name = d.key_name(key);
+                if let Key::Primary(columns) = key {
+                    let qualified_table = format!("{SCHEMA_NAME}.{}", quote(d.table));
+                    definitions.insert(
+                        table.index_oid(k),
+                        Definition::Index { qualified_table, name: name.clone(), columns: columns.to_vec() },
+                    );
+                }
+                definitions.insert(table.constraint_oid(k), Definition::Constraint(constraint_text(key)));
+            }
+        }
+    }
+}
+
+fn quote(ident: &str) -> String {
+    let plain = ident.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && ident.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain { ident.to_owned() } else { format!("\"{}\"", ident.replace('"', "\"\"")) }
+}
+
+/// `a."B c"` → `["a", "B c"]`: unquoted parts fold to lower case, as SQL folds them.
+fn split_name(name: &str) -> Option<Vec<String>> {
+    let mut parts = Vec::new();
+    let mut chars = name.trim().chars().peekable();
+    loop {
+        let mut part = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        part.push('"');
+                    }
+                    '"' => break,
+                    c => part.push(c),
+                }
+            }
+        } else {
+            while let Some(c) = chars.peek().copied().filter(|c| *c != '.') {
+                part.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        parts.push(part);
+        match chars.next() {
+            Some('.') => continue,
+            None => return Some(parts),
+            Some(_) => return None,
+        }
+    }
+}
+
+fn constraint_text(key: &Key) -> String {
+    let list = |columns: &[&str]| columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+    match key {
+        Key::Primary(columns) => format!("PRIMARY KEY ({})", list(columns)),
+        Key::Foreign { columns, table, referenced } => format!(
+            "FOREIGN KEY ({}) REFERENCES {SCHEMA_NAME}.{}({})",
+            list(columns),
+            quote(table),
+            list(referenced)
+        ),
+    }
+}
+
+fn attnum(index: usize) -> i32 {
+    i32::try_from(index).map_or(i32::MAX, |i| i + 1)
+}
+
+/// A table of schema `sluice`, with its oids.
+#[derive(Debug, Clone)]
+struct SluiceTable {
+    oid: i32,
+    namespace: i32,
+    description: &'static TableDescription,
+    /// `pg_catalog.pg_class`'s oid: the `classoid` of the table's comments.
+    class_oid: i32,
+}
+
+impl SluiceTable {
+    fn index_oid(&self, key: usize) -> i32 {
+        let key = i32::try_from(key).unwrap_or(0);
+        KEY_OID_BASE.wrapping_add(self.oid.wrapping_mul(2 * KEYS_PER_TABLE)).wrapping_add(key)
+    }
+
+    fn constraint_oid(&self, key: usize) -> i32 {
+        self.index_oid(key).wrapping_add(KEYS_PER_TABLE)
+    }
+
+    fn attnums(&self, columns: &[&str]) -> Vec<i16> {
+        columns
+            .iter()
+            .filter_map(|c| self.description.columns.iter().position(|(name, _)| name == c))
+            .map(|i| i16::try_from(i + 1).unwrap_or(i16::MAX))
+            .collect()
+    }
+}
+
+/// Reads column `name` of `batch` as int4 values.
+fn int_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::arrow::array::Int32Array> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_primitive_opt::<Int32Type>())
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name} is not an int4")))
+}
+
+fn text_column<'a>(batch: &'a RecordBatch, name: &str) -> Result<&'a datafusion::arrow::array::StringArray> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| c.as_string_opt::<i32>())
+        .ok_or_else(|| DataFusionError::Internal(format!("pg_catalog column {name} is not text")))
+}
+
+async fn scan_all(
+    crate_schema: &dyn SchemaProvider,
+    state: &dyn Session,
+    table: &str,
+) -> Result<Vec<RecordBatch>> {
+    let Some(provider) = crate_schema.table(table).await? else { return Ok(Vec::new()) };
+    let plan = provider.scan(state, None, &[], None).await?;
+    collect(plan, state.task_ctx()).await
+}
+
+/// The tables of schema `sluice` with their oids, from the crate's `pg_namespace` and
+/// `pg_class`.
+/// Records every relation's name in `objects` on the way.
+async fn sluice_tables(
+    crate_schema: &dyn SchemaProvider,
+    state: &dyn Session,
+    objects: &Objects,
+) -> Result<Vec<SluiceTable>> {
+    let mut namespaces = HashMap::new();
+    for batch in scan_all(crate_schema, state, "pg_namespace").await? {
+        let (oids, names) = (int_column(&batch, "oid")?, text_column(&batch, "nspname")?);
+        namespaces.extend((0..batch.num_rows()).map(|i| (oids.value(i), names.value(i).to_owned())));
+    }
+    let mut tables = Vec::new();
+    let mut relations = HashMap::new();
+    let mut class_oid = PG_CLASS_OID;
+    for batch in scan_all(crate_schema, state, "pg_class").await? {
+        let (oids, names) = (int_column(&batch, "oid")?, text_column(&batch, "relname")?);
+        let spaces = int_column(&batch, "relnamespace")?;
+        for i in 0..batch.num_rows() {
+            let namespace = namespaces.get(&spaces.value(i)).map_or("", String::as_str);
+            let name = match namespace {
+                "" | "pg_catalog" => quote(names.value(i)),
+                schema => format!("{}.{}", quote(schema), quote(names.value(i))),
+            };
+            relations.insert(oids.value(i), name);
+            if namespace == "pg_catalog" && names.value(i) == "pg_class" {
+                class_oid = oids.value(i);
+            }
+            if namespace != SCHEMA_NAME {
+                continue;
+            }
+            if let Some(description) = describe(names.value(i)) {
+                tables.push(SluiceTable {
+                    oid: oids.value(i),
+                    namespace: spaces.value(i),
+                    description,
+                    class_oid: 0,
+                });
+            }
+        }
+    }
+    for table in &mut tables {
+        table.class_oid = class_oid;
+    }
+    for table in &tables {
+        for (k, key) in table.description.keys.iter().enumerate() {
+            if matches!(key, Key::Primary(_)) {
+                let name = format!("{}.{}", quote(SCHEMA_NAME), quote(&table.description.key_name(key)));
+                relations.insert(table.index_oid(k), name);
+            }
+        }
+    }
+    if let Ok(mut known) = objects.relations.write() {
+        *known = relations;
+    }
+    Ok(tables)
+}
+
+/// The `pg_catalog` tables that list Sluice's objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listing {
+    Class,
+    Index,
+    Constraint,
+    Description,
+}
+
+impl Listing {
+    pub fn of(table: &str) -> Option<Listing> {
+        match table {
+            "pg_class" => Some(Listing::Class),
+            "pg_index" => Some(Listing::Index),
+            "pg_constraint" => Some(Listing::Constraint),
+            "pg_description" => Some(Listing::Description),
+            _ => None,
+        }
+    }
+}
+
+/// One row, by column name; columns not named take NULL (or their type's zero where the
+/// column is NOT NULL).
+pub(super) type Row = Vec<(&'static str, ScalarValue)>;
+
+/// `batches` of `listing` (already in `schema`) with Sluice's objects added, recording
+/// them in `objects`.
+pub async fn with_objects(
+    listing: Listing,
+    mut batches: Vec<RecordBatch>,
+    schema: &SchemaRef,
+    crate_schema: &dyn SchemaProvider,
+    state: &dyn Session,
+    objects: &Objects,
+) -> Result<Vec<RecordBatch>> {
+    let tables = sluice_tables(crate_schema, state, objects).await?;
+    objects.record(&tables);
+    let rows: Vec<Row> = match listing {
+        Listing::Class => {
+            batches = batches.iter().map(|b| mark_indexed(b, &tables)).collect::<Result<_>>()?;
+            tables.iter().flat_map(index_classes).collect()
+        }
+        Listing::Index => tables.iter().flat_map(indexes).collect(),
+        Listing::Constraint => tables.iter().flat_map(constraints(&tables)).collect(),
+        Listing::Description => tables.iter().flat_map(descriptions).collect(),
+    };
+    if !rows.is_empty() {
+        batches.push(rows_batch(schema, &rows)?);
+    }
+    Ok(batches)
+}
+
+/// `relhasindex` is true for the tables with keys, and `relhastriggers` for the tables
+/// on either side of a foreign key (PostgreSQL enforces them with triggers, and psql
+/// looks for foreign keys only where there are triggers).
+fn mark_indexed(batch: &RecordBatch, tables: &[SluiceTable]) -> Result<RecordBatch> {
+    let oids = int_column(batch, "oid")?;
+    let has_foreign_key = |t: &SluiceTable| {
+        t.description.keys.iter().any(|k| matches!(k, Key::Foreign { .. }))
+            || tables.iter().any(|other| {
+                other
+                    .description
+                    .keys
+                    .iter()
+                    .any(|k| matches!(k, Key::Foreign { table, .. } if *table == t.description.table))
+            })
+    };
+    let mut columns = batch.columns().to_vec();
+    for (column, applies) in [
+        ("relhasindex", &(|_: &SluiceTable| true) as &dyn Fn(&SluiceTable) -> bool),
+        ("relhastriggers", &has_foreign_key),
+    ] {
+        let Ok(position) = batch.schema().index_of(column) else { continue };
+        let current = batch.column(position).as_boolean();
+        let marked: BooleanArray = (0..batch.num_rows())
+            .map(|i| Some(current.value(i) || tables.iter().any(|t| t.oid == oids.value(i) && applies(t))))
+            .collect();
+        columns[position] = Arc::new(marked);
+    }
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+fn int2_list(values: &[i16]) -> ScalarValue {
+    let items: Vec<ScalarValue> = values.iter().map(|v| ScalarValue::Int16(Some(*v))).collect();
+    ScalarValue::List(ScalarValue::new_list_nullable(&items, &DataType::Int16))
+}
+
+fn oid_list(values: &[i32]) -> ScalarValue {
+    let items: Vec<ScalarValue> = values.iter().map(|v| ScalarValue::Int32(Some(*v))).collect();
+    ScalarValue::List(ScalarValue::new_list_nullable(&items, &DataType::Int32))
+}
+
+fn text(value: &str) -> ScalarValue {
+    ScalarValue::Utf8(Some(value.to_owned()))
+}
+
+fn int(value: i32) -> ScalarValue {
+    ScalarValue::Int32(Some(value))
+}
+
+fn bool(value: bool) -> ScalarValue {
+    ScalarValue::Boolean(Some(value))
+}
+
+fn primary_keys(table: &SluiceTable) -> impl Iterator<Item = (usize, &'static [&'static str])> + '_ {
+    table.description.keys.iter().enumerate().filter_map(|(k, key)| match key {
+        Key::Primary(columns) => Some((k, *columns)),
+        Key::Foreign { .. } => None,
+    })
+}
+
+fn index_classes(table: &SluiceTable) -> Vec<Row> {
+    primary_keys(table)
+        .map(|(k, columns)| {
+            let oid = table.index_oid(k);
+            vec![
+                ("oid", int(oid)),
+                ("relname", text(&table.description.key_name(&table.description.keys[k]))),
+                ("relnamespace", int(table.namespace)),
+                ("relowner", int(10)),
+                ("relam", int(BTREE_OID)),
+                ("relfilenode", int(oid)),
+                ("relpages", int(1)),
+                ("relpersistence", text("p")),
+                ("relkind", text("i")),
+                ("relnatts", ScalarValue::Int16(Some(i16::try_from(columns.len()).unwrap_or(i16::MAX)))),
+                ("relispopulated", bool(true)),
+                ("relreplident", text("n")),
+            ]
+        })
+        .collect()
+}
+
+/// The btree operator class and collation PostgreSQL 15 gives a key column of this type.
+fn opclass_and_collation(table: &SluiceTable, column: &str) -> (i32, i32) {
+    let kind = crate::system::SYSTEM_TABLES
+        .iter()
+        .find(|d| d.name == table.description.table)
+        .and_then(|d| d.columns.iter().find(|(name, ..)| *name == column))
+        .map(|(_, kind, _)| *kind);
+    match kind {
+        // int8_ops
+        Some(crate::system::tables::Col::Int) => (3124, 0),
+        // text_ops (source_types is text-keyed too)
+        _ => (3126, DEFAULT_COLLATION_OID),
+    }
+}
+
+fn indexes(table: &SluiceTable) -> Vec<Row> {
+    primary_keys(table)
+        .map(|(k, columns)| {
+            let n = ScalarValue::Int16(Some(i16::try_from(columns.len()).unwrap_or(i16::MAX)));
+            let (classes, collations): (Vec<i32>, Vec<i32>) =
+                columns.iter().map(|c| opclass_and_collation(table, c)).unzip();
+            vec![
+                ("indexrelid", int(table.index_oid(k))),
+                ("indrelid", int(table.oid)),
+                ("indnatts", n.clone()),
+                ("indnkeyatts", n),
+                ("indisunique", bool(true)),
+                ("indisprimary", bool(true)),
+                ("indimmediate", bool(true)),
+                ("indisvalid", bool(true)),
+                ("indisready", bool(true)),
+                ("indislive", bool(true)),
+                ("indkey", int2_list(&table.attnums(columns))),
+                ("indcollation", oid_list(&collations)),
+                ("indclass", oid_list(&classes)),
+                ("indoption", int2_list(&vec![0; columns.len()])),
+            ]
+        })
+        .collect()
+}
+
+fn constraints(all: &[SluiceTable]) -> impl Fn(&SluiceTable) -> Vec<Row> + '_ {
+    move |table| {
+        let d = table.description;
+        let primary_index = |t: &SluiceTable| primary_keys(t).next().map_or(0, |(k, _)| t.index_oid(k));
+        d.keys
+            .iter()
+            .enumerate()
+            .map(|(k, key)| {
+                let mut row = vec![
+                    ("oid", int(table.constraint_oid(k))),
+                    ("conname", text(&d.key_name(key))),
+                    ("connamespace", int(table.namespace)),
+                    ("condeferrable", bool(false)),
+                    ("condeferred", bool(false)),
+                    ("convalidated", bool(true)),
+                    ("conrelid", int(table.oid)),
+                    ("contypid", int(0)),
+                    ("conparentid", int(0)),
+                    ("conislocal", bool(true)),
+                    ("coninhcount", ScalarValue::Int16(Some(0))),
+                    ("connoinherit", bool(true)),
+                ];
+                match key {
+                    Key::Primary(columns) => row.extend([
+                        ("contype", text("p")),
+                        ("conindid", int(table.index_oid(k))),
+                        ("confrelid", int(0)),
+                        ("confupdtype", text(" ")),
+                        ("confdeltype", text(" ")),
+                        ("confmatchtype", text(" ")),
+                        ("conkey", int2_list(&table.attnums(columns))),
+                    ]),
+                    Key::Foreign { columns, table: other, referenced } => {
+                        let target = all.iter().find(|t| t.description.table == *other);
+                        row.extend([
+                            ("contype", text("f")),
+                            ("conindid", int(target.map_or(0, primary_index))),
+                            ("confrelid", int(target.map_or(0, |t| t.oid))),
+                            ("confupdtype", text("a")),
+                            ("confdeltype", text("a")),
+                            ("confmatchtype", text("s")),
+                            ("conkey", int2_list(&table.attnums(columns))),
+                            ("confkey", int2_list(&target.map_or_else(Vec::new, |t| t.attnums(referenced)))),
+                        ]);
+                    }
+                }
+                row
+            })
+            .collect()
+    }
+}
+
+fn descriptions(table: &SluiceTable) -> Vec<Row> {
+    let d = table.description;
+    let row = |subid: i32, comment: &str| {
+        vec![
+            ("objoid", int(table.oid)),
+            ("classoid", int(table.class_oid)),
+            ("objsubid", int(subid)),
+            ("description", text(comment)),
+        ]
+    };
+    std::iter::once(row(0, d.comment))
+        .chain(d.columns.iter().enumerate().map(|(i, (_, comment))| row(attnum(i), comment)))
+        .collect()
+}
+
+/// `rows` as one batch of `schema`.
+pub(super) fn rows_batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|field| {
+            let missing = if field.is_nullable() {
+                ScalarValue::try_from(field.data_type())?
+            } else {
+                ScalarValue::new_default(field.data_type())?
+            };
+            let values = rows
+                .iter()
+                .map(|row| {
+                    let value = row.iter().find(|(name, _)| name == field.name()).map(|(_, v)| v);
+                    value.map_or_else(|| Ok(missing.clone()), |v| v.cast_to(field.data_type()))
+                })
+                .collect::<Result<Vec<ScalarValue>>>()?;
+            ScalarValue::iter_to_array(values)
+        })
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let columns = columns
+        .into_iter()
+        .zip(schema.fields())
+        .map(|(array, field)| {
+            if array.data_type() == field.data_type() {
+                Ok(array)
+            } else {
+                Ok(datafusion::arrow::compute::cast(&array, field.data_type())?)
+            }
+        })
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
