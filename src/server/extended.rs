@@ -91,11 +91,7 @@ impl QueryParser for StatementParser {
         format: Option<&Format>,
     ) -> PgWireResult<Vec<FieldInfo>> {
         match &stmt.fields {
-            Some(schema) => Ok(arrow_pg::datatypes::arrow_schema_to_pg_fields(
-                schema,
-                format.unwrap_or(&Format::UnifiedText),
-                None,
-            )?),
+            Some(schema) => Ok(encode::describe_fields(schema, format.unwrap_or(&Format::UnifiedText))?),
             None => Ok(Vec::new()),
         }
     }
