@@ -8,6 +8,7 @@
 //!   registered where pipeline bodies are planned (so they type-check and preview).
 
 pub mod flink;
+pub mod format;
 pub mod like;
 pub mod pg_compat;
 pub mod pg_info;
