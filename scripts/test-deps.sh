@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what the client tests drive: a Python venv (.venv) with psycopg2, psycopg 3,
-# SQLAlchemy and asyncpg from PyPI, and Debian's pgjdbc (/usr/share/java/postgresql.jar).
+# SQLAlchemy, asyncpg and pgcli from PyPI, Debian's pgjdbc (/usr/share/java/postgresql.jar)
+# and node-postgres from npm (tests/clients/node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import psycopg2, psycopg, sqlalchemy, asyncpg' 2>/dev/null; then
+if [ ! -x .venv/bin/pgcli ] || ! .venv/bin/python -c 'import psycopg2, psycopg, sqlalchemy, asyncpg' 2>/dev/null; then
   echo "test-deps: creating .venv"
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
@@ -16,4 +17,9 @@ if [ ! -f /usr/share/java/postgresql.jar ]; then
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get install -y -q libpostgresql-jdbc-java >/dev/null \
     || { $sudo_cmd apt-get update -q >/dev/null && $sudo_cmd apt-get install -y -q libpostgresql-jdbc-java >/dev/null; }
+fi
+
+if [ ! -d tests/clients/node/node_modules/pg ]; then
+  echo "test-deps: installing node-postgres (npm pg)"
+  (cd tests/clients/node && npm install --no-audit --no-fund --loglevel=error >/dev/null)
 fi

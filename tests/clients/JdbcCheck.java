@@ -58,6 +58,54 @@ public class JdbcCheck {
             check(columns.equals(List.of("name:text:0", "type:text:0", "options:text:0", "status:text:0", "owner:text:0",
                     "created_at:timestamptz:0", "updated_at:timestamptz:0")), "getColumns " + columns);
 
+            // keys and indexes, as DBeaver's and DataGrip's navigators read them
+            List<String> keys = new ArrayList<>();
+            try (ResultSet rs = meta.getPrimaryKeys(null, "sluice", "columns")) {
+                while (rs.next()) keys.add(rs.getString("COLUMN_NAME") + ":" + rs.getInt("KEY_SEQ") + ":" + rs.getString("PK_NAME"));
+            }
+            check(keys.equals(List.of("source:1:columns_pkey", "database:2:columns_pkey", "table_name:3:columns_pkey",
+                    "ordinal:4:columns_pkey")), "getPrimaryKeys " + keys);
+            List<String> indexes = new ArrayList<>();
+            try (ResultSet rs = meta.getIndexInfo(null, "sluice", "pipeline_versions", false, false)) {
+                while (rs.next()) indexes.add(rs.getString("INDEX_NAME") + ":" + rs.getBoolean("NON_UNIQUE") + ":"
+                        + rs.getInt("ORDINAL_POSITION") + ":" + rs.getString("COLUMN_NAME"));
+            }
+            check(indexes.equals(List.of("pipeline_versions_pkey:false:1:pipeline", "pipeline_versions_pkey:false:2:version")),
+                    "getIndexInfo " + indexes);
+            List<String> imported = new ArrayList<>();
+            try (ResultSet rs = meta.getImportedKeys(null, "sluice", "columns")) {
+                while (rs.next()) imported.add(rs.getString("PKTABLE_NAME") + "." + rs.getString("PKCOLUMN_NAME") + "<-"
+                        + rs.getString("FKCOLUMN_NAME") + ":" + rs.getInt("KEY_SEQ") + ":" + rs.getString("FK_NAME"));
+            }
+            check(imported.equals(List.of("tables.source<-source:1:columns_source_database_table_name_fkey",
+                    "tables.database<-database:2:columns_source_database_table_name_fkey",
+                    "tables.name<-table_name:3:columns_source_database_table_name_fkey")), "getImportedKeys " + imported);
+            Map<String, Integer> typeInfo = new HashMap<>();
+            try (ResultSet rs = meta.getTypeInfo()) {
+                while (rs.next()) typeInfo.put(rs.getString("TYPE_NAME"), rs.getInt("DATA_TYPE"));
+            }
+            check(Integer.valueOf(Types.INTEGER).equals(typeInfo.get("int4")) && Integer.valueOf(Types.NUMERIC).equals(typeInfo.get("numeric"))
+                    && Integer.valueOf(Types.VARCHAR).equals(typeInfo.get("text")), "getTypeInfo int4/numeric/text of " + typeInfo.size());
+            List<String> functions = new ArrayList<>();
+            try (ResultSet rs = meta.getFunctions(null, "pg_catalog", "array_length")) {
+                while (rs.next()) functions.add(rs.getString("FUNCTION_SCHEM") + "." + rs.getString("FUNCTION_NAME"));
+            }
+            check(functions.equals(List.of("pg_catalog.array_length")), "getFunctions " + functions);
+            try (Statement st = conn.createStatement();
+                 ResultSet rs = st.executeQuery("SELECT CAST(12.34 AS numeric(10,2)) AS price")) {
+                ResultSetMetaData md = rs.getMetaData();
+                check(md.getColumnType(1) == Types.NUMERIC && md.getPrecision(1) == 10 && md.getScale(1) == 2
+                        && rs.next() && rs.getString(1).equals("12.34"), "numeric(10,2) metadata " + md.getPrecision(1) + "," + md.getScale(1));
+            }
+            try (PreparedStatement ps = conn.prepareStatement("SELECT ? AS amount")) {
+                for (int i = 0; i < 6; i++) {
+                    ps.setBigDecimal(1, new java.math.BigDecimal("12.34"));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        check(rs.next() && rs.getString(1).equals("12.34") && rs.getBigDecimal(1).equals(new java.math.BigDecimal("12.34")),
+                                "numeric parameter round trip, run " + (i + 1));
+                    }
+                }
+            }
             try (PreparedStatement ps = conn.prepareStatement("SELECT name, superuser FROM sluice.roles WHERE name = ?")) {
                 for (int i = 0; i < 10; i++) {
                     ps.setString(1, args[1]);

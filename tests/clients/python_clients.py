@@ -8,6 +8,7 @@ Prints one line per check and exits non-zero on the first failure."""
 import asyncio
 import json
 import sys
+from decimal import Decimal
 
 HOST, PORT, USER, PASSWORD = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 EXPECTED_TABLES = {"roles", "sources", "source_types", "targets", "pipelines", "deployments",
@@ -75,6 +76,29 @@ def check_sqlalchemy(driver):
         assert (f"gen_{driver.split('+')[1]}", "datagen") in found, found
     source_columns = [c["name"] for c in inspector.get_columns("sources", schema="sluice")]
     assert source_columns == ["name", "type", "options", "status", "owner", "created_at", "updated_at"], source_columns
+    # keys, indexes and comments, as Superset's and Alembic's reflection reads them
+    pk = inspector.get_pk_constraint("pipeline_versions", schema="sluice")
+    assert pk["name"] == "pipeline_versions_pkey" and pk["constrained_columns"] == ["pipeline", "version"], pk
+    indexes = inspector.get_indexes("columns", schema="sluice")
+    # SQLAlchemy lists the indexes that back no constraint; a primary key's is its own
+    assert indexes == [], indexes
+    fks = inspector.get_foreign_keys("columns", schema="sluice")
+    assert [(f["name"], f["constrained_columns"], f["referred_schema"], f["referred_table"], f["referred_columns"]) for f in fks] == [
+        ("columns_source_database_table_name_fkey", ["source", "database", "table_name"], "sluice", "tables",
+         ["source", "database", "name"])], fks
+    assert inspector.get_table_comment("sources", schema="sluice")["text"].startswith("External systems"), \
+        inspector.get_table_comment("sources", schema="sluice")
+    comments = {c["name"]: c.get("comment") for c in inspector.get_columns("roles", schema="sluice")}
+    assert comments["has_password"] == "Whether a password is set (its SCRAM verifier is never shown)", comments
+    table = sa.Table("sources", sa.MetaData(), schema="sluice", autoload_with=engine)
+    assert [c.name for c in table.primary_key.columns] == ["name"], table.primary_key
+    assert [(c.name, type(c.type).__name__, c.nullable) for c in table.columns][:2] == [("name", "TEXT", False), ("type", "TEXT", False)]
+    tables = sa.Table("tables", sa.MetaData(), schema="sluice", autoload_with=engine)
+    assert [(fk.parent.name, fk.target_fullname) for fk in tables.foreign_keys] == [("source", "sluice.sources.name")], tables.foreign_keys
+    # a numeric(10,2) value: its type's precision and scale, and its digits
+    with engine.connect() as conn:
+        result = conn.execute(sa.text("SELECT CAST(12.34 AS numeric(10,2)) AS price, CAST(:p AS numeric) AS param"), {"p": "12.34"})
+        assert [tuple(r) for r in result] == [(Decimal("12.34"), Decimal("12.34"))]
     engine.dispose()
     ok(f"sqlalchemy inspector ({driver})")
 
@@ -88,6 +112,9 @@ async def check_asyncpg():
     stmt = await conn.prepare("SELECT count(*) FROM sluice.roles WHERE name <> $1")
     for i in range(10):
         assert await stmt.fetchval(f"x{i}") >= 1
+    # numeric parameters and values keep their digits (asyncpg reads numeric in binary)
+    assert str(await conn.fetchval("SELECT $1::numeric", Decimal("12.34"))) == "12.34"
+    assert str(await conn.fetchval("SELECT CAST(12.3 AS numeric(10,2))")) == "12.30"
     # type introspection: asyncpg looks the type up in pg_type through pg_namespace
     await conn.set_type_codec("json", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
     assert await conn.fetchval("SELECT $1::text", "after introspection") == "after introspection"
@@ -121,6 +148,18 @@ def check_catalog_types():
         assert cur.fetchall() == [("y",)]
         cur.execute("SELECT count(*) FROM sluice.roles")
         assert cur.description[0].name == "count", cur.description
+        # numeric keeps its precision, scale and digits, in text and in binary
+        cur.execute("SELECT CAST(12.34 AS numeric(10,2)) AS price, %s::numeric AS param", (Decimal("12.34"),))
+        assert [(d.name, d.type_code, d.precision, d.scale) for d in cur.description] == [
+            ("price", 1700, 10, 2), ("param", 1700, None, None)], cur.description
+        assert [tuple(str(v) for v in row) for row in cur.fetchall()] == [("12.34", "12.34")]
+        with conn.cursor(binary=True) as binary:
+            binary.execute("SELECT CAST(12.34 AS numeric(10,2)), %s::numeric, 5::numeric", (Decimal("12.34"),))
+            assert [tuple(str(v) for v in row) for row in binary.fetchall()] == [("12.34", "12.34", "5")]
+        # two columns may share a name, as in PostgreSQL
+        cur.execute("SELECT current_database(), current_database(), 1 AS a, 2 AS a")
+        assert [d.name for d in cur.description] == ["current_database", "current_database", "a", "a"], cur.description
+        assert cur.fetchall() == [("sluice", "sluice", 1, 2)]
         # pgcli's SET TIME ZONE with a quoted identifier
         cur.execute('SET TIME ZONE "Asia/Shanghai"')
         cur.execute("SHOW TimeZone")

@@ -14,15 +14,13 @@ use crate::common::{PASSWORD, TestServer, repo, require};
 
 /// Statements that fail today, and why.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("excel#8", "EXISTS (subquery) inside a CASE in the select list is not planned by DataFusion"),
-    ("misc#5", "EXISTS (subquery) inside a CASE in the select list is not planned by DataFusion"),
+    ("excel#8", "a correlated EXISTS (… a.attnum = ANY (c.conkey)) in the select list is not decorrelated"),
+    ("misc#5", "a correlated EXISTS (… a.attnum = ANY (c.conkey)) in the select list is not decorrelated"),
     ("grafana#1", "an IN (subquery) inside ORDER BY is not planned by DataFusion"),
-    ("metabase#15", "format('%I.%I', …) is missing"),
-    ("metabase#16", "format('%I.%I', …) is missing"),
     ("pgcli#8", "unnest of a correlated scalar subquery cannot be decorrelated"),
     ("pgcli#17", "pg_get_functiondef is missing"),
     ("psql#11", "a scalar subquery with a bound parameter fails in the extended protocol (XX000)"),
-    ("sigma#3", "ARRAY(subquery) is missing"),
+    ("sigma#3", "generate_series over the outer row's array (a lateral call in FROM) is not planned"),
 ];
 
 /// What the suite skips on PostgreSQL 15 itself (version-specific columns).

@@ -1,5 +1,5 @@
 //! Real clients as users run them: psql, pgjdbc (Debian's driver), psycopg2, psycopg 3,
-//! the SQLAlchemy inspector, asyncpg, sqlx.
+//! the SQLAlchemy inspector, asyncpg, node-postgres, pgcli, sqlx.
 
 use std::process::{Command, Output};
 
@@ -49,6 +49,73 @@ fn psql_meta_commands_list_the_catalog() {
     assert!(sources.contains(" created_at ") && sources.contains("timestamp with time zone"), "{sources}");
     let roles = stdout(&psql(&server, &["-At", "-c", "SELECT name, superuser FROM sluice.roles"]));
     assert_eq!(roles.trim(), "sluice|t");
+}
+
+/// What `\d+`, `\df` and `\dT` show: keys, the tables that refer to one, comments.
+#[test]
+fn psql_describes_keys_comments_functions_and_types() {
+    if !require("psql", have_program("psql")) {
+        return;
+    }
+    let server = TestServer::start();
+    let sources = stdout(&psql(&server, &["-c", "\\d+ sluice.sources"]));
+    let row = |column: &str| {
+        sources
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{column} ")))
+            .map(|l| l.split('|').map(str::trim).collect::<Vec<_>>())
+    };
+    assert_eq!(
+        row("name").map(|r| (r[1].to_owned(), r[3].to_owned(), r[r.len() - 1].to_owned())),
+        Some((
+            "text".into(),
+            "not null".into(),
+            "Source name, the catalog its tables are queried under".into()
+        )),
+        "{sources}"
+    );
+    assert_eq!(
+        row("created_at").map(|r| r[r.len() - 1].to_owned()).as_deref(),
+        Some("When it was created"),
+        "{sources}"
+    );
+    let after_columns: Vec<&str> =
+        sources.lines().skip_while(|l| !l.starts_with("Indexes:")).map(str::trim).collect();
+    assert_eq!(
+        after_columns.get(..4),
+        Some(
+            &[
+                "Indexes:",
+                "\"sources_pkey\" PRIMARY KEY, btree (name)",
+                "Referenced by:",
+                "TABLE \"sluice.tables\" CONSTRAINT \"tables_source_fkey\" FOREIGN KEY (source) REFERENCES sluice.sources(name)",
+            ][..]
+        ),
+        "{sources}"
+    );
+    let columns = stdout(&psql(&server, &["-c", "\\d sluice.columns"]));
+    assert!(
+        columns.contains("\"columns_pkey\" PRIMARY KEY, btree (source, database, table_name, ordinal)")
+            && columns.contains(
+                "Foreign-key constraints:\n    \"columns_source_database_table_name_fkey\" FOREIGN KEY (source, database, \
+                 table_name) REFERENCES sluice.tables(source, database, name)"
+            ),
+        "{columns}"
+    );
+    let comment = stdout(&psql(
+        &server,
+        &["-At", "-c", "SELECT obj_description('sluice.roles'::regclass, 'pg_class')"],
+    ));
+    assert_eq!(comment.trim(), "Roles that may connect to Sluice and own its objects");
+    // no functions or types of its own: \df and \dT list none; the system's are there
+    let functions = stdout(&psql(&server, &["-c", "\\df"]));
+    assert!(functions.contains("List of functions") && functions.contains("(0 rows)"), "{functions}");
+    let system = stdout(&psql(&server, &["-At", "-c", "\\dfS array_length"]));
+    assert!(system.lines().any(|l| l.starts_with("pg_catalog|array_length|")), "{system}");
+    let types = stdout(&psql(&server, &["-c", "\\dT"]));
+    assert!(types.contains("List of data types") && types.contains("(0 rows)"), "{types}");
+    let int4 = stdout(&psql(&server, &["-At", "-c", "\\dTS int4"]));
+    assert_eq!(int4.trim(), "pg_catalog|integer|", "{int4}");
 }
 
 #[test]
@@ -156,6 +223,80 @@ fn python_drivers_sqlalchemy_inspector_and_asyncpg() {
     ] {
         assert!(text.contains(check), "{check} missing in\n{text}");
     }
+}
+
+/// node-postgres (npm `pg`), installed by scripts/test-deps.sh.
+#[test]
+fn node_postgres_reads_numbers_and_numerics() {
+    let script = repo().join("tests/clients/node/check.js");
+    let installed = repo().join("tests/clients/node/node_modules/pg").exists();
+    if !require(
+        "node and node-postgres (scripts/test-deps.sh installs it)",
+        have_program("node") && installed,
+    ) {
+        return;
+    }
+    let server = TestServer::start();
+    let out = Command::new("node")
+        .arg(&script)
+        .args(["127.0.0.1", &server.port.to_string(), "sluice", PASSWORD])
+        .output()
+        .expect("run node");
+    let text = stdout(&out);
+    for check in
+        ["SELECT 1 is the number 1", "numeric parameters keep their scale", "errors carry their SQLSTATE"]
+    {
+        assert!(text.contains(&format!("ok {check}")), "{check} missing in\n{text}");
+    }
+    assert!(text.trim_end().ends_with("done"), "{text}");
+}
+
+/// pgcli from PyPI starts against Sluice (its catalog queries at connect) and lists and
+/// describes tables.
+#[test]
+fn pgcli_lists_and_describes_tables() {
+    let pgcli = repo().join(".venv/bin/pgcli");
+    if !require("pgcli in the venv (scripts/test-deps.sh installs it)", pgcli.exists()) {
+        return;
+    }
+    let server = TestServer::start();
+    let config = tempfile::tempdir().unwrap();
+    let out = Command::new(&pgcli)
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &server.port.to_string(),
+            "-U",
+            "sluice",
+            "-d",
+            "sluice",
+            "--less-chatty",
+        ])
+        .args([
+            "-c",
+            "\\dt sluice.*",
+            "-c",
+            "SELECT name, superuser FROM sluice.roles",
+            "-c",
+            "\\d sluice.tables",
+        ])
+        .env("PGPASSWORD", PASSWORD)
+        .env("XDG_CONFIG_HOME", config.path())
+        .env("HOME", config.path())
+        .output()
+        .expect("run pgcli");
+    let text = stdout(&out);
+    fn cells(line: &str) -> Vec<&str> {
+        line.split('|').map(str::trim).filter(|c| !c.is_empty()).collect()
+    }
+    let rows: Vec<Vec<&str>> = text.lines().filter(|l| l.starts_with('|')).map(cells).collect();
+    for table in ["roles", "sources", "pipelines", "deployments", "events"] {
+        assert!(rows.contains(&vec!["sluice", table, "table", "sluice"]), "{table} missing in\n{text}");
+    }
+    assert!(rows.contains(&vec!["sluice", "True"]), "{text}");
+    assert!(rows.contains(&vec!["refreshed_at", "timestamp with time zone", "not null"]), "{text}");
+    assert!(text.contains("\"tables_pkey\" PRIMARY KEY, btree (source, database, name)"), "{text}");
 }
 
 #[tokio::test]
