@@ -21,6 +21,7 @@ pub mod output_names;
 mod planning;
 mod reg_output;
 mod rewrite;
+mod select_exists;
 mod set_functions;
 pub mod sources;
 mod sql_functions;

@@ -17,6 +17,7 @@ use crate::sql::exprs::call;
 /// Applies every rewrite to `statement`.
 pub fn rewrite(statement: &mut Statement) {
     let _ = statement.visit(&mut NeverEvaluated);
+    super::select_exists::rewrite(statement);
     let _ = visit_expressions_mut(statement, |expr| {
         super::array_subquery::array_subquery(expr);
         like_escape(expr);

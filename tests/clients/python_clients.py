@@ -156,6 +156,16 @@ def check_catalog_types():
         with conn.cursor(binary=True) as binary:
             binary.execute("SELECT CAST(12.34 AS numeric(10,2)), %s::numeric, 5::numeric", (Decimal("12.34"),))
             assert [tuple(str(v) for v in row) for row in binary.fetchall()] == [("12.34", "12.34", "5")]
+        # correlated subqueries in a select list are answered, not NULL: a scalar one, and
+        # Excel's "is this column in the primary key" EXISTS
+        cur.execute("SELECT r.name, (SELECT max(q.name) FROM sluice.roles q WHERE q.name = r.name) AS same FROM sluice.roles r")
+        assert cur.fetchall() == [(USER, USER)]
+        cur.execute("SELECT a.attname, CASE WHEN EXISTS (SELECT NULL FROM pg_catalog.pg_constraint k WHERE k.conrelid = a.attrelid "
+                    "AND k.contype = 'p' AND a.attnum = ANY (k.conkey)) THEN true ELSE false END AS iskey "
+                    "FROM pg_catalog.pg_attribute a WHERE a.attrelid = 'sluice.pipeline_versions'::regclass AND a.attnum > 0 "
+                    "ORDER BY a.attnum")
+        assert cur.fetchall() == [("pipeline", True), ("version", True), ("options", False), ("body", False),
+                                  ("created_by", False), ("created_at", False)]
         # two columns may share a name, as in PostgreSQL
         cur.execute("SELECT current_database(), current_database(), 1 AS a, 2 AS a")
         assert [d.name for d in cur.description] == ["current_database", "current_database", "a", "a"], cur.description

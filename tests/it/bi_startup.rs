@@ -14,8 +14,6 @@ use crate::common::{PASSWORD, TestServer, repo, require};
 
 /// Statements that fail today, and why.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("excel#8", "a correlated EXISTS (… a.attnum = ANY (c.conkey)) in the select list is not decorrelated"),
-    ("misc#5", "a correlated EXISTS (… a.attnum = ANY (c.conkey)) in the select list is not decorrelated"),
     ("grafana#1", "an IN (subquery) inside ORDER BY is not planned by DataFusion"),
     ("pgcli#8", "unnest of a correlated scalar subquery cannot be decorrelated"),
     ("pgcli#17", "pg_get_functiondef is missing"),
