@@ -6,7 +6,7 @@
 //!
 //! The bodies are PostgreSQL's, from `src/backend/catalog/information_schema.sql`
 //! (PostgreSQL 15), with its type oids; the views of [`super::information_schema`] use
-//! them too.
+//! them too. `pg_get_function_result` is inlined the same way, with a body of Sluice's.
 
 use std::collections::HashMap;
 use std::ops::ControlFlow;
@@ -61,7 +61,17 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ),
     // PostgreSQL reads the fields out of format_type's text; Sluice's intervals have none
     ("_pg_interval_type", "CAST(NULL AS VARCHAR)"),
+    // Not SQL in PostgreSQL (ruleutils.c), but answerable in SQL over pg_proc: the result
+    // type as psql's \df shows it (Sluice's functions have no OUT parameters)
+    (
+        "pg_get_function_result",
+        "(SELECT CASE WHEN __proc.proretset THEN 'SETOF ' ELSE '' END || format_type(__proc.prorettype, NULL) \
+         FROM pg_catalog.pg_proc __proc WHERE __proc.oid = $1)",
+    ),
 ];
+
+/// The helpers that live in `pg_catalog` (the others are information_schema's).
+const IN_PG_CATALOG: &[&str] = &["pg_get_function_result"];
 
 /// Each body, parsed once.
 fn bodies() -> &'static HashMap<&'static str, Expr> {
@@ -111,7 +121,8 @@ enum Arg {
 fn inlined(expr: &Expr) -> Option<Expr> {
     let Expr::Function(f) = expr else { return None };
     let (name, schema) = function_name(&f.name)?;
-    if !matches!(schema.as_deref(), None | Some("information_schema")) {
+    let catalog = if IN_PG_CATALOG.contains(&name.as_str()) { "pg_catalog" } else { "information_schema" };
+    if !matches!(schema.as_deref(), None) && schema.as_deref() != Some(catalog) {
         return None;
     }
     let body = bodies().get(name.as_str())?;
