@@ -122,7 +122,7 @@ fn inlined(expr: &Expr) -> Option<Expr> {
     let Expr::Function(f) = expr else { return None };
     let (name, schema) = function_name(&f.name)?;
     let catalog = if IN_PG_CATALOG.contains(&name.as_str()) { "pg_catalog" } else { "information_schema" };
-    if !matches!(schema.as_deref(), None) && schema.as_deref() != Some(catalog) {
+    if schema.as_deref().is_some_and(|s| s != catalog) {
         return None;
     }
     let body = bodies().get(name.as_str())?;
