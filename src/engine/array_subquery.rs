@@ -11,9 +11,9 @@
 //! `array_agg` gives NULL.
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments, GroupByExpr,
-    LambdaFunction, LambdaFunctionParameter, LambdaSyntax, OneOrManyWithParens, OrderByKind, Query,
-    SelectItem, SetExpr, TableFactor,
+    Expr, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments, LambdaFunction,
+    LambdaFunctionParameter, LambdaSyntax, OneOrManyWithParens, OrderByKind, Query, SelectItem, SetExpr,
+    TableFactor,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -52,8 +52,7 @@ fn map_unnested(query: &Query) -> Option<Expr> {
         return None;
     }
     let SetExpr::Select(select) = query.body.as_ref() else { return None };
-    let plain_group_by =
-        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by = super::rewrite::ungrouped(select);
     if select.projection.len() != 1
         || !plain_group_by
         || select.having.is_some()
@@ -130,8 +129,7 @@ fn aggregate_in_place(mut query: Query) -> Option<Query> {
         },
     };
     let SetExpr::Select(select) = query.body.as_mut() else { return None };
-    let plain_group_by =
-        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by = super::rewrite::ungrouped(select);
     if select.projection.len() != 1 || !plain_group_by || select.having.is_some() || select.distinct.is_some()
     {
         return None;

@@ -170,13 +170,7 @@ pub fn keyed_lookup(query: &Query, conjuncts: impl Fn(Expr) -> Vec<Expr>) -> Opt
     };
     let value = substitute(value)?;
     let rest = rest.iter().map(substitute).collect::<Option<Vec<Expr>>>()?;
-    let Some(condition) = rest.into_iter().reduce(|l, r| Expr::BinaryOp {
-        left: Box::new(l),
-        op: BinaryOperator::And,
-        right: Box::new(r),
-    }) else {
-        return Some(value);
-    };
+    let Some(condition) = super::rewrite::and_all(rest) else { return Some(value) };
     Some(Expr::Case {
         case_token: AttachedToken::empty(),
         end_token: AttachedToken::empty(),
@@ -218,17 +212,6 @@ fn lookup(column: &Expr, relation: &Relation, key: &[Expr]) -> Option<Expr> {
 mod tests {
     use super::*;
 
-    fn conjuncts(expr: Expr) -> Vec<Expr> {
-        match expr {
-            Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-                let mut out = conjuncts(*left);
-                out.extend(conjuncts(*right));
-                out
-            }
-            other => vec![other],
-        }
-    }
-
     fn rewritten(subquery: &str) -> Option<String> {
         let text = format!("SELECT ({subquery})");
         let statement = Parser::parse_sql(&PostgreSqlDialect {}, &text).expect("parses").remove(0);
@@ -237,7 +220,7 @@ mod tests {
         let Some(SelectItem::UnnamedExpr(Expr::Subquery(sub))) = select.projection.into_iter().next() else {
             panic!()
         };
-        keyed_lookup(&sub, conjuncts).map(|e| e.to_string())
+        keyed_lookup(&sub, crate::engine::rewrite::conjuncts).map(|e| e.to_string())
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::helpers::attached_token::AttachedToken;
 use datafusion::sql::sqlparser::ast::{
-    AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, JoinOperator, Query,
+    AccessExpr, BinaryOperator, CaseWhen, Expr, FunctionArguments, GroupByExpr, JoinOperator, Query, Select,
     SelectItem, SetExpr, Statement, TableFactor, TableWithJoins, Value, Visit, VisitMut, Visitor, VisitorMut,
     visit_expressions, visit_expressions_mut,
 };
@@ -114,8 +114,7 @@ fn is_plain_lookup(query: &Query) -> bool {
         return false;
     }
     let SetExpr::Select(select) = query.body.as_ref() else { return false };
-    let plain_group_by =
-        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by = ungrouped(select);
     select.projection.len() == 1
         && plain_group_by
         && select.having.is_none()
@@ -211,8 +210,7 @@ fn never_evaluated(body: &mut SetExpr) {
         }
         _ => return,
     };
-    let plain_group_by =
-        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by = ungrouped(select);
     let aggregates = plain_group_by
         && select.projection.iter().any(|item| match item {
             SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } => contains_aggregate(e),
@@ -271,7 +269,7 @@ fn relation_names(factor: &TableFactor) -> Vec<String> {
     names
 }
 
-fn conjuncts(expr: Expr) -> Vec<Expr> {
+pub(super) fn conjuncts(expr: Expr) -> Vec<Expr> {
     match expr {
         Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
             let mut out = conjuncts(*left);
@@ -285,7 +283,12 @@ fn conjuncts(expr: Expr) -> Vec<Expr> {
     }
 }
 
-fn and_all(exprs: Vec<Expr>) -> Option<Expr> {
+/// Whether `select` has no GROUP BY (so aggregates in it make one row).
+pub(super) fn ungrouped(select: &Select) -> bool {
+    matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty())
+}
+
+pub(super) fn and_all(exprs: Vec<Expr>) -> Option<Expr> {
     exprs.into_iter().reduce(|l, r| Expr::BinaryOp {
         left: Box::new(l),
         op: BinaryOperator::And,

@@ -23,10 +23,11 @@
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{
-    BinaryOperator, Expr, GroupByExpr, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, VisitMut,
-    VisitorMut, visit_expressions, visit_expressions_mut,
+    BinaryOperator, Expr, Query, SelectItem, SetExpr, Statement, UnaryOperator, Value, VisitMut, VisitorMut,
+    visit_expressions, visit_expressions_mut,
 };
 
+use super::rewrite::{and_all, conjuncts, ungrouped};
 use crate::sql::exprs::{call, function_name, plain_args};
 
 /// Applies the rewrite to every select list of `statement`.
@@ -98,20 +99,6 @@ fn qualified_by(expr: &Expr, names: &[String], inside: bool) -> bool {
     all && any
 }
 
-fn conjuncts(expr: Expr) -> Vec<Expr> {
-    match expr {
-        Expr::BinaryOp { left, op: BinaryOperator::And, right } => {
-            let mut out = conjuncts(*left);
-            out.extend(conjuncts(*right));
-            out
-        }
-        Expr::Nested(inner) if matches!(inner.as_ref(), Expr::BinaryOp { op: BinaryOperator::And, .. }) => {
-            conjuncts(*inner)
-        }
-        other => vec![other],
-    }
-}
-
 /// `array_contains(inner_array, outer_value)`, split into its two arguments.
 fn membership(expr: &Expr, inner: &[String]) -> Option<(Expr, Expr)> {
     let Expr::Function(function) = expr else { return None };
@@ -133,19 +120,14 @@ fn as_aggregate(subquery: &Query) -> Option<Expr> {
     let mut query = subquery.clone();
     query.order_by = None;
     let SetExpr::Select(select) = query.body.as_mut() else { return None };
-    let plain_group_by =
-        matches!(&select.group_by, GroupByExpr::Expressions(e, m) if e.is_empty() && m.is_empty());
+    let plain_group_by = ungrouped(select);
     if !plain_group_by || select.having.is_some() || select.distinct.is_some() || select.from.is_empty() {
         return None;
     }
     let all = select.selection.take().map(conjuncts).unwrap_or_default();
     let (tests, rest): (Vec<Expr>, Vec<Expr>) =
         all.into_iter().partition(|c| membership(c, &inner).is_some());
-    select.selection = rest.into_iter().reduce(|l, r| Expr::BinaryOp {
-        left: Box::new(l),
-        op: BinaryOperator::And,
-        right: Box::new(r),
-    });
+    select.selection = and_all(rest);
     match tests.as_slice() {
         [] => {
             select.projection = vec![SelectItem::UnnamedExpr(call(

@@ -173,6 +173,12 @@ impl SchemaProvider for PgCatalog {
     }
 }
 
+/// Every row of `table`, unfiltered: the crate's tables are computed whole anyway.
+async fn read_all(table: &dyn TableProvider, state: &dyn Session) -> Result<Vec<RecordBatch>> {
+    let plan = table.scan(state, None, &[], None).await?;
+    collect(plan, state.task_ctx()).await
+}
+
 /// A dynamic table of the crate, converted as it is read.
 #[derive(Debug)]
 struct Retyped {
@@ -199,8 +205,7 @@ impl TableProvider for Retyped {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = self.inner.scan(state, None, &[], None).await?;
-        let batches = collect(plan, state.task_ctx()).await?;
+        let batches = read_all(self.inner.as_ref(), state).await?;
         let converted = batches
             .iter()
             .map(|b| retype::convert(b, &self.schema, &self.steps, &self.procs))
@@ -236,8 +241,7 @@ impl TableProvider for WithObjects {
         _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = self.inner.scan(state, None, &[], None).await?;
-        let batches = collect(plan, state.task_ctx()).await?;
+        let batches = read_all(self.inner.as_ref(), state).await?;
         let schema = self.schema();
         let batches = objects::with_objects(
             self.listing,

@@ -17,7 +17,6 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{SchemaProvider, Session};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::physical_plan::collect;
 
 use crate::system::SCHEMA_NAME;
 use crate::system::describe::{Key, TableDescription, describe};
@@ -234,8 +233,7 @@ async fn scan_all(
     table: &str,
 ) -> Result<Vec<RecordBatch>> {
     let Some(provider) = crate_schema.table(table).await? else { return Ok(Vec::new()) };
-    let plan = provider.scan(state, None, &[], None).await?;
-    collect(plan, state.task_ctx()).await
+    super::read_all(provider.as_ref(), state).await
 }
 
 /// The tables of schema `sluice` with their oids, from the crate's `pg_namespace` and
