@@ -67,6 +67,7 @@ pub enum SqlState {
     StringDataRightTruncation,
     InvalidDatetimeFormat,
     InvalidRegularExpression,
+    CardinalityViolation,
     InFailedTransaction,
     NoActiveTransaction,
     ActiveTransaction,
@@ -140,6 +141,7 @@ impl SqlState {
             SqlState::StringDataRightTruncation => "22001",
             SqlState::InvalidDatetimeFormat => "22007",
             SqlState::InvalidRegularExpression => "2201B",
+            SqlState::CardinalityViolation => "21000",
             SqlState::InFailedTransaction => "25P02",
             SqlState::NoActiveTransaction => "25P01",
             SqlState::ActiveTransaction => "25001",
@@ -514,6 +516,8 @@ fn classify_execution_message(m: &str, pos: Option<SourcePos>) -> SluiceError {
         SqlState::NumericValueOutOfRange
     } else if lower.contains("cannot cast") || lower.contains("invalid input") {
         SqlState::InvalidTextRepresentation
+    } else if lower.contains("more than one row") {
+        SqlState::CardinalityViolation
     } else {
         SqlState::InvalidParameterValue
     };

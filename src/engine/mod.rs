@@ -23,8 +23,10 @@ mod reg_output;
 mod rewrite;
 mod select_exists;
 mod set_functions;
+mod sort_subqueries;
 pub mod sources;
 mod sql_functions;
+mod subplans;
 mod types;
 mod untyped;
 
@@ -45,6 +47,7 @@ use sluice_functions::session as session_fns;
 
 pub use caches::{CachedPlan, ConstantCache, ConstantResult, PlanCache};
 pub use planning::{is_constant, is_immutable, plan_statement};
+pub use subplans::physical_plan;
 
 use crate::error::{Result, SluiceError};
 
@@ -123,12 +126,15 @@ impl Engine {
             let state = ctx.state_ref();
             let existing = state.read().clone();
             let mut analyzer: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
-                vec![Arc::new(untyped::UntypedLiterals)];
+                vec![Arc::new(untyped::UntypedLiterals), Arc::new(sort_subqueries::SortSubqueries)];
             analyzer.extend(existing.analyzer().rules.iter().cloned());
             *state.write() = SessionStateBuilder::new_from_existing(existing)
                 .with_type_planner(Arc::new(types::PgTypes))
                 .with_analyzer_rules(analyzer)
                 .build();
+        }
+        if let Some(crate_format_type) = ctx.state().scalar_functions().get("format_type").cloned() {
+            ctx.register_udf(sluice_functions::pg_compat::format_type(crate_format_type.as_ref().clone()));
         }
         for udf in sluice_functions::pg_info::fixed_answers() {
             ctx.register_udf(udf);
@@ -148,6 +154,7 @@ impl Engine {
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         ctx.register_udf(sluice_functions::like::like_escape());
         ctx.register_udf(sluice_functions::format::format());
+        ctx.register_udf(sluice_functions::format::quote_literal_function());
         ctx.register_udf(sluice_functions::pg_compat::pg_get_serial_sequence());
         ctx.register_udf(sluice_functions::pg_compat::pg_collation_is_visible());
         ctx.register_udf(sluice_functions::pg_compat::json_build_object());

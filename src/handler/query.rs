@@ -13,7 +13,7 @@ use datafusion::sql::parser::Statement as DfStatement;
 use futures::TryStreamExt;
 
 use super::{Ctx, Output};
-use crate::engine::{CachedPlan, ConstantResult, is_constant, is_immutable, plan_statement};
+use crate::engine::{CachedPlan, ConstantResult, is_constant, is_immutable, physical_plan, plan_statement};
 use crate::error::{Result, SluiceError};
 
 /// Plans (or finds the cached plan of) `statement` and runs it.
@@ -55,13 +55,7 @@ pub async fn run(
     cached: &CachedPlan,
     text: Option<&str>,
 ) -> Result<Output> {
-    let planning = async {
-        if cached.optimized {
-            state.query_planner().create_physical_plan(&cached.plan, state).await
-        } else {
-            state.create_physical_plan(&cached.plan).await
-        }
-    };
+    let planning = physical_plan(state, &cached.plan, cached.optimized);
     let physical = tokio::select! {
         plan = planning => plan?,
         _ = ctx.cancel.cancelled() => return Err(SluiceError::Canceled),
