@@ -48,9 +48,10 @@ impl VisitorMut for Rewriter<'_> {
 fn rewrite_body(body: &mut SetExpr, table_functions: &HashSet<String>) {
     match body {
         SetExpr::Select(select) => {
-            for item in &mut select.projection {
+            for (i, item) in select.projection.iter_mut().enumerate() {
                 if let SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. } = item {
                     set_returning(e);
+                    name_unnested_subquery(e, i);
                 }
             }
             for table in &mut select.from {
@@ -91,6 +92,34 @@ fn set_returning(expr: &mut Expr) {
     }
 }
 
+/// `unnest((SELECT array_agg(x) …))`: DataFusion names what it unnests after the
+/// expression, and a subquery after its first column, so two such calls of one list
+/// (pgcli's parent and child key columns) would be taken for one. The subquery's column
+/// gets a name of its own, after the select item's position.
+fn name_unnested_subquery(expr: &mut Expr, position: usize) {
+    let Expr::Function(function) = expr else { return };
+    if !function_name(&function.name).is_some_and(|(name, _)| name == "unnest") {
+        return;
+    }
+    let FunctionArguments::List(list) = &mut function.args else { return };
+    let Some(FunctionArg::Unnamed(FunctionArgExpr::Expr(arg))) = list.args.first_mut() else { return };
+    let mut inner = arg;
+    while let Expr::Nested(nested) = inner {
+        inner = nested;
+    }
+    let Expr::Subquery(query) = inner else { return };
+    let SetExpr::Select(select) = query.body.as_mut() else { return };
+    if let [SelectItem::UnnamedExpr(value) | SelectItem::ExprWithAlias { expr: value, .. }] =
+        select.projection.as_mut_slice()
+    {
+        let value = value.clone();
+        select.projection = vec![SelectItem::ExprWithAlias {
+            expr: value,
+            alias: Ident::new(format!("__unnested_{position}")),
+        }];
+    }
+}
+
 fn is_get_field(function: &Function) -> bool {
     function_name(&function.name).is_some_and(|(name, _)| name == "get_field")
 }
@@ -114,6 +143,20 @@ fn as_unnest(function: &Function) -> Option<Expr> {
     Some(call("unnest", vec![array]))
 }
 
+/// Whether an argument names a column.
+fn reads_columns(args: &[FunctionArg]) -> bool {
+    let mut reads = false;
+    for arg in args {
+        if let FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) = arg {
+            let _ = datafusion::sql::sqlparser::ast::visit_expressions(e, |x| {
+                reads |= matches!(x, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+                ControlFlow::<()>::Continue(())
+            });
+        }
+    }
+    reads
+}
+
 fn number(n: i64) -> datafusion::sql::sqlparser::ast::Value {
     datafusion::sql::sqlparser::ast::Value::Number(n.to_string(), false)
 }
@@ -124,7 +167,10 @@ fn from_function(factor: &mut TableFactor, table_functions: &HashSet<String>) {
         return;
     };
     let Some((function, _)) = function_name(name) else { return };
-    if table_functions.contains(&function) {
+    // A table function is planned with constant arguments; over a column (of the outer
+    // row: `generate_series(1, array_upper(con.conkey, 1))`) it is the set-returning
+    // function of a one-row select instead.
+    if table_functions.contains(&function) && !reads_columns(&args.args) {
         if let Some(alias) = alias
             && alias.columns.is_empty()
             && SINGLE_COLUMN.contains(&function.as_str())
