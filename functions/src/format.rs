@@ -79,6 +79,29 @@ fn quote_identifier(name: &str) -> String {
     if plain { name.to_owned() } else { format!("\"{}\"", name.replace('"', "\"\"")) }
 }
 
+/// `quote_literal(text)`: the value as a string literal (`'O''Reilly'`, `E'a\\b'` with a
+/// backslash), NULL for NULL — as PostgreSQL's, whose other overloads cast to text first.
+pub fn quote_literal_function() -> ScalarUDF {
+    let func = |args: &[ColumnarValue]| {
+        let arrays = ColumnarValue::values_to_arrays(args)?;
+        let text = datafusion::arrow::compute::cast(&arrays[0], &DataType::Utf8)?;
+        let text =
+            text.as_any().downcast_ref::<datafusion::arrow::array::StringArray>().ok_or_else(|| {
+                datafusion::error::DataFusionError::Internal("quote_literal: text expected".into())
+            })?;
+        let quoted: datafusion::arrow::array::StringArray =
+            text.iter().map(|v| v.map(quote_literal)).collect();
+        crate::columnar(Arc::new(quoted), args)
+    };
+    datafusion::logical_expr::create_udf(
+        "quote_literal",
+        vec![DataType::Utf8],
+        DataType::Utf8,
+        Volatility::Immutable,
+        Arc::new(func),
+    )
+}
+
 fn quote_literal(value: &str) -> String {
     if value.contains('\\') {
         format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "''"))

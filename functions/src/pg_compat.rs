@@ -196,3 +196,86 @@ mod tests {
         assert_eq!(value.to_string(), r#"{"a":1,"b":"x","c":null,"d":true}"#);
     }
 }
+
+/// `format_type(oid, typmod)`: datafusion-pg-catalog's, which spells the common types
+/// with their modifiers (`numeric(10,2)`, `character varying(20)`), completed for the
+/// types it does not know — pseudo-types (`anyarray`, `internal`, `record`), the oid
+/// aliases, vectors and their arrays — by the name PostgreSQL's own `format_type` gives
+/// them; `???` for an oid that is no type, as there.
+pub fn format_type(inner: ScalarUDF) -> ScalarUDF {
+    ScalarUDF::new_from_impl(FormatType { signature: inner.signature().clone(), inner })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct FormatType {
+    inner: ScalarUDF,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for FormatType {
+    fn name(&self) -> &str {
+        "format_type"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> datafusion::error::Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> datafusion::error::Result<ColumnarValue> {
+        let oids =
+            datafusion::arrow::compute::cast(&args.args[0].to_array(args.number_rows)?, &DataType::Int64)?;
+        let scalar = args.args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_)));
+        let named = self.inner.invoke_with_args(args)?.to_array(oids.len())?;
+        let named = datafusion::arrow::compute::cast(&named, &DataType::Utf8)?;
+        let (Some(named), Some(oids)) = (
+            named.as_any().downcast_ref::<datafusion::arrow::array::StringArray>(),
+            oids.as_any().downcast_ref::<datafusion::arrow::array::Int64Array>(),
+        ) else {
+            return exec_err!("format_type: unexpected argument types");
+        };
+        let mut out = StringBuilder::with_capacity(named.len(), named.len() * 8);
+        for i in 0..named.len() {
+            match (named.is_null(i), oids.is_null(i)) {
+                (true, _) | (_, true) => out.append_null(),
+                _ if !named.value(i).starts_with("oid(") => out.append_value(named.value(i)),
+                _ => out.append_value(builtin_type_name(oids.value(i))),
+            }
+        }
+        let array: ArrayRef = Arc::new(out.finish());
+        if scalar && array.len() == 1 {
+            return Ok(ColumnarValue::Scalar(ScalarValue::try_from_array(&array, 0)?));
+        }
+        Ok(ColumnarValue::Array(array))
+    }
+}
+
+/// A built-in type's name as `format_type` gives it without a modifier.
+fn builtin_type_name(oid: i64) -> String {
+    use postgres_types::{Kind, Type};
+    let Some(ty) = u32::try_from(oid).ok().and_then(Type::from_oid) else { return "???".to_owned() };
+    match ty.kind() {
+        Kind::Array(element) => format!("{}[]", builtin_type_name(i64::from(element.oid()))),
+        _ => match ty.name() {
+            "bool" => "boolean",
+            "int2" => "smallint",
+            "int4" => "integer",
+            "int8" => "bigint",
+            "float4" => "real",
+            "float8" => "double precision",
+            "varchar" => "character varying",
+            "bpchar" => "character",
+            "timestamp" => "timestamp without time zone",
+            "timestamptz" => "timestamp with time zone",
+            "time" => "time without time zone",
+            "timetz" => "time with time zone",
+            "varbit" => "bit varying",
+            "char" => "\"char\"",
+            other => other,
+        }
+        .to_owned(),
+    }
+}

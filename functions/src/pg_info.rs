@@ -70,8 +70,6 @@ pub fn fixed_answers() -> Vec<ScalarUDF> {
         fixed("pg_get_viewdef", &[1, 2], text_null.clone(), Volatility::Stable),
         fixed("pg_get_ruledef", &[1, 2], text_null.clone(), Volatility::Stable),
         fixed("pg_get_triggerdef", &[1, 2], text_null.clone(), Volatility::Stable),
-        fixed("pg_get_function_arguments", &[1], text_null.clone(), Volatility::Stable),
-        fixed("pg_get_function_identity_arguments", &[1], text_null.clone(), Volatility::Stable),
         // no comments on databases or roles (those on tables and columns are the
         // catalog's: sluice_catalog::pg::functions)
         fixed("shobj_description", &[2], text_null, Volatility::Stable),

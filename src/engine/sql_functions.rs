@@ -13,8 +13,9 @@ use std::ops::ControlFlow;
 use std::sync::OnceLock;
 
 use datafusion::sql::sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, ObjectNamePart, Statement, Value, VisitMut,
-    VisitorMut,
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, LambdaFunction,
+    LambdaFunctionParameter, LambdaSyntax, ObjectNamePart, OneOrManyWithParens, Query, SelectItem, SetExpr,
+    Statement, Value, VisitMut, VisitorMut,
 };
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::parser::Parser;
@@ -68,10 +69,53 @@ const DEFINITIONS: &[(&str, &str)] = &[
         "(SELECT CASE WHEN __proc.proretset THEN 'SETOF ' ELSE '' END || format_type(__proc.prorettype, NULL) \
          FROM pg_catalog.pg_proc __proc WHERE __proc.oid = $1)",
     ),
+    // The argument types (Sluice's functions and PostgreSQL's built-ins as pg_proc has
+    // them; names and defaults are not shown)
+    (
+        "pg_get_function_arguments",
+        "(SELECT coalesce(array_to_string(array_transform(__proc.proargtypes, __t -> format_type(__t, NULL)), ', '), '') \
+         FROM pg_catalog.pg_proc __proc WHERE __proc.oid = $1)",
+    ),
+    // the same: no argument of these has a default or a mode to leave out
+    (
+        "pg_get_function_identity_arguments",
+        "(SELECT coalesce(array_to_string(array_transform(__proc.proargtypes, __t -> format_type(__t, NULL)), ', '), '') \
+         FROM pg_catalog.pg_proc __proc WHERE __proc.oid = $1)",
+    ),
+    // ruleutils.c's pg_get_functiondef, over pg_proc: the attributes it prints, in its
+    // order (VOLATILE, PARALLEL UNSAFE and the default cost are left out, as there).
+    // Aggregates have no definition to give (PostgreSQL raises an error; here NULL).
+    (
+        "pg_get_functiondef",
+        "(SELECT CASE WHEN __proc.prokind = 'a' THEN NULL ELSE \
+         'CREATE OR REPLACE ' || CASE WHEN __proc.prokind = 'p' THEN 'PROCEDURE ' ELSE 'FUNCTION ' END \
+         || quote_ident(__ns.nspname) || '.' || quote_ident(__proc.proname) \
+         || '(' || coalesce(array_to_string(array_transform(__proc.proargtypes, __t -> format_type(__t, NULL)), ', '), '') \
+         || ')' || chr(10) \
+         || CASE WHEN __proc.prokind = 'p' THEN '' ELSE ' RETURNS ' \
+            || CASE WHEN __proc.proretset THEN 'SETOF ' ELSE '' END || format_type(__proc.prorettype, NULL) || chr(10) END \
+         || ' LANGUAGE ' || coalesce(__lang.lanname, 'internal') || chr(10) \
+         || coalesce(nullif(concat(CASE WHEN __proc.prokind = 'w' THEN ' WINDOW' END, \
+              CASE __proc.provolatile WHEN 'i' THEN ' IMMUTABLE' WHEN 's' THEN ' STABLE' END, \
+              CASE __proc.proparallel WHEN 's' THEN ' PARALLEL SAFE' WHEN 'r' THEN ' PARALLEL RESTRICTED' END, \
+              CASE WHEN __proc.proisstrict THEN ' STRICT' END, \
+              CASE WHEN __proc.prosecdef THEN ' SECURITY DEFINER' END, \
+              CASE WHEN __proc.proleakproof THEN ' LEAKPROOF' END), '') || chr(10), '') \
+         || 'AS ' || CASE WHEN __lang.lanname = 'c' \
+            THEN quote_literal(__proc.probin) || ', ' || quote_literal(__proc.prosrc) \
+            ELSE '$function$' || __proc.prosrc || '$function$' END || chr(10) END \
+         FROM pg_catalog.pg_proc __proc JOIN pg_catalog.pg_namespace __ns ON __ns.oid = __proc.pronamespace \
+         LEFT JOIN pg_catalog.pg_language __lang ON __lang.oid = __proc.prolang WHERE __proc.oid = $1)",
+    ),
 ];
 
 /// The helpers that live in `pg_catalog` (the others are information_schema's).
-const IN_PG_CATALOG: &[&str] = &["pg_get_function_result"];
+const IN_PG_CATALOG: &[&str] = &[
+    "pg_get_function_arguments",
+    "pg_get_function_identity_arguments",
+    "pg_get_function_result",
+    "pg_get_functiondef",
+];
 
 /// Each body, parsed once.
 fn bodies() -> &'static HashMap<&'static str, Expr> {
@@ -82,7 +126,10 @@ fn bodies() -> &'static HashMap<&'static str, Expr> {
             .filter_map(|(name, body)| {
                 let parsed = Parser::new(&PostgreSqlDialect {}).try_with_sql(body).and_then(|mut p| p.parse_expr());
                 match parsed {
-                    Ok(expr) => Some((*name, expr)),
+                    Ok(mut expr) => {
+                        lambdas(&mut expr);
+                        Some((*name, expr))
+                    }
                     Err(e) => {
                         tracing::error!(function = name, error = %e, "an information_schema body does not parse");
                         None
@@ -91,6 +138,27 @@ fn bodies() -> &'static HashMap<&'static str, Expr> {
             })
             .collect()
     })
+}
+
+/// `__x -> body` in a body is a lambda (PostgreSQL's grammar reads `->` as the JSON
+/// operator, so the parser gives a binary operation).
+fn lambdas(expr: &mut Expr) {
+    let _ = datafusion::sql::sqlparser::ast::visit_expressions_mut(expr, |e| {
+        if let Expr::BinaryOp { left, op: BinaryOperator::Arrow, right } = e
+            && let Expr::Identifier(param) = left.as_ref()
+            && param.value.starts_with("__")
+        {
+            *e = Expr::Lambda(LambdaFunction {
+                params: OneOrManyWithParens::One(LambdaFunctionParameter {
+                    name: param.clone(),
+                    data_type: None,
+                }),
+                body: right.clone(),
+                syntax: LambdaSyntax::Arrow,
+            });
+        }
+        ControlFlow::<()>::Continue(())
+    });
 }
 
 /// Inlines every call of the helpers in `statement`, innermost first.
@@ -102,6 +170,23 @@ struct Inliner;
 
 impl VisitorMut for Inliner {
     type Break = ();
+
+    /// A select-list call keeps the function's name as its column's, as in PostgreSQL
+    /// (inlined, it would be an expression without one).
+    fn pre_visit_query(&mut self, query: &mut Query) -> ControlFlow<()> {
+        if let SetExpr::Select(select) = query.body.as_mut() {
+            for item in &mut select.projection {
+                if let SelectItem::UnnamedExpr(expr) = item
+                    && let Expr::Function(f) = expr
+                    && let Some((name, _)) = function_name(&f.name)
+                    && inlined(expr).is_some()
+                {
+                    *item = SelectItem::ExprWithAlias { expr: expr.clone(), alias: Ident::new(name) };
+                }
+            }
+        }
+        ControlFlow::Continue(())
+    }
 
     fn post_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
         if let Some(body) = inlined(expr) {
