@@ -107,6 +107,25 @@ pub(super) fn figure_name(expr: &Expr) -> Option<String> {
         Expr::Nested(inner) => figure_name(inner),
         Expr::Case { .. } => Some("case".to_owned()),
         Expr::Array(_) => Some("array".to_owned()),
+        Expr::Exists { .. } => Some("exists".to_owned()),
+        // a scalar subquery is named after its column
+        Expr::Subquery(query) => first_column_name(&query.body),
+        _ => None,
+    }
+}
+
+fn first_column_name(body: &SetExpr) -> Option<String> {
+    match body {
+        SetExpr::Select(select) => match select.projection.first()? {
+            SelectItem::ExprWithAlias { alias, .. } if alias.quote_style.is_some() => {
+                Some(alias.value.clone())
+            }
+            SelectItem::ExprWithAlias { alias, .. } => Some(alias.value.to_lowercase()),
+            SelectItem::UnnamedExpr(e) => figure_name(e),
+            _ => None,
+        },
+        SetExpr::SetOperation { left, .. } => first_column_name(left),
+        SetExpr::Query(query) => first_column_name(&query.body),
         _ => None,
     }
 }

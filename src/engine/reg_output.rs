@@ -14,6 +14,10 @@ use datafusion::sql::sqlparser::ast::{
     visit_expressions_mut,
 };
 
+use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+use datafusion::sql::sqlparser::parser::Parser;
+use datafusion::sql::sqlparser::tokenizer::Token;
+
 use crate::sql::exprs::call;
 
 /// Applies the rewrite to `statement`.
@@ -26,6 +30,19 @@ pub fn rewrite(statement: &mut Statement) {
             && is_computed_text(inner)
         {
             *expr = call("to_regclass", vec![inner.as_ref().clone()]);
+        } else if let Expr::Cast { expr: inner, data_type, .. } = expr
+            && alias_kind(data_type) == Some("regclass")
+            && let Expr::Value(v) = inner.as_ref()
+            && let Value::Placeholder(p) = &v.value
+            && let Some(either) = oid_or_name(p)
+        {
+            *expr = either;
+        } else if let Expr::Cast { expr: inner, data_type, .. } = expr
+            && let Expr::Value(v) = inner.as_ref()
+            && let Value::SingleQuotedString(name) = &v.value
+            && let Some(lookup) = qualified_lookup(data_type, name)
+        {
+            *expr = lookup;
         }
         ControlFlow::<()>::Continue(())
     });
@@ -51,6 +68,51 @@ fn alias_kind(data_type: &DataType) -> Option<&'static str> {
         _ => return None,
     };
     ["regclass", "regtype"].into_iter().find(|k| *k == name)
+}
+
+/// `$1::regclass` bound to `'16388'` is that oid, as a literal `'16388'::regclass` is
+/// (`regclassin` reads digits as an oid); any other text is looked up as a name.
+fn oid_or_name(placeholder: &str) -> Option<Expr> {
+    let sql = format!(
+        "CASE WHEN CAST({placeholder} AS TEXT) ~ '^[0-9]+$' THEN TRY_CAST(CAST({placeholder} AS TEXT) AS INT) \
+         ELSE CAST({placeholder} AS regclass) END"
+    );
+    Parser::new(&PostgreSqlDialect {}).try_with_sql(&sql).ok()?.parse_expr().ok()
+}
+
+/// `'pg_catalog.version'::regproc`, `'pg_catalog.int4'::regtype`: a name with its
+/// schema, looked up in that schema (datafusion-pg-catalog's lookup reads a bare name).
+fn qualified_lookup(data_type: &DataType, literal: &str) -> Option<Expr> {
+    let kind = match data_type {
+        DataType::Custom(name, modifiers) if modifiers.is_empty() => {
+            name.0.last()?.as_ident()?.value.to_lowercase()
+        }
+        _ => return None,
+    };
+    let (table, name_column, namespace_column) = match kind.as_str() {
+        "regproc" => ("pg_proc", "proname", "pronamespace"),
+        "regtype" => ("pg_type", "typname", "typnamespace"),
+        _ => return None,
+    };
+    let mut parser = Parser::new(&PostgreSqlDialect {}).try_with_sql(literal).ok()?;
+    let name = parser.parse_object_name(false).ok()?;
+    if parser.peek_token().token != Token::EOF {
+        return None;
+    }
+    let [schema, object] = name.0.as_slice() else { return None };
+    let text = |part: &datafusion::sql::sqlparser::ast::ObjectNamePart| {
+        let ident = part.as_ident()?;
+        let value =
+            if ident.quote_style.is_some() { ident.value.clone() } else { ident.value.to_lowercase() };
+        Some(format!("'{}'", value.replace('\'', "''")))
+    };
+    let sql = format!(
+        "(SELECT o.oid FROM pg_catalog.{table} o JOIN pg_catalog.pg_namespace n ON n.oid = o.{namespace_column} \
+         WHERE n.nspname = {} AND o.{name_column} = {})",
+        text(schema)?,
+        text(object)?
+    );
+    Parser::new(&PostgreSqlDialect {}).try_with_sql(&sql).ok()?.parse_expr().ok()
 }
 
 /// Whether `expr` is text computed by the query: a call, a concatenation, a cast to text.

@@ -3,23 +3,13 @@
 //! script — psycopg 3, every statement in the simple protocol, then as a named prepared
 //! statement, then once more with binary results — browsing schema `sluice`.
 //!
-//! Every statement must pass except those named in [`KNOWN_FAILURES`], each with what is
-//! missing; a known failure that passes again fails this test too, so the list only
-//! shrinks. PostgreSQL 15 passes all but the two statements the suite skips for it.
+//! Every statement must pass, in both runs, but the two the suite skips for PostgreSQL 15
+//! itself (version-specific columns) — as PostgreSQL 15 does.
 
 use std::collections::BTreeSet;
 use std::process::Command;
 
 use crate::common::{PASSWORD, TestServer, repo, require};
-
-/// Statements that fail today, and why.
-const KNOWN_FAILURES: &[(&str, &str)] = &[
-    ("grafana#1", "an IN (subquery) inside ORDER BY is not planned by DataFusion"),
-    ("pgcli#8", "unnest of a correlated scalar subquery cannot be decorrelated"),
-    ("pgcli#17", "pg_get_functiondef is missing"),
-    ("psql#11", "a scalar subquery with a bound parameter fails in the extended protocol (XX000)"),
-    ("sigma#3", "generate_series over the outer row's array (a lateral call in FROM) is not planned"),
-];
 
 /// What the suite skips on PostgreSQL 15 itself (version-specific columns).
 const SKIPPED: &[&str] = &["psql#9", "tableau#4"];
@@ -79,20 +69,11 @@ fn bi_tools_startup_and_browse_queries() {
         return;
     };
     let server = TestServer::start();
-    let known: BTreeSet<&str> = KNOWN_FAILURES.iter().map(|(id, _)| *id).collect();
-    let mut failed_somewhere = BTreeSet::new();
     for extra in [&["--mode", "both"][..], &["--mode", "extended", "--binary"][..]] {
         let outcome = replay(&server, &python, &script, extra);
-        let unexpected: Vec<&String> = outcome
-            .failed
-            .iter()
-            .filter(|(id, _)| !known.contains(id.as_str()))
-            .map(|(_, line)| line)
-            .collect();
-        assert!(unexpected.is_empty(), "statements that must pass failed ({extra:?}):\n{unexpected:#?}");
+        let failed: Vec<&String> = outcome.failed.iter().map(|(_, line)| line).collect();
+        assert!(failed.is_empty(), "statements failed ({extra:?}):\n{failed:#?}");
         assert_eq!(outcome.skipped, SKIPPED.iter().map(|s| s.to_string()).collect(), "skips ({extra:?})");
-        failed_somewhere.extend(outcome.failed.into_iter().map(|(id, _)| id));
+        assert_eq!(outcome.passed.len(), 143, "passed ({extra:?})");
     }
-    let fixed: Vec<&&str> = known.iter().filter(|id| !failed_somewhere.contains(**id)).collect();
-    assert!(fixed.is_empty(), "known failures that pass now — remove them from KNOWN_FAILURES: {fixed:?}");
 }

@@ -111,7 +111,7 @@ fn psql_describes_keys_comments_functions_and_types() {
     let functions = stdout(&psql(&server, &["-c", "\\df"]));
     assert!(functions.contains("List of functions") && functions.contains("(0 rows)"), "{functions}");
     let system = stdout(&psql(&server, &["-At", "-c", "\\dfS array_length"]));
-    assert_eq!(system.trim(), "pg_catalog|array_length|integer||func", "{system}");
+    assert_eq!(system.trim(), "pg_catalog|array_length|integer|anyarray, integer|func", "{system}");
     let types = stdout(&psql(&server, &["-c", "\\dT"]));
     assert!(types.contains("List of data types") && types.contains("(0 rows)"), "{types}");
     let int4 = stdout(&psql(&server, &["-At", "-c", "\\dTS int4"]));

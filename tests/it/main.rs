@@ -25,6 +25,7 @@ mod secret_leaks;
 mod slt;
 mod sources;
 mod startup;
+mod subqueries;
 mod sync;
 mod targets;
 mod wire;
