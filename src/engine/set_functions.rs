@@ -98,7 +98,7 @@ fn set_returning(expr: &mut Expr) {
 /// gets a name of its own, after the select item's position.
 fn name_unnested_subquery(expr: &mut Expr, position: usize) {
     let Expr::Function(function) = expr else { return };
-    if !function_name(&function.name).is_some_and(|(name, _)| name == "unnest") {
+    if function_name(&function.name).is_none_or(|(name, _)| name != "unnest") {
         return;
     }
     let FunctionArguments::List(list) = &mut function.args else { return };

@@ -47,19 +47,32 @@ pub async fn physical_plan(
     plan: &LogicalPlan,
     optimized: bool,
 ) -> DfResult<Arc<dyn ExecutionPlan>> {
-    let optimized = if optimized { plan.clone() } else { state.optimize(plan)? };
-    let planned = if has_subqueries(&optimized) {
-        let state = Arc::new(state.clone());
-        optimized.transform_up(|node| as_subplans(&state, node))?.data
+    let fresh;
+    let optimized = if optimized {
+        plan
     } else {
-        optimized
+        fresh = state.optimize(plan)?;
+        &fresh
     };
+    if !has_subqueries(optimized) {
+        return state.query_planner().create_physical_plan(optimized, state).await;
+    }
+    let shared = Arc::new(state.clone());
+    let planned = optimized.clone().transform_up(|node| as_subplans(&shared, node))?.data;
     state.query_planner().create_physical_plan(&planned, state).await
 }
 
 /// Whether a subquery expression is left anywhere in `plan` (outside subquery plans).
 fn has_subqueries(plan: &LogicalPlan) -> bool {
-    plan.exists(|node| Ok(node.expressions().iter().any(is_or_has_subquery))).unwrap_or(false)
+    let mut found = false;
+    let _ = plan.apply(|node| {
+        let _ = node.apply_expressions(|e| {
+            found |= is_or_has_subquery(e);
+            Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+        });
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
 }
 
 fn is_or_has_subquery(expr: &Expr) -> bool {
