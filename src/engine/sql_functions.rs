@@ -281,7 +281,7 @@ mod tests {
             rewritten(sql),
             "SELECT (CASE WHEN ((CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)) IN (21, 23, 20) THEN 0 \
              WHEN ((CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)) IN (1700) THEN CASE WHEN (a.atttypmod) = -1 \
-             THEN NULL ELSE ((a.atttypmod) - 4) & 65535 END ELSE NULL END) FROM x"
+             THEN NULL ELSE ((a.atttypmod) - 4) & 65535 END ELSE NULL END) AS _pg_numeric_scale FROM x"
         );
         // a call that does not fit the definition is left to fail as written
         assert_eq!(rewritten("SELECT _pg_truetypid(1, 2)"), "SELECT _pg_truetypid(1, 2)");
