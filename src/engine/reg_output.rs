@@ -60,14 +60,22 @@ pub fn rewrite(statement: &mut Statement) {
 
 /// The kind of oid alias type `data_type` is, if it is one that prints as a name.
 fn alias_kind(data_type: &DataType) -> Option<&'static str> {
-    let name = match data_type {
-        DataType::Regclass => return Some("regclass"),
-        DataType::Custom(name, modifiers) if modifiers.is_empty() => {
-            name.0.last()?.as_ident()?.value.to_lowercase()
-        }
-        _ => return None,
-    };
+    if matches!(data_type, DataType::Regclass) {
+        return Some("regclass");
+    }
+    let name = custom_type_name(data_type)?;
     ["regclass", "regtype"].into_iter().find(|k| *k == name)
+}
+
+/// The name of a type sqlparser has no keyword for (`regtype`, `pg_catalog.regproc`),
+/// lowercased, without its schema.
+fn custom_type_name(data_type: &DataType) -> Option<String> {
+    match data_type {
+        DataType::Custom(name, modifiers) if modifiers.is_empty() => {
+            Some(name.0.last()?.as_ident()?.value.to_lowercase())
+        }
+        _ => None,
+    }
 }
 
 /// `$1::regclass` bound to `'16388'` is that oid, as a literal `'16388'::regclass` is
@@ -83,12 +91,7 @@ fn oid_or_name(placeholder: &str) -> Option<Expr> {
 /// `'pg_catalog.version'::regproc`, `'pg_catalog.int4'::regtype`: a name with its
 /// schema, looked up in that schema (datafusion-pg-catalog's lookup reads a bare name).
 fn qualified_lookup(data_type: &DataType, literal: &str) -> Option<Expr> {
-    let kind = match data_type {
-        DataType::Custom(name, modifiers) if modifiers.is_empty() => {
-            name.0.last()?.as_ident()?.value.to_lowercase()
-        }
-        _ => return None,
-    };
+    let kind = custom_type_name(data_type)?;
     let (table, name_column, namespace_column) = match kind.as_str() {
         "regproc" => ("pg_proc", "proname", "pronamespace"),
         "regtype" => ("pg_type", "typname", "typnamespace"),

@@ -11,10 +11,12 @@
 use std::sync::Arc;
 
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::common::tree_node::Transformed;
 use datafusion::common::{Column, Result};
 use datafusion::logical_expr::{Expr, LogicalPlan, Projection, Sort, SortExpr};
 use datafusion::optimizer::AnalyzerRule;
+
+use super::subplans::is_or_has_subquery;
 
 #[derive(Debug, Default)]
 pub struct SortSubqueries;
@@ -26,18 +28,13 @@ impl AnalyzerRule for SortSubqueries {
 
     fn analyze(&self, plan: LogicalPlan, _config: &ConfigOptions) -> Result<LogicalPlan> {
         plan.transform_up_with_subqueries(|node| match node {
-            LogicalPlan::Sort(sort) if sort.expr.iter().any(|s| has_subquery(&s.expr)) => {
+            LogicalPlan::Sort(sort) if sort.expr.iter().any(|s| is_or_has_subquery(&s.expr)) => {
                 key_columns(sort).map(Transformed::yes)
             }
             other => Ok(Transformed::no(other)),
         })
         .map(|t| t.data)
     }
-}
-
-fn has_subquery(expr: &Expr) -> bool {
-    expr.exists(|e| Ok(matches!(e, Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_))))
-        .unwrap_or(false)
 }
 
 /// `Sort(k(subquery), input)` → `Projection(input's columns, Sort(__sort_key_n,
@@ -47,7 +44,7 @@ fn key_columns(sort: Sort) -> Result<LogicalPlan> {
     let mut computed = columns.clone();
     let mut keys = Vec::with_capacity(sort.expr.len());
     for (i, key) in sort.expr.into_iter().enumerate() {
-        if has_subquery(&key.expr) {
+        if is_or_has_subquery(&key.expr) {
             let name = format!("__sort_key_{i}");
             computed.push(key.expr.alias(name.clone()));
             keys.push(SortExpr { expr: Expr::Column(Column::new_unqualified(name)), ..key });

@@ -75,7 +75,8 @@ fn has_subqueries(plan: &LogicalPlan) -> bool {
     found
 }
 
-fn is_or_has_subquery(expr: &Expr) -> bool {
+/// Whether `expr` is or holds a subquery (scalar, EXISTS or IN).
+pub(super) fn is_or_has_subquery(expr: &Expr) -> bool {
     expr.exists(|e| Ok(matches!(e, Expr::ScalarSubquery(_) | Expr::Exists(_) | Expr::InSubquery(_))))
         .unwrap_or(false)
 }
