@@ -21,7 +21,7 @@ async fn wrong_or_missing_passwords_are_refused() {
     let conn = format!("host=127.0.0.1 port={} user=sluice dbname=sluice", server.port);
     let Err(err) = tokio_postgres::connect(&conn, tokio_postgres::NoTls).await else { panic!("connected") };
     assert!(format!("{err:?}").contains("password missing"), "{err:?}");
-    let metrics = crate::http::get(server.http_port, "/metrics").await;
+    let metrics = crate::common::http::get(server.http_port, "/metrics").await;
     assert!(metrics.contains("sluice_authentication_failures_total 2"), "{metrics}");
 }
 

@@ -60,7 +60,7 @@ fn replay(
 #[test]
 fn bi_tools_startup_and_browse_queries() {
     let script = repo().join("../shared/compat/bi-startup/replay.py");
-    let python = super::clients::python();
+    let python = crate::common::python();
     if !require("../shared/compat/bi-startup/replay.py", script.exists()) {
         return;
     }

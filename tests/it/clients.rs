@@ -3,10 +3,10 @@
 
 use std::process::{Command, Output};
 
-use crate::common::{PASSWORD, TestServer, have_program, repo, require};
-use crate::fixtures::{Postgres, postgres_up};
-use crate::pipelines::sinks;
-use crate::sources::pg_source;
+use crate::common::fixtures::{Postgres, postgres_up};
+use crate::common::sinks::sinks;
+use crate::common::sources::pg_source;
+use crate::common::{PASSWORD, TestServer, have_program, python, repo, require};
 
 fn psql(server: &TestServer, args: &[&str]) -> Output {
     Command::new("psql")
@@ -186,14 +186,6 @@ async fn pgjdbc_metadata_and_server_side_prepared_statements() {
         "{text}"
     );
     pg.drop().await;
-}
-
-/// The Python interpreter of the venv `scripts/test.sh` prepares (or SLUICE_TEST_PYTHON).
-pub fn python() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("SLUICE_TEST_PYTHON")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venv/bin/python"));
-    path.exists().then_some(path)
 }
 
 #[test]

@@ -7,12 +7,12 @@
 
 use serde_json::{Value, json};
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{SOURCE_PASSWORD, mariadb_up};
+use crate::common::flink::wait_deployment;
+use crate::common::kube::{FD, NS, applies, merges, request, running, setup, spawn_sql};
+use crate::common::kube_fake::FakeKube;
 use crate::common::{TestServer, free_port, have_program, require, self_signed_certificate};
-use crate::fixtures::{SOURCE_PASSWORD, mariadb_up};
-use crate::kube_fake::FakeKube;
-use crate::kubernetes_target::{FD, NS, applies, merges, request, running, setup, spawn_sql};
-use crate::pipelines::failure;
-use crate::run_flink::wait_deployment;
 
 /// `curl` over https trusting `cert`: (HTTP status, body).
 fn curl(cert: &std::path::Path, url: &str) -> (String, Vec<u8>) {
@@ -80,9 +80,9 @@ async fn session_jobs_fetch_their_jar_and_script_over_https_with_a_token() {
         applied.path,
         format!("/apis/flink.apache.org/v1beta1/namespaces/{NS}/flinksessionjobs/shared-job")
     );
-    let (_, schema) = crate::k8s_schema::crd_schema("flinksessionjobs.flink.apache.org-v1.yml");
+    let (_, schema) = crate::common::k8s_schema::crd_schema("flinksessionjobs.flink.apache.org-v1.yml");
     let body: serde_yaml::Value = serde_yaml::to_value(&applied.body).unwrap();
-    assert_eq!(crate::k8s_schema::validate(&body, &schema), Vec::<String>::new());
+    assert_eq!(crate::common::k8s_schema::validate(&body, &schema), Vec::<String>::new());
     let job = &applied.body["spec"]["job"];
     assert_eq!(applied.body["spec"]["deploymentName"], "shared");
     assert_eq!(job["entryClass"], "io.sluice.runner.SqlRunner");

@@ -1,6 +1,6 @@
 //! The `kubernetes` target, at the HTTP level: a Kubernetes API server and the Flink
 //! Kubernetes Operator cannot run on this machine, so Sluice's real kube client talks to
-//! [`FakeKube`] (tests/it/kube_fake.rs), which validates every applied resource against
+//! [`FakeKube`] (tests/it/common/kube_fake.rs), which validates every applied resource against
 //! the operator's CRDs and lets the test write statuses as the operator's documented
 //! lifecycle does (DEPLOYED → STABLE/RUNNING, SUSPENDED, FAILED, FINISHED, savepoint info).
 //! The assertions are on the exact requests: path, verb, content type, field manager and
@@ -9,72 +9,15 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use serde_json::{Value, json};
-use tokio_postgres::Client;
+use serde_json::json;
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{SOURCE_PASSWORD, mariadb_up};
+use crate::common::flink::wait_deployment;
+use crate::common::kube::{FD, NS, applies, merges, request, running, setup, spawn_sql};
+use crate::common::kube_fake::{FakeKube, Logged};
+use crate::common::rows::rows;
 use crate::common::{TestServer, free_port, require};
-use crate::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
-use crate::kube_fake::{FakeKube, Logged};
-use crate::pipelines::{failure, sinks};
-use crate::run_flink::wait_deployment;
-use crate::run_local::rows;
-use crate::sources::maria_source;
-
-pub(crate) const FD: &str = "flinkdeployments";
-pub(crate) const NS: &str = "flink";
-
-/// Waits until the fake has seen a request for which `pick` returns something.
-pub(crate) async fn request<T>(fake: &FakeKube, what: &str, pick: impl Fn(&[Logged]) -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(found) = pick(&fake.log()) {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "no {what} request: {:#?}", fake.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-pub(crate) fn applies<'a>(log: &'a [Logged], plural: &str) -> Vec<&'a Logged> {
-    let collection = format!("/namespaces/{NS}/{plural}/");
-    log.iter()
-        .filter(|r| r.method == "PATCH" && r.content_type == "application/apply-patch+yaml")
-        .filter(|r| r.path.contains(&collection))
-        .collect()
-}
-
-pub(crate) fn merges(log: &[Logged]) -> Vec<&Logged> {
-    log.iter().filter(|r| r.method == "PATCH" && r.content_type == "application/merge-patch+json").collect()
-}
-
-/// Runs `sql` on a client of its own, so the test can play the operator meanwhile.
-pub(crate) fn spawn_sql(
-    client: Client,
-    sql: &str,
-) -> tokio::task::JoinHandle<Result<(), tokio_postgres::Error>> {
-    let sql = sql.to_owned();
-    tokio::spawn(async move { client.batch_execute(&sql).await })
-}
-
-pub(crate) fn running(generation: i64, job: &str) -> Value {
-    json!({ "lifecycleState": "STABLE", "jobManagerDeploymentStatus": "READY", "observedGeneration": generation,
-            "jobStatus": { "state": "RUNNING", "jobId": job, "jobName": "insert-into" } })
-}
-
-pub(crate) async fn setup(fake: &FakeKube, server: &TestServer, client: &Client, extra: &str) -> MariaDb {
-    let maria = MariaDb::create().await;
-    maria_source(client, &maria, "maria").await;
-    sinks(client).await;
-    let kubeconfig = fake.kubeconfig(server.data_path());
-    client
-        .batch_execute(&format!(
-            "CREATE TARGET k8s TYPE kubernetes WITH (kubeconfig = '{}', namespace = '{NS}', timeout = '30s'{extra})",
-            kubeconfig.display()
-        ))
-        .await
-        .unwrap();
-    maria
-}
 
 #[tokio::test]
 async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
@@ -101,9 +44,9 @@ async fn start_applies_and_waits_then_suspend_resume_and_stop_patch_the_job() {
     assert_eq!(deployment.path, format!("/apis/flink.apache.org/v1beta1/namespaces/{NS}/{FD}/orders-live"));
     assert_eq!(deployment.query.get("fieldManager").map(String::as_str), Some("sluice"));
     assert_eq!(deployment.query.get("force").map(String::as_str), Some("true"));
-    let (_, schema) = crate::k8s_schema::crd_schema("flinkdeployments.flink.apache.org-v1.yml");
+    let (_, schema) = crate::common::k8s_schema::crd_schema("flinkdeployments.flink.apache.org-v1.yml");
     let body: serde_yaml::Value = serde_yaml::to_value(&deployment.body).unwrap();
-    assert_eq!(crate::k8s_schema::validate(&body, &schema), Vec::<String>::new());
+    assert_eq!(crate::common::k8s_schema::validate(&body, &schema), Vec::<String>::new());
     assert_eq!(deployment.body["spec"]["job"]["state"], "running");
     assert_eq!(deployment.body["spec"]["job"]["upgradeMode"], "savepoint");
     let config_map =

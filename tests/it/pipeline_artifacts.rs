@@ -8,12 +8,13 @@ use datafusion::sql::sqlparser::dialect::MySqlDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 use tokio_postgres::Client;
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD, mariadb_up, postgres_up};
+use crate::common::hocon;
+use crate::common::k8s_schema::{crd_schema, metadata, validate};
+use crate::common::sinks::sinks;
+use crate::common::sources::{maria_source, pg_source, text_rows};
 use crate::common::{TestServer, have_program, require};
-use crate::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD, mariadb_up, postgres_up};
-use crate::hocon;
-use crate::k8s_schema::{crd_schema, metadata, validate};
-use crate::pipelines::{failure, sinks};
-use crate::sources::{maria_source, pg_source, text_rows};
 
 /// The artifacts of `EXPLAIN PIPELINE name FORMAT format …`: (file, content).
 async fn explain(client: &Client, statement: &str) -> Vec<(String, String)> {

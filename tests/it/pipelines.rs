@@ -2,41 +2,11 @@
 //! is stored (every error its SQLSTATE and position), versions, SHOW CREATE round trips,
 //! ALTER, DROP, and sources that pipelines depend on.
 
-use tokio_postgres::Client;
-use tokio_postgres::error::ErrorPosition;
-
-use crate::common::{TestServer, have_program, message, require, sqlstate};
-use crate::fixtures::{MariaDb, mariadb_up};
-use crate::sources::{maria_source, text_rows};
-
-/// Sinks of every kind the tests write: a print table, a Kafka topic, a datagen table
-/// (read-only), and a blackhole.
-pub async fn sinks(client: &Client) {
-    client
-        .batch_execute(
-            "CREATE SOURCE out TYPE print WITH (print_identifier = 'it''s');
-             CREATE TABLE out.console (id INT, amount DECIMAL(10, 2));
-             CREATE TABLE out.wide (id BIGINT, label STRING, day DATE);
-             CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = 'kafka-1:9092,kafka-2:9092');
-             CREATE TABLE k.order_events (id INT, amount DECIMAL(10, 2), at TIMESTAMP(3)) WITH (topic = 'order-events');
-             CREATE SOURCE gen TYPE datagen WITH (rows_per_second = 5);
-             CREATE TABLE gen.numbers (n BIGINT);
-             CREATE SOURCE hole TYPE blackhole;
-             CREATE TABLE hole.void (id INT);",
-        )
-        .await
-        .unwrap();
-}
-
-/// The error `sql` fails with: SQLSTATE, message, and the 1-based character position.
-pub async fn failure(client: &Client, sql: &str) -> (String, String, Option<u32>) {
-    let e = client.batch_execute(sql).await.expect_err(sql);
-    let position = e.as_db_error().and_then(|d| d.position()).and_then(|p| match p {
-        ErrorPosition::Original(n) => Some(*n),
-        ErrorPosition::Internal { .. } => None,
-    });
-    (sqlstate(&e), message(&e), position)
-}
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, mariadb_up};
+use crate::common::sinks::sinks;
+use crate::common::sources::{maria_source, text_rows};
+use crate::common::{TestServer, have_program, require};
 
 /// The 1-based character position of the first `needle` in `sql`.
 fn at(sql: &str, needle: &str) -> Option<u32> {
@@ -351,14 +321,14 @@ async fn psql_creates_a_pipeline_with_a_dollar_quoted_body() {
 async fn a_sink_table_that_does_not_exist_yet_is_created_from_the_statement() {
     if !require(
         "PostgreSQL on 127.0.0.1 and psql",
-        crate::fixtures::postgres_up().await && have_program("psql"),
+        crate::common::fixtures::postgres_up().await && have_program("psql"),
     ) {
         return;
     }
-    let pg = crate::fixtures::Postgres::create().await;
+    let pg = crate::common::fixtures::Postgres::create().await;
     let server = TestServer::start();
     let client = server.client().await;
-    crate::sources::pg_source(&client, &pg, "pg").await;
+    crate::common::sources::pg_source(&client, &pg, "pg").await;
     sinks(&client).await;
     let p = &pg.name;
     // psql shows the NOTICE that says what will be created
@@ -383,9 +353,10 @@ async fn a_sink_table_that_does_not_exist_yet_is_created_from_the_statement() {
     let script = &text_rows(&client, "EXPLAIN PIPELINE totals FORMAT flink_sql").await[0][1];
     assert!(script.contains("`day` DATE,\n  `total` DECIMAL(20, 2),\n  `orders` BIGINT"), "{script}");
     assert!(script.contains(&format!("'table-name' = '{p}.daily_totals'")), "{script}");
-    let config =
-        crate::hocon::parse(&text_rows(&client, "EXPLAIN PIPELINE totals FORMAT seatunnel").await[0][1])
-            .unwrap();
+    let config = crate::common::hocon::parse(
+        &text_rows(&client, "EXPLAIN PIPELINE totals FORMAT seatunnel").await[0][1],
+    )
+    .unwrap();
     let sink = &config.get("sink").unwrap().entries()[0].1;
     assert_eq!(sink.get("schema_save_mode").and_then(|v| v.text()), Some("CREATE_SCHEMA_WHEN_NOT_EXIST"));
     // only written tables may be missing, and only on systems that create them

@@ -4,10 +4,11 @@
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::sinks::sinks;
+use crate::common::sources::{maria_source, pg_source, text_rows};
 use crate::common::{NumericText, TestServer, message, require};
-use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
-use crate::pipelines::{failure, sinks};
-use crate::sources::{maria_source, pg_source, text_rows};
 
 /// One simple query's result sets: (column names, rows as text).
 pub async fn result_sets(client: &Client, sql: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {

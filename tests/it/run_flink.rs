@@ -12,9 +12,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use tokio_postgres::Client;
 
+use crate::common::failures::failure;
+use crate::common::flink::wait_deployment;
+use crate::common::rows::rows;
 use crate::common::{TestServer, require};
-use crate::pipelines::failure;
-use crate::run_local::rows;
 
 static FLINK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -76,38 +77,6 @@ fn lines(dir: &Path) -> usize {
         .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
         .map(|e| std::fs::read_to_string(e.path()).map(|t| t.lines().count()).unwrap_or(0))
         .sum()
-}
-
-/// The pipeline's latest deployment row (SHOW DEPLOYMENTS) once `done` holds for it, within
-/// three minutes (a Flink job's time).
-pub async fn wait_deployment(
-    client: &Client,
-    pipeline: &str,
-    done: impl Fn(&[String]) -> bool,
-) -> Vec<String> {
-    wait_deployment_within(client, pipeline, Duration::from_secs(180), done).await
-}
-
-/// The pipeline's latest deployment row (SHOW DEPLOYMENTS: id, pipeline, version, target,
-/// engine, engine_job_id, state, since, last_error, savepoint, rows_in, rows_out) once
-/// `done` holds for it, within `within`.
-pub async fn wait_deployment_within(
-    client: &Client,
-    pipeline: &str,
-    within: Duration,
-    done: impl Fn(&[String]) -> bool,
-) -> Vec<String> {
-    let deadline = Instant::now() + within;
-    loop {
-        let shown = rows(client, &format!("SHOW DEPLOYMENTS FOR PIPELINE {pipeline}")).await;
-        if let Some(d) = shown.first()
-            && done(d)
-        {
-            return d.clone();
-        }
-        assert!(Instant::now() < deadline, "deployment of {pipeline} never got there: {shown:?}");
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
 }
 
 /// Waits until every task of Flink job `job` runs.
@@ -304,7 +273,7 @@ async fn a_gateway_killed_while_its_job_runs_finds_the_job_again() {
 
 #[tokio::test]
 async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
-    use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+    use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
     if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready())
         || !require("MariaDB on 127.0.0.1", mariadb_up().await)
         || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
@@ -316,7 +285,7 @@ async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
     let server = TestServer::start();
     let client = server.client().await;
     setup(&server, &client, &server.data_path().join("out")).await;
-    crate::sources::maria_source(&client, &maria, "maria").await;
+    crate::common::sources::maria_source(&client, &maria, "maria").await;
     client
         .batch_execute(&format!(
             "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres');

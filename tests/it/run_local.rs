@@ -2,30 +2,15 @@
 //! MariaDB table into PostgreSQL inside the gateway, row for row; a failure writes
 //! nothing; SHOW DEPLOYMENTS tells what happened.
 
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::Client;
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::rows::rows;
+use crate::common::sources::maria_source;
 use crate::common::{TestServer, require};
-use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
-use crate::pipelines::failure;
-use crate::sources::maria_source;
 
 const ROWS: usize = 10_000;
-
-/// Rows of a simple query, as text.
-pub async fn rows(client: &Client, sql: &str) -> Vec<Vec<String>> {
-    client
-        .simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {}", crate::common::message(&e)))
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
-            }
-            _ => None,
-        })
-        .collect()
-}
 
 /// The NOTICE messages a statement sends, through psql.
 fn psql_notices(server: &TestServer, sql: &str) -> String {

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use tokio_postgres::Client;
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::rows::rows;
+use crate::common::sources::maria_source;
 use crate::common::{Options, TestServer, psql_local, require};
-use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
-use crate::pipelines::failure;
-use crate::run_local::rows;
-use crate::sources::maria_source;
 
 /// Columns of SHOW RUNS.
 const RUN: usize = 0;

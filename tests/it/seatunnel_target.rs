@@ -22,13 +22,13 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio_postgres::Client;
 
+use crate::common::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
+use crate::common::flink::wait_deployment_within;
+use crate::common::hocon;
+use crate::common::rows::rows;
+use crate::common::sinks::sinks;
+use crate::common::sources::maria_source;
 use crate::common::{TestServer, query_pairs, require};
-use crate::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
-use crate::hocon;
-use crate::pipelines::sinks;
-use crate::run_flink::wait_deployment_within;
-use crate::run_local::rows;
-use crate::sources::maria_source;
 
 /// How long a deployment state may take to show (the fake answers at once).
 const WAIT: Duration = Duration::from_secs(30);
@@ -343,7 +343,7 @@ async fn a_seatunnel_target_submits_watches_suspends_resumes_and_stops_over_rest
         .await
         .unwrap();
     // a Flink SQL pipeline is not quietly compiled into a SeaTunnel job
-    let (state, message, _) = crate::pipelines::failure(&client, "START PIPELINE flink_sql").await;
+    let (state, message, _) = crate::common::failures::failure(&client, "START PIPELINE flink_sql").await;
     assert_eq!(state, "0A000", "{message}");
     assert!(message.contains("runs SeaTunnel jobs"), "{message}");
 

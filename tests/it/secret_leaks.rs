@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 use futures::StreamExt;
 use tokio_postgres::{AsyncMessage, NoTls, SimpleQueryMessage};
 
+use crate::common::fixtures::{MariaDb, mariadb_up};
 use crate::common::{PASSWORD, TestServer, metadata_backend, require};
-use crate::fixtures::{MariaDb, mariadb_up};
 
 const CANARY: &str = "Canary-7f2a-SECRET";
 

@@ -1,53 +1,9 @@
 //! Sources against the machine's real MariaDB and PostgreSQL: secrets, TEST SOURCE, live
 //! metadata, the catalog cache, live read-only queries with pushdown.
 
-use tokio_postgres::{Client, SimpleQueryMessage};
-
+use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::sources::{maria_source, pg_source, text_rows};
 use crate::common::{TestServer, message, require, sqlstate};
-use crate::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD, mariadb_up, postgres_up};
-
-/// Rows of a simple query, as text (NULL as "NULL").
-pub async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<String>> {
-    client
-        .simple_query(sql)
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {}", message(&e)))
-        .into_iter()
-        .filter_map(|m| match m {
-            SimpleQueryMessage::Row(r) => {
-                Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
-            }
-            _ => None,
-        })
-        .collect()
-}
-
-fn literal(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-pub async fn maria_source(client: &Client, db: &MariaDb, name: &str) {
-    client
-        .batch_execute(&format!(
-            "CREATE SECRET {name}_pw AS {}; \
-             CREATE SOURCE {name} TYPE mysql WITH (host = '127.0.0.1', port = 3306, username = '{}', password = SECRET {name}_pw)",
-            literal(SOURCE_PASSWORD),
-            db.name
-        ))
-        .await
-        .unwrap();
-}
-
-pub async fn pg_source(client: &Client, db: &Postgres, name: &str) {
-    client
-        .batch_execute(&format!(
-            "CREATE SECRET {name}_pw AS 'pg-pw'; \
-             CREATE SOURCE {name} TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = '{}', password = SECRET {name}_pw)",
-            db.name
-        ))
-        .await
-        .unwrap();
-}
 
 fn checks(rows: &[Vec<String>]) -> Vec<(String, bool)> {
     rows.iter().map(|r| (r[0].clone(), r[1] == "t")).collect()

@@ -6,13 +6,13 @@
 
 use tokio_postgres::Client;
 
+use crate::common::failures::failure;
+use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::hocon;
+use crate::common::k8s_schema::{crd_schema, validate};
+use crate::common::rows::rows;
+use crate::common::sources::maria_source;
 use crate::common::{TestServer, require};
-use crate::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
-use crate::hocon;
-use crate::k8s_schema::{crd_schema, validate};
-use crate::pipelines::failure;
-use crate::run_local::rows;
-use crate::sources::maria_source;
 
 const ROWS: u32 = 20;
 

@@ -2,8 +2,9 @@
 //! target, and the `directory` target writing exactly what EXPLAIN shows.
 
 use crate::common::TestServer;
-use crate::pipelines::{failure, sinks};
-use crate::run_local::rows;
+use crate::common::failures::failure;
+use crate::common::rows::rows;
+use crate::common::sinks::sinks;
 
 #[tokio::test]
 async fn targets_are_created_checked_shown_tested_and_dropped() {

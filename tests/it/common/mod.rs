@@ -1,6 +1,9 @@
 //! A real Sluice server for each test: the built binary, started on free ports with its
 //! own data directory, on SQLite or (with `SLUICE_TEST_METADATA=postgres`) on a fresh
 //! database in the local PostgreSQL.
+//!
+//! What the test files share lives here and in the submodules; no test file imports from
+//! another.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -9,6 +12,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio_postgres::{Client, NoTls};
+
+pub mod failures;
+pub mod fixtures;
+pub mod flink;
+pub mod hocon;
+pub mod http;
+pub mod k8s_schema;
+pub mod kube;
+pub mod kube_fake;
+pub mod rows;
+pub mod sinks;
+pub mod sources;
 
 /// The superuser's password in tests.
 pub const PASSWORD: &str = "it-s3cret pass";
@@ -317,6 +332,14 @@ pub fn message(e: &tokio_postgres::Error) -> String {
 /// The repository root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The Python interpreter of the venv `scripts/test.sh` prepares (or SLUICE_TEST_PYTHON).
+pub fn python() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("SLUICE_TEST_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv/bin/python"));
+    path.exists().then_some(path)
 }
 
 /// A `numeric` value as PostgreSQL prints it, decoded from its binary form (tokio-postgres

@@ -26,8 +26,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use crate::common::k8s_schema::{crd_schema, validate};
 use crate::common::query_pairs;
-use crate::k8s_schema::{crd_schema, validate};
 
 /// One request as the fake saw it.
 #[derive(Debug, Clone)]
@@ -247,7 +247,7 @@ fn violations(plural: &str, object: &Value) -> Vec<String> {
         "flinkdeployments" => validate(&yaml, &crd_schema("flinkdeployments.flink.apache.org-v1.yml").1),
         "flinksessionjobs" => validate(&yaml, &crd_schema("flinksessionjobs.flink.apache.org-v1.yml").1),
         "configmaps" | "secrets" => {
-            let mut errors = crate::k8s_schema::metadata(&yaml["metadata"]);
+            let mut errors = crate::common::k8s_schema::metadata(&yaml["metadata"]);
             for (k, v) in object["data"].as_object().into_iter().flatten() {
                 if k.is_empty()
                     || !k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))

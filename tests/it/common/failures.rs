@@ -1,0 +1,16 @@
+//! The error a statement fails with: SQLSTATE, message and position.
+
+use tokio_postgres::Client;
+use tokio_postgres::error::ErrorPosition;
+
+use crate::common::{message, sqlstate};
+
+/// The error `sql` fails with: SQLSTATE, message, and the 1-based character position.
+pub async fn failure(client: &Client, sql: &str) -> (String, String, Option<u32>) {
+    let e = client.batch_execute(sql).await.expect_err(sql);
+    let position = e.as_db_error().and_then(|d| d.position()).and_then(|p| match p {
+        ErrorPosition::Original(n) => Some(*n),
+        ErrorPosition::Internal { .. } => None,
+    });
+    (sqlstate(&e), message(&e), position)
+}
