@@ -152,7 +152,7 @@ impl Config {
             None => None,
         };
         let run_lease = match args.run_lease.or(file.run_lease) {
-            Some(text) => crate::server::params::parse_millis(&text)
+            Some(text) => crate::units::parse_millis(&text)
                 .filter(|ms| *ms >= 1000)
                 .map(std::time::Duration::from_millis)
                 .ok_or_else(|| {

@@ -10,29 +10,8 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::common::{DataFusionError, SchemaError};
 use sluice_catalog::StoreError;
 
-/// A place in the statement text: line and column, both from 1 (columns in characters).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SourcePos {
-    pub line: u64,
-    pub column: u64,
-}
-
-impl SourcePos {
-    /// The 1-based character offset of this position in `text`, as PostgreSQL reports it.
-    pub fn char_offset(self, text: &str) -> Option<usize> {
-        if self.line == 0 || self.column == 0 {
-            return None;
-        }
-        let mut offset = 0usize;
-        for (i, line) in text.split('\n').enumerate() {
-            if (i as u64) + 1 == self.line {
-                return Some(offset + self.column as usize);
-            }
-            offset += line.chars().count() + 1;
-        }
-        None
-    }
-}
+use crate::sql::error::ParseError;
+pub use crate::sql::error::{SourcePos, split_parser_position};
 
 /// SQLSTATE codes Sluice reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -371,6 +350,24 @@ impl From<StoreError> for SluiceError {
     }
 }
 
+impl From<ParseError> for SluiceError {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::Syntax { message, pos } => SluiceError::Syntax { message, pos },
+            ParseError::DataFusion(e) => classify_datafusion(e),
+            ParseError::UndefinedParameter { number, pos } => SluiceError::Query {
+                state: SqlState::UndefinedParameter,
+                message: format!("there is no parameter ${number}"),
+                hint: None,
+                pos,
+            },
+            ParseError::UndefinedVariable(name) => {
+                SluiceError::UndefinedObject { kind: "pipeline variable", name: format!("${{{name}}}") }
+            }
+        }
+    }
+}
+
 impl From<DataFusionError> for SluiceError {
     fn from(e: DataFusionError) -> Self {
         classify_datafusion(e)
@@ -522,21 +519,6 @@ fn classify_execution_message(m: &str, pos: Option<SourcePos>) -> SluiceError {
         SqlState::InvalidParameterValue
     };
     query(state, m.to_owned(), None, pos)
-}
-
-/// sqlparser appends " at Line: L, Column: C" to its messages; split that off.
-pub fn split_parser_position(message: &str) -> (String, Option<SourcePos>) {
-    let message = message.strip_prefix("sql parser error: ").unwrap_or(message);
-    if let Some(i) = message.rfind(" at Line: ") {
-        let tail = &message[i + " at Line: ".len()..];
-        if let Some((line, column)) = tail.split_once(", Column: ") {
-            let column = column.trim_end_matches(|c: char| !c.is_ascii_digit());
-            if let (Ok(line), Ok(column)) = (line.trim().parse(), column.trim().parse()) {
-                return (message[..i].to_owned(), Some(SourcePos { line, column }));
-            }
-        }
-    }
-    (message.to_owned(), None)
 }
 
 /// "Perhaps you meant …" for an unknown column, when a known one is close.

@@ -10,12 +10,12 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use tokio::net::TcpListener;
 
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// Serves the side port until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
-    state: Arc<ServerState>,
+    state: Arc<Runtime>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(state);
@@ -23,7 +23,7 @@ pub async fn serve(
 }
 
 /// 200 when the metadata store answers within two seconds, 503 otherwise.
-async fn healthz(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
+async fn healthz(State(state): State<Arc<Runtime>>) -> impl IntoResponse {
     match tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ok\n".to_owned()),
         Ok(Err(e)) => {
@@ -34,7 +34,7 @@ async fn healthz(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(state): State<Arc<ServerState>>) -> impl IntoResponse {
+async fn metrics(State(state): State<Arc<Runtime>>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
         state.metrics.render(),

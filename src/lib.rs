@@ -15,12 +15,18 @@ pub mod error;
 pub mod handler;
 pub mod http;
 pub mod metrics;
+pub mod notice;
+pub mod parameters;
 pub mod plan;
+pub mod runtime;
 pub mod scheduler;
 pub mod secrets;
 pub mod server;
+pub mod service;
 pub mod sql;
 pub mod sync;
+pub mod units;
+pub mod version;
 
 /// A failure that stops the gateway from starting; the message says what to fix.
 #[derive(Debug)]

@@ -108,7 +108,7 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     }
     let settings = plan.settings();
     let mut pipeline = vec![
-        ("name", s(settings.value("job_name").unwrap_or(&plan.name))),
+        ("name", s(settings.job_name(&plan.name))),
         ("parallelism", Value::Number(settings.parallelism.into())),
     ];
     if !settings.streaming {

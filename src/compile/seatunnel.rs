@@ -12,7 +12,7 @@ use super::{engine_names, table_of};
 use crate::error::{Result, SluiceError};
 use crate::plan::resolve::parts;
 use crate::plan::{PipelinePlan, TableUse};
-use crate::server::params::parse_millis;
+use crate::units::parse_millis;
 
 pub(super) type Entries = Vec<(String, Hocon)>;
 
@@ -104,7 +104,7 @@ pub(super) fn env(plan: &PipelinePlan) -> Entries {
     let mut env: Entries = vec![
         ("parallelism".into(), Hocon::Int(i64::from(settings.parallelism))),
         ("job.mode".into(), Hocon::str(settings.mode().to_uppercase())),
-        ("job.name".into(), Hocon::str(settings.value("job_name").unwrap_or(&plan.name))),
+        ("job.name".into(), Hocon::str(settings.job_name(&plan.name))),
     ];
     if settings.streaming {
         let interval = settings.value("checkpoint_interval").and_then(parse_millis).unwrap_or(60_000);

@@ -6,6 +6,7 @@
 //! the closest known one suggested), a wrong value type, or a missing required option is
 //! an error (22023) naming the option.
 
+pub mod access;
 mod blackhole;
 mod datagen;
 mod doris;
@@ -146,6 +147,17 @@ pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&
         .filter(|(d, k)| *d <= (k.len().max(name.len()) / 3).max(2))
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
+}
+
+/// The source type called `name`, or an error listing the close ones.
+pub fn lookup_type(name: &str) -> crate::error::Result<&'static SourceType> {
+    source_type(name).ok_or_else(|| crate::error::SluiceError::InvalidOption {
+        message: format!("unknown source type \"{name}\""),
+        hint: Some(match closest(name, SOURCE_TYPES.iter().map(|t| t.name)) {
+            Some(near) => format!("Did you mean \"{near}\"? SHOW SOURCE TYPES lists them."),
+            None => "SHOW SOURCE TYPES lists them.".to_owned(),
+        }),
+    })
 }
 
 #[cfg(test)]

@@ -64,7 +64,7 @@ impl ValueType {
                 "false" | "off" | "no" | "0" => Ok("false".into()),
                 _ => Err(format!("expected true or false, got '{text}'")),
             },
-            ValueType::Duration => crate::server::params::parse_millis(text)
+            ValueType::Duration => crate::units::parse_millis(text)
                 .map(|_| text.trim().to_owned())
                 .ok_or_else(|| format!("expected a duration such as 500ms, 5s, 2min or 1h, got '{text}'")),
             ValueType::Enum(values) => values

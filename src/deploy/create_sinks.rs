@@ -9,12 +9,12 @@ use std::collections::{BTreeMap, HashSet};
 use sqlx::Connection;
 
 use super::writer::{create_statement, db_error};
+use crate::connectors::access;
 use crate::connectors::live;
 use crate::error::{Result, SluiceError};
-use crate::handler::Notice;
-use crate::handler::source_access::load_in;
+use crate::notice::Notice;
 use crate::plan::PipelinePlan;
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// Runs `(table, statement)`s over `conn` (PostgreSQL or MySQL), then closes it.
 macro_rules! run_all {
@@ -31,11 +31,7 @@ macro_rules! run_all {
 }
 
 /// Runs the CREATE TABLE IF NOT EXISTS of every created sink of `plan`.
-pub async fn create_sink_tables(
-    server: &ServerState,
-    plan: &PipelinePlan,
-    notices: &mut Vec<Notice>,
-) -> Result<()> {
+pub async fn create_sink_tables(rt: &Runtime, plan: &PipelinePlan, notices: &mut Vec<Notice>) -> Result<()> {
     // source → (table shown, statement)
     let mut by_source: BTreeMap<&str, Vec<(String, String)>> = BTreeMap::new();
     let mut seen = HashSet::new();
@@ -49,7 +45,7 @@ pub async fn create_sink_tables(
         by_source.entry(table.path.source.as_str()).or_default().push((table.path.to_string(), ddl));
     }
     for (source, statements) in by_source {
-        let loaded = load_in(server, source).await?;
+        let loaded = access::load(&rt.store, &rt.master_key, source).await?;
         let endpoint = loaded.endpoint();
         let unavailable =
             |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };

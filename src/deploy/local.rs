@@ -11,24 +11,24 @@ use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
 use super::writer::{SinkWriter, WriteMode};
 use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
+use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
-use crate::handler::source_access::{LoadedSource, load_in};
 use crate::plan::query::sink_query;
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// How often progress is written to the store (and so to SHOW DEPLOYMENTS), in rows.
 const PROGRESS_EVERY: i64 = 50_000;
 
 pub struct LocalDeployer<'a> {
-    server: &'a ServerState,
+    rt: &'a Runtime,
     batch_size: usize,
 }
 
 impl<'a> LocalDeployer<'a> {
-    pub fn new(target: &Target, server: &'a ServerState) -> LocalDeployer<'a> {
+    pub fn new(target: &Target, rt: &'a Runtime) -> LocalDeployer<'a> {
         let batch_size = target.text("batch_size").and_then(|b| b.parse().ok()).unwrap_or(5000);
-        LocalDeployer { server, batch_size }
+        LocalDeployer { rt, batch_size }
     }
 }
 
@@ -63,8 +63,10 @@ impl Deployer for LocalDeployer<'_> {
                 let insert = &plan.bound.inserts[i];
                 let table = &plan.bound.tables[insert.sink];
                 if !sources.contains_key(&table.path.source) {
-                    sources
-                        .insert(table.path.source.clone(), load_in(self.server, &table.path.source).await?);
+                    sources.insert(
+                        table.path.source.clone(),
+                        access::load(&self.rt.store, &self.rt.master_key, &table.path.source).await?,
+                    );
                 }
                 let source = &sources[&table.path.source];
                 let mut writer = SinkWriter::open(table, source, &insert.columns, mode, batch_size).await?;
@@ -94,7 +96,7 @@ impl Deployer for LocalDeployer<'_> {
                             ..Default::default()
                         };
                         let _ = self
-                            .server
+                            .rt
                             .deployments
                             .move_to(job.deployment, State::Running, change, "local")
                             .await;
@@ -135,7 +137,7 @@ impl Deployer for LocalDeployer<'_> {
                 Some("Use STOP PIPELINE without WITH SAVEPOINT."),
             ));
         }
-        if !self.server.deployments.cancel_local(d.id) {
+        if !self.rt.deployments.cancel_local(d.id) {
             return Err(SluiceError::ObjectNotInState(format!(
                 "deployment {} of pipeline \"{}\" runs in another gateway",
                 d.id, d.pipeline

@@ -22,6 +22,7 @@ pub mod kubernetes;
 pub mod local;
 pub mod seatunnel;
 pub mod target_types;
+pub mod targets;
 pub mod watcher;
 pub mod writer;
 
@@ -206,16 +207,13 @@ pub trait Deployer: Send + Sync {
 }
 
 /// The deployer for `target`.
-pub fn deployer<'a>(
-    target: &Target,
-    server: &'a crate::server::state::ServerState,
-) -> Result<Box<dyn Deployer + 'a>> {
+pub fn deployer<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
     match target.target_type.name {
-        "local" => Ok(Box::new(local::LocalDeployer::new(target, server))),
-        "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, server.deployments.http())?)),
+        "local" => Ok(Box::new(local::LocalDeployer::new(target, rt))),
+        "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, rt.deployments.http())?)),
         "directory" => Ok(Box::new(directory::DirectoryDeployer::new(target))),
-        "kubernetes" => Ok(Box::new(kubernetes::KubernetesDeployer::new(target, server)?)),
-        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, server.deployments.clone())?)),
+        "kubernetes" => Ok(Box::new(kubernetes::KubernetesDeployer::new(target, rt)?)),
+        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, rt.deployments.clone())?)),
         other => Err(SluiceError::not_supported(
             format!(
                 "target \"{}\" is of type {other}, which cannot run pipelines in this version",

@@ -307,7 +307,7 @@ fn new_job_id() -> String {
 /// The job's name on the engine: the pipeline's `job_name`, else its name (as the
 /// config's `env.job.name`).
 fn job_name(plan: &crate::plan::PipelinePlan) -> String {
-    plan.settings().value("job_name").unwrap_or(&plan.name).to_owned()
+    plan.settings().job_name(&plan.name).to_owned()
 }
 
 /// The config with every `${SLUICE_SECRET_…}` replaced by its secret's value, escaped as

@@ -140,7 +140,7 @@ impl Target {
 
     /// A duration option in milliseconds.
     pub fn millis(&self, key: &str) -> Option<u64> {
-        self.text(key).and_then(|t| crate::server::params::parse_millis(&t))
+        self.text(key).and_then(|t| crate::units::parse_millis(&t))
     }
 
     /// The options as `WITH (…)` would give them (defaults left out).

@@ -19,8 +19,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::flink::FlinkDeployer;
 use super::{State, Target, deployer};
-use crate::handler::target_access::load_target_in;
-use crate::server::state::ServerState;
+use crate::deploy::targets;
+use crate::runtime::Runtime;
 
 const TICK: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -33,7 +33,7 @@ struct Backoff {
 }
 
 /// Runs until `shutdown` turns true.
-pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
     let mut backoff: HashMap<String, Backoff> = HashMap::new();
     let mut last_poll: HashMap<String, Instant> = HashMap::new();
     // a kube watch is stopped between two events, never in the middle of applying one (a
@@ -54,7 +54,7 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
             }
             return;
         }
-        let active = match server.store.deployments_in(&["submitting", "running"]).await {
+        let active = match rt.store.deployments_in(&["submitting", "running"]).await {
             Ok(active) => active,
             Err(e) => {
                 tracing::debug!(error = %e, "watcher cannot read deployments");
@@ -76,16 +76,16 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
             if backoff.get(&name).is_some_and(|b| Instant::now() < b.next) {
                 continue;
             }
-            let Ok(target) = load_target_in(&server, &name).await else { continue };
+            let Ok(target) = targets::load(&rt.store, &name).await else { continue };
             if target.target_type.name == "kubernetes" {
                 for d in &deployments {
-                    if let Err(e) = fail_interrupted(&server, &target, d, "timeout").await {
+                    if let Err(e) = fail_interrupted(&rt, &target, d, "timeout").await {
                         tracing::debug!(deployment = d.id, error = %e, "cannot record an interrupted submission");
                     }
                 }
                 kube_watches.entry(name).or_insert_with(|| {
                     let stop = CancellationToken::new();
-                    let watch = super::kubernetes::watch::run(server.clone(), target, stop.clone());
+                    let watch = super::kubernetes::watch::run(rt.clone(), target, stop.clone());
                     (tokio::spawn(watch), stop)
                 });
                 continue;
@@ -95,12 +95,12 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
                 continue;
             }
             last_poll.insert(name.clone(), Instant::now());
-            match watch_target(&server, &target, &deployments).await {
+            match watch_target(&rt, &target, &deployments).await {
                 Ok(()) => {
                     backoff.remove(&name);
                 }
                 Err(e) => {
-                    let e = server.deployments.redact_error(e).await;
+                    let e = rt.deployments.redact_error(e).await;
                     let delay =
                         backoff.get(&name).map_or(Duration::from_secs(1), |b| (b.delay * 2).min(MAX_BACKOFF));
                     tracing::warn!(target = %name, error = %e, retry_in = ?delay, "target did not answer the watcher");
@@ -112,32 +112,32 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
 }
 
 async fn watch_target(
-    server: &ServerState,
+    rt: &Runtime,
     target: &Target,
     deployments: &[DeploymentRecord],
 ) -> crate::error::Result<()> {
-    let engine = deployer(target, server)?;
+    let engine = deployer(target, rt)?;
     for d in deployments {
-        if server.deployments.runs_here(d.id) {
+        if rt.deployments.runs_here(d.id) {
             continue; // its statement is still at work
         }
         match target.target_type.name {
             "local" => {
                 let why = "the gateway that ran this local job stopped before it finished";
-                fail_after(server, d, d.updated_at, LOCAL_STALE, why.into()).await?
+                fail_after(rt, d, d.updated_at, LOCAL_STALE, why.into()).await?
             }
-            "flink" if d.engine_job_id.is_none() => reattach(server, target, d).await?,
+            "flink" if d.engine_job_id.is_none() => reattach(rt, target, d).await?,
             // an interrupted submission: the job has the id recorded before it was sent, if
             // the engine got it
             "seatunnel" if d.state == "submitting" => match engine.observe(d).await {
                 Ok(Some(seen)) => {
-                    server.deployments.observe(d, seen).await?;
+                    rt.deployments.observe(d, seen).await?;
                 }
-                Ok(None) | Err(_) => fail_interrupted(server, target, d, "submit_timeout").await?,
+                Ok(None) | Err(_) => fail_interrupted(rt, target, d, "submit_timeout").await?,
             },
             _ => {
                 if let Some(seen) = engine.observe(d).await? {
-                    server.deployments.observe(d, seen).await?;
+                    rt.deployments.observe(d, seen).await?;
                 }
             }
         }
@@ -148,34 +148,34 @@ async fn watch_target(
 /// A deployment recorded as submitting whose submission no statement is waiting for:
 /// the gateway stopped mid-way. Finds the job on the cluster (by name, started after the
 /// deployment was recorded) rather than submitting it again.
-async fn reattach(server: &ServerState, target: &Target, d: &DeploymentRecord) -> crate::error::Result<()> {
-    let flink = FlinkDeployer::new(target, server.deployments.http())?;
-    let job_name = crate::handler::start_pipeline::job_name(server, &d.pipeline).await;
+async fn reattach(rt: &Runtime, target: &Target, d: &DeploymentRecord) -> crate::error::Result<()> {
+    let flink = FlinkDeployer::new(target, rt.deployments.http())?;
+    let job_name = crate::plan::stored::job_name(&rt.store, &d.pipeline).await?;
     let found = flink.find_job(&job_name, d.created_at / 1000).await?;
     let change = match &found {
         Some(job) => DeploymentChange { engine_job_id: Some(job.clone()), ..Default::default() },
         None => DeploymentChange::default(),
     };
     if found.is_some() {
-        server.deployments.move_to(d.id, State::Running, change, "watcher").await?;
+        rt.deployments.move_to(d.id, State::Running, change, "watcher").await?;
         return Ok(());
     }
     let timeout = Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000));
     let why =
         "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster";
-    fail_after(server, d, d.created_at, timeout, why.into()).await
+    fail_after(rt, d, d.created_at, timeout, why.into()).await
 }
 
 /// A submission no statement is waiting for any more (its gateway stopped mid-way) whose
 /// job the target does not report: failed once the target's timeout (option
 /// `timeout_key`) has passed, so the pipeline can be started again.
 async fn fail_interrupted(
-    server: &ServerState,
+    rt: &Runtime,
     target: &Target,
     d: &DeploymentRecord,
     timeout_key: &str,
 ) -> crate::error::Result<()> {
-    if d.state != "submitting" || server.deployments.runs_here(d.id) {
+    if d.state != "submitting" || rt.deployments.runs_here(d.id) {
         return Ok(());
     }
     let mut timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
@@ -187,12 +187,12 @@ async fn fail_interrupted(
         "the submission was interrupted (the gateway stopped) and target {} reported no job for it within {timeout:?}",
         target.name
     );
-    fail_after(server, d, d.since, timeout, why).await
+    fail_after(rt, d, d.since, timeout, why).await
 }
 
 /// Fails deployment `d` with `why` once `timeout` has passed since `since` (microseconds).
 async fn fail_after(
-    server: &ServerState,
+    rt: &Runtime,
     d: &DeploymentRecord,
     since: i64,
     timeout: Duration,
@@ -201,7 +201,7 @@ async fn fail_after(
     let waited = Duration::from_micros((sluice_catalog::time::now_micros() - since).max(0) as u64);
     if waited > timeout {
         let change = DeploymentChange { last_error: Some(Some(why)), ..Default::default() };
-        server.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
+        rt.deployments.move_to(d.id, State::Failed, change, "watcher").await?;
     }
     Ok(())
 }

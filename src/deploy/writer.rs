@@ -18,8 +18,8 @@ use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::AsyncWriteExt;
 
 use crate::compile::connector::file_path;
+use crate::connectors::access::LoadedSource;
 use crate::error::{Result, SluiceError, SqlState};
-use crate::handler::source_access::LoadedSource;
 use crate::plan::resolve::TableUse;
 use crate::sql::ast::quote_ident;
 

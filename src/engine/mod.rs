@@ -108,12 +108,12 @@ impl Engine {
         let crate_pg_catalog = catalog
             .schema("pg_catalog")
             .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
-        let settings = crate::server::params::PARAMS
+        let settings = crate::parameters::PARAMS
             .iter()
             .map(|p| sluice_catalog::pg::Setting {
                 name: p.name.to_owned(),
                 value: match p.name {
-                    "server_version" => crate::server::params::server_version(),
+                    "server_version" => crate::version::server_version(),
                     _ => p.default.to_owned(),
                 },
                 description: p.description.to_owned(),
@@ -150,7 +150,7 @@ impl Engine {
         };
         ctx.register_udf(session_fns::constant("inet_server_addr", ScalarValue::Utf8(addr)));
         ctx.register_udf(session_fns::constant("inet_server_port", ScalarValue::Int32(port)));
-        ctx.register_udf(session_fns::version(&crate::server::params::server_version()));
+        ctx.register_udf(session_fns::version(&crate::version::server_version()));
         ctx.register_udf(session_fns::object_owner(crate::bootstrap::SUPERUSER));
         ctx.register_udf(sluice_functions::like::like_escape());
         ctx.register_udf(sluice_functions::format::format());

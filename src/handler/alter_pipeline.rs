@@ -2,24 +2,25 @@
 //! are checked with the body (an engine change must still fit every table), then stored
 //! as a new version.
 
-use super::pipeline_access::{load, new_pipeline};
 use super::{Ctx, Output, require_superuser};
 use crate::connectors::validate::{reset_with, validate_with};
 use crate::error::Result;
 use crate::plan::bind::option_schema;
+use crate::plan::stored::new_pipeline;
 use crate::plan::{Tables, bind_resolved};
+use crate::service::pipelines::load;
 use crate::sql::ast::pipeline::{AlterPipeline, AlterPipelineOperation};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Output> {
     require_superuser(ctx, "alter pipelines").await?;
-    let stored = load(ctx, statement.name.as_str()).await?;
+    let stored = load(ctx.rt, statement.name.as_str()).await?;
     let options = match &statement.operation {
         AlterPipelineOperation::Set(options) => validate_with(option_schema(), &stored.options, options)?,
         AlterPipelineOperation::Reset(keys) => reset_with(option_schema(), &stored.options, keys)?,
     };
-    let bound = bind_resolved(ctx, options, &stored.body, Tables::Schemas).await?;
-    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
+    let bound = bind_resolved(&mut ctx.plan_ctx(), options, &stored.body, Tables::Schemas).await?;
+    crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(&stored.record.name, &bound, &stored.body);
-    ctx.server.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
+    ctx.rt.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
     Ok(Output::Command("ALTER PIPELINE"))
 }

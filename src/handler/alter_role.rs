@@ -15,7 +15,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
             if name == ctx.session.user {
                 return Err(SluiceError::not_supported("session user cannot be renamed", None));
             }
-            ctx.server.store.rename_role(name, new_name.as_str(), &ctx.session.user).await?;
+            ctx.rt.store.rename_role(name, new_name.as_str(), &ctx.session.user).await?;
         }
         AlterRoleOperation::With(options) => {
             let only_own_password =
@@ -37,7 +37,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
             if locks_out {
                 keep_a_superuser(ctx, name).await?;
             }
-            ctx.server.store.alter_role(name, &changes, &ctx.session.user).await?;
+            ctx.rt.store.alter_role(name, &changes, &ctx.session.user).await?;
         }
     }
     Ok(Output::Command("ALTER ROLE"))
@@ -46,7 +46,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
 /// Refuses a change that would leave no superuser able to log in (nobody could
 /// administer Sluice): dropping, demoting, NOLOGIN or PASSWORD NULL on the last one.
 pub async fn keep_a_superuser(ctx: &Ctx<'_>, losing: &str) -> Result<()> {
-    let roles = ctx.server.store.roles().await?;
+    let roles = ctx.rt.store.roles().await?;
     let usable = |r: &&sluice_catalog::Role| r.superuser && r.can_login && r.password_verifier.is_some();
     let others = roles.iter().filter(usable).filter(|r| r.name != losing).count();
     let losing_is_superuser = roles.iter().filter(usable).any(|r| r.name == losing);

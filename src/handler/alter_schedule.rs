@@ -4,9 +4,9 @@
 use chrono::Utc;
 
 use super::schedule_access::load_schedule;
-use super::target_access::check_target_option;
 use super::{Ctx, Output, require_superuser};
 use crate::connectors::validate::{reset_with, validate_with};
+use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
 use crate::scheduler::cron::{CronSchedule, micros};
 use crate::scheduler::options::{ScheduleSettings, schema};
@@ -21,7 +21,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSchedule) -> Result<Outp
         AlterScheduleOperation::Set(options) => {
             let options = validate_with(schema(), &loaded.options, options)?;
             let settings = ScheduleSettings::new(&options)?;
-            check_target_option(ctx, settings.target.as_deref()).await?;
+            targets::check_exists(&ctx.rt.store, settings.target.as_deref()).await?;
             record.options = options.to_json();
         }
         AlterScheduleOperation::Reset(keys) => {
@@ -42,9 +42,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSchedule) -> Result<Outp
             record.next_fire_at = parsed.next_after(Utc::now()).as_ref().map(micros);
         }
     }
-    if !ctx.server.store.update_schedule(&record, "alter", &ctx.session.user).await? {
+    if !ctx.rt.store.update_schedule(&record, "alter", &ctx.session.user).await? {
         return Err(SluiceError::UndefinedObject { kind: "schedule", name: name.to_owned() });
     }
-    ctx.server.scheduler.wake();
+    ctx.rt.scheduler.wake();
     Ok(Output::Command("ALTER SCHEDULE"))
 }

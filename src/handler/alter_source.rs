@@ -1,16 +1,18 @@
 //! `ALTER SOURCE` — see [`AlterSource`] for the syntax.
 
-use super::create_source::{lookup_type, missing_secret};
+use super::create_source::missing_secret;
 use super::{Ctx, Output, require_superuser};
+use crate::connectors::access::stored_options;
+use crate::connectors::lookup_type;
+use crate::connectors::validate;
 use crate::connectors::validate::{check_required, reset};
-use crate::connectors::{ResolvedOptions, validate};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::{AlterSource, AlterSourceOperation};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output> {
     require_superuser(ctx, "alter sources").await?;
     let name = statement.name.as_str();
-    let store = &ctx.server.store;
+    let store = &ctx.rt.store;
     let record = store
         .source(name)
         .await?
@@ -34,8 +36,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
                 });
             }
             store.rename_source(name, new_name.as_str(), &ctx.session.user).await?;
-            ctx.server.engine.catalogs().remove_source(name);
-            super::source_access::publish(ctx.server, new_name.as_str()).await?;
+            ctx.rt.engine.catalogs().remove_source(name);
+            crate::service::sources::publish(ctx.rt, new_name.as_str()).await?;
             return Ok(Output::Command("ALTER SOURCE"));
         }
     };
@@ -43,17 +45,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
         .update_source_options(name, &updated.to_json(), &updated.secrets(), &ctx.session.user)
         .await
         .map_err(missing_secret)?;
-    super::source_access::publish(ctx.server, name).await?;
+    crate::service::sources::publish(ctx.rt, name).await?;
     Ok(Output::Command("ALTER SOURCE"))
-}
-
-/// A source's stored options.
-pub fn stored_options(record: &sluice_catalog::SourceRecord) -> Result<ResolvedOptions> {
-    serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
-        SluiceError::Store(sluice_catalog::StoreError::Corrupt {
-            kind: "source",
-            name: record.name.clone(),
-            detail: e.to_string(),
-        })
-    })
 }

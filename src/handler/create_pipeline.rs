@@ -3,20 +3,20 @@
 
 use sluice_catalog::StoreError;
 
-use super::pipeline_access::new_pipeline;
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError, SqlState};
+use crate::plan::stored::new_pipeline;
 use crate::plan::{Tables, bind};
 use crate::sql::ast::pipeline::CreatePipeline;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Output> {
     require_superuser(ctx, "create pipelines").await?;
     let name = statement.name.as_str();
-    if statement.if_not_exists && ctx.server.store.pipeline(name).await?.is_some() {
+    if statement.if_not_exists && ctx.rt.store.pipeline(name).await?.is_some() {
         ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE PIPELINE"));
     }
-    if statement.or_replace && ctx.server.store.sync(name).await?.is_some() {
+    if statement.or_replace && ctx.rt.store.sync(name).await?.is_some() {
         return Err(SluiceError::Query {
             state: SqlState::DependentObjectsStillExist,
             message: format!("cannot replace pipeline {name}: sync {name} compiles into it"),
@@ -24,10 +24,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
             pos: None,
         });
     }
-    let bound = bind(ctx, &statement.options, &statement.body, Tables::Schemas).await?;
-    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
+    let bound = bind(&mut ctx.plan_ctx(), &statement.options, &statement.body, Tables::Schemas).await?;
+    crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &statement.body);
-    match ctx.server.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
+    match ctx.rt.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
         Ok(_) => Ok(Output::Command("CREATE PIPELINE")),
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));

@@ -22,7 +22,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output>
             RoleOption::Password(p) => role.password_verifier = verifier_for(ctx, p).await?,
         }
     }
-    match ctx.server.store.create_role(&role, &ctx.session.user).await {
+    match ctx.rt.store.create_role(&role, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE ROLE")),
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("role \"{}\" already exists, skipping", role.name)));

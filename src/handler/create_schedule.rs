@@ -6,10 +6,10 @@
 use chrono::Utc;
 use sluice_catalog::{ScheduleRecord, StoreError};
 
-use super::target_access::check_target_option;
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::connectors::ResolvedOptions;
 use crate::connectors::validate::validate_with;
+use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
 use crate::scheduler::cron::{CronSchedule, micros};
 use crate::scheduler::dag;
@@ -22,7 +22,7 @@ pub const DEFAULT_ZONE: &str = "UTC";
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Output> {
     require_superuser(ctx, "create schedules").await?;
     let name = statement.name.as_str();
-    if statement.if_not_exists && ctx.server.store.schedule(name).await?.is_some() {
+    if statement.if_not_exists && ctx.rt.store.schedule(name).await?.is_some() {
         ctx.notices.push(Notice::notice(format!("schedule \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE SCHEDULE"));
     }
@@ -30,7 +30,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
     let cron = CronSchedule::parse(&statement.cron, zone)?;
     let options = validate_with(schema(), &ResolvedOptions::default(), &statement.options)?;
     let settings = ScheduleSettings::new(&options)?;
-    check_target_option(ctx, settings.target.as_deref()).await?;
+    targets::check_exists(&ctx.rt.store, settings.target.as_deref()).await?;
     let tasks = dag::check(name, &statement.tasks)?;
     check_pipelines(ctx, name, &statement.tasks).await?;
 
@@ -47,7 +47,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
         created_at: 0,
         updated_at: 0,
     };
-    ctx.server.store.put_schedule(&record, &tasks, statement.or_replace, &ctx.session.user).await.map_err(
+    ctx.rt.store.put_schedule(&record, &tasks, statement.or_replace, &ctx.session.user).await.map_err(
         |e| match e {
             StoreError::AlreadyExists { .. } => {
                 SluiceError::DuplicateObject { kind: "schedule", name: name.to_owned() }
@@ -59,7 +59,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
         let local = next.with_timezone(&cron.zone());
         ctx.notices.push(Notice::notice(format!("schedule \"{name}\" fires next at {local}")));
     }
-    ctx.server.scheduler.wake();
+    ctx.rt.scheduler.wake();
     Ok(Output::Command("CREATE SCHEDULE"))
 }
 
@@ -67,7 +67,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
 pub async fn check_pipelines(ctx: &Ctx<'_>, schedule: &str, tasks: &[Task]) -> Result<()> {
     for task in tasks {
         let pipeline = task.pipeline.as_str();
-        let Some(record) = ctx.server.store.pipeline(pipeline).await? else {
+        let Some(record) = ctx.rt.store.pipeline(pipeline).await? else {
             return Err(SluiceError::UndefinedObject { kind: "pipeline", name: pipeline.to_owned() });
         };
         if record.mode == "streaming" {

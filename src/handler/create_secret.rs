@@ -9,7 +9,7 @@ use crate::sql::ast::secret::{CreateSecret, SecretValue};
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSecret) -> Result<Output> {
     require_superuser(ctx, "create secrets").await?;
     let record = seal(ctx, statement.name.as_str(), &statement.value);
-    match ctx.server.store.put_secret(&record, statement.or_replace, &ctx.session.user).await {
+    match ctx.rt.store.put_secret(&record, statement.or_replace, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE SECRET")),
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!(
@@ -24,7 +24,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSecret) -> Result<Outpu
 
 /// The value sealed under the master key, ready for the store.
 pub fn seal(ctx: &Ctx<'_>, name: &str, value: &SecretValue) -> SecretRecord {
-    let sealed = ctx.server.master_key.seal(name, value.bytes());
+    let sealed = ctx.rt.master_key.seal(name, value.bytes());
     SecretRecord {
         name: name.to_owned(),
         kind: value.kind().to_owned(),

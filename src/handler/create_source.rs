@@ -3,7 +3,7 @@
 use sluice_catalog::{NewSource, StoreError};
 
 use super::{Ctx, Notice, Output, require_superuser};
-use crate::connectors::{self, ResolvedOptions, SourceType, validate};
+use crate::connectors::{ResolvedOptions, lookup_type, validate};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::CreateSource;
 
@@ -17,9 +17,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Outpu
         options: options.to_json(),
         secrets: options.secrets(),
     };
-    match ctx.server.store.put_source(&source, statement.or_replace, &ctx.session.user).await {
+    match ctx.rt.store.put_source(&source, statement.or_replace, &ctx.session.user).await {
         Ok(()) => {
-            super::source_access::publish(ctx.server, &source.name).await?;
+            crate::service::sources::publish(ctx.rt, &source.name).await?;
             Ok(Output::Command("CREATE SOURCE"))
         }
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
@@ -28,17 +28,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Outpu
         }
         Err(e) => Err(missing_secret(e)),
     }
-}
-
-/// The source type called `name`, or an error listing the close ones.
-pub fn lookup_type(name: &str) -> Result<&'static SourceType> {
-    connectors::source_type(name).ok_or_else(|| SluiceError::InvalidOption {
-        message: format!("unknown source type \"{name}\""),
-        hint: Some(match connectors::closest(name, connectors::SOURCE_TYPES.iter().map(|t| t.name)) {
-            Some(near) => format!("Did you mean \"{near}\"? SHOW SOURCE TYPES lists them."),
-            None => "SHOW SOURCE TYPES lists them.".to_owned(),
-        }),
-    })
 }
 
 /// A secret an option refers to that does not exist is the user's mistake (42704).

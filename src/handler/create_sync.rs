@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use sluice_catalog::{StoreError, SyncRecord};
 
-use super::pipeline_access::new_pipeline;
-use super::source_access::{self, LoadedSource};
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::connectors::ResolvedOptions;
+use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::validate::validate_with;
 use crate::error::{Result, SluiceError, SqlState};
+use crate::plan::stored::new_pipeline;
 use crate::plan::{Tables, bind_with};
 use crate::sql::ast::options::{OptionValue, SqlOption};
 use crate::sql::ast::sync::{CreateSync, Including};
@@ -25,7 +25,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     require_superuser(ctx, "create syncs").await?;
     let name = statement.name.as_str();
     let skip = || Notice::notice(format!("sync \"{name}\" already exists, skipping"));
-    if statement.if_not_exists && ctx.server.store.sync(name).await?.is_some() {
+    if statement.if_not_exists && ctx.rt.store.sync(name).await?.is_some() {
         ctx.notices.push(skip());
         return Ok(Output::Command("CREATE SYNC"));
     }
@@ -37,14 +37,14 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     };
     let excluding = statement.excluding.as_deref().map(|r| anchored(r, "EXCLUDING TABLES")).transpose()?;
 
-    let source = source_access::load(ctx, statement.source.as_str()).await?;
-    let sink = source_access::load(ctx, statement.sink.as_str()).await?;
+    let source = crate::service::sources::load(ctx.rt, statement.source.as_str()).await?;
+    let sink = crate::service::sources::load(ctx.rt, statement.sink.as_str()).await?;
     check_kinds(statement, &source, &sink)?;
     let source_db = statement.source_database.as_str();
     let sink_db = statement.sink_database.as_ref().map(|d| d.as_str().to_owned());
     let (engine, target) = sync::engine(&settings, sink.source_type.name, &mut ctx.notices)?;
 
-    if !source_access::databases(&source).await?.iter().any(|d| d == source_db) {
+    if !access::databases(&source).await?.iter().any(|d| d == source_db) {
         return Err(SluiceError::Query {
             state: SqlState::InvalidCatalogName,
             message: format!("database \"{source_db}\" of source {} does not exist", source.record.name),
@@ -52,7 +52,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
             pos: None,
         });
     }
-    let introspected = source_access::refresh(ctx, &source, source_db, None).await?;
+    let introspected = access::refresh(&ctx.rt.store, &source, source_db, None).await?;
     ctx.notices.push(Notice::notice(format!(
         "introspected {} tables of {}.{source_db}",
         introspected.len(),
@@ -79,7 +79,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
     if let Some(db) = &sink_db
         && matches!(sink.source_type.name, "mysql" | "postgres")
     {
-        source_access::refresh(ctx, &sink, db, None).await?;
+        access::refresh(&ctx.rt.store, &sink, db, None).await?;
     }
 
     let mut tables: Vec<SyncTable> = Vec::with_capacity(selected.len());
@@ -157,12 +157,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSync) -> Result<Output>
         &pipeline_options(&settings, &options, &engine, target.as_deref()),
     )?;
     let presets = sync::presets(&record, &tables, &settings);
-    let bound = bind_with(ctx, pipeline_options, &body, Tables::Schemas, &presets).await?;
-    super::target_access::check_target_option(ctx, bound.settings.target.as_deref()).await?;
+    let bound = bind_with(&mut ctx.plan_ctx(), pipeline_options, &body, Tables::Schemas, &presets).await?;
+    crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &body);
     let rows: Vec<_> = tables.iter().map(SyncTable::record).collect();
-    match ctx.server.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &ctx.session.user).await
-    {
+    match ctx.rt.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &ctx.session.user).await {
         Ok(()) => {}
         Err(StoreError::AlreadyExists { kind: "sync", .. }) if statement.if_not_exists => {
             ctx.notices.push(skip());

@@ -3,7 +3,7 @@
 use serde_json::json;
 use sluice_catalog::{ColumnRecord, StoreError, TableRecord};
 
-use super::{Ctx, Notice, Output, require_superuser, source_access};
+use super::{Ctx, Notice, Output, require_superuser};
 use crate::connectors::validate::{Schema, validate_with};
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError};
@@ -13,7 +13,7 @@ use crate::sql::ast::table::{CreateTable, TableColumn};
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output> {
     require_superuser(ctx, "declare tables").await?;
     let (source_name, table_name) = declared_path(&statement.name)?;
-    let source = source_access::load(ctx, source_name).await?;
+    let source = crate::service::sources::load(ctx.rt, source_name).await?;
     let source_type = declaring_type(&source.record.source_type, source.source_type, source_name)?;
     check_columns(statement)?;
     let owner = format!("tables of source type {}", source_type.name);
@@ -61,12 +61,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
         definition: Some(definition.to_string()),
         refreshed_at: sluice_catalog::time::now_micros(),
     };
-    match ctx
-        .server
-        .store
-        .put_declared_table(&record, &columns, statement.or_replace, &ctx.session.user)
-        .await
-    {
+    match ctx.rt.store.put_declared_table(&record, &columns, statement.or_replace, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE TABLE")),
         Err(StoreError::AlreadyExists { name, .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("table \"{name}\" already exists, skipping")));

@@ -34,7 +34,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
     {
         crate::compile::kubernetes::pod_template(text)?;
     }
-    if name == super::target_access::LOCAL && t.name != "local" {
+    if name == crate::deploy::targets::LOCAL && t.name != "local" {
         return Err(SluiceError::ObjectInUse(format!(
             "target \"{name}\" is built in and must stay of type local"
         )));
@@ -47,7 +47,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
         created_at: 0,
         updated_at: 0,
     };
-    match ctx.server.store.put_target(&record, statement.or_replace, &ctx.session.user).await {
+    match ctx.rt.store.put_target(&record, statement.or_replace, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE TARGET")),
         Err(StoreError::AlreadyExists { .. }) if statement.if_not_exists => {
             ctx.notices.push(Notice::notice(format!("target \"{name}\" already exists, skipping")));

@@ -6,15 +6,15 @@ use datafusion::common::ScalarValue;
 use petgraph::Direction;
 use petgraph::visit::EdgeRef;
 
-use super::pipeline_access::{load, plan};
 use super::{Ctx, Output, opt_text, rows, text};
 use crate::error::Result;
 use crate::plan::{NodeKind, Tables};
+use crate::service::pipelines::{load, plan};
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
-    let stored = load(ctx, name.as_str()).await?;
-    let plan = plan(ctx, &stored, Tables::Schemas).await?;
+    let stored = load(ctx.rt, name.as_str()).await?;
+    let plan = plan(ctx.rt, &mut ctx.notices, &stored, Tables::Schemas, None).await?;
     let g = &plan.graph.graph;
     let mut out = Vec::new();
     for n in g.node_indices() {

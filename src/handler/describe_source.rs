@@ -4,16 +4,16 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
-use super::alter_source::stored_options;
-use super::create_source::lookup_type;
 use super::{Ctx, Output, opt_text, rows, text};
 use crate::connectors::StoredValue;
+use crate::connectors::access::stored_options;
+use crate::connectors::lookup_type;
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let record = ctx
-        .server
+        .rt
         .store
         .source(name.as_str())
         .await?

@@ -2,11 +2,12 @@
 //! (the source's own type name). `DESCRIBE schema.table` of the catalog's own tables
 //! (`DESCRIBE sluice.roles`) describes their columns in PostgreSQL terms.
 
+use crate::connectors::access;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::common::TableReference;
 
-use super::{Ctx, Output, rows, source_access, text};
+use super::{Ctx, Output, rows, text};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::ObjectPath;
 
@@ -20,10 +21,10 @@ const COLUMNS: &[(&str, DataType)] = &[
 
 pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
     let parts: Vec<&str> = path.0.iter().map(|p| p.as_str()).collect();
-    if ctx.server.store.source(parts[0]).await?.is_none() {
+    if ctx.rt.store.source(parts[0]).await?.is_none() {
         return describe_catalog_table(ctx, path).await;
     }
-    let source = source_access::load(ctx, parts[0]).await?;
+    let source = crate::service::sources::load(ctx.rt, parts[0]).await?;
     let (database, table) = match (parts.as_slice(), source.source_type.has_databases) {
         ([_, db, table], true) => (*db, *table),
         ([_, table], false) => ("", *table),
@@ -36,7 +37,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
             });
         }
     };
-    let columns = source_access::columns(ctx, &source, database, table)
+    let columns = access::columns(&ctx.rt.store, &source, database, table)
         .await?
         .ok_or_else(|| SluiceError::UndefinedTable { name: path.to_string(), pos: None })?;
     rows(
@@ -64,7 +65,7 @@ async fn describe_catalog_table(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<
         [catalog, schema, table] => TableReference::full(catalog.as_str(), schema.as_str(), table.as_str()),
         _ => return Err(SluiceError::UndefinedTable { name: path.to_string(), pos: None }),
     };
-    let context = ctx.session.context(ctx.server);
+    let context = ctx.session.context(ctx.rt);
     let provider = context
         .table_provider(reference)
         .await

@@ -2,8 +2,8 @@
 //! before any is dropped, so a failed statement drops nothing; a pipeline with an active
 //! deployment, or that a schedule runs, is refused (2BP01).
 
-use super::target_access::load_target;
 use super::{Ctx, Notice, Output, require_superuser};
+use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::pipeline::DropPipeline;
 
@@ -11,8 +11,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
     require_superuser(ctx, "drop pipelines").await?;
     let mut existing = Vec::new();
     for name in &statement.names {
-        match ctx.server.store.pipeline(name.as_str()).await? {
-            Some(_) if ctx.server.store.sync(name.as_str()).await?.is_some() => {
+        match ctx.rt.store.pipeline(name.as_str()).await? {
+            Some(_) if ctx.rt.store.sync(name.as_str()).await?.is_some() => {
                 return Err(SluiceError::DependentObjects {
                     what: format!("pipeline {name}"),
                     detail: format!("sync {name} compiles into it"),
@@ -20,7 +20,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
                 });
             }
             Some(_) => {
-                let schedules = ctx.server.store.schedules_running(name.as_str()).await?;
+                let schedules = ctx.rt.store.schedules_running(name.as_str()).await?;
                 if let Some(schedule) = schedules.first() {
                     return Err(SluiceError::DependentObjects {
                         what: format!("pipeline {name}"),
@@ -30,7 +30,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
                         ),
                     });
                 }
-                let deployments = ctx.server.store.deployments(Some(name.as_str())).await?;
+                let deployments = ctx.rt.store.deployments(Some(name.as_str())).await?;
                 if let Some(d) = deployments
                     .iter()
                     .find(|d| sluice_catalog::store::ACTIVE_STATES.contains(&d.state.as_str()))
@@ -55,7 +55,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
         }
     }
     // every target is asked first, so one that cannot answer leaves every pipeline as it was
-    let server = ctx.server;
+    let server = ctx.rt;
     let mut removals = Vec::new();
     for name in &existing {
         for target in deployed_to(ctx, name).await? {
@@ -68,7 +68,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
         engine.remove(name).await?;
     }
     for name in existing {
-        ctx.server.store.drop_pipeline(name, &ctx.session.user).await?;
+        ctx.rt.store.drop_pipeline(name, &ctx.session.user).await?;
     }
     Ok(Output::Command("DROP PIPELINE"))
 }
@@ -78,12 +78,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
 /// with it.
 async fn deployed_to(ctx: &mut Ctx<'_>, name: &str) -> Result<Vec<crate::deploy::Target>> {
     let mut names: Vec<String> =
-        ctx.server.store.deployments(Some(name)).await?.into_iter().map(|d| d.target).collect();
+        ctx.rt.store.deployments(Some(name)).await?.into_iter().map(|d| d.target).collect();
     names.sort();
     names.dedup();
     let mut targets = Vec::new();
     for target in names {
-        match load_target(ctx, &target).await {
+        match targets::load(&ctx.rt.store, &target).await {
             Ok(target) => targets.push(target),
             // a dropped target's resources are not Sluice's to remove any more
             Err(SluiceError::UndefinedObject { .. }) => {}

@@ -14,7 +14,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
         if name == ctx.session.user {
             return Err(SluiceError::ObjectInUse("current user cannot be dropped".into()));
         }
-        if ctx.server.store.role(name).await?.is_none() {
+        if ctx.rt.store.role(name).await?.is_none() {
             if statement.if_exists {
                 ctx.notices.push(Notice::notice(format!("role \"{name}\" does not exist, skipping")));
                 continue;
@@ -25,7 +25,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
         to_drop.push(name);
     }
     for name in to_drop {
-        ctx.server.store.drop_role(name, &ctx.session.user).await?;
+        ctx.rt.store.drop_role(name, &ctx.session.user).await?;
     }
     Ok(Output::Command("DROP ROLE"))
 }

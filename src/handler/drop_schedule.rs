@@ -9,7 +9,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSchedule) -> Result<Outpu
     require_superuser(ctx, "drop schedules").await?;
     let mut existing = Vec::new();
     for name in &statement.names {
-        if ctx.server.store.schedule(name.as_str()).await?.is_none() {
+        if ctx.rt.store.schedule(name.as_str()).await?.is_none() {
             if statement.if_exists {
                 ctx.notices.push(Notice::notice(format!("schedule \"{name}\" does not exist, skipping")));
                 continue;
@@ -19,7 +19,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSchedule) -> Result<Outpu
         existing.push(name.as_str());
     }
     for name in existing {
-        ctx.server.store.drop_schedule(name, &ctx.session.user).await?;
+        ctx.rt.store.drop_schedule(name, &ctx.session.user).await?;
     }
     Ok(Output::Command("DROP SCHEDULE"))
 }

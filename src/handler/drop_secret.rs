@@ -9,7 +9,7 @@ use crate::sql::ast::secret::DropSecret;
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSecret) -> Result<Output> {
     require_superuser(ctx, "drop secrets").await?;
     let name = statement.name.as_str();
-    match ctx.server.store.drop_secret(name, &ctx.session.user).await {
+    match ctx.rt.store.drop_secret(name, &ctx.session.user).await {
         Ok(true) => Ok(Output::Command("DROP SECRET")),
         Ok(false) if statement.if_exists => {
             ctx.notices.push(Notice::notice(format!("secret \"{name}\" does not exist, skipping")));

@@ -9,9 +9,9 @@ use crate::sql::ast::source::DropSource;
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output> {
     require_superuser(ctx, "drop sources").await?;
     let name = statement.name.as_str();
-    match ctx.server.store.drop_source(name, statement.cascade, &ctx.session.user).await {
+    match ctx.rt.store.drop_source(name, statement.cascade, &ctx.session.user).await {
         Ok(true) => {
-            ctx.server.engine.catalogs().remove_source(name);
+            ctx.rt.engine.catalogs().remove_source(name);
             Ok(Output::Command("DROP SOURCE"))
         }
         Ok(false) if statement.if_exists => {

@@ -9,14 +9,14 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSync) -> Result<Output> {
     require_superuser(ctx, "drop syncs").await?;
     let mut existing = Vec::new();
     for name in &statement.names {
-        if ctx.server.store.sync(name.as_str()).await?.is_none() {
+        if ctx.rt.store.sync(name.as_str()).await?.is_none() {
             if statement.if_exists {
                 ctx.notices.push(Notice::notice(format!("sync \"{name}\" does not exist, skipping")));
                 continue;
             }
             return Err(SluiceError::UndefinedObject { kind: "sync", name: name.as_str().to_owned() });
         }
-        let deployments = ctx.server.store.deployments(Some(name.as_str())).await?;
+        let deployments = ctx.rt.store.deployments(Some(name.as_str())).await?;
         if let Some(d) =
             deployments.iter().find(|d| sluice_catalog::store::ACTIVE_STATES.contains(&d.state.as_str()))
         {
@@ -29,7 +29,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSync) -> Result<Output> {
         existing.push(name.as_str());
     }
     for name in existing {
-        ctx.server.store.drop_sync(name, &ctx.session.user).await?;
+        ctx.rt.store.drop_sync(name, &ctx.session.user).await?;
     }
     Ok(Output::Command("DROP SYNC"))
 }

@@ -8,7 +8,7 @@ use crate::sql::ast::table::DropTable;
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTable) -> Result<Output> {
     require_superuser(ctx, "drop tables").await?;
     let (source, table) = declared_path(&statement.name)?;
-    if ctx.server.store.drop_declared_table(source, "", table, &ctx.session.user).await? {
+    if ctx.rt.store.drop_declared_table(source, "", table, &ctx.session.user).await? {
         return Ok(Output::Command("DROP TABLE"));
     }
     if statement.if_exists {

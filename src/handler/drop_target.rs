@@ -11,20 +11,20 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTarget) -> Result<Output>
     require_superuser(ctx, "drop targets").await?;
     for name in &statement.names {
         let name = name.as_str();
-        if name == super::target_access::LOCAL {
+        if name == crate::deploy::targets::LOCAL {
             return Err(SluiceError::DependentObjects {
                 what: "target local".into(),
                 detail: "the local target is built in: pipelines without a target run on it".into(),
                 hint: None,
             });
         }
-        if !statement.if_exists && ctx.server.store.target(name).await?.is_none() {
+        if !statement.if_exists && ctx.rt.store.target(name).await?.is_none() {
             return Err(SluiceError::UndefinedObject { kind: "target", name: name.to_owned() });
         }
     }
     for name in &statement.names {
         let name = name.as_str();
-        match ctx.server.store.drop_target(name, &ctx.session.user).await {
+        match ctx.rt.store.drop_target(name, &ctx.session.user).await {
             Ok(true) => {}
             Ok(false) => {
                 ctx.notices.push(Notice::notice(format!("target \"{name}\" does not exist, skipping")))

@@ -4,11 +4,11 @@
 
 use datafusion::arrow::datatypes::DataType;
 
-use super::pipeline_access::{load, plan};
 use super::{Ctx, Output, rows, text};
 use crate::compile::{compile, kubernetes};
 use crate::error::{Result, SluiceError};
 use crate::plan::Tables;
+use crate::service::pipelines::{load, plan};
 use crate::sql::ast::Ident;
 use crate::sql::ast::options::SqlOption;
 use crate::sql::ast::pipeline::ExplainFormat;
@@ -26,8 +26,8 @@ pub async fn handle(
         });
     }
     let k8s = kubernetes::Settings::new(options)?;
-    let stored = load(ctx, name.as_str()).await?;
-    let plan = plan(ctx, &stored, Tables::Schemas).await?;
+    let stored = load(ctx.rt, name.as_str()).await?;
+    let plan = plan(ctx.rt, &mut ctx.notices, &stored, Tables::Schemas, None).await?;
     let artifacts = compile(&plan, format, &k8s)?;
     if format == ExplainFormat::Text {
         let lines = artifacts

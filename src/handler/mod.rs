@@ -29,7 +29,6 @@ mod drop_target;
 mod explain_pipeline;
 mod gateway_params;
 mod pause_schedule;
-pub mod pipeline_access;
 pub mod prepare;
 mod preview;
 mod query;
@@ -52,10 +51,8 @@ mod show_sources;
 mod show_syncs;
 mod show_tables;
 mod show_targets;
-pub mod source_access;
 pub mod start_pipeline;
 mod stop_pipeline;
-pub mod target_access;
 pub mod test_source;
 mod test_target;
 mod transaction;
@@ -69,9 +66,10 @@ use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Result, SluiceError};
+pub use crate::notice::Notice;
+use crate::runtime::Runtime;
 use crate::server::params::Reported;
 use crate::server::session::Session;
-use crate::server::state::ServerState;
 use crate::sql::ast::pipeline::PipelineInfo;
 use crate::sql::ast::schedule::ScheduleInfo;
 use crate::sql::ast::source::SourceInfo;
@@ -89,29 +87,9 @@ pub enum TxState {
     Failed,
 }
 
-/// A message sent to the client beside the result (NOTICE, WARNING).
-#[derive(Debug, Clone)]
-pub struct Notice {
-    pub severity: &'static str,
-    pub code: &'static str,
-    pub message: String,
-    pub hint: Option<String>,
-}
-
-impl Notice {
-    #[allow(clippy::self_named_constructors)] // Notice::notice / Notice::warning: by severity
-    pub fn notice(message: impl Into<String>) -> Notice {
-        Notice { severity: "NOTICE", code: "00000", message: message.into(), hint: None }
-    }
-
-    pub fn warning(message: impl Into<String>, hint: Option<&str>) -> Notice {
-        Notice { severity: "WARNING", code: "01000", message: message.into(), hint: hint.map(str::to_owned) }
-    }
-}
-
 /// Everything a handler may use.
 pub struct Ctx<'a> {
-    pub server: &'a ServerState,
+    pub rt: &'a Runtime,
     pub session: &'a mut Session,
     pub tx: TxState,
     /// Triggered by a cancel request for this statement.
@@ -119,6 +97,19 @@ pub struct Ctx<'a> {
     pub notices: Vec<Notice>,
     /// Reported parameters that changed (sent as ParameterStatus).
     pub reported: Vec<Reported>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The role the statement acts for.
+    pub fn actor(&self) -> crate::service::Actor {
+        crate::service::Actor::new(self.session.user.clone())
+    }
+
+    /// What binding a pipeline needs from this statement: the catalog and its notices.
+    pub fn plan_ctx(&mut self) -> crate::plan::PlanCtx<'_> {
+        let rt = self.rt;
+        crate::plan::PlanCtx { store: &rt.store, master_key: &rt.master_key, notices: &mut self.notices }
+    }
 }
 
 /// What a statement produced.
@@ -167,7 +158,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
         Statement::Gateway(g) => {
             // a gateway statement's parameters are written into its text before it runs
             crate::sql::parameters::none_left(text)?;
-            if g.changes_catalog() && ctx.tx != TxState::Idle && !ctx.session.warned_in_transaction {
+            if parsed.statement.kind().writes_catalog
+                && ctx.tx != TxState::Idle
+                && !ctx.session.warned_in_transaction
+            {
                 ctx.session.warned_in_transaction = true;
                 ctx.notices.push(Notice::warning(
                     "catalog changes take effect immediately and are not undone by ROLLBACK",
@@ -296,71 +290,6 @@ fn ends_transaction(statement: &Statement) -> bool {
     )
 }
 
-/// A short, fixed name for the kind of statement (a metrics label).
-pub fn kind(statement: &Statement) -> &'static str {
-    match statement {
-        Statement::Gateway(GatewayStatement::CreateRole(_)) => "create_role",
-        Statement::Gateway(GatewayStatement::AlterRole(_)) => "alter_role",
-        Statement::Gateway(GatewayStatement::DropRole(_)) => "drop_role",
-        Statement::Gateway(GatewayStatement::CreateSecret(_)) => "create_secret",
-        Statement::Gateway(GatewayStatement::AlterSecret(_)) => "alter_secret",
-        Statement::Gateway(GatewayStatement::DropSecret(_)) => "drop_secret",
-        Statement::Gateway(GatewayStatement::CreateSource(_)) => "create_source",
-        Statement::Gateway(GatewayStatement::AlterSource(_)) => "alter_source",
-        Statement::Gateway(GatewayStatement::DropSource(_)) => "drop_source",
-        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::TestSource(_))) => "test_source",
-        Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => {
-            "refresh_source"
-        }
-        Statement::Gateway(GatewayStatement::SourceInfo(_)) => "show",
-        Statement::Gateway(GatewayStatement::CreateTable(_)) => "create_table",
-        Statement::Gateway(GatewayStatement::DropTable(_)) => "drop_table",
-        Statement::Gateway(GatewayStatement::CreatePipeline(_)) => "create_pipeline",
-        Statement::Gateway(GatewayStatement::AlterPipeline(_)) => "alter_pipeline",
-        Statement::Gateway(GatewayStatement::DropPipeline(_)) => "drop_pipeline",
-        Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Explain { .. })) => {
-            "explain_pipeline"
-        }
-        Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { .. })) => "preview",
-        Statement::Gateway(GatewayStatement::PipelineInfo(_)) => "show",
-        Statement::Gateway(GatewayStatement::CreateTarget(_)) => "create_target",
-        Statement::Gateway(GatewayStatement::DropTarget(_)) => "drop_target",
-        Statement::Gateway(GatewayStatement::TargetInfo(TargetInfo::TestTarget(_))) => "test_target",
-        Statement::Gateway(GatewayStatement::TargetInfo(_)) => "show",
-        Statement::Gateway(GatewayStatement::StartPipeline(_)) => "start_pipeline",
-        Statement::Gateway(GatewayStatement::StopPipeline(_)) => "stop_pipeline",
-        Statement::Gateway(GatewayStatement::ResumePipeline(_)) => "resume_pipeline",
-        Statement::Gateway(GatewayStatement::CreateSync(_)) => "create_sync",
-        Statement::Gateway(GatewayStatement::DropSync(_)) => "drop_sync",
-        Statement::Gateway(GatewayStatement::SyncInfo(SyncInfo::ExplainSync(_))) => "explain_sync",
-        Statement::Gateway(GatewayStatement::SyncInfo(_)) => "show",
-        Statement::Gateway(GatewayStatement::CreateSchedule(_)) => "create_schedule",
-        Statement::Gateway(GatewayStatement::AlterSchedule(_)) => "alter_schedule",
-        Statement::Gateway(GatewayStatement::DropSchedule(_)) => "drop_schedule",
-        Statement::Gateway(GatewayStatement::SetScheduleState(_)) => "pause_schedule",
-        Statement::Gateway(GatewayStatement::RunSchedule(_)) => "run_schedule",
-        Statement::Gateway(GatewayStatement::ScheduleInfo(_)) => "show",
-        Statement::Query(df) => match df.as_ref() {
-            DfStatement::Statement(s) => match s.as_ref() {
-                SqlStatement::Query(_) => "select",
-                SqlStatement::Set(_) => "set",
-                SqlStatement::ShowVariable { .. } => "show",
-                SqlStatement::StartTransaction { .. }
-                | SqlStatement::Commit { .. }
-                | SqlStatement::Rollback { .. }
-                | SqlStatement::Savepoint { .. }
-                | SqlStatement::ReleaseSavepoint { .. } => "transaction",
-                SqlStatement::Deallocate { .. } | SqlStatement::Discard { .. } => "deallocate",
-                SqlStatement::Explain { .. } => "explain",
-                _ => "other",
-            },
-            DfStatement::Reset(_) => "reset",
-            DfStatement::Explain(_) => "explain",
-            _ => "other",
-        },
-    }
-}
-
 /// A result built from rows of scalar values (for SHOW and DESCRIBE statements).
 pub fn rows(
     tag: &'static str,
@@ -426,13 +355,7 @@ pub fn text_array() -> datafusion::arrow::datatypes::DataType {
     DataType::List(std::sync::Arc::new(Field::new_list_field(DataType::Utf8, true)))
 }
 
-/// Refuses gateway statements that need superuser rights. The role is read from the
-/// store each time, so a role demoted or dropped meanwhile loses its rights at once.
+/// Refuses gateway statements that need superuser rights (see [`crate::service::Actor`]).
 pub async fn require_superuser(ctx: &Ctx<'_>, what: &str) -> Result<()> {
-    let role = ctx.server.store.role(&ctx.session.user).await?;
-    if role.is_some_and(|r| r.superuser) {
-        Ok(())
-    } else {
-        Err(SluiceError::PermissionDenied(format!("only superusers may {what}")))
-    }
+    ctx.actor().require_superuser(ctx.rt, what).await
 }

@@ -11,10 +11,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &SetScheduleState) -> Result<O
     require_superuser(ctx, "pause and resume schedules").await?;
     let mut record = load_schedule(ctx, statement.name.as_str()).await?.record;
     record.state = if statement.pause { "paused" } else { "active" }.into();
-    ctx.server
+    ctx.rt
         .store
         .update_schedule(&record, if statement.pause { "pause" } else { "resume" }, &ctx.session.user)
         .await?;
-    ctx.server.scheduler.wake();
+    ctx.rt.scheduler.wake();
     Ok(Output::Command(if statement.pause { "PAUSE SCHEDULE" } else { "RESUME SCHEDULE" }))
 }

@@ -69,16 +69,16 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
     }
     let (body, fields) = match &parsed.statement {
         Statement::Query(df) if is_query(df) => {
-            if let Some(hit) = ctx.server.constants.get(ctx.session.time_zone(), text) {
+            if let Some(hit) = ctx.rt.constants.get(ctx.session.time_zone(), text) {
                 let fields = hit.schema.clone();
                 (Body::Constant { result: hit, time_zone: ctx.session.time_zone().to_owned() }, Some(fields))
             } else {
-                let state = ctx.session.context(ctx.server).state();
-                let epoch = ctx.server.store.epoch();
+                let state = ctx.session.context(ctx.rt).state();
+                let epoch = ctx.rt.store.epoch();
                 let plan = match ctx.session.plans.get(text, epoch) {
                     Some(cached) => cached,
                     None => {
-                        let plan = plan_statement(&ctx.server.engine, &state, df).await?;
+                        let plan = plan_statement(&ctx.rt.engine, &state, df).await?;
                         let cached = query::prepare_plan(&state, plan)?;
                         ctx.session.plans.insert(text, epoch, cached.clone());
                         cached
@@ -107,9 +107,9 @@ pub(super) fn parse_one(source: &str) -> Result<Option<(Parsed, bool)>> {
                 let end = source.trim_end().trim_end_matches(';').trim_end().len().max(start);
                 return Ok(Some((Parsed { statement: one.statement.clone(), range: start..end }, true)));
             }
-            _ => return Err(e),
+            _ => return Err(e.into()),
         },
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     if parsed.len() > 1 {
         return Err(SluiceError::Syntax {
@@ -165,12 +165,12 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
         }
         Body::Constant { .. } => super::handle(ctx, &prepared.parsed, &prepared.text).await,
         Body::Query { plan, params, epoch, generation } => {
-            let state = ctx.session.context(ctx.server).state();
-            if *epoch != ctx.server.store.epoch() || *generation != ctx.session.generation() {
+            let state = ctx.session.context(ctx.rt).state();
+            if *epoch != ctx.rt.store.epoch() || *generation != ctx.session.generation() {
                 // The catalog or the planning settings changed since Parse: plan again from
                 // the text, as PostgreSQL does.
                 if let Statement::Query(df) = &prepared.parsed.statement {
-                    let fresh = plan_statement(&ctx.server.engine, &state, df).await?;
+                    let fresh = plan_statement(&ctx.rt.engine, &state, df).await?;
                     let fresh = query::prepare_plan(&state, fresh)?;
                     if fresh.plan.schema().as_arrow() != plan.plan.schema().as_arrow() {
                         return Err(SluiceError::not_supported(

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 
-use super::pipeline_access::{load, plan};
 use super::{Ctx, Output};
 use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::query::sink_query;
 use crate::plan::{PipelinePlan, TablePath, Tables, bind};
+use crate::service::pipelines::{load, plan};
 use crate::sql::ast::pipeline::PreviewTarget;
 
 /// Rows per sink when the statement gives no LIMIT.
@@ -71,15 +71,15 @@ pub async fn describe_with_parameters(
 
 /// The plan, bound over the live tables, and the inserts to preview.
 async fn bind_target(ctx: &mut Ctx<'_>, target: &PreviewTarget) -> Result<(PipelinePlan, Vec<usize>)> {
-    let server = ctx.server;
+    let server = ctx.rt;
     let catalogs = server.engine.catalogs();
     let (plan, sink) = match target {
         PreviewTarget::Pipeline { name, sink } => {
-            let stored = load(ctx, name.as_str()).await?;
-            (plan(ctx, &stored, Tables::Live(catalogs)).await?, sink.as_ref())
+            let stored = load(ctx.rt, name.as_str()).await?;
+            (plan(ctx.rt, &mut ctx.notices, &stored, Tables::Live(catalogs), None).await?, sink.as_ref())
         }
         PreviewTarget::Body(body) => {
-            let bound = bind(ctx, &[], body, Tables::Live(catalogs)).await?;
+            let bound = bind(&mut ctx.plan_ctx(), &[], body, Tables::Live(catalogs)).await?;
             (PipelinePlan::new("preview", bound), None)
         }
     };

@@ -18,16 +18,16 @@ use crate::error::{Result, SluiceError};
 
 /// Plans (or finds the cached plan of) `statement` and runs it.
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> Result<Output> {
-    if let Some(hit) = ctx.server.constants.get(ctx.session.time_zone(), text) {
+    if let Some(hit) = ctx.rt.constants.get(ctx.session.time_zone(), text) {
         return Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone()));
     }
-    let df = ctx.session.context(ctx.server);
+    let df = ctx.session.context(ctx.rt);
     let state = df.state();
-    let epoch = ctx.server.store.epoch();
+    let epoch = ctx.rt.store.epoch();
     let cached = match ctx.session.plans.get(text, epoch) {
         Some(cached) => cached,
         None => {
-            let plan = plan_statement(&ctx.server.engine, &state, statement).await?;
+            let plan = plan_statement(&ctx.rt.engine, &state, statement).await?;
             let cached = prepare_plan(&state, plan)?;
             ctx.session.plans.insert(text, epoch, cached.clone());
             cached
@@ -66,7 +66,7 @@ pub async fn run(
     if let (true, Some(text)) = (cached.constant, text) {
         let batches: Vec<_> = stream.try_collect().await?;
         let result = Arc::new(ConstantResult { schema: schema.clone(), batches });
-        ctx.server.constants.insert(ctx.session.time_zone(), text, result.clone());
+        ctx.rt.constants.insert(ctx.session.time_zone(), text, result.clone());
         return Ok(Output::batches(tag, schema, result.batches.clone()));
     }
     Ok(Output::Rows { tag, schema, stream })

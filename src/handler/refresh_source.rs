@@ -1,19 +1,20 @@
 //! `REFRESH SOURCE name [ DATABASE db ]` — reads databases, tables, columns and keys from
 //! the source again and caches them (`sluice.tables`, `sluice.columns`).
 
-use super::{Ctx, Notice, Output, source_access};
+use super::{Ctx, Notice, Output};
+use crate::connectors::access;
 use crate::error::Result;
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident, database: Option<&Ident>) -> Result<Output> {
-    let source = source_access::load(ctx, name.as_str()).await?;
+    let source = crate::service::sources::load(ctx.rt, name.as_str()).await?;
     let databases = match database {
         Some(db) => vec![db.as_str().to_owned()],
-        None => source_access::databases(&source).await?,
+        None => access::databases(&source).await?,
     };
     let (mut tables, mut columns) = (0, 0);
     for (i, db) in databases.iter().enumerate() {
-        let refreshed = source_access::refresh(ctx, &source, db, None).await?;
+        let refreshed = access::refresh(&ctx.rt.store, &source, db, None).await?;
         tables += refreshed.len();
         columns += refreshed.iter().map(|(_, c)| c.len()).sum::<usize>();
         if databases.len() > 1 {

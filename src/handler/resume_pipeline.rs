@@ -2,18 +2,18 @@
 //! suspended (or stopped with a savepoint), starts again from that savepoint on the same
 //! target, running the pipeline's current version.
 
-use super::pipeline_access::load;
-use super::start_pipeline::run;
-use super::target_access::load_target;
 use super::{Ctx, Output, require_superuser};
+use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
+use crate::service::deployments::{Start, start};
+use crate::service::pipelines::load;
 use crate::sql::ast::target::ResumePipeline;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Output> {
     require_superuser(ctx, "resume pipelines").await?;
     let name = statement.name.as_str();
-    let stored = load(ctx, name).await?;
-    let last = ctx.server.store.deployments(Some(name)).await?.into_iter().next();
+    let stored = load(ctx.rt, name).await?;
+    let last = ctx.rt.store.deployments(Some(name)).await?.into_iter().next();
     let resumable =
         last.filter(|d| matches!(d.state.as_str(), "suspended" | "stopped") && d.savepoint.is_some());
     let Some(d) = resumable else {
@@ -24,8 +24,16 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Out
             pos: None,
         });
     };
-    let target = load_target(ctx, &d.target).await?;
+    let target = targets::load(&ctx.rt.store, &d.target).await?;
     let savepoint = d.savepoint.clone();
-    run(ctx, &stored, &target, savepoint.as_deref(), Some(&d), None).await?;
+    let request = Start {
+        stored: &stored,
+        target: &target,
+        savepoint: savepoint.as_deref(),
+        resume: Some(&d),
+        interval: None,
+    };
+    let actor = ctx.actor();
+    start(ctx.rt, &actor, request, ctx.cancel.clone(), &mut ctx.notices).await?;
     Ok(Output::Command("RESUME PIPELINE"))
 }

@@ -14,7 +14,7 @@ const MAX_BACKFILL: usize = 10_000;
 pub async fn run(ctx: &mut Ctx<'_>, statement: &RunSchedule) -> Result<Output> {
     require_superuser(ctx, "run schedules").await?;
     let schedule = load_schedule(ctx, statement.name.as_str()).await?;
-    let tasks = ctx.server.store.schedule_tasks(&schedule.record.name).await?;
+    let tasks = ctx.rt.store.schedule_tasks(&schedule.record.name).await?;
     let invalid =
         |message: String| SluiceError::InvalidValue { name: "FOR RANGE".into(), message, hint: None };
     let runs = match &statement.range {
@@ -49,7 +49,7 @@ pub async fn run(ctx: &mut Ctx<'_>, statement: &RunSchedule) -> Result<Output> {
             runs
         }
     };
-    let ids = ctx.server.store.add_runs(&runs).await?;
+    let ids = ctx.rt.store.add_runs(&runs).await?;
     let zone = schedule.cron.zone();
     for (id, run) in ids.iter().zip(&runs) {
         let local = |m: i64| crate::scheduler::cron::instant(m).with_timezone(&zone).naive_local();
@@ -60,6 +60,6 @@ pub async fn run(ctx: &mut Ctx<'_>, statement: &RunSchedule) -> Result<Output> {
             local(run.interval_end)
         )));
     }
-    ctx.server.scheduler.wake();
+    ctx.rt.scheduler.wake();
     Ok(Output::Command("RUN SCHEDULE"))
 }

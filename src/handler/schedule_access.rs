@@ -7,7 +7,7 @@ use crate::scheduler::LoadedSchedule;
 /// The schedule called `name`, or 42704.
 pub async fn load_schedule(ctx: &Ctx<'_>, name: &str) -> Result<LoadedSchedule> {
     let record = ctx
-        .server
+        .rt
         .store
         .schedule(name)
         .await?

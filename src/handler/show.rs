@@ -11,7 +11,7 @@ use datafusion::sql::sqlparser::ast::Ident;
 
 use super::{Ctx, Output};
 use crate::error::{Result, SluiceError};
-use crate::server::params;
+use crate::parameters as params;
 use crate::server::session::Session;
 
 /// What a SHOW statement shows.

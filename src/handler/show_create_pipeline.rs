@@ -2,13 +2,13 @@
 
 use datafusion::arrow::datatypes::DataType;
 
-use super::pipeline_access::load;
 use super::{Ctx, Output, rows, text};
 use crate::error::Result;
+use crate::service::pipelines::load;
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
-    let stored = load(ctx, name.as_str()).await?;
+    let stored = load(ctx.rt, name.as_str()).await?;
     let statement = stored.create_statement();
     rows(
         "SHOW",

@@ -2,16 +2,16 @@
 
 use datafusion::arrow::datatypes::DataType;
 
-use super::alter_source::stored_options;
-use super::create_source::lookup_type;
 use super::{Ctx, Output, rows, text};
+use crate::connectors::access::stored_options;
+use crate::connectors::lookup_type;
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::Ident;
 use crate::sql::ast::source::CreateSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let record = ctx
-        .server
+        .rt
         .store
         .source(name.as_str())
         .await?

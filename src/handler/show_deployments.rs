@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, pipeline: Option<&Ident>) -> Result<Output> {
-    let deployments = ctx.server.store.deployments(pipeline.map(Ident::as_str)).await?;
+    let deployments = ctx.rt.store.deployments(pipeline.map(Ident::as_str)).await?;
     rows(
         "SHOW",
         &[

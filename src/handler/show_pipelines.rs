@@ -7,7 +7,7 @@ use super::{Ctx, Output, opt_text, rows, text, timestamp, timestamptz};
 use crate::error::Result;
 
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
-    let pipelines = ctx.server.store.pipelines().await?;
+    let pipelines = ctx.rt.store.pipelines().await?;
     rows(
         "SHOW",
         &[

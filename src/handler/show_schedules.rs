@@ -26,8 +26,8 @@ fn time(micros: Option<i64>) -> ScalarValue {
 /// name, cron, timezone, state, next_fire_at, tasks, options, owner, created_at.
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
     let mut out = Vec::new();
-    for s in ctx.server.store.schedules().await? {
-        let tasks = ctx.server.store.schedule_tasks(&s.name).await?.len();
+    for s in ctx.rt.store.schedules().await? {
+        let tasks = ctx.rt.store.schedule_tasks(&s.name).await?.len();
         out.push(vec![
             text(s.name),
             text(s.cron),
@@ -62,7 +62,7 @@ pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
 /// run covers).
 pub async fn describe(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let schedule = load_schedule(ctx, name.as_str()).await?;
-    let tasks = ctx.server.store.schedule_tasks(name.as_str()).await?;
+    let tasks = ctx.rt.store.schedule_tasks(name.as_str()).await?;
     let mut level: HashMap<&str, i64> = HashMap::new();
     // tasks are stored in an order where every AFTER may come later; settle levels by passes
     for _ in 0..tasks.len() {
@@ -122,7 +122,7 @@ pub fn options() -> Result<Output> {
 /// interval_end, run_state, pipeline, state, attempt, deployment, started_at,
 /// finished_at, error.
 pub async fn runs(ctx: &mut Ctx<'_>, filter: &RunsFilter) -> Result<Output> {
-    let store = &ctx.server.store;
+    let store = &ctx.rt.store;
     let (schedule, pipeline) = match filter {
         RunsFilter::All => (None, None),
         RunsFilter::Schedule(s) => {

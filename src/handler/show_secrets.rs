@@ -6,7 +6,7 @@ use super::{Ctx, Output, rows, text, text_array, text_list, timestamp, timestamp
 use crate::error::Result;
 
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
-    let secrets = ctx.server.store.secrets().await?;
+    let secrets = ctx.rt.store.secrets().await?;
     rows(
         "SHOW",
         &[

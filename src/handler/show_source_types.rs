@@ -6,9 +6,9 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
-use super::create_source::lookup_type;
 use super::{Output, opt_text, rows, text, text_list};
 use crate::connectors::SOURCE_TYPES;
+use crate::connectors::lookup_type;
 use crate::error::Result;
 
 pub fn show() -> Result<Output> {

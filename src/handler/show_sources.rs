@@ -6,7 +6,7 @@ use super::{Ctx, Output, rows, text, timestamp, timestamptz};
 use crate::error::Result;
 
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
-    let sources = ctx.server.store.sources().await?;
+    let sources = ctx.rt.store.sources().await?;
     rows(
         "SHOW",
         &[

@@ -13,8 +13,8 @@ use crate::sync::SyncTable;
 /// options, owner, created_at.
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
     let mut out = Vec::new();
-    for s in ctx.server.store.syncs().await? {
-        let tables = ctx.server.store.sync_tables(&s.name).await?.len();
+    for s in ctx.rt.store.syncs().await? {
+        let tables = ctx.rt.store.sync_tables(&s.name).await?.len();
         out.push(vec![
             text(s.name),
             text(s.source),
@@ -50,10 +50,10 @@ pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
 
 /// The tables of sync `name`, or 42704.
 pub async fn tables(ctx: &Ctx<'_>, name: &Ident) -> Result<Vec<SyncTable>> {
-    if ctx.server.store.sync(name.as_str()).await?.is_none() {
+    if ctx.rt.store.sync(name.as_str()).await?.is_none() {
         return Err(SluiceError::UndefinedObject { kind: "sync", name: name.as_str().to_owned() });
     }
-    SyncTable::from_records(name.as_str(), &ctx.server.store.sync_tables(name.as_str()).await?)
+    SyncTable::from_records(name.as_str(), &ctx.rt.store.sync_tables(name.as_str()).await?)
 }
 
 /// source_table, sink_table, column, source_type, sink_type, flink_type, nullable, key.

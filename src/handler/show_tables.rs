@@ -1,9 +1,10 @@
 //! `SHOW TABLES FROM source.database` (or `FROM source` for sources without databases) —
 //! name, type, refreshed_at (how old the cached metadata is).
 
+use crate::connectors::access;
 use datafusion::arrow::datatypes::DataType;
 
-use super::{Ctx, Output, rows, source_access, text, timestamp, timestamptz};
+use super::{Ctx, Output, rows, text, timestamp, timestamptz};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::ObjectPath;
 
@@ -18,7 +19,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
             });
         }
     };
-    let source = source_access::load(ctx, source_name).await?;
+    let source = crate::service::sources::load(ctx.rt, source_name).await?;
     let database = match (database, source.source_type.has_databases) {
         (Some(db), true) => db.to_owned(),
         (None, false) => String::new(),
@@ -42,7 +43,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
             });
         }
     };
-    let tables = source_access::tables(ctx, &source, &database).await?;
+    let tables = access::tables(&ctx.rt.store, &source, &database).await?;
     rows(
         "SHOW",
         &[("name", DataType::Utf8), ("type", DataType::Utf8), ("refreshed_at", timestamptz())],

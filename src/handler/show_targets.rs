@@ -9,7 +9,7 @@ use crate::error::Result;
 
 /// name, type, options (as given; secrets by name), owner, created_at.
 pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
-    let targets = ctx.server.store.targets().await?;
+    let targets = ctx.rt.store.targets().await?;
     rows(
         "SHOW",
         &[

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
-use super::target_access::load_target;
 use super::{Ctx, Notice, Output, require_superuser};
+use crate::deploy::targets;
 use crate::deploy::{State, StopMode, deployer};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::target::{StopKind, StopPipeline};
@@ -15,16 +15,16 @@ use crate::sql::ast::target::{StopKind, StopPipeline};
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Output> {
     require_superuser(ctx, "stop pipelines").await?;
     let name = statement.name.as_str();
-    if ctx.server.store.pipeline(name).await?.is_none() {
+    if ctx.rt.store.pipeline(name).await?.is_none() {
         return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
     }
     let tag = if statement.kind == StopKind::Suspend { "SUSPEND PIPELINE" } else { "STOP PIPELINE" };
-    let running = ctx.server.store.deployments(Some(name)).await?.into_iter().find(|d| d.state == "running");
+    let running = ctx.rt.store.deployments(Some(name)).await?.into_iter().find(|d| d.state == "running");
     let Some(d) = running else {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running")));
     };
-    let target = load_target(ctx, &d.target).await?;
-    let engine = deployer(&target, ctx.server)?;
+    let target = targets::load(&ctx.rt.store, &d.target).await?;
+    let engine = deployer(&target, ctx.rt)?;
     let mode = match statement.kind {
         StopKind::Cancel => StopMode::Cancel,
         StopKind::Suspend => StopMode::Suspend,
@@ -41,7 +41,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
         _ => (State::Stopping, State::Stopped),
     };
     let actor = ctx.session.user.clone();
-    let deployments = &ctx.server.deployments;
+    let deployments = &ctx.rt.deployments;
     if !deployments.move_to(d.id, during, DeploymentChange::default(), &actor).await? {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running any more")));
     }
@@ -71,7 +71,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
 /// recorded the end.
 async fn wait_for_end(ctx: &Ctx<'_>, d: &DeploymentRecord) {
     for _ in 0..600 {
-        match ctx.server.store.deployment(d.id).await {
+        match ctx.rt.store.deployment(d.id).await {
             Ok(Some(now)) if now.state != "stopping" => return,
             Ok(None) | Err(_) => return,
             _ => tokio::time::sleep(Duration::from_millis(100)).await,

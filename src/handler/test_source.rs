@@ -6,7 +6,7 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 
-use super::{Ctx, Output, rows, source_access, text};
+use super::{Ctx, Output, rows, text};
 use crate::connectors::live;
 use crate::error::Result;
 use crate::sql::ast::Ident;
@@ -20,10 +20,10 @@ pub const COLUMNS: &[(&str, DataType)] = &[
 ];
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
-    let source = source_access::load(ctx, name.as_str()).await?;
+    let source = crate::service::sources::load(ctx.rt, name.as_str()).await?;
     let checks = live::test(&source.endpoint()).await;
     let status = if checks.iter().all(|c| c.ok) { "ok" } else { "unreachable" };
-    ctx.server.store.set_source_status(&source.record.name, status).await?;
+    ctx.rt.store.set_source_status(&source.record.name, status).await?;
     checks_output(checks)
 }
 

@@ -14,6 +14,7 @@ use datafusion::sql::sqlparser::ast::{
     ObjectName, Query, SelectItem, SetExpr, Spanned, Statement as SqlStatement,
 };
 
+use super::PlanCtx;
 use super::context::planning_context;
 use super::options::Settings;
 use super::resolve::{Presets, TablePath, TableUse, parts, relations, resolve};
@@ -22,7 +23,7 @@ use crate::connectors::validate::{Schema as OptionSchema, validate_with};
 use crate::connectors::{Engine, ResolvedOptions};
 use crate::engine::sources::GatewayCatalogs;
 use crate::error::{Result, SluiceError, SourcePos, SqlState};
-use crate::handler::{Ctx, Notice};
+use crate::notice::Notice;
 use crate::sql::ast::options::SqlOption;
 use crate::sql::ast::pipeline::BodyStatement;
 use sluice_catalog::ColumnRecord;
@@ -95,7 +96,7 @@ pub fn option_schema() -> OptionSchema<'static> {
 
 /// Checks options and body; see the module documentation.
 pub async fn bind(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut PlanCtx<'_>,
     options: &[SqlOption],
     body: &[BodyStatement],
     tables: Tables<'_>,
@@ -106,7 +107,7 @@ pub async fn bind(
 
 /// [`bind`] with options already validated (as stored).
 pub async fn bind_resolved(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut PlanCtx<'_>,
     options: ResolvedOptions,
     body: &[BodyStatement],
     tables: Tables<'_>,
@@ -116,7 +117,7 @@ pub async fn bind_resolved(
 
 /// [`bind_resolved`] for a sync's pipeline: its sink tables and read options preset.
 pub async fn bind_with(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut PlanCtx<'_>,
     options: ResolvedOptions,
     body: &[BodyStatement],
     tables: Tables<'_>,

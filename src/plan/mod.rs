@@ -9,6 +9,7 @@ pub mod options;
 pub mod query;
 pub mod resolve;
 mod rewrite;
+pub mod stored;
 pub mod types;
 
 pub use bind::{Bound, BoundInsert, BoundView, Tables, bind, bind_resolved, bind_with};
@@ -16,6 +17,15 @@ pub use graph::{NodeKind, PipelineGraph};
 pub use options::Settings;
 pub use resolve::{Presets, TablePath, TableUse};
 pub use rewrite::windows;
+
+/// What binding reads and reports: the catalog store (tables, cached columns), the
+/// master key (to reach a source live when its tables are not cached yet) and the notices
+/// for the client.
+pub struct PlanCtx<'a> {
+    pub store: &'a sluice_catalog::Store,
+    pub master_key: &'a crate::secrets::MasterKey,
+    pub notices: &'a mut Vec<crate::notice::Notice>,
+}
 
 /// A pipeline bound and laid out as a DAG: what every compiler reads.
 pub struct PipelinePlan {

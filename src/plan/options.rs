@@ -128,6 +128,11 @@ impl Settings {
         if self.streaming { "streaming" } else { "batch" }
     }
 
+    /// The job's name on its engine: the `job_name` option, else the pipeline's name.
+    pub fn job_name<'a>(&'a self, pipeline: &'a str) -> &'a str {
+        self.value("job_name").unwrap_or(pipeline)
+    }
+
     /// The value of option `key` (given or default).
     pub fn value(&self, key: &str) -> Option<&str> {
         self.values.iter().find(|(o, _)| o.name == key).map(|(_, v)| v.as_str())

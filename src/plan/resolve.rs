@@ -8,10 +8,10 @@ use std::ops::ControlFlow;
 use datafusion::sql::sqlparser::ast::{ObjectName, Query, Spanned, visit_relations};
 use sluice_catalog::ColumnRecord;
 
+use super::PlanCtx;
+use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError, SourcePos};
-use crate::handler::Ctx;
-use crate::handler::source_access::{self, LoadedSource};
 use crate::sql::ast::pipeline::BodyStatement;
 
 /// `source`, `database` (`""` without databases), `table`.
@@ -104,7 +104,11 @@ pub fn relations(query: &Query) -> Vec<ObjectName> {
 }
 
 /// Resolves the tables of `body` (views excluded) to [`TableUse`]s, loading metadata.
-pub async fn resolve(ctx: &mut Ctx<'_>, body: &[BodyStatement], presets: &Presets) -> Result<Vec<TableUse>> {
+pub async fn resolve(
+    ctx: &mut PlanCtx<'_>,
+    body: &[BodyStatement],
+    presets: &Presets,
+) -> Result<Vec<TableUse>> {
     let mut views: Vec<String> = Vec::new();
     // (name, whether it is written)
     let mut names: Vec<(ObjectName, bool)> = Vec::new();
@@ -170,14 +174,14 @@ impl Lookup {
         self.sources.get(name).ok_or_else(|| SluiceError::Internal(format!("source {name} was not loaded")))
     }
 
-    async fn prefetch(&mut self, ctx: &Ctx<'_>, paths: &[(TablePath, ObjectName, bool)]) -> Result<()> {
+    async fn prefetch(&mut self, ctx: &PlanCtx<'_>, paths: &[(TablePath, ObjectName, bool)]) -> Result<()> {
         let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
         for (p, ..) in paths {
             *counts.entry((p.source.as_str(), p.database.as_str())).or_default() += 1;
         }
         for ((source, database), n) in counts {
             if n >= PREFETCH_FROM {
-                let columns = ctx.server.store.columns_in(source, database).await?;
+                let columns = ctx.store.columns_in(source, database).await?;
                 self.columns.insert((source.to_owned(), database.to_owned()), columns);
             }
         }
@@ -215,14 +219,14 @@ fn undefined(name: &ObjectName, why: Option<String>) -> SluiceError {
 
 /// `source.database.table` or `source.table`, checked against the source's kind (the
 /// source loaded into `lookup`).
-async fn table_path(ctx: &Ctx<'_>, lookup: &mut Lookup, name: &ObjectName) -> Result<TablePath> {
+async fn table_path(ctx: &PlanCtx<'_>, lookup: &mut Lookup, name: &ObjectName) -> Result<TablePath> {
     let parts = parts(name);
     let no_source = || {
         undefined(name, Some("Pipelines read and write tables of sources: source.database.table, or source.table for Kafka-like sources.".into()))
     };
     let Some(source_name) = parts.first() else { return Err(no_source()) };
     if !lookup.sources.contains_key(source_name) {
-        let loaded = match source_access::load(ctx, source_name).await {
+        let loaded = match access::load(ctx.store, ctx.master_key, source_name).await {
             Err(SluiceError::UndefinedObject { kind: "source", .. }) => return Err(no_source()),
             other => other?,
         };
@@ -243,7 +247,7 @@ async fn table_path(ctx: &Ctx<'_>, lookup: &mut Lookup, name: &ObjectName) -> Re
 }
 
 async fn load(
-    ctx: &mut Ctx<'_>,
+    ctx: &mut PlanCtx<'_>,
     lookup: &Lookup,
     path: TablePath,
     name: &ObjectName,
@@ -252,7 +256,7 @@ async fn load(
     let source = lookup.source(&path.source)?;
     let found = match lookup.cached(&path).filter(|c| !c.is_empty()) {
         Some(columns) => Some(columns),
-        None => source_access::columns(ctx, source, &path.database, &path.table).await?,
+        None => access::columns(ctx.store, source, &path.database, &path.table).await?,
     };
     if found.is_none() && only_written && CREATES_TABLES.contains(&source.source_type.name) {
         return Ok(TableUse {
@@ -275,8 +279,7 @@ async fn load(
     })?;
     // only declared tables have definitions (introspected ones are read from the source)
     let definition = if source.source_type.declares_tables() {
-        ctx.server
-            .store
+        ctx.store
             .tables(&path.source, Some(&path.database))
             .await?
             .into_iter()
@@ -300,7 +303,7 @@ async fn load(
 /// A sink table a sync plans: as cached when it exists (no live lookup per table: the
 /// sync refreshed the sink database before), else created with the sync's columns and DDL.
 async fn preset_sink(
-    ctx: &Ctx<'_>,
+    ctx: &PlanCtx<'_>,
     lookup: &Lookup,
     path: TablePath,
     columns: &[ColumnRecord],
@@ -309,7 +312,7 @@ async fn preset_sink(
     let source = lookup.source(&path.source)?;
     let cached = match lookup.cached(&path) {
         Some(cached) => cached,
-        None => ctx.server.store.columns(&path.source, &path.database, &path.table).await?,
+        None => ctx.store.columns(&path.source, &path.database, &path.table).await?,
     };
     let create = cached.is_empty();
     Ok(TableUse {

@@ -23,26 +23,26 @@ use super::{RunState, TaskState};
 use crate::connectors::ResolvedOptions;
 use crate::deploy::State;
 use crate::error::Result;
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 use crate::sql::placeholders::Interval;
 
 const TICK: Duration = Duration::from_millis(200);
 
 /// Executes run `id` until it ends or this gateway loses its lease.
-pub async fn execute(server: Arc<ServerState>, id: i64) {
-    let mut run = Executor::new(server.clone(), id);
+pub async fn execute(rt: Arc<Runtime>, id: i64) {
+    let mut run = Executor::new(rt.clone(), id);
     if let Err(e) = run.go().await {
         tracing::warn!(run = id, error = %e.message(), "schedule run stopped in this gateway");
     }
     run.cancel.cancel();
-    server.scheduler.release(id);
+    rt.scheduler.release(id);
 }
 
 /// An attempt's outcome, by pipeline.
 type Reported = (String, Outcome);
 
 struct Executor {
-    server: Arc<ServerState>,
+    rt: Arc<Runtime>,
     id: i64,
     me: String,
     cancel: CancellationToken,
@@ -60,10 +60,10 @@ struct Rules {
 }
 
 impl Executor {
-    fn new(server: Arc<ServerState>, id: i64) -> Executor {
-        let me = server.scheduler.id.clone();
+    fn new(rt: Arc<Runtime>, id: i64) -> Executor {
+        let me = rt.scheduler.id.clone();
         Executor {
-            server,
+            rt,
             id,
             me,
             cancel: CancellationToken::new(),
@@ -74,7 +74,7 @@ impl Executor {
 
     async fn rules(&self, run: &RunRecord) -> Result<Rules> {
         let schedule: Option<ScheduleRecord> = match &run.schedule {
-            Some(name) => self.server.store.schedule(name).await?,
+            Some(name) => self.rt.store.schedule(name).await?,
             None => None,
         };
         let (settings, owner, cron) = match &schedule {
@@ -102,10 +102,10 @@ impl Executor {
     }
 
     async fn go(&mut self) -> Result<()> {
-        let store = self.server.store.clone();
+        let store = self.rt.store.clone();
         let Some(first) = store.run(self.id).await? else { return Ok(()) };
         let rules = self.rules(&first).await?;
-        let lease = self.server.scheduler.lease;
+        let lease = self.rt.scheduler.lease;
         loop {
             let until = now_micros() + lease.as_micros() as i64;
             if !store.renew_run(self.id, &self.me, until).await? {
@@ -127,7 +127,7 @@ impl Executor {
             }
             let started = std::time::Instant::now();
             let ended = self.step(&run, &rules, &tasks).await?;
-            self.server.metrics.run_step(started.elapsed());
+            self.rt.metrics.run_step(started.elapsed());
             if ended {
                 return Ok(());
             }
@@ -155,7 +155,7 @@ impl Executor {
 
     /// Queued → running when the schedule allows; whether it does.
     async fn start(&self, run: &RunRecord, rules: &Rules) -> Result<bool> {
-        let store = &self.server.store;
+        let store = &self.rt.store;
         if let (Some(schedule), Some(at)) = (&run.schedule, run.logical_time) {
             // runs start in order of their intervals
             if store.earlier_run_in(schedule, at, &["queued"]).await? {
@@ -226,7 +226,7 @@ impl Executor {
                 _ => {}
             }
         }
-        let tasks = self.server.store.run_tasks(self.id).await?;
+        let tasks = self.rt.store.run_tasks(self.id).await?;
         if !self.attempts.is_empty() || tasks.iter().any(|t| !TaskState::parse(&t.state).is_final()) {
             return Ok(false);
         }
@@ -238,7 +238,7 @@ impl Executor {
             None => (RunState::Succeeded, None),
             Some(t) => (RunState::Failed, Some(format!("task \"{}\" {}", t.pipeline, t.state))),
         };
-        self.server
+        self.rt
             .store
             .set_run_state(self.id, &self.me, state.as_str(), now_micros(), error.as_deref())
             .await?;
@@ -257,7 +257,7 @@ impl Executor {
             if rules.settings.depends_on_past
                 && let (Some(schedule), Some(at)) = (&run.schedule, run.logical_time)
                 && let Some(previous) =
-                    self.server.store.previous_task_state(schedule, at, &task.pipeline).await?
+                    self.rt.store.previous_task_state(schedule, at, &task.pipeline).await?
                 && previous != TaskState::Succeeded.as_str()
             {
                 let why = format!("its previous run ended {previous} (depends_on_past)");
@@ -272,14 +272,14 @@ impl Executor {
                 finished_at: Some(None),
                 error: Some(None),
             };
-            if !self.server.store.set_task(self.id, &task.pipeline, &self.me, &change).await? {
+            if !self.rt.store.set_task(self.id, &task.pipeline, &self.me, &change).await? {
                 return Ok(());
             }
         }
         let token = self.cancel.child_token();
         self.attempts.insert(task.pipeline.clone(), token.clone());
         let attempt = Attempt {
-            server: self.server.clone(),
+            rt: self.rt.clone(),
             owner: rules.owner.clone(),
             pipeline: task.pipeline.clone(),
             interval: rules.interval,
@@ -301,7 +301,7 @@ impl Executor {
 
     /// A task left running by another gateway (or by this one before a restart).
     async fn adopt(&mut self, run: &RunRecord, rules: &Rules, task: &RunTaskRecord) -> Result<()> {
-        let store = &self.server.store;
+        let store = &self.rt.store;
         let started = task.started_at.unwrap_or(0);
         let deployment = match task.deployment {
             Some(id) => store.deployment(id).await?,
@@ -323,13 +323,13 @@ impl Executor {
                     d.last_error.clone().unwrap_or_else(|| format!("deployment {} ended {}", d.id, d.state));
                 self.record(rules, &task.pipeline, Outcome::Failed(why)).await
             }
-            _ if d.engine == "datafusion" && !self.server.deployments.runs_here(d.id) => {
+            _ if d.engine == "datafusion" && !self.rt.deployments.runs_here(d.id) => {
                 // A local job dies with its gateway (its transactions rolled back).
                 let change = DeploymentChange {
                     last_error: Some(Some("the gateway running it stopped".into())),
                     ..Default::default()
                 };
-                self.server.deployments.move_to(d.id, State::Failed, change, "scheduler").await?;
+                self.rt.deployments.move_to(d.id, State::Failed, change, "scheduler").await?;
                 self.requeue(task, "its gateway stopped while it ran; nothing it wrote was committed").await
             }
             _ => {
@@ -347,7 +347,7 @@ impl Executor {
             error: Some(Some(format!("attempt {} interrupted: {why}", task.attempt))),
             ..Default::default()
         };
-        self.server.store.set_task(self.id, &task.pipeline, &self.me, &change).await?;
+        self.rt.store.set_task(self.id, &task.pipeline, &self.me, &change).await?;
         Ok(())
     }
 
@@ -358,13 +358,13 @@ impl Executor {
             error: Some(error),
             ..Default::default()
         };
-        self.server.store.set_task(self.id, &task.pipeline, &self.me, &change).await?;
+        self.rt.store.set_task(self.id, &task.pipeline, &self.me, &change).await?;
         Ok(())
     }
 
     /// Records how an attempt of `pipeline` ended: success, a retry, or the final failure.
     async fn record(&self, rules: &Rules, pipeline: &str, outcome: Outcome) -> Result<()> {
-        let store = &self.server.store;
+        let store = &self.rt.store;
         let Some(task) = store.run_tasks(self.id).await?.into_iter().find(|t| t.pipeline == pipeline) else {
             return Ok(());
         };
@@ -410,7 +410,7 @@ impl Executor {
                 _ => {}
             }
         }
-        self.server
+        self.rt
             .store
             .set_run_state(self.id, &self.me, RunState::TimedOut.as_str(), now_micros(), Some(&why))
             .await?;

@@ -35,7 +35,7 @@ use self::cron::{CronSchedule, instant, micros};
 use self::options::ScheduleSettings;
 use crate::connectors::ResolvedOptions;
 use crate::error::Result;
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// The longest the scheduler sleeps between looks at the store.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -188,11 +188,11 @@ impl LoadedSchedule {
 }
 
 /// Runs the scheduler until `shutdown` turns true.
-pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
     loop {
         let started = std::time::Instant::now();
-        let ticked = tick(&server).await;
-        server.metrics.scheduler_tick(started.elapsed());
+        let ticked = tick(&rt).await;
+        rt.metrics.scheduler_tick(started.elapsed());
         let next = match ticked {
             Ok(next) => next,
             Err(e) => {
@@ -205,7 +205,7 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
             .map_or(TICK, |d| d.min(TICK));
         tokio::select! {
             _ = tokio::time::sleep(sleep) => {}
-            _ = server.scheduler.wake.notified() => {}
+            _ = rt.scheduler.wake.notified() => {}
             _ = shutdown.wait_for(|stop| *stop) => return,
         }
     }
@@ -213,20 +213,20 @@ pub async fn run(server: Arc<ServerState>, mut shutdown: watch::Receiver<bool>) 
 
 /// One look at the store: fires what is due, claims runs without a live gateway.
 /// Returns the next fire time.
-pub async fn tick(server: &Arc<ServerState>) -> Result<Option<i64>> {
+pub async fn tick(rt: &Arc<Runtime>) -> Result<Option<i64>> {
     let now = Utc::now();
-    for record in server.store.due_schedules(micros(&now)).await? {
+    for record in rt.store.due_schedules(micros(&now)).await? {
         let name = record.name.clone();
-        if let Err(e) = fire(server, record, now).await {
+        if let Err(e) = fire(rt, record, now).await {
             tracing::warn!(schedule = %name, error = %e.message(), "cannot fire schedule");
         }
     }
-    claim(server).await?;
-    Ok(server.store.next_fire_time().await?)
+    claim(rt).await?;
+    Ok(rt.store.next_fire_time().await?)
 }
 
 /// Fires `record`, due at `now`: one run per missed fire time (catchup) or only the latest.
-async fn fire(server: &ServerState, record: ScheduleRecord, now: DateTime<Utc>) -> Result<()> {
+async fn fire(rt: &Runtime, record: ScheduleRecord, now: DateTime<Utc>) -> Result<()> {
     let Some(due) = record.next_fire_at else { return Ok(()) };
     let schedule = LoadedSchedule::new(record)?;
     let first = instant(due);
@@ -241,33 +241,32 @@ async fn fire(server: &ServerState, record: ScheduleRecord, now: DateTime<Utc>) 
     if !schedule.settings.catchup && fires.len() > 1 {
         fires.drain(..fires.len() - 1);
     }
-    let tasks = server.store.schedule_tasks(&schedule.record.name).await?;
+    let tasks = rt.store.schedule_tasks(&schedule.record.name).await?;
     let runs: Vec<NewRun> = fires.iter().map(|f| schedule.run_at(*f, "cron", &tasks)).collect();
-    let fired =
-        server.store.fire_schedule(&schedule.record.name, due, next.as_ref().map(micros), &runs).await?;
+    let fired = rt.store.fire_schedule(&schedule.record.name, due, next.as_ref().map(micros), &runs).await?;
     if let Some(ids) = fired {
         let late = (now - first).to_std().unwrap_or_default();
-        server.metrics.fired_late(late);
+        rt.metrics.fired_late(late);
         tracing::info!(schedule = %schedule.record.name, runs = ?ids, late_ms = late.as_millis() as u64, "fired");
     }
     Ok(())
 }
 
 /// Claims runs whose lease is free or expired, and executes them here.
-async fn claim(server: &Arc<ServerState>) -> Result<()> {
+async fn claim(rt: &Arc<Runtime>) -> Result<()> {
     let now = now_micros();
-    let until = now + server.scheduler.lease.as_micros() as i64;
-    for run in server.store.claimable_runs(now, 100).await? {
-        if !server.scheduler.take(run.id) {
+    let until = now + rt.scheduler.lease.as_micros() as i64;
+    for run in rt.store.claimable_runs(now, 100).await? {
+        if !rt.scheduler.take(run.id) {
             continue;
         }
-        if server.store.claim_run(run.id, &server.scheduler.id, until, now).await? {
-            if run.lease_owner.as_deref().is_some_and(|o| o != server.scheduler.id) {
+        if rt.store.claim_run(run.id, &rt.scheduler.id, until, now).await? {
+            if run.lease_owner.as_deref().is_some_and(|o| o != rt.scheduler.id) {
                 tracing::info!(run = run.id, from = ?run.lease_owner, "took over a run whose gateway stopped");
             }
-            tokio::spawn(executor::execute(server.clone(), run.id));
+            tokio::spawn(executor::execute(rt.clone(), run.id));
         } else {
-            server.scheduler.release(run.id);
+            rt.scheduler.release(run.id);
         }
     }
     Ok(())

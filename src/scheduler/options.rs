@@ -87,9 +87,8 @@ impl ScheduleSettings {
             Some(StoredValue::Text(v)) => Some(v.clone()),
             _ => OPTIONS.iter().find(|o| o.name == key).and_then(|o| o.default).map(str::to_owned),
         };
-        let duration = |key: &str| {
-            text(key).and_then(|t| crate::server::params::parse_millis(&t)).map(Duration::from_millis)
-        };
+        let duration =
+            |key: &str| text(key).and_then(|t| crate::units::parse_millis(&t)).map(Duration::from_millis);
         let count = |key: &str, min: i64| -> Result<i64> {
             let n = text(key).and_then(|t| t.parse::<i64>().ok()).unwrap_or(min);
             if n < min {

@@ -9,15 +9,11 @@ use std::time::Duration;
 use sluice_catalog::DeploymentChange;
 use tokio_util::sync::CancellationToken;
 
-use crate::deploy::{State, deployer};
+use crate::deploy::{State, deployer, targets};
 use crate::error::{Result, SluiceError};
-use crate::handler::pipeline_access::load;
-use crate::handler::target_access::{LOCAL, load_target, load_target_in};
-use crate::handler::{Ctx, TxState, require_superuser, start_pipeline};
-use crate::server::cancel::CancelSlot;
-use crate::server::params::SessionParams;
-use crate::server::session::Session;
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
+use crate::service::Actor;
+use crate::service::deployments::start_pipeline;
 use crate::sql::placeholders::Interval;
 
 const POLL: Duration = Duration::from_millis(200);
@@ -35,7 +31,7 @@ pub enum Outcome {
 
 /// What an attempt needs.
 pub struct Attempt {
-    pub server: Arc<ServerState>,
+    pub rt: Arc<Runtime>,
     /// The schedule's owner: tasks run with that role's rights.
     pub owner: String,
     pub pipeline: String,
@@ -85,46 +81,42 @@ impl Attempt {
             None => {
                 let id = self.submit(cancel.clone()).await?;
                 let change = sluice_catalog::TaskChange { deployment: Some(Some(id)), ..Default::default() };
-                self.server.store.set_task(self.run, &self.pipeline, &self.me, &change).await?;
+                self.rt.store.set_task(self.run, &self.pipeline, &self.me, &change).await?;
                 id
             }
         };
-        wait_for_end(&self.server, id, &cancel).await
+        wait_for_end(&self.rt, id, &cancel).await
     }
 
-    /// STARTs the pipeline; returns its deployment (a local job has ended by then).
+    /// STARTs the pipeline as the schedule's owner (its rights as they are now); returns
+    /// its deployment (a local job has ended by then). Notices go to the log.
     async fn submit(&self, cancel: CancellationToken) -> Result<i64> {
-        let role = self.server.store.role(&self.owner).await?;
-        let superuser = role.is_some_and(|r| r.superuser);
-        let mut session = Session::new(
-            self.owner.clone(),
-            superuser,
-            SessionParams::default(),
-            Arc::new(CancelSlot::default()),
-        );
-        let mut ctx = Ctx {
-            server: &self.server,
-            session: &mut session,
-            tx: TxState::Idle,
+        crate::service::sources::publish_missing(&self.rt).await?;
+        let actor = Actor::new(self.owner.clone());
+        let mut notices = Vec::new();
+        let started = start_pipeline(
+            &self.rt,
+            &actor,
+            &self.pipeline,
+            self.target.as_deref(),
+            None,
+            Some(&self.interval),
             cancel,
-            notices: Vec::new(),
-            reported: Vec::new(),
-        };
-        require_superuser(&ctx, "run pipelines (the schedule's owner)").await?;
-        crate::handler::source_access::publish_missing(&self.server).await?;
-        let stored = load(&ctx, &self.pipeline).await?;
-        let target =
-            self.target.clone().or_else(|| stored.record.target.clone()).unwrap_or_else(|| LOCAL.to_owned());
-        let target = load_target(&ctx, &target).await?;
-        start_pipeline::run(&mut ctx, &stored, &target, None, None, Some(&self.interval)).await
+            &mut notices,
+        )
+        .await;
+        for notice in notices {
+            tracing::debug!(pipeline = %self.pipeline, run = self.run, "{}", notice.message);
+        }
+        started
     }
 }
 
 /// Waits until deployment `id` has ended: `Ok` when it finished, its error when it failed
 /// or was stopped. `cancel` stops it (and then waits for the stop).
-pub async fn wait_for_end(server: &ServerState, id: i64, cancel: &CancellationToken) -> Result<()> {
+pub async fn wait_for_end(rt: &Runtime, id: i64, cancel: &CancellationToken) -> Result<()> {
     loop {
-        let d = server
+        let d = rt
             .store
             .deployment(id)
             .await?
@@ -145,7 +137,7 @@ pub async fn wait_for_end(server: &ServerState, id: i64, cancel: &CancellationTo
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}
             _ = cancel.cancelled() => {
-                stop(server, id).await;
+                stop(rt, id).await;
                 return Err(SluiceError::Canceled);
             }
         }
@@ -154,26 +146,26 @@ pub async fn wait_for_end(server: &ServerState, id: i64, cancel: &CancellationTo
 
 /// Cancels deployment `id` on its engine and records it stopped (best effort: a failure
 /// is logged; the watcher still follows the job).
-pub async fn stop(server: &ServerState, id: i64) {
-    let Ok(Some(d)) = server.store.deployment(id).await else { return };
+pub async fn stop(rt: &Runtime, id: i64) {
+    let Ok(Some(d)) = rt.store.deployment(id).await else { return };
     if !State::parse(&d.state).is_some_and(State::is_active) {
         return;
     }
     let result = async {
-        let target = load_target_in(server, &d.target).await?;
-        let engine = deployer(&target, server)?;
-        server.deployments.move_to(d.id, State::Stopping, DeploymentChange::default(), "scheduler").await?;
+        let target = targets::load(&rt.store, &d.target).await?;
+        let engine = deployer(&target, rt)?;
+        rt.deployments.move_to(d.id, State::Stopping, DeploymentChange::default(), "scheduler").await?;
         engine.stop(&d, crate::deploy::StopMode::Cancel).await?;
         let change = DeploymentChange {
             last_error: Some(Some("cancelled by its schedule (timeout)".into())),
             ..Default::default()
         };
-        server.deployments.move_to(d.id, State::Stopped, change, "scheduler").await?;
+        rt.deployments.move_to(d.id, State::Stopped, change, "scheduler").await?;
         Ok::<_, SluiceError>(())
     }
     .await;
     if let Err(e) = result {
-        let e = server.deployments.redact_error(e).await;
+        let e = rt.deployments.redact_error(e).await;
         tracing::warn!(deployment = id, error = %e.message(), "a schedule could not stop its deployment");
     }
 }

@@ -159,7 +159,7 @@ impl Connection {
                                 format!("unsupported SASL mechanism \"{}\"", initial.auth_method),
                             ));
                         }
-                        let role = self.server.store.role(&user).await.map_err(|e| {
+                        let role = self.server.runtime.store.role(&user).await.map_err(|e| {
                             tracing::error!(error = %e, "metadata store unavailable during login");
                             fatal(SqlState::SystemError, "the metadata store is unavailable")
                         })?;
@@ -195,7 +195,7 @@ impl Connection {
                                 return Err(scram_failure(&user, &e));
                             }
                             (outcome, _) => {
-                                self.server.metrics.auth_failed();
+                                self.server.runtime.metrics.auth_failed();
                                 tracing::warn!(
                                     user = %user,
                                     peer = %client.socket_addr(),

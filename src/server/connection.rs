@@ -30,7 +30,7 @@ pub struct Connection {
 
 impl Connection {
     pub fn new(server: Arc<ServerState>) -> Arc<Connection> {
-        let gauge = server.metrics.connection_opened();
+        let gauge = server.runtime.metrics.connection_opened();
         Arc::new_cyclic(|me| Connection {
             parser: Arc::new(StatementParser(me.clone())),
             server,

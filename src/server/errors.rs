@@ -8,7 +8,7 @@ use pgwire::messages::startup::ParameterStatus;
 
 use super::params::Reported;
 use crate::error::SluiceError;
-use crate::handler::Notice;
+use crate::notice::Notice;
 
 /// The ErrorResponse fields for `e`; `text` is the whole query string the client sent,
 /// against which positions are counted.

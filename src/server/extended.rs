@@ -57,7 +57,7 @@ impl QueryParser for StatementParser {
         let session = guard.as_mut().ok_or(PgWireError::NotReadyForQuery)?;
         let cancel = session.cancel.begin();
         let mut ctx = Ctx {
-            server: &conn.server,
+            rt: &conn.server.runtime,
             session,
             tx: handler::TxState::Idle,
             cancel: cancel.clone(),
@@ -71,7 +71,11 @@ impl QueryParser for StatementParser {
         match prepared {
             Ok(prepared) => Ok(prepared.map(Arc::new)),
             Err(e) => {
-                conn.server.metrics.statement("parse", std::time::Duration::ZERO, Some(e.sqlstate().code()));
+                conn.server.runtime.metrics.statement(
+                    "parse",
+                    std::time::Duration::ZERO,
+                    Some(e.sqlstate().code()),
+                );
                 Err(to_pgwire(&e, Some(sql)))
             }
         }
@@ -174,12 +178,12 @@ impl ExtendedQueryHandler for Connection {
             prepared.param_types().iter().map(Option::as_ref).collect();
         let values = arrow_pg::datatypes::df::deserialize_parameters(portal, &inferred)?;
         let started = Instant::now();
-        let kind = handler::kind(&prepared.parsed.statement);
+        let kind = prepared.parsed.statement.kind().label;
         let mut guard = self.session.lock().await;
         let session = guard.as_mut().ok_or(PgWireError::NotReadyForQuery)?;
         let cancel = session.cancel.begin();
         let mut ctx = Ctx {
-            server: &self.server,
+            rt: &self.server.runtime,
             session,
             tx: tx_state(client.transaction_status()),
             cancel: cancel.clone(),
@@ -192,7 +196,7 @@ impl ExtendedQueryHandler for Connection {
         };
         let Ctx { notices, reported, .. } = ctx;
         send_side_messages(client, &notices, reported).await?;
-        self.server.metrics.statement(
+        self.server.runtime.metrics.statement(
             kind,
             started.elapsed(),
             result.as_ref().err().map(|e| e.sqlstate().code()),

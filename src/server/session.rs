@@ -9,8 +9,8 @@ use pgwire::types::format::FormatOptions;
 
 use super::cancel::CancelSlot;
 use super::params::{Reported, SessionParams};
-use super::state::ServerState;
 use crate::engine::{ContextSettings, PlanCache};
+use crate::runtime::Runtime;
 
 /// A connection's state, created when authentication succeeds.
 pub struct Session {
@@ -108,7 +108,7 @@ impl Session {
     }
 
     /// This connection's DataFusion context, built on first use (cheap to clone).
-    pub fn context(&mut self, server: &ServerState) -> SessionContext {
+    pub fn context(&mut self, rt: &Runtime) -> SessionContext {
         if let Some(ctx) = &self.context {
             return ctx.clone();
         }
@@ -118,7 +118,7 @@ impl Session {
             let p = params.read().unwrap_or_else(|poisoned| poisoned.into_inner());
             p.get(name)
         });
-        let ctx = server.engine.context(&settings, lookup);
+        let ctx = rt.engine.context(&settings, lookup);
         self.built_with = Some(settings);
         self.context = Some(ctx.clone());
         ctx
@@ -155,7 +155,7 @@ impl Session {
     /// ParameterStatus values to report at start-up.
     pub fn reported_params(&self) -> Vec<Reported> {
         let params = self.params();
-        super::params::PARAMS
+        crate::parameters::PARAMS
             .iter()
             .filter(|p| p.reported)
             .map(|p| Reported { name: p.name, value: params.get(p.name).unwrap_or_default() })

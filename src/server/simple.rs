@@ -49,9 +49,9 @@ impl SimpleQueryHandler for Connection {
         let text = query.query;
         let mut status = client.transaction_status();
         tracing::debug!(sql = %sql::redact::redact_sql(&text), "simple query");
-        match sql::parse(&text) {
+        match sql::parse(&text).map_err(crate::error::SluiceError::from) {
             Err(e) => {
-                self.server.metrics.statement(
+                self.server.runtime.metrics.statement(
                     "invalid",
                     std::time::Duration::ZERO,
                     Some(e.sqlstate().code()),
@@ -68,11 +68,11 @@ impl SimpleQueryHandler for Connection {
                     return Err(PgWireError::NotReadyForQuery);
                 };
                 for parsed in &statements {
-                    let kind = handler::kind(&parsed.statement);
+                    let kind = parsed.statement.kind().label;
                     let started = Instant::now();
                     let cancel = session.cancel.begin();
                     let mut ctx = Ctx {
-                        server: &self.server,
+                        rt: &self.server.runtime,
                         session,
                         tx: tx_state(status),
                         cancel: cancel.clone(),
@@ -94,7 +94,7 @@ impl SimpleQueryHandler for Connection {
                         Err(e) => Some(error_info(&e, Some(&text))),
                     };
                     let code = failure.as_ref().map(|info| info.code.as_str());
-                    self.server.metrics.statement(kind, started.elapsed(), code);
+                    self.server.runtime.metrics.statement(kind, started.elapsed(), code);
                     if let Some(info) = failure {
                         client.feed(PgWireBackendMessage::ErrorResponse(info.into())).await?;
                         status = status.to_error_state();

@@ -7,9 +7,13 @@
 //! PostgreSQL-style character offsets into what the client sent.
 
 pub mod ast;
+pub mod error;
 pub mod exprs;
+mod grammar;
+mod kind;
 pub mod parameters;
 mod parse_pipeline;
+mod parse_role;
 mod parse_schedule;
 mod parse_source;
 mod parse_sync;
@@ -22,6 +26,7 @@ mod text;
 pub mod window;
 
 pub use ast::{GatewayStatement, Ident, Password, RoleOption};
+pub use kind::StatementKind;
 pub use parse_pipeline::parse_body as parse_pipeline_body;
 pub use parse_schedule::parse_tasks as parse_schedule_tasks;
 pub use parser::{Parsed, Statement, parse};

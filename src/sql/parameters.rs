@@ -13,7 +13,7 @@ use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
 use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::LineIndex;
-use crate::error::{Result, SluiceError, SourcePos, SqlState};
+use super::error::{ParseError, Result, SourcePos};
 
 /// One `$n` of a statement: its number and its bytes in the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,13 +74,8 @@ pub fn none_left(text: &str) -> Result<()> {
 }
 
 /// 42P02 for `p`, as PostgreSQL words it.
-fn no_such(p: &Parameter, pos: Option<SourcePos>) -> SluiceError {
-    SluiceError::Query {
-        state: SqlState::UndefinedParameter,
-        message: format!("there is no parameter ${}", p.number),
-        hint: None,
-        pos,
-    }
+fn no_such(p: &Parameter, pos: Option<SourcePos>) -> ParseError {
+    ParseError::UndefinedParameter { number: p.number, pos }
 }
 
 /// `text` with every `$n` replaced by `NULL`: parses wherever a literal may stand, so a
@@ -108,8 +103,9 @@ mod tests {
     #[test]
     fn a_parameter_past_the_values_is_42p02() {
         let e = substitute("SELECT $1, $3", &["1".into(), "2".into()]).unwrap_err();
-        assert_eq!(e.sqlstate(), SqlState::UndefinedParameter);
         assert_eq!(e.to_string(), "there is no parameter $3");
+        // the client sees it with 42P02 (converted at the error boundary)
+        assert_eq!(crate::error::SluiceError::from(e).sqlstate(), crate::error::SqlState::UndefinedParameter);
     }
 
     #[test]

@@ -15,8 +15,7 @@ use super::ast::pipeline::{
     AlterPipeline, AlterPipelineOperation, BodyStatement, CreatePipeline, DropPipeline, ExplainFormat,
     PipelineInfo, PreviewTarget,
 };
-use super::parse_source::{advance, ident, option_key, option_list, word};
-use super::parser::{expected, location_error};
+use super::grammar::{advance, expected, ident, location_error, option_key, option_list, word};
 
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
     let words: Vec<Option<String>> = (0..4).map(|n| word(p, n)).collect();
@@ -243,9 +242,9 @@ fn column_list(p: &mut Parser<'_>) -> Result<Vec<datafusion::sql::sqlparser::ast
 }
 
 /// Parses a stored pipeline body (`INSERT …` or `BEGIN … END`).
-pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
+pub fn parse_body(sql: &str) -> super::error::Result<Vec<BodyStatement>> {
     let dialect = PostgreSqlDialect {};
-    let syntax = |e: ParserError| crate::error::SluiceError::Syntax { message: e.to_string(), pos: None };
+    let syntax = |e: ParserError| super::error::ParseError::Syntax { message: e.to_string(), pos: None };
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
     let tokens = super::placeholders::rewrite_tokens(super::window::rewrite_tokens(tokens));
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -259,7 +258,7 @@ pub fn parse_body(sql: &str) -> crate::error::Result<Vec<BodyStatement>> {
 
 #[cfg(test)]
 mod tests {
-    use crate::error::SourcePos;
+    use crate::sql::error::SourcePos;
     use crate::sql::{gateway, parse};
 
     #[test]

@@ -9,9 +9,8 @@ use super::ast::schedule::{
     AlterSchedule, AlterScheduleOperation, CreateSchedule, DropSchedule, RunSchedule, RunsFilter,
     ScheduleInfo, SetScheduleState, Task,
 };
+use super::grammar::{advance, expected, ident, option_key, option_list, word};
 use super::parse_pipeline::quoted_or_inline;
-use super::parse_source::{advance, ident, option_key, option_list, word};
-use super::parser::expected;
 
 /// Recognises a schedule statement; `None` (consuming nothing) otherwise.
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
@@ -179,10 +178,10 @@ fn task(p: &mut Parser<'_>) -> Result<Task, ParserError> {
 }
 
 /// Parses a stored schedule body (`BEGIN RUN PIPELINE …; END`).
-pub fn parse_tasks(sql: &str) -> crate::error::Result<Vec<Task>> {
+pub fn parse_tasks(sql: &str) -> super::error::Result<Vec<Task>> {
     use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
     use datafusion::sql::sqlparser::tokenizer::Tokenizer;
-    let syntax = |e: ParserError| crate::error::SluiceError::Syntax { message: e.to_string(), pos: None };
+    let syntax = |e: ParserError| super::error::ParseError::Syntax { message: e.to_string(), pos: None };
     let dialect = PostgreSqlDialect {};
     let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| syntax(e.into()))?;
     let mut p = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -252,7 +251,8 @@ mod tests {
             "SHOW RUNS FOR TABLE t",
         ] {
             let err = parse(sql).expect_err(sql);
-            assert_eq!(err.sqlstate().code(), "42601", "{sql}: {err}");
+            let shown = err.to_string();
+            assert_eq!(crate::error::SluiceError::from(err).sqlstate().code(), "42601", "{sql}: {shown}");
         }
     }
 }

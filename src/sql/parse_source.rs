@@ -5,21 +5,12 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::ast::options::{OptionValue, SqlOption};
+use super::ast::GatewayStatement;
 use super::ast::secret::{AlterSecret, CreateSecret, DropSecret, SecretValue};
 use super::ast::source::{
     AlterSource, AlterSourceOperation, CreateSource, DropSource, ObjectPath, SourceInfo,
 };
-use super::ast::{GatewayStatement, Ident};
-use super::parser::{expected, location_error};
-
-/// The upper-cased word `n` tokens ahead (keyword or not), if it is a word.
-pub fn word(p: &Parser<'_>, n: usize) -> Option<String> {
-    match p.peek_nth_token(n).token {
-        Token::Word(w) if w.quote_style.is_none() => Some(w.value.to_uppercase()),
-        _ => None,
-    }
-}
+use super::grammar::{advance, expected, ident, location_error, option_key, option_list, type_name, word};
 
 /// Recognises a secret or source statement; `None` (consuming nothing) otherwise.
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
@@ -133,26 +124,14 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             let database = if p.parse_keyword(Keyword::DATABASE) { Some(ident(p)?) } else { None };
             GatewayStatement::SourceInfo(SourceInfo::RefreshSource { name, database })
         }
-        _ => return super::parse_table::parse(p),
+        _ => return Ok(None),
     };
     Ok(Some(statement))
-}
-
-/// Skips `n` tokens (the words a statement was recognised by).
-pub(super) fn advance(p: &mut Parser<'_>, n: usize) {
-    for _ in 0..n {
-        p.next_token();
-    }
 }
 
 fn info(p: &mut Parser<'_>, words: usize, info: SourceInfo) -> GatewayStatement {
     advance(p, words);
     GatewayStatement::SourceInfo(info)
-}
-
-/// An identifier, normalised as PostgreSQL does.
-pub(super) fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
-    Ok(Ident::from(p.parse_identifier()?))
 }
 
 /// `a`, `a.b` or `a.b.c`.
@@ -165,78 +144,6 @@ fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
         return Err(expected("at most three name parts (source.database.table)", &p.peek_token()));
     }
     Ok(ObjectPath(parts))
-}
-
-/// A source or target type: a word (`mysql`, `flink-cdc` is not one) or a quoted string;
-/// `what` names it in the error.
-pub(super) fn type_name(p: &mut Parser<'_>, what: &str) -> Result<String, ParserError> {
-    match p.next_token() {
-        TokenWithSpan { token: Token::Word(w), .. } => Ok(w.value.to_lowercase()),
-        TokenWithSpan { token: Token::SingleQuotedString(s), .. } => Ok(s.to_lowercase()),
-        other => Err(expected(what, &other)),
-    }
-}
-
-/// `( key = value [, …] )`; a key given twice is an error.
-pub fn option_list(p: &mut Parser<'_>) -> Result<Vec<SqlOption>, ParserError> {
-    p.expect_token(&Token::LParen)?;
-    let mut options: Vec<SqlOption> = Vec::new();
-    if !p.consume_token(&Token::RParen) {
-        loop {
-            let at = p.peek_token().span.start;
-            let key = option_key(p)?;
-            p.expect_token(&Token::Eq)?;
-            let value = option_value(p)?;
-            if options.iter().any(|o| o.key == key) {
-                return Err(location_error(format!("option \"{key}\" specified more than once"), at));
-            }
-            options.push(SqlOption { key, value });
-            if p.consume_token(&Token::RParen) {
-                break;
-            }
-            p.expect_token(&Token::Comma)?;
-        }
-    }
-    Ok(options)
-}
-
-/// `port`, `scan.startup.mode` or `'fs.s3.access-key'`, in lower case.
-pub fn option_key(p: &mut Parser<'_>) -> Result<String, ParserError> {
-    let first = p.next_token();
-    let mut key = match &first.token {
-        Token::SingleQuotedString(s) => return Ok(s.to_lowercase()),
-        Token::Word(w) => w.value.to_lowercase(),
-        _ => return Err(expected("an option name", &first)),
-    };
-    while p.consume_token(&Token::Period) {
-        match p.next_token() {
-            TokenWithSpan { token: Token::Word(w), .. } => {
-                key.push('.');
-                key.push_str(&w.value.to_lowercase());
-            }
-            other => return Err(expected("an option name", &other)),
-        }
-    }
-    Ok(key)
-}
-
-fn option_value(p: &mut Parser<'_>) -> Result<OptionValue, ParserError> {
-    let token = p.next_token();
-    Ok(match &token.token {
-        Token::SingleQuotedString(s) | Token::EscapedStringLiteral(s) => OptionValue::String(s.clone()),
-        Token::Number(n, _) => OptionValue::Number(n.clone()),
-        Token::Minus => match p.next_token() {
-            TokenWithSpan { token: Token::Number(n, _), .. } => OptionValue::Number(format!("-{n}")),
-            other => return Err(expected("a number", &other)),
-        },
-        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::TRUE => OptionValue::Bool(true),
-        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::FALSE => OptionValue::Bool(false),
-        Token::Word(w) if w.quote_style.is_none() && w.keyword == Keyword::SECRET => {
-            OptionValue::Secret(ident(p)?)
-        }
-        Token::Word(w) => OptionValue::String(w.value.clone()),
-        _ => return Err(expected("an option value: a string, a number, true, false or SECRET name", &token)),
-    })
 }
 
 /// `'text'` or `decode('…', 'base64' | 'hex')`.

@@ -5,8 +5,7 @@ use datafusion::sql::sqlparser::parser::{Parser, ParserError};
 
 use super::ast::GatewayStatement;
 use super::ast::sync::{CreateSync, DropSync, Including, SyncInfo};
-use super::parse_source::{advance, ident, option_list, word};
-use super::parser::expected;
+use super::grammar::{advance, expected, ident, option_list, word};
 
 /// Recognises a sync statement; `None` (consuming nothing) otherwise.
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {

@@ -7,8 +7,7 @@ use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 use super::ast::GatewayStatement;
 use super::ast::source::ObjectPath;
 use super::ast::table::{CreateTable, DropTable, Metadata, TableColumn, Watermark};
-use super::parse_source::{ident, option_list, word};
-use super::parser::{expected, location_error};
+use super::grammar::{expected, ident, location_error, option_list, word};
 
 /// Flink SQL type names a column may have.
 const TYPES: &[&str] = &[

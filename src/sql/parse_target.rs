@@ -7,8 +7,7 @@ use super::ast::GatewayStatement;
 use super::ast::target::{
     CreateTarget, DropTarget, ResumePipeline, StartPipeline, StopKind, StopPipeline, TargetInfo,
 };
-use super::parse_source::{advance, ident, option_list, type_name, word};
-use super::parser::expected;
+use super::grammar::{advance, expected, ident, option_list, type_name, word};
 
 /// Recognises a target or lifecycle statement; `None` (consuming nothing) otherwise.
 pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {

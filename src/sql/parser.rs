@@ -4,15 +4,13 @@ use std::ops::Range;
 
 use datafusion::sql::parser::{DFParserBuilder, ParserInput, Statement as DfStatement};
 use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
-use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::parser::{Parser, ParserError};
-use datafusion::sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
 
-use super::ast::{
-    AlterRole, AlterRoleOperation, CreateRole, DropRole, GatewayStatement, Ident, Password, RoleOption,
-};
+use super::ast::GatewayStatement;
+use super::error::{ParseError, Result, SourcePos, split_parser_position};
+use super::grammar::{expected, word};
 use super::text::LineIndex;
-use crate::error::{Result, SluiceError, split_parser_position};
 
 /// A parsed statement.
 #[derive(Debug, Clone)]
@@ -35,14 +33,14 @@ pub struct Parsed {
 /// Parses `sql` into its statements. An empty input (or only `;` and comments) gives none.
 pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
     let dialect = PostgreSqlDialect {};
-    let tokens = Tokenizer::new(&dialect, sql)
-        .tokenize_with_location()
-        .map_err(|e| SluiceError::from(datafusion::error::DataFusionError::from(ParserError::from(e))))?;
+    let tokens = Tokenizer::new(&dialect, sql).tokenize_with_location().map_err(|e| {
+        ParseError::from_datafusion(datafusion::error::DataFusionError::from(ParserError::from(e)))
+    })?;
     let tokens = super::placeholders::rewrite_tokens(super::window::rewrite_tokens(tokens));
     let mut df = DFParserBuilder::new(ParserInput::Tokens(tokens))
         .with_dialect(&dialect)
         .build()
-        .map_err(SluiceError::from)?;
+        .map_err(ParseError::from_datafusion)?;
     let lines = LineIndex::new(sql);
     let mut out = Vec::new();
     loop {
@@ -54,7 +52,7 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         let statement = match parse_gateway(&mut df.parser).map_err(syntax).map_err(|e| at_end(e, sql))? {
             Some(g) => Statement::Gateway(g),
             None => Statement::Query(Box::new(
-                df.parse_statement().map_err(SluiceError::from).map_err(|e| at_end(e, sql))?,
+                df.parse_statement().map_err(ParseError::from_datafusion).map_err(|e| at_end(e, sql))?,
             )),
         };
         let next = df.parser.peek_token();
@@ -74,21 +72,21 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
 }
 
 /// Errors at the end of the input carry no location; PostgreSQL points just past the end.
-fn at_end(e: SluiceError, sql: &str) -> SluiceError {
+fn at_end(e: ParseError, sql: &str) -> ParseError {
     match e {
-        SluiceError::Syntax { message, pos: None } if message.ends_with("found: EOF") => {
+        ParseError::Syntax { message, pos: None } if message.ends_with("found: EOF") => {
             let line = sql.matches('\n').count() as u64 + 1;
             let last = sql.rsplit('\n').next().unwrap_or_default();
             let column = last.chars().count() as u64 + 1;
-            SluiceError::Syntax { message, pos: Some(crate::error::SourcePos { line, column }) }
+            ParseError::Syntax { message, pos: Some(SourcePos { line, column }) }
         }
         other => other,
     }
 }
 
-fn syntax(e: ParserError) -> SluiceError {
+fn syntax(e: ParserError) -> ParseError {
     let (message, pos) = split_parser_position(&e.to_string());
-    SluiceError::Syntax { message: hide_literals(message), pos }
+    ParseError::Syntax { message: hide_literals(message), pos }
 }
 
 /// Parser messages quote the offending token; a literal there may be a password, so it
@@ -104,153 +102,63 @@ fn hide_literals(message: String) -> String {
     if literal { format!("{}found: a literal", &message[..i]) } else { message }
 }
 
-pub(super) fn expected(what: &str, found: &TokenWithSpan) -> ParserError {
-    let shown = match &found.token {
-        Token::Word(_) | Token::EOF => found.token.to_string(),
-        Token::Number(..)
-        | Token::SingleQuotedString(_)
-        | Token::DoubleQuotedString(_)
-        | Token::EscapedStringLiteral(_)
-        | Token::NationalStringLiteral(_)
-        | Token::HexStringLiteral(_)
-        | Token::DollarQuotedString(_)
-        | Token::UnicodeStringLiteral(_)
-        | Token::SingleQuotedByteStringLiteral(_)
-        | Token::DoubleQuotedByteStringLiteral(_) => "a literal".to_owned(),
-        other => other.to_string(),
-    };
-    ParserError::ParserError(format!("Expected: {what}, found: {shown}{}", found.span.start))
+/// Which statement parser a gateway statement belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Family {
+    Role,
+    Source,
+    Table,
+    Pipeline,
+    Deployment,
+    Sync,
+    Schedule,
 }
 
-pub(super) fn location_error(message: String, at: Location) -> ParserError {
-    ParserError::ParserError(format!("{message}{at}"))
+/// The family of the statement that starts with `words` (upper-cased, `""` past the end
+/// or for a non-word): by its verb and the kind of object after it (after `OR REPLACE`
+/// and `SHOW CREATE`). `None` is a statement for DataFusion.
+fn family(words: [&str; 4]) -> Option<Family> {
+    use Family::*;
+    let object = match words {
+        [_, "OR", "REPLACE", object] | ["SHOW", "CREATE", object, _] => object,
+        [_, object, ..] => object,
+    };
+    Some(match (words[0], object) {
+        ("CREATE" | "ALTER" | "DROP", "ROLE" | "USER") if words[1] == object => Role,
+        ("START" | "STOP" | "SUSPEND" | "RESUME", "PIPELINE") => Deployment,
+        ("PREVIEW", _) | (_, "PIPELINE" | "PIPELINES") => Pipeline,
+        ("DESCRIBE" | "DESC", "TARGET") if words[2] != "TYPE" => Source,
+        (_, "TARGET" | "TARGETS" | "DEPLOYMENTS") => Deployment,
+        (_, "SYNC" | "SYNCS") => Sync,
+        (_, "SCHEDULE" | "SCHEDULES" | "RUNS") => Schedule,
+        (_, "SECRET" | "SECRETS" | "SOURCE" | "SOURCES" | "DATABASES") | ("SHOW", "TABLES") => Source,
+        ("DESCRIBE" | "DESC", _) => Source,
+        ("CREATE" | "DROP", "TABLE") => Table,
+        _ => return None,
+    })
 }
 
 /// Recognises and parses a gateway statement at the parser's position; `None` (consuming
 /// nothing) when the next statement is not one.
-fn parse_gateway(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError> {
-    let keyword = |n: usize, p: &Parser<'_>| match p.peek_nth_token(n).token {
-        Token::Word(w) => w.keyword,
-        _ => Keyword::NoKeyword,
-    };
-    let (first, second) = (keyword(0, p), keyword(1, p));
-    let statement = match (first, second) {
-        (Keyword::CREATE, Keyword::ROLE | Keyword::USER) => {
-            p.next_token();
-            let user = p.next_token().token == Token::make_keyword("USER");
-            GatewayStatement::CreateRole(parse_create_role(p, user)?)
-        }
-        (Keyword::ALTER, Keyword::ROLE | Keyword::USER) => {
-            p.next_token();
-            p.next_token();
-            GatewayStatement::AlterRole(parse_alter_role(p)?)
-        }
-        (Keyword::DROP, Keyword::ROLE | Keyword::USER) => {
-            p.next_token();
-            p.next_token();
-            let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
-            let names = p.parse_comma_separated(|p| p.parse_identifier().map(Ident::from))?;
-            GatewayStatement::DropRole(DropRole { if_exists, names })
-        }
-        _ => match super::parse_pipeline::parse(p)? {
-            Some(statement) => statement,
-            None => match super::parse_target::parse(p)? {
-                Some(statement) => statement,
-                None => match super::parse_sync::parse(p)? {
-                    Some(statement) => statement,
-                    None => match super::parse_schedule::parse(p)? {
-                        Some(statement) => statement,
-                        None => return super::parse_source::parse(p),
-                    },
-                },
-            },
-        },
-    };
-    Ok(Some(statement))
-}
-
-fn parse_create_role(p: &mut Parser<'_>, user: bool) -> Result<CreateRole, ParserError> {
-    let if_not_exists = p.parse_keywords(&[Keyword::IF, Keyword::NOT, Keyword::EXISTS]);
-    let name = Ident::from(p.parse_identifier()?);
-    let options = parse_role_options(p)?;
-    Ok(CreateRole { name, if_not_exists, user, options })
-}
-
-fn parse_alter_role(p: &mut Parser<'_>) -> Result<AlterRole, ParserError> {
-    let name = Ident::from(p.parse_identifier()?);
-    let operation = if p.parse_keywords(&[Keyword::RENAME, Keyword::TO]) {
-        AlterRoleOperation::RenameTo(Ident::from(p.parse_identifier()?))
-    } else {
-        let options = parse_role_options(p)?;
-        if options.is_empty() {
-            return Err(expected("a role option or RENAME TO", &p.peek_token()));
-        }
-        AlterRoleOperation::With(options)
-    };
-    Ok(AlterRole { name, operation })
-}
-
-fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError> {
-    let _ = p.parse_keyword(Keyword::WITH);
-    let mut options: Vec<RoleOption> = Vec::new();
-    loop {
-        let token = p.peek_token();
-        let option = match &token.token {
-            Token::SemiColon | Token::EOF => break,
-            Token::Word(w) => match w.keyword {
-                Keyword::SUPERUSER => RoleOption::Superuser(true),
-                Keyword::NOSUPERUSER => RoleOption::Superuser(false),
-                Keyword::LOGIN => RoleOption::Login(true),
-                Keyword::NOLOGIN => RoleOption::Login(false),
-                Keyword::ENCRYPTED | Keyword::PASSWORD => {
-                    if w.keyword == Keyword::ENCRYPTED {
-                        p.next_token();
-                        if p.peek_token().token != Token::make_keyword("PASSWORD") {
-                            return Err(expected("PASSWORD", &p.peek_token()));
-                        }
-                    }
-                    p.next_token();
-                    let password = if p.parse_keyword(Keyword::NULL) {
-                        Password::Null
-                    } else {
-                        match p.next_token() {
-                            TokenWithSpan { token: Token::SingleQuotedString(s), .. }
-                            | TokenWithSpan { token: Token::EscapedStringLiteral(s), .. } => {
-                                Password::Text(s)
-                            }
-                            other => return Err(expected("a password string or NULL", &other)),
-                        }
-                    };
-                    options.push(RoleOption::Password(password));
-                    continue;
-                }
-                _ => {
-                    return Err(location_error(
-                        format!(
-                            "unsupported role option {}: Sluice roles have SUPERUSER, LOGIN and PASSWORD",
-                            w.value.to_uppercase()
-                        ),
-                        token.span.start,
-                    ));
-                }
-            },
-            _ => return Err(expected("a role option", &token)),
-        };
-        let conflicting =
-            options.iter().any(|o| std::mem::discriminant(o) == std::mem::discriminant(&option));
-        if conflicting {
-            return Err(location_error("conflicting or redundant options".into(), token.span.start));
-        }
-        p.next_token();
-        options.push(option);
+fn parse_gateway(p: &mut Parser<'_>) -> std::result::Result<Option<GatewayStatement>, ParserError> {
+    let words: Vec<String> = (0..4).map(|n| word(p, n).unwrap_or_default()).collect();
+    let words = [words[0].as_str(), words[1].as_str(), words[2].as_str(), words[3].as_str()];
+    match family(words) {
+        None => Ok(None),
+        Some(Family::Role) => super::parse_role::parse(p).map(Some),
+        Some(Family::Source) => super::parse_source::parse(p),
+        Some(Family::Table) => super::parse_table::parse(p),
+        Some(Family::Pipeline) => super::parse_pipeline::parse(p),
+        Some(Family::Deployment) => super::parse_target::parse(p),
+        Some(Family::Sync) => super::parse_sync::parse(p),
+        Some(Family::Schedule) => super::parse_schedule::parse(p),
     }
-    Ok(options)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::SourcePos;
+    use crate::sql::error::SourcePos;
     use crate::sql::gateway;
 
     #[test]

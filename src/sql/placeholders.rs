@@ -17,7 +17,7 @@ use datafusion::sql::sqlparser::ast::{
 use datafusion::sql::sqlparser::tokenizer::{Span, Token, TokenWithSpan};
 
 use super::ast::pipeline::BodyStatement;
-use crate::error::{Result, SluiceError};
+use super::error::{ParseError, Result};
 
 /// The variables a body may use.
 pub const VARIABLES: &[&str] = &["interval_start", "interval_end"];
@@ -120,7 +120,7 @@ pub fn substitute<'a>(
         let _ = query.visit(&mut visitor);
     }
     if let Some(name) = visitor.unknown {
-        return Err(SluiceError::UndefinedObject { kind: "pipeline variable", name: format!("${{{name}}}") });
+        return Err(ParseError::UndefinedVariable(name));
     }
     Ok(Cow::Owned(body))
 }
@@ -189,7 +189,7 @@ mod tests {
     fn unknown_variables_are_named() {
         let body = parse_pipeline_body("INSERT INTO k.t SELECT ${run_id}").expect("parses");
         let err = substitute(&body, None).expect_err("unknown");
-        assert_eq!(err.sqlstate().code(), "42704");
         assert!(err.message().contains("${run_id}"), "{}", err.message());
+        assert_eq!(crate::error::SluiceError::from(err).sqlstate().code(), "42704");
     }
 }

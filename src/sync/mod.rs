@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sluice_catalog::ColumnRecord;
 
 use crate::error::{Result, SluiceError, SqlState};
-use crate::handler::Notice;
+use crate::notice::Notice;
 use crate::plan::{Presets, TablePath};
 use options::SyncSettings;
 

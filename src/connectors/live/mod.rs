@@ -61,7 +61,7 @@ impl Endpoint<'_> {
     /// `connect_timeout` (default 5 s).
     pub fn timeout(&self) -> Duration {
         self.text("connect_timeout")
-            .and_then(crate::server::params::parse_millis)
+            .and_then(crate::units::parse_millis)
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_secs(5))
     }

@@ -37,7 +37,7 @@ use crate::compile::kubernetes::{
 };
 use crate::connectors::live::Check;
 use crate::error::{Result, SluiceError};
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// The field manager of every write (server-side apply and patches).
 pub const FIELD_MANAGER: &str = "sluice";
@@ -75,16 +75,16 @@ pub struct KubernetesDeployer<'a> {
     target: String,
     settings: Settings,
     timeout: Duration,
-    server: &'a ServerState,
+    rt: &'a Runtime,
 }
 
 impl<'a> KubernetesDeployer<'a> {
-    pub fn new(target: &Target, server: &'a ServerState) -> Result<KubernetesDeployer<'a>> {
+    pub fn new(target: &Target, rt: &'a Runtime) -> Result<KubernetesDeployer<'a>> {
         Ok(KubernetesDeployer {
             target: target.name.clone(),
             settings: Settings::from_resolved(target.options.clone()),
             timeout: Duration::from_millis(target.millis("timeout").unwrap_or(300_000)),
-            server,
+            rt,
         })
     }
 
@@ -125,7 +125,7 @@ impl<'a> KubernetesDeployer<'a> {
         let mut secrets = Secrets::default();
         let script = flink_sql::compile(job.plan, &mut secrets)?;
         let script = super::flink::fill_secrets(&script, &secrets, job.secrets)?;
-        let artifacts = &self.server.deployments.artifacts;
+        let artifacts = &self.rt.deployments.artifacts;
         let script = artifacts.publish(job.deployment, "pipeline.sql", Content::Bytes(script.into()))?;
         let runner_jar = match (self.settings.get("runner_jar"), self.settings.get("jar_uri")) {
             (Some(path), _) if !path.ends_with(".jar") => {
@@ -326,7 +326,7 @@ impl<'a> KubernetesDeployer<'a> {
     /// What START returns when its wait ended without the status (the resource is gone)
     /// because the target's watch recorded `deployment` finished meanwhile.
     async fn finished_meanwhile(&self, deployment: i64, name: &str) -> Option<Submitted> {
-        let d = self.server.store.deployment(deployment).await.ok().flatten()?;
+        let d = self.rt.store.deployment(deployment).await.ok().flatten()?;
         if d.state != State::Finished.as_str() {
             return None;
         }
@@ -485,7 +485,7 @@ impl Deployer for KubernetesDeployer<'_> {
             }
         };
         // the job has read its script: its token (the script holds secret values) goes
-        self.server.deployments.artifacts.revoke_file(job.deployment, "pipeline.sql");
+        self.rt.deployments.artifacts.revoke_file(job.deployment, "pipeline.sql");
         let state = status::observed(&object).map_or(State::Running, |o| o.state);
         if state == State::Finished && r.bounded && !r.session() {
             let uid = object["metadata"]["uid"].as_str().map(str::to_owned);

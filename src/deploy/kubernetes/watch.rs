@@ -22,11 +22,11 @@ use tokio_util::sync::CancellationToken;
 use super::{KubernetesDeployer, client, object_value, resource, status};
 use crate::compile::kubernetes::{BOUNDED_LABEL, DEPLOYMENT_LABEL, MANAGED_BY, Settings, resource_name};
 use crate::deploy::{State, Target};
-use crate::server::state::ServerState;
+use crate::runtime::Runtime;
 
 /// Watches `target` until the stream ends or `stop` is cancelled; an event being applied
 /// is applied to its end first.
-pub async fn run(server: Arc<ServerState>, target: Target, stop: CancellationToken) {
+pub async fn run(rt: Arc<Runtime>, target: Target, stop: CancellationToken) {
     let settings = Settings::from_resolved(target.options.clone());
     let client = match client(&target.name, &settings).await {
         Ok(client) => client,
@@ -40,14 +40,14 @@ pub async fn run(server: Arc<ServerState>, target: Target, stop: CancellationTok
     let (kind, namespace) = (settings.kind(), settings.namespace());
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), &namespace, &resource(kind));
     let operator =
-        operator_events(server.clone(), client, target.name.clone(), namespace.clone(), kind, stop.clone());
-    let resources = resources(server, api, target, kind, stop);
+        operator_events(rt.clone(), client, target.name.clone(), namespace.clone(), kind, stop.clone());
+    let resources = resources(rt, api, target, kind, stop);
     futures::future::join(resources, operator).await;
 }
 
 /// The resources' states, as the operator writes them.
 async fn resources(
-    server: Arc<ServerState>,
+    rt: Arc<Runtime>,
     api: Api<DynamicObject>,
     target: Target,
     kind: &'static str,
@@ -62,24 +62,22 @@ async fn resources(
     tracing::info!(target = %target.name, kind, "watching the Flink operator's resources");
     while let Some(event) = next(&mut events, &stop).await {
         let outcome = match event {
-            Ok(Event::Apply(object)) => {
-                match record_savepoints(&server, &object, &mut savepoints, true).await {
-                    Ok(()) => on_change(&server, &api, kind, &object).await,
-                    Err(e) => Err(e),
-                }
-            }
+            Ok(Event::Apply(object)) => match record_savepoints(&rt, &object, &mut savepoints, true).await {
+                Ok(()) => on_change(&rt, &api, kind, &object).await,
+                Err(e) => Err(e),
+            },
             Ok(Event::InitApply(object)) => {
                 listed.push(object.metadata.name.clone().unwrap_or_default());
                 // what a (re)list shows was there before: known, not recorded again
-                match record_savepoints(&server, &object, &mut savepoints, false).await {
-                    Ok(()) => on_change(&server, &api, kind, &object).await,
+                match record_savepoints(&rt, &object, &mut savepoints, false).await {
+                    Ok(()) => on_change(&rt, &api, kind, &object).await,
                     Err(e) => Err(e),
                 }
             }
             Ok(Event::Delete(object)) => {
                 let name = object.metadata.name.clone().unwrap_or_default();
                 match deployment_of(&object) {
-                    Some(id) => lost(&server, kind, &name, id, Some(&object)).await,
+                    Some(id) => lost(&rt, kind, &name, id, Some(&object)).await,
                     None => Ok(()),
                 }
             }
@@ -87,7 +85,7 @@ async fn resources(
                 listed.clear();
                 Ok(())
             }
-            Ok(Event::InitDone) => missing(&server, &api, &target, kind, &listed).await,
+            Ok(Event::InitDone) => missing(&rt, &api, &target, kind, &listed).await,
             Err(e) => {
                 tracing::warn!(target = %target.name, error = %e, "Kubernetes watch interrupted");
                 Ok(())
@@ -102,7 +100,7 @@ async fn resources(
 /// The operator's Kubernetes Events about `kind` resources, recorded in `sluice.events`
 /// (action `engine event`, actor `kubernetes operator`) for the pipeline they concern.
 async fn operator_events(
-    server: Arc<ServerState>,
+    rt: Arc<Runtime>,
     client: kube::Client,
     target: String,
     namespace: String,
@@ -126,7 +124,7 @@ async fn operator_events(
         if event.count.unwrap_or(1) > 1 {
             continue;
         }
-        if let Err(e) = record(&server, &target, kind, &event, listed).await {
+        if let Err(e) = record(&rt, &target, kind, &event, listed).await {
             tracing::warn!(target = %target, error = %e, "cannot record an operator event");
         }
     }
@@ -141,14 +139,14 @@ async fn next<S: futures::Stream + Unpin>(events: &mut S, stop: &CancellationTok
 }
 
 async fn record(
-    server: &ServerState,
+    rt: &Runtime,
     target: &str,
     kind: &str,
     event: &CoreEvent,
     listed: bool,
 ) -> crate::error::Result<()> {
     let Some(name) = event.involved_object.name.as_deref() else { return Ok(()) };
-    let active = server.store.deployments_in(sluice_catalog::store::ACTIVE_STATES).await?;
+    let active = rt.store.deployments_in(sluice_catalog::store::ACTIVE_STATES).await?;
     let Some(d) = active.iter().find(|d| d.target == target && resource_name(&d.pipeline) == name) else {
         return Ok(());
     };
@@ -163,8 +161,8 @@ async fn record(
         event.reason.as_deref().unwrap_or("-"),
         event.message.as_deref().unwrap_or_default().trim()
     );
-    let detail = server.deployments.redact(&detail).await;
-    server.store.record_engine_event_once(&d.pipeline, "kubernetes operator", &detail, d.created_at).await?;
+    let detail = rt.deployments.redact(&detail).await;
+    rt.store.record_engine_event_once(&d.pipeline, "kubernetes operator", &detail, d.created_at).await?;
     Ok(())
 }
 
@@ -181,7 +179,7 @@ fn event_micros(event: &CoreEvent) -> Option<i64> {
 /// The savepoint history of the status: each savepoint new to this watch is recorded in
 /// `sluice.events` for the pipeline (when `record`).
 async fn record_savepoints(
-    server: &ServerState,
+    rt: &Runtime,
     object: &DynamicObject,
     known: &mut HashSet<String>,
     record: bool,
@@ -191,7 +189,7 @@ async fn record_savepoints(
     for (location, trigger) in status::savepoints(&object_value(object)) {
         if known.insert(location.clone()) && record {
             let detail = format!("savepoint {location} ({trigger})");
-            server.store.record_engine_event(pipeline, "kubernetes operator", &detail).await?;
+            rt.store.record_engine_event(pipeline, "kubernetes operator", &detail).await?;
         }
     }
     Ok(())
@@ -202,7 +200,7 @@ fn deployment_of(object: &DynamicObject) -> Option<i64> {
 }
 
 async fn on_change(
-    server: &ServerState,
+    rt: &Runtime,
     api: &Api<DynamicObject>,
     kind: &str,
     object: &DynamicObject,
@@ -218,8 +216,8 @@ async fn on_change(
     let name = object.metadata.name.clone().unwrap_or_default();
     // START may be waiting for the same status: whichever applies it first wins, the
     // state machine refuses the other's move if it no longer fits
-    let Some(d) = server.store.deployment(id).await? else { return Ok(()) };
-    if server.deployments.observe(&d, seen.clone()).await? {
+    let Some(d) = rt.store.deployment(id).await? else { return Ok(()) };
+    if rt.deployments.observe(&d, seen.clone()).await? {
         tracing::info!(deployment = id, resource = %name, state = %seen.state, "operator status applied");
     }
     // a finished batch job's cluster is released once its end is recorded, whoever recorded
@@ -230,7 +228,7 @@ async fn on_change(
         && bounded == Some("true")
         && kind == "FlinkDeployment"
         && object.metadata.deletion_timestamp.is_none()
-        && server.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
+        && rt.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
     {
         KubernetesDeployer::release_finished(api, &name, object.metadata.uid.clone()).await;
     }
@@ -240,20 +238,20 @@ async fn on_change(
 /// Running deployments of `target` whose resource a (re)list did not find: deleted while
 /// no watch was open.
 async fn missing(
-    server: &ServerState,
+    rt: &Runtime,
     api: &Api<DynamicObject>,
     target: &Target,
     kind: &str,
     listed: &[String],
 ) -> crate::error::Result<()> {
-    for d in server.store.deployments_in(&["running"]).await? {
+    for d in rt.store.deployments_in(&["running"]).await? {
         let name = resource_name(&d.pipeline);
         if d.target != target.name || listed.contains(&name) {
             continue;
         }
         // created after the list was taken? then it is there now
         match api.get_opt(&name).await {
-            Ok(None) => lost(server, kind, &name, d.id, None).await?,
+            Ok(None) => lost(rt, kind, &name, d.id, None).await?,
             Ok(Some(_)) => {}
             Err(e) => {
                 tracing::debug!(resource = %name, error = %e, "cannot check a resource the list missed")
@@ -266,25 +264,25 @@ async fn missing(
 /// Deployment `id`'s resource is gone. A job still active there failed — unless the
 /// resource's last status (`last`) says it finished.
 async fn lost(
-    server: &ServerState,
+    rt: &Runtime,
     kind: &str,
     name: &str,
     id: i64,
     last: Option<&DynamicObject>,
 ) -> crate::error::Result<()> {
-    let Some(d) = server.store.deployment(id).await? else { return Ok(()) };
-    if !State::parse(&d.state).is_some_and(|s| s.is_active()) || server.deployments.runs_here(id) {
+    let Some(d) = rt.store.deployment(id).await? else { return Ok(()) };
+    if !State::parse(&d.state).is_some_and(|s| s.is_active()) || rt.deployments.runs_here(id) {
         return Ok(());
     }
     let ended = last.and_then(|o| status::observed(&object_value(o))).filter(|s| s.state == State::Finished);
     if let Some(seen) = ended {
-        server.deployments.observe(&d, seen).await?;
+        rt.deployments.observe(&d, seen).await?;
         return Ok(());
     }
     let change = DeploymentChange {
         last_error: Some(Some(format!("{kind} {name} was deleted outside Sluice while its job ran"))),
         ..Default::default()
     };
-    server.deployments.move_to(id, State::Failed, change, "watcher").await?;
+    rt.deployments.move_to(id, State::Failed, change, "watcher").await?;
     Ok(())
 }

@@ -64,18 +64,6 @@ impl GatewayStatement {
             other => other.to_string(),
         }
     }
-
-    /// Whether the statement changes the catalog (and so is not undone by ROLLBACK).
-    pub fn changes_catalog(&self) -> bool {
-        !matches!(
-            self,
-            GatewayStatement::SourceInfo(_)
-                | GatewayStatement::PipelineInfo(_)
-                | GatewayStatement::TargetInfo(_)
-                | GatewayStatement::SyncInfo(_)
-                | GatewayStatement::ScheduleInfo(_)
-        )
-    }
 }
 
 impl fmt::Display for GatewayStatement {

@@ -1,12 +1,11 @@
-//! Reading stored pipelines back: the record, its options, its body parsed again, and
-//! its plan (bound against the catalog as it is now).
+//! Reading stored pipelines back: the record, its options and its body parsed again.
+//! A corrupt record is an error that says which pipeline and why.
 
-use sluice_catalog::{NewPipeline, PipelineRecord, StoreError};
+use sluice_catalog::{NewPipeline, PipelineRecord, Store, StoreError};
 
-use super::Ctx;
+use super::Bound;
 use crate::connectors::ResolvedOptions;
 use crate::error::{Result, SluiceError};
-use crate::plan::{Bound, PipelinePlan, Tables, bind_with};
 use crate::sql::ast::Ident;
 use crate::sql::ast::pipeline::{BodyStatement, CreatePipeline, body_sql};
 
@@ -24,7 +23,7 @@ impl StoredPipeline {
             name: Ident::new(self.record.name.clone()),
             or_replace: false,
             if_not_exists: false,
-            options: self.options.to_sql_with(crate::plan::options::OPTIONS),
+            options: self.options.to_sql_with(super::options::OPTIONS),
             body: self.body.clone(),
         }
     }
@@ -34,40 +33,30 @@ fn corrupt(name: &str, detail: String) -> SluiceError {
     SluiceError::Store(StoreError::Corrupt { kind: "pipeline", name: name.to_owned(), detail })
 }
 
+/// A stored pipeline's options.
+pub fn options(record: &PipelineRecord) -> Result<ResolvedOptions> {
+    serde_json::from_str(&record.options)
+        .map(ResolvedOptions)
+        .map_err(|e| corrupt(&record.name, e.to_string()))
+}
+
 /// The pipeline called `name`, or 42704.
-pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<StoredPipeline> {
-    let record = ctx
-        .server
-        .store
+pub async fn load(store: &Store, name: &str) -> Result<StoredPipeline> {
+    let record = store
         .pipeline(name)
         .await?
         .ok_or_else(|| SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() })?;
-    let options = serde_json::from_str(&record.options)
-        .map(ResolvedOptions)
-        .map_err(|e| corrupt(&record.name, e.to_string()))?;
+    let options = options(&record)?;
     let body =
         crate::sql::parse_pipeline_body(&record.body).map_err(|e| corrupt(&record.name, e.message()))?;
     Ok(StoredPipeline { record, options, body })
 }
 
-/// Binds a stored pipeline and lays out its DAG.
-/// A sync's pipeline is bound with the sync's presets (its sink tables' columns and DDL).
-pub async fn plan(ctx: &mut Ctx<'_>, stored: &StoredPipeline, tables: Tables<'_>) -> Result<PipelinePlan> {
-    plan_in(ctx, stored, tables, None).await
-}
-
-/// [`plan`] for a schedule run: `${interval_start}` and `${interval_end}` are `interval`'s.
-pub async fn plan_in(
-    ctx: &mut Ctx<'_>,
-    stored: &StoredPipeline,
-    tables: Tables<'_>,
-    interval: Option<&crate::sql::placeholders::Interval>,
-) -> Result<PipelinePlan> {
-    let mut presets =
-        crate::sync::presets_of(&ctx.server.store, &stored.record.name).await?.unwrap_or_default();
-    presets.interval = interval.copied();
-    let bound = bind_with(ctx, stored.options.clone(), &stored.body, tables, &presets).await?;
-    Ok(PipelinePlan::new(stored.record.name.clone(), bound))
+/// The name pipeline `pipeline`'s job has on its engine: its `job_name` option, else the
+/// pipeline's name (also when the pipeline is gone meanwhile).
+pub async fn job_name(store: &Store, pipeline: &str) -> Result<String> {
+    let Some(record) = store.pipeline(pipeline).await? else { return Ok(pipeline.to_owned()) };
+    Ok(super::Settings::new(&options(&record)?).job_name(pipeline).to_owned())
 }
 
 /// What the store keeps of a bound pipeline.

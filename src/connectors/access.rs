@@ -1,19 +1,15 @@
-//! Reaching a source from a statement: its record, type, options and secret values,
-//! and its tables — from the catalog's cache, or live (then cached).
+//! Reaching a stored source: its record, type, options and secret values, and its
+//! tables — from the catalog's cache, or live (then cached).
 
 use std::collections::HashMap;
 
-use sluice_catalog::{ColumnRecord, SourceRecord, TableRecord};
+use sluice_catalog::{ColumnRecord, SourceRecord, Store, StoreError, TableRecord};
 
-use super::Ctx;
-use super::alter_source::stored_options;
-use super::create_source::lookup_type;
-use crate::connectors::live::{self, Endpoint};
-use crate::connectors::{ResolvedOptions, SourceType};
+use super::live::{self, Endpoint};
+use super::{ResolvedOptions, SourceType, lookup_type};
 use crate::engine::sources::{LiveKind, SourceCatalog};
 use crate::error::{Result, SluiceError};
-use crate::secrets::Sealed;
-use crate::server::state::ServerState;
+use crate::secrets::{MasterKey, Sealed};
 
 /// A source with everything needed to reach it.
 pub struct LoadedSource {
@@ -43,15 +39,20 @@ impl LoadedSource {
     }
 }
 
-/// Loads source `name` and decrypts the secrets its options name.
-pub async fn load(ctx: &Ctx<'_>, name: &str) -> Result<LoadedSource> {
-    load_in(ctx.server, name).await
+/// A stored source's options (a corrupt record is an error that says so).
+pub fn stored_options(record: &SourceRecord) -> Result<ResolvedOptions> {
+    serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
+        SluiceError::Store(StoreError::Corrupt {
+            kind: "source",
+            name: record.name.clone(),
+            detail: e.to_string(),
+        })
+    })
 }
 
-/// [`load`], outside a statement (at start-up).
-pub async fn load_in(server: &ServerState, name: &str) -> Result<LoadedSource> {
-    let record = server
-        .store
+/// Loads source `name` and decrypts the secrets its options name.
+pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<LoadedSource> {
+    let record = store
         .source(name)
         .await?
         .ok_or_else(|| SluiceError::UndefinedObject { kind: "source", name: name.to_owned() })?;
@@ -59,13 +60,12 @@ pub async fn load_in(server: &ServerState, name: &str) -> Result<LoadedSource> {
     let options = stored_options(&record)?;
     let mut secrets = HashMap::new();
     for secret in options.secrets() {
-        let stored = server
-            .store
+        let stored = store
             .secret(&secret)
             .await?
             .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: secret.clone() })?;
         let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
-        let value = server.master_key.open(&secret, &sealed).ok_or_else(|| {
+        let value = key.open(&secret, &sealed).ok_or_else(|| {
             SluiceError::Internal(format!(
                 "secret \"{secret}\" cannot be decrypted with this gateway's master key"
             ))
@@ -90,7 +90,7 @@ pub async fn databases(source: &LoadedSource) -> Result<Vec<String>> {
 
 /// Reads the tables of `database` (or one table of it) from the source and caches them.
 pub async fn refresh(
-    ctx: &Ctx<'_>,
+    store: &Store,
     source: &LoadedSource,
     database: &str,
     table: Option<&str>,
@@ -137,30 +137,29 @@ pub async fn refresh(
         })
         .collect();
     if table.is_none() {
-        ctx.server.store.replace_tables(&source.record.name, Some(database), &records).await?;
+        store.replace_tables(&source.record.name, Some(database), &records).await?;
     } else if !records.is_empty() {
-        ctx.server.store.upsert_tables(&records).await?;
+        store.upsert_tables(&records).await?;
     }
     Ok(records)
 }
 
 /// The tables of `database`: from the cache when it holds any, else read live and cached.
-pub async fn tables(ctx: &Ctx<'_>, source: &LoadedSource, database: &str) -> Result<Vec<TableRecord>> {
-    let cached = ctx.server.store.tables(&source.record.name, Some(database)).await?;
+pub async fn tables(store: &Store, source: &LoadedSource, database: &str) -> Result<Vec<TableRecord>> {
+    let cached = store.tables(&source.record.name, Some(database)).await?;
     if !cached.is_empty() || !source.source_type.has_databases {
         return Ok(cached);
     }
-    Ok(refresh(ctx, source, database, None).await?.into_iter().map(|(t, _)| t).collect())
+    Ok(refresh(store, source, database, None).await?.into_iter().map(|(t, _)| t).collect())
 }
 
 /// The columns of one table: cached, else read live and cached. `None` if no such table.
 pub async fn columns(
-    ctx: &Ctx<'_>,
+    store: &Store,
     source: &LoadedSource,
     database: &str,
     table: &str,
 ) -> Result<Option<Vec<ColumnRecord>>> {
-    let store = &ctx.server.store;
     let columns = store.columns(&source.record.name, database, table).await?;
     if !columns.is_empty() {
         return Ok(Some(columns));
@@ -173,39 +172,12 @@ pub async fn columns(
     if !source.source_type.has_databases {
         return Ok(None);
     }
-    let fresh = refresh(ctx, source, database, Some(table)).await?;
+    let fresh = refresh(store, source, database, Some(table)).await?;
     Ok(fresh.into_iter().find(|(t, _)| t.name == table).map(|(_, c)| c))
 }
 
-/// Makes source `name` queryable live (MySQL/MariaDB, PostgreSQL), or forgets it when it
-/// is gone or of another type.
-pub async fn publish(server: &ServerState, name: &str) -> Result<()> {
-    let catalogs = server.engine.catalogs();
-    let Some(_) = server.store.source(name).await? else {
-        catalogs.remove_source(name);
-        return Ok(());
-    };
-    let source = load_in(server, name).await?;
-    match live_catalog(&source) {
-        Some(catalog) => catalogs.set_source(std::sync::Arc::new(catalog)),
-        None => catalogs.remove_source(name),
-    }
-    Ok(())
-}
-
-/// Publishes the sources another gateway sharing the store created since this one
-/// started (each gateway publishes its own CREATE SOURCE at once).
-pub async fn publish_missing(server: &ServerState) -> Result<()> {
-    for source in server.store.sources().await? {
-        if !server.engine.catalogs().has_source(&source.name) {
-            publish(server, &source.name).await?;
-        }
-    }
-    Ok(())
-}
-
 /// datafusion-table-providers' connection parameters for a source.
-fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
+pub fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
     use secrecy::SecretString;
     let endpoint = source.endpoint();
     let text = |k: &str| endpoint.text(k).map(str::to_owned);
