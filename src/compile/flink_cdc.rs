@@ -7,8 +7,8 @@
 use datafusion::sql::sqlparser::ast::{Ident, SelectItem, SetExpr};
 use serde_yaml::{Mapping, Value};
 
-use super::connector::{Options, Secrets, plain_name, slot_name};
 use super::dialect::{Quoting, render_expr};
+use crate::connectors::render::{Options, Secrets, plain_name, slot_name};
 use crate::error::{Result, SluiceError};
 use crate::plan::{PipelinePlan, TableUse};
 

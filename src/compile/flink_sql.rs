@@ -10,9 +10,9 @@
 
 use std::fmt::Write;
 
-use super::connector::{Options, Role, Secrets, file_path, jdbc_url, plain_name, slot_name, unsupported};
 use super::dialect::{Quoting, flink_ident, literal, render};
 use super::{engine_names, table_of};
+use crate::connectors::render::{FlinkConnector, Role, Secrets, TableCx};
 use crate::error::Result;
 use crate::plan::{PipelinePlan, TableUse};
 
@@ -158,206 +158,17 @@ fn flink_table(
     out: &mut String,
     catalogs: &mut Vec<String>,
 ) -> Result<FlinkTable> {
-    let streaming = plan.settings().streaming;
-    let o = Options::new(table);
-    let mut options: Vec<(String, String)> = Vec::new();
-    fn put(options: &mut Vec<(String, String)>, k: &str, v: String) {
-        options.push((k.to_owned(), v));
-    }
-    match table.source_type.name {
-        "mysql" | "postgres" if role == Role::Read && streaming => {
-            let pg = table.source_type.name == "postgres";
-            put(&mut options, "connector", if pg { "postgres-cdc" } else { "mysql-cdc" }.into());
-            put(&mut options, "hostname", o.get("host", secrets).unwrap_or_default());
-            put(&mut options, "port", o.get("port", secrets).unwrap_or_default());
-            put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
-            if let Some(p) = o.get("password", secrets) {
-                put(&mut options, "password", p);
-            }
-            if pg {
-                put(
-                    &mut options,
-                    "database-name",
-                    o.get("database", secrets).unwrap_or_else(|| "postgres".into()),
-                );
-                put(&mut options, "schema-name", table.path.database.clone());
-                put(&mut options, "table-name", table.path.table.clone());
-                put(
-                    &mut options,
-                    "slot.name",
-                    o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, index)),
-                );
-                put(
-                    &mut options,
-                    "decoding.plugin.name",
-                    o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into()),
-                );
-            } else {
-                put(&mut options, "database-name", table.path.database.clone());
-                put(&mut options, "table-name", table.path.table.clone());
-            }
-            options.extend(o.mapped_flink(
-                &["server_id", "server_time_zone", "startup_mode", "snapshot_chunk_size", "connect_timeout"],
-                secrets,
-            ));
-        }
-        "mysql" | "postgres" => {
-            put(&mut options, "connector", "jdbc".into());
-            put(&mut options, "url", jdbc_url(table, secrets));
-            let table_name = if table.source_type.name == "postgres" {
-                format!("{}.{}", table.path.database, table.path.table)
-            } else {
-                table.path.table.clone()
-            };
-            put(&mut options, "table-name", table_name);
-            put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
-            if let Some(p) = o.get("password", secrets) {
-                put(&mut options, "password", p);
-            }
-            let tuning: &[&str] = match role {
-                Role::Read => &["fetch_size"],
-                Role::Write => &["sink_batch_size", "sink_flush_interval", "max_retries"],
-            };
-            options.extend(o.mapped_flink(tuning, secrets));
-        }
-        "kafka" => {
-            put(&mut options, "connector", "kafka".into());
-            put(&mut options, "topic", o.get("topic", secrets).unwrap_or_else(|| table.path.table.clone()));
-            put(
-                &mut options,
-                "properties.bootstrap.servers",
-                o.get("bootstrap_servers", secrets).unwrap_or_default(),
-            );
-            let format = o.get("format", secrets).unwrap_or_else(|| "json".into());
-            match o.given("key_format", secrets) {
-                Some(key_format) => {
-                    put(&mut options, "key.format", key_format);
-                    if let Some(fields) = o.given("key_fields", secrets) {
-                        put(&mut options, "key.fields", fields);
-                    }
-                    put(&mut options, "value.format", format);
-                }
-                None => put(&mut options, "format", format),
-            }
-            if role == Role::Read {
-                put(
-                    &mut options,
-                    "properties.group.id",
-                    o.get("group_id", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name)),
-                );
-                put(
-                    &mut options,
-                    "scan.startup.mode",
-                    o.get("startup_mode", secrets).unwrap_or_else(|| "group-offsets".into()),
-                );
-            }
-            options.extend(
-                o.mapped_flink(&["security_protocol", "sasl_mechanism", "schema_registry_url"], secrets),
-            );
-            if let (Some(user), Some(password)) =
-                (o.given("sasl_username", secrets), o.given("sasl_password", secrets))
-            {
-                let module = match o.get("sasl_mechanism", secrets).as_deref() {
-                    Some(m) if m.starts_with("SCRAM") => {
-                        "org.apache.kafka.common.security.scram.ScramLoginModule"
-                    }
-                    _ => "org.apache.kafka.common.security.plain.PlainLoginModule",
-                };
-                let quote = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"");
-                put(
-                    &mut options,
-                    "properties.sasl.jaas.config",
-                    format!(
-                        "{module} required username=\"{}\" password=\"{}\";",
-                        quote(&user),
-                        quote(&password)
-                    ),
-                );
-            }
-            options.extend(o.with_prefix("properties.", secrets));
-            for prefix in [
-                "scan.",
-                "sink.",
-                "json.",
-                "csv.",
-                "avro.",
-                "avro-confluent.",
-                "debezium-json.",
-                "canal-json.",
-            ] {
-                options.extend(o.with_prefix(prefix, secrets));
-            }
-        }
-        "pulsar" => {
-            put(&mut options, "connector", "pulsar".into());
-            put(&mut options, "topics", o.get("topic", secrets).unwrap_or_else(|| table.path.table.clone()));
-            put(&mut options, "service-url", o.get("service_url", secrets).unwrap_or_default());
-            put(&mut options, "admin-url", o.get("admin_url", secrets).unwrap_or_default());
-            put(&mut options, "format", o.get("format", secrets).unwrap_or_else(|| "json".into()));
-            if role == Role::Read {
-                put(
-                    &mut options,
-                    "source.subscription-name",
-                    o.get("subscription_name", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name)),
-                );
-            }
-            if let Some(token) = o.given("auth_token", secrets) {
-                put(
-                    &mut options,
-                    "pulsar.client.authPluginClassName",
-                    "org.apache.pulsar.client.impl.auth.AuthenticationToken".into(),
-                );
-                put(&mut options, "pulsar.client.authParams", format!("token:{token}"));
-            }
-            options.extend(o.with_prefix("pulsar.", secrets));
-        }
-        "doris" => {
-            put(&mut options, "connector", "doris".into());
-            put(&mut options, "fenodes", o.get("fenodes", secrets).unwrap_or_default());
-            put(&mut options, "table.identifier", format!("{}.{}", table.path.database, table.path.table));
-            put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
-            put(&mut options, "password", o.get("password", secrets).unwrap_or_default());
-            if role == Role::Write {
-                put(
-                    &mut options,
-                    "sink.label-prefix",
-                    o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
-                        format!("sluice_{}_{}", plain_name(&plan.name), plain_name(&table.path.table))
-                    }),
-                );
-                options.extend(
-                    o.mapped_flink(&["sink_buffer_size", "sink_max_retries", "sink_enable_2pc"], secrets),
-                );
-                options.extend(o.with_prefix("sink.properties.", secrets));
-            }
-            options.extend(o.mapped_flink(&["connect_timeout", "request_retries"], secrets));
-        }
-        "starrocks" => {
-            put(&mut options, "connector", "starrocks".into());
-            put(&mut options, "jdbc-url", o.get("jdbc_url", secrets).unwrap_or_default());
-            let http = o.get("load_url", secrets).unwrap_or_default();
-            put(&mut options, if role == Role::Read { "scan-url" } else { "load-url" }, http);
-            put(&mut options, "database-name", table.path.database.clone());
-            put(&mut options, "table-name", table.path.table.clone());
-            put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
-            put(&mut options, "password", o.get("password", secrets).unwrap_or_default());
-            if role == Role::Write {
-                options.extend(
-                    o.mapped_flink(&["sink_flush_interval", "sink_max_retries", "sink_semantic"], secrets),
-                );
-                options.extend(o.with_prefix("sink.properties.", secrets));
-            }
-        }
-        "paimon" => {
-            let catalog = plain_name(&table.path.source);
+    let cx = TableCx { plan, index, table, role };
+    let options = match table.source_type.connector.flink(&cx, secrets)? {
+        FlinkConnector::Table(options) => options,
+        FlinkConnector::InCatalog { catalog, options } => {
             if !catalogs.contains(&catalog) {
-                let mut c: Vec<(String, String)> = vec![("type".into(), "paimon".into())];
-                c.extend(o.mapped_flink(&["warehouse", "metastore", "uri", "commit_timeout"], secrets));
-                for prefix in ["fs.", "s3.", "hadoop.", "table-default."] {
-                    c.extend(o.with_prefix(prefix, secrets));
-                }
-                let _ =
-                    writeln!(out, "CREATE CATALOG {} WITH (\n{}\n);", flink_ident(&catalog), with_list(&c));
+                let _ = writeln!(
+                    out,
+                    "CREATE CATALOG {} WITH (\n{}\n);",
+                    flink_ident(&catalog),
+                    with_list(&options)
+                );
                 catalogs.push(catalog.clone());
             }
             return Ok(FlinkTable {
@@ -365,38 +176,7 @@ fn flink_table(
                 options: None,
             });
         }
-        "filesystem" => {
-            put(&mut options, "connector", "filesystem".into());
-            put(&mut options, "path", file_path(table));
-            put(&mut options, "format", o.get("format", secrets).unwrap_or_else(|| "csv".into()));
-            options.extend(o.mapped_flink(
-                &["csv_delimiter", "sink_rolling_file_size", "sink_rolling_interval"],
-                secrets,
-            ));
-            for prefix in
-                ["csv.", "json.", "parquet.", "orc.", "avro.", "sink.", "source.", "partition.", "fs.", "s3."]
-            {
-                options.extend(o.with_prefix(prefix, secrets));
-            }
-        }
-        "datagen" => {
-            put(&mut options, "connector", "datagen".into());
-            options.extend(o.mapped_flink(&["rows_per_second", "number_of_rows"], secrets));
-            options.extend(o.with_prefix("fields.", secrets));
-        }
-        "print" => {
-            put(&mut options, "connector", "print".into());
-            options.extend(o.mapped_flink(&["print_identifier", "standard_error"], secrets));
-        }
-        "blackhole" => put(&mut options, "connector", "blackhole".into()),
-        _ => {
-            return Err(unsupported(
-                "Flink SQL",
-                table,
-                "Gravitino sources are catalogs of other systems: create a source of the system itself.",
-            ));
-        }
-    }
+    };
     // a key given twice (mapped and passthrough) keeps its last value
     let mut deduped: Vec<(String, String)> = Vec::new();
     for (k, v) in options {

@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+/// The entries of a block, in order.
+pub type Entries = Vec<(String, Hocon)>;
+
 /// A HOCON value.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Hocon {

@@ -3,7 +3,6 @@
 //! ([`flink_cdc`]), Flink Kubernetes Operator resources ([`kubernetes`]), and pictures of
 //! the DAG ([`diagram`]). Compiling is pure: no I/O, no secret values.
 
-pub mod connector;
 pub mod diagram;
 pub mod dialect;
 pub mod flink_cdc;
@@ -15,7 +14,7 @@ mod seatunnel_multi;
 
 use datafusion::sql::sqlparser::ast::ObjectName;
 
-pub use connector::Secrets;
+pub use crate::connectors::render::Secrets;
 
 use crate::error::Result;
 use crate::plan::PipelinePlan;
@@ -61,7 +60,7 @@ pub fn table_of(plan: &PipelinePlan, name: &ObjectName) -> Option<usize> {
 pub fn engine_names(plan: &PipelinePlan) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     for t in &plan.bound.tables {
-        let base = connector::plain_name(&if t.path.database.is_empty() {
+        let base = crate::connectors::render::plain_name(&if t.path.database.is_empty() {
             format!("{}_{}", t.path.source, t.path.table)
         } else {
             format!("{}_{}_{}", t.path.source, t.path.database, t.path.table)

@@ -6,9 +6,9 @@
 //! `../shared/reference/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf`).
 //! Anything else is compiled block by block by [`super::seatunnel`].
 
-use super::connector::{Options, Role, Secrets};
 use super::hocon::{Hocon, block};
 use super::seatunnel::{Entries, columns_match, env, is_select_star, plugin};
+use crate::connectors::render::{Options, Role, Secrets};
 use crate::error::Result;
 use crate::plan::PipelinePlan;
 
@@ -82,7 +82,7 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
         replace(&mut sink, "primary_keys", ("primary_keys", Hocon::List(vec![Hocon::str("${primary_key}")])));
     }
     if sink.iter().any(|(k, _)| k == "sink.label-prefix") {
-        let label = format!("sluice_{}", super::connector::plain_name(&plan.name));
+        let label = format!("sluice_{}", crate::connectors::render::plain_name(&plan.name));
         replace(&mut sink, "sink.label-prefix", ("sink.label-prefix", Hocon::str(label)));
     }
     if pairs.iter().any(|&(_, s)| bound.tables[s].create) {

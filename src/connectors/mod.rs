@@ -12,6 +12,7 @@ mod datagen;
 mod doris;
 mod filesystem;
 mod gravitino;
+mod jdbc;
 mod kafka;
 pub mod live;
 mod mysql;
@@ -19,11 +20,14 @@ mod paimon;
 mod postgres;
 mod print;
 mod pulsar;
+pub mod render;
 pub mod schema;
 mod starrocks;
 pub mod validate;
 
 use std::fmt;
+
+use crate::error::Result;
 
 pub use schema::{Group, OptionSpec, ValueType};
 pub use validate::{ResolvedOptions, StoredValue, validate};
@@ -74,6 +78,31 @@ pub struct SourceType {
     /// system, not declared), and the key prefixes passed through for them.
     pub table_options: &'static [OptionSpec],
     pub table_passthrough: &'static [&'static str],
+    /// How its tables become each engine's connectors.
+    pub connector: &'static dyn Connector,
+}
+
+/// How the tables of one source type become each engine's connectors. Each type
+/// implements it in its own folder (`connectors/<type>/`); an engine a type does not
+/// support answers 0A000 naming the table.
+pub trait Connector: Sync + fmt::Debug {
+    /// The Flink SQL table (or catalog table) of one table.
+    fn flink(
+        &self,
+        cx: &render::TableCx<'_>,
+        _secrets: &mut render::Secrets,
+    ) -> Result<render::FlinkConnector> {
+        Err(render::unsupported("Flink SQL", cx.table, "Flink SQL has no connector for it."))
+    }
+
+    /// The SeaTunnel plugin (name and block) of one table.
+    fn seatunnel(
+        &self,
+        cx: &render::TableCx<'_>,
+        _secrets: &mut render::Secrets,
+    ) -> Result<render::SeaTunnelPlugin> {
+        Err(render::seatunnel_unsupported(cx.table))
+    }
 }
 
 impl SourceType {
@@ -150,7 +179,7 @@ pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&
 }
 
 /// The source type called `name`, or an error listing the close ones.
-pub fn lookup_type(name: &str) -> crate::error::Result<&'static SourceType> {
+pub fn lookup_type(name: &str) -> Result<&'static SourceType> {
     source_type(name).ok_or_else(|| crate::error::SluiceError::InvalidOption {
         message: format!("unknown source type \"{name}\""),
         hint: Some(match closest(name, SOURCE_TYPES.iter().map(|t| t.name)) {

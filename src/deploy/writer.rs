@@ -17,8 +17,8 @@ use datafusion::parquet::arrow::ArrowWriter;
 use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::AsyncWriteExt;
 
-use crate::compile::connector::file_path;
 use crate::connectors::access::LoadedSource;
+use crate::connectors::render::file_path;
 use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::resolve::TableUse;
 use crate::sql::ast::quote_ident;
@@ -155,7 +155,7 @@ impl SinkWriter {
             }
             "filesystem" => {
                 let format =
-                    crate::compile::connector::Options::new(table).get("format", &mut Default::default());
+                    crate::connectors::render::Options::new(table).get("format", &mut Default::default());
                 let ext = match format.as_deref() {
                     Some(known @ ("csv" | "json" | "parquet")) => known,
                     None => "csv",

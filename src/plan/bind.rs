@@ -142,6 +142,36 @@ pub async fn bind_with(
     check_engine(&settings, &used, body)?;
     let index = TableIndex::new(&used);
     let read = read_tables(&index, body);
+    check_readable(&used, &read, body)?;
+    let planner = planning_context(&used, &read, &tables).await?;
+    let mut views: Vec<BoundView> = Vec::new();
+    let mut inserts = Vec::new();
+    for statement in body {
+        let view_names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
+        match statement {
+            BodyStatement::View { name, columns, query } => {
+                let view = bind_view(&planner, &index, &view_names, name, columns, query).await?;
+                views.push(view);
+            }
+            BodyStatement::Insert { sink, columns, query } => {
+                let sink = Sink { name: sink, columns, query };
+                inserts.push(bind_insert(ctx, &planner, &index, &mut used, &views, sink).await?);
+            }
+        }
+    }
+    Ok(Bound {
+        options,
+        settings,
+        tables: used,
+        views,
+        inserts,
+        planner,
+        schema_change: presets.schema_change.clone(),
+    })
+}
+
+/// Refuses a body that reads a table of a write-only source type (print, blackhole …).
+fn check_readable(used: &[TableUse], read: &[usize], body: &[BodyStatement]) -> Result<()> {
     if let Some(&i) = read.iter().find(|&&i| !used[i].source_type.can_read) {
         let table = &used[i];
         let pos = body.iter().find_map(|s| {
@@ -160,113 +190,119 @@ pub async fn bind_with(
             pos,
         });
     }
-    let planner = planning_context(&used, &read, &tables).await?;
-    let mut views: Vec<BoundView> = Vec::new();
-    let mut inserts = Vec::new();
-    for statement in body {
-        let view_names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
-        match statement {
-            BodyStatement::View { name, columns, query } => {
-                if view_names.iter().any(|v| v == name.as_str()) {
-                    return Err(SluiceError::DuplicateObject {
-                        kind: "view",
-                        name: name.as_str().to_owned(),
-                    });
-                }
-                check_supported(query)?;
-                let plan = plan_query(&planner, query).await?;
-                let columns: Vec<String> = columns.iter().map(normalise).collect();
-                let plan =
-                    if columns.is_empty() { plan } else { rename_columns(plan, &columns, name.as_str())? };
-                let schema = Arc::new(plan.schema().as_arrow().clone());
-                planner
-                    .register_table(name.as_str(), Arc::new(ViewTable::new(plan, None)))
-                    .map_err(SluiceError::from)?;
-                views.push(BoundView {
-                    name: name.as_str().to_owned(),
-                    columns,
-                    query: (**query).clone(),
-                    reads: reads_of(&index, query, &view_names),
-                    views: views_read(query, &view_names),
-                    schema,
-                    windows: super::rewrite::windows(query),
-                });
-            }
-            BodyStatement::Insert { sink, columns, query } => {
-                if let [single] = parts(sink).as_slice()
-                    && view_names.contains(single)
-                {
-                    return Err(SluiceError::Query {
-                        state: SqlState::WrongObjectType,
-                        message: format!("cannot insert into view \"{single}\""),
-                        hint: Some("Pipelines write to tables of sources: source.database.table.".into()),
-                        pos: pos_of_name(sink),
-                    });
-                }
-                let sink_index = index.of(sink)?;
-                let plan = plan_query(&planner, query).await?;
-                if used[sink_index].create && used[sink_index].columns.is_empty() {
-                    used[sink_index].columns = new_columns(columns, &plan);
-                    let t = &used[sink_index];
-                    let shown: Vec<String> = t
-                        .columns
-                        .iter()
-                        .map(|c| format!("{} {}", crate::sql::ast::Ident::new(c.name.clone()), c.data_type))
-                        .collect();
-                    ctx.notices.push(Notice::notice(format!(
-                        "table {} does not exist: it will be created as ({}) when the pipeline starts",
-                        t.path,
-                        shown.join(", ")
-                    )));
-                }
-                let table = &used[sink_index];
-                if !table.source_type.can_write {
-                    return Err(SluiceError::Query {
-                        state: SqlState::WrongObjectType,
-                        message: format!(
-                            "cannot write to {}: sources of type {} can only be read",
-                            table.path, table.source_type.name
-                        ),
-                        hint: None,
-                        pos: pos_of_name(sink),
-                    });
-                }
-                check_supported(query)?;
-                let target = sink_columns(table, columns)?;
-                check_output(table, &target, &plan, query)?;
-                let mut windows = super::rewrite::windows(query);
-                for view in views.iter().filter(|v| views_read(query, &view_names).contains(&v.name)) {
-                    windows.extend(view.windows.iter().cloned());
-                }
-                let schema = Arc::new(Schema::new(
-                    plan.schema()
-                        .fields()
-                        .iter()
-                        .zip(&target)
-                        .map(|(f, name)| Field::new(name, f.data_type().clone(), true))
-                        .collect::<Vec<_>>(),
-                ));
-                inserts.push(BoundInsert {
-                    sink: sink_index,
-                    columns: target,
-                    query: (**query).clone(),
-                    reads: reads_of(&index, query, &view_names),
-                    views: views_read(query, &view_names),
-                    schema,
-                    plan,
-                    windows,
-                });
-            }
-        }
+    Ok(())
+}
+
+/// A view of the body, planned and registered with the planner for what follows.
+async fn bind_view(
+    planner: &SessionContext,
+    index: &TableIndex,
+    view_names: &[String],
+    name: &crate::sql::ast::Ident,
+    columns: &[datafusion::sql::sqlparser::ast::Ident],
+    query: &Query,
+) -> Result<BoundView> {
+    if view_names.iter().any(|v| v == name.as_str()) {
+        return Err(SluiceError::DuplicateObject { kind: "view", name: name.as_str().to_owned() });
     }
-    Ok(Bound {
-        options,
-        settings,
-        tables: used,
-        views,
-        inserts,
-        planner,
-        schema_change: presets.schema_change.clone(),
+    check_supported(query)?;
+    let plan = plan_query(planner, query).await?;
+    let columns: Vec<String> = columns.iter().map(normalise).collect();
+    let plan = if columns.is_empty() { plan } else { rename_columns(plan, &columns, name.as_str())? };
+    let schema = Arc::new(plan.schema().as_arrow().clone());
+    planner.register_table(name.as_str(), Arc::new(ViewTable::new(plan, None))).map_err(SluiceError::from)?;
+    Ok(BoundView {
+        name: name.as_str().to_owned(),
+        columns,
+        query: query.clone(),
+        reads: reads_of(index, query, &view_names),
+        views: views_read(query, &view_names),
+        schema,
+        windows: super::rewrite::windows(query),
+    })
+}
+
+/// An `INSERT INTO sink [(columns)] query` of the body.
+struct Sink<'a> {
+    name: &'a ObjectName,
+    columns: &'a [datafusion::sql::sqlparser::ast::Ident],
+    query: &'a Query,
+}
+
+/// An INSERT of the body: its sink written (a new sink's columns taken from the query),
+/// its query planned and checked against the sink's columns.
+async fn bind_insert(
+    ctx: &mut PlanCtx<'_>,
+    planner: &SessionContext,
+    index: &TableIndex,
+    used: &mut [TableUse],
+    views: &[BoundView],
+    sink: Sink<'_>,
+) -> Result<BoundInsert> {
+    let Sink { name: sink, columns, query } = sink;
+    let view_names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
+    if let [single] = parts(sink).as_slice()
+        && view_names.contains(single)
+    {
+        return Err(SluiceError::Query {
+            state: SqlState::WrongObjectType,
+            message: format!("cannot insert into view \"{single}\""),
+            hint: Some("Pipelines write to tables of sources: source.database.table.".into()),
+            pos: pos_of_name(sink),
+        });
+    }
+    let sink_index = index.of(sink)?;
+    let plan = plan_query(planner, query).await?;
+    if used[sink_index].create && used[sink_index].columns.is_empty() {
+        used[sink_index].columns = new_columns(columns, &plan);
+        let t = &used[sink_index];
+        let shown: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", crate::sql::ast::Ident::new(c.name.clone()), c.data_type))
+            .collect();
+        ctx.notices.push(Notice::notice(format!(
+            "table {} does not exist: it will be created as ({}) when the pipeline starts",
+            t.path,
+            shown.join(", ")
+        )));
+    }
+    let table = &used[sink_index];
+    if !table.source_type.can_write {
+        return Err(SluiceError::Query {
+            state: SqlState::WrongObjectType,
+            message: format!(
+                "cannot write to {}: sources of type {} can only be read",
+                table.path, table.source_type.name
+            ),
+            hint: None,
+            pos: pos_of_name(sink),
+        });
+    }
+    check_supported(query)?;
+    let target = sink_columns(table, columns)?;
+    check_output(table, &target, &plan, query)?;
+    let mut windows = super::rewrite::windows(query);
+    for view in views.iter().filter(|v| views_read(query, &view_names).contains(&v.name)) {
+        windows.extend(view.windows.iter().cloned());
+    }
+    let schema = Arc::new(Schema::new(
+        plan.schema()
+            .fields()
+            .iter()
+            .zip(&target)
+            .map(|(f, name)| Field::new(name, f.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    Ok(BoundInsert {
+        sink: sink_index,
+        columns: target,
+        query: query.clone(),
+        reads: reads_of(index, query, &view_names),
+        views: views_read(query, &view_names),
+        schema,
+        plan,
+        windows,
     })
 }
 

@@ -7,6 +7,7 @@
 pub mod deployments;
 pub mod pipelines;
 pub mod sources;
+pub mod syncs;
 
 use crate::error::{Result, SluiceError};
 use crate::runtime::Runtime;

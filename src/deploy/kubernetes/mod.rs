@@ -30,12 +30,12 @@ use sluice_catalog::DeploymentRecord;
 
 use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::artifacts::Content;
-use crate::compile::connector::Secrets;
 use crate::compile::flink_sql;
 use crate::compile::kubernetes::{
     Delivery, Links, Resources, Settings, jars, resource_name, resources, session_jars,
 };
 use crate::connectors::live::Check;
+use crate::connectors::render::Secrets;
 use crate::error::{Result, SluiceError};
 use crate::runtime::Runtime;
 

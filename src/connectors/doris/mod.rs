@@ -1,9 +1,14 @@
 //! `doris`: Apache Doris. Written through stream load (two-phase commit for exactly-once),
 //! read through the FE's query port.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("fenodes", String, Basic, "Frontend HTTP addresses, host:8030[,host:8030…].")
@@ -48,4 +53,19 @@ pub const DORIS: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &Doris,
 };
+
+/// The doris connector.
+#[derive(Debug)]
+pub struct Doris;
+
+impl Connector for Doris {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

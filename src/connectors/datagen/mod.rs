@@ -1,8 +1,14 @@
 //! `datagen`: generated rows, for tests and load (Flink's datagen, SeaTunnel's FakeSource).
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::Role;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx, seatunnel_unsupported};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("rows_per_second", Int, Basic, "Rows generated per second.")
@@ -33,4 +39,22 @@ pub const DATAGEN: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["fields."],
+    connector: &Datagen,
 };
+
+/// The datagen connector.
+#[derive(Debug)]
+pub struct Datagen;
+
+impl Connector for Datagen {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        match cx.role {
+            Role::Read => render::seatunnel(cx, secrets),
+            Role::Write => Err(seatunnel_unsupported(cx.table)),
+        }
+    }
+}

@@ -1,8 +1,11 @@
 //! `gravitino`: an Apache Gravitino metalake; its catalogs appear as databases.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, Secrets, TableCx, unsupported};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("uri", String, Basic, "Gravitino server, http://host:8090.")
@@ -28,4 +31,19 @@ pub const GRAVITINO: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &Gravitino,
 };
+
+/// The gravitino connector.
+#[derive(Debug)]
+pub struct Gravitino;
+
+impl Connector for Gravitino {
+    fn flink(&self, cx: &TableCx<'_>, _secrets: &mut Secrets) -> Result<FlinkConnector> {
+        Err(unsupported(
+            "Flink SQL",
+            cx.table,
+            "Gravitino sources are catalogs of other systems: create a source of the system itself.",
+        ))
+    }
+}

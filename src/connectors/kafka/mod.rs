@@ -2,9 +2,14 @@
 //! and named with two parts (`kafka_prod.order_events`). `properties.*` is passed to the
 //! Kafka client as it is.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const FORMATS: &[&str] =
     &["json", "csv", "avro", "avro-confluent", "raw", "debezium-json", "canal-json", "maxwell-json"];
@@ -78,4 +83,19 @@ pub const KAFKA: SourceType = SourceType {
         "canal-json.",
         "sink.",
     ],
+    connector: &Kafka,
 };
+
+/// The kafka connector.
+#[derive(Debug)]
+pub struct Kafka;
+
+impl Connector for Kafka {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

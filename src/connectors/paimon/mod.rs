@@ -1,9 +1,14 @@
 //! `paimon`: an Apache Paimon catalog (a warehouse on S3, HDFS or local disk). File
 //! system settings (`fs.*`, `s3.*`) pass through, and may be secrets.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const METASTORES: &[&str] = &["filesystem", "hive", "jdbc", "rest"];
 
@@ -34,4 +39,19 @@ pub const PAIMON: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &Paimon,
 };
+
+/// The paimon connector.
+#[derive(Debug)]
+pub struct Paimon;
+
+impl Connector for Paimon {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

@@ -1,9 +1,15 @@
 //! `print`: rows written to the task managers' standard output (Flink's print connector,
 //! SeaTunnel's Console sink).
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::Role;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx, seatunnel_unsupported};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("print_identifier", String, Basic, "Prefix of every printed line.").maps_to("print-identifier", ""),
@@ -30,4 +36,22 @@ pub const PRINT: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &[],
+    connector: &Print,
 };
+
+/// The print connector.
+#[derive(Debug)]
+pub struct Print;
+
+impl Connector for Print {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, _secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        match cx.role {
+            Role::Write => Ok(("Console", Vec::new())),
+            Role::Read => Err(seatunnel_unsupported(cx.table)),
+        }
+    }
+}

@@ -2,9 +2,15 @@
 //! Flink CDC's `postgres-cdc`, writes through JDBC. The middle part of a table name is the
 //! schema inside `database` (`pg.public.orders`).
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::Role;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const SSL_MODES: &[&str] = &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 const STARTUP: &[&str] = &["initial", "latest-offset", "snapshot"];
@@ -64,4 +70,23 @@ pub const POSTGRES: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &Postgres,
 };
+
+/// The postgres connector.
+#[derive(Debug)]
+pub struct Postgres;
+
+impl Connector for Postgres {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        crate::connectors::jdbc::flink(cx, secrets, true)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        if cx.role == Role::Read && cx.streaming() {
+            render::seatunnel_cdc(cx, secrets)
+        } else {
+            crate::connectors::jdbc::seatunnel_jdbc(cx, secrets, true)
+        }
+    }
+}

@@ -1,9 +1,14 @@
 //! `filesystem`: files under a path (local, S3, HDFS) as csv, json, parquet, orc or avro.
 //! Tables are declared (`CREATE TABLE fs.t (…) WITH (path = 'orders/')`), relative to `path`.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const FORMATS: &[&str] = &["csv", "json", "parquet", "orc", "avro"];
 
@@ -47,4 +52,19 @@ pub const FILESYSTEM: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["csv.", "json.", "parquet.", "orc.", "avro.", "sink.", "source.", "partition."],
+    connector: &Filesystem,
 };
+
+/// The filesystem connector.
+#[derive(Debug)]
+pub struct Filesystem;
+
+impl Connector for Filesystem {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

@@ -4,9 +4,15 @@
 //! Option names on the right are from the Flink JDBC connector, Flink CDC's MySQL
 //! connector and SeaTunnel's Jdbc / MySQL-CDC plugins (their documentation).
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::Role;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
 const STARTUP: &[&str] = &["initial", "earliest-offset", "latest-offset", "snapshot", "timestamp"];
@@ -65,4 +71,23 @@ pub const MYSQL: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &MySql,
 };
+
+/// The mysql connector.
+#[derive(Debug)]
+pub struct MySql;
+
+impl Connector for MySql {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        crate::connectors::jdbc::flink(cx, secrets, false)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        if cx.role == Role::Read && cx.streaming() {
+            render::seatunnel_cdc(cx, secrets)
+        } else {
+            crate::connectors::jdbc::seatunnel_jdbc(cx, secrets, false)
+        }
+    }
+}

@@ -1,8 +1,13 @@
 //! `pulsar`: Apache Pulsar topics, declared as tables like Kafka's.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const FORMATS: &[&str] = &["json", "csv", "avro", "raw"];
 
@@ -44,4 +49,19 @@ pub const PULSAR: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["pulsar.", "source.", "sink."],
+    connector: &Pulsar,
 };
+
+/// The pulsar connector.
+#[derive(Debug)]
+pub struct Pulsar;
+
+impl Connector for Pulsar {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

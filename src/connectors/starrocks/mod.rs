@@ -1,8 +1,13 @@
 //! `starrocks`: StarRocks. Written through stream load, read through the FE.
 
-use super::Engine;
-use super::SourceType;
-use super::schema::{Group::*, OptionSpec, ValueType::*, opt};
+mod render;
+
+use crate::connectors::Connector;
+use crate::connectors::Engine;
+use crate::connectors::SourceType;
+use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
+use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::error::Result;
 
 const SEMANTICS: &[&str] = &["at-least-once", "exactly-once"];
 
@@ -44,4 +49,19 @@ pub const STARROCKS: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    connector: &StarRocks,
 };
+
+/// The starrocks connector.
+#[derive(Debug)]
+pub struct StarRocks;
+
+impl Connector for StarRocks {
+    fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+        render::flink(cx, secrets)
+    }
+
+    fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+        render::seatunnel(cx, secrets)
+    }
+}

@@ -1,5 +1,7 @@
-//! How one table of a source becomes an engine's connector: the options of a Flink SQL
-//! table (or catalog), a SeaTunnel plugin block, a Flink CDC source or sink.
+//! What the connectors render with: how one table of a source becomes an engine's
+//! connector — the options of a Flink SQL table (or catalog), a SeaTunnel plugin block, a
+//! Flink CDC source or sink. Each source type's folder renders its own tables
+//! ([`super::Connector`]); the compilers in `compile/` assemble them.
 //!
 //! Option names are from the upstream documentation of each connector: Flink's JDBC,
 //! Kafka, filesystem, datagen, print and blackhole connectors; Flink CDC's mysql-cdc and
@@ -9,9 +11,84 @@
 
 use std::collections::BTreeMap;
 
-use crate::connectors::{ResolvedOptions, StoredValue};
+use super::{ResolvedOptions, StoredValue};
+use crate::compile::hocon::{Entries, Hocon};
 use crate::error::SluiceError;
-use crate::plan::TableUse;
+use crate::plan::{PipelinePlan, TableUse};
+
+/// One table of a pipeline, as a connector renders it.
+pub struct TableCx<'a> {
+    pub plan: &'a PipelinePlan,
+    /// The table's place in the plan's tables (names of replication slots …).
+    pub index: usize,
+    pub table: &'a TableUse,
+    pub role: Role,
+}
+
+impl TableCx<'_> {
+    /// Whether the pipeline streams (CDC reads) rather than reads a snapshot.
+    pub fn streaming(&self) -> bool {
+        self.plan.settings().streaming
+    }
+}
+
+/// A table in Flink SQL: a `CREATE TABLE … WITH (options)`, or a table of a catalog the
+/// source is (`CREATE CATALOG … WITH (options)`, once per source).
+pub enum FlinkConnector {
+    Table(Vec<(String, String)>),
+    InCatalog { catalog: String, options: Vec<(String, String)> },
+}
+
+/// A SeaTunnel plugin: its name and its block's entries.
+pub type SeaTunnelPlugin = (&'static str, Entries);
+
+/// Adds option `k` = `v`.
+pub fn put(options: &mut Vec<(String, String)>, k: &str, v: String) {
+    options.push((k.to_owned(), v));
+}
+
+/// Adds entry `key` when there is a value.
+pub fn text(entries: &mut Entries, key: &str, value: Option<String>) {
+    if let Some(v) = value {
+        entries.push((key.to_owned(), Hocon::str(v)));
+    }
+}
+
+/// `(seatunnel name, value)` of the given options in `names`, as HOCON entries.
+pub fn mapped_seatunnel(o: &Options<'_>, names: &[&str], secrets: &mut Secrets) -> Entries {
+    o.mapped_seatunnel(names, secrets).into_iter().map(|(k, v)| (k, Hocon::scalar(&v))).collect()
+}
+
+/// `schema = { fields { name = type } }` for SeaTunnel plugins that need the columns.
+pub fn seatunnel_schema(table: &TableUse) -> (String, Hocon) {
+    let fields: Entries = table
+        .physical_columns()
+        .map(|c| (c.name.clone(), Hocon::str(seatunnel_type(&c.data_type))))
+        .collect();
+    ("schema".into(), Hocon::Object(vec![("fields".into(), Hocon::Object(fields))]))
+}
+
+/// SeaTunnel's name for a Flink SQL type.
+pub fn seatunnel_type(flink: &str) -> String {
+    let t = flink.trim().to_uppercase();
+    let base = t.split(['(', '<', ' ']).next().unwrap_or_default();
+    match base {
+        "TINYINT" => "tinyint".into(),
+        "SMALLINT" => "smallint".into(),
+        "INT" | "INTEGER" => "int".into(),
+        "BIGINT" => "bigint".into(),
+        "FLOAT" => "float".into(),
+        "DOUBLE" => "double".into(),
+        "BOOLEAN" => "boolean".into(),
+        "DECIMAL" | "NUMERIC" | "DEC" => t.to_lowercase().replace(' ', ""),
+        "DATE" => "date".into(),
+        "TIME" => "time".into(),
+        "TIMESTAMP" | "TIMESTAMP_LTZ" => "timestamp".into(),
+        "BINARY" | "VARBINARY" | "BYTES" => "bytes".into(),
+        "ARRAY" => format!("array<{}>", seatunnel_type(t.trim_start_matches("ARRAY<").trim_end_matches('>'))),
+        _ => "string".into(),
+    }
+}
 
 /// Whether a table is read or written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +266,15 @@ pub fn unsupported(engine: &str, table: &TableUse, hint: &str) -> SluiceError {
     SluiceError::not_supported(
         format!("{engine} cannot use {} (a {} source)", table.path, table.source_type.name),
         Some(hint),
+    )
+}
+
+/// The error for a table SeaTunnel has no plugin for.
+pub fn seatunnel_unsupported(table: &TableUse) -> SluiceError {
+    unsupported(
+        "SeaTunnel",
+        table,
+        "SeaTunnel has no plugin for it: use engine flink, or another sink (print writes to the log).",
     )
 }
 

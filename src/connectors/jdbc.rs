@@ -1,0 +1,132 @@
+//! What mysql and postgres sources share: their tables are read as a JDBC snapshot or
+//! through Flink CDC (streaming), and written through JDBC — Flink's JDBC connector, Flink
+//! CDC's mysql-cdc / postgres-cdc and SeaTunnel's Jdbc plugin (option names from their
+//! documentation). `pg` chooses PostgreSQL's spelling (schema-qualified names).
+
+use crate::compile::hocon::{Entries, Hocon};
+use crate::connectors::render::{
+    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, jdbc_driver, jdbc_url,
+    mapped_seatunnel, put, slot_name, text,
+};
+use crate::error::Result;
+
+/// The Flink SQL table: Flink CDC's `mysql-cdc` / `postgres-cdc` for a streaming read,
+/// else Flink's JDBC connector.
+pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<FlinkConnector> {
+    if cx.role == Role::Read && cx.streaming() {
+        flink_cdc(cx, secrets, pg)
+    } else {
+        flink_jdbc(cx, secrets, pg)
+    }
+}
+
+/// A CDC read (Flink CDC's connectors).
+pub fn flink_cdc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<FlinkConnector> {
+    let plan = cx.plan;
+    let table = cx.table;
+    let index = cx.index;
+    let o = Options::new(table);
+    let mut options: Vec<(String, String)> = Vec::new();
+    put(&mut options, "connector", if pg { "postgres-cdc" } else { "mysql-cdc" }.into());
+    put(&mut options, "hostname", o.get("host", secrets).unwrap_or_default());
+    put(&mut options, "port", o.get("port", secrets).unwrap_or_default());
+    put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
+    if let Some(p) = o.get("password", secrets) {
+        put(&mut options, "password", p);
+    }
+    if pg {
+        put(&mut options, "database-name", o.get("database", secrets).unwrap_or_else(|| "postgres".into()));
+        put(&mut options, "schema-name", table.path.database.clone());
+        put(&mut options, "table-name", table.path.table.clone());
+        put(
+            &mut options,
+            "slot.name",
+            o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, index)),
+        );
+        put(
+            &mut options,
+            "decoding.plugin.name",
+            o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into()),
+        );
+    } else {
+        put(&mut options, "database-name", table.path.database.clone());
+        put(&mut options, "table-name", table.path.table.clone());
+    }
+    options.extend(o.mapped_flink(
+        &["server_id", "server_time_zone", "startup_mode", "snapshot_chunk_size", "connect_timeout"],
+        secrets,
+    ));
+    Ok(FlinkConnector::Table(options))
+}
+
+/// A snapshot read or a write through Flink's JDBC connector.
+pub fn flink_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<FlinkConnector> {
+    let table = cx.table;
+    let role = cx.role;
+    let o = Options::new(table);
+    let mut options: Vec<(String, String)> = Vec::new();
+    put(&mut options, "connector", "jdbc".into());
+    put(&mut options, "url", jdbc_url(table, secrets));
+    let table_name =
+        if pg { format!("{}.{}", table.path.database, table.path.table) } else { table.path.table.clone() };
+    put(&mut options, "table-name", table_name);
+    put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
+    if let Some(p) = o.get("password", secrets) {
+        put(&mut options, "password", p);
+    }
+    let tuning: &[&str] = match role {
+        Role::Read => &["fetch_size"],
+        Role::Write => &["sink_batch_size", "sink_flush_interval", "max_retries"],
+    };
+    options.extend(o.mapped_flink(tuning, secrets));
+    Ok(FlinkConnector::Table(options))
+}
+
+/// SeaTunnel's Jdbc plugin, reading a snapshot or writing.
+pub fn seatunnel_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<SeaTunnelPlugin> {
+    let table = cx.table;
+    let role = cx.role;
+    let o = Options::new(table);
+    let mut e: Entries = Vec::new();
+    let plugin = {
+        e.push(("url".into(), Hocon::str(jdbc_url(table, secrets))));
+        e.push(("driver".into(), Hocon::str(jdbc_driver(table))));
+        text(&mut e, "user", o.get("username", secrets));
+        text(&mut e, "password", o.get("password", secrets));
+        match role {
+            Role::Read => {
+                let path = if pg {
+                    let database = o.get("database", secrets).unwrap_or_else(|| "postgres".into());
+                    format!("{database}.{}.{}", table.path.database, table.path.table)
+                } else {
+                    format!("{}.{}", table.path.database, table.path.table)
+                };
+                e.push(("table_path".into(), Hocon::str(path)));
+                e.extend(mapped_seatunnel(&o, &["fetch_size"], secrets));
+            }
+            Role::Write => {
+                let database = if pg {
+                    o.get("database", secrets).unwrap_or_else(|| "postgres".into())
+                } else {
+                    table.path.database.clone()
+                };
+                e.push(("database".into(), Hocon::str(database)));
+                let name = if pg {
+                    format!("{}.{}", table.path.database, table.path.table)
+                } else {
+                    table.path.table.clone()
+                };
+                e.push(("table".into(), Hocon::str(name)));
+                e.push(("generate_sink_sql".into(), Hocon::Bool(true)));
+                let keys: Vec<Hocon> =
+                    table.columns.iter().filter(|c| c.is_key).map(|c| Hocon::str(&c.name)).collect();
+                if !keys.is_empty() {
+                    e.push(("primary_keys".into(), Hocon::List(keys)));
+                }
+                e.extend(mapped_seatunnel(&o, &["sink_batch_size", "max_retries"], secrets));
+            }
+        }
+        "Jdbc"
+    };
+    Ok((plugin, e))
+}

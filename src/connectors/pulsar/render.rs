@@ -1,0 +1,63 @@
+//! How a pulsar table becomes a connector: Flink's Pulsar connector, SeaTunnel's Pulsar plugin (option names from their documentation).
+
+use crate::compile::hocon::Entries;
+use crate::connectors::render::{
+    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, put, seatunnel_schema, text,
+};
+use crate::error::Result;
+
+/// The Flink SQL table.
+pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
+    let plan = cx.plan;
+    let table = cx.table;
+    let role = cx.role;
+    let o = Options::new(table);
+    let mut options: Vec<(String, String)> = Vec::new();
+    put(&mut options, "connector", "pulsar".into());
+    put(&mut options, "topics", o.get("topic", secrets).unwrap_or_else(|| table.path.table.clone()));
+    put(&mut options, "service-url", o.get("service_url", secrets).unwrap_or_default());
+    put(&mut options, "admin-url", o.get("admin_url", secrets).unwrap_or_default());
+    put(&mut options, "format", o.get("format", secrets).unwrap_or_else(|| "json".into()));
+    if role == Role::Read {
+        put(
+            &mut options,
+            "source.subscription-name",
+            o.get("subscription_name", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name)),
+        );
+    }
+    if let Some(token) = o.given("auth_token", secrets) {
+        put(
+            &mut options,
+            "pulsar.client.authPluginClassName",
+            "org.apache.pulsar.client.impl.auth.AuthenticationToken".into(),
+        );
+        put(&mut options, "pulsar.client.authParams", format!("token:{token}"));
+    }
+    options.extend(o.with_prefix("pulsar.", secrets));
+    Ok(FlinkConnector::Table(options))
+}
+
+/// The SeaTunnel plugin.
+pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
+    let plan = cx.plan;
+    let table = cx.table;
+    let role = cx.role;
+    let o = Options::new(table);
+    let mut e: Entries = Vec::new();
+    let plugin = {
+        text(&mut e, "client.service-url", o.get("service_url", secrets));
+        text(&mut e, "admin.service-url", o.get("admin_url", secrets));
+        text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
+        text(&mut e, "format", o.get("format", secrets));
+        if role == Role::Read {
+            text(
+                &mut e,
+                "subscription.name",
+                Some(o.get("subscription_name", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name))),
+            );
+            e.push(seatunnel_schema(table));
+        }
+        "Pulsar"
+    };
+    Ok((plugin, e))
+}

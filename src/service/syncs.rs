@@ -1,0 +1,324 @@
+//! Creating a whole-database sync (`CREATE SYNC DATABASE`): every selected table is
+//! planned from the source's metadata (read fresh), the pipeline it compiles into is
+//! bound, and the sync, its tables and the pipeline are stored in one transaction.
+
+use std::collections::HashMap;
+
+use regex::Regex;
+use sluice_catalog::{ColumnRecord, StoreError, SyncRecord, TableRecord};
+
+use super::Actor;
+use crate::connectors::ResolvedOptions;
+use crate::connectors::access::{self, LoadedSource};
+use crate::connectors::validate::validate_with;
+use crate::error::{Result, SluiceError, SqlState};
+use crate::notice::Notice;
+use crate::plan::stored::new_pipeline;
+use crate::plan::{PlanCtx, Tables, bind_with};
+use crate::runtime::Runtime;
+use crate::sql::ast::options::{OptionValue, SqlOption};
+use crate::sql::ast::sync::{CreateSync, Including};
+use crate::sync::options::{SyncSettings, anchored, schema};
+use crate::sync::{self, SyncTable};
+
+/// Tables between two progress NOTICEs.
+const PROGRESS_EVERY: usize = 500;
+
+/// The tables of the source database the sync reads, with their columns.
+type Selected = Vec<(TableRecord, Vec<ColumnRecord>)>;
+
+/// Plans and stores the sync `statement` describes (see the module documentation).
+pub async fn create(
+    rt: &Runtime,
+    actor: &Actor,
+    statement: &CreateSync,
+    notices: &mut Vec<Notice>,
+) -> Result<()> {
+    actor.require_superuser(rt, "create syncs").await?;
+    let name = statement.name.as_str();
+    if statement.if_not_exists && rt.store.sync(name).await?.is_some() {
+        notices.push(skipping(name));
+        return Ok(());
+    }
+    let options = validate_with(schema(), &ResolvedOptions::default(), &statement.options)?;
+    let settings = SyncSettings::new(&options)?;
+    let source = super::sources::load(rt, statement.source.as_str()).await?;
+    let sink = super::sources::load(rt, statement.sink.as_str()).await?;
+    check_kinds(statement, &source, &sink)?;
+    let source_db = statement.source_database.as_str();
+    let sink_db = statement.sink_database.as_ref().map(|d| d.as_str().to_owned());
+    let (engine, target) = sync::engine(&settings, sink.source_type.name, notices)?;
+    let selected = select_tables(rt, statement, &source, notices).await?;
+    // Existing sink tables are read once here, so binding needs no lookup per table.
+    if let Some(db) = &sink_db
+        && matches!(sink.source_type.name, "mysql" | "postgres")
+    {
+        access::refresh(&rt.store, &sink, db, None).await?;
+    }
+    let tables = plan_tables(&settings, &source, &sink, sink_db.as_deref(), &selected, notices)?;
+
+    let record = SyncRecord {
+        name: name.to_owned(),
+        source: source.record.name.clone(),
+        source_database: source_db.to_owned(),
+        including: match &statement.including {
+            Including::All => None,
+            Including::Tables(r) => Some(r.clone()),
+        },
+        excluding: statement.excluding.clone(),
+        sink: sink.record.name.clone(),
+        sink_database: sink_db.clone().unwrap_or_default(),
+        options: options.to_json(),
+        owner: actor.role.clone(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    let body_sql = sync::body(&record.source, source_db, &record.sink, sink_db.as_deref(), &tables);
+    let body = crate::sql::parse_pipeline_body(&body_sql)?;
+    let pipeline_options = validate_with(
+        crate::plan::bind::option_schema(),
+        &ResolvedOptions::default(),
+        &pipeline_options(&settings, &options, &engine, target.as_deref()),
+    )?;
+    let presets = sync::presets(&record, &tables, &settings);
+    let mut ctx = PlanCtx { store: &rt.store, master_key: &rt.master_key, notices: &mut *notices };
+    let bound = bind_with(&mut ctx, pipeline_options, &body, Tables::Schemas, &presets).await?;
+    crate::deploy::targets::check_exists(&rt.store, bound.settings.target.as_deref()).await?;
+    let pipeline = new_pipeline(name, &bound, &body);
+    let rows: Vec<_> = tables.iter().map(SyncTable::record).collect();
+    match rt.store.put_sync(&record, &rows, &pipeline, statement.or_replace, &actor.role).await {
+        Ok(()) => {}
+        Err(StoreError::AlreadyExists { kind: "sync", .. }) if statement.if_not_exists => {
+            notices.push(skipping(name));
+            return Ok(());
+        }
+        Err(e) => return Err(already_exists(name, e)),
+    }
+    notices.push(Notice::notice(format!(
+        "sync {name}: {} tables from {}.{source_db} into {}{}, as pipeline {name} (engine {engine})",
+        tables.len(),
+        record.source,
+        record.sink,
+        sink_db.map(|d| format!(".{d}")).unwrap_or_default(),
+    )));
+    Ok(())
+}
+
+fn skipping(name: &str) -> Notice {
+    Notice::notice(format!("sync \"{name}\" already exists, skipping"))
+}
+
+/// A sync, or the pipeline of the sync's name, exists already.
+fn already_exists(name: &str, e: StoreError) -> SluiceError {
+    match e {
+        StoreError::AlreadyExists { kind: "sync", .. } => {
+            SluiceError::DuplicateObject { kind: "sync", name: name.to_owned() }
+        }
+        StoreError::AlreadyExists { .. } => SluiceError::Query {
+            state: SqlState::DuplicateObject,
+            message: format!("pipeline \"{name}\" already exists"),
+            hint: Some("A sync compiles into a pipeline of its own name; choose another name.".into()),
+            pos: None,
+        },
+        other => other.into(),
+    }
+}
+
+/// The base tables of the source database that INCLUDING / EXCLUDING select, read fresh.
+async fn select_tables(
+    rt: &Runtime,
+    statement: &CreateSync,
+    source: &LoadedSource,
+    notices: &mut Vec<Notice>,
+) -> Result<Selected> {
+    let including = match &statement.including {
+        Including::All => None,
+        Including::Tables(regex) => Some(anchored(regex, "INCLUDING TABLES")?),
+    };
+    let excluding: Option<Regex> =
+        statement.excluding.as_deref().map(|r| anchored(r, "EXCLUDING TABLES")).transpose()?;
+    let source_db = statement.source_database.as_str();
+    if !access::databases(source).await?.iter().any(|d| d == source_db) {
+        return Err(SluiceError::Query {
+            state: SqlState::InvalidCatalogName,
+            message: format!("database \"{source_db}\" of source {} does not exist", source.record.name),
+            hint: Some(format!("SHOW DATABASES FROM {} lists them.", source.record.name)),
+            pos: None,
+        });
+    }
+    let introspected = access::refresh(&rt.store, source, source_db, None).await?;
+    notices.push(Notice::notice(format!(
+        "introspected {} tables of {}.{source_db}",
+        introspected.len(),
+        source.record.name
+    )));
+    let selected: Selected = introspected
+        .into_iter()
+        .filter(|(t, _)| is_base_table(t.definition.as_deref()))
+        .filter(|(t, _)| including.as_ref().is_none_or(|r| r.is_match(&t.name)))
+        .filter(|(t, _)| excluding.as_ref().is_none_or(|r| !r.is_match(&t.name)))
+        .collect();
+    if selected.is_empty() {
+        return Err(SluiceError::Query {
+            state: SqlState::UndefinedTable,
+            message: format!(
+                "no table of {}.{source_db} matches the sync's INCLUDING / EXCLUDING",
+                source.record.name
+            ),
+            hint: None,
+            pos: None,
+        });
+    }
+    Ok(selected)
+}
+
+/// Each selected table's sink table: its name, mapped columns and DDL.
+fn plan_tables(
+    settings: &SyncSettings,
+    source: &LoadedSource,
+    sink: &LoadedSource,
+    sink_db: Option<&str>,
+    selected: &Selected,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<SyncTable>> {
+    let mut tables: Vec<SyncTable> = Vec::with_capacity(selected.len());
+    let mut sink_names: HashMap<String, usize> = HashMap::new();
+    for (i, (table, columns)) in selected.iter().enumerate() {
+        let sink_table = sync::sink_name(settings, &table.name);
+        if let Some(&other) = sink_names.get(&sink_table) {
+            return Err(SluiceError::DuplicateObject {
+                kind: "sink table",
+                name: format!("{sink_table} (from both {} and {})", tables[other].source_table, table.name),
+            });
+        }
+        sink_names.insert(sink_table.clone(), i);
+        let mapped = sync::map_columns(
+            source.source_type.name,
+            sink.source_type.name,
+            &table.name,
+            columns,
+            settings,
+            notices,
+        )?;
+        if !mapped.iter().any(|c| c.key) {
+            if settings.streaming() {
+                return Err(SluiceError::not_supported(
+                    format!(
+                        "table {} has no primary key: its changes cannot be applied to {sink_table}",
+                        table.name
+                    ),
+                    Some("Exclude it with EXCLUDING TABLES, or sync it with mode = 'full'."),
+                ));
+            }
+            notices.push(Notice::warning(
+                format!("table {} has no primary key: it is copied append-only", table.name),
+                Some("Each START of a full sync replaces the sink table's rows (write_mode overwrite)."),
+            ));
+        }
+        let ddl = match sink_db {
+            Some(db) => sync::ddl::create_table(sink.source_type.name, db, &sink_table, &mapped),
+            None => String::new(),
+        };
+        let every_column = mapped.len() == columns.iter().filter(|c| c.data_type != "COMPUTED").count();
+        tables.push(SyncTable {
+            source_table: table.name.clone(),
+            sink_table,
+            columns: mapped,
+            ddl,
+            every_column,
+        });
+        if selected.len() > PROGRESS_EVERY && (i + 1) % PROGRESS_EVERY == 0 {
+            notices.push(Notice::notice(format!("planned {}/{} tables", i + 1, selected.len())));
+        }
+    }
+    Ok(tables)
+}
+
+/// A sync reads a database of a MySQL or PostgreSQL source and writes a sink it maps
+/// types into; DATABASE after the sink exactly when the sink has databases.
+fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSource) -> Result<()> {
+    let wrong = |message: String, hint: &str| SluiceError::Query {
+        state: SqlState::WrongObjectType,
+        message,
+        hint: Some(hint.to_owned()),
+        pos: None,
+    };
+    if !sync::SOURCES.contains(&source.source_type.name) {
+        return Err(wrong(
+            format!(
+                "cannot sync from {}: sources of type {} have no databases to introspect",
+                source.record.name, source.source_type.name
+            ),
+            "Syncs read mysql and postgres sources; write a pipeline for other sources.",
+        ));
+    }
+    if !sync::SINKS.contains(&sink.source_type.name) {
+        return Err(wrong(
+            format!(
+                "cannot sync into {}: Sluice maps no types into sources of type {}",
+                sink.record.name, sink.source_type.name
+            ),
+            &format!("Syncs write {}.", sync::SINKS.join(", ")),
+        ));
+    }
+    match (sink.source_type.has_databases, &statement.sink_database) {
+        (true, None) => Err(SluiceError::Syntax {
+            message: format!(
+                "sink {} of type {} needs DATABASE after its name",
+                sink.record.name, sink.source_type.name
+            ),
+            pos: None,
+        }),
+        (false, Some(_)) => Err(SluiceError::Syntax {
+            message: format!(
+                "sink {} of type {} has no databases: leave out DATABASE",
+                sink.record.name, sink.source_type.name
+            ),
+            pos: None,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Introspected tables keep their kind in the definition; views are not synced.
+fn is_base_table(definition: Option<&str>) -> bool {
+    definition
+        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+        .and_then(|d| {
+            d.get("table_type").and_then(|t| t.as_str()).map(|t| t.eq_ignore_ascii_case("BASE TABLE"))
+        })
+        .unwrap_or(true)
+}
+
+/// The options of the sync's pipeline.
+fn pipeline_options(
+    settings: &SyncSettings,
+    given: &ResolvedOptions,
+    engine: &str,
+    target: Option<&str>,
+) -> Vec<SqlOption> {
+    let text =
+        |key: &str, value: &str| SqlOption { key: key.into(), value: OptionValue::String(value.into()) };
+    let mut out = vec![
+        text("engine", engine),
+        text("mode", if settings.streaming() { "streaming" } else { "batch" }),
+        text("parallelism", &settings.parallelism),
+    ];
+    if !settings.streaming() {
+        out.push(text("write_mode", "overwrite"));
+    }
+    if let Some(target) = target {
+        out.push(text("target", target));
+    }
+    if let Some(batch_size) = &settings.batch_size {
+        out.push(text("batch_size", batch_size));
+    }
+    for (key, value) in &given.0 {
+        if let (true, crate::connectors::StoredValue::Text(v)) =
+            (key.starts_with("flink.") || key.starts_with("seatunnel."), value)
+        {
+            out.push(text(key, v));
+        }
+    }
+    out
+}
