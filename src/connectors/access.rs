@@ -5,9 +5,9 @@ use std::collections::HashMap;
 
 use sluice_catalog::{ColumnRecord, SourceRecord, Store, StoreError, TableRecord};
 
-use super::live::{self, Endpoint};
+use super::live::Endpoint;
 use super::{ResolvedOptions, SourceType, lookup_type};
-use crate::engine::sources::{LiveKind, SourceCatalog};
+use crate::engine::sources::SourceCatalog;
 use crate::error::{Result, SluiceError};
 use crate::secrets::{MasterKey, Sealed};
 
@@ -78,11 +78,10 @@ pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<LoadedSo
 /// The databases (PostgreSQL: schemas) of a source, live.
 pub async fn databases(source: &LoadedSource) -> Result<Vec<String>> {
     let endpoint = source.endpoint();
-    match source.source_type.name {
-        "mysql" => live::mysql::databases(&endpoint).await.map_err(|m| source.unavailable(m)),
-        "postgres" => live::postgres::databases(&endpoint).await.map_err(|m| source.unavailable(m)),
-        other => Err(SluiceError::not_supported(
-            format!("sources of type {other} have no databases Sluice can list"),
+    match source.source_type.connector.databases(&endpoint).await {
+        Some(databases) => databases.map_err(|m| source.unavailable(m)),
+        None => Err(SluiceError::not_supported(
+            format!("sources of type {} have no databases Sluice can list", source.source_type.name),
             Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
         )),
     }
@@ -96,17 +95,13 @@ pub async fn refresh(
     table: Option<&str>,
 ) -> Result<Vec<(TableRecord, Vec<ColumnRecord>)>> {
     let endpoint = source.endpoint();
-    let tables = match source.source_type.name {
-        "mysql" => live::mysql::tables(&endpoint, database, table).await,
-        "postgres" => live::postgres::tables(&endpoint, database, table).await,
-        other => {
-            return Err(SluiceError::not_supported(
-                format!("sources of type {other} cannot be introspected"),
-                Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
-            ));
-        }
-    }
-    .map_err(|m| source.unavailable(m))?;
+    let Some(tables) = source.source_type.connector.tables(&endpoint, database, table).await else {
+        return Err(SluiceError::not_supported(
+            format!("sources of type {} cannot be introspected", source.source_type.name),
+            Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
+        ));
+    };
+    let tables = tables.map_err(|m| source.unavailable(m))?;
     let now = sluice_catalog::time::now_micros();
     let records: Vec<(TableRecord, Vec<ColumnRecord>)> = tables
         .into_iter()
@@ -176,51 +171,13 @@ pub async fn columns(
     Ok(fresh.into_iter().find(|(t, _)| t.name == table).map(|(_, c)| c))
 }
 
-/// datafusion-table-providers' connection parameters for a source.
+/// datafusion-table-providers' connection parameters for a source (MySQL/MariaDB and
+/// PostgreSQL; `None` for types that cannot be read live).
 pub fn live_catalog(source: &LoadedSource) -> Option<SourceCatalog> {
-    use secrecy::SecretString;
-    let endpoint = source.endpoint();
-    let text = |k: &str| endpoint.text(k).map(str::to_owned);
-    let mut params: HashMap<String, SecretString> = HashMap::new();
-    let mut put = |k: &str, v: Option<String>| {
-        if let Some(v) = v {
-            params.insert(k.to_owned(), SecretString::from(v));
-        }
-    };
-    let kind = match source.source_type.name {
-        "mysql" => {
-            put("host", text("host"));
-            put("tcp_port", text("port"));
-            put("user", text("username"));
-            put("pass", endpoint.secret_text("password"));
-            put("db", text("database"));
-            put("pool_max", Some("4".into()));
-            put(
-                "sslmode",
-                text("ssl_mode").map(|m| match m.as_str() {
-                    "disabled" => "disabled".to_owned(),
-                    "preferred" => "preferred".to_owned(),
-                    _ => "required".to_owned(),
-                }),
-            );
-            LiveKind::MySql
-        }
-        "postgres" => {
-            put("host", text("host"));
-            put("port", text("port"));
-            put("user", text("username"));
-            put("pass", endpoint.secret_text("password"));
-            put("db", text("database"));
-            put(
-                "sslmode",
-                text("ssl_mode").map(|m| match m.as_str() {
-                    "allow" => "prefer".to_owned(),
-                    other => other.to_owned(),
-                }),
-            );
-            LiveKind::Postgres
-        }
-        _ => return None,
-    };
-    Some(SourceCatalog::new(source.record.name.clone(), kind, params))
+    source.source_type.connector.live_catalog(source)
+}
+
+/// Connection parameters under datafusion-table-providers' names (those with a value).
+pub fn live_params(pairs: Vec<(&str, Option<String>)>) -> HashMap<String, secrecy::SecretString> {
+    pairs.into_iter().filter_map(|(k, v)| v.map(|v| (k.to_owned(), secrecy::SecretString::from(v)))).collect()
 }

@@ -15,9 +15,9 @@ mod gravitino;
 mod jdbc;
 mod kafka;
 pub mod live;
-mod mysql;
+pub mod mysql;
 mod paimon;
-mod postgres;
+pub mod postgres;
 mod print;
 mod pulsar;
 pub mod render;
@@ -85,6 +85,7 @@ pub struct SourceType {
 /// How the tables of one source type become each engine's connectors. Each type
 /// implements it in its own folder (`connectors/<type>/`); an engine a type does not
 /// support answers 0A000 naming the table.
+#[async_trait::async_trait]
 pub trait Connector: Sync + fmt::Debug {
     /// The Flink SQL table (or catalog table) of one table.
     fn flink(
@@ -102,6 +103,42 @@ pub trait Connector: Sync + fmt::Debug {
         _secrets: &mut render::Secrets,
     ) -> Result<render::SeaTunnelPlugin> {
         Err(render::seatunnel_unsupported(cx.table))
+    }
+
+    /// TEST SOURCE's checks: a protocol check where the type has one, else whether what
+    /// [`Connector::reach`] names can be reached.
+    async fn test(&self, endpoint: &live::Endpoint<'_>) -> Vec<live::Check> {
+        live::reachability(endpoint, self.reach(endpoint)).await
+    }
+
+    /// What reachability checks for a type without a protocol check.
+    fn reach(&self, _endpoint: &live::Endpoint<'_>) -> live::Reach {
+        live::Reach::InsideEngine
+    }
+
+    /// Its databases (PostgreSQL: schemas), live; `None` when it cannot be introspected.
+    async fn databases(
+        &self,
+        _endpoint: &live::Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<String>, String>> {
+        None
+    }
+
+    /// The tables of `database` (or one of them) with their columns, live; `None` when
+    /// it cannot be introspected.
+    async fn tables(
+        &self,
+        _endpoint: &live::Endpoint<'_>,
+        _database: &str,
+        _table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<live::Table>, String>> {
+        None
+    }
+
+    /// What live reads of its tables connect with (datafusion-table-providers); `None`
+    /// when its tables cannot be queried live.
+    fn live_catalog(&self, _source: &access::LoadedSource) -> Option<crate::engine::sources::SourceCatalog> {
+        None
     }
 }
 

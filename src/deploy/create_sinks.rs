@@ -10,7 +10,6 @@ use sqlx::Connection;
 
 use super::writer::{create_statement, db_error};
 use crate::connectors::access;
-use crate::connectors::live;
 use crate::error::{Result, SluiceError};
 use crate::notice::Notice;
 use crate::plan::PipelinePlan;
@@ -51,14 +50,15 @@ pub async fn create_sink_tables(rt: &Runtime, plan: &PipelinePlan, notices: &mut
             |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };
         match loaded.source_type.name {
             "postgres" => {
-                let conn = live::postgres::connect(&endpoint).await.map_err(unavailable)?;
+                let conn =
+                    crate::connectors::postgres::live::connect(&endpoint).await.map_err(unavailable)?;
                 run_all!(conn, statements);
             }
             kind @ ("mysql" | "doris" | "starrocks") => {
                 let conn = match kind {
-                    "mysql" => live::mysql::connect(&endpoint).await,
-                    "doris" => live::mysql::connect_frontend(&endpoint, "fenodes").await,
-                    _ => live::mysql::connect_frontend(&endpoint, "load_url").await,
+                    "mysql" => crate::connectors::mysql::live::connect(&endpoint).await,
+                    "doris" => crate::connectors::mysql::live::connect_frontend(&endpoint, "fenodes").await,
+                    _ => crate::connectors::mysql::live::connect_frontend(&endpoint, "load_url").await,
                 }
                 .map_err(unavailable)?;
                 run_all!(conn, statements);

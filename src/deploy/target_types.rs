@@ -20,6 +20,15 @@ pub struct TargetType {
     pub options: &'static [OptionSpec],
     /// Whether START works on it in this version (the others can be created and shown).
     pub runs: bool,
+    /// The pipeline engine its jobs are written for (`flink`, `seatunnel`); `None` when it
+    /// takes any (a directory renders every artifact; the local target runs batch SQL).
+    pub engine: Option<&'static str>,
+    /// Runs jobs inside the gateway (DataFusion over the live tables): batch only.
+    pub in_gateway: bool,
+    /// Hands jobs to an external engine, which starts from and takes savepoints.
+    pub external_engine: bool,
+    /// Delivers a pipeline's extra jars to its job.
+    pub delivers_jars: bool,
 }
 
 const RUNNERS: &[&str] = &["sluice", "sql_driver"];
@@ -29,6 +38,10 @@ pub const LOCAL: TargetType = TargetType {
     description: "Batch pipelines run inside the gateway (DataFusion); the default target.",
     options: &[opt("batch_size", Int, Tuning, "Rows per write to a database sink.").default("5000")],
     runs: true,
+    engine: None,
+    in_gateway: true,
+    external_engine: false,
+    delivers_jars: false,
 };
 
 pub const FLINK: TargetType = TargetType {
@@ -63,6 +76,10 @@ pub const FLINK: TargetType = TargetType {
             .default("1s"),
     ],
     runs: true,
+    engine: Some("flink"),
+    in_gateway: false,
+    external_engine: true,
+    delivers_jars: false,
 };
 
 pub const DIRECTORY: TargetType = TargetType {
@@ -70,6 +87,10 @@ pub const DIRECTORY: TargetType = TargetType {
     description: "Writes every artifact to path/<pipeline>/<version>/ (a dry run for GitOps).",
     options: &[opt("path", Text, Basic, "The directory (created when missing).").required()],
     runs: true,
+    engine: None,
+    in_gateway: false,
+    external_engine: false,
+    delivers_jars: false,
 };
 
 pub const KUBERNETES: TargetType = TargetType {
@@ -77,6 +98,10 @@ pub const KUBERNETES: TargetType = TargetType {
     description: "The Flink Kubernetes Operator (FlinkDeployment / FlinkSessionJob).",
     options: crate::compile::kubernetes::OPTIONS,
     runs: true,
+    engine: Some("flink"),
+    in_gateway: false,
+    external_engine: true,
+    delivers_jars: true,
 };
 
 pub const SEATUNNEL: TargetType = TargetType {
@@ -91,6 +116,10 @@ pub const SEATUNNEL: TargetType = TargetType {
             .default("1s"),
     ],
     runs: true,
+    engine: Some("seatunnel"),
+    in_gateway: false,
+    external_engine: true,
+    delivers_jars: false,
 };
 
 /// Every target type, in the order `SHOW TARGET TYPES` lists them.

@@ -111,7 +111,7 @@ impl SinkWriter {
         let err = |e: sqlx::Error| db_error(&table.path, e);
         match table.source_type.name {
             "postgres" => {
-                let mut conn = crate::connectors::live::postgres::connect(&endpoint)
+                let mut conn = crate::connectors::postgres::live::connect(&endpoint)
                     .await
                     .map_err(|m| sink_error(table, m))?;
                 let name =
@@ -130,7 +130,7 @@ impl SinkWriter {
                 Ok(SinkWriter::Postgres { conn, copy: format!("COPY {name} ({list}) FROM STDIN") })
             }
             "mysql" => {
-                let mut conn = crate::connectors::live::mysql::connect(&endpoint)
+                let mut conn = crate::connectors::mysql::live::connect(&endpoint)
                     .await
                     .map_err(|m| sink_error(table, m))?;
                 let name = format!("{}.{}", my_ident(&table.path.database), my_ident(&table.path.table));

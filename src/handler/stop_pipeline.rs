@@ -30,7 +30,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
         StopKind::Suspend => StopMode::Suspend,
         _ => StopMode::Savepoint,
     };
-    if mode.savepoint() && !matches!(target.target_type.name, "flink" | "kubernetes" | "seatunnel") {
+    if mode.savepoint() && !target.target_type.external_engine {
         return Err(SluiceError::not_supported(
             format!("target \"{}\" of type {} takes no savepoints", target.name, target.target_type.name),
             Some("Use STOP PIPELINE without WITH SAVEPOINT."),
@@ -47,7 +47,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
     }
     match engine.stop(&d, mode).await {
         Ok(path) => {
-            if target.target_type.name == "local" {
+            if target.target_type.in_gateway {
                 wait_for_end(ctx, &d).await;
                 return Ok(Output::Command(tag));
             }

@@ -67,22 +67,22 @@ pub async fn start(
     let Start { stored, target, savepoint, resume, interval } = request;
     let name = &stored.record.name;
     let engine = deployer(target, rt)?;
-    let kind = target.target_type.name;
+    let kind = target.target_type;
     check_runs_there(stored, target, savepoint.is_some())?;
-    let tables = if kind == "local" { Tables::Live(rt.engine.catalogs()) } else { Tables::Schemas };
+    let tables = if kind.in_gateway { Tables::Live(rt.engine.catalogs()) } else { Tables::Schemas };
     let plan = super::pipelines::plan(rt, notices, stored, tables, interval).await?;
-    if !plan.settings().jars.is_empty() && kind != "kubernetes" {
+    if !plan.settings().jars.is_empty() && !kind.delivers_jars {
         return Err(SluiceError::not_supported(
             format!(
-                "pipeline \"{name}\" names extra jars; target \"{}\" of type {kind} does not deliver jars",
-                target.name
+                "pipeline \"{name}\" names extra jars; target \"{}\" of type {} does not deliver jars",
+                target.name, kind.name
             ),
             Some(
                 "Put the jars on the cluster (Flink's lib/, SeaTunnel's plugins), or run it on a kubernetes target.",
             ),
         ));
     }
-    let engine_target = is_engine(target);
+    let engine_target = kind.external_engine;
     let secrets = if engine_target { secret_values(rt, &plan).await? } else { HashMap::new() };
     if engine_target {
         crate::deploy::create_sinks::create_sink_tables(rt, &plan, notices).await?;
@@ -111,25 +111,32 @@ pub async fn start(
     }
 }
 
-/// Engine targets submit to an external engine (and take savepoints).
-fn is_engine(target: &Target) -> bool {
-    matches!(target.target_type.name, "flink" | "kubernetes" | "seatunnel")
-}
-
 /// Refuses a pipeline the target cannot run: its engine, its mode, a savepoint.
 fn check_runs_there(stored: &StoredPipeline, target: &Target, savepoint: bool) -> Result<()> {
     let name = &stored.record.name;
-    let kind = target.target_type.name;
-    if matches!(kind, "flink" | "kubernetes") && stored.record.engine != "flink" {
+    let kind = target.target_type;
+    if let Some(engine) = kind.engine
+        && stored.record.engine != engine
+    {
+        let (runs, hint) = match engine {
+            "seatunnel" => (
+                "SeaTunnel jobs",
+                "ALTER PIPELINE … SET (engine = 'seatunnel'), or start it on a flink target.",
+            ),
+            _ => (
+                "Flink SQL",
+                "ALTER PIPELINE … SET (engine = 'flink'), or render it with a directory target.",
+            ),
+        };
         return Err(SluiceError::not_supported(
             format!(
-                "pipeline \"{name}\" has engine {}; target \"{}\" runs Flink SQL",
+                "pipeline \"{name}\" has engine {}; target \"{}\" runs {runs}",
                 stored.record.engine, target.name
             ),
-            Some("ALTER PIPELINE … SET (engine = 'flink'), or render it with a directory target."),
+            Some(hint),
         ));
     }
-    if kind == "local" && stored.record.mode == "streaming" {
+    if kind.in_gateway && stored.record.mode == "streaming" {
         return Err(SluiceError::not_supported(
             format!(
                 "pipeline \"{name}\" is a streaming pipeline; the local target runs batch pipelines only"
@@ -137,18 +144,9 @@ fn check_runs_there(stored: &StoredPipeline, target: &Target, savepoint: bool) -
             Some("Start it ON TARGET a flink target, or ALTER PIPELINE … SET (mode = 'batch')."),
         ));
     }
-    if kind == "seatunnel" && stored.record.engine != "seatunnel" {
+    if savepoint && !kind.external_engine {
         return Err(SluiceError::not_supported(
-            format!(
-                "pipeline \"{name}\" has engine {}; target \"{}\" runs SeaTunnel jobs",
-                stored.record.engine, target.name
-            ),
-            Some("ALTER PIPELINE … SET (engine = 'seatunnel'), or start it on a flink target."),
-        ));
-    }
-    if savepoint && !is_engine(target) {
-        return Err(SluiceError::not_supported(
-            format!("target \"{}\" of type {kind} does not start from savepoints", target.name),
+            format!("target \"{}\" of type {} does not start from savepoints", target.name, kind.name),
             None,
         ));
     }
@@ -172,7 +170,7 @@ async fn record(
                 pipeline: name.clone(),
                 pipeline_version: stored.record.version,
                 target: target.name.clone(),
-                engine: if target.target_type.name == "local" {
+                engine: if target.target_type.in_gateway {
                     "datafusion".into()
                 } else {
                     stored.record.engine.clone()

@@ -26,6 +26,7 @@ pub const BLACKHOLE: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Blackhole;
 
+#[async_trait::async_trait]
 impl Connector for Blackhole {
     fn flink(&self, _cx: &TableCx<'_>, _secrets: &mut Secrets) -> Result<FlinkConnector> {
         Ok(FlinkConnector::Table(vec![("connector".into(), "blackhole".into())]))

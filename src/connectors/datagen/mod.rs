@@ -46,6 +46,7 @@ pub const DATAGEN: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Datagen;
 
+#[async_trait::async_trait]
 impl Connector for Datagen {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)

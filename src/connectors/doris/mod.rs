@@ -6,6 +6,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Endpoint, Reach, host_ports};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -60,6 +61,7 @@ pub const DORIS: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Doris;
 
+#[async_trait::async_trait]
 impl Connector for Doris {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
@@ -67,5 +69,9 @@ impl Connector for Doris {
 
     fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
         render::seatunnel(cx, secrets)
+    }
+
+    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
+        Reach::Hosts(host_ports(endpoint.text("fenodes").unwrap_or_default(), 8030))
     }
 }

@@ -6,6 +6,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Endpoint, Reach};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -59,6 +60,7 @@ pub const FILESYSTEM: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Filesystem;
 
+#[async_trait::async_trait]
 impl Connector for Filesystem {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
@@ -66,5 +68,9 @@ impl Connector for Filesystem {
 
     fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
         render::seatunnel(cx, secrets)
+    }
+
+    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
+        Reach::Path(endpoint.text("path").unwrap_or_default().to_owned())
     }
 }

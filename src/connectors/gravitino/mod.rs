@@ -3,6 +3,7 @@
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Endpoint, Reach, host_ports};
 use crate::connectors::render::{FlinkConnector, Secrets, TableCx, unsupported};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -38,6 +39,7 @@ pub const GRAVITINO: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Gravitino;
 
+#[async_trait::async_trait]
 impl Connector for Gravitino {
     fn flink(&self, cx: &TableCx<'_>, _secrets: &mut Secrets) -> Result<FlinkConnector> {
         Err(unsupported(
@@ -45,5 +47,9 @@ impl Connector for Gravitino {
             cx.table,
             "Gravitino sources are catalogs of other systems: create a source of the system itself.",
         ))
+    }
+
+    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
+        Reach::Hosts(host_ports(endpoint.text("uri").unwrap_or_default(), 8090))
     }
 }

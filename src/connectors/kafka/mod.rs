@@ -2,11 +2,13 @@
 //! and named with two parts (`kafka_prod.order_events`). `properties.*` is passed to the
 //! Kafka client as it is.
 
+mod live;
 mod render;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Check, Endpoint};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -90,6 +92,7 @@ pub const KAFKA: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Kafka;
 
+#[async_trait::async_trait]
 impl Connector for Kafka {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
@@ -97,5 +100,9 @@ impl Connector for Kafka {
 
     fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
         render::seatunnel(cx, secrets)
+    }
+
+    async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
+        live::test(endpoint).await
     }
 }

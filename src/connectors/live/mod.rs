@@ -5,14 +5,40 @@
 //! * Kafka: TCP and a Metadata request (the wire protocol, v0).
 //! * Everything else: whether its endpoints can be reached, saying so.
 
-mod kafka;
-pub mod mysql;
-pub mod postgres;
 pub mod types;
 
 use std::time::{Duration, Instant};
 
 use super::{ResolvedOptions, SourceType};
+
+/// A table and its columns, as introspected.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub database: String,
+    pub name: String,
+    pub table_type: String,
+    pub columns: Vec<Column>,
+}
+
+/// A column, as introspected.
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub data_type: String,
+    pub source_type: String,
+    pub nullable: bool,
+    pub is_key: bool,
+}
+
+/// What TEST SOURCE can reach of a type without a protocol check.
+pub enum Reach {
+    /// Hosts and ports to open a TCP connection to.
+    Hosts(Vec<(String, u16)>),
+    /// A path or URL (a warehouse, a directory).
+    Path(String),
+    /// Nothing: it runs inside the engine (datagen, print, blackhole).
+    InsideEngine,
+}
 
 /// One row of `TEST SOURCE`.
 #[derive(Debug, Clone)]
@@ -69,12 +95,7 @@ impl Endpoint<'_> {
 
 /// Runs the connectivity checks for `endpoint`'s type.
 pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
-    match endpoint.source_type.name {
-        "mysql" => mysql::test(endpoint).await,
-        "postgres" => postgres::test(endpoint).await,
-        "kafka" => kafka::test(endpoint).await,
-        _ => reachability(endpoint).await,
-    }
+    endpoint.source_type.connector.test(endpoint).await
 }
 
 /// Opens a TCP connection to `host:port` within `timeout`; the detail names the address
@@ -123,18 +144,12 @@ pub fn host_ports(list: &str, default_port: u16) -> Vec<(String, u16)> {
 }
 
 /// For types without a protocol check: can their endpoints be reached at all?
-async fn reachability(endpoint: &Endpoint<'_>) -> Vec<Check> {
+pub async fn reachability(endpoint: &Endpoint<'_>, reach: Reach) -> Vec<Check> {
     let timeout = endpoint.timeout();
-    let targets: Vec<(String, u16)> = match endpoint.source_type.name {
-        "doris" => host_ports(endpoint.text("fenodes").unwrap_or_default(), 8030),
-        "starrocks" => host_ports(endpoint.text("load_url").unwrap_or_default(), 8030),
-        "pulsar" => host_ports(endpoint.text("service_url").unwrap_or_default(), 6650),
-        "gravitino" => host_ports(endpoint.text("uri").unwrap_or_default(), 8090),
-        "paimon" | "filesystem" => {
-            let key = if endpoint.source_type.name == "paimon" { "warehouse" } else { "path" };
-            return vec![path_check(endpoint.text(key).unwrap_or_default())];
-        }
-        _ => {
+    let targets = match reach {
+        Reach::Hosts(hosts) => hosts,
+        Reach::Path(path) => return vec![path_check(&path)],
+        Reach::InsideEngine => {
             return vec![Check {
                 check: "reachability",
                 ok: true,

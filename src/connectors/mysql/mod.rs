@@ -4,14 +4,18 @@
 //! Option names on the right are from the Flink JDBC connector, Flink CDC's MySQL
 //! connector and SeaTunnel's Jdbc / MySQL-CDC plugins (their documentation).
 
+pub mod live;
 mod render;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::access::{LoadedSource, live_params};
+use crate::connectors::live::{Check, Endpoint, Table};
 use crate::connectors::render::Role;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::engine::sources::{LiveKind, SourceCatalog};
 use crate::error::Result;
 
 const SSL_MODES: &[&str] = &["disabled", "preferred", "required", "verify_ca", "verify_identity"];
@@ -78,6 +82,7 @@ pub const MYSQL: SourceType = SourceType {
 #[derive(Debug)]
 pub struct MySql;
 
+#[async_trait::async_trait]
 impl Connector for MySql {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         crate::connectors::jdbc::flink(cx, secrets, false)
@@ -89,5 +94,45 @@ impl Connector for MySql {
         } else {
             crate::connectors::jdbc::seatunnel_jdbc(cx, secrets, false)
         }
+    }
+
+    async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
+        live::test(endpoint).await
+    }
+
+    async fn databases(
+        &self,
+        endpoint: &Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<std::string::String>, std::string::String>> {
+        Some(live::databases(endpoint).await)
+    }
+
+    async fn tables(
+        &self,
+        endpoint: &Endpoint<'_>,
+        database: &str,
+        table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<Table>, std::string::String>> {
+        Some(live::tables(endpoint, database, table).await)
+    }
+
+    fn live_catalog(&self, source: &LoadedSource) -> Option<SourceCatalog> {
+        let endpoint = source.endpoint();
+        let text = |k: &str| endpoint.text(k).map(str::to_owned);
+        let ssl_mode = text("ssl_mode").map(|m| match m.as_str() {
+            "disabled" => "disabled".to_owned(),
+            "preferred" => "preferred".to_owned(),
+            _ => "required".to_owned(),
+        });
+        let params = live_params(vec![
+            ("host", text("host")),
+            ("tcp_port", text("port")),
+            ("user", text("username")),
+            ("pass", endpoint.secret_text("password")),
+            ("db", text("database")),
+            ("pool_max", Some("4".into())),
+            ("sslmode", ssl_mode),
+        ]);
+        Some(SourceCatalog::new(source.record.name.clone(), LiveKind::MySql, params))
     }
 }

@@ -6,6 +6,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Endpoint, Reach};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -46,6 +47,7 @@ pub const PAIMON: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Paimon;
 
+#[async_trait::async_trait]
 impl Connector for Paimon {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
@@ -53,5 +55,9 @@ impl Connector for Paimon {
 
     fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
         render::seatunnel(cx, secrets)
+    }
+
+    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
+        Reach::Path(endpoint.text("warehouse").unwrap_or_default().to_owned())
     }
 }

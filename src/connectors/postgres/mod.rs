@@ -2,14 +2,18 @@
 //! Flink CDC's `postgres-cdc`, writes through JDBC. The middle part of a table name is the
 //! schema inside `database` (`pg.public.orders`).
 
+pub mod live;
 mod render;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::access::{LoadedSource, live_params};
+use crate::connectors::live::{Check, Endpoint, Table};
 use crate::connectors::render::Role;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::engine::sources::{LiveKind, SourceCatalog};
 use crate::error::Result;
 
 const SSL_MODES: &[&str] = &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
@@ -77,6 +81,7 @@ pub const POSTGRES: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Postgres;
 
+#[async_trait::async_trait]
 impl Connector for Postgres {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         crate::connectors::jdbc::flink(cx, secrets, true)
@@ -88,5 +93,43 @@ impl Connector for Postgres {
         } else {
             crate::connectors::jdbc::seatunnel_jdbc(cx, secrets, true)
         }
+    }
+
+    async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
+        live::test(endpoint).await
+    }
+
+    async fn databases(
+        &self,
+        endpoint: &Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<std::string::String>, std::string::String>> {
+        Some(live::databases(endpoint).await)
+    }
+
+    async fn tables(
+        &self,
+        endpoint: &Endpoint<'_>,
+        database: &str,
+        table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<Table>, std::string::String>> {
+        Some(live::tables(endpoint, database, table).await)
+    }
+
+    fn live_catalog(&self, source: &LoadedSource) -> Option<SourceCatalog> {
+        let endpoint = source.endpoint();
+        let text = |k: &str| endpoint.text(k).map(str::to_owned);
+        let ssl_mode = text("ssl_mode").map(|m| match m.as_str() {
+            "allow" => "prefer".to_owned(),
+            other => other.to_owned(),
+        });
+        let params = live_params(vec![
+            ("host", text("host")),
+            ("port", text("port")),
+            ("user", text("username")),
+            ("pass", endpoint.secret_text("password")),
+            ("db", text("database")),
+            ("sslmode", ssl_mode),
+        ]);
+        Some(SourceCatalog::new(source.record.name.clone(), LiveKind::Postgres, params))
     }
 }

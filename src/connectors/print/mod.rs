@@ -43,6 +43,7 @@ pub const PRINT: SourceType = SourceType {
 #[derive(Debug)]
 pub struct Print;
 
+#[async_trait::async_trait]
 impl Connector for Print {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)

@@ -5,6 +5,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::live::{Endpoint, Reach, host_ports};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -56,6 +57,7 @@ pub const STARROCKS: SourceType = SourceType {
 #[derive(Debug)]
 pub struct StarRocks;
 
+#[async_trait::async_trait]
 impl Connector for StarRocks {
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
@@ -63,5 +65,9 @@ impl Connector for StarRocks {
 
     fn seatunnel(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
         render::seatunnel(cx, secrets)
+    }
+
+    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
+        Reach::Hosts(host_ports(endpoint.text("load_url").unwrap_or_default(), 8030))
     }
 }

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::{Check, Endpoint, host_ports, tcp};
+use crate::connectors::live::{Check, Endpoint, host_ports, tcp};
 
 pub async fn test(endpoint: &Endpoint<'_>) -> Vec<Check> {
     let timeout = endpoint.timeout();

@@ -6,9 +6,8 @@ use std::time::Instant;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{Connection, Row};
 
-use super::mysql::{Column, Table};
-use super::types::{SourceColumn, postgres_type};
-use super::{Check, Endpoint, tcp};
+use crate::connectors::live::types::{SourceColumn, postgres_type};
+use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
 const SYSTEM: &str = "schema_name NOT IN ('pg_catalog', 'information_schema') AND schema_name NOT LIKE 'pg\\_toast%' AND schema_name NOT LIKE 'pg\\_temp%'";
 

@@ -5,30 +5,11 @@ use std::time::Instant;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{Connection, Row};
 
-use super::types::{SourceColumn, mysql_type};
-use super::{Check, Endpoint, tcp};
+use crate::connectors::live::types::{SourceColumn, mysql_type};
+use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
 /// Schemas that belong to the server, not to users.
 const SYSTEM: &str = "('information_schema', 'mysql', 'performance_schema', 'sys')";
-
-/// A table and its columns, as introspected.
-#[derive(Debug, Clone)]
-pub struct Table {
-    pub database: String,
-    pub name: String,
-    pub table_type: String,
-    pub columns: Vec<Column>,
-}
-
-/// A column, as introspected.
-#[derive(Debug, Clone)]
-pub struct Column {
-    pub name: String,
-    pub data_type: String,
-    pub source_type: String,
-    pub nullable: bool,
-    pub is_key: bool,
-}
 
 fn options(endpoint: &Endpoint<'_>) -> MySqlConnectOptions {
     let mut options = MySqlConnectOptions::new()
