@@ -178,10 +178,10 @@ fn long_functions(path: &Path) -> Vec<String> {
             continue;
         }
         let close = format!("{indent}}}");
-        if let Some(end) = lines[i..].iter().position(|l| *l == close) {
-            if end + 1 > MAX_FUNCTION_LINES {
-                long.push(format!("{}:{} is {} lines: {}", relative(path), i + 1, end + 1, trimmed));
-            }
+        if let Some(end) = lines[i..].iter().position(|l| *l == close)
+            && end + 1 > MAX_FUNCTION_LINES
+        {
+            long.push(format!("{}:{} is {} lines: {}", relative(path), i + 1, end + 1, trimmed));
         }
     }
     long

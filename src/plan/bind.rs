@@ -215,8 +215,8 @@ async fn bind_view(
         name: name.as_str().to_owned(),
         columns,
         query: query.clone(),
-        reads: reads_of(index, query, &view_names),
-        views: views_read(query, &view_names),
+        reads: reads_of(index, query, view_names),
+        views: views_read(query, view_names),
         schema,
         windows: super::rewrite::windows(query),
     })

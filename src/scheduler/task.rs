@@ -13,7 +13,7 @@ use crate::deploy::{State, deployer, targets};
 use crate::error::{Result, SluiceError};
 use crate::runtime::Runtime;
 use crate::service::Actor;
-use crate::service::deployments::start_pipeline;
+use crate::service::deployments::{StartNamed, start_pipeline};
 use crate::sql::placeholders::Interval;
 
 const POLL: Duration = Duration::from_millis(200);
@@ -94,17 +94,13 @@ impl Attempt {
         crate::service::sources::publish_missing(&self.rt).await?;
         let actor = Actor::new(self.owner.clone());
         let mut notices = Vec::new();
-        let started = start_pipeline(
-            &self.rt,
-            &actor,
-            &self.pipeline,
-            self.target.as_deref(),
-            None,
-            Some(&self.interval),
-            cancel,
-            &mut notices,
-        )
-        .await;
+        let named = StartNamed {
+            pipeline: &self.pipeline,
+            target: self.target.as_deref(),
+            savepoint: None,
+            interval: Some(&self.interval),
+        };
+        let started = start_pipeline(&self.rt, &actor, named, cancel, &mut notices).await;
         for notice in notices {
             tracing::debug!(pipeline = %self.pipeline, run = self.run, "{}", notice.message);
         }

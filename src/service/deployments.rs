@@ -31,27 +31,39 @@ pub struct Start<'a> {
     pub interval: Option<&'a Interval>,
 }
 
-/// Where a START of pipeline `name` runs: the target it names, else the pipeline's
-/// `target` option, else `local` — then STARTs it there (see [`start`]). START and a
-/// schedule's task share this path; the actor must be a superuser.
+/// A START by name, as the statement (or a schedule's task) gives it.
+pub struct StartNamed<'a> {
+    pub pipeline: &'a str,
+    /// `ON TARGET t` (a schedule's `target` option), else the pipeline's.
+    pub target: Option<&'a str>,
+    pub savepoint: Option<&'a str>,
+    pub interval: Option<&'a Interval>,
+}
+
+/// Where a START runs: the target it names, else the pipeline's `target` option, else
+/// `local` — then STARTs it there (see [`start`]). START and a schedule's task share this
+/// path; the actor must be a superuser.
 pub async fn start_pipeline(
     rt: &Runtime,
     actor: &Actor,
-    name: &str,
-    target: Option<&str>,
-    savepoint: Option<&str>,
-    interval: Option<&Interval>,
+    named: StartNamed<'_>,
     cancel: CancellationToken,
     notices: &mut Vec<Notice>,
 ) -> Result<i64> {
     actor.require_superuser(rt, "start pipelines").await?;
-    let stored = super::pipelines::load(rt, name).await?;
-    let target = match target {
+    let stored = super::pipelines::load(rt, named.pipeline).await?;
+    let target = match named.target {
         Some(t) => t.to_owned(),
         None => stored.record.target.clone().unwrap_or_else(|| LOCAL.to_owned()),
     };
     let target = targets::load(&rt.store, &target).await?;
-    let request = Start { stored: &stored, target: &target, savepoint, resume: None, interval };
+    let request = Start {
+        stored: &stored,
+        target: &target,
+        savepoint: named.savepoint,
+        resume: None,
+        interval: named.interval,
+    };
     start(rt, actor, request, cancel, notices).await
 }
 

@@ -263,7 +263,6 @@ pub fn psql_local(sql: &str) {
     assert!(status.is_ok_and(|s| s.success()), "local PostgreSQL failed: {sql}");
 }
 
-/// Whether a program is on PATH.
 /// The form-decoded pairs of a URL's query (`a=1&b=x+y%21`), as fakes of REST APIs read
 /// them.
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
@@ -301,6 +300,7 @@ pub fn self_signed_certificate(dir: &Path, subject: &[&str]) -> (PathBuf, PathBu
     (cert, key)
 }
 
+/// Whether a program is on PATH.
 pub fn have_program(name: &str) -> bool {
     Command::new("sh")
         .arg("-c")
