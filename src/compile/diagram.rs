@@ -24,9 +24,9 @@ fn detail(plan: &PipelinePlan, kind: NodeKind) -> String {
     match kind {
         NodeKind::Source { table } | NodeKind::Sink { table } => {
             let t = &plan.bound.tables[table];
-            let how = match (kind, t.source_type.name, plan.settings().streaming) {
-                (NodeKind::Source { .. }, "mysql" | "postgres", true) => "cdc",
-                (NodeKind::Source { .. }, "mysql" | "postgres", false) => "snapshot",
+            let how = match (kind, t.source_type.reads_changes, plan.settings().streaming) {
+                (NodeKind::Source { .. }, true, true) => "cdc",
+                (NodeKind::Source { .. }, true, false) => "snapshot",
                 (NodeKind::Source { .. }, ..) => "read",
                 _ => "write",
             };

@@ -8,7 +8,7 @@ use datafusion::sql::sqlparser::ast::{Ident, SelectItem, SetExpr};
 use serde_yaml::{Mapping, Value};
 
 use super::dialect::{Quoting, render_expr};
-use crate::connectors::render::{Options, Secrets, plain_name, slot_name};
+use crate::connectors::render::{CdcSource, Secrets};
 use crate::error::{Result, SluiceError};
 use crate::plan::{PipelinePlan, TableUse};
 
@@ -128,15 +128,14 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
 
 /// `db.table` (MySQL) or `db.schema.table` (PostgreSQL), as Flink CDC names tables.
 fn table_id(table: &TableUse) -> String {
-    match table.source_type.name {
-        "postgres" => {
-            let database = match table.source_options.0.get("database") {
-                Some(crate::connectors::StoredValue::Text(d)) => d.clone(),
-                _ => "postgres".into(),
-            };
-            format!("{database}.{}.{}", table.path.database, table.path.table)
-        }
-        _ => format!("{}.{}", table.path.database, table.path.table),
+    if table.source_type.databases_are_schemas {
+        let database = match table.source_options.0.get("database") {
+            Some(crate::connectors::StoredValue::Text(d)) => d.clone(),
+            _ => crate::connectors::postgres::DEFAULT_DATABASE.into(),
+        };
+        format!("{database}.{}.{}", table.path.database, table.path.table)
+    } else {
+        format!("{}.{}", table.path.database, table.path.table)
     }
 }
 
@@ -146,116 +145,16 @@ fn source_block(
     reads: &[usize],
     secrets: &mut Secrets,
 ) -> Result<Value> {
-    let o = Options::new(table);
-    let kind = match table.source_type.name {
-        "mysql" => "mysql",
-        "postgres" => "postgres",
-        other => {
-            return Err(no(format!(
-                "Flink CDC pipelines read MySQL or PostgreSQL, not {other} ({})",
-                table.path
-            )));
-        }
-    };
     let tables: Vec<String> = reads
         .iter()
         .map(|&i| table_id(&plan.bound.tables[i]).split('.').map(regex_part).collect::<Vec<_>>().join("."))
         .collect();
-    let mut e = vec![
-        ("type", s(kind)),
-        ("hostname", s(o.get("host", secrets).unwrap_or_default())),
-        (
-            "port",
-            Value::Number(o.get("port", secrets).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0).into()),
-        ),
-        ("username", s(o.get("username", secrets).unwrap_or_default())),
-    ];
-    if let Some(p) = o.get("password", secrets) {
-        e.push(("password", s(p)));
-    }
-    e.push(("tables", s(tables.join(","))));
-    if kind == "mysql" {
-        for (key, opt) in [("server-id", "server_id"), ("server-time-zone", "server_time_zone")] {
-            if let Some(v) = o.given(opt, secrets) {
-                e.push((key, s(v)));
-            }
-        }
-    } else {
-        e.push((
-            "slot.name",
-            s(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, reads[0]))),
-        ));
-        e.push((
-            "decoding.plugin.name",
-            s(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
-        ));
-    }
-    if let Some(v) = o.given("startup_mode", secrets) {
-        e.push(("scan.startup.mode", s(v)));
-    }
-    Ok(map(e))
+    let cx = CdcSource { plan, table, index: reads[0], tables: tables.join(",") };
+    Ok(map(table.source_type.connector.flink_cdc_source(&cx, secrets)?))
 }
 
 fn sink_block(plan: &PipelinePlan, table: &TableUse, secrets: &mut Secrets) -> Result<Value> {
-    let o = Options::new(table);
-    let mut e: Vec<(&str, Value)> = Vec::new();
-    let text = |e: &mut Vec<(&'static str, Value)>, key: &'static str, v: Option<String>| {
-        if let Some(v) = v {
-            e.push((key, s(v)));
-        }
-    };
-    match table.source_type.name {
-        "doris" => {
-            e.push(("type", s("doris")));
-            text(&mut e, "fenodes", o.get("fenodes", secrets));
-            text(&mut e, "username", o.get("username", secrets));
-            text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
-            text(
-                &mut e,
-                "sink.label-prefix",
-                Some(
-                    o.given("sink_label_prefix", secrets)
-                        .unwrap_or_else(|| format!("sluice_{}", plain_name(&plan.name))),
-                ),
-            );
-        }
-        "starrocks" => {
-            e.push(("type", s("starrocks")));
-            text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
-            text(&mut e, "load-url", o.get("load_url", secrets));
-            text(&mut e, "username", o.get("username", secrets));
-            text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
-        }
-        "kafka" => {
-            e.push(("type", s("kafka")));
-            text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
-            if let [insert] = plan.bound.inserts.as_slice() {
-                let sink = &plan.bound.tables[insert.sink];
-                text(
-                    &mut e,
-                    "topic",
-                    Some(Options::new(sink).get("topic", secrets).unwrap_or_else(|| sink.path.table.clone())),
-                );
-            }
-        }
-        "paimon" => {
-            e.push(("type", s("paimon")));
-            text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
-            text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
-            text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
-        }
-        "print" => {
-            e.push(("type", s("values")));
-            e.push(("print.enabled", Value::Bool(true)));
-        }
-        other => {
-            return Err(no(format!(
-                "Flink CDC pipelines write Doris, StarRocks, Kafka or Paimon, not {other} ({})",
-                table.path
-            )));
-        }
-    }
-    Ok(map(e))
+    Ok(map(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
 }
 
 /// A `transform` entry when the statement projects, renames or filters.

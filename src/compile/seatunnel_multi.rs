@@ -72,8 +72,8 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
     let sink_table = &bound.tables[first_sink];
     let (sink_plugin, mut sink) = plugin(plan, first_sink, sink_table, Role::Write, secrets)?;
     let template = format!("{prefix}${{table_name}}{suffix}");
-    let table = match (sink_plugin, sink_table.source_type.name) {
-        ("Jdbc", "postgres") => format!("{}.{template}", sink_table.path.database),
+    let table = match (sink_plugin, sink_table.source_type.databases_are_schemas) {
+        ("Jdbc", true) => format!("{}.{template}", sink_table.path.database),
         ("Jdbc" | "Doris" | "StarRocks", _) => template,
         _ => return Ok(None),
     };
@@ -108,8 +108,10 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
 /// `db.table`, or `database.schema.table` for PostgreSQL (as SeaTunnel names tables).
 fn table_path(plan: &PipelinePlan, index: usize, secrets: &mut Secrets) -> String {
     let t = &plan.bound.tables[index];
-    if t.source_type.name == "postgres" {
-        let database = Options::new(t).get("database", secrets).unwrap_or_else(|| "postgres".into());
+    if t.source_type.databases_are_schemas {
+        let database = Options::new(t)
+            .get("database", secrets)
+            .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
         format!("{database}.{}.{}", t.path.database, t.path.table)
     } else {
         format!("{}.{}", t.path.database, t.path.table)

@@ -5,10 +5,11 @@
 
 use crate::compile::hocon::{Entries, Hocon};
 use crate::connectors::render::{
-    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, jdbc_driver, jdbc_url,
-    mapped_seatunnel, put, slot_name, text,
+    CdcBlock, CdcSource, FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, mapped_seatunnel,
+    put, slot_name, text, yaml_str,
 };
 use crate::error::Result;
+use crate::plan::TableUse;
 
 /// The Flink SQL table: Flink CDC's `mysql-cdc` / `postgres-cdc` for a streaming read,
 /// else Flink's JDBC connector.
@@ -35,7 +36,12 @@ pub fn flink_cdc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<Fl
         put(&mut options, "password", p);
     }
     if pg {
-        put(&mut options, "database-name", o.get("database", secrets).unwrap_or_else(|| "postgres".into()));
+        put(
+            &mut options,
+            "database-name",
+            o.get("database", secrets)
+                .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into()),
+        );
         put(&mut options, "schema-name", table.path.database.clone());
         put(&mut options, "table-name", table.path.table.clone());
         put(
@@ -96,7 +102,9 @@ pub fn seatunnel_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Resu
         match role {
             Role::Read => {
                 let path = if pg {
-                    let database = o.get("database", secrets).unwrap_or_else(|| "postgres".into());
+                    let database = o
+                        .get("database", secrets)
+                        .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
                     format!("{database}.{}.{}", table.path.database, table.path.table)
                 } else {
                     format!("{}.{}", table.path.database, table.path.table)
@@ -106,7 +114,8 @@ pub fn seatunnel_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Resu
             }
             Role::Write => {
                 let database = if pg {
-                    o.get("database", secrets).unwrap_or_else(|| "postgres".into())
+                    o.get("database", secrets)
+                        .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into())
                 } else {
                     table.path.database.clone()
                 };
@@ -129,4 +138,53 @@ pub fn seatunnel_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Resu
         "Jdbc"
     };
     Ok((plugin, e))
+}
+
+/// The JDBC URL of a table's database (PostgreSQL: the source's database; MySQL: the
+/// table's).
+pub fn jdbc_url(table: &TableUse, secrets: &mut Secrets) -> String {
+    let options = Options::new(table);
+    let host = options.get("host", secrets).unwrap_or_else(|| "localhost".into());
+    let port = options.get("port", secrets).unwrap_or_default();
+    if table.source_type.databases_are_schemas {
+        let database = options
+            .get("database", secrets)
+            .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
+        format!("jdbc:postgresql://{host}:{port}/{database}")
+    } else {
+        format!("jdbc:mysql://{host}:{port}/{}", table.path.database)
+    }
+}
+
+/// The JDBC driver class of a table's source.
+pub fn jdbc_driver(table: &TableUse) -> &'static str {
+    if table.source_type.databases_are_schemas { "org.postgresql.Driver" } else { "com.mysql.cj.jdbc.Driver" }
+}
+
+/// The part of a Flink CDC `source` block mysql and postgres share: `type`, where and who.
+pub fn flink_cdc_source(cx: &CdcSource<'_>, secrets: &mut Secrets, kind: &str) -> CdcBlock {
+    let o = Options::new(cx.table);
+    let mut e = vec![
+        ("type", yaml_str(kind)),
+        ("hostname", yaml_str(o.get("host", secrets).unwrap_or_default())),
+        (
+            "port",
+            serde_yaml::Value::Number(
+                o.get("port", secrets).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0).into(),
+            ),
+        ),
+        ("username", yaml_str(o.get("username", secrets).unwrap_or_default())),
+    ];
+    if let Some(p) = o.get("password", secrets) {
+        e.push(("password", yaml_str(p)));
+    }
+    e.push(("tables", yaml_str(cx.tables.clone())));
+    e
+}
+
+/// `scan.startup.mode`, last in both types' blocks.
+pub fn flink_cdc_startup(cx: &CdcSource<'_>, secrets: &mut Secrets, e: &mut CdcBlock) {
+    if let Some(v) = Options::new(cx.table).given("startup_mode", secrets) {
+        e.push(("scan.startup.mode", yaml_str(v)));
+    }
 }

@@ -78,6 +78,14 @@ pub struct SourceType {
     /// system, not declared), and the key prefixes passed through for them.
     pub table_options: &'static [OptionSpec],
     pub table_passthrough: &'static [&'static str],
+    /// Whether a pipeline may write a table of it before it exists (Sluice or the engine
+    /// creates it from the statement's columns when the pipeline starts).
+    pub creates_tables: bool,
+    /// Whether a streaming pipeline reads its tables as change streams (CDC).
+    pub reads_changes: bool,
+    /// Whether its "databases" are schemas of one database (PostgreSQL): engines name its
+    /// tables `database.schema.table`.
+    pub databases_are_schemas: bool,
     /// How its tables become each engine's connectors.
     pub connector: &'static dyn Connector,
 }
@@ -103,6 +111,31 @@ pub trait Connector: Sync + fmt::Debug {
         _secrets: &mut render::Secrets,
     ) -> Result<render::SeaTunnelPlugin> {
         Err(render::seatunnel_unsupported(cx.table))
+    }
+
+    /// The `source` block of a Flink CDC pipeline reading tables of this type.
+    fn flink_cdc_source(
+        &self,
+        cx: &render::CdcSource<'_>,
+        _secrets: &mut render::Secrets,
+    ) -> Result<render::CdcBlock> {
+        Err(render::flink_cdc_unsupported(format!(
+            "Flink CDC pipelines read MySQL or PostgreSQL, not {} ({})",
+            cx.table.source_type.name, cx.table.path
+        )))
+    }
+
+    /// The `sink` block of a Flink CDC pipeline writing a table of this type.
+    fn flink_cdc_sink(
+        &self,
+        _plan: &crate::plan::PipelinePlan,
+        table: &crate::plan::TableUse,
+        _secrets: &mut render::Secrets,
+    ) -> Result<render::CdcBlock> {
+        Err(render::flink_cdc_unsupported(format!(
+            "Flink CDC pipelines write Doris, StarRocks, Kafka or Paimon, not {} ({})",
+            table.source_type.name, table.path
+        )))
     }
 
     /// TEST SOURCE's checks: a protocol check where the type has one, else whether what

@@ -39,6 +39,32 @@ pub enum FlinkConnector {
     InCatalog { catalog: String, options: Vec<(String, String)> },
 }
 
+/// A block of a Flink CDC pipeline definition (YAML): its entries in order.
+pub type CdcBlock = Vec<(&'static str, serde_yaml::Value)>;
+
+/// A YAML string.
+pub fn yaml_str(v: impl Into<String>) -> serde_yaml::Value {
+    serde_yaml::Value::String(v.into())
+}
+
+/// The Flink CDC `source` block reading `tables` (a regular expression of table ids).
+pub struct CdcSource<'a> {
+    pub plan: &'a PipelinePlan,
+    /// The first table read (its source's options are the block's).
+    pub table: &'a TableUse,
+    /// The index of the first table read (names of replication slots).
+    pub index: usize,
+    pub tables: String,
+}
+
+/// The error for a source type Flink CDC does not read or write (0A000).
+pub fn flink_cdc_unsupported(message: String) -> SluiceError {
+    SluiceError::not_supported(
+        message,
+        Some("Flink CDC pipelines move tables one to one; use engine flink or seatunnel for this pipeline."),
+    )
+}
+
 /// A SeaTunnel plugin: its name and its block's entries.
 pub type SeaTunnelPlugin = (&'static str, Entries);
 
@@ -223,28 +249,6 @@ impl<'a> Options<'a> {
             }
         }
         out
-    }
-}
-
-/// The JDBC URL of a mysql or postgres source's database.
-pub fn jdbc_url(table: &TableUse, secrets: &mut Secrets) -> String {
-    let options = Options::new(table);
-    let host = options.get("host", secrets).unwrap_or_else(|| "localhost".into());
-    let port = options.get("port", secrets).unwrap_or_default();
-    match table.source_type.name {
-        "postgres" => {
-            let database = options.get("database", secrets).unwrap_or_else(|| "postgres".into());
-            format!("jdbc:postgresql://{host}:{port}/{database}")
-        }
-        _ => format!("jdbc:mysql://{host}:{port}/{}", table.path.database),
-    }
-}
-
-/// The JDBC driver class of a mysql or postgres source.
-pub fn jdbc_driver(table: &TableUse) -> &'static str {
-    match table.source_type.name {
-        "postgres" => "org.postgresql.Driver",
-        _ => "com.mysql.cj.jdbc.Driver",
     }
 }
 

@@ -197,10 +197,6 @@ impl Lookup {
     }
 }
 
-/// Source types whose tables a pipeline may write before they exist: Sluice (or the
-/// engine) creates them from the statement's columns when the pipeline starts.
-pub const CREATES_TABLES: &[&str] = &["mysql", "postgres", "doris", "starrocks", "paimon"];
-
 fn is_view(views: &[String], name: &ObjectName) -> bool {
     matches!(parts(name).as_slice(), [single] if views.contains(single))
 }
@@ -258,7 +254,7 @@ async fn load(
         Some(columns) => Some(columns),
         None => access::columns(ctx.store, source, &path.database, &path.table).await?,
     };
-    if found.is_none() && only_written && CREATES_TABLES.contains(&source.source_type.name) {
+    if found.is_none() && only_written && source.source_type.creates_tables {
         return Ok(TableUse {
             path,
             source_type: source.source_type,

@@ -19,6 +19,9 @@ pub const BLACKHOLE: SourceType = SourceType {
     has_databases: false,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Blackhole,
 };
 

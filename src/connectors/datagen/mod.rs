@@ -39,6 +39,9 @@ pub const DATAGEN: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["fields."],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Datagen,
 };
 

@@ -7,9 +7,11 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
+use crate::plan::{PipelinePlan, TableUse};
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("fenodes", String, Basic, "Frontend HTTP addresses, host:8030[,host:8030…].")
@@ -54,6 +56,9 @@ pub const DORIS: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: true,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Doris,
 };
 
@@ -73,5 +78,34 @@ impl Connector for Doris {
 
     fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
         Reach::Hosts(host_ports(endpoint.text("fenodes").unwrap_or_default(), 8030))
+    }
+
+    fn flink_cdc_sink(
+        &self,
+        plan: &PipelinePlan,
+        table: &TableUse,
+        secrets: &mut Secrets,
+    ) -> Result<CdcBlock> {
+        use crate::connectors::render::{Options, plain_name, yaml_str};
+        let o = Options::new(table);
+        let mut e: CdcBlock = Vec::new();
+        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
+            if let Some(v) = v {
+                e.push((key, yaml_str(v)));
+            }
+        };
+        e.push(("type", yaml_str("doris")));
+        text(&mut e, "fenodes", o.get("fenodes", secrets));
+        text(&mut e, "username", o.get("username", secrets));
+        text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+        text(
+            &mut e,
+            "sink.label-prefix",
+            Some(
+                o.given("sink_label_prefix", secrets)
+                    .unwrap_or_else(|| format!("sluice_{}", plain_name(&plan.name))),
+            ),
+        );
+        Ok(e)
     }
 }

@@ -53,6 +53,9 @@ pub const FILESYSTEM: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["csv.", "json.", "parquet.", "orc.", "avro.", "sink.", "source.", "partition."],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Filesystem,
 };
 

@@ -32,6 +32,9 @@ pub const GRAVITINO: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Gravitino,
 };
 

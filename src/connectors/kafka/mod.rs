@@ -9,9 +9,11 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Check, Endpoint};
+use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
+use crate::plan::{PipelinePlan, TableUse};
 
 const FORMATS: &[&str] =
     &["json", "csv", "avro", "avro-confluent", "raw", "debezium-json", "canal-json", "maxwell-json"];
@@ -85,6 +87,9 @@ pub const KAFKA: SourceType = SourceType {
         "canal-json.",
         "sink.",
     ],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Kafka,
 };
 
@@ -104,5 +109,32 @@ impl Connector for Kafka {
 
     async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
         live::test(endpoint).await
+    }
+
+    fn flink_cdc_sink(
+        &self,
+        plan: &PipelinePlan,
+        table: &TableUse,
+        secrets: &mut Secrets,
+    ) -> Result<CdcBlock> {
+        use crate::connectors::render::{Options, yaml_str};
+        let o = Options::new(table);
+        let mut e: CdcBlock = Vec::new();
+        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
+            if let Some(v) = v {
+                e.push((key, yaml_str(v)));
+            }
+        };
+        e.push(("type", yaml_str("kafka")));
+        text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
+        if let [insert] = plan.bound.inserts.as_slice() {
+            let sink = &plan.bound.tables[insert.sink];
+            text(
+                &mut e,
+                "topic",
+                Some(Options::new(sink).get("topic", secrets).unwrap_or_else(|| sink.path.table.clone())),
+            );
+        }
+        Ok(e)
     }
 }

@@ -13,6 +13,7 @@ use crate::connectors::SourceType;
 use crate::connectors::access::{LoadedSource, live_params};
 use crate::connectors::live::{Check, Endpoint, Table};
 use crate::connectors::render::Role;
+use crate::connectors::render::{CdcBlock, CdcSource};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::engine::sources::{LiveKind, SourceCatalog};
@@ -75,6 +76,9 @@ pub const MYSQL: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: true,
+    reads_changes: true,
+    databases_are_schemas: false,
     connector: &MySql,
 };
 
@@ -134,5 +138,17 @@ impl Connector for MySql {
             ("sslmode", ssl_mode),
         ]);
         Some(SourceCatalog::new(source.record.name.clone(), LiveKind::MySql, params))
+    }
+
+    fn flink_cdc_source(&self, cx: &CdcSource<'_>, secrets: &mut Secrets) -> Result<CdcBlock> {
+        let mut e = crate::connectors::jdbc::flink_cdc_source(cx, secrets, "mysql");
+        let o = crate::connectors::render::Options::new(cx.table);
+        for (key, opt) in [("server-id", "server_id"), ("server-time-zone", "server_time_zone")] {
+            if let Some(v) = o.given(opt, secrets) {
+                e.push((key, crate::connectors::render::yaml_str(v)));
+            }
+        }
+        crate::connectors::jdbc::flink_cdc_startup(cx, secrets, &mut e);
+        Ok(e)
     }
 }

@@ -2,9 +2,8 @@
 //! `connectors::jdbc`).
 
 use crate::compile::hocon::{Entries, Hocon};
-use crate::connectors::render::{
-    Options, SeaTunnelPlugin, Secrets, TableCx, jdbc_url, mapped_seatunnel, text,
-};
+use crate::connectors::jdbc::jdbc_url;
+use crate::connectors::render::{Options, SeaTunnelPlugin, Secrets, TableCx, mapped_seatunnel, text};
 use crate::error::Result;
 
 /// SeaTunnel's MySQL-CDC plugin (a streaming read).

@@ -7,9 +7,11 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach};
+use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
+use crate::plan::{PipelinePlan, TableUse};
 
 const METASTORES: &[&str] = &["filesystem", "hive", "jdbc", "rest"];
 
@@ -40,6 +42,9 @@ pub const PAIMON: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: true,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Paimon,
 };
 
@@ -59,5 +64,26 @@ impl Connector for Paimon {
 
     fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
         Reach::Path(endpoint.text("warehouse").unwrap_or_default().to_owned())
+    }
+
+    fn flink_cdc_sink(
+        &self,
+        _plan: &PipelinePlan,
+        table: &TableUse,
+        secrets: &mut Secrets,
+    ) -> Result<CdcBlock> {
+        use crate::connectors::render::{Options, yaml_str};
+        let o = Options::new(table);
+        let mut e: CdcBlock = Vec::new();
+        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
+            if let Some(v) = v {
+                e.push((key, yaml_str(v)));
+            }
+        };
+        e.push(("type", yaml_str("paimon")));
+        text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
+        text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
+        text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
+        Ok(e)
     }
 }

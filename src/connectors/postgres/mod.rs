@@ -11,6 +11,7 @@ use crate::connectors::SourceType;
 use crate::connectors::access::{LoadedSource, live_params};
 use crate::connectors::live::{Check, Endpoint, Table};
 use crate::connectors::render::Role;
+use crate::connectors::render::{CdcBlock, CdcSource};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::engine::sources::{LiveKind, SourceCatalog};
@@ -19,6 +20,9 @@ use crate::error::Result;
 const SSL_MODES: &[&str] = &["disable", "allow", "prefer", "require", "verify-ca", "verify-full"];
 const STARTUP: &[&str] = &["initial", "latest-offset", "snapshot"];
 const PLUGINS: &[&str] = &["pgoutput", "decoderbufs"];
+
+/// The database a postgres source connects to when its options name none.
+pub const DEFAULT_DATABASE: &str = "postgres";
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("host", String, Basic, "Host name or address of the PostgreSQL server.")
@@ -74,6 +78,9 @@ pub const POSTGRES: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: true,
+    reads_changes: true,
+    databases_are_schemas: true,
     connector: &Postgres,
 };
 
@@ -131,5 +138,21 @@ impl Connector for Postgres {
             ("sslmode", ssl_mode),
         ]);
         Some(SourceCatalog::new(source.record.name.clone(), LiveKind::Postgres, params))
+    }
+
+    fn flink_cdc_source(&self, cx: &CdcSource<'_>, secrets: &mut Secrets) -> Result<CdcBlock> {
+        use crate::connectors::render::{Options, slot_name, yaml_str};
+        let mut e = crate::connectors::jdbc::flink_cdc_source(cx, secrets, "postgres");
+        let o = Options::new(cx.table);
+        e.push((
+            "slot.name",
+            yaml_str(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&cx.plan.name, cx.index))),
+        ));
+        e.push((
+            "decoding.plugin.name",
+            yaml_str(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
+        ));
+        crate::connectors::jdbc::flink_cdc_startup(cx, secrets, &mut e);
+        Ok(e)
     }
 }

@@ -2,8 +2,9 @@
 //! `connectors::jdbc`).
 
 use crate::compile::hocon::{Entries, Hocon};
+use crate::connectors::jdbc::jdbc_url;
 use crate::connectors::render::{
-    Options, SeaTunnelPlugin, Secrets, TableCx, jdbc_url, mapped_seatunnel, slot_name, text,
+    Options, SeaTunnelPlugin, Secrets, TableCx, mapped_seatunnel, slot_name, text,
 };
 use crate::error::Result;
 

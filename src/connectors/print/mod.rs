@@ -6,10 +6,12 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::render::CdcBlock;
 use crate::connectors::render::Role;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx, seatunnel_unsupported};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
+use crate::plan::{PipelinePlan, TableUse};
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt("print_identifier", String, Basic, "Prefix of every printed line.").maps_to("print-identifier", ""),
@@ -36,6 +38,9 @@ pub const PRINT: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &[],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Print,
 };
 
@@ -54,5 +59,18 @@ impl Connector for Print {
             Role::Write => Ok(("Console", Vec::new())),
             Role::Read => Err(seatunnel_unsupported(cx.table)),
         }
+    }
+
+    fn flink_cdc_sink(
+        &self,
+        _plan: &PipelinePlan,
+        _table: &TableUse,
+        _secrets: &mut Secrets,
+    ) -> Result<CdcBlock> {
+        use crate::connectors::render::yaml_str;
+        let mut e: CdcBlock = Vec::new();
+        e.push(("type", yaml_str("values")));
+        e.push(("print.enabled", serde_yaml::Value::Bool(true)));
+        Ok(e)
     }
 }

@@ -50,6 +50,9 @@ pub const PULSAR: SourceType = SourceType {
     has_databases: false,
     table_options: TABLE_OPTIONS,
     table_passthrough: &["pulsar.", "source.", "sink."],
+    creates_tables: false,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &Pulsar,
 };
 

@@ -6,9 +6,11 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
+use crate::plan::{PipelinePlan, TableUse};
 
 const SEMANTICS: &[&str] = &["at-least-once", "exactly-once"];
 
@@ -50,6 +52,9 @@ pub const STARROCKS: SourceType = SourceType {
     has_databases: true,
     table_options: &[],
     table_passthrough: &[],
+    creates_tables: true,
+    reads_changes: false,
+    databases_are_schemas: false,
     connector: &StarRocks,
 };
 
@@ -69,5 +74,27 @@ impl Connector for StarRocks {
 
     fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
         Reach::Hosts(host_ports(endpoint.text("load_url").unwrap_or_default(), 8030))
+    }
+
+    fn flink_cdc_sink(
+        &self,
+        _plan: &PipelinePlan,
+        table: &TableUse,
+        secrets: &mut Secrets,
+    ) -> Result<CdcBlock> {
+        use crate::connectors::render::{Options, yaml_str};
+        let o = Options::new(table);
+        let mut e: CdcBlock = Vec::new();
+        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
+            if let Some(v) = v {
+                e.push((key, yaml_str(v)));
+            }
+        };
+        e.push(("type", yaml_str("starrocks")));
+        text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
+        text(&mut e, "load-url", o.get("load_url", secrets));
+        text(&mut e, "username", o.get("username", secrets));
+        text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+        Ok(e)
     }
 }
