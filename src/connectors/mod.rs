@@ -168,6 +168,17 @@ pub trait Connector: Sync + fmt::Debug {
         None
     }
 
+    /// Runs `(table shown, statement)` DDL on the system (START creates missing sink
+    /// tables before an engine that does not create them runs); `None` when Sluice has no
+    /// SQL connection to it.
+    async fn run_ddl(
+        &self,
+        _endpoint: &live::Endpoint<'_>,
+        _statements: &[(String, String)],
+    ) -> Option<Result<()>> {
+        None
+    }
+
     /// What live reads of its tables connect with (datafusion-table-providers); `None`
     /// when its tables cannot be queried live.
     fn live_catalog(&self, _source: &access::LoadedSource) -> Option<crate::engine::sources::SourceCatalog> {

@@ -6,28 +6,12 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sqlx::Connection;
-
-use super::writer::{create_statement, db_error};
+use super::writer::create_statement;
 use crate::connectors::access;
-use crate::error::{Result, SluiceError};
+use crate::error::Result;
 use crate::notice::Notice;
 use crate::plan::PipelinePlan;
 use crate::runtime::Runtime;
-
-/// Runs `(table, statement)`s over `conn` (PostgreSQL or MySQL), then closes it.
-macro_rules! run_all {
-    ($conn:expr, $statements:expr) => {{
-        let mut conn = $conn;
-        for (table, ddl) in &$statements {
-            sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone()))
-                .execute(&mut conn)
-                .await
-                .map_err(|e| db_error(table, e))?;
-        }
-        let _ = conn.close().await;
-    }};
-}
 
 /// Runs the CREATE TABLE IF NOT EXISTS of every created sink of `plan`.
 pub async fn create_sink_tables(rt: &Runtime, plan: &PipelinePlan, notices: &mut Vec<Notice>) -> Result<()> {
@@ -46,25 +30,8 @@ pub async fn create_sink_tables(rt: &Runtime, plan: &PipelinePlan, notices: &mut
     for (source, statements) in by_source {
         let loaded = access::load(&rt.store, &rt.master_key, source).await?;
         let endpoint = loaded.endpoint();
-        let unavailable =
-            |message: String| SluiceError::SourceUnavailable { name: source.to_owned(), message };
-        match loaded.source_type.name {
-            "postgres" => {
-                let conn =
-                    crate::connectors::postgres::live::connect(&endpoint).await.map_err(unavailable)?;
-                run_all!(conn, statements);
-            }
-            kind @ ("mysql" | "doris" | "starrocks") => {
-                let conn = match kind {
-                    "mysql" => crate::connectors::mysql::live::connect(&endpoint).await,
-                    "doris" => crate::connectors::mysql::live::connect_frontend(&endpoint, "fenodes").await,
-                    _ => crate::connectors::mysql::live::connect_frontend(&endpoint, "load_url").await,
-                }
-                .map_err(unavailable)?;
-                run_all!(conn, statements);
-            }
-            _ => continue,
-        }
+        let Some(done) = loaded.source_type.connector.run_ddl(&endpoint, &statements).await else { continue };
+        done?;
         notices.push(Notice::notice(format!(
             "created (if missing) {} table(s) of {source}: {}",
             statements.len(),

@@ -18,8 +18,9 @@ use sqlx::{Connection, MySqlConnection, PgConnection};
 use tokio::io::AsyncWriteExt;
 
 use crate::connectors::access::LoadedSource;
+use crate::connectors::live::db_error;
 use crate::connectors::render::file_path;
-use crate::error::{Result, SluiceError, SqlState};
+use crate::error::{Result, SluiceError};
 use crate::plan::resolve::TableUse;
 use crate::sql::ast::quote_ident;
 
@@ -78,23 +79,6 @@ fn sink_error(table: &TableUse, message: impl std::fmt::Display) -> SluiceError 
         name: table.path.source.clone(),
         message: format!("writing {}: {message}", table.path),
     }
-}
-
-/// An error of the sink's database, with the sink's own SQLSTATE where Sluice knows it
-/// (a duplicate key is 23505 as in PostgreSQL), else 58000.
-pub fn db_error(path: &impl std::fmt::Display, e: sqlx::Error) -> SluiceError {
-    let state = match &e {
-        sqlx::Error::Database(db) => {
-            db.code().map(|c| SqlState::from_sink(&c)).unwrap_or(SqlState::SystemError)
-        }
-        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => SqlState::ConnectionFailure,
-        _ => SqlState::SystemError,
-    };
-    let message = match &e {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        other => other.to_string(),
-    };
-    SluiceError::Query { state, message: format!("writing {path}: {message}"), hint: None, pos: None }
 }
 
 impl SinkWriter {

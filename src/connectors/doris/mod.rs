@@ -108,4 +108,19 @@ impl Connector for Doris {
         );
         Ok(e)
     }
+
+    async fn run_ddl(
+        &self,
+        endpoint: &crate::connectors::live::Endpoint<'_>,
+        statements: &[(std::string::String, std::string::String)],
+    ) -> Option<Result<()>> {
+        let unavailable = |message| crate::error::SluiceError::SourceUnavailable {
+            name: endpoint.source.to_owned(),
+            message,
+        };
+        Some(match crate::connectors::mysql::live::connect_frontend(endpoint, "fenodes").await {
+            Ok(conn) => crate::connectors::mysql::live::run_ddl(conn, statements).await,
+            Err(message) => Err(unavailable(message)),
+        })
+    }
 }

@@ -10,6 +10,7 @@ pub mod types;
 use std::time::{Duration, Instant};
 
 use super::{ResolvedOptions, SourceType};
+use crate::error::{SluiceError, SqlState};
 
 /// A table and its columns, as introspected.
 #[derive(Debug, Clone)]
@@ -28,6 +29,23 @@ pub struct Column {
     pub source_type: String,
     pub nullable: bool,
     pub is_key: bool,
+}
+
+/// An error of the sink's database, with the sink's own SQLSTATE where Sluice knows it
+/// (a duplicate key is 23505 as in PostgreSQL), else 58000.
+pub fn db_error(path: &impl std::fmt::Display, e: sqlx::Error) -> SluiceError {
+    let state = match &e {
+        sqlx::Error::Database(db) => {
+            db.code().map(|c| SqlState::from_sink(&c)).unwrap_or(SqlState::SystemError)
+        }
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut => SqlState::ConnectionFailure,
+        _ => SqlState::SystemError,
+    };
+    let message = match &e {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    };
+    SluiceError::Query { state, message: format!("writing {path}: {message}"), hint: None, pos: None }
 }
 
 /// What TEST SOURCE can reach of a type without a protocol check.

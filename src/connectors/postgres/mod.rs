@@ -155,4 +155,19 @@ impl Connector for Postgres {
         crate::connectors::jdbc::flink_cdc_startup(cx, secrets, &mut e);
         Ok(e)
     }
+
+    async fn run_ddl(
+        &self,
+        endpoint: &crate::connectors::live::Endpoint<'_>,
+        statements: &[(std::string::String, std::string::String)],
+    ) -> Option<Result<()>> {
+        let unavailable = |message| crate::error::SluiceError::SourceUnavailable {
+            name: endpoint.source.to_owned(),
+            message,
+        };
+        Some(match live::connect(endpoint).await {
+            Ok(conn) => crate::connectors::postgres::live::run_ddl(conn, statements).await,
+            Err(message) => Err(unavailable(message)),
+        })
+    }
 }

@@ -68,9 +68,6 @@ impl Connector for Print {
         _secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
         use crate::connectors::render::yaml_str;
-        let mut e: CdcBlock = Vec::new();
-        e.push(("type", yaml_str("values")));
-        e.push(("print.enabled", serde_yaml::Value::Bool(true)));
-        Ok(e)
+        Ok(vec![("type", yaml_str("values")), ("print.enabled", serde_yaml::Value::Bool(true))])
     }
 }
