@@ -279,9 +279,14 @@ async fn extra_jars_reach_every_pod_of_an_application_cluster() {
         ))
         .await
         .unwrap();
+    // the earlier STARTs of local_jar logged requests to the same path: wait for this one's apply
+    let before = fake.log().len();
     let start = spawn_sql(server.client().await, "START PIPELINE local_jar ON TARGET slow");
     request(&fake, "apply", |log| {
-        log.iter().find(|r| r.path.ends_with("/flinkdeployments/local-jar")).map(|_| ())
+        log[before.min(log.len())..]
+            .iter()
+            .find(|r| r.method == "PATCH" && r.path.ends_with("/flinkdeployments/local-jar"))
+            .map(|_| ())
     })
     .await;
     fake.set_status(
