@@ -48,6 +48,30 @@ pub fn db_error(path: &impl std::fmt::Display, e: sqlx::Error) -> SluiceError {
     SluiceError::Query { state, message: format!("writing {path}: {message}"), hint: None, pos: None }
 }
 
+/// Runs `(table shown, statement)`s over the connection `connected` made to `endpoint`,
+/// then closes it. A failed connection is the source being unavailable; a failed
+/// statement is the sink's database error, naming the table.
+pub async fn run_ddl<C>(
+    endpoint: &Endpoint<'_>,
+    connected: Result<C, String>,
+    statements: &[(String, String)],
+) -> crate::error::Result<()>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+{
+    let mut conn = connected
+        .map_err(|message| SluiceError::SourceUnavailable { name: endpoint.source.to_owned(), message })?;
+    for (table, ddl) in statements {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone()))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| db_error(table, e))?;
+    }
+    let _ = conn.close().await;
+    Ok(())
+}
+
 /// What TEST SOURCE can reach of a type without a protocol check.
 pub enum Reach {
     /// Hosts and ports to open a TCP connection to.

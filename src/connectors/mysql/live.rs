@@ -6,7 +6,7 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{Connection, Row};
 
 use crate::connectors::live::types::{SourceColumn, mysql_type};
-use crate::connectors::live::{Check, Column, Endpoint, Table, db_error, tcp};
+use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
 /// Schemas that belong to the server, not to users.
 const SYSTEM: &str = "('information_schema', 'mysql', 'performance_schema', 'sys')";
@@ -223,17 +223,4 @@ pub async fn tables(
         }
     }
     Ok(tables)
-}
-
-/// Runs `(table shown, statement)`s over one connection, then closes it.
-pub async fn run_ddl(mut conn: MySqlConnection, statements: &[(String, String)]) -> crate::error::Result<()> {
-    use sqlx::Connection;
-    for (table, ddl) in statements {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone()))
-            .execute(&mut conn)
-            .await
-            .map_err(|e| db_error(table, e))?;
-    }
-    let _ = conn.close().await;
-    Ok(())
 }

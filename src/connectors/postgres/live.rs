@@ -7,7 +7,7 @@ use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{Connection, Row};
 
 use crate::connectors::live::types::{SourceColumn, postgres_type};
-use crate::connectors::live::{Check, Column, Endpoint, Table, db_error, tcp};
+use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
 const SYSTEM: &str = "schema_name NOT IN ('pg_catalog', 'information_schema') AND schema_name NOT LIKE 'pg\\_toast%' AND schema_name NOT LIKE 'pg\\_temp%'";
 
@@ -213,17 +213,4 @@ fn source_type_name(c: &SourceColumn, udt: &str) -> String {
         ("numeric", _, Some(p), Some(s)) => format!("numeric({p},{s})"),
         _ => udt.to_owned(),
     }
-}
-
-/// Runs `(table shown, statement)`s over one connection, then closes it.
-pub async fn run_ddl(mut conn: PgConnection, statements: &[(String, String)]) -> crate::error::Result<()> {
-    use sqlx::Connection;
-    for (table, ddl) in statements {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl.clone()))
-            .execute(&mut conn)
-            .await
-            .map_err(|e| db_error(table, e))?;
-    }
-    let _ = conn.close().await;
-    Ok(())
 }

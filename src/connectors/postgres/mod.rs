@@ -161,13 +161,7 @@ impl Connector for Postgres {
         endpoint: &crate::connectors::live::Endpoint<'_>,
         statements: &[(std::string::String, std::string::String)],
     ) -> Option<Result<()>> {
-        let unavailable = |message| crate::error::SluiceError::SourceUnavailable {
-            name: endpoint.source.to_owned(),
-            message,
-        };
-        Some(match live::connect(endpoint).await {
-            Ok(conn) => crate::connectors::postgres::live::run_ddl(conn, statements).await,
-            Err(message) => Err(unavailable(message)),
-        })
+        let connected = live::connect(endpoint).await;
+        Some(crate::connectors::live::run_ddl(endpoint, connected, statements).await)
     }
 }

@@ -103,13 +103,7 @@ impl Connector for StarRocks {
         endpoint: &crate::connectors::live::Endpoint<'_>,
         statements: &[(std::string::String, std::string::String)],
     ) -> Option<Result<()>> {
-        let unavailable = |message| crate::error::SluiceError::SourceUnavailable {
-            name: endpoint.source.to_owned(),
-            message,
-        };
-        Some(match crate::connectors::mysql::live::connect_frontend(endpoint, "load_url").await {
-            Ok(conn) => crate::connectors::mysql::live::run_ddl(conn, statements).await,
-            Err(message) => Err(unavailable(message)),
-        })
+        let connected = crate::connectors::mysql::live::connect_frontend(endpoint, "load_url").await;
+        Some(crate::connectors::live::run_ddl(endpoint, connected, statements).await)
     }
 }
