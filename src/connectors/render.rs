@@ -47,6 +47,13 @@ pub fn yaml_str(v: impl Into<String>) -> serde_yaml::Value {
     serde_yaml::Value::String(v.into())
 }
 
+/// Adds CDC entry `key` when there is a value.
+pub fn cdc_text(e: &mut CdcBlock, key: &'static str, value: Option<String>) {
+    if let Some(v) = value {
+        e.push((key, yaml_str(v)));
+    }
+}
+
 /// The Flink CDC `source` block reading `tables` (a regular expression of table ids).
 pub struct CdcSource<'a> {
     pub plan: &'a PipelinePlan,

@@ -86,19 +86,14 @@ impl Connector for Doris {
         table: &TableUse,
         secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
-        use crate::connectors::render::{Options, plain_name, yaml_str};
+        use crate::connectors::render::{Options, cdc_text, plain_name, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
-            if let Some(v) = v {
-                e.push((key, yaml_str(v)));
-            }
-        };
         e.push(("type", yaml_str("doris")));
-        text(&mut e, "fenodes", o.get("fenodes", secrets));
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
-        text(
+        cdc_text(&mut e, "fenodes", o.get("fenodes", secrets));
+        cdc_text(&mut e, "username", o.get("username", secrets));
+        cdc_text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+        cdc_text(
             &mut e,
             "sink.label-prefix",
             Some(

@@ -117,19 +117,14 @@ impl Connector for Kafka {
         table: &TableUse,
         secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
-        use crate::connectors::render::{Options, yaml_str};
+        use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
-            if let Some(v) = v {
-                e.push((key, yaml_str(v)));
-            }
-        };
         e.push(("type", yaml_str("kafka")));
-        text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
+        cdc_text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
         if let [insert] = plan.bound.inserts.as_slice() {
             let sink = &plan.bound.tables[insert.sink];
-            text(
+            cdc_text(
                 &mut e,
                 "topic",
                 Some(Options::new(sink).get("topic", secrets).unwrap_or_else(|| sink.path.table.clone())),

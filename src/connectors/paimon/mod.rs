@@ -72,18 +72,13 @@ impl Connector for Paimon {
         table: &TableUse,
         secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
-        use crate::connectors::render::{Options, yaml_str};
+        use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
-            if let Some(v) = v {
-                e.push((key, yaml_str(v)));
-            }
-        };
         e.push(("type", yaml_str("paimon")));
-        text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
-        text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
-        text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
+        cdc_text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
+        cdc_text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
+        cdc_text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
         Ok(e)
     }
 }

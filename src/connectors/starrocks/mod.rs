@@ -82,19 +82,14 @@ impl Connector for StarRocks {
         table: &TableUse,
         secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
-        use crate::connectors::render::{Options, yaml_str};
+        use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        let text = |e: &mut CdcBlock, key: &'static str, v: Option<std::string::String>| {
-            if let Some(v) = v {
-                e.push((key, yaml_str(v)));
-            }
-        };
         e.push(("type", yaml_str("starrocks")));
-        text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
-        text(&mut e, "load-url", o.get("load_url", secrets));
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
+        cdc_text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
+        cdc_text(&mut e, "load-url", o.get("load_url", secrets));
+        cdc_text(&mut e, "username", o.get("username", secrets));
+        cdc_text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
         Ok(e)
     }
 
