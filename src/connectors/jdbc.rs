@@ -94,50 +94,47 @@ pub fn seatunnel_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Resu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        e.push(("url".into(), Hocon::str(jdbc_url(table, secrets))));
-        e.push(("driver".into(), Hocon::str(jdbc_driver(table))));
-        text(&mut e, "user", o.get("username", secrets));
-        text(&mut e, "password", o.get("password", secrets));
-        match role {
-            Role::Read => {
-                let path = if pg {
-                    let database = o
-                        .get("database", secrets)
-                        .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
-                    format!("{database}.{}.{}", table.path.database, table.path.table)
-                } else {
-                    format!("{}.{}", table.path.database, table.path.table)
-                };
-                e.push(("table_path".into(), Hocon::str(path)));
-                e.extend(mapped_seatunnel(&o, &["fetch_size"], secrets));
-            }
-            Role::Write => {
-                let database = if pg {
-                    o.get("database", secrets)
-                        .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into())
-                } else {
-                    table.path.database.clone()
-                };
-                e.push(("database".into(), Hocon::str(database)));
-                let name = if pg {
-                    format!("{}.{}", table.path.database, table.path.table)
-                } else {
-                    table.path.table.clone()
-                };
-                e.push(("table".into(), Hocon::str(name)));
-                e.push(("generate_sink_sql".into(), Hocon::Bool(true)));
-                let keys: Vec<Hocon> =
-                    table.columns.iter().filter(|c| c.is_key).map(|c| Hocon::str(&c.name)).collect();
-                if !keys.is_empty() {
-                    e.push(("primary_keys".into(), Hocon::List(keys)));
-                }
-                e.extend(mapped_seatunnel(&o, &["sink_batch_size", "max_retries"], secrets));
-            }
+    e.push(("url".into(), Hocon::str(jdbc_url(table, secrets))));
+    e.push(("driver".into(), Hocon::str(jdbc_driver(table))));
+    text(&mut e, "user", o.get("username", secrets));
+    text(&mut e, "password", o.get("password", secrets));
+    match role {
+        Role::Read => {
+            let path = if pg {
+                let database = o
+                    .get("database", secrets)
+                    .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
+                format!("{database}.{}.{}", table.path.database, table.path.table)
+            } else {
+                format!("{}.{}", table.path.database, table.path.table)
+            };
+            e.push(("table_path".into(), Hocon::str(path)));
+            e.extend(mapped_seatunnel(&o, &["fetch_size"], secrets));
         }
-        "Jdbc"
-    };
-    Ok((plugin, e))
+        Role::Write => {
+            let database = if pg {
+                o.get("database", secrets)
+                    .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into())
+            } else {
+                table.path.database.clone()
+            };
+            e.push(("database".into(), Hocon::str(database)));
+            let name = if pg {
+                format!("{}.{}", table.path.database, table.path.table)
+            } else {
+                table.path.table.clone()
+            };
+            e.push(("table".into(), Hocon::str(name)));
+            e.push(("generate_sink_sql".into(), Hocon::Bool(true)));
+            let keys: Vec<Hocon> =
+                table.columns.iter().filter(|c| c.is_key).map(|c| Hocon::str(&c.name)).collect();
+            if !keys.is_empty() {
+                e.push(("primary_keys".into(), Hocon::List(keys)));
+            }
+            e.extend(mapped_seatunnel(&o, &["sink_batch_size", "max_retries"], secrets));
+        }
+    }
+    Ok(("Jdbc", e))
 }
 
 /// The JDBC URL of a table's database (PostgreSQL: the source's database; MySQL: the

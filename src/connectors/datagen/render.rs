@@ -22,10 +22,7 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let table = cx.table;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        e.extend(mapped_seatunnel(&o, &["number_of_rows"], secrets));
-        e.push(seatunnel_schema(table));
-        "FakeSource"
-    };
-    Ok((plugin, e))
+    e.extend(mapped_seatunnel(&o, &["number_of_rows"], secrets));
+    e.push(seatunnel_schema(table));
+    Ok(("FakeSource", e))
 }

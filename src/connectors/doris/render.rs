@@ -40,34 +40,31 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        text(&mut e, "fenodes", o.get("fenodes", secrets));
-        if let Some(port) = o.given("query_port", secrets) {
-            e.push(("query-port".into(), Hocon::scalar(&port)));
-        }
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", o.get("password", secrets));
-        e.push(("database".into(), Hocon::str(&table.path.database)));
-        e.push(("table".into(), Hocon::str(&table.path.table)));
-        if role == Role::Write {
-            let label = o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
-                format!("sluice_{}_{}", plain_name(&plan.name), plain_name(&table.path.table))
-            });
-            e.push(("sink.label-prefix".into(), Hocon::str(label)));
-            e.push((
-                "sink.enable-2pc".into(),
-                Hocon::scalar(&o.get("sink_enable_2pc", secrets).unwrap_or_else(|| "true".into())),
-            ));
-            e.extend(mapped_seatunnel(&o, &["sink_buffer_size", "sink_max_retries"], secrets));
-            e.push((
-                "doris.config".into(),
-                Hocon::Object(vec![
-                    ("format".into(), Hocon::str("json")),
-                    ("read_json_by_line".into(), Hocon::str("true")),
-                ]),
-            ));
-        }
-        "Doris"
-    };
-    Ok((plugin, e))
+    text(&mut e, "fenodes", o.get("fenodes", secrets));
+    if let Some(port) = o.given("query_port", secrets) {
+        e.push(("query-port".into(), Hocon::scalar(&port)));
+    }
+    text(&mut e, "username", o.get("username", secrets));
+    text(&mut e, "password", o.get("password", secrets));
+    e.push(("database".into(), Hocon::str(&table.path.database)));
+    e.push(("table".into(), Hocon::str(&table.path.table)));
+    if role == Role::Write {
+        let label = o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
+            format!("sluice_{}_{}", plain_name(&plan.name), plain_name(&table.path.table))
+        });
+        e.push(("sink.label-prefix".into(), Hocon::str(label)));
+        e.push((
+            "sink.enable-2pc".into(),
+            Hocon::scalar(&o.get("sink_enable_2pc", secrets).unwrap_or_else(|| "true".into())),
+        ));
+        e.extend(mapped_seatunnel(&o, &["sink_buffer_size", "sink_max_retries"], secrets));
+        e.push((
+            "doris.config".into(),
+            Hocon::Object(vec![
+                ("format".into(), Hocon::str("json")),
+                ("read_json_by_line".into(), Hocon::str("true")),
+            ]),
+        ));
+    }
+    Ok(("Doris", e))
 }

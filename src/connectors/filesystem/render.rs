@@ -32,22 +32,20 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        let path = file_path(table);
-        let format = o.get("format", secrets).unwrap_or_else(|| "csv".into());
-        e.push(("path".into(), Hocon::str(&path)));
-        e.push(("file_format_type".into(), Hocon::str(&format)));
-        e.extend(mapped_seatunnel(&o, &["csv_delimiter"], secrets));
-        if role == Role::Read && matches!(format.as_str(), "csv" | "json" | "raw") {
-            e.push(seatunnel_schema(table));
-        }
-        if path.starts_with("s3://") || path.starts_with("s3a://") {
-            "S3File"
-        } else if path.starts_with("hdfs://") {
-            "HdfsFile"
-        } else {
-            "LocalFile"
-        }
+    let path = file_path(table);
+    let format = o.get("format", secrets).unwrap_or_else(|| "csv".into());
+    e.push(("path".into(), Hocon::str(&path)));
+    e.push(("file_format_type".into(), Hocon::str(&format)));
+    e.extend(mapped_seatunnel(&o, &["csv_delimiter"], secrets));
+    if role == Role::Read && matches!(format.as_str(), "csv" | "json" | "raw") {
+        e.push(seatunnel_schema(table));
+    }
+    let plugin = if path.starts_with("s3://") || path.starts_with("s3a://") {
+        "S3File"
+    } else if path.starts_with("hdfs://") {
+        "HdfsFile"
+    } else {
+        "LocalFile"
     };
     Ok((plugin, e))
 }

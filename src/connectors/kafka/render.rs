@@ -74,35 +74,32 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        text(&mut e, "bootstrap.servers", o.get("bootstrap_servers", secrets));
-        text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
-        text(&mut e, "format", o.get("format", secrets));
-        if role == Role::Read {
-            text(
-                &mut e,
-                "consumer.group",
-                Some(o.get("group_id", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name))),
-            );
-            let start = match o.get("startup_mode", secrets).as_deref() {
-                Some("earliest-offset") => "earliest",
-                Some("latest-offset") => "latest",
-                Some("timestamp") => "timestamp",
-                _ => "group_offsets",
-            };
-            e.push(("start_mode".into(), Hocon::str(start)));
-            e.push(seatunnel_schema(table));
-        }
-        let mut config: Entries = Vec::new();
-        text(&mut config, "security.protocol", o.given("security_protocol", secrets));
-        text(&mut config, "sasl.mechanism", o.given("sasl_mechanism", secrets));
-        for (k, v) in o.with_prefix("properties.", secrets) {
-            config.push((k.trim_start_matches("properties.").to_owned(), Hocon::str(v)));
-        }
-        if !config.is_empty() {
-            e.push(("kafka.config".into(), Hocon::Object(config)));
-        }
-        "Kafka"
-    };
-    Ok((plugin, e))
+    text(&mut e, "bootstrap.servers", o.get("bootstrap_servers", secrets));
+    text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
+    text(&mut e, "format", o.get("format", secrets));
+    if role == Role::Read {
+        text(
+            &mut e,
+            "consumer.group",
+            Some(o.get("group_id", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name))),
+        );
+        let start = match o.get("startup_mode", secrets).as_deref() {
+            Some("earliest-offset") => "earliest",
+            Some("latest-offset") => "latest",
+            Some("timestamp") => "timestamp",
+            _ => "group_offsets",
+        };
+        e.push(("start_mode".into(), Hocon::str(start)));
+        e.push(seatunnel_schema(table));
+    }
+    let mut config: Entries = Vec::new();
+    text(&mut config, "security.protocol", o.given("security_protocol", secrets));
+    text(&mut config, "sasl.mechanism", o.given("sasl_mechanism", secrets));
+    for (k, v) in o.with_prefix("properties.", secrets) {
+        config.push((k.trim_start_matches("properties.").to_owned(), Hocon::str(v)));
+    }
+    if !config.is_empty() {
+        e.push(("kafka.config".into(), Hocon::Object(config)));
+    }
+    Ok(("Kafka", e))
 }

@@ -11,20 +11,17 @@ pub fn seatunnel_cdc(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunne
     let table = cx.table;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        e.push(("base-url".into(), Hocon::str(jdbc_url(table, secrets))));
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", o.get("password", secrets));
-        e.push((
-            "table-names".into(),
-            Hocon::List(vec![Hocon::str(format!("{}.{}", table.path.database, table.path.table))]),
-        ));
-        e.extend(mapped_seatunnel(
-            &o,
-            &["server_id", "server_time_zone", "startup_mode", "snapshot_chunk_size"],
-            secrets,
-        ));
-        "MySQL-CDC"
-    };
-    Ok((plugin, e))
+    e.push(("base-url".into(), Hocon::str(jdbc_url(table, secrets))));
+    text(&mut e, "username", o.get("username", secrets));
+    text(&mut e, "password", o.get("password", secrets));
+    e.push((
+        "table-names".into(),
+        Hocon::List(vec![Hocon::str(format!("{}.{}", table.path.database, table.path.table))]),
+    ));
+    e.extend(mapped_seatunnel(
+        &o,
+        &["server_id", "server_time_zone", "startup_mode", "snapshot_chunk_size"],
+        secrets,
+    ));
+    Ok(("MySQL-CDC", e))
 }

@@ -23,11 +23,8 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let table = cx.table;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        e.extend(mapped_seatunnel(&o, &["warehouse", "metastore", "uri"], secrets));
-        e.push(("database".into(), Hocon::str(&table.path.database)));
-        e.push(("table".into(), Hocon::str(&table.path.table)));
-        "Paimon"
-    };
-    Ok((plugin, e))
+    e.extend(mapped_seatunnel(&o, &["warehouse", "metastore", "uri"], secrets));
+    e.push(("database".into(), Hocon::str(&table.path.database)));
+    e.push(("table".into(), Hocon::str(&table.path.table)));
+    Ok(("Paimon", e))
 }

@@ -15,27 +15,24 @@ pub fn seatunnel_cdc(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunne
     let index = cx.index;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        let database = o.get("database", secrets).unwrap_or_else(|| "postgres".into());
-        e.push(("base-url".into(), Hocon::str(jdbc_url(table, secrets))));
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", o.get("password", secrets));
-        e.push(("database-names".into(), Hocon::List(vec![Hocon::str(&database)])));
-        e.push(("schema-names".into(), Hocon::List(vec![Hocon::str(&table.path.database)])));
-        e.push((
-            "table-names".into(),
-            Hocon::List(vec![Hocon::str(format!("{database}.{}.{}", table.path.database, table.path.table))]),
-        ));
-        e.push((
-            "slot.name".into(),
-            Hocon::str(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, index))),
-        ));
-        e.push((
-            "decoding.plugin.name".into(),
-            Hocon::str(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
-        ));
-        e.extend(mapped_seatunnel(&o, &["startup_mode", "snapshot_chunk_size"], secrets));
-        "Postgres-CDC"
-    };
-    Ok((plugin, e))
+    let database = o.get("database", secrets).unwrap_or_else(|| "postgres".into());
+    e.push(("base-url".into(), Hocon::str(jdbc_url(table, secrets))));
+    text(&mut e, "username", o.get("username", secrets));
+    text(&mut e, "password", o.get("password", secrets));
+    e.push(("database-names".into(), Hocon::List(vec![Hocon::str(&database)])));
+    e.push(("schema-names".into(), Hocon::List(vec![Hocon::str(&table.path.database)])));
+    e.push((
+        "table-names".into(),
+        Hocon::List(vec![Hocon::str(format!("{database}.{}.{}", table.path.database, table.path.table))]),
+    ));
+    e.push((
+        "slot.name".into(),
+        Hocon::str(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&plan.name, index))),
+    ));
+    e.push((
+        "decoding.plugin.name".into(),
+        Hocon::str(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
+    ));
+    e.extend(mapped_seatunnel(&o, &["startup_mode", "snapshot_chunk_size"], secrets));
+    Ok(("Postgres-CDC", e))
 }

@@ -44,20 +44,17 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        text(&mut e, "client.service-url", o.get("service_url", secrets));
-        text(&mut e, "admin.service-url", o.get("admin_url", secrets));
-        text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
-        text(&mut e, "format", o.get("format", secrets));
-        if role == Role::Read {
-            text(
-                &mut e,
-                "subscription.name",
-                Some(o.get("subscription_name", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name))),
-            );
-            e.push(seatunnel_schema(table));
-        }
-        "Pulsar"
-    };
-    Ok((plugin, e))
+    text(&mut e, "client.service-url", o.get("service_url", secrets));
+    text(&mut e, "admin.service-url", o.get("admin_url", secrets));
+    text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
+    text(&mut e, "format", o.get("format", secrets));
+    if role == Role::Read {
+        text(
+            &mut e,
+            "subscription.name",
+            Some(o.get("subscription_name", secrets).unwrap_or_else(|| format!("sluice-{}", plan.name))),
+        );
+        e.push(seatunnel_schema(table));
+    }
+    Ok(("Pulsar", e))
 }

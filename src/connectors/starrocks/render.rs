@@ -35,26 +35,23 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     let role = cx.role;
     let o = Options::new(table);
     let mut e: Entries = Vec::new();
-    let plugin = {
-        let nodes: Vec<Hocon> = o
-            .get("load_url", secrets)
-            .unwrap_or_default()
-            .split([';', ','])
-            .filter(|s| !s.is_empty())
-            .map(Hocon::str)
-            .collect();
-        e.push(("nodeUrls".into(), Hocon::List(nodes)));
-        text(&mut e, "base-url", o.get("jdbc_url", secrets));
-        text(&mut e, "username", o.get("username", secrets));
-        text(&mut e, "password", o.get("password", secrets));
-        e.push(("database".into(), Hocon::str(&table.path.database)));
-        e.push(("table".into(), Hocon::str(&table.path.table)));
-        if role == Role::Read {
-            e.push(seatunnel_schema(table));
-        } else {
-            e.extend(mapped_seatunnel(&o, &["sink_max_retries"], secrets));
-        }
-        "StarRocks"
-    };
-    Ok((plugin, e))
+    let nodes: Vec<Hocon> = o
+        .get("load_url", secrets)
+        .unwrap_or_default()
+        .split([';', ','])
+        .filter(|s| !s.is_empty())
+        .map(Hocon::str)
+        .collect();
+    e.push(("nodeUrls".into(), Hocon::List(nodes)));
+    text(&mut e, "base-url", o.get("jdbc_url", secrets));
+    text(&mut e, "username", o.get("username", secrets));
+    text(&mut e, "password", o.get("password", secrets));
+    e.push(("database".into(), Hocon::str(&table.path.database)));
+    e.push(("table".into(), Hocon::str(&table.path.table)));
+    if role == Role::Read {
+        e.push(seatunnel_schema(table));
+    } else {
+        e.extend(mapped_seatunnel(&o, &["sink_max_retries"], secrets));
+    }
+    Ok(("StarRocks", e))
 }
