@@ -550,6 +550,9 @@ fn clone_store_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::AlreadyExists { kind, name } => StoreError::AlreadyExists { kind, name: name.clone() },
         StoreError::NotFound { kind, name } => StoreError::NotFound { kind, name: name.clone() },
+        StoreError::Corrupt { kind, name, detail } => {
+            StoreError::Corrupt { kind, name: name.clone(), detail: detail.clone() }
+        }
         other => StoreError::Corrupt { kind: "store", name: String::new(), detail: other.to_string() },
     }
 }

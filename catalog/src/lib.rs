@@ -7,11 +7,13 @@
 //!   `SELECT * FROM sluice.sources` and every BI tool can browse it.
 //! * [`pg`] — `pg_catalog` with PostgreSQL's column types, over datafusion-pg-catalog.
 //! * [`pg_context`] — roles for `pg_catalog` (through datafusion-pg-catalog).
+//! * [`settings`] — the enums the store keeps as text (engines, modes, states).
 
 pub mod error;
 pub mod model;
 pub mod pg;
 pub mod pg_context;
+pub mod settings;
 pub mod store;
 pub mod system;
 pub mod time;
@@ -23,4 +25,5 @@ pub use model::{
     ScheduleTask, SecretInfo, SecretRecord, SourceRecord, SyncRecord, SyncTableRecord, TableRecord,
     TargetRecord, TaskChange,
 };
+pub use settings::{DeploymentState, JobEngine, PipelineEngine, PipelineMode};
 pub use store::{Backend, Store};

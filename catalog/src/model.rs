@@ -1,5 +1,7 @@
 //! The metadata model: what the store keeps, as plain Rust values.
 
+use crate::settings::{DeploymentState, JobEngine, PipelineEngine, PipelineMode};
+
 /// A login or group role. Passwords are never kept: only a SCRAM-SHA-256 verifier in
 /// PostgreSQL's text form (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`).
 #[derive(Clone, PartialEq, Eq)]
@@ -151,8 +153,8 @@ pub struct SecretInfo {
 pub struct PipelineRecord {
     pub name: String,
     pub version: i64,
-    pub engine: String,
-    pub mode: String,
+    pub engine: PipelineEngine,
+    pub mode: PipelineMode,
     pub target: Option<String>,
     /// Options as given (JSON object, secrets by name).
     pub options: String,
@@ -167,8 +169,8 @@ pub struct PipelineRecord {
 #[derive(Debug, Clone)]
 pub struct NewPipeline {
     pub name: String,
-    pub engine: String,
-    pub mode: String,
+    pub engine: PipelineEngine,
+    pub mode: PipelineMode,
     pub target: Option<String>,
     pub options: String,
     pub body: String,
@@ -206,10 +208,10 @@ pub struct DeploymentRecord {
     pub pipeline: String,
     pub pipeline_version: i64,
     pub target: String,
-    pub engine: String,
+    pub engine: JobEngine,
     /// The engine's id of the job (Flink's job id), once it has one.
     pub engine_job_id: Option<String>,
-    pub state: String,
+    pub state: DeploymentState,
     /// When it entered its state (microseconds since the epoch).
     pub since: i64,
     pub last_error: Option<String>,
@@ -229,8 +231,8 @@ pub struct NewDeployment {
     pub pipeline: String,
     pub pipeline_version: i64,
     pub target: String,
-    pub engine: String,
-    pub state: String,
+    pub engine: JobEngine,
+    pub state: DeploymentState,
     pub started_from: Option<String>,
 }
 

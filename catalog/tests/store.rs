@@ -4,7 +4,10 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, BooleanArray, StringArray};
 use sluice_catalog::system::SYSTEM_TABLES;
-use sluice_catalog::{DeploymentChange, NewDeployment, NewPipeline, NewRole, RoleChanges, Store, StoreError};
+use sluice_catalog::{
+    DeploymentChange, DeploymentState, JobEngine, NewDeployment, NewPipeline, NewRole, PipelineEngine,
+    PipelineMode, RoleChanges, Store, StoreError,
+};
 
 async fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
@@ -98,8 +101,8 @@ async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
     store.ensure_target("local", "local", "tester").await.unwrap();
     let pipeline = NewPipeline {
         name: "p".into(),
-        engine: "local".into(),
-        mode: "batch".into(),
+        engine: PipelineEngine::Flink,
+        mode: PipelineMode::Batch,
         target: None,
         options: "{}".into(),
         body: "INSERT INTO out.t SELECT 1".into(),
@@ -110,8 +113,8 @@ async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
         pipeline: "p".into(),
         pipeline_version: version,
         target: "local".into(),
-        engine: "local".into(),
-        state: "submitting".into(),
+        engine: JobEngine::DataFusion,
+        state: DeploymentState::Submitting,
         started_from: None,
     };
     let id = store.create_deployment(&deployment, "tester").await.unwrap();
@@ -122,7 +125,16 @@ async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
         "{refused:?}"
     );
     assert!(store.pipeline("p").await.unwrap().is_some());
-    store.transition(id, &["submitting"], "failed", &DeploymentChange::default(), "tester").await.unwrap();
+    store
+        .transition(
+            id,
+            &[DeploymentState::Submitting],
+            DeploymentState::Failed,
+            &DeploymentChange::default(),
+            "tester",
+        )
+        .await
+        .unwrap();
     assert!(store.drop_pipeline("p", "tester").await.unwrap());
     assert!(store.pipeline("p").await.unwrap().is_none());
 }

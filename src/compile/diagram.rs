@@ -177,8 +177,8 @@ pub fn json(plan: &PipelinePlan) -> String {
     let settings = plan.settings();
     let value = json!({
         "pipeline": plan.name,
-        "engine": settings.engine,
-        "mode": settings.mode(),
+        "engine": settings.engine.as_str(),
+        "mode": settings.mode().as_str(),
         "target": settings.target,
         "parallelism": settings.parallelism,
         "settings": job_settings(plan).into_iter().map(|(k, v)| (k, Value::String(v))).collect::<serde_json::Map<_, _>>(),

@@ -44,7 +44,7 @@ pub fn render_expr(expr: &Expr, quoting: Quoting) -> String {
 
 /// `name` quoted for Flink SQL: `` `a``b` ``.
 pub fn flink_ident(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
+    crate::sql::ast::backtick_ident(name)
 }
 
 /// `value` as a SQL string literal: `'it''s'`.

@@ -209,23 +209,20 @@ fn write_table(out: &mut String, table: &TableUse, name: &str, options: &[(Strin
         }
     }
     let definition = table.definition.as_ref();
-    if let Some(w) = definition.and_then(|d| d.get("watermark")).filter(|w| !w.is_null()) {
-        let column = w.get("column").and_then(|c| c.as_str()).unwrap_or_default();
-        let expr = w.get("expr").and_then(|c| c.as_str()).unwrap_or_default();
-        lines.push(format!("  WATERMARK FOR {} AS {expr}", flink_ident(column)));
+    if let Some(w) = definition.and_then(|d| d.watermark.as_ref()) {
+        lines.push(format!("  WATERMARK FOR {} AS {}", flink_ident(&w.column), w.expr));
     }
     let keys: Vec<String> = table.columns.iter().filter(|c| c.is_key).map(|c| flink_ident(&c.name)).collect();
     if !keys.is_empty() {
         lines.push(format!("  PRIMARY KEY ({}) NOT ENFORCED", keys.join(", ")));
     }
     let _ = write!(out, "CREATE TEMPORARY TABLE {} (\n{}\n)", flink_ident(name), lines.join(",\n"));
-    let partitions: Vec<String> = table
-        .definition
-        .as_ref()
-        .and_then(|d| d.pointer("/options/partition_keys"))
-        .and_then(|p| p.as_str())
-        .map(|p| p.split(',').map(|c| flink_ident(c.trim())).collect())
-        .unwrap_or_default();
+    let partitions: Vec<String> = match definition.and_then(|d| d.options.0.get("partition_keys")) {
+        Some(crate::connectors::StoredValue::Text(p)) => {
+            p.split(',').map(|c| flink_ident(c.trim())).collect()
+        }
+        _ => Vec::new(),
+    };
     if !partitions.is_empty() {
         let _ = write!(out, " PARTITIONED BY ({})", partitions.join(", "));
     }

@@ -102,7 +102,7 @@ pub(super) fn env(plan: &PipelinePlan) -> Entries {
     let settings = plan.settings();
     let mut env: Entries = vec![
         ("parallelism".into(), Hocon::Int(i64::from(settings.parallelism))),
-        ("job.mode".into(), Hocon::str(settings.mode().to_uppercase())),
+        ("job.mode".into(), Hocon::str(settings.mode().as_str().to_uppercase())),
         ("job.name".into(), Hocon::str(settings.job_name(&plan.name))),
     ];
     if settings.streaming {

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use sluice_catalog::{ColumnRecord, SourceRecord, Store, StoreError, TableRecord};
+use sluice_catalog::{ColumnRecord, SourceRecord, Store, TableRecord};
 
+use super::definition::TableDefinition;
 use super::live::Endpoint;
 use super::{ResolvedOptions, SourceType, lookup_type};
 use crate::engine::sources::SourceCatalog;
@@ -41,13 +42,7 @@ impl LoadedSource {
 
 /// A stored source's options (a corrupt record is an error that says so).
 pub fn stored_options(record: &SourceRecord) -> Result<ResolvedOptions> {
-    serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
-        SluiceError::Store(StoreError::Corrupt {
-            kind: "source",
-            name: record.name.clone(),
-            detail: e.to_string(),
-        })
-    })
+    ResolvedOptions::from_stored(&record.options, "source", &record.name)
 }
 
 /// Loads source `name` and decrypts the secrets its options name.
@@ -119,7 +114,8 @@ pub async fn refresh(
                     is_key: c.is_key,
                 })
                 .collect();
-            let definition = serde_json::json!({ "table_type": t.table_type }).to_string();
+            let definition =
+                TableDefinition { table_type: Some(t.table_type.clone()), ..Default::default() }.to_json();
             let record = TableRecord {
                 source: source.record.name.clone(),
                 database: t.database,

@@ -9,12 +9,14 @@
 pub mod access;
 mod blackhole;
 mod datagen;
-mod doris;
+pub mod definition;
+pub mod doris;
 mod filesystem;
 mod gravitino;
 mod jdbc;
 mod kafka;
 pub mod live;
+pub mod logical;
 pub mod mysql;
 mod paimon;
 pub mod postgres;
@@ -22,7 +24,8 @@ mod print;
 mod pulsar;
 pub mod render;
 pub mod schema;
-mod starrocks;
+pub mod sink;
+pub mod starrocks;
 pub mod validate;
 
 use std::fmt;
@@ -43,6 +46,17 @@ pub enum Engine {
     FlinkCdc,
     /// Embedded in the gateway (DataFusion), for small batch jobs.
     Local,
+}
+
+impl Engine {
+    /// The engine a pipeline compiled for `engine` runs on.
+    pub fn of_pipeline(engine: sluice_catalog::PipelineEngine) -> Engine {
+        match engine {
+            sluice_catalog::PipelineEngine::Flink => Engine::Flink,
+            sluice_catalog::PipelineEngine::SeaTunnel => Engine::SeaTunnel,
+            sluice_catalog::PipelineEngine::FlinkCdc => Engine::FlinkCdc,
+        }
+    }
 }
 
 impl fmt::Display for Engine {
@@ -86,6 +100,11 @@ pub struct SourceType {
     /// Whether its "databases" are schemas of one database (PostgreSQL): engines name its
     /// tables `database.schema.table`.
     pub databases_are_schemas: bool,
+    /// Whether Sluice reads its databases, tables and columns from the system itself
+    /// (SHOW TABLES, DESCRIBE, REFRESH); otherwise its tables are declared.
+    pub introspects: bool,
+    /// What whole-database syncs do with it.
+    pub sync: logical::SyncRole,
     /// How its tables become each engine's connectors.
     pub connector: &'static dyn Connector,
 }
@@ -176,6 +195,18 @@ pub trait Connector: Sync + fmt::Debug {
         _endpoint: &live::Endpoint<'_>,
         _statements: &[(String, String)],
     ) -> Option<Result<()>> {
+        None
+    }
+
+    /// Opens a table of it for the local target's writes; `None` when the local target
+    /// cannot write the type.
+    async fn open_sink(&self, _spec: &sink::SinkSpec<'_>) -> Option<Result<Box<dyn sink::LocalSink>>> {
+        None
+    }
+
+    /// The `CREATE TABLE IF NOT EXISTS` of a sink table a pipeline creates, typed from the
+    /// written columns' Flink types; `None` where Sluice does not create its tables.
+    fn create_table(&self, _table: &crate::plan::TableUse, _columns: &[String]) -> Option<String> {
         None
     }
 

@@ -175,12 +175,7 @@ pub struct Options<'a> {
 
 impl<'a> Options<'a> {
     pub fn new(table: &'a TableUse) -> Options<'a> {
-        let declared = table
-            .definition
-            .as_ref()
-            .and_then(|d| d.get("options"))
-            .and_then(|o| serde_json::from_value::<ResolvedOptions>(o.clone()).ok())
-            .unwrap_or_default();
+        let declared = table.definition.as_ref().map(|d| d.options.clone()).unwrap_or_default();
         Options { table, declared }
     }
 

@@ -225,11 +225,10 @@ fn object_schema(options: &[OptionSpec], passthrough: &[&str]) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connectors::source_type;
 
     #[test]
     fn json_schemas_group_options_for_forms() {
-        let mysql = json_schema(source_type("mysql").unwrap());
+        let mysql = json_schema(&crate::connectors::mysql::MYSQL);
         assert_eq!(mysql["$schema"], "https://json-schema.org/draft/2020-12/schema");
         assert_eq!(mysql["type"], "object");
         assert_eq!(mysql["additionalProperties"], false);
@@ -243,7 +242,7 @@ mod tests {
             mysql["required"].as_array().unwrap().iter().filter_map(|v| v.as_str()).collect();
         assert_eq!(required, ["host", "username"]);
         assert!(mysql["patternProperties"]["^jdbc\\.properties\\."].is_object());
-        let kafka = json_schema(source_type("kafka").unwrap());
+        let kafka = json_schema(&crate::connectors::kafka::KAFKA);
         assert_eq!(kafka["$defs"]["table"]["required"][0], "topic");
     }
 }

@@ -76,6 +76,19 @@ impl ResolvedOptions {
     pub fn to_json(&self) -> String {
         serde_json::to_string(&self.0).unwrap_or_else(|_| "{}".into())
     }
+
+    /// Options as the store keeps them ([`Self::to_json`]) for the `kind` called `name`
+    /// — the one place stored options are decoded: JSON that does not read back is a
+    /// corrupt catalog (an error naming the object), never empty options.
+    pub fn from_stored(json: &str, kind: &'static str, name: &str) -> Result<ResolvedOptions> {
+        serde_json::from_str(json).map(ResolvedOptions).map_err(|e| {
+            SluiceError::Store(sluice_catalog::StoreError::Corrupt {
+                kind,
+                name: name.to_owned(),
+                detail: format!("options: {e}"),
+            })
+        })
+    }
 }
 
 fn option_error(message: String, hint: Option<String>) -> SluiceError {
@@ -218,7 +231,6 @@ fn check_required_with(t: Schema<'_>, options: &ResolvedOptions) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::connectors::source_type;
     use crate::sql::ast::Ident;
 
     fn opt(key: &str, value: OptionValue) -> SqlOption {
@@ -227,7 +239,7 @@ mod tests {
 
     #[test]
     fn good_options_are_normalised_and_secrets_kept_by_name() {
-        let mysql = source_type("mysql").unwrap();
+        let mysql = &crate::connectors::mysql::MYSQL;
         let resolved = validate(
             mysql,
             &ResolvedOptions::default(),
@@ -251,7 +263,7 @@ mod tests {
 
     #[test]
     fn mistakes_name_the_option() {
-        let mysql = source_type("mysql").unwrap();
+        let mysql = &crate::connectors::mysql::MYSQL;
         let base = ResolvedOptions::default();
         let err = validate(mysql, &base, &[opt("hots", OptionValue::String("x".into()))]).unwrap_err();
         assert!(err.to_string().contains("\"hots\""), "{err}");
@@ -274,7 +286,7 @@ mod tests {
 
     #[test]
     fn passthrough_keys_are_accepted() {
-        let paimon = source_type("paimon").unwrap();
+        let paimon = &crate::connectors::paimon::PAIMON;
         let resolved = validate(
             paimon,
             &ResolvedOptions::default(),

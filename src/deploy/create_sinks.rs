@@ -6,8 +6,8 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use super::writer::create_statement;
 use crate::connectors::access;
+use crate::connectors::sink::create_statement;
 use crate::error::Result;
 use crate::notice::Notice;
 use crate::plan::PipelinePlan;

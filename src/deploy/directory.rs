@@ -27,6 +27,11 @@ pub struct DirectoryDeployer {
     path: PathBuf,
 }
 
+/// The deployer of a directory target (its `TargetType::deployer`).
+pub fn make<'a>(target: &Target, _rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
+    Ok(Box::new(DirectoryDeployer::new(target)))
+}
+
 impl DirectoryDeployer {
     pub fn new(target: &Target) -> DirectoryDeployer {
         DirectoryDeployer {

@@ -36,6 +36,26 @@ pub struct FlinkDeployer {
     http: reqwest::Client,
 }
 
+/// The deployer of a flink target (its `TargetType::deployer`).
+pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
+    Ok(Box::new(FlinkDeployer::new(target, rt.deployments.http())?))
+}
+
+/// CREATE TARGET's check of a flink target: its REST URL is plain HTTP.
+pub fn check_options(name: &str, options: &crate::connectors::ResolvedOptions) -> Result<()> {
+    if let Some(crate::connectors::StoredValue::Text(url)) = options.0.get("rest_url")
+        && !url.starts_with("http://")
+    {
+        return Err(SluiceError::InvalidOption {
+            message: format!("rest_url of target \"{name}\" must be an http:// URL, got '{url}'"),
+            hint: Some(
+                "This version reaches Flink's REST API over plain HTTP (https is not built in).".into(),
+            ),
+        });
+    }
+    Ok(())
+}
+
 impl FlinkDeployer {
     pub fn new(target: &Target, http: reqwest::Client) -> Result<FlinkDeployer> {
         let rest = target.text("rest_url").unwrap_or_default().trim_end_matches('/').to_owned();

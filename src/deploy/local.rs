@@ -1,6 +1,6 @@
 //! The `local` target: batch pipelines run inside the gateway. Each INSERT's query runs
 //! in DataFusion over the live source tables (filters pushed down to them) and its rows
-//! stream into the sink ([`super::writer`]). Every sink is written in its own transaction,
+//! stream into the sink (each type's [`crate::connectors::sink::LocalSink`]). Every sink is written in its own transaction,
 //! and all of them commit only after every INSERT has succeeded; STOP rolls them back.
 
 use std::collections::HashMap;
@@ -9,10 +9,10 @@ use async_trait::async_trait;
 use futures::StreamExt;
 use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
-use super::writer::{SinkWriter, WriteMode};
 use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::live::Check;
+use crate::connectors::sink::{self, LocalSink, SinkSpec, WriteMode};
 use crate::error::{Result, SluiceError};
 use crate::plan::query::sink_query;
 use crate::runtime::Runtime;
@@ -23,6 +23,11 @@ const PROGRESS_EVERY: i64 = 50_000;
 pub struct LocalDeployer<'a> {
     rt: &'a Runtime,
     batch_size: usize,
+}
+
+/// The deployer of a local target (its `TargetType::deployer`).
+pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
+    Ok(Box::new(LocalDeployer::new(target, rt)))
 }
 
 impl<'a> LocalDeployer<'a> {
@@ -55,7 +60,7 @@ impl Deployer for LocalDeployer<'_> {
             .map(|i| sink_query(plan, i, None, "the local target"))
             .collect::<Result<Vec<_>>>()?;
         let mut sources: HashMap<String, LoadedSource> = HashMap::new();
-        let mut writers: Vec<SinkWriter> = Vec::new();
+        let mut writers: Vec<Box<dyn LocalSink>> = Vec::new();
         let mut notes = Vec::new();
         let (mut rows_in, mut rows_out) = (0i64, 0i64);
         let outcome: Result<()> = async {
@@ -69,7 +74,8 @@ impl Deployer for LocalDeployer<'_> {
                     );
                 }
                 let source = &sources[&table.path.source];
-                let mut writer = SinkWriter::open(table, source, &insert.columns, mode, batch_size).await?;
+                let spec = SinkSpec { table, source, columns: &insert.columns, mode, batch_size };
+                let mut writer = sink::open(&spec).await?;
                 let frame = plan.bound.planner.execute_logical_plan(query).await?;
                 let mut stream = frame.execute_stream().await?;
                 let mut written = 0i64;
@@ -84,7 +90,7 @@ impl Deployer for LocalDeployer<'_> {
                         Ok(b) => b,
                         Err(e) => break Err(e.into()),
                     };
-                    if let Err(e) = writer.write(&batch, &table.path).await {
+                    if let Err(e) = writer.write(&batch).await {
                         break Err(e);
                     }
                     written += batch.num_rows() as i64;
@@ -117,8 +123,8 @@ impl Deployer for LocalDeployer<'_> {
             }
             return Err(e);
         }
-        for (writer, insert) in writers.into_iter().zip(&plan.bound.inserts) {
-            writer.commit(&plan.bound.tables[insert.sink].path).await?;
+        for writer in writers {
+            writer.commit().await?;
         }
         Ok(Submitted {
             engine_job_id: None,

@@ -24,7 +24,6 @@ pub mod seatunnel;
 pub mod target_types;
 pub mod targets;
 pub mod watcher;
-pub mod writer;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -39,89 +38,8 @@ use crate::plan::PipelinePlan;
 use crate::secrets::{MasterKey, Sealed};
 pub use target_types::{Target, TargetType};
 
-/// A deployment's state, as stored and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum State {
-    /// Recorded; the job is being handed to the engine.
-    Submitting,
-    /// The engine accepted the job and runs it.
-    Running,
-    /// STOP was asked; waiting for the engine.
-    Stopping,
-    /// SUSPEND was asked; waiting for the savepoint.
-    Suspending,
-    /// A bounded job ended with success.
-    Finished,
-    /// The engine (or the submission) failed; `last_error` says why.
-    Failed,
-    /// Stopped by STOP (with its savepoint when one was taken).
-    Stopped,
-    /// Stopped by SUSPEND; RESUME starts it from its savepoint.
-    Suspended,
-    /// The artifacts were written (the `directory` target).
-    Rendered,
-}
-
-impl State {
-    pub const ALL: &'static [State] = &[
-        State::Submitting,
-        State::Running,
-        State::Stopping,
-        State::Suspending,
-        State::Finished,
-        State::Failed,
-        State::Stopped,
-        State::Suspended,
-        State::Rendered,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Submitting => "submitting",
-            State::Running => "running",
-            State::Stopping => "stopping",
-            State::Suspending => "suspending",
-            State::Finished => "finished",
-            State::Failed => "failed",
-            State::Stopped => "stopped",
-            State::Suspended => "suspended",
-            State::Rendered => "rendered",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<State> {
-        State::ALL.iter().copied().find(|s| s.as_str() == text)
-    }
-
-    /// Whether the deployment holds its pipeline (at most one such per pipeline).
-    pub fn is_active(self) -> bool {
-        matches!(self, State::Submitting | State::Running | State::Stopping | State::Suspending)
-    }
-
-    /// The edges of the state machine.
-    pub fn can_move_to(self, to: State) -> bool {
-        use State::*;
-        matches!(
-            (self, to),
-            (Submitting, Running | Failed | Finished | Rendered | Stopped)
-                | (Running, Running | Finished | Failed | Stopping | Suspending | Stopped)
-                | (Stopping, Stopped | Failed | Finished | Running)
-                | (Suspending, Suspended | Failed | Running)
-                | (Stopped | Suspended, Submitting)
-        )
-    }
-
-    /// The states from which `to` may be entered.
-    pub fn sources(to: State) -> Vec<&'static str> {
-        State::ALL.iter().filter(|s| s.can_move_to(to)).map(|s| s.as_str()).collect()
-    }
-}
-
-impl std::fmt::Display for State {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// A deployment's state, as stored and shown (its state machine is the catalog's).
+pub use sluice_catalog::DeploymentState as State;
 
 /// What a deployer reports after submitting a job.
 #[derive(Debug, Clone, Default)]
@@ -206,22 +124,9 @@ pub trait Deployer: Send + Sync {
     }
 }
 
-/// The deployer for `target`.
+/// The deployer for `target`, made by its type.
 pub fn deployer<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
-    match target.target_type.name {
-        "local" => Ok(Box::new(local::LocalDeployer::new(target, rt))),
-        "flink" => Ok(Box::new(flink::FlinkDeployer::new(target, rt.deployments.http())?)),
-        "directory" => Ok(Box::new(directory::DirectoryDeployer::new(target))),
-        "kubernetes" => Ok(Box::new(kubernetes::KubernetesDeployer::new(target, rt)?)),
-        "seatunnel" => Ok(Box::new(seatunnel::SeaTunnelDeployer::new(target, rt.deployments.clone())?)),
-        other => Err(SluiceError::not_supported(
-            format!(
-                "target \"{}\" is of type {other}, which cannot run pipelines in this version",
-                target.name
-            ),
-            Some("Create a target of type local, flink, directory, kubernetes or seatunnel."),
-        )),
-    }
+    (target.target_type.deployer)(target, rt)
 }
 
 /// What stands for an engine's text that could not be masked.
@@ -292,7 +197,7 @@ impl Deployments {
     /// engine takes the id it is given).
     pub async fn record_job_id(&self, id: i64, job: &str) -> Result<()> {
         let change = DeploymentChange { engine_job_id: Some(job.to_owned()), ..Default::default() };
-        let state = State::Submitting.as_str();
+        let state = State::Submitting;
         self.store.transition(id, &[state], state, &change, "gateway").await?;
         Ok(())
     }
@@ -341,7 +246,7 @@ impl Deployments {
     pub async fn move_to(&self, id: i64, to: State, change: DeploymentChange, actor: &str) -> Result<bool> {
         let from = State::sources(to);
         let change = self.redact_change(change).await;
-        let moved = self.store.transition(id, &from, to.as_str(), &change, actor).await?;
+        let moved = self.store.transition(id, &from, to, &change, actor).await?;
         if moved && !to.is_active() {
             self.artifacts.revoke(id);
         }
@@ -350,7 +255,7 @@ impl Deployments {
 
     /// Applies an engine's report on deployment `d` (from polling or a watch).
     pub async fn observe(&self, d: &DeploymentRecord, seen: Observed) -> Result<bool> {
-        let Some(current) = State::parse(&d.state) else { return Ok(false) };
+        let current = d.state;
         // While STOP / SUSPEND wait for the engine, the statement decides the end state.
         if matches!(current, State::Stopping | State::Suspending) && seen.state != State::Failed {
             return Ok(false);
@@ -370,8 +275,7 @@ impl Deployments {
             ..Default::default()
         };
         let change = self.redact_change(change).await;
-        let from = [current.as_str()];
-        let moved = self.store.transition(d.id, &from, seen.state.as_str(), &change, "watcher").await?;
+        let moved = self.store.transition(d.id, &[current], seen.state, &change, "watcher").await?;
         if moved && !seen.state.is_active() {
             self.artifacts.revoke(d.id);
         }
@@ -386,7 +290,7 @@ mod tests {
     #[test]
     fn states_round_trip_through_their_names() {
         for s in State::ALL {
-            assert_eq!(State::parse(s.as_str()), Some(*s));
+            assert_eq!(s.as_str().parse::<State>(), Ok(*s));
         }
     }
 
@@ -403,7 +307,13 @@ mod tests {
 
     #[test]
     fn active_states_are_the_ones_the_store_indexes() {
-        let active: Vec<&str> = State::ALL.iter().filter(|s| s.is_active()).map(|s| s.as_str()).collect();
-        assert_eq!(active, sluice_catalog::store::ACTIVE_STATES);
+        let active: Vec<String> =
+            State::ALL.iter().filter(|s| s.is_active()).map(|s| format!("'{s}'")).collect();
+        let indexed = format!("WHERE state IN ({});", active.join(", "));
+        for backend in [sluice_catalog::Backend::Sqlite, sluice_catalog::Backend::Postgres] {
+            let path = format!("{}/migrations/{backend}/0002_deployments.sql", env!("CARGO_MANIFEST_DIR"));
+            let migration = std::fs::read_to_string(&path).expect("migration");
+            assert!(migration.contains(&indexed), "{path} does not index {indexed}");
+        }
     }
 }

@@ -52,6 +52,11 @@ pub struct SeaTunnelDeployer {
     deployments: Arc<Deployments>,
 }
 
+/// The deployer of a seatunnel target (its `TargetType::deployer`).
+pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
+    Ok(Box::new(SeaTunnelDeployer::new(target, rt.deployments.clone())?))
+}
+
 impl SeaTunnelDeployer {
     pub fn new(target: &Target, deployments: Arc<Deployments>) -> Result<SeaTunnelDeployer> {
         let http = deployments.http();

@@ -22,13 +22,50 @@ pub struct TargetType {
     pub runs: bool,
     /// The pipeline engine its jobs are written for (`flink`, `seatunnel`); `None` when it
     /// takes any (a directory renders every artifact; the local target runs batch SQL).
-    pub engine: Option<&'static str>,
+    pub engine: Option<sluice_catalog::PipelineEngine>,
     /// Runs jobs inside the gateway (DataFusion over the live tables): batch only.
     pub in_gateway: bool,
     /// Hands jobs to an external engine, which starts from and takes savepoints.
     pub external_engine: bool,
     /// Delivers a pipeline's extra jars to its job.
     pub delivers_jars: bool,
+    /// How the watcher learns what became of a job no statement waits for.
+    pub observation: Observation,
+    /// Checks of its options beyond their schema (CREATE TARGET), naming the target.
+    pub check: fn(&str, &ResolvedOptions) -> Result<()>,
+    /// Makes the deployer of a target of this type.
+    pub deployer: MakeDeployer,
+}
+
+/// Builds the deployer of one target.
+pub type MakeDeployer =
+    for<'a> fn(&Target, &'a crate::runtime::Runtime) -> Result<Box<dyn super::Deployer + 'a>>;
+
+/// How the watcher follows the jobs of a target type that no statement waits for (the
+/// gateway that submitted them may have stopped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Observation {
+    /// Jobs run inside a gateway: one whose progress has not been written for a while
+    /// lost its gateway and has failed.
+    InGateway,
+    /// Asked for job states ([`super::Deployer::observe`]); nothing to re-attach.
+    Poll,
+    /// Asked for job states; a submission interrupted before the engine named its job
+    /// is found again by the job's name and start time (Flink's REST API).
+    PollFindByName,
+    /// Asked for job states; the job id was chosen and recorded before the submission
+    /// (SeaTunnel), so an interrupted one is observed by it, or fails after
+    /// `submit_timeout`.
+    PollById,
+    /// States are pushed by a watch on the target (the Kubernetes operator's status); an
+    /// interrupted submission fails after twice its `timeout` and a minute (a START may
+    /// first wait for an earlier resource to go).
+    Watch,
+}
+
+/// Options need no check beyond their schema.
+fn no_check(_name: &str, _options: &ResolvedOptions) -> Result<()> {
+    Ok(())
 }
 
 const RUNNERS: &[&str] = &["sluice", "sql_driver"];
@@ -42,6 +79,9 @@ pub const LOCAL: TargetType = TargetType {
     in_gateway: true,
     external_engine: false,
     delivers_jars: false,
+    observation: Observation::InGateway,
+    check: no_check,
+    deployer: super::local::make,
 };
 
 pub const FLINK: TargetType = TargetType {
@@ -76,10 +116,13 @@ pub const FLINK: TargetType = TargetType {
             .default("1s"),
     ],
     runs: true,
-    engine: Some("flink"),
+    engine: Some(sluice_catalog::PipelineEngine::Flink),
     in_gateway: false,
     external_engine: true,
     delivers_jars: false,
+    observation: Observation::PollFindByName,
+    check: super::flink::check_options,
+    deployer: super::flink::make,
 };
 
 pub const DIRECTORY: TargetType = TargetType {
@@ -91,6 +134,9 @@ pub const DIRECTORY: TargetType = TargetType {
     in_gateway: false,
     external_engine: false,
     delivers_jars: false,
+    observation: Observation::Poll,
+    check: no_check,
+    deployer: super::directory::make,
 };
 
 pub const KUBERNETES: TargetType = TargetType {
@@ -98,10 +144,13 @@ pub const KUBERNETES: TargetType = TargetType {
     description: "The Flink Kubernetes Operator (FlinkDeployment / FlinkSessionJob).",
     options: crate::compile::kubernetes::OPTIONS,
     runs: true,
-    engine: Some("flink"),
+    engine: Some(sluice_catalog::PipelineEngine::Flink),
     in_gateway: false,
     external_engine: true,
     delivers_jars: true,
+    observation: Observation::Watch,
+    check: super::kubernetes::check_options,
+    deployer: super::kubernetes::make,
 };
 
 pub const SEATUNNEL: TargetType = TargetType {
@@ -116,10 +165,13 @@ pub const SEATUNNEL: TargetType = TargetType {
             .default("1s"),
     ],
     runs: true,
-    engine: Some("seatunnel"),
+    engine: Some(sluice_catalog::PipelineEngine::SeaTunnel),
     in_gateway: false,
     external_engine: true,
     delivers_jars: false,
+    observation: Observation::PollById,
+    check: no_check,
+    deployer: super::seatunnel::make,
 };
 
 /// Every target type, in the order `SHOW TARGET TYPES` lists them.
@@ -136,12 +188,14 @@ pub fn target_type(name: &str) -> Result<&'static TargetType> {
     })
 }
 
-/// Checks `options` against `t`'s schema.
-pub fn validate(t: &TargetType, options: &[SqlOption]) -> Result<ResolvedOptions> {
+/// Checks the options of target `name` against `t`'s schema and the type's own checks.
+pub fn validate(t: &TargetType, name: &str, options: &[SqlOption]) -> Result<ResolvedOptions> {
     let owner = format!("target type {}", t.name);
     let listing = format!("DESCRIBE TARGET TYPE {}", t.name);
     let schema = Schema { owner: &owner, listing: &listing, options: t.options, passthrough: &[] };
-    validate_with(schema, &ResolvedOptions::default(), options)
+    let resolved = validate_with(schema, &ResolvedOptions::default(), options)?;
+    (t.check)(name, &resolved)?;
+    Ok(resolved)
 }
 
 /// A stored target: its type and options, with defaults applied on read.

@@ -1,6 +1,6 @@
 //! Reading stored targets back: the record's type and options, typed.
 
-use sluice_catalog::{Store, StoreError};
+use sluice_catalog::Store;
 
 use super::Target;
 use super::target_types::target_type;
@@ -16,13 +16,7 @@ pub async fn load(store: &Store, name: &str) -> Result<Target> {
         .target(name)
         .await?
         .ok_or_else(|| SluiceError::UndefinedObject { kind: "target", name: name.to_owned() })?;
-    let options = serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
-        SluiceError::Store(StoreError::Corrupt {
-            kind: "target",
-            name: name.to_owned(),
-            detail: e.to_string(),
-        })
-    })?;
+    let options = ResolvedOptions::from_stored(&record.options, "target", name)?;
     Ok(Target { name: record.name, target_type: target_type(&record.target_type)?, options })
 }
 

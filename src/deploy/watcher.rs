@@ -18,6 +18,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::flink::FlinkDeployer;
+use super::target_types::Observation;
 use super::{State, Target, deployer};
 use crate::deploy::targets;
 use crate::runtime::Runtime;
@@ -54,7 +55,7 @@ pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
             }
             return;
         }
-        let active = match rt.store.deployments_in(&["submitting", "running"]).await {
+        let active = match rt.store.deployments_in(&[State::Submitting, State::Running]).await {
             Ok(active) => active,
             Err(e) => {
                 tracing::debug!(error = %e, "watcher cannot read deployments");
@@ -77,7 +78,7 @@ pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
                 continue;
             }
             let Ok(target) = targets::load(&rt.store, &name).await else { continue };
-            if target.target_type.name == "kubernetes" {
+            if target.target_type.observation == Observation::Watch {
                 for d in &deployments {
                     if let Err(e) = fail_interrupted(&rt, &target, d, "timeout").await {
                         tracing::debug!(deployment = d.id, error = %e, "cannot record an interrupted submission");
@@ -121,15 +122,15 @@ async fn watch_target(
         if rt.deployments.runs_here(d.id) {
             continue; // its statement is still at work
         }
-        match target.target_type.name {
-            "local" => {
+        match target.target_type.observation {
+            Observation::InGateway => {
                 let why = "the gateway that ran this local job stopped before it finished";
                 fail_after(rt, d, d.updated_at, LOCAL_STALE, why.into()).await?
             }
-            "flink" if d.engine_job_id.is_none() => reattach(rt, target, d).await?,
+            Observation::PollFindByName if d.engine_job_id.is_none() => reattach(rt, target, d).await?,
             // an interrupted submission: the job has the id recorded before it was sent, if
             // the engine got it
-            "seatunnel" if d.state == "submitting" => match engine.observe(d).await {
+            Observation::PollById if d.state == State::Submitting => match engine.observe(d).await {
                 Ok(Some(seen)) => {
                     rt.deployments.observe(d, seen).await?;
                 }
@@ -175,11 +176,11 @@ async fn fail_interrupted(
     d: &DeploymentRecord,
     timeout_key: &str,
 ) -> crate::error::Result<()> {
-    if d.state != "submitting" || rt.deployments.runs_here(d.id) {
+    if d.state != State::Submitting || rt.deployments.runs_here(d.id) {
         return Ok(());
     }
     let mut timeout = Duration::from_millis(target.millis(timeout_key).unwrap_or(300_000));
-    if target.target_type.name == "kubernetes" {
+    if target.target_type.observation == Observation::Watch {
         // a START there may first wait for an earlier resource to go, then for its job
         timeout = timeout * 2 + Duration::from_secs(60);
     }

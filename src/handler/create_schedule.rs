@@ -70,7 +70,7 @@ pub async fn check_pipelines(ctx: &Ctx<'_>, schedule: &str, tasks: &[Task]) -> R
         let Some(record) = ctx.rt.store.pipeline(pipeline).await? else {
             return Err(SluiceError::UndefinedObject { kind: "pipeline", name: pipeline.to_owned() });
         };
-        if record.mode == "streaming" {
+        if record.mode == sluice_catalog::PipelineMode::Streaming {
             return Err(SluiceError::not_supported(
                 format!(
                     "pipeline \"{pipeline}\" is a streaming pipeline; schedule \"{schedule}\" can only run batch pipelines"

@@ -1,9 +1,9 @@
 //! `CREATE TABLE source.table (…) WITH (…)` — see [`CreateTable`] for the syntax.
 
-use serde_json::json;
 use sluice_catalog::{ColumnRecord, StoreError, TableRecord};
 
 use super::{Ctx, Notice, Output, require_superuser};
+use crate::connectors::definition::{TableDefinition, Watermark};
 use crate::connectors::validate::{Schema, validate_with};
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError};
@@ -47,18 +47,22 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
             }
         })
         .collect();
-    let definition = json!({
-        "statement": statement.to_string(),
-        "watermark": statement.watermark.as_ref().map(|w| json!({ "column": w.column.as_str(), "expr": w.expr })),
-        "primary_key": statement.primary_key.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-        "options": serde_json::from_str::<serde_json::Value>(&options.to_json()).unwrap_or_default(),
-    });
+    let definition = TableDefinition {
+        statement: Some(statement.to_string()),
+        watermark: statement
+            .watermark
+            .as_ref()
+            .map(|w| Watermark { column: w.column.as_str().to_owned(), expr: w.expr.clone() }),
+        primary_key: statement.primary_key.iter().map(|k| k.as_str().to_owned()).collect(),
+        options,
+        table_type: None,
+    };
     let record = TableRecord {
         source: source.record.name.clone(),
         database: String::new(),
         name: table_name.to_owned(),
         kind: "declared".into(),
-        definition: Some(definition.to_string()),
+        definition: Some(definition.to_json()),
         refreshed_at: sluice_catalog::time::now_micros(),
     };
     match ctx.rt.store.put_declared_table(&record, &columns, statement.or_replace, &ctx.session.user).await {

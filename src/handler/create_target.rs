@@ -12,29 +12,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
     require_superuser(ctx, "create targets").await?;
     let name = statement.name.as_str();
     let t = target_type(&statement.target_type)?;
-    let options = validate(t, &statement.options)?;
-    if t.name == "flink"
-        && let Some(crate::connectors::StoredValue::Text(url)) = options.0.get("rest_url")
-        && !url.starts_with("http://")
-    {
-        return Err(SluiceError::InvalidOption {
-            message: format!("rest_url of target \"{name}\" must be an http:// URL, got '{url}'"),
-            hint: Some(
-                "This version reaches Flink's REST API over plain HTTP (https is not built in).".into(),
-            ),
-        });
-    }
-    if t.name == "kubernetes"
-        && let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("connector_jars")
-    {
-        crate::compile::kubernetes::connector_jars(text)?;
-    }
-    if t.name == "kubernetes"
-        && let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("pod_template")
-    {
-        crate::compile::kubernetes::pod_template(text)?;
-    }
-    if name == crate::deploy::targets::LOCAL && t.name != "local" {
+    let options = validate(t, name, &statement.options)?;
+    if name == crate::deploy::targets::LOCAL && t.name != crate::deploy::target_types::LOCAL.name {
         return Err(SluiceError::ObjectInUse(format!(
             "target \"{name}\" is built in and must stay of type local"
         )));

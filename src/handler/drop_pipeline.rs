@@ -31,10 +31,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Outpu
                     });
                 }
                 let deployments = ctx.rt.store.deployments(Some(name.as_str())).await?;
-                if let Some(d) = deployments
-                    .iter()
-                    .find(|d| sluice_catalog::store::ACTIVE_STATES.contains(&d.state.as_str()))
-                {
+                if let Some(d) = deployments.iter().find(|d| d.state.is_active()) {
                     return Err(SluiceError::DependentObjects {
                         what: format!("pipeline {name}"),
                         detail: format!("deployment {} on target {} is {}", d.id, d.target, d.state),

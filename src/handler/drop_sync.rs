@@ -17,9 +17,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSync) -> Result<Output> {
             return Err(SluiceError::UndefinedObject { kind: "sync", name: name.as_str().to_owned() });
         }
         let deployments = ctx.rt.store.deployments(Some(name.as_str())).await?;
-        if let Some(d) =
-            deployments.iter().find(|d| sluice_catalog::store::ACTIVE_STATES.contains(&d.state.as_str()))
-        {
+        if let Some(d) = deployments.iter().find(|d| d.state.is_active()) {
             return Err(SluiceError::DependentObjects {
                 what: format!("sync {name}"),
                 detail: format!("its pipeline's deployment {} on target {} is {}", d.id, d.target, d.state),

@@ -14,8 +14,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Out
     let name = statement.name.as_str();
     let stored = load(ctx.rt, name).await?;
     let last = ctx.rt.store.deployments(Some(name)).await?.into_iter().next();
-    let resumable =
-        last.filter(|d| matches!(d.state.as_str(), "suspended" | "stopped") && d.savepoint.is_some());
+    let resumable = last.filter(|d| {
+        matches!(d.state, crate::deploy::State::Suspended | crate::deploy::State::Stopped)
+            && d.savepoint.is_some()
+    });
     let Some(d) = resumable else {
         return Err(SluiceError::Query {
             state: crate::error::SqlState::ObjectNotInPrerequisiteState,

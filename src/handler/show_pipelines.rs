@@ -25,8 +25,8 @@ pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
                 vec![
                     text(p.name),
                     ScalarValue::Int64(Some(p.version)),
-                    text(p.engine),
-                    text(p.mode),
+                    text(p.engine.as_str()),
+                    text(p.mode.as_str()),
                     opt_text(p.target),
                     text(p.owner),
                     timestamp(p.updated_at),

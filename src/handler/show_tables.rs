@@ -2,6 +2,7 @@
 //! name, type, refreshed_at (how old the cached metadata is).
 
 use crate::connectors::access;
+use crate::connectors::definition::TableDefinition;
 use datafusion::arrow::datatypes::DataType;
 
 use super::{Ctx, Output, rows, text, timestamp, timestamptz};
@@ -50,14 +51,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
         tables
             .into_iter()
             .map(|t| {
-                let kind = t
-                    .definition
-                    .as_deref()
-                    .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-                    .and_then(|v| v.get("table_type").and_then(|k| k.as_str()).map(str::to_owned))
-                    .unwrap_or_else(|| t.kind.clone());
-                vec![text(t.name), text(kind), timestamp(t.refreshed_at)]
+                let definition = match t.definition.as_deref() {
+                    Some(d) => TableDefinition::from_stored(d, &t.name)?,
+                    None => TableDefinition::default(),
+                };
+                let kind = definition.table_type.unwrap_or_else(|| t.kind.clone());
+                Ok(vec![text(t.name), text(kind), timestamp(t.refreshed_at)])
             })
-            .collect(),
+            .collect::<Result<Vec<_>>>()?,
     )
 }

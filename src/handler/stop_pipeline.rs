@@ -19,7 +19,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
         return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
     }
     let tag = if statement.kind == StopKind::Suspend { "SUSPEND PIPELINE" } else { "STOP PIPELINE" };
-    let running = ctx.rt.store.deployments(Some(name)).await?.into_iter().find(|d| d.state == "running");
+    let running = ctx
+        .rt
+        .store
+        .deployments(Some(name))
+        .await?
+        .into_iter()
+        .find(|d| d.state == crate::deploy::State::Running);
     let Some(d) = running else {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running")));
     };
@@ -72,7 +78,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
 async fn wait_for_end(ctx: &Ctx<'_>, d: &DeploymentRecord) {
     for _ in 0..600 {
         match ctx.rt.store.deployment(d.id).await {
-            Ok(Some(now)) if now.state != "stopping" => return,
+            Ok(Some(now)) if now.state != crate::deploy::State::Stopping => return,
             Ok(None) | Err(_) => return,
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }

@@ -123,7 +123,7 @@ pub async fn bind_with(
     tables: Tables<'_>,
     presets: &Presets,
 ) -> Result<Bound> {
-    let settings = Settings::new(&options);
+    let settings = Settings::new(&options)?;
     if settings.parallelism == 0 {
         return Err(SluiceError::InvalidOption {
             message: "invalid value for option \"parallelism\" of pipelines: it must be at least 1".into(),
@@ -361,11 +361,7 @@ fn views_read(query: &Query, views: &[String]) -> Vec<String> {
 
 /// Every table's source type must run on the pipeline's engine.
 fn check_engine(settings: &Settings, tables: &[TableUse], body: &[BodyStatement]) -> Result<()> {
-    let engine = match settings.engine.as_str() {
-        "seatunnel" => Engine::SeaTunnel,
-        "flink-cdc" => Engine::FlinkCdc,
-        _ => Engine::Flink,
-    };
+    let engine = Engine::of_pipeline(settings.engine);
     for table in tables {
         let usable = table.source_type.engines.contains(&engine)
             && (engine != Engine::SeaTunnel || !table.source_type.seatunnel_plugin.is_empty());

@@ -8,6 +8,12 @@ use crate::connectors::schema::{
     opt,
 };
 
+use sluice_catalog::{PipelineEngine, PipelineMode};
+
+use crate::error::{Result, SluiceError};
+
+/// [`PipelineEngine`] and [`PipelineMode`] as the schema lists them (a test keeps them
+/// equal).
 const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc"];
 const MODES: &[&str] = &["streaming", "batch"];
 const CHECKPOINT_MODES: &[&str] = &["exactly_once", "at_least_once"];
@@ -78,7 +84,7 @@ pub const PASSTHROUGH: &[&str] = &["flink.", "seatunnel."];
 /// How a pipeline runs: its options, typed, with defaults applied.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    pub engine: String,
+    pub engine: PipelineEngine,
     pub streaming: bool,
     pub target: Option<String>,
     pub parallelism: u32,
@@ -92,8 +98,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// The settings of validated `options`.
-    pub fn new(options: &crate::connectors::ResolvedOptions) -> Settings {
+    /// The settings of validated `options`; an engine or mode outside the schema's (only
+    /// in options that were never validated, as in a damaged catalog) is 22023.
+    pub fn new(options: &crate::connectors::ResolvedOptions) -> Result<Settings> {
         use crate::connectors::StoredValue;
         let text = |key: &str| match options.0.get(key) {
             Some(StoredValue::Text(v)) => Some(v.clone()),
@@ -110,9 +117,16 @@ impl Settings {
                 })
                 .collect()
         };
-        Settings {
-            engine: text("engine").unwrap_or_else(|| "flink".into()),
-            streaming: text("mode").as_deref() != Some("batch"),
+        let parsed = |key: &str| text(key).unwrap_or_default();
+        let invalid = |message: String| SluiceError::InvalidOption {
+            message: format!("pipeline option {message}"),
+            hint: None,
+        };
+        let engine: PipelineEngine = parsed("engine").parse().map_err(invalid)?;
+        let mode: PipelineMode = parsed("mode").parse().map_err(invalid)?;
+        Ok(Settings {
+            engine,
+            streaming: mode == PipelineMode::Streaming,
             target: text("target"),
             parallelism: text("parallelism").and_then(|p| p.parse().ok()).unwrap_or(1),
             jars: text("jars")
@@ -121,11 +135,11 @@ impl Settings {
             values,
             flink_passthrough: passthrough("flink."),
             seatunnel_passthrough: passthrough("seatunnel."),
-        }
+        })
     }
 
-    pub fn mode(&self) -> &'static str {
-        if self.streaming { "streaming" } else { "batch" }
+    pub fn mode(&self) -> PipelineMode {
+        if self.streaming { PipelineMode::Streaming } else { PipelineMode::Batch }
     }
 
     /// The job's name on its engine: the `job_name` option, else the pipeline's name.
@@ -136,5 +150,21 @@ impl Settings {
     /// The value of option `key` (given or default).
     pub fn value(&self, key: &str) -> Option<&str> {
         self.values.iter().find(|(o, _)| o.name == key).map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_lists_exactly_the_engines_and_modes_the_store_keeps() {
+        let engines: Vec<&str> = PipelineEngine::ALL.iter().map(|e| e.as_str()).collect();
+        assert_eq!(engines, ENGINES);
+        let mut modes: Vec<&str> = PipelineMode::ALL.iter().map(|m| m.as_str()).collect();
+        let mut listed = MODES.to_vec();
+        modes.sort();
+        listed.sort();
+        assert_eq!(modes, listed);
     }
 }

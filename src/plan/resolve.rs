@@ -10,6 +10,7 @@ use sluice_catalog::ColumnRecord;
 
 use super::PlanCtx;
 use crate::connectors::access::{self, LoadedSource};
+use crate::connectors::definition::TableDefinition;
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError, SourcePos};
 use crate::sql::ast::pipeline::BodyStatement;
@@ -51,7 +52,7 @@ pub struct TableUse {
     pub source_options: ResolvedOptions,
     pub columns: Vec<ColumnRecord>,
     /// A declared table's definition (options, watermark, key), as stored.
-    pub definition: Option<serde_json::Value>,
+    pub definition: Option<TableDefinition>,
     /// A sink that does not exist yet: created with the columns its INSERT writes.
     pub create: bool,
     /// For a created sink, the exact DDL that creates it (a sync's, in the sink's dialect).
@@ -150,7 +151,8 @@ pub async fn resolve(
             _ => load(ctx, &lookup, path, &name, only_written).await?,
         };
         if !only_written && !presets.read_options.0.is_empty() && table.definition.is_none() {
-            table.definition = Some(serde_json::json!({ "options": presets.read_options }));
+            table.definition =
+                Some(TableDefinition { options: presets.read_options.clone(), ..Default::default() });
         }
         tables.push(table);
     }
@@ -281,7 +283,8 @@ async fn load(
             .into_iter()
             .find(|t| t.name == path.table && t.kind == "declared")
             .and_then(|t| t.definition)
-            .and_then(|d| serde_json::from_str(&d).ok())
+            .map(|d| TableDefinition::from_stored(&d, &path.to_string()))
+            .transpose()?
     } else {
         None
     };

@@ -35,9 +35,7 @@ fn corrupt(name: &str, detail: String) -> SluiceError {
 
 /// A stored pipeline's options.
 pub fn options(record: &PipelineRecord) -> Result<ResolvedOptions> {
-    serde_json::from_str(&record.options)
-        .map(ResolvedOptions)
-        .map_err(|e| corrupt(&record.name, e.to_string()))
+    ResolvedOptions::from_stored(&record.options, "pipeline", &record.name)
 }
 
 /// The pipeline called `name`, or 42704.
@@ -56,7 +54,7 @@ pub async fn load(store: &Store, name: &str) -> Result<StoredPipeline> {
 /// pipeline's name (also when the pipeline is gone meanwhile).
 pub async fn job_name(store: &Store, pipeline: &str) -> Result<String> {
     let Some(record) = store.pipeline(pipeline).await? else { return Ok(pipeline.to_owned()) };
-    Ok(super::Settings::new(&options(&record)?).job_name(pipeline).to_owned())
+    Ok(super::Settings::new(&options(&record)?)?.job_name(pipeline).to_owned())
 }
 
 /// What the store keeps of a bound pipeline.
@@ -66,8 +64,8 @@ pub fn new_pipeline(name: &str, bound: &Bound, body: &[BodyStatement]) -> NewPip
     sources.dedup();
     NewPipeline {
         name: name.to_owned(),
-        engine: bound.settings.engine.clone(),
-        mode: bound.settings.mode().to_owned(),
+        engine: bound.settings.engine,
+        mode: bound.settings.mode(),
         target: bound.settings.target.clone(),
         options: bound.options.to_json(),
         body: body_sql(body),

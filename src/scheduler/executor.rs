@@ -79,8 +79,7 @@ impl Executor {
         };
         let (settings, owner, cron) = match &schedule {
             Some(s) => {
-                let options: ResolvedOptions =
-                    serde_json::from_str(&s.options).map(ResolvedOptions).unwrap_or_default();
+                let options = ResolvedOptions::from_stored(&s.options, "schedule", &s.name)?;
                 (
                     ScheduleSettings::new(&options)?,
                     s.owner.clone(),
@@ -316,14 +315,16 @@ impl Executor {
             // it never reached an engine: run it again as the same attempt
             return self.requeue(task, "its gateway stopped before the pipeline was submitted").await;
         };
-        match State::parse(&d.state) {
-            Some(State::Finished) => self.record(rules, &task.pipeline, Outcome::Succeeded).await,
-            Some(s) if !s.is_active() => {
+        match d.state {
+            State::Finished => self.record(rules, &task.pipeline, Outcome::Succeeded).await,
+            s if !s.is_active() => {
                 let why =
                     d.last_error.clone().unwrap_or_else(|| format!("deployment {} ended {}", d.id, d.state));
                 self.record(rules, &task.pipeline, Outcome::Failed(why)).await
             }
-            _ if d.engine == "datafusion" && !self.rt.deployments.runs_here(d.id) => {
+            _ if d.engine == sluice_catalog::JobEngine::DataFusion
+                && !self.rt.deployments.runs_here(d.id) =>
+            {
                 // A local job dies with its gateway (its transactions rolled back).
                 let change = DeploymentChange {
                     last_error: Some(Some("the gateway running it stopped".into())),

@@ -162,13 +162,7 @@ pub struct LoadedSchedule {
 impl LoadedSchedule {
     pub fn new(record: ScheduleRecord) -> Result<LoadedSchedule> {
         let cron = CronSchedule::parse(&record.cron, &record.timezone)?;
-        let options: ResolvedOptions =
-            serde_json::from_str(&record.options).map(ResolvedOptions).map_err(|e| {
-                crate::error::SluiceError::Internal(format!(
-                    "schedule \"{}\" has unreadable options: {e}",
-                    record.name
-                ))
-            })?;
+        let options = ResolvedOptions::from_stored(&record.options, "schedule", &record.name)?;
         let settings = ScheduleSettings::new(&options)?;
         Ok(LoadedSchedule { record, cron, settings, options })
     }

@@ -117,9 +117,9 @@ pub async fn wait_for_end(rt: &Runtime, id: i64, cancel: &CancellationToken) -> 
             .deployment(id)
             .await?
             .ok_or_else(|| SluiceError::Internal(format!("deployment {id} disappeared")))?;
-        match State::parse(&d.state) {
-            Some(State::Finished) => return Ok(()),
-            Some(State::Failed | State::Stopped | State::Suspended) => {
+        match d.state {
+            State::Finished => return Ok(()),
+            State::Failed | State::Stopped | State::Suspended => {
                 return Err(SluiceError::EngineRejected {
                     target: d.target.clone(),
                     message: d
@@ -144,7 +144,7 @@ pub async fn wait_for_end(rt: &Runtime, id: i64, cancel: &CancellationToken) -> 
 /// is logged; the watcher still follows the job).
 pub async fn stop(rt: &Runtime, id: i64) {
     let Ok(Some(d)) = rt.store.deployment(id).await else { return };
-    if !State::parse(&d.state).is_some_and(State::is_active) {
+    if !d.state.is_active() {
         return;
     }
     let result = async {

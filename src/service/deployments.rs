@@ -6,7 +6,9 @@
 
 use std::collections::HashMap;
 
-use sluice_catalog::{DeploymentChange, DeploymentRecord, NewDeployment, StoreError};
+use sluice_catalog::{
+    DeploymentChange, DeploymentRecord, JobEngine, NewDeployment, PipelineEngine, PipelineMode, StoreError,
+};
 use tokio_util::sync::CancellationToken;
 
 use super::Actor;
@@ -131,7 +133,7 @@ fn check_runs_there(stored: &StoredPipeline, target: &Target, savepoint: bool) -
         && stored.record.engine != engine
     {
         let (runs, hint) = match engine {
-            "seatunnel" => (
+            PipelineEngine::SeaTunnel => (
                 "SeaTunnel jobs",
                 "ALTER PIPELINE … SET (engine = 'seatunnel'), or start it on a flink target.",
             ),
@@ -148,7 +150,7 @@ fn check_runs_there(stored: &StoredPipeline, target: &Target, savepoint: bool) -
             Some(hint),
         ));
     }
-    if kind.in_gateway && stored.record.mode == "streaming" {
+    if kind.in_gateway && stored.record.mode == PipelineMode::Streaming {
         return Err(SluiceError::not_supported(
             format!(
                 "pipeline \"{name}\" is a streaming pipeline; the local target runs batch pipelines only"
@@ -183,11 +185,11 @@ async fn record(
                 pipeline_version: stored.record.version,
                 target: target.name.clone(),
                 engine: if target.target_type.in_gateway {
-                    "datafusion".into()
+                    JobEngine::DataFusion
                 } else {
-                    stored.record.engine.clone()
+                    stored.record.engine.into()
                 },
-                state: State::Submitting.as_str().to_owned(),
+                state: State::Submitting,
                 started_from: savepoint.map(str::to_owned),
             };
             rt.store.create_deployment(&new, &actor.role).await.map_err(|e| match e {
@@ -236,7 +238,7 @@ async fn submitted_ok(
     let state = match recorded {
         true => state,
         false => match rt.store.deployment(id).await? {
-            Some(now) => State::parse(&now.state).unwrap_or(state),
+            Some(now) => now.state,
             None => state,
         },
     };

@@ -8,9 +8,10 @@ use regex::Regex;
 use sluice_catalog::{ColumnRecord, StoreError, SyncRecord, TableRecord};
 
 use super::Actor;
-use crate::connectors::ResolvedOptions;
 use crate::connectors::access::{self, LoadedSource};
+use crate::connectors::definition::TableDefinition;
 use crate::connectors::validate::validate_with;
+use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError, SqlState};
 use crate::notice::Notice;
 use crate::plan::stored::new_pipeline;
@@ -47,11 +48,11 @@ pub async fn create(
     check_kinds(statement, &source, &sink)?;
     let source_db = statement.source_database.as_str();
     let sink_db = statement.sink_database.as_ref().map(|d| d.as_str().to_owned());
-    let (engine, target) = sync::engine(&settings, sink.source_type.name, notices)?;
+    let (engine, target) = sync::engine(&settings, sink.source_type, notices)?;
     let selected = select_tables(rt, statement, &source, notices).await?;
     // Existing sink tables are read once here, so binding needs no lookup per table.
     if let Some(db) = &sink_db
-        && matches!(sink.source_type.name, "mysql" | "postgres")
+        && sink.source_type.introspects
     {
         access::refresh(&rt.store, &sink, db, None).await?;
     }
@@ -152,9 +153,14 @@ async fn select_tables(
         introspected.len(),
         source.record.name
     )));
-    let selected: Selected = introspected
+    let mut bases = Vec::with_capacity(introspected.len());
+    for (table, columns) in introspected {
+        if is_base_table(&table)? {
+            bases.push((table, columns));
+        }
+    }
+    let selected: Selected = bases
         .into_iter()
-        .filter(|(t, _)| is_base_table(t.definition.as_deref()))
         .filter(|(t, _)| including.as_ref().is_none_or(|r| r.is_match(&t.name)))
         .filter(|(t, _)| excluding.as_ref().is_none_or(|r| !r.is_match(&t.name)))
         .collect();
@@ -192,14 +198,8 @@ fn plan_tables(
             });
         }
         sink_names.insert(sink_table.clone(), i);
-        let mapped = sync::map_columns(
-            source.source_type.name,
-            sink.source_type.name,
-            &table.name,
-            columns,
-            settings,
-            notices,
-        )?;
+        let mapped =
+            sync::map_columns(source.source_type, sink.source_type, &table.name, columns, settings, notices)?;
         if !mapped.iter().any(|c| c.key) {
             if settings.streaming() {
                 return Err(SluiceError::not_supported(
@@ -216,7 +216,7 @@ fn plan_tables(
             ));
         }
         let ddl = match sink_db {
-            Some(db) => sync::ddl::create_table(sink.source_type.name, db, &sink_table, &mapped),
+            Some(db) => sync::ddl::create_table(sink.source_type, db, &sink_table, &mapped),
             None => String::new(),
         };
         let every_column = mapped.len() == columns.iter().filter(|c| c.data_type != "COMPUTED").count();
@@ -243,22 +243,28 @@ fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSourc
         hint: Some(hint.to_owned()),
         pos: None,
     };
-    if !sync::SOURCES.contains(&source.source_type.name) {
+    let names = |types: &mut dyn Iterator<Item = &'static SourceType>| {
+        types.map(|t| t.name).collect::<Vec<_>>().join(", ")
+    };
+    if source.source_type.sync.read.is_none() {
         return Err(wrong(
             format!(
                 "cannot sync from {}: sources of type {} have no databases to introspect",
                 source.record.name, source.source_type.name
             ),
-            "Syncs read mysql and postgres sources; write a pipeline for other sources.",
+            &format!(
+                "Syncs read {} sources; write a pipeline for other sources.",
+                names(&mut sync::source_types())
+            ),
         ));
     }
-    if !sync::SINKS.contains(&sink.source_type.name) {
+    if sink.source_type.sync.write.is_none() {
         return Err(wrong(
             format!(
                 "cannot sync into {}: Sluice maps no types into sources of type {}",
                 sink.record.name, sink.source_type.name
             ),
-            &format!("Syncs write {}.", sync::SINKS.join(", ")),
+            &format!("Syncs write {}.", names(&mut sync::sink_types())),
         ));
     }
     match (sink.source_type.has_databases, &statement.sink_database) {
@@ -281,13 +287,11 @@ fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSourc
 }
 
 /// Introspected tables keep their kind in the definition; views are not synced.
-fn is_base_table(definition: Option<&str>) -> bool {
-    definition
-        .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
-        .and_then(|d| {
-            d.get("table_type").and_then(|t| t.as_str()).map(|t| t.eq_ignore_ascii_case("BASE TABLE"))
-        })
-        .unwrap_or(true)
+fn is_base_table(table: &TableRecord) -> Result<bool> {
+    match table.definition.as_deref() {
+        Some(d) => Ok(TableDefinition::from_stored(d, &table.name)?.is_base_table()),
+        None => Ok(true),
+    }
 }
 
 /// The options of the sync's pipeline.

@@ -2,24 +2,24 @@
 //! columns with their mapped types, NOT NULL, and the primary key. Doris and StarRocks
 //! tables need their key columns first and a distribution; a table without a primary key
 //! becomes a duplicate-key (append-only) table there. Kafka and Paimon sinks get no DDL:
-//! the engine creates their topics and tables.
+//! the engine creates their topics and tables. Each type's style is in its folder
+//! (`SyncSink::tables`); the tests of each style are there too.
 
 use super::SyncColumn;
-use crate::sql::ast::quote_ident;
+use crate::connectors::SourceType;
+use crate::connectors::logical::TableStyle;
+use crate::sql::ast::backtick_ident as backtick;
 
-fn backtick(name: &str) -> String {
-    format!("`{}`", name.replace('`', "``"))
-}
-
-/// The DDL for `table` in `database` of a sink of `sink_type` (empty when the sink
-/// creates its own tables).
-pub fn create_table(sink_type: &str, database: &str, table: &str, columns: &[SyncColumn]) -> String {
+/// The DDL for `table` in `database` of a sink of `sink_type`, in its [`TableStyle`]
+/// (empty when the engine creates its tables).
+pub fn create_table(sink_type: &SourceType, database: &str, table: &str, columns: &[SyncColumn]) -> String {
     let keys: Vec<&SyncColumn> = columns.iter().filter(|c| c.key).collect();
-    match sink_type {
-        "postgres" => standard(quote_ident, database, table, columns, &keys),
-        "mysql" => standard(backtick, database, table, columns, &keys),
-        "doris" | "starrocks" => olap(sink_type, database, table, columns, &keys),
-        _ => String::new(),
+    match sink_type.sync.write.and_then(|w| w.tables) {
+        Some(TableStyle::Standard(quote)) => standard(quote, database, table, columns, &keys),
+        Some(TableStyle::Olap { key_model, buckets_auto }) => {
+            olap(key_model, buckets_auto, database, table, columns, &keys)
+        }
+        None => String::new(),
     }
 }
 
@@ -44,7 +44,8 @@ fn standard(
 }
 
 fn olap(
-    sink_type: &str,
+    key_model: &str,
+    buckets_auto: bool,
     database: &str,
     table: &str,
     columns: &[SyncColumn],
@@ -58,11 +59,9 @@ fn olap(
         (format!("DUPLICATE KEY({first})"), "DISTRIBUTED BY RANDOM BUCKETS AUTO".to_owned())
     } else {
         let list = keys.iter().map(|c| backtick(&c.name)).collect::<Vec<_>>().join(", ");
-        let model = if sink_type == "doris" { "UNIQUE KEY" } else { "PRIMARY KEY" };
-        (format!("{model}({list})"), format!("DISTRIBUTED BY HASH({list}) BUCKETS AUTO"))
+        (format!("{key_model}({list})"), format!("DISTRIBUTED BY HASH({list}) BUCKETS AUTO"))
     };
-    let distributed =
-        if sink_type == "starrocks" { distributed.replace(" BUCKETS AUTO", "") } else { distributed };
+    let distributed = if buckets_auto { distributed } else { distributed.replace(" BUCKETS AUTO", "") };
     format!(
         "CREATE TABLE IF NOT EXISTS {}.{} (\n{}\n) {model} {distributed}",
         backtick(database),
@@ -72,10 +71,11 @@ fn olap(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub mod testing {
+    use super::SyncColumn;
 
-    fn col(name: &str, ty: &str, key: bool, nullable: bool) -> SyncColumn {
+    /// A mapped column for DDL tests.
+    pub fn col(name: &str, ty: &str, key: bool, nullable: bool) -> SyncColumn {
         SyncColumn {
             name: name.into(),
             source_type: String::new(),
@@ -84,34 +84,5 @@ mod tests {
             nullable,
             key,
         }
-    }
-
-    #[test]
-    fn postgres_ddl_quotes_names_and_keeps_the_key() {
-        let ddl = create_table(
-            "postgres",
-            "public",
-            "order",
-            &[col("id", "bigint", true, false), col("Total Amount", "numeric(38,10)", false, true)],
-        );
-        assert_eq!(
-            ddl,
-            "CREATE TABLE IF NOT EXISTS \"public\".\"order\" (\n  \"id\" bigint NOT NULL,\n  \
-             \"Total Amount\" numeric(38,10),\n  PRIMARY KEY (\"id\")\n)"
-        );
-    }
-
-    #[test]
-    fn doris_ddl_puts_keys_first_and_distributes() {
-        let ddl = create_table(
-            "doris",
-            "ods",
-            "t",
-            &[col("v", "STRING", false, true), col("id", "BIGINT", true, false)],
-        );
-        assert!(ddl.contains("(\n  `id` BIGINT NOT NULL,\n  `v` STRING\n) UNIQUE KEY(`id`)"), "{ddl}");
-        assert!(ddl.ends_with("DISTRIBUTED BY HASH(`id`) BUCKETS AUTO"), "{ddl}");
-        let ddl = create_table("starrocks", "ods", "t", &[col("v", "STRING", false, true)]);
-        assert!(ddl.ends_with("DUPLICATE KEY(`v`) DISTRIBUTED BY RANDOM"), "{ddl}");
     }
 }

@@ -1,239 +1,94 @@
-//! Column types from one system to another, for whole-database syncs.
+//! Column types of a sync's tables, from the source's to the sink's.
 //!
-//! A source column is first read into a [`Logical`] type from its own spelling (MySQL's
-//! `column_type`, PostgreSQL's `udt_name`), keeping unsigned-ness, precision and scale;
-//! it is then written in the sink's dialect. Each `(source, sink)` pair is therefore one
-//! explicit table — the rows of `from_mysql` / `from_postgres` read across the columns of
-//! `to_postgres`, `to_mysql`, `to_doris`, `to_starrocks` — and `DESCRIBE SYNC` shows the
-//! result for every column. A MySQL → MySQL or PostgreSQL → PostgreSQL sync keeps the
-//! source's own type. Kafka and Paimon sinks get the Flink SQL type (their tables are
-//! created by the engine). Type facts follow the MySQL 8, PostgreSQL 16, Doris 2.1 and
-//! StarRocks 3 type references.
+//! Each column goes through a [`Logical`] type: the source type's `read` (its
+//! `connectors/<type>/sync.rs`: MySQL's `column_type`, PostgreSQL's `udt_name`) and the
+//! sink type's `column_type` — so each `(source, sink)` pair is one explicit table, the
+//! rows of `from_mysql` / `from_postgres` read across the columns of `to_postgres`,
+//! `to_mysql`, `to_doris`, `to_starrocks` — and `DESCRIBE SYNC` shows the result for
+//! every column. A MySQL → MySQL or PostgreSQL → PostgreSQL sync keeps the source's own
+//! type; Kafka and Paimon sinks get the Flink SQL type (their tables are created by the
+//! engine). Type facts follow the MySQL 8, PostgreSQL 16, Doris 2.1 and StarRocks 3 type
+//! references.
+//!
+//! [`Logical`]: crate::connectors::logical::Logical
 
-/// A column type between systems.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Logical {
-    Boolean,
-    TinyInt,
-    SmallInt,
-    Int,
-    BigInt,
-    /// `bigint unsigned`: up to 2^64 - 1.
-    UnsignedBigInt,
-    Float,
-    Double,
-    Decimal(u32, u32),
-    /// PostgreSQL's `numeric` without precision.
-    Numeric,
-    Date,
-    Time(u32),
-    Timestamp(u32),
-    TimestampTz(u32),
-    Year,
-    Char(u32),
-    Varchar(u32),
-    Text,
-    Json,
-    /// MySQL `enum('a','b')` / `set(…)`, with its definition.
-    Enum(String),
-    Set(String),
-    Binary,
-    Uuid,
-}
+use sluice_catalog::ColumnRecord;
 
-/// Name, arguments in parentheses, and the words after (`int(10) unsigned`).
-fn split(spelling: &str) -> (String, Vec<u32>, String) {
-    let lower = spelling.trim().to_lowercase();
-    let (name, rest) = match lower.find(['(', ' ']) {
-        Some(i) => (lower[..i].to_owned(), lower[i..].to_owned()),
-        None => (lower.clone(), String::new()),
-    };
-    let (args, tail) = match (rest.find('('), rest.find(')')) {
-        (Some(open), Some(close)) if open < close => (
-            rest[open + 1..close].split(',').filter_map(|a| a.trim().parse().ok()).collect(),
-            rest[close + 1..].trim().to_owned(),
-        ),
-        _ => (Vec::new(), rest.trim().to_owned()),
-    };
-    (name, args, tail)
-}
+use super::SyncColumn;
+use super::options::SyncSettings;
+use crate::connectors::SourceType;
+use crate::error::{Result, SluiceError, SqlState};
+use crate::notice::Notice;
 
-/// A MySQL / MariaDB column (its `column_type`).
-pub fn from_mysql(column_type: &str) -> Option<Logical> {
-    let (name, args, tail) = split(column_type);
-    let unsigned = tail.contains("unsigned");
-    let arg = |i: usize, default: u32| args.get(i).copied().unwrap_or(default);
-    Some(match name.as_str() {
-        "tinyint" if args.first() == Some(&1) && !unsigned => Logical::Boolean,
-        "bool" | "boolean" => Logical::Boolean,
-        "bit" if arg(0, 1) == 1 => Logical::Boolean,
-        "tinyint" if unsigned => Logical::SmallInt,
-        "tinyint" => Logical::TinyInt,
-        "smallint" if unsigned => Logical::Int,
-        "smallint" => Logical::SmallInt,
-        "mediumint" => Logical::Int,
-        "int" | "integer" if unsigned => Logical::BigInt,
-        "int" | "integer" => Logical::Int,
-        "bigint" if unsigned => Logical::UnsignedBigInt,
-        "bigint" => Logical::BigInt,
-        "float" => Logical::Float,
-        "double" | "real" => Logical::Double,
-        "decimal" | "numeric" | "dec" | "fixed" => Logical::Decimal(arg(0, 10), arg(1, 0)),
-        "date" => Logical::Date,
-        "time" => Logical::Time(arg(0, 0)),
-        "datetime" => Logical::Timestamp(arg(0, 0)),
-        "timestamp" => Logical::TimestampTz(arg(0, 0)),
-        "year" => Logical::Year,
-        "char" => Logical::Char(arg(0, 1)),
-        "varchar" => Logical::Varchar(arg(0, 255)),
-        "tinytext" | "text" | "mediumtext" | "longtext" => Logical::Text,
-        "json" => Logical::Json,
-        "enum" => Logical::Enum(column_type.trim().to_owned()),
-        "set" => Logical::Set(column_type.trim().to_owned()),
-        "binary" | "varbinary" | "bit" | "tinyblob" | "blob" | "mediumblob" | "longblob" => Logical::Binary,
-        "uuid" => Logical::Uuid, // MariaDB 10.7+
-        _ => return None,        // geometry, vector, inet6 …
-    })
-}
-
-/// A PostgreSQL column (its `udt_name`, with `(n)` / `(p,s)` as Sluice records it) and
-/// its Flink SQL type, which carries the time precision.
-pub fn from_postgres(udt: &str, flink_type: &str) -> Option<Logical> {
-    let (name, args, _) = split(udt);
-    let (_, flink_args, _) = split(flink_type);
-    let precision = flink_args.first().copied().unwrap_or(6);
-    Some(match name.as_str() {
-        "bool" => Logical::Boolean,
-        "int2" => Logical::SmallInt,
-        "int4" => Logical::Int,
-        "int8" => Logical::BigInt,
-        "float4" => Logical::Float,
-        "float8" => Logical::Double,
-        "numeric" => match args.as_slice() {
-            [p, s] => Logical::Decimal(*p, *s),
-            _ => Logical::Numeric,
-        },
-        "date" => Logical::Date,
-        "time" => Logical::Time(precision),
-        "timestamp" => Logical::Timestamp(precision),
-        "timestamptz" => Logical::TimestampTz(precision),
-        "bpchar" => Logical::Char(args.first().copied().unwrap_or(1)),
-        "varchar" => match args.first() {
-            Some(n) => Logical::Varchar(*n),
-            None => Logical::Text,
-        },
-        "text" | "citext" | "name" => Logical::Text,
-        "json" | "jsonb" => Logical::Json,
-        "bytea" => Logical::Binary,
-        "uuid" => Logical::Uuid,
-        _ => return None, // arrays, ranges, geometric, network, user-defined …
-    })
-}
-
-/// In PostgreSQL. `key`: the column is part of the primary key.
-pub fn to_postgres(t: &Logical, _key: bool) -> String {
-    match t {
-        Logical::Boolean => "boolean".into(),
-        Logical::TinyInt | Logical::SmallInt => "smallint".into(),
-        Logical::Int | Logical::Year => "integer".into(),
-        Logical::BigInt => "bigint".into(),
-        Logical::UnsignedBigInt => "numeric(20,0)".into(),
-        Logical::Float => "real".into(),
-        Logical::Double => "double precision".into(),
-        Logical::Decimal(p, s) => format!("numeric({p},{s})"),
-        Logical::Numeric => "numeric".into(),
-        Logical::Date => "date".into(),
-        Logical::Time(p) => format!("time({})", p.min(&6)),
-        Logical::Timestamp(p) => format!("timestamp({})", p.min(&6)),
-        Logical::TimestampTz(p) => format!("timestamptz({})", p.min(&6)),
-        Logical::Char(n) => format!("char({n})"),
-        Logical::Varchar(n) => format!("varchar({n})"),
-        Logical::Text | Logical::Enum(_) | Logical::Set(_) => "text".into(),
-        Logical::Json => "jsonb".into(),
-        Logical::Binary => "bytea".into(),
-        Logical::Uuid => "uuid".into(),
+/// Maps the columns of source table `table` for the sink type; a column without a
+/// mapping is an error (42804) naming it, or skipped with a NOTICE when the settings
+/// say so.
+pub fn map_columns(
+    source_type: &SourceType,
+    sink_type: &SourceType,
+    table: &str,
+    columns: &[ColumnRecord],
+    settings: &SyncSettings,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<SyncColumn>> {
+    let sink_name = sink_type.name;
+    let mut out = Vec::with_capacity(columns.len());
+    for c in columns.iter().filter(|c| c.data_type != "COMPUTED") {
+        let logical = source_type.sync.read.and_then(|read| read(c));
+        let column_type = sink_type.sync.write.and_then(|w| w.column_type);
+        let sink = match (&logical, column_type) {
+            // the same system keeps the source's own spelling
+            (Some(_), _) if sink_type.name == source_type.name => Some(c.source_type.clone()),
+            (Some(l), Some(write)) => Some(write(l, c.is_key)),
+            (Some(_), None) => Some(c.data_type.clone()),
+            (None, _) => None,
+        };
+        let Some(sink) = sink else {
+            if settings.skip_unsupported {
+                notices.push(Notice::notice(format!(
+                    "column {table}.{} of type {} has no {sink_name} type: skipped",
+                    c.name, c.source_type
+                )));
+                continue;
+            }
+            return Err(SluiceError::Query {
+                state: SqlState::DatatypeMismatch,
+                message: format!(
+                    "column {table}.{} has type {}, which Sluice cannot map to {sink_name}",
+                    c.name, c.source_type
+                ),
+                hint: Some(
+                    "Exclude the table, or set unsupported_types = 'skip' to leave such columns out.".into(),
+                ),
+                pos: None,
+            });
+        };
+        out.push(SyncColumn {
+            name: c.name.clone(),
+            source_type: c.source_type.clone(),
+            sink_type: sink,
+            flink_type: c.data_type.clone(),
+            nullable: c.nullable,
+            key: c.is_key,
+        });
     }
-}
-
-/// In MySQL. Key columns of text types become `varchar(768)` (an index holds at most
-/// 3072 bytes of utf8mb4).
-pub fn to_mysql(t: &Logical, key: bool) -> String {
-    match t {
-        Logical::Boolean => "boolean".into(),
-        Logical::TinyInt => "tinyint".into(),
-        Logical::SmallInt => "smallint".into(),
-        Logical::Int => "int".into(),
-        Logical::Year => "year".into(),
-        Logical::BigInt => "bigint".into(),
-        Logical::UnsignedBigInt => "bigint unsigned".into(),
-        Logical::Float => "float".into(),
-        Logical::Double => "double".into(),
-        Logical::Decimal(p, s) if *p <= 65 => format!("decimal({p},{s})"),
-        Logical::Decimal(..) | Logical::Numeric => "decimal(65,30)".into(),
-        Logical::Date => "date".into(),
-        Logical::Time(p) => format!("time({})", p.min(&6)),
-        Logical::Timestamp(p) | Logical::TimestampTz(p) => format!("datetime({})", p.min(&6)),
-        Logical::Char(n) => format!("char({n})"),
-        Logical::Varchar(n) if *n <= 16_383 => format!("varchar({n})"),
-        Logical::Text | Logical::Varchar(_) if key => "varchar(768)".into(),
-        Logical::Text | Logical::Varchar(_) => "longtext".into(),
-        Logical::Json => "json".into(),
-        Logical::Enum(def) | Logical::Set(def) => def.clone(),
-        Logical::Binary if key => "varbinary(3072)".into(),
-        Logical::Binary => "longblob".into(),
-        Logical::Uuid => "char(36)".into(),
+    if out.is_empty() {
+        return Err(SluiceError::Query {
+            state: SqlState::DatatypeMismatch,
+            message: format!("table {table} has no column Sluice can map to {sink_name}"),
+            hint: Some("Exclude the table with EXCLUDING TABLES.".into()),
+            pos: None,
+        });
     }
-}
-
-/// In Apache Doris (its lengths count bytes: a utf8 character takes up to 3).
-pub fn to_doris(t: &Logical, key: bool) -> String {
-    match t {
-        Logical::Boolean => "BOOLEAN".into(),
-        Logical::TinyInt => "TINYINT".into(),
-        Logical::SmallInt => "SMALLINT".into(),
-        Logical::Int | Logical::Year => "INT".into(),
-        Logical::BigInt => "BIGINT".into(),
-        Logical::UnsignedBigInt => "LARGEINT".into(),
-        Logical::Float => "FLOAT".into(),
-        Logical::Double => "DOUBLE".into(),
-        Logical::Decimal(p, s) if *p <= 38 => format!("DECIMAL({p},{s})"),
-        Logical::Decimal(..) | Logical::Numeric => "STRING".into(),
-        Logical::Date => "DATE".into(),
-        Logical::Timestamp(p) | Logical::TimestampTz(p) => format!("DATETIME({})", p.min(&6)),
-        Logical::Char(n) => format!("CHAR({})", (n * 3).min(255)),
-        Logical::Varchar(n) if n * 3 <= 65_533 => format!("VARCHAR({})", n * 3),
-        // key columns cannot be STRING
-        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_)
-            if key =>
-        {
-            "VARCHAR(65533)".into()
-        }
-        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_) => {
-            "STRING".into()
-        }
-        Logical::Json => "JSON".into(),
-        Logical::Binary => "STRING".into(),
-        Logical::Uuid => "VARCHAR(36)".into(),
-    }
-}
-
-/// In StarRocks.
-pub fn to_starrocks(t: &Logical, key: bool) -> String {
-    match t {
-        Logical::Binary => "VARBINARY".into(),
-        Logical::Timestamp(_) | Logical::TimestampTz(_) => "DATETIME".into(),
-        Logical::Text | Logical::Varchar(_) | Logical::Enum(_) | Logical::Set(_) | Logical::Time(_)
-            if !key =>
-        {
-            "STRING".into()
-        }
-        other => to_doris(other, key),
-    }
+    Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::connectors::doris::sync::to_doris;
+    use crate::connectors::mysql::sync::{from_mysql, to_mysql};
+    use crate::connectors::postgres::sync::{from_postgres, to_postgres};
+    use crate::connectors::starrocks::sync::to_starrocks;
 
     fn my_pg(column_type: &str) -> String {
         to_postgres(&from_mysql(column_type).expect(column_type), false)

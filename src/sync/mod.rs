@@ -2,7 +2,8 @@
 //!
 //! Planning selects the source's tables (INCLUDING / EXCLUDING regular expressions over
 //! whole names), names each sink table (table_mapping, then the route, prefix, suffix and
-//! case), maps every column's type for the `(source, sink)` pair ([`mapping`]), renders
+//! case), maps every column's type for the `(source, sink)` pair ([`mapping`], with each
+//! type's side in its connector folder), renders
 //! the sink's `CREATE TABLE IF NOT EXISTS` ([`ddl`]), and writes the pipeline body: one
 //! `INSERT INTO sink (columns) SELECT columns FROM source` per table. The pipeline is then
 //! bound and stored like any other, so EXPLAIN, PREVIEW, START and STOP work on it.
@@ -14,17 +15,28 @@ pub mod options;
 use serde::{Deserialize, Serialize};
 use sluice_catalog::ColumnRecord;
 
-use crate::error::{Result, SluiceError, SqlState};
+use crate::connectors::{SOURCE_TYPES, SourceType};
+use crate::error::{Result, SluiceError};
 use crate::notice::Notice;
 use crate::plan::{Presets, TablePath};
 use options::SyncSettings;
 
-/// Source types whose databases a sync can read (their metadata is introspected).
-pub const SOURCES: &[&str] = &["mysql", "postgres"];
-/// Sink types a sync can write, with a mapping from every source type.
-pub const SINKS: &[&str] = &["postgres", "mysql", "doris", "starrocks", "paimon", "kafka"];
-/// Sinks Flink CDC pipelines write to (the engine chosen for streaming syncs into them).
-const FLINK_CDC_SINKS: &[&str] = &["doris", "starrocks", "paimon", "kafka"];
+pub use mapping::map_columns;
+
+/// Source types a sync can read (their databases' metadata is introspected).
+pub fn source_types() -> impl Iterator<Item = &'static SourceType> {
+    SOURCE_TYPES.iter().copied().filter(|t| t.sync.read.is_some())
+}
+
+/// Sink types a sync can write (with a mapping from every source type).
+pub fn sink_types() -> impl Iterator<Item = &'static SourceType> {
+    SOURCE_TYPES.iter().copied().filter(|t| t.sync.write.is_some())
+}
+
+/// Whether a streaming sync into `sink_type` runs on Flink CDC unless told otherwise.
+fn flink_cdc_sink(sink_type: &SourceType) -> bool {
+    sink_type.sync.write.is_some_and(|w| w.flink_cdc)
+}
 
 /// One column of a sync table, as `DESCRIBE SYNC` shows it and `sync_tables` stores it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,7 +117,7 @@ impl SyncTable {
 /// `local` is the Flink SQL pipeline run by the `local` target.
 pub fn engine(
     settings: &SyncSettings,
-    sink_type: &str,
+    sink_type: &SourceType,
     notices: &mut Vec<Notice>,
 ) -> Result<(String, Option<String>)> {
     match settings.engine.as_deref() {
@@ -124,8 +136,8 @@ pub fn engine(
             }
             Ok(("flink".into(), Some("local".into())))
         }
-        Some("flink-cdc") if !FLINK_CDC_SINKS.contains(&sink_type) => Err(SluiceError::not_supported(
-            format!("Flink CDC has no {sink_type} pipeline sink"),
+        Some("flink-cdc") if !flink_cdc_sink(sink_type) => Err(SluiceError::not_supported(
+            format!("Flink CDC has no {} pipeline sink", sink_type.name),
             Some("Use engine flink (Flink SQL with CDC sources) for this sink."),
         )),
         Some("flink-cdc") if !settings.streaming() => Err(SluiceError::not_supported(
@@ -134,14 +146,11 @@ pub fn engine(
         )),
         Some(given) => Ok((given.to_owned(), settings.target.clone())),
         None => {
-            let chosen = if settings.streaming() && FLINK_CDC_SINKS.contains(&sink_type) {
-                "flink-cdc"
-            } else {
-                "flink"
-            };
+            let chosen =
+                if settings.streaming() && flink_cdc_sink(sink_type) { "flink-cdc" } else { "flink" };
             notices.push(Notice::notice(format!(
-                "engine {chosen} chosen for mode {} into a {sink_type} sink (set option engine to choose another)",
-                settings.mode
+                "engine {chosen} chosen for mode {} into a {} sink (set option engine to choose another)",
+                settings.mode, sink_type.name
             )));
             Ok((chosen.to_owned(), settings.target.clone()))
         }
@@ -165,73 +174,6 @@ pub fn sink_name(settings: &SyncSettings, table: &str) -> String {
         "upper" => name.to_uppercase(),
         _ => name,
     }
-}
-
-/// Maps the columns of source table `table` for the sink type; a column without a
-/// mapping is an error (42804) naming it, or skipped with a NOTICE when the settings
-/// say so.
-pub fn map_columns(
-    source_type: &str,
-    sink_type: &str,
-    table: &str,
-    columns: &[ColumnRecord],
-    settings: &SyncSettings,
-    notices: &mut Vec<Notice>,
-) -> Result<Vec<SyncColumn>> {
-    let mut out = Vec::with_capacity(columns.len());
-    for c in columns.iter().filter(|c| c.data_type != "COMPUTED") {
-        let logical = match source_type {
-            "mysql" => mapping::from_mysql(&c.source_type),
-            _ => mapping::from_postgres(&c.source_type, &c.data_type),
-        };
-        let sink = match (&logical, sink_type) {
-            // the same system keeps the source's own spelling
-            (Some(_), s) if s == source_type => Some(c.source_type.clone()),
-            (Some(l), "postgres") => Some(mapping::to_postgres(l, c.is_key)),
-            (Some(l), "mysql") => Some(mapping::to_mysql(l, c.is_key)),
-            (Some(l), "doris") => Some(mapping::to_doris(l, c.is_key)),
-            (Some(l), "starrocks") => Some(mapping::to_starrocks(l, c.is_key)),
-            (Some(_), _) => Some(c.data_type.clone()),
-            (None, _) => None,
-        };
-        let Some(sink) = sink else {
-            if settings.skip_unsupported {
-                notices.push(Notice::notice(format!(
-                    "column {table}.{} of type {} has no {sink_type} type: skipped",
-                    c.name, c.source_type
-                )));
-                continue;
-            }
-            return Err(SluiceError::Query {
-                state: SqlState::DatatypeMismatch,
-                message: format!(
-                    "column {table}.{} has type {}, which Sluice cannot map to {sink_type}",
-                    c.name, c.source_type
-                ),
-                hint: Some(
-                    "Exclude the table, or set unsupported_types = 'skip' to leave such columns out.".into(),
-                ),
-                pos: None,
-            });
-        };
-        out.push(SyncColumn {
-            name: c.name.clone(),
-            source_type: c.source_type.clone(),
-            sink_type: sink,
-            flink_type: c.data_type.clone(),
-            nullable: c.nullable,
-            key: c.is_key,
-        });
-    }
-    if out.is_empty() {
-        return Err(SluiceError::Query {
-            state: SqlState::DatatypeMismatch,
-            message: format!("table {table} has no column Sluice can map to {sink_type}"),
-            hint: Some("Exclude the table with EXCLUDING TABLES.".into()),
-            pos: None,
-        });
-    }
-    Ok(out)
 }
 
 /// Source read options for a sync mode: where CDC reads start.
@@ -271,13 +213,7 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
 /// The presets of the pipeline called `name`, when a sync of that name made it.
 pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Option<Presets>> {
     let Some(sync) = store.sync(name).await? else { return Ok(None) };
-    let options: crate::connectors::ResolvedOptions = serde_json::from_str(&sync.options).map_err(|e| {
-        SluiceError::Store(sluice_catalog::StoreError::Corrupt {
-            kind: "sync",
-            name: name.to_owned(),
-            detail: e.to_string(),
-        })
-    })?;
+    let options = crate::connectors::ResolvedOptions::from_stored(&sync.options, "sync", name)?;
     let settings = SyncSettings::new(&options)?;
     let tables = SyncTable::from_records(name, &store.sync_tables(name).await?)?;
     Ok(Some(presets(&sync, &tables, &settings)))

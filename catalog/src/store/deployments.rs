@@ -12,31 +12,35 @@ use super::events::Event;
 use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{DeploymentChange, DeploymentRecord, NewDeployment};
+use crate::settings::DeploymentState;
 use crate::time::now_micros;
 
 const KIND: &str = "deployment";
 const COLUMNS: &str = "id, pipeline, pipeline_version, target, engine, engine_job_id, state, since, \
                        last_error, savepoint, started_from, rows_in, rows_out, created_at, updated_at";
 
-/// The states in which a deployment holds its pipeline.
-pub const ACTIVE_STATES: &[&str] = &["submitting", "running", "stopping", "suspending"];
-
 /// `states` as the inside of a SQL `IN (…)` list of string literals.
 pub(crate) fn sql_list(states: &[&str]) -> String {
     states.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(", ")
 }
 
+/// Deployment `states` as the inside of a SQL `IN (…)` list.
+pub(crate) fn state_list(states: &[DeploymentState]) -> String {
+    sql_list(&states.iter().map(|s| s.as_str()).collect::<Vec<_>>())
+}
+
 macro_rules! deployment_from_row {
     ($row:expr) => {{
         let row = $row;
+        let id: i64 = row.try_get("id")?;
         DeploymentRecord {
-            id: row.try_get("id")?,
+            id,
             pipeline: row.try_get("pipeline")?,
             pipeline_version: row.try_get("pipeline_version")?,
             target: row.try_get("target")?,
-            engine: row.try_get("engine")?,
+            engine: super::decode(row.try_get("engine")?, KIND, &id.to_string())?,
             engine_job_id: row.try_get("engine_job_id")?,
-            state: row.try_get("state")?,
+            state: super::decode(row.try_get("state")?, KIND, &id.to_string())?,
             since: row.try_get("since")?,
             last_error: row.try_get("last_error")?,
             savepoint: row.try_get("savepoint")?,
@@ -117,9 +121,8 @@ impl Store {
     }
 
     /// Every deployment in one of `states`, oldest first.
-    pub async fn deployments_in(&self, states: &[&str]) -> StoreResult<Vec<DeploymentRecord>> {
-        let list =
-            states.iter().map(|s| format!("'{}'", s.replace('\'', "''"))).collect::<Vec<_>>().join(", ");
+    pub async fn deployments_in(&self, states: &[DeploymentState]) -> StoreResult<Vec<DeploymentRecord>> {
+        let list = state_list(states);
         let sql = format!("SELECT {COLUMNS} FROM deployments WHERE state IN ({list}) ORDER BY id");
         fetch_all!(self, sql, deployment_from_row)
     }
@@ -137,8 +140,8 @@ impl Store {
             .bind(&new.pipeline)
             .bind(new.pipeline_version)
             .bind(&new.target)
-            .bind(&new.engine)
-            .bind(&new.state)
+            .bind(new.engine.as_str())
+            .bind(new.state.as_str())
             .bind(now)
             .bind(new.started_from.as_deref())
             .fetch_one(&mut *tx)
@@ -176,13 +179,13 @@ impl Store {
     pub async fn transition(
         &self,
         id: i64,
-        from: &[&str],
-        to: &str,
+        from: &[DeploymentState],
+        to: DeploymentState,
         change: &DeploymentChange,
         actor: &str,
     ) -> StoreResult<bool> {
         let now = now_micros();
-        let list = sql_list(from);
+        let list = state_list(from);
         let sql = format!(
             "UPDATE deployments SET \
                since = CASE WHEN state = $2 THEN since ELSE $3 END, \
@@ -206,7 +209,7 @@ impl Store {
                 .transpose()?;
             let row = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
-                .bind(to)
+                .bind(to.as_str())
                 .bind(now)
                 .bind(change.engine_job_id.as_deref())
                 .bind(change.last_error.is_some())
@@ -228,7 +231,7 @@ impl Store {
                 return Ok(false);
             };
             let pipeline: String = row.try_get("pipeline")?;
-            if previous.as_deref() != Some(to) {
+            if previous.as_deref() != Some(to.as_str()) {
                 let detail = format!("deployment {id}: {} -> {to}", previous.unwrap_or_default());
                 Event {
                     actor,

@@ -31,8 +31,6 @@ mod sources;
 mod syncs;
 mod targets;
 
-pub use deployments::ACTIVE_STATES;
-
 /// Expands `$body` once per driver with `$p` bound to that driver's pool.
 macro_rules! with_pool {
     ($store:expr, |$p:ident| $body:expr) => {
@@ -102,6 +100,16 @@ macro_rules! fetch_all {
     };
 }
 pub(crate) use fetch_all;
+
+/// A text column holding one of a closed set of values ([`crate::settings`]); anything
+/// else is a corrupt catalog, named by `kind` and `name`.
+pub(crate) fn decode<T: std::str::FromStr<Err = String>>(
+    text: String,
+    kind: &'static str,
+    name: &str,
+) -> StoreResult<T> {
+    text.parse().map_err(|detail| StoreError::Corrupt { kind, name: name.to_owned(), detail })
+}
 
 /// Which database keeps the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

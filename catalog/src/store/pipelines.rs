@@ -15,11 +15,12 @@ const COLUMNS: &str = "name, version, engine, mode, target, options, body, owner
 macro_rules! pipeline_from_row {
     ($row:expr) => {{
         let row = $row;
+        let name: String = row.try_get("name")?;
         PipelineRecord {
-            name: row.try_get("name")?,
+            engine: super::decode(row.try_get("engine")?, KIND, &name)?,
+            mode: super::decode(row.try_get("mode")?, KIND, &name)?,
+            name,
             version: row.try_get("version")?,
-            engine: row.try_get("engine")?,
-            mode: row.try_get("mode")?,
             target: row.try_get("target")?,
             options: row.try_get("options")?,
             body: row.try_get("body")?,
@@ -81,8 +82,8 @@ macro_rules! store_pipeline {
                 )
                 .bind(&pipeline.name)
                 .bind(v + 1)
-                .bind(&pipeline.engine)
-                .bind(&pipeline.mode)
+                .bind(pipeline.engine.as_str())
+                .bind(pipeline.mode.as_str())
                 .bind(pipeline.target.as_deref())
                 .bind(&pipeline.options)
                 .bind(&pipeline.body)
@@ -97,8 +98,8 @@ macro_rules! store_pipeline {
                      created_at, updated_at) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $8)",
                 )
                 .bind(&pipeline.name)
-                .bind(&pipeline.engine)
-                .bind(&pipeline.mode)
+                .bind(pipeline.engine.as_str())
+                .bind(pipeline.mode.as_str())
                 .bind(pipeline.target.as_deref())
                 .bind(&pipeline.options)
                 .bind(&pipeline.body)
@@ -222,8 +223,8 @@ impl Store {
             )
             .bind(&pipeline.name)
             .bind(version)
-            .bind(&pipeline.engine)
-            .bind(&pipeline.mode)
+            .bind(pipeline.engine.as_str())
+            .bind(pipeline.mode.as_str())
             .bind(pipeline.target.as_deref())
             .bind(&pipeline.options)
             .bind(now)
@@ -269,7 +270,7 @@ impl Store {
             // a START that came in since the caller looked keeps its pipeline
             let active = format!(
                 "SELECT id FROM deployments WHERE pipeline = $1 AND state IN ({})",
-                super::deployments::sql_list(super::deployments::ACTIVE_STATES)
+                super::deployments::state_list(crate::DeploymentState::ACTIVE)
             );
             let active: Vec<i64> =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(active)).bind(name).fetch_all(&mut *tx).await?;

@@ -109,7 +109,7 @@ impl Store {
     pub async fn drop_target(&self, name: &str, actor: &str) -> StoreResult<bool> {
         let active = format!(
             "SELECT pipeline FROM deployments WHERE target = $1 AND state IN ({}) ORDER BY pipeline",
-            super::deployments::sql_list(super::ACTIVE_STATES)
+            super::deployments::state_list(crate::DeploymentState::ACTIVE)
         );
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;

@@ -3,6 +3,7 @@
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::logical::SyncRole;
 use crate::connectors::render::{FlinkConnector, Secrets, TableCx};
 use crate::error::Result;
 
@@ -22,6 +23,8 @@ pub const BLACKHOLE: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole::NONE,
     connector: &Blackhole,
 };
 

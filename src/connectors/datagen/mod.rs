@@ -5,6 +5,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::logical::SyncRole;
 use crate::connectors::render::Role;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx, seatunnel_unsupported};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
@@ -42,6 +43,8 @@ pub const DATAGEN: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole::NONE,
     connector: &Datagen,
 };
 

@@ -2,11 +2,13 @@
 //! read through the FE's query port.
 
 mod render;
+pub mod sync;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
@@ -59,6 +61,15 @@ pub const DORIS: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole {
+        read: None,
+        write: Some(SyncSink {
+            column_type: Some(sync::to_doris),
+            tables: Some(TableStyle::Olap { key_model: "UNIQUE KEY", buckets_auto: true }),
+            flink_cdc: true,
+        }),
+    },
     connector: &Doris,
 };
 

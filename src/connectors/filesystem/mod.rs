@@ -2,11 +2,13 @@
 //! Tables are declared (`CREATE TABLE fs.t (…) WITH (path = 'orders/')`), relative to `path`.
 
 mod render;
+mod writer;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach};
+use crate::connectors::logical::SyncRole;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -56,6 +58,8 @@ pub const FILESYSTEM: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole::NONE,
     connector: &Filesystem,
 };
 
@@ -65,6 +69,13 @@ pub struct Filesystem;
 
 #[async_trait::async_trait]
 impl Connector for Filesystem {
+    async fn open_sink(
+        &self,
+        spec: &crate::connectors::sink::SinkSpec<'_>,
+    ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
+        Some(writer::open(spec).await)
+    }
+
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         render::flink(cx, secrets)
     }

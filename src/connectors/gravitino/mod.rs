@@ -4,6 +4,7 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::logical::SyncRole;
 use crate::connectors::render::{FlinkConnector, Secrets, TableCx, unsupported};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
 use crate::error::Result;
@@ -35,6 +36,8 @@ pub const GRAVITINO: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole::NONE,
     connector: &Gravitino,
 };
 

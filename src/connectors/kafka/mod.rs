@@ -9,6 +9,7 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Check, Endpoint};
+use crate::connectors::logical::{SyncRole, SyncSink};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
@@ -90,6 +91,8 @@ pub const KAFKA: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole { read: None, write: Some(SyncSink { column_type: None, tables: None, flink_cdc: true }) },
     connector: &Kafka,
 };
 

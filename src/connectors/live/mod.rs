@@ -237,7 +237,7 @@ mod tests {
             [("k1".to_owned(), 9092), ("k2".to_owned(), 19092)]
         );
         assert_eq!(host_ports("pulsar://broker:6650", 1), [("broker".to_owned(), 6650)]);
-        assert_eq!(host_ports("http://gravitino:8090/api", 1), [("gravitino".to_owned(), 8090)]);
+        assert_eq!(host_ports("http://catalog:8090/api", 1), [("catalog".to_owned(), 8090)]);
         assert_eq!(host_ports("fe1", 8030), [("fe1".to_owned(), 8030)]);
     }
 }

@@ -6,12 +6,15 @@
 
 pub mod live;
 mod render;
+pub mod sync;
+mod writer;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::access::{LoadedSource, live_params};
 use crate::connectors::live::{Check, Endpoint, Table};
+use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::Role;
 use crate::connectors::render::{CdcBlock, CdcSource};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
@@ -79,6 +82,15 @@ pub const MYSQL: SourceType = SourceType {
     creates_tables: true,
     reads_changes: true,
     databases_are_schemas: false,
+    introspects: true,
+    sync: SyncRole {
+        read: Some(sync::read),
+        write: Some(SyncSink {
+            column_type: Some(sync::to_mysql),
+            tables: Some(TableStyle::Standard(crate::sql::ast::backtick_ident)),
+            flink_cdc: false,
+        }),
+    },
     connector: &MySql,
 };
 
@@ -88,6 +100,21 @@ pub struct MySql;
 
 #[async_trait::async_trait]
 impl Connector for MySql {
+    async fn open_sink(
+        &self,
+        spec: &crate::connectors::sink::SinkSpec<'_>,
+    ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
+        Some(writer::open(spec).await)
+    }
+
+    fn create_table(
+        &self,
+        table: &crate::plan::TableUse,
+        columns: &[std::string::String],
+    ) -> Option<std::string::String> {
+        Some(writer::create_table(table, columns))
+    }
+
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         crate::connectors::jdbc::flink(cx, secrets, false)
     }

@@ -7,6 +7,7 @@ use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach};
+use crate::connectors::logical::{SyncRole, SyncSink};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
@@ -45,6 +46,8 @@ pub const PAIMON: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole { read: None, write: Some(SyncSink { column_type: None, tables: None, flink_cdc: true }) },
     connector: &Paimon,
 };
 

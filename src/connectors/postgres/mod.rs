@@ -4,12 +4,15 @@
 
 pub mod live;
 mod render;
+pub mod sync;
+mod writer;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::access::{LoadedSource, live_params};
 use crate::connectors::live::{Check, Endpoint, Table};
+use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::Role;
 use crate::connectors::render::{CdcBlock, CdcSource};
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
@@ -81,6 +84,15 @@ pub const POSTGRES: SourceType = SourceType {
     creates_tables: true,
     reads_changes: true,
     databases_are_schemas: true,
+    introspects: true,
+    sync: SyncRole {
+        read: Some(sync::read),
+        write: Some(SyncSink {
+            column_type: Some(sync::to_postgres),
+            tables: Some(TableStyle::Standard(crate::sql::ast::quote_ident)),
+            flink_cdc: false,
+        }),
+    },
     connector: &Postgres,
 };
 
@@ -90,6 +102,21 @@ pub struct Postgres;
 
 #[async_trait::async_trait]
 impl Connector for Postgres {
+    async fn open_sink(
+        &self,
+        spec: &crate::connectors::sink::SinkSpec<'_>,
+    ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
+        Some(writer::open(spec).await)
+    }
+
+    fn create_table(
+        &self,
+        table: &crate::plan::TableUse,
+        columns: &[std::string::String],
+    ) -> Option<std::string::String> {
+        Some(writer::create_table(table, columns))
+    }
+
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
         crate::connectors::jdbc::flink(cx, secrets, true)
     }

@@ -6,6 +6,7 @@ mod render;
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
+use crate::connectors::logical::SyncRole;
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::Role;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx, seatunnel_unsupported};
@@ -41,6 +42,8 @@ pub const PRINT: SourceType = SourceType {
     creates_tables: false,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole::NONE,
     connector: &Print,
 };
 

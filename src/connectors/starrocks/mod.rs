@@ -1,11 +1,13 @@
 //! `starrocks`: StarRocks. Written through stream load, read through the FE.
 
 mod render;
+pub mod sync;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
 use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
@@ -55,6 +57,15 @@ pub const STARROCKS: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
+    introspects: false,
+    sync: SyncRole {
+        read: None,
+        write: Some(SyncSink {
+            column_type: Some(sync::to_starrocks),
+            tables: Some(TableStyle::Olap { key_model: "PRIMARY KEY", buckets_auto: false }),
+            flink_cdc: true,
+        }),
+    },
     connector: &StarRocks,
 };
 

@@ -78,6 +78,23 @@ pub struct KubernetesDeployer<'a> {
     rt: &'a Runtime,
 }
 
+/// The deployer of a kubernetes target (its `TargetType::deployer`).
+pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
+    Ok(Box::new(KubernetesDeployer::new(target, rt)?))
+}
+
+/// CREATE TARGET's check of a kubernetes target: its connector jars and pod template
+/// parse.
+pub fn check_options(_name: &str, options: &crate::connectors::ResolvedOptions) -> Result<()> {
+    if let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("connector_jars") {
+        crate::compile::kubernetes::connector_jars(text)?;
+    }
+    if let Some(crate::connectors::StoredValue::Text(text)) = options.0.get("pod_template") {
+        crate::compile::kubernetes::pod_template(text)?;
+    }
+    Ok(())
+}
+
 impl<'a> KubernetesDeployer<'a> {
     pub fn new(target: &Target, rt: &'a Runtime) -> Result<KubernetesDeployer<'a>> {
         Ok(KubernetesDeployer {
@@ -327,7 +344,7 @@ impl<'a> KubernetesDeployer<'a> {
     /// because the target's watch recorded `deployment` finished meanwhile.
     async fn finished_meanwhile(&self, deployment: i64, name: &str) -> Option<Submitted> {
         let d = self.rt.store.deployment(deployment).await.ok().flatten()?;
-        if d.state != State::Finished.as_str() {
+        if d.state != State::Finished {
             return None;
         }
         let job = d.engine_job_id.clone();

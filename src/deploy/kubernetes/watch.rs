@@ -146,7 +146,7 @@ async fn record(
     listed: bool,
 ) -> crate::error::Result<()> {
     let Some(name) = event.involved_object.name.as_deref() else { return Ok(()) };
-    let active = rt.store.deployments_in(sluice_catalog::store::ACTIVE_STATES).await?;
+    let active = rt.store.deployments_in(State::ACTIVE).await?;
     let Some(d) = active.iter().find(|d| d.target == target && resource_name(&d.pipeline) == name) else {
         return Ok(());
     };
@@ -228,7 +228,7 @@ async fn on_change(
         && bounded == Some("true")
         && kind == "FlinkDeployment"
         && object.metadata.deletion_timestamp.is_none()
-        && rt.store.deployment(id).await?.is_some_and(|d| d.state == "finished")
+        && rt.store.deployment(id).await?.is_some_and(|d| d.state == State::Finished)
     {
         KubernetesDeployer::release_finished(api, &name, object.metadata.uid.clone()).await;
     }
@@ -244,7 +244,7 @@ async fn missing(
     kind: &str,
     listed: &[String],
 ) -> crate::error::Result<()> {
-    for d in rt.store.deployments_in(&["running"]).await? {
+    for d in rt.store.deployments_in(&[State::Running]).await? {
         let name = resource_name(&d.pipeline);
         if d.target != target.name || listed.contains(&name) {
             continue;
@@ -271,7 +271,7 @@ async fn lost(
     last: Option<&DynamicObject>,
 ) -> crate::error::Result<()> {
     let Some(d) = rt.store.deployment(id).await? else { return Ok(()) };
-    if !State::parse(&d.state).is_some_and(|s| s.is_active()) || rt.deployments.runs_here(id) {
+    if !d.state.is_active() || rt.deployments.runs_here(id) {
         return Ok(());
     }
     let ended = last.and_then(|o| status::observed(&object_value(o))).filter(|s| s.state == State::Finished);

@@ -152,6 +152,11 @@ pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// `name` in backticks, always (for SQL sent to MySQL, Doris, StarRocks, and Flink SQL).
+pub fn backtick_ident(name: &str) -> String {
+    format!("`{}`", name.replace('`', "``"))
+}
+
 /// Writes `value` as a SQL string literal.
 pub fn write_literal(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
     f.write_char('\'')?;

@@ -1,0 +1,83 @@
+//! What the store keeps of a table beyond its columns (`tables.definition`, JSON), typed
+//! and decoded in one place: a declared table's statement, watermark, key and options; an
+//! introspected table's kind; the read options a sync presets. JSON that does not read
+//! back is a corrupt catalog, never an empty definition.
+
+use serde::{Deserialize, Serialize};
+
+use super::ResolvedOptions;
+use crate::error::{Result, SluiceError};
+
+/// A table's definition; every part is optional, as each kind of table has some.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableDefinition {
+    /// The `CREATE TABLE` that declared it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub statement: Option<String>,
+    /// Its `WATERMARK FOR column AS expr`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub watermark: Option<Watermark>,
+    /// Its declared `PRIMARY KEY` columns.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub primary_key: Vec<String>,
+    /// Its own options (over its source's).
+    #[serde(default, skip_serializing_if = "options_are_empty")]
+    pub options: ResolvedOptions,
+    /// The system's kind of an introspected table (`BASE TABLE`, `VIEW`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_type: Option<String>,
+}
+
+fn options_are_empty(options: &ResolvedOptions) -> bool {
+    options.0.is_empty()
+}
+
+/// A watermark of a declared table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    pub column: String,
+    pub expr: String,
+}
+
+impl TableDefinition {
+    /// The definition the store keeps for table `table` (shown in the error).
+    pub fn from_stored(json: &str, table: &str) -> Result<TableDefinition> {
+        serde_json::from_str(json).map_err(|e| {
+            SluiceError::Store(sluice_catalog::StoreError::Corrupt {
+                kind: "table",
+                name: table.to_owned(),
+                detail: format!("definition: {e}"),
+            })
+        })
+    }
+
+    /// The JSON the store keeps.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// Whether an introspected table is a base table (not a view); a table of unknown
+    /// kind counts as one.
+    pub fn is_base_table(&self) -> bool {
+        self.table_type.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("BASE TABLE"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::connectors::StoredValue;
+
+    #[test]
+    fn the_definitions_the_store_holds_read_back() {
+        let declared = r#"{"statement":"CREATE TABLE k.t (a INT)","watermark":null,"primary_key":[],"options":{"topic":"t"}}"#;
+        let d = TableDefinition::from_stored(declared, "k.t").expect("declared");
+        assert_eq!(d.statement.as_deref(), Some("CREATE TABLE k.t (a INT)"));
+        assert_eq!(d.options.0.get("topic"), Some(&StoredValue::Text("t".into())));
+        assert_eq!(TableDefinition::from_stored(&d.to_json(), "k.t").expect("again"), d);
+        let view = TableDefinition::from_stored(r#"{"table_type":"VIEW"}"#, "db.v").expect("introspected");
+        assert!(!view.is_base_table());
+        let err = TableDefinition::from_stored("{", "db.t").expect_err("corrupt");
+        assert!(err.to_string().contains("db.t"), "{err}");
+    }
+}

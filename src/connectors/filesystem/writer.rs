@@ -1,0 +1,190 @@
+//! The local target's file sink: one new file per job in the table's directory, as CSV
+//! (with a header), JSON lines or Parquet (its schema from the first batch). Local paths
+//! only; object stores are written by the engines.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::{DataType, Field, Schema};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::parquet::arrow::ArrowWriter;
+use tokio::io::AsyncWriteExt;
+
+use crate::connectors::render::{Options, file_path};
+use crate::connectors::sink::{LocalSink, SinkSpec, WriteMode, format_columns, sink_error, write_error};
+use crate::error::{Result, SluiceError};
+use crate::plan::TablePath;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextFormat {
+    Csv,
+    Json,
+}
+
+/// A CSV or JSON-lines file.
+pub struct TextSink {
+    file: tokio::fs::File,
+    file_path: String,
+    format: TextFormat,
+    header: Vec<String>,
+    first: bool,
+    path: TablePath,
+}
+
+/// A Parquet file, opened with the first batch (whose types make its schema).
+pub struct ParquetSink {
+    writer: Option<Box<ArrowWriter<std::fs::File>>>,
+    file_path: String,
+    header: Vec<String>,
+    path: TablePath,
+}
+
+/// Checks the format and the path, clears the directory on overwrite, and creates the
+/// file (Parquet: with the first batch).
+pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
+    let table = spec.table;
+    let format = Options::new(table).get("format", &mut Default::default());
+    let ext = match format.as_deref() {
+        Some(known @ ("csv" | "json" | "parquet")) => known,
+        None => "csv",
+        Some(other) => {
+            return Err(SluiceError::not_supported(
+                format!("the local target writes csv, json and parquet files, not {other} ({})", table.path),
+                Some("Run the pipeline on a flink target."),
+            ));
+        }
+    };
+    let dir = file_path(table);
+    let dir = dir.strip_prefix("file://").unwrap_or(&dir).to_owned();
+    if dir.contains("://") {
+        return Err(SluiceError::not_supported(
+            format!("the local target writes local files, not {dir}"),
+            Some("Run the pipeline on a flink target."),
+        ));
+    }
+    if spec.mode == WriteMode::Overwrite {
+        let _ = tokio::fs::remove_dir_all(&dir).await;
+    }
+    tokio::fs::create_dir_all(&dir).await.map_err(|e| sink_error(table, e))?;
+    let file_path = format!("{dir}/part-{}.{ext}", unique_suffix());
+    let header = spec.columns.to_vec();
+    let path = table.path.clone();
+    let format = match ext {
+        "parquet" => return Ok(Box::new(ParquetSink { writer: None, file_path, header, path })),
+        "json" => TextFormat::Json,
+        _ => TextFormat::Csv,
+    };
+    let file = tokio::fs::File::create(&file_path).await.map_err(|e| sink_error(table, e))?;
+    Ok(Box::new(TextSink { file, file_path, format, header, first: true, path }))
+}
+
+#[async_trait::async_trait]
+impl LocalSink for TextSink {
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let mut text = String::new();
+        if self.first && self.format == TextFormat::Csv {
+            text.push_str(&self.header.iter().map(|h| csv_field(h)).collect::<Vec<_>>().join(","));
+            text.push('\n');
+        }
+        self.first = false;
+        let formatted = format_columns(batch)?;
+        // rows out of column-major formatted values
+        #[allow(clippy::needless_range_loop)]
+        for r in 0..batch.num_rows() {
+            match self.format {
+                TextFormat::Csv => {
+                    let fields: Vec<String> = (0..batch.num_columns())
+                        .map(|c| formatted[c][r].as_deref().map(csv_field).unwrap_or_default())
+                        .collect();
+                    text.push_str(&fields.join(","));
+                }
+                TextFormat::Json => {
+                    let mut object = serde_json::Map::new();
+                    for (c, name) in self.header.iter().enumerate() {
+                        object
+                            .insert(name.clone(), json_value(batch.column(c), r, formatted[c][r].as_deref()));
+                    }
+                    text.push_str(&serde_json::Value::Object(object).to_string());
+                }
+            }
+            text.push('\n');
+        }
+        self.file.write_all(text.as_bytes()).await.map_err(|e| write_error(&self.path, e))
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        self.file.flush().await.map_err(|e| write_error(&self.path, e))
+    }
+
+    async fn rollback(self: Box<Self>) {
+        let _ = tokio::fs::remove_file(&self.file_path).await;
+    }
+}
+
+#[async_trait::async_trait]
+impl LocalSink for ParquetSink {
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        let path = &self.path;
+        let fields: Vec<Field> = batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(self.header.iter())
+            .map(|(f, name)| Field::new(name, f.data_type().clone(), true))
+            .collect();
+        let named = RecordBatch::try_new(Arc::new(Schema::new(fields)), batch.columns().to_vec())
+            .map_err(|e| write_error(path, e))?;
+        if self.writer.is_none() {
+            let file = std::fs::File::create(&self.file_path).map_err(|e| write_error(path, e))?;
+            let writer =
+                ArrowWriter::try_new(file, named.schema(), None).map_err(|e| write_error(path, e))?;
+            self.writer = Some(Box::new(writer));
+        }
+        match &mut self.writer {
+            Some(w) => w.write(&named).map_err(|e| write_error(path, e)),
+            None => Ok(()),
+        }
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        match self.writer {
+            Some(w) => w.close().map(|_| ()).map_err(|e| write_error(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+
+    async fn rollback(self: Box<Self>) {
+        let _ = tokio::fs::remove_file(&self.file_path).await;
+    }
+}
+
+fn json_value(column: &ArrayRef, r: usize, text: Option<&str>) -> serde_json::Value {
+    let Some(text) = text else { return serde_json::Value::Null };
+    match column.data_type() {
+        DataType::Boolean => serde_json::Value::Bool(column.as_boolean().value(r)),
+        t if t.is_integer() || t.is_floating() => {
+            serde_json::from_str(text).unwrap_or_else(|_| serde_json::Value::String(text.to_owned()))
+        }
+        _ => serde_json::Value::String(text.to_owned()),
+    }
+}
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+/// A file-name-safe unique suffix.
+fn unique_suffix() -> String {
+    let bytes: [u8; 8] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

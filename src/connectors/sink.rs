@@ -1,0 +1,156 @@
+//! Writing Arrow batches into a table of a source, for the `local` target. Each source
+//! type the local target writes opens its own [`LocalSink`] (`Connector::open_sink`, in
+//! its folder): PostgreSQL through `COPY … FROM STDIN`, MySQL through multi-row
+//! `INSERT`s, each inside one transaction that commits only when every sink of the
+//! pipeline is written; files as CSV, JSON lines or Parquet. What the writers share —
+//! values as text, the column list of a created table — is here.
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
+
+use crate::connectors::access::LoadedSource;
+use crate::error::{Result, SluiceError};
+use crate::plan::resolve::TableUse;
+
+/// How a sink's existing rows are treated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    Append,
+    /// Existing rows are removed in the same transaction (files are replaced).
+    Overwrite,
+}
+
+/// What opening one sink needs: the table, its source (credentials resolved), the
+/// columns the INSERT writes in order, the write mode and rows per round trip.
+pub struct SinkSpec<'a> {
+    pub table: &'a TableUse,
+    pub source: &'a LoadedSource,
+    pub columns: &'a [String],
+    pub mode: WriteMode,
+    pub batch_size: usize,
+}
+
+/// An open sink of the local target: batches in, then one commit or rollback.
+#[async_trait::async_trait]
+pub trait LocalSink: Send {
+    /// Writes one batch (columns in the order of [`SinkSpec::columns`]).
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+    /// Makes the writes visible.
+    async fn commit(self: Box<Self>) -> Result<()>;
+    /// Undoes the writes (a file written so far is removed).
+    async fn rollback(self: Box<Self>);
+}
+
+/// Opens sink `spec.table` through its type's connector; a type the local target cannot
+/// write is 0A000 naming the table and the types it can.
+pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
+    let source_type = spec.table.source_type;
+    match source_type.connector.open_sink(spec).await {
+        Some(sink) => sink,
+        None => {
+            let writable: Vec<&str> = crate::connectors::SOURCE_TYPES
+                .iter()
+                .filter(|t| t.can_write && t.engines.contains(&crate::connectors::Engine::Local))
+                .map(|t| t.name)
+                .collect();
+            Err(SluiceError::not_supported(
+                format!(
+                    "the local target cannot write to sources of type {} ({})",
+                    source_type.name, spec.table.path
+                ),
+                Some(&format!(
+                    "The local target writes {} tables; run the pipeline on a flink target.",
+                    writable.join(", ")
+                )),
+            ))
+        }
+    }
+}
+
+/// The statement that creates sink `table` (written columns `columns`): a sync's own
+/// DDL, else the type's, typed from the columns' Flink types; `None` where Sluice does
+/// not create tables of the type.
+pub fn create_statement(table: &TableUse, columns: &[String]) -> Option<String> {
+    match &table.ddl {
+        Some(ddl) => Some(ddl.clone()),
+        None => table.source_type.connector.create_table(table, columns),
+    }
+}
+
+/// The `CREATE TABLE IF NOT EXISTS` of a table the pipeline creates: the written columns,
+/// names quoted with `quote`, each typed by `map` from its Flink SQL type (`STRING` when
+/// unknown).
+pub fn create_table_statement(
+    table: &TableUse,
+    columns: &[String],
+    quote: fn(&str) -> String,
+    map: fn(&str) -> String,
+) -> String {
+    let list = columns
+        .iter()
+        .map(|name| {
+            let ty = table
+                .columns
+                .iter()
+                .find(|c| c.name == *name)
+                .map(|c| c.data_type.as_str())
+                .unwrap_or("STRING");
+            format!("{} {}", quote(name), map(ty))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (database, name) = (quote(&table.path.database), quote(&table.path.table));
+    format!("CREATE TABLE IF NOT EXISTS {database}.{name} ({list})")
+}
+
+/// A sink that cannot be opened or written: the source is unavailable (08006).
+pub fn sink_error(table: &TableUse, message: impl std::fmt::Display) -> SluiceError {
+    SluiceError::SourceUnavailable {
+        name: table.path.source.clone(),
+        message: format!("writing {}: {message}", table.path),
+    }
+}
+
+/// A local write that failed for a reason of the gateway (a file, an encoder).
+pub fn write_error(path: &impl std::fmt::Display, message: impl std::fmt::Display) -> SluiceError {
+    SluiceError::Internal(format!("writing {path}: {message}"))
+}
+
+const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
+const TIMESTAMP_TZ: &str = "%Y-%m-%d %H:%M:%S%.f%:z";
+
+/// Every value of every column as text (`None` for NULL), timestamps as the databases
+/// read them.
+pub fn format_columns(batch: &RecordBatch) -> Result<Vec<Vec<Option<String>>>> {
+    let options = FormatOptions::default()
+        .with_timestamp_format(Some(TIMESTAMP))
+        .with_timestamp_tz_format(Some(TIMESTAMP_TZ));
+    batch
+        .columns()
+        .iter()
+        .map(|column| {
+            let formatter = ArrayFormatter::try_new(column.as_ref(), &options)
+                .map_err(|e| SluiceError::Internal(format!("cannot format {}: {e}", column.data_type())))?;
+            Ok((0..column.len())
+                .map(|r| if column.is_null(r) { None } else { Some(formatter.value(r).to_string()) })
+                .collect())
+        })
+        .collect()
+}
+
+/// Whether `column` holds bytes.
+pub fn is_binary(column: &ArrayRef) -> bool {
+    matches!(column.data_type(), DataType::Binary | DataType::LargeBinary | DataType::BinaryView)
+}
+
+/// Value `r` of a binary column (empty for other columns).
+pub fn binary(column: &ArrayRef, r: usize) -> Vec<u8> {
+    match column.data_type() {
+        DataType::Binary => column.as_binary::<i32>().value(r).to_vec(),
+        DataType::LargeBinary => column.as_binary::<i64>().value(r).to_vec(),
+        DataType::BinaryView => column.as_binary_view().value(r).to_vec(),
+        _ => Vec::new(),
+    }
+}
