@@ -135,7 +135,7 @@ pub fn job_settings(plan: &PipelinePlan) -> Vec<(String, String)> {
         };
         out.push((spec.flink.to_owned(), value));
     }
-    if settings.value("job_name").is_none() {
+    if settings.job_name.is_none() {
         out.push(("pipeline.name".into(), plan.name.clone()));
     }
     for (key, value) in &settings.flink_passthrough {

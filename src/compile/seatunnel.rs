@@ -13,7 +13,6 @@ use crate::connectors::render::{Role, Secrets, TableCx};
 use crate::error::{Result, SluiceError};
 use crate::plan::resolve::parts;
 use crate::plan::{PipelinePlan, TableUse};
-use crate::units::parse_millis;
 
 /// Compiles `plan` into a SeaTunnel job config (one multi-table job when it fits).
 pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
@@ -106,8 +105,8 @@ pub(super) fn env(plan: &PipelinePlan) -> Entries {
         ("job.name".into(), Hocon::str(settings.job_name(&plan.name))),
     ];
     if settings.streaming {
-        let interval = settings.value("checkpoint_interval").and_then(parse_millis).unwrap_or(60_000);
-        env.push(("checkpoint.interval".into(), Hocon::Int(interval as i64)));
+        let interval = settings.checkpoint_interval.as_millis() as i64;
+        env.push(("checkpoint.interval".into(), Hocon::Int(interval)));
     }
     for (k, v) in &settings.seatunnel_passthrough {
         env.retain(|(key, _)| key != k);

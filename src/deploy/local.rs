@@ -12,7 +12,7 @@ use sluice_catalog::{DeploymentChange, DeploymentRecord};
 use super::{Deployer, Job, Observed, State, StopMode, Submitted, Target};
 use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::live::Check;
-use crate::connectors::sink::{self, LocalSink, SinkSpec, WriteMode};
+use crate::connectors::sink::{self, LocalSink, SinkSpec};
 use crate::error::{Result, SluiceError};
 use crate::plan::query::sink_query;
 use crate::runtime::Runtime;
@@ -50,12 +50,8 @@ impl Deployer for LocalDeployer<'_> {
                 Some("Start it ON TARGET a flink target, or set mode = 'batch'."),
             ));
         }
-        let batch_size =
-            plan.settings().value("batch_size").and_then(|b| b.parse().ok()).unwrap_or(self.batch_size);
-        let mode = match plan.settings().value("write_mode") {
-            Some("overwrite") => WriteMode::Overwrite,
-            _ => WriteMode::Append,
-        };
+        let batch_size = plan.settings().batch_size.unwrap_or(self.batch_size);
+        let mode = plan.settings().write_mode;
         let queries = (0..plan.bound.inserts.len())
             .map(|i| sink_query(plan, i, None, "the local target"))
             .collect::<Result<Vec<_>>>()?;

@@ -10,6 +10,7 @@ use crate::connectors::schema::{
 
 use sluice_catalog::{PipelineEngine, PipelineMode};
 
+use crate::connectors::sink::WriteMode;
 use crate::error::{Result, SluiceError};
 
 /// [`PipelineEngine`] and [`PipelineMode`] as the schema lists them (a test keeps them
@@ -88,6 +89,14 @@ pub struct Settings {
     pub streaming: bool,
     pub target: Option<String>,
     pub parallelism: u32,
+    /// `job_name`, when given (else jobs are named after the pipeline).
+    pub job_name: Option<String>,
+    /// How often a streaming job checkpoints.
+    pub checkpoint_interval: std::time::Duration,
+    /// How the local target treats the sinks' existing rows.
+    pub write_mode: WriteMode,
+    /// Rows per multi-row INSERT on the local target (else the target's).
+    pub batch_size: Option<usize>,
     /// Extra jars (`jars`), in the order given.
     pub jars: Vec<String>,
     /// Every option with a value (given or default), by key — for the engines' settings.
@@ -129,6 +138,15 @@ impl Settings {
             streaming: mode == PipelineMode::Streaming,
             target: text("target"),
             parallelism: text("parallelism").and_then(|p| p.parse().ok()).unwrap_or(1),
+            job_name: text("job_name"),
+            checkpoint_interval: std::time::Duration::from_millis(
+                text("checkpoint_interval").and_then(|i| crate::units::parse_millis(&i)).unwrap_or(60_000),
+            ),
+            write_mode: match text("write_mode").as_deref() {
+                Some("overwrite") => WriteMode::Overwrite,
+                _ => WriteMode::Append,
+            },
+            batch_size: text("batch_size").and_then(|b| b.parse().ok()),
             jars: text("jars")
                 .map(|j| j.split(',').map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default(),
@@ -144,7 +162,7 @@ impl Settings {
 
     /// The job's name on its engine: the `job_name` option, else the pipeline's name.
     pub fn job_name<'a>(&'a self, pipeline: &'a str) -> &'a str {
-        self.value("job_name").unwrap_or(pipeline)
+        self.job_name.as_deref().unwrap_or(pipeline)
     }
 
     /// The value of option `key` (given or default).

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use regex::Regex;
-use sluice_catalog::{ColumnRecord, StoreError, SyncRecord, TableRecord};
+use sluice_catalog::{ColumnRecord, PipelineEngine, StoreError, SyncRecord, TableRecord};
 
 use super::Actor;
 use crate::connectors::access::{self, LoadedSource};
@@ -79,7 +79,7 @@ pub async fn create(
     let pipeline_options = validate_with(
         crate::plan::bind::option_schema(),
         &ResolvedOptions::default(),
-        &pipeline_options(&settings, &options, &engine, target.as_deref()),
+        &pipeline_options(&settings, &options, engine, target.as_deref()),
     )?;
     let presets = sync::presets(&record, &tables, &settings);
     let mut ctx = PlanCtx { store: &rt.store, master_key: &rt.master_key, notices: &mut *notices };
@@ -298,13 +298,13 @@ fn is_base_table(table: &TableRecord) -> Result<bool> {
 fn pipeline_options(
     settings: &SyncSettings,
     given: &ResolvedOptions,
-    engine: &str,
+    engine: PipelineEngine,
     target: Option<&str>,
 ) -> Vec<SqlOption> {
     let text =
         |key: &str, value: &str| SqlOption { key: key.into(), value: OptionValue::String(value.into()) };
     let mut out = vec![
-        text("engine", engine),
+        text("engine", engine.as_str()),
         text("mode", if settings.streaming() { "streaming" } else { "batch" }),
         text("parallelism", &settings.parallelism),
     ];

@@ -19,7 +19,8 @@ use crate::connectors::{SOURCE_TYPES, SourceType};
 use crate::error::{Result, SluiceError};
 use crate::notice::Notice;
 use crate::plan::{Presets, TablePath};
-use options::SyncSettings;
+use options::{SyncEngine, SyncMode, SyncSettings, TableCase};
+use sluice_catalog::PipelineEngine;
 
 pub use mapping::map_columns;
 
@@ -119,9 +120,9 @@ pub fn engine(
     settings: &SyncSettings,
     sink_type: &SourceType,
     notices: &mut Vec<Notice>,
-) -> Result<(String, Option<String>)> {
-    match settings.engine.as_deref() {
-        Some("local") => {
+) -> Result<(PipelineEngine, Option<String>)> {
+    match settings.engine {
+        Some(SyncEngine::Local) => {
             if settings.streaming() {
                 return Err(SluiceError::not_supported(
                     format!("the local engine copies tables once; it cannot run mode {}", settings.mode),
@@ -134,25 +135,30 @@ pub fn engine(
                     hint: Some("Leave out target, or choose engine flink.".into()),
                 });
             }
-            Ok(("flink".into(), Some("local".into())))
+            Ok((PipelineEngine::Flink, Some(crate::deploy::targets::LOCAL.into())))
         }
-        Some("flink-cdc") if !flink_cdc_sink(sink_type) => Err(SluiceError::not_supported(
+        Some(SyncEngine::FlinkCdc) if !flink_cdc_sink(sink_type) => Err(SluiceError::not_supported(
             format!("Flink CDC has no {} pipeline sink", sink_type.name),
             Some("Use engine flink (Flink SQL with CDC sources) for this sink."),
         )),
-        Some("flink-cdc") if !settings.streaming() => Err(SluiceError::not_supported(
+        Some(SyncEngine::FlinkCdc) if !settings.streaming() => Err(SluiceError::not_supported(
             "Flink CDC pipelines stream changes; mode full has no change stream".to_owned(),
             Some("Use mode = 'full+cdc', or engine flink / local for a one-time copy."),
         )),
-        Some(given) => Ok((given.to_owned(), settings.target.clone())),
+        Some(SyncEngine::Flink) => Ok((PipelineEngine::Flink, settings.target.clone())),
+        Some(SyncEngine::SeaTunnel) => Ok((PipelineEngine::SeaTunnel, settings.target.clone())),
+        Some(SyncEngine::FlinkCdc) => Ok((PipelineEngine::FlinkCdc, settings.target.clone())),
         None => {
-            let chosen =
-                if settings.streaming() && flink_cdc_sink(sink_type) { "flink-cdc" } else { "flink" };
+            let chosen = if settings.streaming() && flink_cdc_sink(sink_type) {
+                PipelineEngine::FlinkCdc
+            } else {
+                PipelineEngine::Flink
+            };
             notices.push(Notice::notice(format!(
                 "engine {chosen} chosen for mode {} into a {} sink (set option engine to choose another)",
                 settings.mode, sink_type.name
             )));
-            Ok((chosen.to_owned(), settings.target.clone()))
+            Ok((chosen, settings.target.clone()))
         }
     }
 }
@@ -169,20 +175,20 @@ pub fn sink_name(settings: &SyncSettings, table: &str) -> String {
         _ => table.to_owned(),
     };
     let name = format!("{}{base}{}", settings.table_prefix, settings.table_suffix);
-    match settings.table_case.as_str() {
-        "lower" => name.to_lowercase(),
-        "upper" => name.to_uppercase(),
-        _ => name,
+    match settings.table_case {
+        TableCase::Lower => name.to_lowercase(),
+        TableCase::Upper => name.to_uppercase(),
+        TableCase::Keep => name,
     }
 }
 
 /// Source read options for a sync mode: where CDC reads start.
-pub fn read_options(mode: &str) -> crate::connectors::ResolvedOptions {
+pub fn read_options(mode: SyncMode) -> crate::connectors::ResolvedOptions {
     use crate::connectors::StoredValue;
     let start = match mode {
-        "cdc" => "latest-offset",
-        "full+cdc" => "initial",
-        _ => return crate::connectors::ResolvedOptions::default(),
+        SyncMode::Cdc => "latest-offset",
+        SyncMode::FullCdc => "initial",
+        SyncMode::Full => return crate::connectors::ResolvedOptions::default(),
     };
     crate::connectors::ResolvedOptions([("startup_mode".to_owned(), StoredValue::Text(start.into()))].into())
 }
@@ -204,7 +210,7 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
         .collect();
     Presets {
         sinks,
-        read_options: read_options(&settings.mode),
+        read_options: read_options(settings.mode),
         schema_change: settings.streaming().then(|| settings.schema_change.to_uppercase()),
         interval: None,
     }
