@@ -3,11 +3,9 @@
 //! read ([`crate::store`]); a value outside the set is a corrupt catalog
 //! ([`crate::StoreError::Corrupt`]), never a silent default.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// Declares an enum stored as text: `as_str`, `ALL`, `Display` and `FromStr` (the error
-/// lists the known values).
+/// Declares an enum kept as text (in the store, or in validated options): `as_str`,
+/// `ALL`, `Display` and `FromStr` (whose error names the value and lists the known ones).
+#[macro_export]
 macro_rules! text_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$doc])*
@@ -27,16 +25,16 @@ macro_rules! text_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = String;
 
-            fn from_str(text: &str) -> Result<$name, String> {
+            fn from_str(text: &str) -> ::std::result::Result<$name, String> {
                 $name::ALL.iter().copied().find(|v| v.as_str() == text).ok_or_else(|| {
                     let known: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
                     format!("unknown {} '{text}' (known: {})", stringify!($name), known.join(", "))
@@ -90,13 +88,21 @@ impl From<PipelineEngine> for JobEngine {
 text_enum! {
     /// Where a deployment is in its life.
     DeploymentState {
+        /// Recorded; the job is being handed to the engine.
         Submitting => "submitting",
+        /// The engine accepted the job and runs it.
         Running => "running",
+        /// STOP was asked; waiting for the engine.
         Stopping => "stopping",
+        /// SUSPEND was asked; waiting for the savepoint.
         Suspending => "suspending",
+        /// A bounded job ended with success.
         Finished => "finished",
+        /// The engine (or the submission) failed; `last_error` says why.
         Failed => "failed",
+        /// Stopped by STOP (with its savepoint when one was taken).
         Stopped => "stopped",
+        /// Stopped by SUSPEND; RESUME starts it from its savepoint.
         Suspended => "suspended",
         /// The artifacts were written (the `directory` target).
         Rendered => "rendered",

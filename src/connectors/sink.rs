@@ -14,12 +14,13 @@ use crate::connectors::access::LoadedSource;
 use crate::error::{Result, SluiceError};
 use crate::plan::resolve::TableUse;
 
-/// How a sink's existing rows are treated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteMode {
-    Append,
-    /// Existing rows are removed in the same transaction (files are replaced).
-    Overwrite,
+sluice_catalog::text_enum! {
+    /// How a sink's existing rows are treated (the pipeline option `write_mode`).
+    WriteMode {
+        Append => "append",
+        /// Existing rows are removed in the same transaction (files are replaced).
+        Overwrite => "overwrite",
+    }
 }
 
 /// What opening one sink needs: the table, its source (credentials resolved), the

@@ -1,7 +1,8 @@
 //! The `local` target: batch pipelines run inside the gateway. Each INSERT's query runs
 //! in DataFusion over the live source tables (filters pushed down to them) and its rows
-//! stream into the sink (each type's [`crate::connectors::sink::LocalSink`]). Every sink is written in its own transaction,
-//! and all of them commit only after every INSERT has succeeded; STOP rolls them back.
+//! stream into the sink (each type's [`crate::connectors::sink::LocalSink`]). Every sink
+//! is written in its own transaction, and all of them commit only after every INSERT has
+//! succeeded; STOP rolls them back.
 
 use std::collections::HashMap;
 

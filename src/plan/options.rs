@@ -13,8 +13,8 @@ use sluice_catalog::{PipelineEngine, PipelineMode};
 use crate::connectors::sink::WriteMode;
 use crate::error::{Result, SluiceError};
 
-/// [`PipelineEngine`] and [`PipelineMode`] as the schema lists them (a test keeps them
-/// equal).
+/// [`PipelineEngine`], [`PipelineMode`] and [`WriteMode`] as the schema lists them (a test
+/// keeps them equal).
 const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc"];
 const MODES: &[&str] = &["streaming", "batch"];
 const CHECKPOINT_MODES: &[&str] = &["exactly_once", "at_least_once"];
@@ -142,10 +142,7 @@ impl Settings {
             checkpoint_interval: std::time::Duration::from_millis(
                 text("checkpoint_interval").and_then(|i| crate::units::parse_millis(&i)).unwrap_or(60_000),
             ),
-            write_mode: match text("write_mode").as_deref() {
-                Some("overwrite") => WriteMode::Overwrite,
-                _ => WriteMode::Append,
-            },
+            write_mode: parsed("write_mode").parse().map_err(invalid)?,
             batch_size: text("batch_size").and_then(|b| b.parse().ok()),
             jars: text("jars")
                 .map(|j| j.split(',').map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned).collect())
@@ -184,5 +181,7 @@ mod tests {
         modes.sort();
         listed.sort();
         assert_eq!(modes, listed);
+        let write_modes: Vec<&str> = WriteMode::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(write_modes, WRITE_MODES);
     }
 }

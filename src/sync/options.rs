@@ -78,69 +78,43 @@ pub fn schema() -> Schema<'static> {
     Schema { owner: "syncs", listing: "DESCRIBE SYNC OPTIONS", options: OPTIONS, passthrough: PASSTHROUGH }
 }
 
-/// What a sync moves: the tables once, their changes from now on, or both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncMode {
-    Full,
-    Cdc,
-    FullCdc,
+// The option values of [`MODES`], [`ENGINES`] and [`CASES`] as enums (a test keeps
+// them equal).
+sluice_catalog::text_enum! {
+    /// What a sync moves: the tables once, their changes from now on, or both.
+    SyncMode {
+        Full => "full",
+        Cdc => "cdc",
+        FullCdc => "full+cdc",
+    }
 }
 
-/// What runs a sync's pipeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SyncEngine {
-    Flink,
-    SeaTunnel,
-    FlinkCdc,
-    /// The Flink SQL pipeline run by the `local` target.
-    Local,
+sluice_catalog::text_enum! {
+    /// What runs a sync's pipeline.
+    SyncEngine {
+        Flink => "flink",
+        SeaTunnel => "seatunnel",
+        FlinkCdc => "flink-cdc",
+        /// The Flink SQL pipeline run by the `local` target.
+        Local => "local",
+    }
 }
 
-/// The case of sink table names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TableCase {
-    Keep,
-    Lower,
-    Upper,
+sluice_catalog::text_enum! {
+    /// The case of sink table names.
+    TableCase {
+        Keep => "keep",
+        Lower => "lower",
+        Upper => "upper",
+    }
 }
 
-/// `(text, value)` of each variant: the option's values as [`MODES`], [`ENGINES`] and
-/// [`CASES`] list them (a test keeps them equal).
-const SYNC_MODES: &[(&str, SyncMode)] =
-    &[("full", SyncMode::Full), ("cdc", SyncMode::Cdc), ("full+cdc", SyncMode::FullCdc)];
-const SYNC_ENGINES: &[(&str, SyncEngine)] = &[
-    ("flink", SyncEngine::Flink),
-    ("seatunnel", SyncEngine::SeaTunnel),
-    ("flink-cdc", SyncEngine::FlinkCdc),
-    ("local", SyncEngine::Local),
-];
-const TABLE_CASES: &[(&str, TableCase)] =
-    &[("keep", TableCase::Keep), ("lower", TableCase::Lower), ("upper", TableCase::Upper)];
-
-/// The variant spelled `text` (a validated option), else 22023 naming the option.
-fn variant<T: Copy>(table: &[(&str, T)], option: &str, text: &str) -> crate::error::Result<T> {
-    table.iter().find(|(t, _)| *t == text).map(|(_, v)| *v).ok_or_else(|| {
-        crate::error::SluiceError::InvalidOption {
-            message: format!("invalid value for option \"{option}\" of syncs: '{text}'"),
-            hint: None,
-        }
+/// Option `option`'s validated value `text` as its enum, else 22023 naming the option.
+fn variant<T: std::str::FromStr<Err = String>>(option: &str, text: &str) -> crate::error::Result<T> {
+    text.parse().map_err(|e| crate::error::SluiceError::InvalidOption {
+        message: format!("invalid value for option \"{option}\" of syncs: {e}"),
+        hint: None,
     })
-}
-
-fn spelling<T: Copy + PartialEq>(table: &[(&'static str, T)], value: T) -> &'static str {
-    table.iter().find(|(_, v)| *v == value).map(|(t, _)| *t).unwrap_or_default()
-}
-
-impl std::fmt::Display for SyncMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(spelling(SYNC_MODES, *self))
-    }
-}
-
-impl std::fmt::Display for SyncEngine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(spelling(SYNC_ENGINES, *self))
-    }
 }
 
 /// How a sync maps tables and what runs it: validated options with defaults.
@@ -198,12 +172,12 @@ impl SyncSettings {
             ));
         }
         Ok(SyncSettings {
-            mode: variant(SYNC_MODES, "mode", &text("mode").unwrap_or_default())?,
-            engine: text("engine").map(|e| variant(SYNC_ENGINES, "engine", &e)).transpose()?,
+            mode: variant("mode", &text("mode").unwrap_or_default())?,
+            engine: text("engine").map(|e| variant("engine", &e)).transpose()?,
             target: text("target"),
             table_prefix: text("table_prefix").unwrap_or_default(),
             table_suffix: text("table_suffix").unwrap_or_default(),
-            table_case: variant(TABLE_CASES, "table_case", &text("table_case").unwrap_or_default())?,
+            table_case: variant("table_case", &text("table_case").unwrap_or_default())?,
             table_mapping,
             route,
             create_tables: text("create_tables").as_deref() != Some("false"),
@@ -234,10 +208,10 @@ mod tests {
 
     #[test]
     fn the_schema_lists_exactly_the_typed_values() {
-        assert_eq!(SYNC_MODES.iter().map(|(t, _)| *t).collect::<Vec<_>>(), MODES);
-        assert_eq!(SYNC_ENGINES.iter().map(|(t, _)| *t).collect::<Vec<_>>(), ENGINES);
-        assert_eq!(TABLE_CASES.iter().map(|(t, _)| *t).collect::<Vec<_>>(), CASES);
+        assert_eq!(SyncMode::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>(), MODES);
+        assert_eq!(SyncEngine::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>(), ENGINES);
+        assert_eq!(TableCase::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(), CASES);
         assert_eq!(SyncMode::FullCdc.to_string(), "full+cdc");
-        assert!(variant(SYNC_ENGINES, "engine", "spark").is_err());
+        assert!(variant::<SyncEngine>("engine", "spark").is_err());
     }
 }
