@@ -309,6 +309,24 @@ impl SluiceError {
         }
     }
 
+    /// Decodes JSON the store keeps — `part` of the `kind` called `name` (its options, a
+    /// table's definition, a sync's columns). JSON that does not read back is a corrupt
+    /// catalog naming the object, never a default.
+    pub fn stored_json<T: serde::de::DeserializeOwned>(
+        json: &str,
+        kind: &'static str,
+        name: &str,
+        part: &str,
+    ) -> Result<T> {
+        serde_json::from_str(json).map_err(|e| {
+            SluiceError::Store(StoreError::Corrupt {
+                kind,
+                name: name.to_owned(),
+                detail: format!("{part}: {e}"),
+            })
+        })
+    }
+
     /// Shorthand for [`SluiceError::NotSupported`].
     pub fn not_supported(message: impl Into<String>, hint: Option<&str>) -> SluiceError {
         SluiceError::NotSupported { message: message.into(), hint: hint.map(str::to_owned) }

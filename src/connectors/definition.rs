@@ -42,13 +42,7 @@ pub struct Watermark {
 impl TableDefinition {
     /// The definition the store keeps for table `table` (shown in the error).
     pub fn from_stored(json: &str, table: &str) -> Result<TableDefinition> {
-        serde_json::from_str(json).map_err(|e| {
-            SluiceError::Store(sluice_catalog::StoreError::Corrupt {
-                kind: "table",
-                name: table.to_owned(),
-                detail: format!("definition: {e}"),
-            })
-        })
+        SluiceError::stored_json(json, "table", table, "definition")
     }
 
     /// The JSON the store keeps.
@@ -79,5 +73,9 @@ mod tests {
         assert!(!view.is_base_table());
         let err = TableDefinition::from_stored("{", "db.t").expect_err("corrupt");
         assert!(err.to_string().contains("db.t"), "{err}");
+        assert_eq!(err.sqlstate().code(), "58000");
+        let err = ResolvedOptions::from_stored("[1]", "source", "shop").expect_err("corrupt options");
+        assert!(err.to_string().contains("source \"shop\": options:"), "{err}");
+        assert_eq!(err.sqlstate().code(), "58000");
     }
 }

@@ -81,13 +81,7 @@ impl ResolvedOptions {
     /// — the one place stored options are decoded: JSON that does not read back is a
     /// corrupt catalog (an error naming the object), never empty options.
     pub fn from_stored(json: &str, kind: &'static str, name: &str) -> Result<ResolvedOptions> {
-        serde_json::from_str(json).map(ResolvedOptions).map_err(|e| {
-            SluiceError::Store(sluice_catalog::StoreError::Corrupt {
-                kind,
-                name: name.to_owned(),
-                detail: format!("options: {e}"),
-            })
-        })
+        SluiceError::stored_json(json, kind, name, "options").map(ResolvedOptions)
     }
 }
 

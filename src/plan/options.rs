@@ -184,4 +184,13 @@ mod tests {
         let write_modes: Vec<&str> = WriteMode::ALL.iter().map(|m| m.as_str()).collect();
         assert_eq!(write_modes, WRITE_MODES);
     }
+
+    #[test]
+    fn an_engine_outside_the_schema_is_refused_not_defaulted() {
+        use crate::connectors::{ResolvedOptions, StoredValue};
+        let options = ResolvedOptions([("engine".to_owned(), StoredValue::Text("spark".into()))].into());
+        let err = Settings::new(&options).expect_err("unknown engine");
+        assert_eq!(err.sqlstate().code(), "22023");
+        assert!(err.to_string().contains("'spark'"), "{err}");
+    }
 }

@@ -95,13 +95,8 @@ impl SyncTable {
         records
             .iter()
             .map(|r| {
-                let columns = serde_json::from_str(&r.columns).map_err(|e| {
-                    SluiceError::Store(sluice_catalog::StoreError::Corrupt {
-                        kind: "sync",
-                        name: sync.to_owned(),
-                        detail: format!("columns of {}: {e}", r.source_table),
-                    })
-                })?;
+                let part = format!("columns of {}", r.source_table);
+                let columns = SluiceError::stored_json(&r.columns, "sync", sync, &part)?;
                 Ok(SyncTable {
                     source_table: r.source_table.clone(),
                     sink_table: r.sink_table.clone(),

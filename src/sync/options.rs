@@ -212,6 +212,8 @@ mod tests {
         assert_eq!(SyncEngine::ALL.iter().map(|e| e.as_str()).collect::<Vec<_>>(), ENGINES);
         assert_eq!(TableCase::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>(), CASES);
         assert_eq!(SyncMode::FullCdc.to_string(), "full+cdc");
-        assert!(variant::<SyncEngine>("engine", "spark").is_err());
+        let err = variant::<SyncEngine>("engine", "spark").expect_err("unknown engine");
+        assert_eq!(err.sqlstate().code(), "22023");
+        assert!(err.to_string().contains("\"engine\" of syncs: unknown SyncEngine 'spark'"), "{err}");
     }
 }
