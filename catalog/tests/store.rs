@@ -5,8 +5,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, BooleanArray, StringArray};
 use sluice_catalog::system::SYSTEM_TABLES;
 use sluice_catalog::{
-    DeploymentChange, DeploymentState, JobEngine, NewDeployment, NewPipeline, NewRole, PipelineEngine,
-    PipelineMode, RoleChanges, Store, StoreError,
+    ColumnRecord, DeploymentChange, DeploymentState, JobEngine, NewDeployment, NewPipeline, NewRole,
+    NewSource, PipelineEngine, PipelineMode, RoleChanges, Store, StoreError, TableRecord,
 };
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -137,4 +137,77 @@ async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
         .unwrap();
     assert!(store.drop_pipeline("p", "tester").await.unwrap());
     assert!(store.pipeline("p").await.unwrap().is_none());
+}
+
+fn column(name: &str, data_type: &str) -> ColumnRecord {
+    ColumnRecord {
+        ordinal: 1,
+        name: name.into(),
+        data_type: data_type.into(),
+        source_type: data_type.to_lowercase(),
+        nullable: true,
+        is_key: false,
+    }
+}
+
+fn table(name: &str, kind: &str) -> TableRecord {
+    TableRecord {
+        source: "dw".into(),
+        database: "ods".into(),
+        name: name.into(),
+        kind: kind.into(),
+        definition: None,
+        refreshed_at: 1,
+    }
+}
+
+#[tokio::test]
+async fn a_declared_table_wins_over_the_cache() {
+    let (_dir, store) = store().await;
+    let source = NewSource {
+        name: "dw".into(),
+        source_type: "doris".into(),
+        options: "{}".into(),
+        secrets: Vec::new(),
+    };
+    store.put_source(&source, false, "tester").await.unwrap();
+    // cached from the source, then declared: the declaration replaces the cached table
+    store
+        .replace_tables("dw", Some("ods"), &[(table("orders", "introspected"), vec![column("a", "INT")])])
+        .await
+        .unwrap();
+    store
+        .put_declared_table(&table("orders", "declared"), &[column("id", "BIGINT")], false, "tester")
+        .await
+        .unwrap();
+    // a second declaration needs OR REPLACE
+    let again =
+        store.put_declared_table(&table("orders", "declared"), &[column("id", "BIGINT")], false, "t").await;
+    assert!(
+        matches!(&again, Err(StoreError::AlreadyExists { name, .. }) if name == "dw.ods.orders"),
+        "{again:?}"
+    );
+    // a later REFRESH caches the other tables and leaves the declared one as declared
+    store
+        .replace_tables(
+            "dw",
+            Some("ods"),
+            &[
+                (table("orders", "introspected"), vec![column("a", "INT")]),
+                (table("users", "introspected"), vec![column("u", "STRING")]),
+            ],
+        )
+        .await
+        .unwrap();
+    let tables: Vec<(String, String)> =
+        store.tables("dw", Some("ods")).await.unwrap().into_iter().map(|t| (t.name, t.kind)).collect();
+    assert_eq!(tables, [("orders".into(), "declared".into()), ("users".into(), "introspected".into())]);
+    let columns = store.columns("dw", "ods", "orders").await.unwrap();
+    assert_eq!(
+        columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str())).collect::<Vec<_>>(),
+        [("id", "BIGINT")]
+    );
+    // dropped, the declaration is gone and the next REFRESH caches the table again
+    assert!(store.drop_declared_table("dw", "ods", "orders", "tester").await.unwrap());
+    assert!(store.columns("dw", "ods", "orders").await.unwrap().is_empty());
 }

@@ -70,16 +70,55 @@ pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<LoadedSo
     Ok(LoadedSource { record, source_type, options, secrets })
 }
 
-/// The databases (PostgreSQL: schemas) of a source, live.
-pub async fn databases(source: &LoadedSource) -> Result<Vec<String>> {
+/// The databases (PostgreSQL: schemas) of a source, live; for a source that cannot be
+/// introspected, the databases of its declared tables.
+pub async fn databases(store: &Store, source: &LoadedSource) -> Result<Vec<String>> {
     let endpoint = source.endpoint();
-    match source.source_type.connector.databases(&endpoint).await {
-        Some(databases) => databases.map_err(|m| source.unavailable(m)),
-        None => Err(SluiceError::not_supported(
-            format!("sources of type {} have no databases Sluice can list", source.source_type.name),
-            Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
-        )),
+    if let Some(databases) = source.source_type.connector.databases(&endpoint).await {
+        return databases.map_err(|m| source.unavailable(m));
     }
+    if !source.source_type.has_databases {
+        return Err(SluiceError::not_supported(
+            format!(
+                "sources of type {} have no databases: \"{}\" holds its tables directly",
+                source.source_type.name, source.record.name
+            ),
+            Some(&format!("SHOW TABLES FROM {} lists its declared tables.", source.record.name)),
+        ));
+    }
+    let mut databases: Vec<String> =
+        store.tables(&source.record.name, None).await?.into_iter().map(|t| t.database).collect();
+    databases.dedup();
+    Ok(databases)
+}
+
+/// The statement that declares `table` (a table of `source`; any of its tables when
+/// `None`), for hints.
+pub fn declare_hint(source: &LoadedSource, table: Option<&str>) -> String {
+    let t = source.source_type;
+    let with = if t.table_options.is_empty() { "" } else { " WITH (…)" };
+    match table {
+        Some(path) => format!("Declare it first: CREATE TABLE {path} (column type, …){with}."),
+        None if t.has_databases => format!(
+            "Declare its tables with CREATE TABLE {}.database.table (column type, …){with}.",
+            source.record.name
+        ),
+        None => format!(
+            "Declare its tables with CREATE TABLE {}.table (column type, …){with}.",
+            source.record.name
+        ),
+    }
+}
+
+/// The error for a source Sluice cannot read metadata from (0A000).
+fn not_introspectable(source: &LoadedSource) -> SluiceError {
+    SluiceError::not_supported(
+        format!(
+            "source \"{}\" cannot be introspected: Sluice cannot read the tables of this {} source",
+            source.record.name, source.source_type.name
+        ),
+        Some(&declare_hint(source, None)),
+    )
 }
 
 /// Reads the tables of `database` (or one table of it) from the source and caches them.
@@ -89,82 +128,108 @@ pub async fn refresh(
     database: &str,
     table: Option<&str>,
 ) -> Result<Vec<(TableRecord, Vec<ColumnRecord>)>> {
+    introspect(store, source, database, table).await?.ok_or_else(|| not_introspectable(source))
+}
+
+/// [`refresh`], or `None` when this source cannot be introspected. Declared tables of the
+/// same names stay as declared.
+async fn introspect(
+    store: &Store,
+    source: &LoadedSource,
+    database: &str,
+    table: Option<&str>,
+) -> Result<Option<Vec<(TableRecord, Vec<ColumnRecord>)>>> {
     let endpoint = source.endpoint();
     let Some(tables) = source.source_type.connector.tables(&endpoint, database, table).await else {
-        return Err(SluiceError::not_supported(
-            format!("sources of type {} cannot be introspected", source.source_type.name),
-            Some("Declare their tables with CREATE TABLE source.table (…) WITH (…)."),
-        ));
+        return Ok(None);
     };
     let tables = tables.map_err(|m| source.unavailable(m))?;
     let now = sluice_catalog::time::now_micros();
-    let records: Vec<(TableRecord, Vec<ColumnRecord>)> = tables
-        .into_iter()
-        .map(|t| {
-            let columns = t
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, c)| ColumnRecord {
-                    ordinal: i as i64 + 1,
-                    name: c.name.clone(),
-                    data_type: c.data_type.clone(),
-                    source_type: c.source_type.clone(),
-                    nullable: c.nullable,
-                    is_key: c.is_key,
-                })
-                .collect();
-            let definition =
-                TableDefinition { table_type: Some(t.table_type.clone()), ..Default::default() }.to_json();
-            let record = TableRecord {
-                source: source.record.name.clone(),
-                database: t.database,
-                name: t.name,
-                kind: "introspected".into(),
-                definition: Some(definition),
-                refreshed_at: now,
-            };
-            (record, columns)
-        })
-        .collect();
+    let records: Vec<(TableRecord, Vec<ColumnRecord>)> =
+        tables.into_iter().map(|t| cached_table(&source.record.name, t, now)).collect();
     if table.is_none() {
         store.replace_tables(&source.record.name, Some(database), &records).await?;
     } else if !records.is_empty() {
         store.upsert_tables(&records).await?;
     }
-    Ok(records)
+    Ok(Some(records))
 }
 
-/// The tables of `database`: from the cache when it holds any, else read live and cached.
+/// What the catalog keeps of an introspected table.
+fn cached_table(source: &str, t: super::live::Table, now: i64) -> (TableRecord, Vec<ColumnRecord>) {
+    let columns = t
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ColumnRecord {
+            ordinal: i as i64 + 1,
+            name: c.name.clone(),
+            data_type: c.data_type.clone(),
+            source_type: c.source_type.clone(),
+            nullable: c.nullable,
+            is_key: c.is_key,
+        })
+        .collect();
+    let definition = TableDefinition { table_type: Some(t.table_type.clone()), ..t.definition }.to_json();
+    let record = TableRecord {
+        source: source.to_owned(),
+        database: t.database,
+        name: t.name,
+        kind: "introspected".into(),
+        definition: Some(definition),
+        refreshed_at: now,
+    };
+    (record, columns)
+}
+
+/// The tables of `database`: from the catalog when it knows any (declared, or cached
+/// until REFRESH SOURCE reads them again), else read live and cached.
 pub async fn tables(store: &Store, source: &LoadedSource, database: &str) -> Result<Vec<TableRecord>> {
     let cached = store.tables(&source.record.name, Some(database)).await?;
     if !cached.is_empty() || !source.source_type.has_databases {
         return Ok(cached);
     }
-    Ok(refresh(store, source, database, None).await?.into_iter().map(|(t, _)| t).collect())
+    match introspect(store, source, database, None).await? {
+        Some(_) => Ok(store.tables(&source.record.name, Some(database)).await?),
+        None => Ok(cached),
+    }
 }
 
-/// The columns of one table: cached, else read live and cached. `None` if no such table.
-pub async fn columns(
-    store: &Store,
-    source: &LoadedSource,
-    database: &str,
-    table: &str,
-) -> Result<Option<Vec<ColumnRecord>>> {
-    let columns = store.columns(&source.record.name, database, table).await?;
-    if !columns.is_empty() {
-        return Ok(Some(columns));
+/// What the catalog knows of one table.
+pub enum Found {
+    /// Declared, cached, or read live and cached: its record and columns.
+    Table(TableRecord, Vec<ColumnRecord>),
+    /// The source says there is no such table.
+    Missing,
+    /// Not declared, and the source cannot be introspected.
+    Unknown,
+}
+
+impl Found {
+    /// The hint for table `path` not found: declare it, where that is how the source's
+    /// tables become known.
+    pub fn hint(&self, source: &LoadedSource, path: &str) -> Option<String> {
+        matches!(self, Found::Unknown).then(|| declare_hint(source, Some(path)))
     }
-    // a cached table without columns (they were read above)
-    let cached = store.tables(&source.record.name, Some(database)).await?;
-    if cached.iter().any(|t| t.name == table) {
-        return Ok(Some(columns));
+}
+
+/// One table: declared or cached, else read live and cached.
+pub async fn table(store: &Store, source: &LoadedSource, database: &str, table: &str) -> Result<Found> {
+    let name = &source.record.name;
+    if let Some(record) = store.table(name, database, table).await? {
+        let columns = store.columns(name, database, table).await?;
+        return Ok(Found::Table(record, columns));
     }
     if !source.source_type.has_databases {
-        return Ok(None);
+        return Ok(Found::Unknown);
     }
-    let fresh = refresh(store, source, database, Some(table)).await?;
-    Ok(fresh.into_iter().find(|(t, _)| t.name == table).map(|(_, c)| c))
+    Ok(match introspect(store, source, database, Some(table)).await? {
+        Some(fresh) => match fresh.into_iter().find(|(t, _)| t.name == table) {
+            Some((record, columns)) => Found::Table(record, columns),
+            None => Found::Missing,
+        },
+        None => Found::Unknown,
+    })
 }
 
 /// datafusion-table-providers' connection parameters for a source (MySQL/MariaDB and

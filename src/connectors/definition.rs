@@ -26,6 +26,34 @@ pub struct TableDefinition {
     /// The system's kind of an introspected table (`BASE TABLE`, `VIEW`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table_type: Option<String>,
+    /// Its partition keys, as its system keeps them (Paimon).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partition_keys: Vec<String>,
+    /// Columns of an introspected table that no engine can read (Doris `BITMAP`, `HLL` …):
+    /// left out of its columns, named when a query uses them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+    /// The system a table of a metadata service (Gravitino) is really in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
+}
+
+/// A column no engine can read, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub column: String,
+    /// The system's own type name.
+    pub source_type: String,
+    pub why: String,
+}
+
+/// The system behind a metadata service's catalog: its provider (`jdbc-mysql`,
+/// `lakehouse-paimon` …) and the properties engines connect with (never a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provider {
+    pub name: String,
+    #[serde(default)]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 fn options_are_empty(options: &ResolvedOptions) -> bool {
@@ -48,6 +76,11 @@ impl TableDefinition {
     /// The JSON the store keeps.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// Whether the table was declared (CREATE TABLE), not read from its source.
+    pub fn is_declared(&self) -> bool {
+        self.statement.is_some()
     }
 
     /// Whether an introspected table is a base table (not a view); a table of unknown

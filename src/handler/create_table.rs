@@ -1,4 +1,7 @@
-//! `CREATE TABLE source.table (…) WITH (…)` — see [`CreateTable`] for the syntax.
+//! `CREATE TABLE source.[database.]table (…) WITH (…)` — see [`CreateTable`] for the
+//! syntax. A table of a schema-less source (Kafka, files), or of a source with databases
+//! that Sluice cannot or should not introspect (Paimon on S3, a Doris cluster the gateway
+//! cannot reach); a declared table wins over what the source says of the same table.
 
 use sluice_catalog::{ColumnRecord, StoreError, TableRecord};
 
@@ -12,9 +15,9 @@ use crate::sql::ast::table::{CreateTable, TableColumn};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output> {
     require_superuser(ctx, "declare tables").await?;
-    let (source_name, table_name) = declared_path(&statement.name)?;
-    let source = crate::service::sources::load(ctx.rt, source_name).await?;
-    let source_type = declaring_type(&source.record.source_type, source.source_type, source_name)?;
+    let source = crate::service::sources::load(ctx.rt, source_part(&statement.name)?).await?;
+    let source_type = source.source_type;
+    let (database, table_name) = declared_path(&statement.name, source_type)?;
     check_columns(statement)?;
     let owner = format!("tables of source type {}", source_type.name);
     let listing = format!("DESCRIBE SOURCE TYPE {}", source_type.name);
@@ -55,11 +58,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
             .map(|w| Watermark { column: w.column.as_str().to_owned(), expr: w.expr.clone() }),
         primary_key: statement.primary_key.iter().map(|k| k.as_str().to_owned()).collect(),
         options,
-        table_type: None,
+        ..TableDefinition::default()
     };
     let record = TableRecord {
         source: source.record.name.clone(),
-        database: String::new(),
+        database: database.to_owned(),
         name: table_name.to_owned(),
         kind: "declared".into(),
         definition: Some(definition.to_json()),
@@ -78,30 +81,35 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
     }
 }
 
-/// `source.table` — declared tables have two-part names.
-pub fn declared_path(path: &ObjectPath) -> Result<(&str, &str)> {
+/// The source a declared table's name starts with (the name has two or three parts).
+pub fn source_part(path: &ObjectPath) -> Result<&str> {
     match path.0.as_slice() {
-        [source, table] => Ok((source.as_str(), table.as_str())),
-        _ => Err(SluiceError::not_supported(
-            format!("{path}: declared tables are named source.table"),
-            Some(
-                "Tables of sources with databases (mysql, postgres …) are read from the source; REFRESH SOURCE updates them.",
+        [source, _] | [source, _, _] => Ok(source.as_str()),
+        _ => Err(SluiceError::Syntax {
+            message: format!(
+                "improper table name {path}: declared tables are named source.table or source.database.table"
             ),
-        )),
+            pos: None,
+        }),
     }
 }
 
-/// The source's type, if its tables are declared.
-pub fn declaring_type(type_name: &str, t: &'static SourceType, source: &str) -> Result<&'static SourceType> {
-    if t.declares_tables() {
-        Ok(t)
-    } else {
-        Err(SluiceError::not_supported(
-            format!(
-                "tables of {type_name} sources are read from the source, not declared: {source} is a {type_name} source"
-            ),
-            Some("REFRESH SOURCE reads its tables; DESCRIBE source.database.table shows one."),
-        ))
+/// `(database, table)` of a declared table of a source of type `t`: `source.table` for
+/// sources without databases (database `""`), `source.database.table` for the others.
+pub fn declared_path<'a>(path: &'a ObjectPath, t: &SourceType) -> Result<(&'a str, &'a str)> {
+    match (path.0.as_slice(), t.has_databases) {
+        ([_, table], false) => Ok(("", table.as_str())),
+        ([_, database, table], true) => Ok((database.as_str(), table.as_str())),
+        (_, has_databases) => {
+            let expected = if has_databases { "source.database.table" } else { "source.table" };
+            Err(SluiceError::Syntax {
+                message: format!(
+                    "improper table name {path}: tables of {} sources are named {expected}",
+                    t.name
+                ),
+                pos: None,
+            })
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! (`DESCRIBE sluice.roles`) describes their columns in PostgreSQL terms.
 
 use crate::connectors::access;
+use crate::connectors::definition::TableDefinition;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use datafusion::common::TableReference;
@@ -37,25 +38,44 @@ pub async fn handle(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {
             });
         }
     };
-    let columns = access::columns(&ctx.rt.store, &source, database, table)
-        .await?
-        .ok_or_else(|| SluiceError::UndefinedTable { name: path.to_string(), pos: None })?;
-    rows(
-        "DESCRIBE",
-        COLUMNS,
-        columns
-            .into_iter()
-            .map(|c| {
-                vec![
-                    text(c.name),
-                    text(c.data_type),
-                    ScalarValue::Boolean(Some(c.nullable)),
-                    ScalarValue::Boolean(Some(c.is_key)),
-                    text(c.source_type),
-                ]
-            })
-            .collect(),
-    )
+    let (record, columns) = match access::table(&ctx.rt.store, &source, database, table).await? {
+        access::Found::Table(record, columns) => (record, columns),
+        missing => {
+            return Err(SluiceError::Query {
+                state: crate::error::SqlState::UndefinedTable,
+                message: format!("relation \"{path}\" does not exist"),
+                hint: missing.hint(&source, &path.to_string()),
+                pos: None,
+            });
+        }
+    };
+    let mut out: Vec<Vec<ScalarValue>> = columns
+        .into_iter()
+        .map(|c| {
+            vec![
+                text(c.name),
+                text(c.data_type),
+                ScalarValue::Boolean(Some(c.nullable)),
+                ScalarValue::Boolean(Some(c.is_key)),
+                text(c.source_type),
+            ]
+        })
+        .collect();
+    // columns no engine can read: listed with no type of Sluice's
+    let definition = match record.definition.as_deref() {
+        Some(d) => TableDefinition::from_stored(d, &path.to_string())?,
+        None => TableDefinition::default(),
+    };
+    for u in definition.unreadable {
+        out.push(vec![
+            text(u.column),
+            ScalarValue::Utf8(None),
+            ScalarValue::Boolean(Some(true)),
+            ScalarValue::Boolean(Some(false)),
+            text(u.source_type),
+        ]);
+    }
+    rows("DESCRIBE", COLUMNS, out)
 }
 
 async fn describe_catalog_table(ctx: &mut Ctx<'_>, path: &ObjectPath) -> Result<Output> {

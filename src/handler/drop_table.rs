@@ -1,14 +1,24 @@
-//! `DROP TABLE source.table` — forgets a declared table (see [`DropTable`]).
+//! `DROP TABLE source.[database.]table` — forgets a declared table (see [`DropTable`]).
+//! A table of an introspected source is read from the source again when next used.
 
-use super::create_table::declared_path;
+use super::create_table::{declared_path, source_part};
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::table::DropTable;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTable) -> Result<Output> {
     require_superuser(ctx, "drop tables").await?;
-    let (source, table) = declared_path(&statement.name)?;
-    if ctx.rt.store.drop_declared_table(source, "", table, &ctx.session.user).await? {
+    let source = source_part(&statement.name)?;
+    let Some(record) = ctx.rt.store.source(source).await? else {
+        if statement.if_exists {
+            ctx.notices.push(Notice::notice(format!("source \"{source}\" does not exist, skipping")));
+            return Ok(Output::Command("DROP TABLE"));
+        }
+        return Err(SluiceError::UndefinedObject { kind: "source", name: source.to_owned() });
+    };
+    let source_type = crate::connectors::lookup_type(&record.source_type)?;
+    let (database, table) = declared_path(&statement.name, source_type)?;
+    if ctx.rt.store.drop_declared_table(source, database, table, &ctx.session.user).await? {
         return Ok(Output::Command("DROP TABLE"));
     }
     if statement.if_exists {

@@ -10,7 +10,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident, database: Option<&Ident>) -
     let source = crate::service::sources::load(ctx.rt, name.as_str()).await?;
     let databases = match database {
         Some(db) => vec![db.as_str().to_owned()],
-        None => access::databases(&source).await?,
+        None => access::databases(&ctx.rt.store, &source).await?,
     };
     let (mut tables, mut columns) = (0, 0);
     for (i, db) in databases.iter().enumerate() {

@@ -9,6 +9,6 @@ use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
     let source = crate::service::sources::load(ctx.rt, name.as_str()).await?;
-    let databases = access::databases(&source).await?;
+    let databases = access::databases(&ctx.rt.store, &source).await?;
     rows("SHOW", &[("name", DataType::Utf8)], databases.into_iter().map(|d| vec![text(d)]).collect())
 }

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::ops::ControlFlow;
 
 use datafusion::sql::sqlparser::ast::{ObjectName, Query, Spanned, visit_relations};
-use sluice_catalog::ColumnRecord;
+use sluice_catalog::{ColumnRecord, TableRecord};
 
 use super::PlanCtx;
-use crate::connectors::access::{self, LoadedSource};
+use crate::connectors::access::{self, Found, LoadedSource};
 use crate::connectors::definition::TableDefinition;
 use crate::connectors::{ResolvedOptions, SourceType};
 use crate::error::{Result, SluiceError, SourcePos};
@@ -51,7 +51,8 @@ pub struct TableUse {
     pub source_type: &'static SourceType,
     pub source_options: ResolvedOptions,
     pub columns: Vec<ColumnRecord>,
-    /// A declared table's definition (options, watermark, key), as stored.
+    /// Its definition as stored: a declared table's options, watermark and key; what an
+    /// introspected table's connector keeps of it.
     pub definition: Option<TableDefinition>,
     /// A sink that does not exist yet: created with the columns its INSERT writes.
     pub create: bool,
@@ -150,25 +151,31 @@ pub async fn resolve(
             Some((columns, ddl)) if only_written => preset_sink(ctx, &lookup, path, columns, ddl).await?,
             _ => load(ctx, &lookup, path, &name, only_written).await?,
         };
-        if !only_written && !presets.read_options.0.is_empty() && table.definition.is_none() {
-            table.definition =
-                Some(TableDefinition { options: presets.read_options.clone(), ..Default::default() });
+        // a sync reads its source tables with its options (declared tables keep their own)
+        if !only_written && !presets.read_options.0.is_empty() {
+            let definition = table.definition.get_or_insert_with(TableDefinition::default);
+            if !definition.is_declared() {
+                definition.options = presets.read_options.clone();
+            }
         }
         tables.push(table);
     }
     Ok(tables)
 }
 
-/// Databases with at least this many tables named have their cached columns read in one
-/// query.
+/// Databases with at least this many tables named have their cached tables and columns
+/// read in two queries.
 const PREFETCH_FROM: usize = 16;
 
+/// A table's catalog record and columns.
+type Known = (TableRecord, Vec<ColumnRecord>);
+
 /// What resolving reads more than once: each source (loaded once), and the cached
-/// columns of databases many of whose tables are named (a sync's pipeline).
+/// tables of databases many of whose tables are named (a sync's pipeline).
 #[derive(Default)]
 struct Lookup {
     sources: HashMap<String, LoadedSource>,
-    columns: HashMap<(String, String), HashMap<String, Vec<ColumnRecord>>>,
+    tables: HashMap<(String, String), HashMap<String, Known>>,
 }
 
 impl Lookup {
@@ -183,19 +190,25 @@ impl Lookup {
         }
         for ((source, database), n) in counts {
             if n >= PREFETCH_FROM {
-                let columns = ctx.store.columns_in(source, database).await?;
-                self.columns.insert((source.to_owned(), database.to_owned()), columns);
+                let mut columns = ctx.store.columns_in(source, database).await?;
+                let tables = ctx.store.tables(source, Some(database)).await?;
+                let known = tables
+                    .into_iter()
+                    .map(|t| {
+                        let c = columns.remove(&t.name).unwrap_or_default();
+                        (t.name.clone(), (t, c))
+                    })
+                    .collect();
+                self.tables.insert((source.to_owned(), database.to_owned()), known);
             }
         }
         Ok(())
     }
 
-    /// The cached columns of `path`: `Some` when its database was prefetched (empty
-    /// when the table is not cached), `None` when it was not.
-    fn cached(&self, path: &TablePath) -> Option<Vec<ColumnRecord>> {
-        self.columns
-            .get(&(path.source.clone(), path.database.clone()))
-            .map(|tables| tables.get(&path.table).cloned().unwrap_or_default())
+    /// `Some` when `path`'s database was prefetched: its record and columns when cached
+    /// (`None` inside when not).
+    fn cached(&self, path: &TablePath) -> Option<Option<&Known>> {
+        self.tables.get(&(path.source.clone(), path.database.clone())).map(|tables| tables.get(&path.table))
     }
 }
 
@@ -252,42 +265,30 @@ async fn load(
     only_written: bool,
 ) -> Result<TableUse> {
     let source = lookup.source(&path.source)?;
-    let found = match lookup.cached(&path).filter(|c| !c.is_empty()) {
-        Some(columns) => Some(columns),
-        None => access::columns(ctx.store, source, &path.database, &path.table).await?,
+    let found = match lookup.cached(&path).flatten() {
+        Some((record, columns)) => Found::Table(record.clone(), columns.clone()),
+        None => access::table(ctx.store, source, &path.database, &path.table).await?,
     };
-    if found.is_none() && only_written && source.source_type.creates_tables {
-        return Ok(TableUse {
-            path,
-            source_type: source.source_type,
-            source_options: source.options.clone(),
-            columns: Vec::new(),
-            definition: None,
-            create: true,
-            ddl: None,
-        });
-    }
-    let columns = found.ok_or_else(|| {
-        let hint = if source.source_type.declares_tables() {
-            Some(format!("Declare it first: CREATE TABLE {}.{} (…) WITH (…).", path.source, path.table))
-        } else {
-            None
-        };
-        undefined(name, hint)
-    })?;
-    // only declared tables have definitions (introspected ones are read from the source)
-    let definition = if source.source_type.declares_tables() {
-        ctx.store
-            .tables(&path.source, Some(&path.database))
-            .await?
-            .into_iter()
-            .find(|t| t.name == path.table && t.kind == "declared")
-            .and_then(|t| t.definition)
-            .map(|d| TableDefinition::from_stored(&d, &path.to_string()))
-            .transpose()?
-    } else {
-        None
+    let (record, columns) = match found {
+        Found::Table(record, columns) => (record, columns),
+        _ if only_written && source.source_type.creates_tables => {
+            return Ok(TableUse {
+                path,
+                source_type: source.source_type,
+                source_options: source.options.clone(),
+                columns: Vec::new(),
+                definition: None,
+                create: true,
+                ddl: None,
+            });
+        }
+        missing => return Err(undefined(name, missing.hint(source, &path.to_string()))),
     };
+    let definition = record
+        .definition
+        .as_deref()
+        .map(|d| TableDefinition::from_stored(d, &path.to_string()))
+        .transpose()?;
     Ok(TableUse {
         path,
         source_type: source.source_type,
@@ -310,7 +311,7 @@ async fn preset_sink(
 ) -> Result<TableUse> {
     let source = lookup.source(&path.source)?;
     let cached = match lookup.cached(&path) {
-        Some(cached) => cached,
+        Some(known) => known.map(|(_, columns)| columns.clone()).unwrap_or_default(),
         None => ctx.store.columns(&path.source, &path.database, &path.table).await?,
     };
     let create = cached.is_empty();

@@ -139,7 +139,7 @@ async fn select_tables(
     let excluding: Option<Regex> =
         statement.excluding.as_deref().map(|r| anchored(r, "EXCLUDING TABLES")).transpose()?;
     let source_db = statement.source_database.as_str();
-    if !access::databases(source).await?.iter().any(|d| d == source_db) {
+    if !access::databases(&rt.store, source).await?.iter().any(|d| d == source_db) {
         return Err(SluiceError::Query {
             state: SqlState::InvalidCatalogName,
             message: format!("database \"{source_db}\" of source {} does not exist", source.record.name),

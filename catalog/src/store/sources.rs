@@ -49,16 +49,19 @@ macro_rules! link_secrets {
     }};
 }
 
-/// Inserts (or updates) tables and their columns inside the caller's transaction.
+/// Inserts (or updates) tables and their columns inside the caller's transaction. A
+/// declared table wins over the cache: an introspected table of the same name leaves it
+/// (and its columns) as they are.
 macro_rules! insert_tables {
     ($tx:expr, $tables:expr) => {{
         let tx = &mut $tx;
         let tables = $tables;
             for (table, columns) in tables {
-                sqlx::query(
+                let written = sqlx::query(
                     "INSERT INTO tables (source, database, name, kind, definition, refreshed_at) VALUES ($1, $2, $3, $4, $5, $6) \
                      ON CONFLICT (source, database, name) DO UPDATE SET kind = excluded.kind, \
-                     definition = excluded.definition, refreshed_at = excluded.refreshed_at",
+                     definition = excluded.definition, refreshed_at = excluded.refreshed_at \
+                     WHERE tables.kind <> 'declared' OR excluded.kind = 'declared'",
                 )
                 .bind(&table.source)
                 .bind(&table.database)
@@ -67,7 +70,11 @@ macro_rules! insert_tables {
                 .bind(table.definition.as_deref())
                 .bind(table.refreshed_at)
                 .execute(&mut **tx)
-                .await?;
+                .await?
+                .rows_affected();
+                if written == 0 {
+                    continue;
+                }
                 sqlx::query("DELETE FROM columns WHERE source = $1 AND database = $2 AND table_name = $3")
                     .bind(&table.source)
                     .bind(&table.database)
@@ -92,6 +99,21 @@ macro_rules! insert_tables {
                     .await?;
                 }
             }
+    }};
+}
+
+/// A [`TableRecord`] from a row of `tables`.
+macro_rules! table_from_row {
+    ($row:expr) => {{
+        let row = &$row;
+        TableRecord {
+            source: row.try_get("source")?,
+            database: row.try_get("database")?,
+            name: row.try_get("name")?,
+            kind: row.try_get("kind")?,
+            definition: row.try_get("definition")?,
+            refreshed_at: row.try_get("refreshed_at")?,
+        }
     }};
 }
 
@@ -318,28 +340,16 @@ impl Store {
 
     /// Cached tables of `source` (of one database, or all), by database and name.
     pub async fn tables(&self, source: &str, database: Option<&str>) -> StoreResult<Vec<TableRecord>> {
-        with_pool!(self, |p| {
-            let rows = sqlx::query(
-                "SELECT source, database, name, kind, definition, refreshed_at FROM tables \
-                 WHERE source = $1 AND ($2 IS NULL OR database = $2) ORDER BY database, name",
-            )
-            .bind(source)
-            .bind(database)
-            .fetch_all(p)
-            .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(TableRecord {
-                    source: row.try_get("source")?,
-                    database: row.try_get("database")?,
-                    name: row.try_get("name")?,
-                    kind: row.try_get("kind")?,
-                    definition: row.try_get("definition")?,
-                    refreshed_at: row.try_get("refreshed_at")?,
-                });
-            }
-            Ok(out)
-        })
+        let sql = "SELECT source, database, name, kind, definition, refreshed_at FROM tables \
+                   WHERE source = $1 AND ($2 IS NULL OR database = $2) ORDER BY database, name";
+        fetch_all!(self, sql, table_from_row, source, database)
+    }
+
+    /// One cached or declared table of `source`.
+    pub async fn table(&self, source: &str, database: &str, name: &str) -> StoreResult<Option<TableRecord>> {
+        let sql = "SELECT source, database, name, kind, definition, refreshed_at FROM tables \
+                   WHERE source = $1 AND database = $2 AND name = $3";
+        fetch_one!(self, sql, table_from_row, source, database, name)
     }
 
     /// Cached columns of every table of `database`, by table, in order — one query where
@@ -376,8 +386,10 @@ impl Store {
 }
 
 impl Store {
-    /// Declares table `table` (CREATE TABLE of a schema-less source); with `replace` an
-    /// existing declaration is replaced, else [`StoreError::AlreadyExists`].
+    /// Declares table `table` (CREATE TABLE: a table of a schema-less source, or one whose
+    /// source is not introspected); with `replace` an existing declaration is replaced,
+    /// else [`StoreError::AlreadyExists`]. A cached (introspected) table of the same name
+    /// is replaced by the declaration.
     pub async fn put_declared_table(
         &self,
         table: &TableRecord,
@@ -385,12 +397,14 @@ impl Store {
         replace: bool,
         actor: &str,
     ) -> StoreResult<()> {
-        let qualified = format!("{}.{}", table.source, table.name);
+        let qualified = qualified_table(&table.source, &table.database, &table.name);
         let tables = [(table.clone(), columns.to_vec())];
         with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
-            let exists =
-                sqlx::query("SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3")
+            // a table only cached (introspected) is replaced by its declaration
+            let exists = sqlx::query(
+                "SELECT 1 AS one FROM tables WHERE source = $1 AND database = $2 AND name = $3 AND kind = 'declared'",
+            )
                     .bind(&table.source)
                     .bind(&table.database)
                     .bind(&table.name)
@@ -424,7 +438,7 @@ impl Store {
         name: &str,
         actor: &str,
     ) -> StoreResult<bool> {
-        let qualified = format!("{source}.{name}");
+        let qualified = qualified_table(source, database, name);
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
             let deleted = sqlx::query(
@@ -449,4 +463,9 @@ impl Store {
         }
         Ok(dropped)
     }
+}
+
+/// `source.database.table`, or `source.table` for sources without databases.
+fn qualified_table(source: &str, database: &str, name: &str) -> String {
+    if database.is_empty() { format!("{source}.{name}") } else { format!("{source}.{database}.{name}") }
 }

@@ -19,6 +19,9 @@ pub struct Table {
     pub name: String,
     pub table_type: String,
     pub columns: Vec<Column>,
+    /// What else the catalog keeps of it (Paimon's partition keys, the engine connector
+    /// a Gravitino table stands for); its `table_type` is set from the field above.
+    pub definition: super::definition::TableDefinition,
 }
 
 /// A column, as introspected.

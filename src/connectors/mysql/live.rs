@@ -37,23 +37,6 @@ pub async fn connect(endpoint: &Endpoint<'_>) -> Result<MySqlConnection, String>
     connect_with(endpoint, &options(endpoint)).await
 }
 
-/// Connects to the MySQL protocol of a Doris or StarRocks frontend: the host of its first
-/// `hosts_key` address (`fenodes`, `load_url`), port `query_port` (default 9030).
-pub async fn connect_frontend(endpoint: &Endpoint<'_>, hosts_key: &str) -> Result<MySqlConnection, String> {
-    let first =
-        endpoint.text(hosts_key).unwrap_or("localhost").split([',', ';']).next().unwrap_or("localhost");
-    let host = first.trim().trim_start_matches("http://").rsplit_once(':').map_or(first, |(h, _)| h);
-    let mut options = MySqlConnectOptions::new()
-        .host(host)
-        .port(endpoint.text("query_port").and_then(|p| p.parse().ok()).unwrap_or(9030))
-        .username(endpoint.text("username").unwrap_or_default())
-        .ssl_mode(MySqlSslMode::Disabled);
-    if let Some(password) = endpoint.secret_text("password") {
-        options = options.password(&password);
-    }
-    connect_with(endpoint, &options).await
-}
-
 async fn connect_with(
     endpoint: &Endpoint<'_>,
     options: &MySqlConnectOptions,
@@ -161,6 +144,7 @@ pub async fn tables(
             name: r.try_get("name")?,
             table_type: r.try_get("kind")?,
             columns: Vec::new(),
+            definition: Default::default(),
         })
     })
     .collect::<Result<_, sqlx::Error>>()

@@ -145,6 +145,7 @@ pub async fn tables(
             name: r.try_get("name")?,
             table_type: r.try_get("kind")?,
             columns: Vec::new(),
+            definition: Default::default(),
         })
     })
     .collect::<Result<_, sqlx::Error>>()

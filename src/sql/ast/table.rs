@@ -1,4 +1,5 @@
-//! Declared tables of schema-less sources (Kafka topics, files, generated rows).
+//! Declared tables: of schema-less sources (Kafka topics, files, generated rows), and of
+//! sources with databases that Sluice cannot (or should not) introspect.
 
 use std::fmt;
 
@@ -63,14 +64,17 @@ pub struct Watermark {
     pub expr: String,
 }
 
-/// `CREATE [ OR REPLACE ] TABLE [ IF NOT EXISTS ] source.table (
+/// `CREATE [ OR REPLACE ] TABLE [ IF NOT EXISTS ] source.[database.]table (
 ///     column type [ NOT NULL ] [ METADATA [ FROM 'key' ] [ VIRTUAL ] ] | column AS expression, …
 ///     [ , WATERMARK FOR column AS expression ]
 ///     [ , PRIMARY KEY ( column [, …] ) [ NOT ENFORCED ] ]
 /// ) [ WITH ( option = value [, …] ) ]`
 ///
 /// Declares a table of a source whose system has no schema Sluice can read (Kafka and
-/// Pulsar topics, files, generated rows). Types are Flink SQL types.
+/// Pulsar topics, files, generated rows: `source.table`), or of a source with databases
+/// whose metadata Sluice cannot or should not read (a Paimon warehouse on S3, a Doris
+/// cluster the gateway cannot reach: `source.database.table`). A declared table wins over
+/// what the source says of the same table. Types are Flink SQL types.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateTable {
     pub name: ObjectPath,
@@ -122,7 +126,7 @@ impl fmt::Display for CreateTable {
     }
 }
 
-/// `DROP TABLE [ IF EXISTS ] source.table` — forgets a declared table.
+/// `DROP TABLE [ IF EXISTS ] source.[database.]table` — forgets a declared table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DropTable {
     pub if_exists: bool,
