@@ -81,6 +81,35 @@ pub enum TableStyle {
     Olap { key_model: &'static str, buckets_auto: bool },
 }
 
+impl Logical {
+    /// The logical type of a value of Flink SQL type `flink` (what a pipeline writes into
+    /// a table it creates). Nested types (ARRAY, MAP, ROW) become text, as the Doris and
+    /// StarRocks connectors create them.
+    pub fn from_flink(flink: &str) -> Logical {
+        let (name, args, tail) = split(flink);
+        let arg = |i: usize, default: u32| args.get(i).copied().unwrap_or(default);
+        match name.as_str() {
+            "boolean" => Logical::Boolean,
+            "tinyint" => Logical::TinyInt,
+            "smallint" => Logical::SmallInt,
+            "int" | "integer" => Logical::Int,
+            "bigint" => Logical::BigInt,
+            "float" => Logical::Float,
+            "double" => Logical::Double,
+            "decimal" | "dec" | "numeric" => Logical::Decimal(arg(0, 10), arg(1, 0)),
+            "date" => Logical::Date,
+            "time" => Logical::Time(arg(0, 0)),
+            "timestamp" if tail.contains("local time zone") => Logical::TimestampTz(arg(0, 6)),
+            "timestamp" => Logical::Timestamp(arg(0, 6)),
+            "timestamp_ltz" => Logical::TimestampTz(arg(0, 6)),
+            "char" => Logical::Char(arg(0, 1)),
+            "varchar" => Logical::Varchar(arg(0, 1)),
+            "binary" | "varbinary" | "bytes" => Logical::Binary,
+            _ => Logical::Text,
+        }
+    }
+}
+
 /// Name, arguments in parentheses, and the words after (`int(10) unsigned`).
 pub fn split(spelling: &str) -> (String, Vec<u32>, String) {
     let lower = spelling.trim().to_lowercase();

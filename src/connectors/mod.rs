@@ -12,6 +12,7 @@ mod datagen;
 pub mod definition;
 pub mod doris;
 mod filesystem;
+pub mod frontend;
 mod gravitino;
 mod jdbc;
 mod kafka;
@@ -215,12 +216,11 @@ pub trait Connector: Sync + fmt::Debug {
     fn live_catalog(&self, _source: &access::LoadedSource) -> Option<crate::engine::sources::SourceCatalog> {
         None
     }
-}
 
-impl SourceType {
-    /// Whether tables of this type are declared with CREATE TABLE.
-    pub fn declares_tables(&self) -> bool {
-        !self.has_databases
+    /// Why the gateway does not read its tables live (PREVIEW, queries): the hint of the
+    /// 0A000 such a read gets.
+    fn no_live_reads(&self) -> &'static str {
+        "The gateway reads MySQL-protocol and PostgreSQL sources live; tables of this type are read by the engines only."
     }
 }
 

@@ -40,7 +40,7 @@ pub enum FlinkConnector {
 }
 
 /// A block of a Flink CDC pipeline definition (YAML): its entries in order.
-pub type CdcBlock = Vec<(&'static str, serde_yaml::Value)>;
+pub type CdcBlock = Vec<(std::borrow::Cow<'static, str>, serde_yaml::Value)>;
 
 /// A YAML string.
 pub fn yaml_str(v: impl Into<String>) -> serde_yaml::Value {
@@ -48,9 +48,9 @@ pub fn yaml_str(v: impl Into<String>) -> serde_yaml::Value {
 }
 
 /// Adds CDC entry `key` when there is a value.
-pub fn cdc_text(e: &mut CdcBlock, key: &'static str, value: Option<String>) {
+pub fn cdc_text(e: &mut CdcBlock, key: impl Into<std::borrow::Cow<'static, str>>, value: Option<String>) {
     if let Some(v) = value {
-        e.push((key, yaml_str(v)));
+        e.push((key.into(), yaml_str(v)));
     }
 }
 
@@ -252,6 +252,14 @@ impl<'a> Options<'a> {
         }
         out
     }
+}
+
+/// The stream-load label prefix of a sink (Doris, StarRocks): the table's
+/// `sink_label_prefix`, else one unique to the pipeline and table.
+pub fn label_prefix(cx: &TableCx<'_>, o: &Options<'_>, secrets: &mut Secrets) -> String {
+    o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
+        format!("sluice_{}_{}", plain_name(&cx.plan.name), plain_name(&cx.table.path.table))
+    })
 }
 
 /// A name safe in every engine: letters, digits and `_`.

@@ -143,6 +143,7 @@ pub async fn bind_with(
     let index = TableIndex::new(&used);
     let read = read_tables(&index, body);
     check_readable(&used, &read, body)?;
+    super::unreadable::notices(&used, &read, ctx.notices);
     let planner = planning_context(&used, &read, &tables).await?;
     let mut views: Vec<BoundView> = Vec::new();
     let mut inserts = Vec::new();
@@ -150,12 +151,15 @@ pub async fn bind_with(
         let view_names: Vec<String> = views.iter().map(|v| v.name.clone()).collect();
         match statement {
             BodyStatement::View { name, columns, query } => {
-                let view = bind_view(&planner, &index, &view_names, name, columns, query).await?;
+                let view = bind_view(&planner, &index, &view_names, name, columns, query)
+                    .await
+                    .map_err(|e| super::unreadable::explain(e, &used))?;
                 views.push(view);
             }
             BodyStatement::Insert { sink, columns, query } => {
                 let sink = Sink { name: sink, columns, query };
-                inserts.push(bind_insert(ctx, &planner, &index, &mut used, &views, sink).await?);
+                let insert = bind_insert(ctx, &planner, &index, &mut used, &views, sink).await;
+                inserts.push(insert.map_err(|e| super::unreadable::explain(e, &used))?);
             }
         }
     }

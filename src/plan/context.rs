@@ -41,7 +41,7 @@ pub async fn planning_context(
     }
     for (i, table) in used.iter().enumerate() {
         let provider = match tables {
-            Tables::Live(catalogs) if read.contains(&i) => live_provider(catalogs, &table.path).await?,
+            Tables::Live(catalogs) if read.contains(&i) => live_provider(catalogs, table).await?,
             _ => schema_provider(&ctx, table).await?,
         };
         register(&ctx, &table.path, provider)?;
@@ -76,16 +76,16 @@ async fn schema_provider(ctx: &SessionContext, table: &TableUse) -> Result<Arc<d
     Ok(Arc::new(EmptyTable::new(Arc::new(Schema::new(fields)))))
 }
 
-async fn live_provider(catalogs: &GatewayCatalogs, path: &TablePath) -> Result<Arc<dyn TableProvider>> {
+async fn live_provider(catalogs: &GatewayCatalogs, table: &TableUse) -> Result<Arc<dyn TableProvider>> {
     use datafusion::catalog::CatalogProviderList;
+    let path = &table.path;
     let not_previewable = || {
         SluiceError::not_supported(
             format!(
-                "{path} cannot be read by the gateway: only MySQL/MariaDB and PostgreSQL tables can be previewed"
+                "{path} cannot be read by the gateway: sources of type {} have no live reads",
+                table.source_type.name
             ),
-            Some(
-                "PREVIEW runs on the gateway over live source tables; this table is read by the engine only.",
-            ),
+            Some(table.source_type.connector.no_live_reads()),
         )
     };
     let catalog = catalogs.catalog(&path.source).ok_or_else(not_previewable)?;

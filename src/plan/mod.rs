@@ -11,6 +11,7 @@ pub mod resolve;
 mod rewrite;
 pub mod stored;
 pub mod types;
+mod unreadable;
 
 pub use bind::{Bound, BoundInsert, BoundView, Tables, bind, bind_resolved, bind_with};
 pub use graph::{NodeKind, PipelineGraph};

@@ -7,7 +7,8 @@
 
 use super::SyncColumn;
 use crate::connectors::SourceType;
-use crate::connectors::logical::TableStyle;
+use crate::connectors::logical::{Logical, TableStyle};
+use crate::plan::TableUse;
 use crate::sql::ast::backtick_ident as backtick;
 
 /// The DDL for `table` in `database` of a sink of `sink_type`, in its [`TableStyle`]
@@ -21,6 +22,29 @@ pub fn create_table(sink_type: &SourceType, database: &str, table: &str, columns
         }
         None => String::new(),
     }
+}
+
+/// The DDL of a table a pipeline creates in a sink of `sink_type`: the written `columns`
+/// with the types their Flink SQL types have there (a key when the table's column is one).
+pub fn create_written(sink_type: &SourceType, table: &TableUse, columns: &[String]) -> String {
+    let write = sink_type.sync.write.and_then(|w| w.column_type);
+    let mapped: Vec<SyncColumn> = columns
+        .iter()
+        .map(|name| {
+            let column = table.columns.iter().find(|c| c.name == *name);
+            let flink = column.map_or("STRING", |c| c.data_type.as_str());
+            let key = column.is_some_and(|c| c.is_key);
+            SyncColumn {
+                name: name.clone(),
+                source_type: flink.to_owned(),
+                sink_type: write.map_or_else(|| flink.to_owned(), |w| w(&Logical::from_flink(flink), key)),
+                flink_type: flink.to_owned(),
+                nullable: column.is_none_or(|c| c.nullable),
+                key,
+            }
+        })
+        .collect();
+    create_table(sink_type, &table.path.database, &table.path.table, &mapped)
 }
 
 fn column_line(quote: fn(&str) -> String, c: &SyncColumn) -> String {

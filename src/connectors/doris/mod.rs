@@ -1,17 +1,22 @@
-//! `doris`: Apache Doris. Written through stream load (two-phase commit for exactly-once),
-//! read through the FE's query port.
+//! `doris`: Apache Doris. Written through stream load (two-phase commit for exactly-once);
+//! its databases, tables and columns read, and its tables queried live, through the
+//! frontend's MySQL protocol (`query_port`, [`crate::connectors::frontend`]).
 
 mod render;
 pub mod sync;
+pub mod types;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
-use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::access::LoadedSource;
+use crate::connectors::frontend::{self, Frontend};
+use crate::connectors::live::{Check, Endpoint, Table, host_ports};
 use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::engine::sources::SourceCatalog;
 use crate::error::Result;
 use crate::plan::{PipelinePlan, TableUse};
 
@@ -28,7 +33,7 @@ pub const OPTIONS: &[OptionSpec] = &[
         .maps_to("password", "password"),
     opt("connect_timeout", Duration, Tuning, "How long to wait for a frontend.")
         .default("5s")
-        .maps_to("doris.request.connect.timeout.ms", ""),
+        .maps_to("doris.request.connect.timeout", ""),
     opt("request_retries", Int, Tuning, "Retries of a failed request.")
         .default("3")
         .maps_to("doris.request.retries", ""),
@@ -61,7 +66,7 @@ pub const DORIS: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
-    introspects: false,
+    introspects: true,
     sync: SyncRole {
         read: None,
         write: Some(SyncSink {
@@ -87,8 +92,33 @@ impl Connector for Doris {
         render::seatunnel(cx, secrets)
     }
 
-    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
-        Reach::Hosts(host_ports(endpoint.text("fenodes").unwrap_or_default(), 8030))
+    async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
+        let http = host_ports(endpoint.text("fenodes").unwrap_or_default(), 8030);
+        frontend::test(endpoint, &fe(endpoint), http).await
+    }
+
+    async fn databases(
+        &self,
+        endpoint: &Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<std::string::String>, std::string::String>> {
+        Some(frontend::databases(endpoint, &fe(endpoint)).await)
+    }
+
+    async fn tables(
+        &self,
+        endpoint: &Endpoint<'_>,
+        database: &str,
+        table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<Table>, std::string::String>> {
+        Some(frontend::tables(endpoint, &fe(endpoint), database, table, types::flink_type).await)
+    }
+
+    fn live_catalog(&self, source: &LoadedSource) -> Option<SourceCatalog> {
+        Some(frontend::live_catalog(source, &fe(&source.endpoint())))
+    }
+
+    fn create_table(&self, table: &TableUse, columns: &[std::string::String]) -> Option<std::string::String> {
+        Some(crate::sync::ddl::create_written(&DORIS, table, columns))
     }
 
     fn flink_cdc_sink(
@@ -100,7 +130,7 @@ impl Connector for Doris {
         use crate::connectors::render::{Options, cdc_text, plain_name, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        e.push(("type", yaml_str("doris")));
+        e.push(("type".into(), yaml_str("doris")));
         cdc_text(&mut e, "fenodes", o.get("fenodes", secrets));
         cdc_text(&mut e, "username", o.get("username", secrets));
         cdc_text(&mut e, "password", Some(o.get("password", secrets).unwrap_or_default()));
@@ -117,10 +147,16 @@ impl Connector for Doris {
 
     async fn run_ddl(
         &self,
-        endpoint: &crate::connectors::live::Endpoint<'_>,
+        endpoint: &Endpoint<'_>,
         statements: &[(std::string::String, std::string::String)],
     ) -> Option<Result<()>> {
-        let connected = crate::connectors::mysql::live::connect_frontend(endpoint, "fenodes").await;
+        let connected = frontend::connect(endpoint, &fe(endpoint)).await;
         Some(crate::connectors::live::run_ddl(endpoint, connected, statements).await)
     }
+}
+
+/// The frontend's MySQL protocol: the first `fenodes` host, port `query_port`.
+fn fe(endpoint: &Endpoint<'_>) -> Frontend {
+    let port = endpoint.text("query_port").and_then(|p| p.parse().ok());
+    Frontend::from_list(endpoint.text("fenodes").unwrap_or_default(), Some(port.unwrap_or(9030)))
 }

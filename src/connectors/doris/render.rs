@@ -2,13 +2,13 @@
 
 use crate::compile::hocon::{Entries, Hocon};
 use crate::connectors::render::{
-    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, mapped_seatunnel, plain_name, put, text,
+    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, label_prefix, mapped_seatunnel, put,
+    text,
 };
 use crate::error::Result;
 
 /// The Flink SQL table.
 pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
-    let plan = cx.plan;
     let table = cx.table;
     let role = cx.role;
     let o = Options::new(table);
@@ -19,14 +19,13 @@ pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> 
     put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
     put(&mut options, "password", o.get("password", secrets).unwrap_or_default());
     if role == Role::Write {
+        put(&mut options, "sink.label-prefix", label_prefix(cx, &o, secrets));
         put(
             &mut options,
-            "sink.label-prefix",
-            o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
-                format!("sluice_{}_{}", plain_name(&plan.name), plain_name(&table.path.table))
-            }),
+            "sink.enable-2pc",
+            o.get("sink_enable_2pc", secrets).unwrap_or_else(|| "true".into()),
         );
-        options.extend(o.mapped_flink(&["sink_buffer_size", "sink_max_retries", "sink_enable_2pc"], secrets));
+        options.extend(o.mapped_flink(&["sink_buffer_size", "sink_max_retries"], secrets));
         options.extend(o.with_prefix("sink.properties.", secrets));
     }
     options.extend(o.mapped_flink(&["connect_timeout", "request_retries"], secrets));
@@ -35,7 +34,6 @@ pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> 
 
 /// The SeaTunnel plugin.
 pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlugin> {
-    let plan = cx.plan;
     let table = cx.table;
     let role = cx.role;
     let o = Options::new(table);
@@ -49,10 +47,7 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     e.push(("database".into(), Hocon::str(&table.path.database)));
     e.push(("table".into(), Hocon::str(&table.path.table)));
     if role == Role::Write {
-        let label = o.given("sink_label_prefix", secrets).unwrap_or_else(|| {
-            format!("sluice_{}_{}", plain_name(&plan.name), plain_name(&table.path.table))
-        });
-        e.push(("sink.label-prefix".into(), Hocon::str(label)));
+        e.push(("sink.label-prefix".into(), Hocon::str(label_prefix(cx, &o, secrets))));
         e.push((
             "sink.enable-2pc".into(),
             Hocon::scalar(&o.get("sink_enable_2pc", secrets).unwrap_or_else(|| "true".into())),

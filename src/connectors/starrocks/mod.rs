@@ -1,16 +1,22 @@
-//! `starrocks`: StarRocks. Written through stream load, read through the FE.
+//! `starrocks`: StarRocks. Written through stream load (transactions for exactly-once);
+//! its databases, tables and columns read, and its tables queried live, through the
+//! frontend's MySQL protocol (`jdbc_url`, [`crate::connectors::frontend`]).
 
 mod render;
 pub mod sync;
+pub mod types;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
-use crate::connectors::live::{Endpoint, Reach, host_ports};
+use crate::connectors::access::LoadedSource;
+use crate::connectors::frontend::{self, Frontend};
+use crate::connectors::live::{Check, Endpoint, Table, host_ports};
 use crate::connectors::logical::{SyncRole, SyncSink, TableStyle};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
 use crate::connectors::schema::{Group::*, OptionSpec, ValueType::*, opt};
+use crate::engine::sources::SourceCatalog;
 use crate::error::Result;
 use crate::plan::{PipelinePlan, TableUse};
 
@@ -39,6 +45,8 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("sink_semantic", Enum(SEMANTICS), Advanced, "Delivery guarantee of writes.")
         .default("at-least-once")
         .maps_to("sink.semantic", ""),
+    opt("sink_label_prefix", String, Advanced, "Prefix of stream-load labels; unique per writer.")
+        .maps_to("sink.label-prefix", "labelPrefix"),
 ];
 
 pub const STARROCKS: SourceType = SourceType {
@@ -57,7 +65,7 @@ pub const STARROCKS: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
-    introspects: false,
+    introspects: true,
     sync: SyncRole {
         read: None,
         write: Some(SyncSink {
@@ -83,8 +91,33 @@ impl Connector for StarRocks {
         render::seatunnel(cx, secrets)
     }
 
-    fn reach(&self, endpoint: &Endpoint<'_>) -> Reach {
-        Reach::Hosts(host_ports(endpoint.text("load_url").unwrap_or_default(), 8030))
+    async fn test(&self, endpoint: &Endpoint<'_>) -> Vec<Check> {
+        let http = host_ports(endpoint.text("load_url").unwrap_or_default(), 8030);
+        frontend::test(endpoint, &fe(endpoint), http).await
+    }
+
+    async fn databases(
+        &self,
+        endpoint: &Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<std::string::String>, std::string::String>> {
+        Some(frontend::databases(endpoint, &fe(endpoint)).await)
+    }
+
+    async fn tables(
+        &self,
+        endpoint: &Endpoint<'_>,
+        database: &str,
+        table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<Table>, std::string::String>> {
+        Some(frontend::tables(endpoint, &fe(endpoint), database, table, types::flink_type).await)
+    }
+
+    fn live_catalog(&self, source: &LoadedSource) -> Option<SourceCatalog> {
+        Some(frontend::live_catalog(source, &fe(&source.endpoint())))
+    }
+
+    fn create_table(&self, table: &TableUse, columns: &[std::string::String]) -> Option<std::string::String> {
+        Some(crate::sync::ddl::create_written(&STARROCKS, table, columns))
     }
 
     fn flink_cdc_sink(
@@ -96,7 +129,7 @@ impl Connector for StarRocks {
         use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        e.push(("type", yaml_str("starrocks")));
+        e.push(("type".into(), yaml_str("starrocks")));
         cdc_text(&mut e, "jdbc-url", o.get("jdbc_url", secrets));
         cdc_text(&mut e, "load-url", o.get("load_url", secrets));
         cdc_text(&mut e, "username", o.get("username", secrets));
@@ -106,10 +139,15 @@ impl Connector for StarRocks {
 
     async fn run_ddl(
         &self,
-        endpoint: &crate::connectors::live::Endpoint<'_>,
+        endpoint: &Endpoint<'_>,
         statements: &[(std::string::String, std::string::String)],
     ) -> Option<Result<()>> {
-        let connected = crate::connectors::mysql::live::connect_frontend(endpoint, "load_url").await;
+        let connected = frontend::connect(endpoint, &fe(endpoint)).await;
         Some(crate::connectors::live::run_ddl(endpoint, connected, statements).await)
     }
+}
+
+/// The frontend's MySQL protocol: the host and port of `jdbc_url`.
+fn fe(endpoint: &Endpoint<'_>) -> Frontend {
+    Frontend::from_list(endpoint.text("jdbc_url").unwrap_or_default(), None)
 }

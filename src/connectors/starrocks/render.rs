@@ -2,7 +2,7 @@
 
 use crate::compile::hocon::{Entries, Hocon};
 use crate::connectors::render::{
-    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, mapped_seatunnel, put,
+    FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, label_prefix, mapped_seatunnel, put,
     seatunnel_schema, text,
 };
 use crate::error::Result;
@@ -22,6 +22,7 @@ pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> 
     put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
     put(&mut options, "password", o.get("password", secrets).unwrap_or_default());
     if role == Role::Write {
+        put(&mut options, "sink.label-prefix", label_prefix(cx, &o, secrets));
         options
             .extend(o.mapped_flink(&["sink_flush_interval", "sink_max_retries", "sink_semantic"], secrets));
         options.extend(o.with_prefix("sink.properties.", secrets));
@@ -43,7 +44,9 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
         .map(Hocon::str)
         .collect();
     e.push(("nodeUrls".into(), Hocon::List(nodes)));
-    text(&mut e, "base-url", o.get("jdbc_url", secrets));
+    if role == Role::Write {
+        text(&mut e, "base-url", o.get("jdbc_url", secrets));
+    }
     text(&mut e, "username", o.get("username", secrets));
     text(&mut e, "password", o.get("password", secrets));
     e.push(("database".into(), Hocon::str(&table.path.database)));
@@ -51,6 +54,7 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     if role == Role::Read {
         e.push(seatunnel_schema(table));
     } else {
+        e.push(("labelPrefix".into(), Hocon::str(label_prefix(cx, &o, secrets))));
         e.extend(mapped_seatunnel(&o, &["sink_max_retries"], secrets));
     }
     Ok(("StarRocks", e))
