@@ -27,6 +27,15 @@ fn map(entries: Vec<(&str, Value)>) -> Value {
     Value::Mapping(m)
 }
 
+/// A connector's block as a YAML mapping.
+fn block(entries: crate::connectors::render::CdcBlock) -> Value {
+    let mut m = Mapping::new();
+    for (k, v) in entries {
+        m.insert(Value::String(k.into_owned()), v);
+    }
+    Value::Mapping(m)
+}
+
 fn s(v: impl Into<String>) -> Value {
     Value::String(v.into())
 }
@@ -150,11 +159,11 @@ fn source_block(
         .map(|&i| table_id(&plan.bound.tables[i]).split('.').map(regex_part).collect::<Vec<_>>().join("."))
         .collect();
     let cx = CdcSource { plan, table, index: reads[0], tables: tables.join(",") };
-    Ok(map(table.source_type.connector.flink_cdc_source(&cx, secrets)?))
+    Ok(block(table.source_type.connector.flink_cdc_source(&cx, secrets)?))
 }
 
 fn sink_block(plan: &PipelinePlan, table: &TableUse, secrets: &mut Secrets) -> Result<Value> {
-    Ok(map(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
+    Ok(block(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
 }
 
 /// A `transform` entry when the statement projects, renames or filters.

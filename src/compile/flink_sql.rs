@@ -171,10 +171,11 @@ fn flink_table(
                 );
                 catalogs.push(catalog.clone());
             }
-            return Ok(FlinkTable {
-                name: vec![catalog, table.path.database.clone(), table.path.table.clone()],
-                options: None,
-            });
+            let name = vec![catalog, table.path.database.clone(), table.path.table.clone()];
+            if role == Role::Write && table.create {
+                write_catalog_table(out, table, &name);
+            }
+            return Ok(FlinkTable { name, options: None });
         }
     };
     // a key given twice (mapped and passthrough) keeps its last value
@@ -186,8 +187,46 @@ fn flink_table(
     Ok(FlinkTable { name: vec![name], options: Some(deduped) })
 }
 
+/// A sink table the pipeline creates in a catalog (Paimon): its database and table, if
+/// missing, with the columns written and the key.
+fn write_catalog_table(out: &mut String, table: &TableUse, name: &[String]) {
+    let _ = writeln!(
+        out,
+        "-- {} does not exist yet: it is created with these columns when the pipeline starts.",
+        table.path
+    );
+    let _ = writeln!(out, "CREATE DATABASE IF NOT EXISTS {};", qualified(&name[..2]));
+    let _ = writeln!(
+        out,
+        "CREATE TABLE IF NOT EXISTS {} (\n{}\n);",
+        qualified(name),
+        column_lines(table).join(",\n")
+    );
+}
+
 fn with_list(options: &[(String, String)]) -> String {
     options.iter().map(|(k, v)| format!("  {} = {}", literal(k), literal(v))).collect::<Vec<_>>().join(",\n")
+}
+
+/// A table's columns, watermark and primary key, one line each.
+fn column_lines(table: &TableUse) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for c in &table.columns {
+        if c.data_type == "COMPUTED" {
+            lines.push(format!("  {} {}", flink_ident(&c.name), c.source_type));
+        } else {
+            let not_null = if c.nullable { "" } else { " NOT NULL" };
+            lines.push(format!("  {} {}{not_null}", flink_ident(&c.name), c.data_type));
+        }
+    }
+    if let Some(w) = table.definition.as_ref().and_then(|d| d.watermark.as_ref()) {
+        lines.push(format!("  WATERMARK FOR {} AS {}", flink_ident(&w.column), w.expr));
+    }
+    let keys: Vec<String> = table.columns.iter().filter(|c| c.is_key).map(|c| flink_ident(&c.name)).collect();
+    if !keys.is_empty() {
+        lines.push(format!("  PRIMARY KEY ({}) NOT ENFORCED", keys.join(", ")));
+    }
+    lines
 }
 
 /// `CREATE TEMPORARY TABLE name (columns, watermark, key) [PARTITIONED BY …] WITH (…);`
@@ -199,23 +238,8 @@ fn write_table(out: &mut String, table: &TableUse, name: &str, options: &[(Strin
             table.path
         );
     }
-    let mut lines: Vec<String> = Vec::new();
-    for c in &table.columns {
-        if c.data_type == "COMPUTED" {
-            lines.push(format!("  {} {}", flink_ident(&c.name), c.source_type));
-        } else {
-            let not_null = if c.nullable { "" } else { " NOT NULL" };
-            lines.push(format!("  {} {}{not_null}", flink_ident(&c.name), c.data_type));
-        }
-    }
+    let lines = column_lines(table);
     let definition = table.definition.as_ref();
-    if let Some(w) = definition.and_then(|d| d.watermark.as_ref()) {
-        lines.push(format!("  WATERMARK FOR {} AS {}", flink_ident(&w.column), w.expr));
-    }
-    let keys: Vec<String> = table.columns.iter().filter(|c| c.is_key).map(|c| flink_ident(&c.name)).collect();
-    if !keys.is_empty() {
-        lines.push(format!("  PRIMARY KEY ({}) NOT ENFORCED", keys.join(", ")));
-    }
     let _ = write!(out, "CREATE TEMPORARY TABLE {} (\n{}\n)", flink_ident(name), lines.join(",\n"));
     let partitions: Vec<String> = match definition.and_then(|d| d.options.0.get("partition_keys")) {
         Some(crate::connectors::StoredValue::Text(p)) => {

@@ -161,27 +161,23 @@ pub fn jdbc_driver(table: &TableUse) -> &'static str {
 /// The part of a Flink CDC `source` block mysql and postgres share: `type`, where and who.
 pub fn flink_cdc_source(cx: &CdcSource<'_>, secrets: &mut Secrets, kind: &str) -> CdcBlock {
     let o = Options::new(cx.table);
-    let mut e = vec![
-        ("type", yaml_str(kind)),
-        ("hostname", yaml_str(o.get("host", secrets).unwrap_or_default())),
-        (
-            "port",
-            serde_yaml::Value::Number(
-                o.get("port", secrets).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0).into(),
-            ),
-        ),
-        ("username", yaml_str(o.get("username", secrets).unwrap_or_default())),
+    let port = o.get("port", secrets).and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
+    let mut e: CdcBlock = vec![
+        ("type".into(), yaml_str(kind)),
+        ("hostname".into(), yaml_str(o.get("host", secrets).unwrap_or_default())),
+        ("port".into(), serde_yaml::Value::Number(port.into())),
+        ("username".into(), yaml_str(o.get("username", secrets).unwrap_or_default())),
     ];
     if let Some(p) = o.get("password", secrets) {
-        e.push(("password", yaml_str(p)));
+        e.push(("password".into(), yaml_str(p)));
     }
-    e.push(("tables", yaml_str(cx.tables.clone())));
+    e.push(("tables".into(), yaml_str(cx.tables.clone())));
     e
 }
 
 /// `scan.startup.mode`, last in both types' blocks.
 pub fn flink_cdc_startup(cx: &CdcSource<'_>, secrets: &mut Secrets, e: &mut CdcBlock) {
     if let Some(v) = Options::new(cx.table).given("startup_mode", secrets) {
-        e.push(("scan.startup.mode", yaml_str(v)));
+        e.push(("scan.startup.mode".into(), yaml_str(v)));
     }
 }

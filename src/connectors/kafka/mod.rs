@@ -123,7 +123,7 @@ impl Connector for Kafka {
         use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        e.push(("type", yaml_str("kafka")));
+        e.push(("type".into(), yaml_str("kafka")));
         cdc_text(&mut e, "properties.bootstrap.servers", o.get("bootstrap_servers", secrets));
         if let [insert] = plan.bound.inserts.as_slice() {
             let sink = &plan.bound.tables[insert.sink];

@@ -172,7 +172,7 @@ impl Connector for MySql {
         let o = crate::connectors::render::Options::new(cx.table);
         for (key, opt) in [("server-id", "server_id"), ("server-time-zone", "server_time_zone")] {
             if let Some(v) = o.given(opt, secrets) {
-                e.push((key, crate::connectors::render::yaml_str(v)));
+                e.push((key.into(), crate::connectors::render::yaml_str(v)));
             }
         }
         crate::connectors::jdbc::flink_cdc_startup(cx, secrets, &mut e);

@@ -1,12 +1,15 @@
 //! `paimon`: an Apache Paimon catalog (a warehouse on S3, HDFS or local disk). File
-//! system settings (`fs.*`, `s3.*`) pass through, and may be secrets.
+//! system settings (`fs.*`, `s3.*`) pass through, and may be secrets. A warehouse on the
+//! gateway's own file system is introspected from Paimon's metadata ([`live`]); the
+//! tables of others are declared.
 
+mod live;
 mod render;
 
 use crate::connectors::Connector;
 use crate::connectors::Engine;
 use crate::connectors::SourceType;
-use crate::connectors::live::{Endpoint, Reach};
+use crate::connectors::live::{Endpoint, Reach, Table};
 use crate::connectors::logical::{SyncRole, SyncSink};
 use crate::connectors::render::CdcBlock;
 use crate::connectors::render::{FlinkConnector, SeaTunnelPlugin, Secrets, TableCx};
@@ -46,7 +49,7 @@ pub const PAIMON: SourceType = SourceType {
     creates_tables: true,
     reads_changes: false,
     databases_are_schemas: false,
-    introspects: false,
+    introspects: true,
     sync: SyncRole { read: None, write: Some(SyncSink { column_type: None, tables: None, flink_cdc: true }) },
     connector: &Paimon,
 };
@@ -69,6 +72,29 @@ impl Connector for Paimon {
         Reach::Path(endpoint.text("warehouse").unwrap_or_default().to_owned())
     }
 
+    async fn databases(
+        &self,
+        endpoint: &Endpoint<'_>,
+    ) -> Option<std::result::Result<Vec<std::string::String>, std::string::String>> {
+        let warehouse = live::local_warehouse(endpoint)?;
+        Some(live::databases(&warehouse).await)
+    }
+
+    async fn tables(
+        &self,
+        endpoint: &Endpoint<'_>,
+        database: &str,
+        table: Option<&str>,
+    ) -> Option<std::result::Result<Vec<Table>, std::string::String>> {
+        let warehouse = live::local_warehouse(endpoint)?;
+        Some(live::tables(&warehouse, database, table).await)
+    }
+
+    fn no_live_reads(&self) -> &'static str {
+        "No Paimon reader fits the gateway's build yet (paimon-rust is built on Arrow 58 and DataFusion 54, \
+         Sluice on Arrow 59 and DataFusion 55): Paimon tables are read by the engines only."
+    }
+
     fn flink_cdc_sink(
         &self,
         _plan: &PipelinePlan,
@@ -78,10 +104,21 @@ impl Connector for Paimon {
         use crate::connectors::render::{Options, cdc_text, yaml_str};
         let o = Options::new(table);
         let mut e: CdcBlock = Vec::new();
-        e.push(("type", yaml_str("paimon")));
+        e.push(("type".into(), yaml_str("paimon")));
+        cdc_text(&mut e, "catalog.properties.metastore", o.get("metastore", secrets));
         cdc_text(&mut e, "catalog.properties.warehouse", o.get("warehouse", secrets));
-        cdc_text(&mut e, "catalog.properties.metastore", o.given("metastore", secrets));
         cdc_text(&mut e, "catalog.properties.uri", o.given("uri", secrets));
+        // file system settings are catalog options; the others table options
+        let mut extra = render::catalog_passthrough(&o, secrets);
+        extra.extend(
+            o.with_prefix("table-default.", secrets)
+                .into_iter()
+                .map(|(k, v)| (format!("table.properties.{}", k.trim_start_matches("table-default.")), v)),
+        );
+        for (k, v) in extra {
+            let key = if k.starts_with("table.properties.") { k } else { format!("catalog.properties.{k}") };
+            e.push((key.into(), yaml_str(v)));
+        }
         Ok(e)
     }
 }

@@ -172,11 +172,11 @@ impl Connector for Postgres {
         let mut e = crate::connectors::jdbc::flink_cdc_source(cx, secrets, "postgres");
         let o = Options::new(cx.table);
         e.push((
-            "slot.name",
+            "slot.name".into(),
             yaml_str(o.given("slot_name", secrets).unwrap_or_else(|| slot_name(&cx.plan.name, cx.index))),
         ));
         e.push((
-            "decoding.plugin.name",
+            "decoding.plugin.name".into(),
             yaml_str(o.get("decoding_plugin", secrets).unwrap_or_else(|| "pgoutput".into())),
         ));
         crate::connectors::jdbc::flink_cdc_startup(cx, secrets, &mut e);

@@ -71,6 +71,6 @@ impl Connector for Print {
         _secrets: &mut Secrets,
     ) -> Result<CdcBlock> {
         use crate::connectors::render::yaml_str;
-        Ok(vec![("type", yaml_str("values")), ("print.enabled", serde_yaml::Value::Bool(true))])
+        Ok(vec![("type".into(), yaml_str("values")), ("print.enabled".into(), serde_yaml::Value::Bool(true))])
     }
 }
