@@ -1,10 +1,17 @@
-//! How a pulsar table becomes a connector: Flink's Pulsar connector, SeaTunnel's Pulsar plugin (option names from their documentation).
+//! How a pulsar table becomes a connector: Flink's Pulsar connector (4.1+, whose SQL
+//! tables pass `pulsar.client.*` through: `authPluginClassName`, `authParams`), SeaTunnel's
+//! Pulsar plugin (`auth.plugin-class`, `auth.params`) — option names from their
+//! documentation.
 
 use crate::compile::hocon::Entries;
 use crate::connectors::render::{
     FlinkConnector, Options, Role, SeaTunnelPlugin, Secrets, TableCx, put, seatunnel_schema, text,
 };
 use crate::error::Result;
+
+/// Pulsar's token authentication plugin (its client documentation), whose parameters are
+/// `token:<JWT>`.
+const TOKEN_AUTH: &str = "org.apache.pulsar.client.impl.auth.AuthenticationToken";
 
 /// The Flink SQL table.
 pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {
@@ -26,11 +33,7 @@ pub fn flink(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> 
         );
     }
     if let Some(token) = o.given("auth_token", secrets) {
-        put(
-            &mut options,
-            "pulsar.client.authPluginClassName",
-            "org.apache.pulsar.client.impl.auth.AuthenticationToken".into(),
-        );
+        put(&mut options, "pulsar.client.authPluginClassName", TOKEN_AUTH.into());
         put(&mut options, "pulsar.client.authParams", format!("token:{token}"));
     }
     options.extend(o.with_prefix("pulsar.", secrets));
@@ -48,6 +51,11 @@ pub fn seatunnel(cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<SeaTunnelPlu
     text(&mut e, "admin.service-url", o.get("admin_url", secrets));
     text(&mut e, "topic", o.get("topic", secrets).or_else(|| Some(table.path.table.clone())));
     text(&mut e, "format", o.get("format", secrets));
+    // SeaTunnel authenticates its client and admin calls alike (both or neither set)
+    if let Some(token) = o.given("auth_token", secrets) {
+        text(&mut e, "auth.plugin-class", Some(TOKEN_AUTH.into()));
+        text(&mut e, "auth.params", Some(format!("token:{token}")));
+    }
     if role == Role::Read {
         text(
             &mut e,
