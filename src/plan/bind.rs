@@ -259,6 +259,7 @@ async fn bind_insert(
     let plan = plan_query(planner, query).await?;
     if used[sink_index].create && used[sink_index].columns.is_empty() {
         used[sink_index].columns = new_columns(columns, &plan);
+        super::keys::inherit(used, sink_index, &plan);
         let t = &used[sink_index];
         let shown: Vec<String> = t
             .columns

@@ -5,6 +5,7 @@
 pub mod bind;
 mod context;
 pub mod graph;
+mod keys;
 pub mod options;
 pub mod query;
 pub mod resolve;

@@ -51,3 +51,52 @@ mod tests {
         assert!(ddl.ends_with("DISTRIBUTED BY HASH(`id`) BUCKETS AUTO"), "{ddl}");
     }
 }
+
+#[cfg(test)]
+mod created {
+    use sluice_catalog::ColumnRecord;
+
+    use crate::connectors::ResolvedOptions;
+    use crate::plan::{TablePath, TableUse};
+    use crate::sync::ddl::create_written;
+
+    fn column(ordinal: i64, name: &str, data_type: &str, is_key: bool) -> ColumnRecord {
+        let nullable = !is_key;
+        ColumnRecord {
+            ordinal,
+            name: name.into(),
+            data_type: data_type.into(),
+            source_type: data_type.into(),
+            nullable,
+            is_key,
+        }
+    }
+
+    /// The table a pipeline creates in Doris, typed as the Doris Flink connector creates
+    /// tables (VARCHAR(n) holds n × 3 bytes, TIMESTAMP(p) is DATETIME(p)), keyed by the
+    /// key it inherits from its source.
+    #[test]
+    fn a_created_doris_table_is_typed_from_the_written_columns() {
+        let table = TableUse {
+            path: TablePath { source: "dw".into(), database: "ods".into(), table: "orders".into() },
+            source_type: &super::super::DORIS,
+            source_options: ResolvedOptions::default(),
+            columns: vec![
+                column(1, "customer", "VARCHAR(20)", false),
+                column(2, "id", "INT", true),
+                column(3, "amount", "DECIMAL(10, 2)", false),
+                column(4, "at", "TIMESTAMP(3)", false),
+                column(5, "tags", "ARRAY<STRING>", false),
+            ],
+            definition: None,
+            create: true,
+            ddl: None,
+        };
+        let written = ["customer", "id", "amount", "at", "tags"].map(String::from);
+        assert_eq!(
+            create_written(&super::super::DORIS, &table, &written),
+            "CREATE TABLE IF NOT EXISTS `ods`.`orders` (\n  `id` INT NOT NULL,\n  `customer` VARCHAR(60),\n  \
+             `amount` DECIMAL(10,2),\n  `at` DATETIME(3),\n  `tags` STRING\n) UNIQUE KEY(`id`) DISTRIBUTED BY HASH(`id`) BUCKETS AUTO"
+        );
+    }
+}
