@@ -85,6 +85,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output
 pub fn source_part(path: &ObjectPath) -> Result<&str> {
     match path.0.as_slice() {
         [source, _] | [source, _, _] => Ok(source.as_str()),
+        [_] => Err(SluiceError::not_supported(
+            format!("Sluice keeps no tables of its own: {path} would be one"),
+            Some(
+                "Declared tables belong to sources: CREATE TABLE source.table (…) or source.database.table (…).",
+            ),
+        )),
         _ => Err(SluiceError::Syntax {
             message: format!(
                 "improper table name {path}: declared tables are named source.table or source.database.table"

@@ -31,11 +31,19 @@ fn refused(table: &TableUse, why: String) -> SluiceError {
 }
 
 fn provider(table: &TableUse) -> Result<&Provider> {
-    table.definition.as_ref().and_then(|d| d.provider.as_ref()).ok_or_else(|| {
-        SluiceError::not_supported(
-            format!("the system behind {} is not known", table.path),
-            Some(&format!("REFRESH SOURCE {} reads it from Gravitino.", table.path.source)),
-        )
+    let definition = table.definition.as_ref();
+    definition.and_then(|d| d.provider.as_ref()).ok_or_else(|| {
+        // a declared table says nothing of the catalog it is in; one cached by an
+        // earlier Sluice was kept without it
+        let hint = if definition.is_some_and(|d| d.is_declared()) {
+            format!("DROP TABLE {}, and Sluice reads it from Gravitino.", table.path)
+        } else {
+            format!(
+                "REFRESH SOURCE {} DATABASE {} reads it from Gravitino.",
+                table.path.source, table.path.database
+            )
+        };
+        SluiceError::not_supported(format!("the system behind {} is not known", table.path), Some(&hint))
     })
 }
 
