@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the client tests drive: a Python venv (.venv) with psycopg2, psycopg 3,
-# SQLAlchemy, asyncpg and pgcli from PyPI, Debian's pgjdbc (/usr/share/java/postgresql.jar)
-# and node-postgres from npm (tests/clients/node).
+# SQLAlchemy, asyncpg, pgcli and pypaimon (which makes the tests' Paimon warehouses) from
+# PyPI, Debian's pgjdbc (/usr/share/java/postgresql.jar) and node-postgres from npm
+# (tests/clients/node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x .venv/bin/pgcli ] || ! .venv/bin/python -c 'import psycopg2, psycopg, sqlalchemy, asyncpg' 2>/dev/null; then
-  echo "test-deps: creating .venv"
-  python3 -m venv .venv
+if [ ! -x .venv/bin/pgcli ] || ! .venv/bin/python -c 'import psycopg2, psycopg, sqlalchemy, asyncpg, pypaimon' 2>/dev/null; then
+  echo "test-deps: installing the Python clients into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check -r tests/clients/requirements.txt
 fi
 

@@ -481,3 +481,38 @@ async fn streaming_windows_validate_compile_for_flink_and_are_refused_where_they
         assert!(msg.contains(names), "{statement}: {msg}");
     }
 }
+
+#[tokio::test]
+async fn a_pulsar_token_reaches_flink_and_seatunnel_as_a_placeholder() {
+    let server = TestServer::start();
+    let client = server.client().await;
+    client
+        .batch_execute(
+            "CREATE SECRET pulsar_jwt AS 'eyJ-secret-jwt';
+             CREATE SOURCE bus TYPE pulsar WITH (service_url = 'pulsar://broker:6650', admin_url = 'http://broker:8080', auth_token = SECRET pulsar_jwt);
+             CREATE TABLE bus.orders (id INT, amount DECIMAL(10, 2)) WITH (topic = 'persistent://shop/ods/orders');
+             CREATE SOURCE out TYPE print;
+             CREATE TABLE out.console (id INT, amount DECIMAL(10, 2));
+             CREATE PIPELINE from_bus WITH (mode = 'streaming') AS INSERT INTO out.console SELECT id, amount FROM bus.orders;",
+        )
+        .await
+        .unwrap();
+    let script = &explain(&client, "EXPLAIN PIPELINE from_bus FORMAT flink_sql").await[0].1;
+    assert!(
+        script.contains(
+            "'pulsar.client.authPluginClassName' = 'org.apache.pulsar.client.impl.auth.AuthenticationToken'"
+        ) && script.contains("'pulsar.client.authParams' = 'token:${SLUICE_SECRET_PULSAR_JWT}'"),
+        "{script}"
+    );
+    let config =
+        hocon::parse(&explain(&client, "EXPLAIN PIPELINE from_bus FORMAT seatunnel").await[0].1).unwrap();
+    let (plugin, source) = &config.get("source").unwrap().entries()[0];
+    assert_eq!(plugin, "Pulsar");
+    assert_eq!(
+        source.get("auth.plugin-class").and_then(|v| v.text()),
+        Some("org.apache.pulsar.client.impl.auth.AuthenticationToken")
+    );
+    assert_eq!(source.get("auth.params").and_then(|v| v.text()), Some("token:${SLUICE_SECRET_PULSAR_JWT}"));
+    assert_eq!(source.get("topic").and_then(|v| v.text()), Some("persistent://shop/ods/orders"));
+    assert!(!script.contains("eyJ-secret-jwt"));
+}
