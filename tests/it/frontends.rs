@@ -87,6 +87,44 @@ async fn doris_and_starrocks_sources_list_describe_and_read_through_the_mysql_pr
         assert_eq!(live.len(), 3);
     }
 
+    // PREVIEW reads a Doris table live; a StarRocks table is written through stream load
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE dw_to_sr AS INSERT INTO sr.{db}.orders_copy SELECT id, amount FROM dw.{db}.orders WHERE id > 17"
+        ))
+        .await
+        .unwrap();
+    let preview = rows(&client, "PREVIEW PIPELINE dw_to_sr").await;
+    let mut expected = maria
+        .text_rows(&format!("SELECT CAST(id AS CHAR), CAST(amount AS CHAR) FROM {db}.orders WHERE id > 17 ORDER BY id"))
+        .await;
+    let mut got = preview.clone();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+    let flink = rows(&client, "EXPLAIN PIPELINE dw_to_sr FORMAT flink_sql").await[0][1].clone();
+    for expected in [
+        "'connector' = 'starrocks'".to_owned(),
+        "'jdbc-url' = 'jdbc:mysql://127.0.0.1:3306'".to_owned(),
+        format!("'load-url' = '127.0.0.1:{http_port}'"),
+        format!("'database-name' = '{db}'"),
+        "'table-name' = 'orders_copy'".to_owned(),
+        "'sink.label-prefix' = 'sluice_dw_to_sr_orders_copy'".to_owned(),
+        "'connector' = 'doris'".to_owned(),
+        format!("'table.identifier' = '{db}.orders'"),
+    ] {
+        assert!(flink.contains(&expected), "{expected} in\n{flink}");
+    }
+    let seatunnel =
+        crate::common::hocon::parse(&rows(&client, "EXPLAIN PIPELINE dw_to_sr FORMAT seatunnel").await[0][1]).unwrap();
+    let (plugin, sink) = &seatunnel.get("sink").unwrap().entries()[0];
+    assert_eq!(plugin, "StarRocks");
+    let text = |key: &str| sink.get(key).and_then(|v| v.text()).map(str::to_owned);
+    assert_eq!(text("base-url").as_deref(), Some("jdbc:mysql://127.0.0.1:3306"));
+    assert_eq!(text("labelPrefix").as_deref(), Some("sluice_dw_to_sr_orders_copy"));
+    assert_eq!((text("database"), text("table").as_deref()), (Some(db.clone()), Some("orders_copy")));
+    assert_eq!(seatunnel.get("source").unwrap().entries()[0].0, "Doris");
+
     // REFRESH reads the frontend's databases again
     let refreshed = client.simple_query("REFRESH SOURCE dw").await.unwrap();
     assert!(!refreshed.is_empty());

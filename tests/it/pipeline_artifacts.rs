@@ -493,7 +493,11 @@ async fn a_pulsar_token_reaches_flink_and_seatunnel_as_a_placeholder() {
              CREATE TABLE bus.orders (id INT, amount DECIMAL(10, 2)) WITH (topic = 'persistent://shop/ods/orders');
              CREATE SOURCE out TYPE print;
              CREATE TABLE out.console (id INT, amount DECIMAL(10, 2));
-             CREATE PIPELINE from_bus WITH (mode = 'streaming') AS INSERT INTO out.console SELECT id, amount FROM bus.orders;",
+             CREATE TABLE bus.big (id INT, amount DECIMAL(10, 2)) WITH (topic = 'persistent://shop/ods/big');
+             CREATE PIPELINE from_bus WITH (mode = 'streaming') AS $$ BEGIN
+               INSERT INTO out.console SELECT id, amount FROM bus.orders;
+               INSERT INTO bus.big SELECT id, amount FROM bus.orders WHERE amount > 100;
+             END $$;",
         )
         .await
         .unwrap();
@@ -514,5 +518,11 @@ async fn a_pulsar_token_reaches_flink_and_seatunnel_as_a_placeholder() {
     );
     assert_eq!(source.get("auth.params").and_then(|v| v.text()), Some("token:${SLUICE_SECRET_PULSAR_JWT}"));
     assert_eq!(source.get("topic").and_then(|v| v.text()), Some("persistent://shop/ods/orders"));
+    // written too, with the same token
+    let (plugin, sink) = &config.get("sink").unwrap().entries()[1];
+    assert_eq!(plugin, "Pulsar");
+    assert_eq!(sink.get("topic").and_then(|v| v.text()), Some("persistent://shop/ods/big"));
+    assert_eq!(sink.get("auth.params").and_then(|v| v.text()), Some("token:${SLUICE_SECRET_PULSAR_JWT}"));
+    assert_eq!(script.matches("'pulsar.client.authParams' = 'token:${SLUICE_SECRET_PULSAR_JWT}'").count(), 2);
     assert!(!script.contains("eyJ-secret-jwt"));
 }
