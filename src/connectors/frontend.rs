@@ -278,6 +278,33 @@ impl Spelling {
     }
 }
 
+/// The Flink SQL type of the spellings both frontends report alike, as both connectors
+/// read them: MySQL's integer, floating and decimal types (TINYINT(1) is BOOLEAN; LARGEINT,
+/// reported as `bigint unsigned`, and decimals wider than 38 digits are STRING) and DATE.
+pub fn shared_type(s: &Spelling) -> Option<String> {
+    let arg = |i: usize| s.args.get(i).copied();
+    Some(match s.name.as_str() {
+        "boolean" | "bool" => "BOOLEAN".into(),
+        "tinyint" if arg(0) == Some(1) => "BOOLEAN".into(),
+        "tinyint" => "TINYINT".into(),
+        "smallint" => "SMALLINT".into(),
+        "int" | "integer" => "INT".into(),
+        "bigint" if s.unsigned => "STRING".into(),
+        "bigint" => "BIGINT".into(),
+        "largeint" => "STRING".into(),
+        "float" => "FLOAT".into(),
+        "double" => "DOUBLE".into(),
+        "decimal" | "decimalv2" | "decimalv3" | "decimal32" | "decimal64" | "decimal128" | "decimal128i"
+        | "decimal256" => {
+            let (p, sc) = (arg(0).unwrap_or(10), arg(1).unwrap_or(0));
+            if p <= 38 { format!("DECIMAL({p}, {sc})") } else { "STRING".into() }
+        }
+        "date" | "datev2" => "DATE".into(),
+        "binary" | "varbinary" | "blob" | "tinyblob" | "mediumblob" | "longblob" => "BYTES".into(),
+        _ => return None,
+    })
+}
+
 /// `name:type`, `name type` or a bare `type` inside `<…>`.
 fn child(part: &str) -> Option<(Option<String>, Spelling)> {
     let part = part.trim();

@@ -11,31 +11,9 @@ use tokio_postgres::Client;
 use crate::common::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
 use crate::common::k8s_schema::{crd_schema, validate};
 use crate::common::paimon::make_warehouse;
-use crate::common::rows::rows;
+use crate::common::rows::{result_sets, rows};
 use crate::common::sources::maria_source;
 use crate::common::{TestServer, free_port, hocon, message, repo, require};
-
-/// (columns, rows) of each result set of one simple query.
-async fn result_sets(client: &Client, sql: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
-    use tokio_postgres::SimpleQueryMessage;
-    let mut sets = Vec::new();
-    let (mut columns, mut rows): (Vec<String>, Vec<Vec<String>>) = (Vec::new(), Vec::new());
-    for m in client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {}", message(&e))) {
-        match m {
-            SimpleQueryMessage::RowDescription(c) => {
-                columns = c.iter().map(|c| c.name().to_owned()).collect()
-            }
-            SimpleQueryMessage::Row(r) => {
-                rows.push((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
-            }
-            SimpleQueryMessage::CommandComplete(_) => {
-                sets.push((std::mem::take(&mut columns), std::mem::take(&mut rows)))
-            }
-            _ => {}
-        }
-    }
-    sets
-}
 
 /// The MySQL source `shop_db` and the Kafka sink `events.orders`.
 async fn shop_and_events(client: &Client, maria: &MariaDb) {

@@ -96,7 +96,9 @@ async fn doris_and_starrocks_sources_list_describe_and_read_through_the_mysql_pr
         .unwrap();
     let preview = rows(&client, "PREVIEW PIPELINE dw_to_sr").await;
     let mut expected = maria
-        .text_rows(&format!("SELECT CAST(id AS CHAR), CAST(amount AS CHAR) FROM {db}.orders WHERE id > 17 ORDER BY id"))
+        .text_rows(&format!(
+            "SELECT CAST(id AS CHAR), CAST(amount AS CHAR) FROM {db}.orders WHERE id > 17 ORDER BY id"
+        ))
         .await;
     let mut got = preview.clone();
     got.sort();
@@ -116,7 +118,8 @@ async fn doris_and_starrocks_sources_list_describe_and_read_through_the_mysql_pr
         assert!(flink.contains(&expected), "{expected} in\n{flink}");
     }
     let seatunnel =
-        crate::common::hocon::parse(&rows(&client, "EXPLAIN PIPELINE dw_to_sr FORMAT seatunnel").await[0][1]).unwrap();
+        crate::common::hocon::parse(&rows(&client, "EXPLAIN PIPELINE dw_to_sr FORMAT seatunnel").await[0][1])
+            .unwrap();
     let (plugin, sink) = &seatunnel.get("sink").unwrap().entries()[0];
     assert_eq!(plugin, "StarRocks");
     let text = |key: &str| sink.get(key).and_then(|v| v.text()).map(str::to_owned);

@@ -2,35 +2,13 @@
 //! would receive is exactly what the same query returns when sent to the source itself.
 
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::rows::result_sets;
 use crate::common::sinks::sinks;
 use crate::common::sources::{maria_source, pg_source, text_rows};
 use crate::common::{NumericText, TestServer, message, require};
-
-/// One simple query's result sets: (column names, rows as text).
-pub async fn result_sets(client: &Client, sql: &str) -> Vec<(Vec<String>, Vec<Vec<String>>)> {
-    let mut sets = Vec::new();
-    let mut columns: Vec<String> = Vec::new();
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for m in client.simple_query(sql).await.unwrap_or_else(|e| panic!("{sql}: {}", message(&e))) {
-        match m {
-            SimpleQueryMessage::RowDescription(cols) => {
-                columns = cols.iter().map(|c| c.name().to_owned()).collect()
-            }
-            SimpleQueryMessage::Row(r) => {
-                rows.push((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_owned()).collect())
-            }
-            SimpleQueryMessage::CommandComplete(_) => {
-                sets.push((std::mem::take(&mut columns), std::mem::take(&mut rows)))
-            }
-            _ => {}
-        }
-    }
-    sets
-}
 
 #[tokio::test]
 async fn preview_returns_what_the_source_returns_one_result_set_per_sink() {

@@ -10,7 +10,7 @@
 //! (`DATEV2`, `DATETIMEV2(p)`, `DECIMALV3(p,s)`). HLL, BITMAP, QUANTILE_STATE and
 //! AGG_STATE hold aggregation states that no connector reads.
 
-use crate::connectors::frontend::Spelling;
+use crate::connectors::frontend::{Spelling, shared_type};
 use crate::connectors::live::types::SourceColumn;
 
 /// The Flink SQL type of a Doris column, or why no engine can read it.
@@ -24,24 +24,11 @@ pub fn flink_type(c: &SourceColumn) -> Result<String, String> {
 }
 
 fn spelling(s: &Spelling, datetime_scale: Option<u32>) -> Result<String, String> {
+    if let Some(t) = shared_type(s) {
+        return Ok(t);
+    }
     let arg = |i: usize| s.args.get(i).copied();
     Ok(match s.name.as_str() {
-        "boolean" | "bool" => "BOOLEAN".into(),
-        "tinyint" if arg(0) == Some(1) => "BOOLEAN".into(),
-        "tinyint" => "TINYINT".into(),
-        "smallint" => "SMALLINT".into(),
-        "int" | "integer" => "INT".into(),
-        "bigint" if s.unsigned => "STRING".into(),
-        "bigint" => "BIGINT".into(),
-        "largeint" => "STRING".into(),
-        "float" => "FLOAT".into(),
-        "double" => "DOUBLE".into(),
-        "decimal" | "decimalv2" | "decimalv3" | "decimal32" | "decimal64" | "decimal128" | "decimal128i"
-        | "decimal256" => {
-            let (p, sc) = (arg(0).unwrap_or(10), arg(1).unwrap_or(0));
-            if p <= 38 { format!("DECIMAL({p}, {sc})") } else { "STRING".into() }
-        }
-        "date" | "datev2" => "DATE".into(),
         "datetime" | "datetimev2" | "timestamp" => {
             format!("TIMESTAMP({})", arg(0).or(datetime_scale).unwrap_or(0).min(6))
         }
@@ -49,7 +36,6 @@ fn spelling(s: &Spelling, datetime_scale: Option<u32>) -> Result<String, String>
         "json" | "jsonb" | "variant" | "ipv4" | "ipv6" | "map" | "struct" | "time" | "timev2" => {
             "STRING".into()
         }
-        "binary" | "varbinary" | "blob" | "tinyblob" | "mediumblob" | "longblob" => "BYTES".into(),
         "array" => {
             let element = s.children.first().ok_or("ARRAY without an element type")?;
             format!("ARRAY<{}>", spelling(&element.1, None)?)
