@@ -19,19 +19,11 @@ fn no(message: String) -> SluiceError {
     SluiceError::not_supported(message, Some(HINT))
 }
 
-fn map(entries: Vec<(&str, Value)>) -> Value {
+/// Entries as a YAML mapping, in order (the compiler's own, or a connector's block).
+fn map<K: Into<String>>(entries: Vec<(K, Value)>) -> Value {
     let mut m = Mapping::new();
     for (k, v) in entries {
-        m.insert(Value::String(k.to_owned()), v);
-    }
-    Value::Mapping(m)
-}
-
-/// A connector's block as a YAML mapping.
-fn block(entries: crate::connectors::render::CdcBlock) -> Value {
-    let mut m = Mapping::new();
-    for (k, v) in entries {
-        m.insert(Value::String(k.into_owned()), v);
+        m.insert(Value::String(k.into()), v);
     }
     Value::Mapping(m)
 }
@@ -159,11 +151,11 @@ fn source_block(
         .map(|&i| table_id(&plan.bound.tables[i]).split('.').map(regex_part).collect::<Vec<_>>().join("."))
         .collect();
     let cx = CdcSource { plan, table, index: reads[0], tables: tables.join(",") };
-    Ok(block(table.source_type.connector.flink_cdc_source(&cx, secrets)?))
+    Ok(map(table.source_type.connector.flink_cdc_source(&cx, secrets)?))
 }
 
 fn sink_block(plan: &PipelinePlan, table: &TableUse, secrets: &mut Secrets) -> Result<Value> {
-    Ok(block(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
+    Ok(map(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
 }
 
 /// A `transform` entry when the statement projects, renames or filters.

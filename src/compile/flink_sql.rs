@@ -190,11 +190,7 @@ fn flink_table(
 /// A sink table the pipeline creates in a catalog (Paimon): its database and table, if
 /// missing, with the columns written and the key.
 fn write_catalog_table(out: &mut String, table: &TableUse, name: &[String]) {
-    let _ = writeln!(
-        out,
-        "-- {} does not exist yet: it is created with these columns when the pipeline starts.",
-        table.path
-    );
+    created_comment(out, table);
     let _ = writeln!(out, "CREATE DATABASE IF NOT EXISTS {};", qualified(&name[..2]));
     let _ = writeln!(
         out,
@@ -206,6 +202,14 @@ fn write_catalog_table(out: &mut String, table: &TableUse, name: &[String]) {
 
 fn with_list(options: &[(String, String)]) -> String {
     options.iter().map(|(k, v)| format!("  {} = {}", literal(k), literal(v))).collect::<Vec<_>>().join(",\n")
+}
+
+fn created_comment(out: &mut String, table: &TableUse) {
+    let _ = writeln!(
+        out,
+        "-- {} does not exist yet: it is created with these columns when the pipeline starts.",
+        table.path
+    );
 }
 
 /// A table's columns, watermark and primary key, one line each.
@@ -232,11 +236,7 @@ fn column_lines(table: &TableUse) -> Vec<String> {
 /// `CREATE TEMPORARY TABLE name (columns, watermark, key) [PARTITIONED BY …] WITH (…);`
 fn write_table(out: &mut String, table: &TableUse, name: &str, options: &[(String, String)]) {
     if table.create {
-        let _ = writeln!(
-            out,
-            "-- {} does not exist yet: it is created with these columns when the pipeline starts.",
-            table.path
-        );
+        created_comment(out, table);
     }
     let lines = column_lines(table);
     let definition = table.definition.as_ref();

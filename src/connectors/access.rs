@@ -133,7 +133,7 @@ pub async fn refresh(
 
 /// [`refresh`], or `None` when this source cannot be introspected. Declared tables of the
 /// same names stay as declared.
-async fn introspect(
+pub async fn introspect(
     store: &Store,
     source: &LoadedSource,
     database: &str,

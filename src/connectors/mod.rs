@@ -102,7 +102,8 @@ pub struct SourceType {
     /// tables `database.schema.table`.
     pub databases_are_schemas: bool,
     /// Whether Sluice reads its databases, tables and columns from the system itself
-    /// (SHOW TABLES, DESCRIBE, REFRESH); otherwise its tables are declared.
+    /// (SHOW TABLES, DESCRIBE, REFRESH) — of every source of the type, or of some (a
+    /// Paimon warehouse on the gateway's file system); otherwise its tables are declared.
     pub introspects: bool,
     /// What whole-database syncs do with it.
     pub sync: logical::SyncRole,

@@ -119,7 +119,40 @@ pub fn seatunnel_type(flink: &str) -> String {
         "TIMESTAMP" | "TIMESTAMP_LTZ" => "timestamp".into(),
         "BINARY" | "VARBINARY" | "BYTES" => "bytes".into(),
         "ARRAY" => format!("array<{}>", seatunnel_type(t.trim_start_matches("ARRAY<").trim_end_matches('>'))),
+        "MAP" => {
+            let inner = t.trim_start_matches("MAP<").trim_end_matches('>');
+            // the comma between key and value, outside nested brackets
+            let mut depth = 0i32;
+            let split = inner.char_indices().find(|&(_, c)| {
+                depth += match c {
+                    '<' | '(' => 1,
+                    '>' | ')' => -1,
+                    _ => 0,
+                };
+                c == ',' && depth == 0
+            });
+            match split {
+                Some((i, _)) => {
+                    format!("map<{}, {}>", seatunnel_type(&inner[..i]), seatunnel_type(&inner[i + 1..]))
+                }
+                None => "string".into(),
+            }
+        }
         _ => "string".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seatunnel_type;
+
+    /// SeaTunnel's schema types (its connector-v2 "schema" documentation).
+    #[test]
+    fn nested_types_keep_their_shape_in_seatunnel() {
+        assert_eq!(seatunnel_type("ARRAY<INT>"), "array<int>");
+        assert_eq!(seatunnel_type("MAP<STRING, DECIMAL(10, 2)>"), "map<string, decimal(10,2)>");
+        assert_eq!(seatunnel_type("MAP<INT, ARRAY<STRING>>"), "map<int, array<string>>");
+        assert_eq!(seatunnel_type("ROW<`a` INT>"), "string");
     }
 }
 

@@ -50,11 +50,13 @@ pub async fn create(
     let sink_db = statement.sink_database.as_ref().map(|d| d.as_str().to_owned());
     let (engine, target) = sync::engine(&settings, sink.source_type, notices)?;
     let selected = select_tables(rt, statement, &source, notices).await?;
-    // Existing sink tables are read once here, so binding needs no lookup per table.
+    // Existing sink tables are read once here, so binding needs no lookup per table (a
+    // sink Sluice cannot introspect, such as a Paimon warehouse on S3, has its tables
+    // created by the engine).
     if let Some(db) = &sink_db
         && sink.source_type.introspects
     {
-        access::refresh(&rt.store, &sink, db, None).await?;
+        access::introspect(&rt.store, &sink, db, None).await?;
     }
     let tables = plan_tables(&settings, &source, &sink, sink_db.as_deref(), &selected, notices)?;
 

@@ -72,6 +72,26 @@ async fn hints_name_statements_that_work() {
         )
         .await
         .unwrap();
+    // the warehouse's S3 key reaches both engines as a placeholder
+    let flink = rows(&client, "EXPLAIN PIPELINE p FORMAT flink_sql").await[0][1].clone();
+    assert!(
+        flink.contains("'warehouse' = 's3://lake/wh'")
+            && flink.contains("'s3.access-key' = '${SLUICE_SECRET_S3_KEY}'"),
+        "{flink}"
+    );
+    let config =
+        crate::common::hocon::parse(&rows(&client, "EXPLAIN PIPELINE p FORMAT seatunnel").await[0][1])
+            .unwrap();
+    let (plugin, paimon) = &config.get("source").unwrap().entries()[0];
+    assert_eq!(plugin, "Paimon");
+    assert_eq!(paimon.get("warehouse").and_then(|v| v.text()), Some("s3a://lake/wh"));
+    let hadoop = paimon.get("paimon.hadoop.conf").expect("the file system settings");
+    let key = hadoop
+        .get("fs.s3a.access-key")
+        .or_else(|| hadoop.get("fs").and_then(|f| f.get("s3a")).and_then(|s| s.get("access-key")));
+    assert_eq!(key.and_then(|v| v.text()), Some("${SLUICE_SECRET_S3_KEY}"), "{hadoop:?}");
+    assert!(!flink.contains("k3y"));
+
     // … and one it writes that does not exist is created by the engine
     let created = client
         .simple_query(
@@ -79,6 +99,24 @@ async fn hints_name_statements_that_work() {
         )
         .await;
     assert!(created.is_ok(), "{created:?}");
+
+    // a Paimon catalog in a JDBC metastore: Flink reads it, SeaTunnel's connector cannot
+    client
+        .batch_execute(
+            "CREATE SOURCE meta_lake TYPE paimon WITH (warehouse = 's3://lake/wh', metastore = 'jdbc', uri = 'jdbc:mysql://db/paimon');
+             CREATE TABLE meta_lake.ods.orders (id INT, amount DECIMAL(10, 2));
+             CREATE PIPELINE from_meta AS INSERT INTO out.console SELECT id, amount FROM meta_lake.ods.orders;",
+        )
+        .await
+        .unwrap();
+    let flink = rows(&client, "EXPLAIN PIPELINE from_meta FORMAT flink_sql").await[0][1].clone();
+    assert!(
+        flink.contains("'metastore' = 'jdbc'") && flink.contains("'uri' = 'jdbc:mysql://db/paimon'"),
+        "{flink}"
+    );
+    let (state, msg, hint) = refusal(&client, "EXPLAIN PIPELINE from_meta FORMAT seatunnel").await;
+    assert_eq!(state, "0A000", "{msg}");
+    assert!(msg.contains("meta_lake.ods.orders") && hint.contains("not jdbc"), "{msg} / {hint}");
 
     // Kafka topics are declared with two-part names and options
     let (state, _, hint) =
