@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod handler;
 pub mod http;
+pub mod master_key;
 pub mod metrics;
 pub mod notice;
 pub mod parameters;

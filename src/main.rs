@@ -19,11 +19,28 @@ struct Cli {
 enum Command {
     /// Run the gateway.
     Serve(ServeArgs),
+    /// Re-encrypt every secret of the catalog under a new master key, in one transaction
+    /// (stop the gateways that share the catalog first). The current key is read as
+    /// `serve` reads it; the new one from SLUICE_NEW_MASTER_KEY or --new-key-file, else a
+    /// random one replaces DATA_DIR/master.key.
+    RotateMasterKey(RotateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RotateArgs {
+    /// File holding the new key (32 bytes in base64 or hex)
+    #[arg(long)]
+    new_key_file: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    serve: ServeArgs,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Serve(args) = cli.command;
+    let args = match cli.command {
+        Command::Serve(args) => args,
+        Command::RotateMasterKey(args) => return rotate_master_key(args),
+    };
     let config = match Config::resolve(args) {
         Ok(config) => config,
         Err(e) => {
@@ -58,6 +75,42 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e}");
+            eprintln!("sluice: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `sluice rotate-master-key`: prints what was done, or the reason nothing was.
+fn rotate_master_key(args: RotateArgs) -> ExitCode {
+    let new_key = match &args.new_key_file {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                eprintln!("sluice: cannot read {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        },
+        None => std::env::var("SLUICE_NEW_MASTER_KEY").ok(),
+    };
+    let config = match Config::resolve(args.serve) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("sluice: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| sluice::StartError(format!("cannot start the runtime: {e}")))
+        .and_then(|rt| rt.block_on(sluice::master_key::rotate(&config, new_key.as_deref())));
+    match result {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("sluice: {e}");
             ExitCode::FAILURE
         }

@@ -55,6 +55,7 @@ impl Runtime {
         .await?;
         let master_key =
             Arc::new(MasterKey::load(config.master_key.as_ref().map(|k| k.0.as_str()), &config.data_dir)?);
+        crate::master_key::check(&store, &master_key, &config).await?;
         let source_types = crate::connectors::catalog_batch().map_err(|e| StartError(e.to_string()))?;
         let engine = Engine::new(store.clone(), source_types, config.listen)
             .await

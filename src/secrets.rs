@@ -2,9 +2,10 @@
 //!
 //! The master key comes from `SLUICE_MASTER_KEY` (32 bytes, base64 or hex) or from
 //! `DATA_DIR/master.key`, created (mode 0600) on first start. Gateways that share a
-//! PostgreSQL catalog must share the key. Each value gets a fresh 96-bit nonce; the
-//! secret's name is authenticated with it, so a ciphertext cannot be moved to another
-//! name.
+//! PostgreSQL catalog must share the key: the catalog records the key's fingerprint, and a
+//! gateway with another key does not start (`crate::master_key`). Each value gets a
+//! fresh 96-bit nonce; the secret's name is authenticated with it, so a ciphertext cannot
+//! be moved to another name.
 
 use std::path::Path;
 
@@ -13,8 +14,11 @@ use ring::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 
 use crate::StartError;
 
-/// The key secrets are encrypted with.
-pub struct MasterKey(LessSafeKey);
+/// The key secrets are encrypted with, and its fingerprint.
+pub struct MasterKey {
+    key: LessSafeKey,
+    fingerprint: String,
+}
 
 impl std::fmt::Debug for MasterKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -34,18 +38,43 @@ impl MasterKey {
     pub fn from_bytes(bytes: &[u8]) -> Result<MasterKey, StartError> {
         let key = UnboundKey::new(&AES_256_GCM, bytes)
             .map_err(|_| StartError("the master key must be 32 bytes".into()))?;
-        Ok(MasterKey(LessSafeKey::new(key)))
+        // a hash of the key under a label of its own: it names the key, never reveals it
+        let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+        context.update(b"sluice master key fingerprint v1\0");
+        context.update(bytes);
+        let fingerprint = context.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        Ok(MasterKey { key: LessSafeKey::new(key), fingerprint })
+    }
+
+    /// A key from its text (32 bytes in base64 or hex); `what` names it in the error.
+    pub fn parse(text: &str, what: &str) -> Result<MasterKey, StartError> {
+        Self::from_bytes(
+            &decode_key(text)
+                .ok_or_else(|| StartError(format!("{what} must be 32 bytes in base64 or hex")))?,
+        )
+    }
+
+    /// A new random key and its text (base64), as a key file holds it.
+    pub fn generate() -> Result<(MasterKey, String), StartError> {
+        let bytes: [u8; 32] = rand::random();
+        Ok((Self::from_bytes(&bytes)?, base64::engine::general_purpose::STANDARD.encode(bytes)))
+    }
+
+    /// The key's fingerprint (SHA-256 of the key under Sluice's own label, in hex).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The first 16 hex digits of the fingerprint, for messages.
+    pub fn short_fingerprint(&self) -> &str {
+        &self.fingerprint[..16]
     }
 
     /// The key from `env_value` (SLUICE_MASTER_KEY), else from `DATA_DIR/master.key`,
     /// creating that file with a random key on first start.
     pub fn load(env_value: Option<&str>, data_dir: &Path) -> Result<MasterKey, StartError> {
         if let Some(text) = env_value {
-            return Self::from_bytes(
-                &decode_key(text).ok_or_else(|| {
-                    StartError("SLUICE_MASTER_KEY must be 32 bytes in base64 or hex".into())
-                })?,
-            );
+            return Self::parse(text, "SLUICE_MASTER_KEY");
         }
         let path = data_dir.join("master.key");
         match std::fs::read_to_string(&path) {
@@ -69,7 +98,7 @@ impl MasterKey {
         let nonce: [u8; 12] = rand::random();
         let mut buffer = plaintext.to_vec();
         // Sealing only fails for inputs beyond 2^36 bytes; secrets are far smaller.
-        let sealed = self.0.seal_in_place_append_tag(
+        let sealed = self.key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
             Aad::from(aad(name)),
             &mut buffer,
@@ -85,7 +114,7 @@ impl MasterKey {
     pub fn open(&self, name: &str, sealed: &Sealed) -> Option<Vec<u8>> {
         let nonce = Nonce::try_assume_unique_for_key(&sealed.nonce).ok()?;
         let mut buffer = sealed.ciphertext.clone();
-        let plain = self.0.open_in_place(nonce, Aad::from(aad(name)), &mut buffer).ok()?;
+        let plain = self.key.open_in_place(nonce, Aad::from(aad(name)), &mut buffer).ok()?;
         Some(plain.to_vec())
     }
 }
@@ -136,7 +165,8 @@ fn decode_key(text: &str) -> Option<Vec<u8>> {
     (bytes.len() == 32).then_some(bytes)
 }
 
-fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+/// Writes a new file readable by its owner only (0600); fails if it exists.
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -187,6 +217,12 @@ mod tests {
         let sealed = first.seal("s", b"v");
         let again = MasterKey::load(None, dir.path()).unwrap();
         assert_eq!(again.open("s", &sealed).as_deref(), Some(&b"v"[..]));
+        // the fingerprint names the key without showing it
+        assert_eq!(first.fingerprint(), again.fingerprint());
+        assert_eq!(first.fingerprint().len(), 64);
+        let zero = MasterKey::parse(&hex, "test key").unwrap();
+        assert_ne!(zero.fingerprint(), first.fingerprint());
+        assert!(!zero.fingerprint().contains(&hex));
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -6,7 +6,7 @@ use datafusion::arrow::array::{Array, BooleanArray, StringArray};
 use sluice_catalog::system::SYSTEM_TABLES;
 use sluice_catalog::{
     ColumnRecord, DeploymentChange, DeploymentState, JobEngine, NewDeployment, NewPipeline, NewRole,
-    NewSource, PipelineEngine, PipelineMode, RoleChanges, Store, StoreError, TableRecord,
+    NewSource, PipelineEngine, PipelineMode, RoleChanges, SecretRecord, Store, StoreError, TableRecord,
 };
 
 async fn store() -> (tempfile::TempDir, Store) {
@@ -210,4 +210,40 @@ async fn a_declared_table_wins_over_the_cache() {
     // dropped, the declaration is gone and the next REFRESH caches the table again
     assert!(store.drop_declared_table("dw", "ods", "orders", "tester").await.unwrap());
     assert!(store.columns("dw", "ods", "orders").await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn secrets_are_rekeyed_all_or_nothing() {
+    let (_dir, store) = store().await;
+    assert_eq!(store.master_key_fingerprint().await.unwrap(), None);
+    // the first gateway records its key; a second one learns the first's
+    assert_eq!(store.claim_master_key("aaaa").await.unwrap(), "aaaa");
+    assert_eq!(store.claim_master_key("bbbb").await.unwrap(), "aaaa");
+    let secret = |name: &str| SecretRecord {
+        name: name.into(),
+        kind: "text".into(),
+        nonce: vec![1; 12],
+        ciphertext: vec![2; 20],
+        owner: "tester".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    store.put_secret(&secret("a"), false, "tester").await.unwrap();
+    store.put_secret(&secret("b"), false, "tester").await.unwrap();
+    let resealed =
+        vec![("a".to_owned(), vec![3; 12], vec![4; 20]), ("b".to_owned(), vec![5; 12], vec![6; 20])];
+    // not from the recorded key, or not every secret: nothing changes
+    assert!(matches!(
+        store.rekey_secrets(&resealed, "zzzz", "cccc", "t").await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert!(matches!(
+        store.rekey_secrets(&resealed[..1], "aaaa", "cccc", "t").await,
+        Err(StoreError::Conflict { .. })
+    ));
+    assert_eq!(store.secret("a").await.unwrap().unwrap().nonce, vec![1; 12]);
+    assert_eq!(store.master_key_fingerprint().await.unwrap().as_deref(), Some("aaaa"));
+    store.rekey_secrets(&resealed, "aaaa", "cccc", "t").await.unwrap();
+    assert_eq!(store.secret("b").await.unwrap().unwrap().ciphertext, vec![6; 20]);
+    assert_eq!(store.master_key_fingerprint().await.unwrap().as_deref(), Some("cccc"));
 }

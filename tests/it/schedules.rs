@@ -394,6 +394,8 @@ async fn two_gateways_fire_each_time_once_and_take_over_a_killed_run() {
         TestServer::start_with(Options {
             metadata_url: Some(format!("postgres://postgres@127.0.0.1:5432/{db}")),
             extra_args: vec!["--gateway-id".into(), id.into(), "--run-lease".into(), "2s".into()],
+            // gateways sharing a catalog share its master key
+            envs: vec![("SLUICE_MASTER_KEY".into(), "44".repeat(32))],
             ..Options::default()
         })
     };

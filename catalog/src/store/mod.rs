@@ -266,12 +266,14 @@ fn migrator(backend: Backend) -> Migrator {
             (2, "deployments", include_str!("../../../migrations/sqlite/0002_deployments.sql")),
             (3, "sync tables", include_str!("../../../migrations/sqlite/0003_sync_tables.sql")),
             (4, "schedules", include_str!("../../../migrations/sqlite/0004_schedules.sql")),
+            (5, "master key", include_str!("../../../migrations/sqlite/0005_master_key.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
             (2, "deployments", include_str!("../../../migrations/postgres/0002_deployments.sql")),
             (3, "sync tables", include_str!("../../../migrations/postgres/0003_sync_tables.sql")),
             (4, "schedules", include_str!("../../../migrations/postgres/0004_schedules.sql")),
+            (5, "master key", include_str!("../../../migrations/postgres/0005_master_key.sql")),
         ],
     };
     let migrations = files

@@ -169,3 +169,98 @@ impl Store {
         Ok(dropped)
     }
 }
+
+impl Store {
+    /// The fingerprint of the master key the secrets are sealed with, once recorded.
+    pub async fn master_key_fingerprint(&self) -> StoreResult<Option<String>> {
+        with_pool!(self, |p| {
+            let row =
+                sqlx::query("SELECT fingerprint FROM master_key WHERE id = 1").fetch_optional(p).await?;
+            Ok(match row {
+                Some(row) => Some(row.try_get("fingerprint")?),
+                None => None,
+            })
+        })
+    }
+
+    /// Records `fingerprint` as the master key's when none is recorded yet (the first
+    /// gateway to start); returns the one recorded, which may be another gateway's.
+    pub async fn claim_master_key(&self, fingerprint: &str) -> StoreResult<String> {
+        with_pool!(self, |p| {
+            sqlx::query(
+                "INSERT INTO master_key (id, fingerprint, set_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(fingerprint)
+            .bind(now_micros())
+            .execute(p)
+            .await?;
+        });
+        self.master_key_fingerprint().await?.ok_or_else(|| StoreError::Corrupt {
+            kind: "master key",
+            name: "fingerprint".into(),
+            detail: "not recorded".into(),
+        })
+    }
+
+    /// Replaces every secret's sealed value by `resealed` (name, nonce, ciphertext) and the
+    /// master key's fingerprint `old` by `new`, in one transaction: all or nothing. Fails
+    /// when the recorded fingerprint is not `old` (another rotation came first) or the
+    /// secrets are not exactly those resealed (one was created or dropped meanwhile).
+    pub async fn rekey_secrets(
+        &self,
+        resealed: &[(String, Vec<u8>, Vec<u8>)],
+        old: &str,
+        new: &str,
+        actor: &str,
+    ) -> StoreResult<()> {
+        with_pool!(self, |p| {
+            let mut tx = p.begin_write().await?;
+            let recorded: Option<String> = sqlx::query("SELECT fingerprint FROM master_key WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("fingerprint"))
+                .transpose()?;
+            if recorded.as_deref().is_some_and(|r| r != old) {
+                return Err(StoreError::Conflict { kind: "master key", name: old.to_owned() });
+            }
+            let count: i64 =
+                sqlx::query("SELECT COUNT(*) AS n FROM secrets").fetch_one(&mut *tx).await?.try_get("n")?;
+            if count != resealed.len() as i64 {
+                return Err(StoreError::Conflict { kind: "secrets of master key", name: old.to_owned() });
+            }
+            for (name, nonce, ciphertext) in resealed {
+                let updated = sqlx::query("UPDATE secrets SET nonce = $2, ciphertext = $3 WHERE name = $1")
+                    .bind(name)
+                    .bind(nonce)
+                    .bind(ciphertext)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated != 1 {
+                    return Err(StoreError::Conflict { kind: KIND, name: name.clone() });
+                }
+            }
+            sqlx::query(
+                "INSERT INTO master_key (id, fingerprint, set_at) VALUES (1, $1, $2) \
+                 ON CONFLICT (id) DO UPDATE SET fingerprint = excluded.fingerprint, set_at = excluded.set_at",
+            )
+            .bind(new)
+            .bind(now_micros())
+            .execute(&mut *tx)
+            .await?;
+            let detail = format!("{} secrets re-encrypted", resealed.len());
+            Event {
+                actor,
+                action: "rotate",
+                object_kind: "master key",
+                object_name: new,
+                detail: Some(&detail),
+            }
+            .record(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        });
+        self.bump_epoch();
+        Ok(())
+    }
+}

@@ -171,6 +171,34 @@ impl TestServer {
         self.wait_ready();
     }
 
+    /// Starts a killed server again with environment variables `changes` set (or, with
+    /// `None`, removed); the server's log when it does not start.
+    pub fn try_restart_with(&mut self, changes: &[(&str, Option<&str>)]) -> Result<(), String> {
+        for (key, value) in changes {
+            self.envs.retain(|(k, _)| k != key);
+            if let Some(v) = value {
+                self.envs.push(((*key).to_owned(), (*v).to_owned()));
+            }
+        }
+        let log = self.data_dir.path().join("sluice-restarted.log");
+        self.child = spawn(&self.command, &self.envs, &log);
+        self.log = log;
+        self.ready()
+    }
+
+    /// The flags that name this server's data directory and metadata store, for other
+    /// `sluice` commands on the same catalog.
+    pub fn store_args(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for flag in ["--data-dir", "--metadata-url"] {
+            if let Some(i) = self.command.iter().position(|a| a == flag) {
+                out.push(flag.to_owned());
+                out.push(self.command[i + 1].clone());
+            }
+        }
+        out
+    }
+
     fn wait_ready(&mut self) {
         if let Err(text) = self.ready() {
             panic!("sluice did not start; log:\n{text}");
