@@ -18,6 +18,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether clients connect over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    /// Plain connections only (TLS requests are declined).
+    Disable,
+    /// TLS for clients that ask for it (needs --tls-cert/--tls-key).
+    Allow,
+    /// TLS only: a plain start-up is refused (28000), as PostgreSQL's hostssl-only.
+    Require,
+}
+
 /// `sluice serve` flags. Each may also come from the environment or the config file.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ServeArgs {
@@ -53,6 +65,25 @@ pub struct ServeArgs {
     /// PEM private key for TLS (with --tls-cert)
     #[arg(long, env = "SLUICE_TLS_KEY")]
     pub tls_key: Option<PathBuf>,
+    /// TLS for clients: disable, allow or require [default: allow with a certificate, else disable]
+    #[arg(long, env = "SLUICE_TLS_MODE", value_enum)]
+    pub tls_mode: Option<TlsMode>,
+    /// Sessions at once for roles that are not superusers (53300 beyond) [default: 100]
+    #[arg(long, env = "SLUICE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Sessions superusers may open beyond --max-connections [default: 3]
+    #[arg(long, env = "SLUICE_SUPERUSER_RESERVED_CONNECTIONS")]
+    pub superuser_reserved_connections: Option<usize>,
+    /// How long a failed login waits before it is answered, e.g. 500ms [default: 500ms]
+    #[arg(long, env = "SLUICE_AUTH_DELAY")]
+    pub auth_delay: Option<String>,
+    /// Failed logins from one address within --auth-failure-window after which its
+    /// logins are refused until the window passes [default: 10]
+    #[arg(long, env = "SLUICE_AUTH_FAILURE_LIMIT")]
+    pub auth_failure_limit: Option<u32>,
+    /// The window of --auth-failure-limit, e.g. 1min [default: 1min]
+    #[arg(long, env = "SLUICE_AUTH_FAILURE_WINDOW")]
+    pub auth_failure_window: Option<String>,
     /// Log format [default: text]
     #[arg(long, env = "SLUICE_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
@@ -79,6 +110,12 @@ struct FileConfig {
     password_file: Option<PathBuf>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    tls_mode: Option<TlsMode>,
+    max_connections: Option<usize>,
+    superuser_reserved_connections: Option<usize>,
+    auth_delay: Option<String>,
+    auth_failure_limit: Option<u32>,
+    auth_failure_window: Option<String>,
     artifacts_listen: Option<SocketAddr>,
     artifacts_url: Option<String>,
     log_format: Option<LogFormat>,
@@ -97,6 +134,51 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Limits on client connections and logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Sessions at once for roles that are not superusers.
+    pub max_connections: usize,
+    /// Sessions superusers may open beyond `max_connections`.
+    pub superuser_reserved: usize,
+    /// How long a failed login waits before it is answered.
+    pub auth_delay: std::time::Duration,
+    /// Failed logins from one address within `auth_failure_window` after which its
+    /// logins are refused until the window passes.
+    pub auth_failure_limit: u32,
+    pub auth_failure_window: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_connections: 100,
+            superuser_reserved: 3,
+            auth_delay: std::time::Duration::from_millis(500),
+            auth_failure_limit: 10,
+            auth_failure_window: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// A duration flag (`500ms`, `1min`), at least `min_ms`.
+fn duration(
+    flag: &str,
+    text: Option<String>,
+    min_ms: u64,
+    default: std::time::Duration,
+) -> Result<std::time::Duration, String> {
+    match text {
+        Some(text) => crate::units::parse_millis(&text)
+            .filter(|ms| *ms >= min_ms)
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| {
+                format!("invalid {flag} '{text}': expected a duration of at least {min_ms}ms, such as 1s")
+            }),
+        None => Ok(default),
+    }
+}
+
 /// The gateway's resolved settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -110,6 +192,9 @@ pub struct Config {
     pub http_listen: SocketAddr,
     pub password_file: Option<PathBuf>,
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// Whether clients connect over TLS (`Allow` and `Require` have `tls`).
+    pub tls_mode: TlsMode,
+    pub limits: Limits,
     /// The https artifact endpoint: where it listens and its public base URL.
     pub artifacts: Option<(SocketAddr, String)>,
     pub log_format: LogFormat,
@@ -137,6 +222,39 @@ impl Config {
             (None, None) => None,
             _ => return Err("--tls-cert and --tls-key must be given together".into()),
         };
+        let tls_mode = match (args.tls_mode.or(file.tls_mode), &tls) {
+            (Some(TlsMode::Allow | TlsMode::Require), None) => {
+                return Err("--tls-mode allow and require need --tls-cert and --tls-key".into());
+            }
+            (Some(mode), _) => mode,
+            (None, Some(_)) => TlsMode::Allow,
+            (None, None) => TlsMode::Disable,
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_connections: args
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(defaults.max_connections),
+            superuser_reserved: args
+                .superuser_reserved_connections
+                .or(file.superuser_reserved_connections)
+                .unwrap_or(defaults.superuser_reserved),
+            auth_delay: duration("auth delay", args.auth_delay.or(file.auth_delay), 0, defaults.auth_delay)?,
+            auth_failure_limit: args
+                .auth_failure_limit
+                .or(file.auth_failure_limit)
+                .unwrap_or(defaults.auth_failure_limit),
+            auth_failure_window: duration(
+                "auth failure window",
+                args.auth_failure_window.or(file.auth_failure_window),
+                1000,
+                defaults.auth_failure_window,
+            )?,
+        };
+        if limits.max_connections == 0 {
+            return Err("--max-connections must be at least 1".into());
+        }
         let artifacts = match args.artifacts_listen.or(file.artifacts_listen) {
             Some(_) if tls.is_none() => {
                 return Err("--artifacts-listen serves https: it needs --tls-cert and --tls-key".into());
@@ -175,6 +293,8 @@ impl Config {
             metadata_url,
             password_file: args.password_file.or(file.password_file),
             tls,
+            tls_mode,
+            limits,
             artifacts,
             log_format: args.log_format.or(file.log_format).unwrap_or_default(),
             log: args.log.or(file.log).unwrap_or_else(|| "info".into()),

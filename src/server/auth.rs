@@ -134,6 +134,7 @@ impl Connection {
             PgWireFrontendMessage::Startup(startup) => {
                 protocol_negotiation(client, &startup).await?;
                 save_startup_parameters_to_metadata(client, &startup);
+                self.admit(client)?;
                 if client.metadata().get(METADATA_USER).is_none_or(|u| u.is_empty()) {
                     return Err(fatal(
                         SqlState::InvalidAuthorization,
@@ -183,58 +184,103 @@ impl Connection {
                     }
                     AuthState::AwaitingFinal { exchange, role } => {
                         let response = msg.into_sasl_response()?;
-                        let outcome = exchange.finish(&response.data);
-                        let (server_final, role) = match (outcome, role) {
-                            (Ok(server_final), Some(role)) => (server_final, role),
-                            (
-                                Err(
-                                    e @ (scram::ScramError::Malformed(_) | scram::ScramError::ChannelBinding),
-                                ),
-                                _,
-                            ) => {
-                                return Err(scram_failure(&user, &e));
-                            }
-                            (outcome, _) => {
-                                self.server.runtime.metrics.auth_failed();
-                                tracing::warn!(
-                                    user = %user,
-                                    peer = %client.socket_addr(),
-                                    reason = %outcome.err().map(|e| e.to_string()).unwrap_or_else(|| "no such role".into()),
-                                    "authentication failed"
-                                );
-                                return Err(auth_failed(&user));
-                            }
-                        };
-                        if !role.can_login {
-                            return Err(fatal(
-                                SqlState::InvalidAuthorization,
-                                format!("role \"{user}\" is not permitted to log in"),
-                            ));
-                        }
-                        let database =
-                            client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.clone());
-                        if database != DATABASE && database != "postgres" {
-                            let mut info = ErrorInfo::new(
-                                "FATAL".into(),
-                                SqlState::InvalidCatalogName.code().into(),
-                                format!("database \"{database}\" does not exist"),
-                            );
-                            info.hint = Some(format!(
-                                "Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."
-                            ));
-                            return Err(PgWireError::UserError(Box::new(info)));
-                        }
-                        client
-                            .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
-                                server_final.into_bytes().into(),
-                            )))
-                            .await?;
-                        self.start_session(client, role).await?;
+                        self.client_final(client, &user, *exchange, role, &response.data).await?;
                     }
                     AuthState::Done => return Err(PgWireError::InvalidSASLState),
                 }
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// The client's final SASL message: the proof checked (a failure recorded and
+    /// delayed), the role's login, database and place among the sessions, then the
+    /// session.
+    async fn client_final<C>(
+        &self,
+        client: &mut C,
+        user: &str,
+        exchange: AwaitingClientFinal,
+        role: Option<sluice_catalog::Role>,
+        data: &[u8],
+    ) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let outcome = exchange.finish(data);
+        let (server_final, role) = match (outcome, role) {
+            (Ok(server_final), Some(role)) => (server_final, role),
+            (Err(e @ (scram::ScramError::Malformed(_) | scram::ScramError::ChannelBinding)), _) => {
+                return Err(scram_failure(user, &e));
+            }
+            (outcome, _) => {
+                self.server.runtime.metrics.auth_failed();
+                tracing::warn!(
+                    user = %user,
+                    peer = %client.socket_addr(),
+                    reason = %outcome.err().map(|e| e.to_string()).unwrap_or_else(|| "no such role".into()),
+                    "authentication failed"
+                );
+                self.server.limits.failed_login(client.socket_addr().ip()).await;
+                return Err(auth_failed(user));
+            }
+        };
+        if !role.can_login {
+            return Err(fatal(
+                SqlState::InvalidAuthorization,
+                format!("role \"{user}\" is not permitted to log in"),
+            ));
+        }
+        let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.to_owned());
+        if database != DATABASE && database != "postgres" {
+            let mut info = ErrorInfo::new(
+                "FATAL".into(),
+                SqlState::InvalidCatalogName.code().into(),
+                format!("database \"{database}\" does not exist"),
+            );
+            info.hint = Some(format!(
+                "Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."
+            ));
+            return Err(PgWireError::UserError(Box::new(info)));
+        }
+        let Some(slot) = self.server.limits.open_session(role.superuser) else {
+            return Err(fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
+        };
+        *self.session_slot.lock().await = Some(slot);
+        self.server.limits.succeeded(client.socket_addr().ip());
+        client
+            .send(PgWireBackendMessage::Authentication(Authentication::SASLFinal(
+                server_final.into_bytes().into(),
+            )))
+            .await?;
+        self.start_session(client, role).await
+    }
+
+    /// Refuses a start-up without TLS when TLS is required, and one from an address
+    /// with too many failed logins in the window (both 28000, before any password).
+    fn admit<C: ClientInfo>(&self, client: &C) -> PgWireResult<()> {
+        if self.server.tls_required && !client.is_secure() {
+            let mut info = ErrorInfo::new(
+                "FATAL".into(),
+                SqlState::InvalidAuthorization.code().into(),
+                "connection without TLS refused: this gateway accepts TLS connections only".into(),
+            );
+            info.hint = Some("Connect with sslmode=require (or stronger).".into());
+            return Err(PgWireError::UserError(Box::new(info)));
+        }
+        let address = client.socket_addr().ip();
+        if let Some(left) = self.server.limits.refused_for(address) {
+            tracing::warn!(peer = %address, "login refused: too many failed logins");
+            return Err(fatal(
+                SqlState::InvalidAuthorization,
+                format!(
+                    "too many failed logins from {address}: logins from it are refused for {} s",
+                    left.as_secs().max(1)
+                ),
+            ));
         }
         Ok(())
     }

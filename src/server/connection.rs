@@ -24,6 +24,8 @@ pub struct Connection {
     pub(super) session: Mutex<Option<Session>>,
     pub(super) cancel_slot: Arc<CancelSlot>,
     pub(super) cancel_guard: Mutex<Option<CancelGuard>>,
+    /// The session's place among `--max-connections`, once it has one.
+    pub(super) session_slot: Mutex<Option<super::limits::SessionSlot>>,
     pub(super) parser: Arc<StatementParser>,
     _gauge: ConnectionGauge,
 }
@@ -38,6 +40,7 @@ impl Connection {
             session: Mutex::new(None),
             cancel_slot: Arc::new(CancelSlot::default()),
             cancel_guard: Mutex::new(None),
+            session_slot: Mutex::new(None),
             _gauge: gauge,
         })
     }

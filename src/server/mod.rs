@@ -7,6 +7,7 @@ mod connection;
 mod encode;
 pub mod errors;
 mod extended;
+pub mod limits;
 pub mod params;
 pub mod scram;
 pub mod session;
@@ -23,7 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::StartError;
-use crate::config::Config;
+use crate::config::{Config, TlsMode};
 use crate::runtime::Runtime;
 use cancel::CancelRegistry;
 use connection::{Connection, Handlers};
@@ -33,9 +34,11 @@ use state::ServerState;
 pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<(), StartError> {
     let config = Arc::new(config);
     let runtime = Runtime::open(config.clone()).await?;
-    let tls = match &config.tls {
-        Some((cert, key)) => Some(tls_acceptor(cert, key, b"postgresql")?),
-        None => None,
+    let tls = match (&config.tls, config.tls_mode) {
+        (Some((cert, key)), TlsMode::Allow | TlsMode::Require) => {
+            Some(tls_acceptor(cert, key, b"postgresql")?)
+        }
+        _ => None,
     };
     let listener = TcpListener::bind(config.listen)
         .await
@@ -48,6 +51,8 @@ pub async fn run(config: Config, mut shutdown: watch::Receiver<bool>) -> Result<
         cancels: Arc::new(CancelRegistry::default()),
         pids: pgwire::api::RandomPidSecretKeyGenerator::default(),
         mock_secret: rand::random(),
+        limits: limits::Counters::new(config.limits),
+        tls_required: config.tls_mode == TlsMode::Require,
     });
     let watcher = runtime.start(shutdown.clone()).await?;
 

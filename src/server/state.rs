@@ -13,4 +13,8 @@ pub struct ServerState {
     pub pids: pgwire::api::RandomPidSecretKeyGenerator,
     /// Key for the salts of nonexistent users (see `scram::Verifier::mock`).
     pub mock_secret: [u8; 32],
+    /// Sessions at once and failed logins.
+    pub limits: super::limits::Counters,
+    /// Whether a start-up without TLS is refused (`--tls-mode require`).
+    pub tls_required: bool,
 }

@@ -16,6 +16,7 @@ mod http;
 mod k8s_schema;
 mod kubernetes_session;
 mod kubernetes_target;
+mod limits;
 mod master_key;
 mod pipeline_artifacts;
 mod pipelines;
