@@ -26,6 +26,7 @@ pub mod server;
 pub mod service;
 pub mod sql;
 pub mod sync;
+pub mod tls;
 pub mod units;
 pub mod version;
 

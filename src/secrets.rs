@@ -119,6 +119,30 @@ impl MasterKey {
     }
 }
 
+/// The values of the secrets `names`, decrypted (42704 for a secret that does not exist).
+pub async fn open_named(
+    store: &sluice_catalog::Store,
+    key: &MasterKey,
+    names: impl IntoIterator<Item = String>,
+) -> crate::error::Result<std::collections::HashMap<String, Vec<u8>>> {
+    use crate::error::SluiceError;
+    let mut out = std::collections::HashMap::new();
+    for name in names {
+        let stored = store
+            .secret(&name)
+            .await?
+            .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: name.clone() })?;
+        let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
+        let value = key.open(&name, &sealed).ok_or_else(|| {
+            SluiceError::Internal(format!(
+                "secret \"{name}\" cannot be decrypted with this gateway's master key"
+            ))
+        })?;
+        out.insert(name, value);
+    }
+    Ok(out)
+}
+
 /// `text` with each of `values` masked as `***`: as given, and as it reads inside a JSON
 /// or HOCON string or a SQL literal (an engine error may quote the config or script it was
 /// given). Longer forms are masked first, so one that contains another is not left half

@@ -10,7 +10,7 @@ use super::live::Endpoint;
 use super::{ResolvedOptions, SourceType, lookup_type};
 use crate::engine::sources::SourceCatalog;
 use crate::error::{Result, SluiceError};
-use crate::secrets::{MasterKey, Sealed};
+use crate::secrets::MasterKey;
 
 /// A source with everything needed to reach it.
 pub struct LoadedSource {
@@ -53,20 +53,7 @@ pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<LoadedSo
         .ok_or_else(|| SluiceError::UndefinedObject { kind: "source", name: name.to_owned() })?;
     let source_type = lookup_type(&record.source_type)?;
     let options = stored_options(&record)?;
-    let mut secrets = HashMap::new();
-    for secret in options.secrets() {
-        let stored = store
-            .secret(&secret)
-            .await?
-            .ok_or_else(|| SluiceError::UndefinedObject { kind: "secret", name: secret.clone() })?;
-        let sealed = Sealed { nonce: stored.nonce, ciphertext: stored.ciphertext };
-        let value = key.open(&secret, &sealed).ok_or_else(|| {
-            SluiceError::Internal(format!(
-                "secret \"{secret}\" cannot be decrypted with this gateway's master key"
-            ))
-        })?;
-        secrets.insert(secret, value);
-    }
+    let secrets = crate::secrets::open_named(store, key, options.secrets()).await?;
     Ok(LoadedSource { record, source_type, options, secrets })
 }
 

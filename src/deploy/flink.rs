@@ -33,7 +33,7 @@ pub struct FlinkDeployer {
     runner_jar: Option<String>,
     savepoint_dir: Option<String>,
     timeout: Duration,
-    http: reqwest::Client,
+    client: super::rest::Rest,
 }
 
 /// The deployer of a flink target (its `TargetType::deployer`).
@@ -41,17 +41,33 @@ pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<
     Ok(Box::new(FlinkDeployer::new(target, rt.deployments.http())?))
 }
 
-/// CREATE TARGET's check of a flink target: its REST URL is plain HTTP.
+/// CREATE TARGET's check of a flink or seatunnel target: its REST URL is http or https,
+/// a CA file is for https, and a password goes with a user name.
 pub fn check_options(name: &str, options: &crate::connectors::ResolvedOptions) -> Result<()> {
-    if let Some(crate::connectors::StoredValue::Text(url)) = options.0.get("rest_url")
-        && !url.starts_with("http://")
-    {
-        return Err(SluiceError::InvalidOption {
-            message: format!("rest_url of target \"{name}\" must be an http:// URL, got '{url}'"),
-            hint: Some(
-                "This version reaches Flink's REST API over plain HTTP (https is not built in).".into(),
-            ),
-        });
+    use crate::connectors::StoredValue;
+    let url = match options.0.get("rest_url") {
+        Some(StoredValue::Text(url)) => url.as_str(),
+        _ => "",
+    };
+    let invalid =
+        |message: String, hint: &str| SluiceError::InvalidOption { message, hint: Some(hint.into()) };
+    if !(url.starts_with("http://") || url.starts_with("https://")) || reqwest::Url::parse(url).is_err() {
+        return Err(invalid(
+            format!("rest_url of target \"{name}\" must be an http:// or https:// URL, got '{url}'"),
+            "Give the REST endpoint, e.g. http://127.0.0.1:8081 or https://flink.example:8443.",
+        ));
+    }
+    if options.0.contains_key("ca_file") && !url.starts_with("https://") {
+        return Err(invalid(
+            format!("ca_file of target \"{name}\" is for https, and rest_url is '{url}'"),
+            "Use an https:// rest_url, or leave ca_file out.",
+        ));
+    }
+    if options.0.contains_key("password") && !options.0.contains_key("username") {
+        return Err(invalid(
+            format!("password of target \"{name}\" needs a username"),
+            "Give username = '…' with the password, or a token.",
+        ));
     }
     Ok(())
 }
@@ -66,7 +82,7 @@ impl FlinkDeployer {
             runner_jar: target.text("runner_jar"),
             savepoint_dir: target.text("savepoint_dir"),
             timeout: Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000)),
-            http,
+            client: super::rest::Rest::for_target(target, http)?,
         })
     }
 
@@ -84,12 +100,12 @@ impl FlinkDeployer {
     /// GET `path`, as JSON.
     pub async fn get(&self, path: &str) -> Result<Value> {
         let response = self
-            .http
+            .client
             .get(format!("{}{path}", self.rest))
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| self.unavailable(e))?;
+            .map_err(|e| self.unavailable(crate::tls::chain(&e)))?;
         let status = response.status();
         let body: Value = response.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
@@ -107,7 +123,7 @@ impl FlinkDeployer {
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| self.unavailable(format!("{what}: {e}")))?;
+            .map_err(|e| self.unavailable(format!("{what}: {}", crate::tls::chain(&e))))?;
         let status = response.status();
         Ok((status, response.json().await.unwrap_or(Value::Null)))
     }
@@ -147,7 +163,7 @@ impl FlinkDeployer {
             .mime_str("application/java-archive")
             .map_err(|e| SluiceError::Internal(e.to_string()))?;
         let form = reqwest::multipart::Form::new().part("jarfile", part);
-        let request = self.http.post(format!("{}/jars/upload", self.rest)).multipart(form);
+        let request = self.client.post(format!("{}/jars/upload", self.rest)).multipart(form);
         let (status, body) = self.send(request, "upload of the runner jar").await?;
         let filename = body["filename"].as_str().filter(|_| status.is_success()).ok_or_else(|| {
             self.unavailable(format!("upload of the runner jar answered {status}: {}", errors(&body)))
@@ -206,7 +222,7 @@ impl Deployer for FlinkDeployer {
             body["savepointPath"] = json!(savepoint);
             body["allowNonRestoredState"] = json!(false);
         }
-        let request = self.http.post(format!("{}/jars/{jar}/run", self.rest)).json(&body);
+        let request = self.client.post(format!("{}/jars/{jar}/run", self.rest)).json(&body);
         let (status, answer) = self.send(request, "job submission").await?;
         if !status.is_success() {
             return Err(self.rejected(main_error(&answer)));
@@ -230,7 +246,7 @@ impl Deployer for FlinkDeployer {
             return Err(self.unavailable(format!("deployment {} has no Flink job id", d.id)));
         };
         if !savepoint {
-            let request = self.http.patch(format!("{}/jobs/{job}?mode=cancel", self.rest));
+            let request = self.client.patch(format!("{}/jobs/{job}?mode=cancel", self.rest));
             let (status, body) = self.send(request, "cancel").await?;
             if !status.is_success() {
                 return Err(self.rejected(main_error(&body)));
@@ -242,7 +258,7 @@ impl Deployer for FlinkDeployer {
         if let Some(dir) = &self.savepoint_dir {
             body["targetDirectory"] = json!(dir);
         }
-        let request = self.http.post(format!("{}/jobs/{job}/stop", self.rest)).json(&body);
+        let request = self.client.post(format!("{}/jobs/{job}/stop", self.rest)).json(&body);
         let (status, answer) = self.send(request, "stop with savepoint").await?;
         let Some(trigger) = answer["request-id"].as_str().filter(|_| status.is_success()) else {
             return Err(self.rejected(main_error(&answer)));

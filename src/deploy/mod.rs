@@ -20,6 +20,7 @@ pub mod directory;
 pub mod flink;
 pub mod kubernetes;
 pub mod local;
+pub mod rest;
 pub mod seatunnel;
 pub mod target_types;
 pub mod targets;
@@ -147,10 +148,10 @@ impl Deployments {
     /// `master_key` opens the secrets engine errors are masked with; `artifacts_url`: the
     /// https artifact endpoint's public URL, when it is on.
     pub fn new(store: Store, master_key: Arc<MasterKey>, artifacts_url: Option<String>) -> Arc<Deployments> {
-        let http = reqwest::Client::builder()
+        let http = crate::tls::client_builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .unwrap_or_default();
         let artifacts = Arc::new(crate::artifacts::Artifacts::new(artifacts_url));
         Arc::new(Deployments { store, master_key, http, running: Mutex::new(HashMap::new()), artifacts })
     }

@@ -48,7 +48,7 @@ pub struct SeaTunnelDeployer {
     target: String,
     rest: String,
     timeout: Duration,
-    http: reqwest::Client,
+    client: super::rest::Rest,
     deployments: Arc<Deployments>,
 }
 
@@ -71,7 +71,7 @@ impl SeaTunnelDeployer {
             target: target.name.clone(),
             rest,
             timeout: Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000)),
-            http,
+            client: super::rest::Rest::for_target(target, http)?,
             deployments,
         })
     }
@@ -90,7 +90,7 @@ impl SeaTunnelDeployer {
     /// The URL of `path` with `query` form-encoded.
     fn url(&self, path: &str, query: &[(&str, &str)]) -> Result<reqwest::Url> {
         let mut url = reqwest::Url::parse(&format!("{}{path}", self.rest))
-            .map_err(|e| self.unavailable(format!("{path}: {e}")))?;
+            .map_err(|e| self.unavailable(format!("{path}: {}", crate::tls::chain(&e))))?;
         if !query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (k, v) in query {
@@ -110,7 +110,7 @@ impl SeaTunnelDeployer {
             .timeout(self.timeout)
             .send()
             .await
-            .map_err(|e| self.unavailable(format!("{what}: {e}")))?;
+            .map_err(|e| self.unavailable(format!("{what}: {}", crate::tls::chain(&e))))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let body = if text.trim().is_empty() {
@@ -124,7 +124,7 @@ impl SeaTunnelDeployer {
     /// GET `path`, as JSON.
     async fn get(&self, path: &str, what: &str) -> Result<Value> {
         let url = self.url(path, &[])?;
-        let (status, body) = self.send(self.http.get(url), what).await?;
+        let (status, body) = self.send(self.client.get(url), what).await?;
         if !status.is_success() || refused(&body) {
             return Err(
                 self.unavailable(format!("{what}: GET {path} answered {status}: {}", engine_error(&body)))
@@ -188,7 +188,7 @@ impl Deployer for SeaTunnelDeployer {
         }
         let url = self.url("/submit-job", &query)?;
         let request = self
-            .http
+            .client
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "text/plain; charset=utf-8")
             .body(config);
@@ -231,7 +231,7 @@ impl Deployer for SeaTunnelDeployer {
         let url = self.url("/stop-job", &[])?;
         let what = if savepoint { "stop with savepoint" } else { "stop" };
         let (status, answer) =
-            self.send(self.http.post(url).json(&body), &format!("{what} of job {job}")).await?;
+            self.send(self.client.post(url).json(&body), &format!("{what} of job {job}")).await?;
         if !status.is_success() || refused(&answer) {
             return Err(self.rejected(format!(
                 "SeaTunnel refused the {what} of job {job} (pipeline \"{}\"): {}",

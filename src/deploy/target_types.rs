@@ -84,6 +84,19 @@ pub const LOCAL: TargetType = TargetType {
     deployer: super::local::make,
 };
 
+// How an engine's REST API over https is trusted and authenticated (flink, seatunnel).
+const CA_FILE: OptionSpec = opt(
+    "ca_file",
+    Text,
+    Advanced,
+    "PEM file of the CA (or certificate) the https endpoint is verified with.",
+);
+const TOKEN: OptionSpec =
+    opt("token", Text, Advanced, "Bearer token sent with every request, as SECRET name.").secret();
+const USERNAME: OptionSpec = opt("username", Text, Advanced, "User for HTTP basic authentication.");
+const PASSWORD: OptionSpec =
+    opt("password", Text, Advanced, "Password for HTTP basic authentication, as SECRET name.").secret();
+
 pub const FLINK: TargetType = TargetType {
     name: "flink",
     description: "A Flink session cluster, reached over its REST API.",
@@ -114,6 +127,10 @@ pub const FLINK: TargetType = TargetType {
             .default("120s"),
         opt("poll_interval", Duration, Tuning, "How often the watcher asks the cluster for job states.")
             .default("1s"),
+        CA_FILE,
+        TOKEN,
+        USERNAME,
+        PASSWORD,
     ],
     runs: true,
     engine: Some(sluice_catalog::PipelineEngine::Flink),
@@ -163,6 +180,10 @@ pub const SEATUNNEL: TargetType = TargetType {
             .default("120s"),
         opt("poll_interval", Duration, Tuning, "How often the watcher asks the engine for job states.")
             .default("1s"),
+        CA_FILE,
+        TOKEN,
+        USERNAME,
+        PASSWORD,
     ],
     runs: true,
     engine: Some(sluice_catalog::PipelineEngine::SeaTunnel),
@@ -170,7 +191,7 @@ pub const SEATUNNEL: TargetType = TargetType {
     external_engine: true,
     delivers_jars: false,
     observation: Observation::PollById,
-    check: no_check,
+    check: super::flink::check_options,
     deployer: super::seatunnel::make,
 };
 
@@ -198,15 +219,37 @@ pub fn validate(t: &TargetType, name: &str, options: &[SqlOption]) -> Result<Res
     Ok(resolved)
 }
 
-/// A stored target: its type and options, with defaults applied on read.
+/// A stored target: its type and options, with defaults applied on read, and the values
+/// of the secrets its options name (decrypted when it is loaded).
 #[derive(Debug, Clone)]
 pub struct Target {
     pub name: String,
     pub target_type: &'static TargetType,
     pub options: ResolvedOptions,
+    pub secrets: SecretValues,
+}
+
+/// Values of secrets, by secret name; `Debug` shows the names only.
+#[derive(Clone, Default)]
+pub struct SecretValues(pub std::collections::HashMap<String, Vec<u8>>);
+
+impl std::fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
 }
 
 impl Target {
+    /// A secret option's value as text (`None` when not given).
+    pub fn secret_text(&self, key: &str) -> Option<String> {
+        match self.options.0.get(key)? {
+            StoredValue::Secret { secret } => {
+                self.secrets.0.get(secret).map(|v| String::from_utf8_lossy(v).into_owned())
+            }
+            StoredValue::Text(_) => None,
+        }
+    }
+
     /// Option `key` as given, else its default.
     pub fn text(&self, key: &str) -> Option<String> {
         match self.options.0.get(key) {

@@ -3,21 +3,24 @@
 use sluice_catalog::Store;
 
 use super::Target;
+use super::target_types::SecretValues;
 use super::target_types::target_type;
 use crate::connectors::ResolvedOptions;
 use crate::error::{Result, SluiceError};
+use crate::secrets::MasterKey;
 
 /// The name of the target every gateway has.
 pub const LOCAL: &str = "local";
 
-/// Target `name`, or 42704.
-pub async fn load(store: &Store, name: &str) -> Result<Target> {
+/// Target `name` with the values of the secrets its options name, or 42704.
+pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<Target> {
     let record = store
         .target(name)
         .await?
         .ok_or_else(|| SluiceError::UndefinedObject { kind: "target", name: name.to_owned() })?;
     let options = ResolvedOptions::from_stored(&record.options, "target", name)?;
-    Ok(Target { name: record.name, target_type: target_type(&record.target_type)?, options })
+    let secrets = SecretValues(crate::secrets::open_named(store, key, options.secrets()).await?);
+    Ok(Target { name: record.name, target_type: target_type(&record.target_type)?, options, secrets })
 }
 
 /// Refuses (42704) a pipeline whose `target` option names no target, when the pipeline is

@@ -77,7 +77,7 @@ pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
             if backoff.get(&name).is_some_and(|b| Instant::now() < b.next) {
                 continue;
             }
-            let Ok(target) = targets::load(&rt.store, &name).await else { continue };
+            let Ok(target) = targets::load(&rt.store, &rt.master_key, &name).await else { continue };
             if target.target_type.observation == Observation::Watch {
                 for d in &deployments {
                     if let Err(e) = fail_interrupted(&rt, &target, d, "timeout").await {

@@ -13,6 +13,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTarget) -> Result<Outpu
     let name = statement.name.as_str();
     let t = target_type(&statement.target_type)?;
     let options = validate(t, name, &statement.options)?;
+    for secret in options.secrets() {
+        if ctx.rt.store.secret(&secret).await?.is_none() {
+            return Err(SluiceError::UndefinedObject { kind: "secret", name: secret });
+        }
+    }
     if name == crate::deploy::targets::LOCAL && t.name != crate::deploy::target_types::LOCAL.name {
         return Err(SluiceError::ObjectInUse(format!(
             "target \"{name}\" is built in and must stay of type local"

@@ -80,7 +80,7 @@ async fn deployed_to(ctx: &mut Ctx<'_>, name: &str) -> Result<Vec<crate::deploy:
     names.dedup();
     let mut targets = Vec::new();
     for target in names {
-        match targets::load(&ctx.rt.store, &target).await {
+        match targets::load(&ctx.rt.store, &ctx.rt.master_key, &target).await {
             Ok(target) => targets.push(target),
             // a dropped target's resources are not Sluice's to remove any more
             Err(SluiceError::UndefinedObject { .. }) => {}

@@ -26,7 +26,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Out
             pos: None,
         });
     };
-    let target = targets::load(&ctx.rt.store, &d.target).await?;
+    let target = targets::load(&ctx.rt.store, &ctx.rt.master_key, &d.target).await?;
     let savepoint = d.savepoint.clone();
     let request = Start {
         stored: &stored,

@@ -29,7 +29,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
     let Some(d) = running else {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running")));
     };
-    let target = targets::load(&ctx.rt.store, &d.target).await?;
+    let target = targets::load(&ctx.rt.store, &ctx.rt.master_key, &d.target).await?;
     let engine = deployer(&target, ctx.rt)?;
     let mode = match statement.kind {
         StopKind::Cancel => StopMode::Cancel,

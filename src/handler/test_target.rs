@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::sql::ast::Ident;
 
 pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
-    let target = targets::load(&ctx.rt.store, name.as_str()).await?;
+    let target = targets::load(&ctx.rt.store, &ctx.rt.master_key, name.as_str()).await?;
     let checks = deployer(&target, ctx.rt)?.test().await;
     checks_output(checks)
 }

@@ -148,7 +148,7 @@ pub async fn stop(rt: &Runtime, id: i64) {
         return;
     }
     let result = async {
-        let target = targets::load(&rt.store, &d.target).await?;
+        let target = targets::load(&rt.store, &rt.master_key, &d.target).await?;
         let engine = deployer(&target, rt)?;
         rt.deployments.move_to(d.id, State::Stopping, DeploymentChange::default(), "scheduler").await?;
         engine.stop(&d, crate::deploy::StopMode::Cancel).await?;

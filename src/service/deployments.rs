@@ -58,7 +58,7 @@ pub async fn start_pipeline(
         Some(t) => t.to_owned(),
         None => stored.record.target.clone().unwrap_or_else(|| LOCAL.to_owned()),
     };
-    let target = targets::load(&rt.store, &target).await?;
+    let target = targets::load(&rt.store, &rt.master_key, &target).await?;
     let request = Start {
         stored: &stored,
         target: &target,

@@ -143,3 +143,87 @@ async fn the_directory_target_writes_what_explain_shows() {
     let (state, message, _) = failure(&client, "STOP PIPELINE numbers").await;
     assert_eq!(state, "55000", "rendered deployments do not run: {message}");
 }
+
+#[tokio::test]
+async fn an_https_flink_endpoint_is_verified_with_its_ca_and_sent_the_token() {
+    use crate::common::https_fake::{HttpsFake, ca_signed_certificate};
+    if !crate::common::require("openssl", crate::common::have_program("openssl")) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = ca_signed_certificate(dir.path());
+    let overview =
+        r#"{"flink-version":"2.3.0","taskmanagers":1,"slots-total":4,"slots-available":4,"jobs-running":0}"#;
+    let fake = HttpsFake::start(
+        &cert,
+        &key,
+        vec![("GET /overview", overview.into()), ("GET /jars", r#"{"files":[]}"#.into())],
+    )
+    .await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    const TOKEN: &str = "flink-bearer-tok3n";
+    client
+        .batch_execute(&format!(
+            "CREATE SECRET flink_token AS '{TOKEN}'; CREATE SECRET flink_pw AS 'basic-pw';
+             CREATE TARGET secure TYPE flink WITH (rest_url = '{url}', ca_file = '{ca}', token = SECRET flink_token);
+             CREATE TARGET untrusted TYPE flink WITH (rest_url = '{url}', token = SECRET flink_token);
+             CREATE TARGET basic TYPE flink WITH (rest_url = '{url}', ca_file = '{ca}', username = 'ops', password = SECRET flink_pw);",
+            url = fake.url,
+            ca = ca.display()
+        ))
+        .await
+        .unwrap();
+
+    // verified with the CA: the REST API answers, and every request carried the token
+    let checks = rows(&client, "TEST TARGET secure").await;
+    assert_eq!((checks[0][0].as_str(), checks[0][1].as_str()), ("rest api", "t"), "{checks:?}");
+    assert!(checks[0][3].starts_with("Flink 2.3.0: 1 task manager(s)"), "{checks:?}");
+    let log = fake.log();
+    assert!(log.iter().any(|l| l.line == "GET /overview HTTP/1.1"), "{log:?}");
+    let bearer = format!("Bearer {TOKEN}");
+    assert!(log.iter().all(|l| l.authorization.as_deref() == Some(bearer.as_str())), "{log:?}");
+    // basic credentials
+    let checks = rows(&client, "TEST TARGET basic").await;
+    assert_eq!(checks[0][1], "t", "{checks:?}");
+    let basic = fake.log().last().and_then(|l| l.authorization.clone()).unwrap_or_default();
+    assert_eq!(basic, "Basic b3BzOmJhc2ljLXB3"); // base64("ops:basic-pw")
+    // without the CA, Mozilla's roots do not vouch for the endpoint: refused
+    let before = fake.log().len();
+    let checks = rows(&client, "TEST TARGET untrusted").await;
+    assert_eq!(checks[0][1], "f", "{checks:?}");
+    assert!(checks[0][3].to_lowercase().contains("certificate"), "{checks:?}");
+    assert_eq!(fake.log().len(), before, "no request got through");
+
+    // the token is in no result, error or log line
+    let shown = rows(&client, "SHOW TARGETS").await;
+    let created = rows(&client, "SELECT options FROM sluice.targets WHERE name = 'secure'").await;
+    for text in [format!("{shown:?}"), format!("{created:?}"), format!("{checks:?}"), server.log_text()] {
+        assert!(!text.contains(TOKEN) && !text.contains("basic-pw"), "{text}");
+    }
+    assert!(created[0][0].contains("flink_token"), "{created:?}");
+
+    // options that do not fit
+    for (sql, needle) in [
+        ("CREATE TARGET t1 TYPE flink WITH (rest_url = 'ftp://flink:21')", "http:// or https://"),
+        (
+            "CREATE TARGET t2 TYPE flink WITH (rest_url = 'http://flink:8081', ca_file = '/ca.pem')",
+            "is for https",
+        ),
+        (
+            "CREATE TARGET t3 TYPE seatunnel WITH (rest_url = 'https://st:8080', password = SECRET flink_pw)",
+            "needs a username",
+        ),
+        ("CREATE TARGET t4 TYPE flink WITH (rest_url = 'https://flink:8081', token = 'in clear')", "token"),
+    ] {
+        let (state, msg, _) = failure(&client, sql).await;
+        assert_eq!(state, "22023", "{sql}: {msg}");
+        assert!(msg.contains(needle), "{sql}: {msg}");
+    }
+    let (state, msg, _) = failure(
+        &client,
+        "CREATE TARGET t5 TYPE flink WITH (rest_url = 'https://flink:8081', token = SECRET nope)",
+    )
+    .await;
+    assert_eq!(state, "42704", "{msg}");
+}

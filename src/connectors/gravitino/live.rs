@@ -36,6 +36,7 @@ const KEPT: &[&str] = &[
 /// A client for the source's catalog.
 pub struct Client {
     http: reqwest::Client,
+    timeout: std::time::Duration,
     base: String,
     auth: Option<String>,
 }
@@ -122,9 +123,6 @@ fn segment(s: &str) -> String {
 impl Client {
     pub fn new(endpoint: &Endpoint<'_>) -> Result<Client, String> {
         let uri = endpoint.text("uri").unwrap_or_default().trim_end_matches('/');
-        if uri.starts_with("https://") {
-            return Err(format!("{uri}: Sluice reaches Gravitino over http only (no TLS client yet)"));
-        }
         let metalake = segment(endpoint.text("metalake").unwrap_or_default());
         let catalog = segment(endpoint.text("catalog").unwrap_or_default());
         let auth = match (endpoint.secret_text("token"), endpoint.text("user")) {
@@ -138,9 +136,13 @@ impl Client {
             }
             (None, None) => None,
         };
-        let http =
-            reqwest::Client::builder().timeout(endpoint.timeout()).build().map_err(|e| e.to_string())?;
-        Ok(Client { http, base: format!("{uri}/api/metalakes/{metalake}/catalogs/{catalog}"), auth })
+        let http = if uri.starts_with("https://") {
+            crate::tls::https_client(endpoint.text("ca_file"), endpoint.source).map_err(|e| e.message())?
+        } else {
+            crate::tls::client_builder().build().map_err(|e| e.to_string())?
+        };
+        let base = format!("{uri}/api/metalakes/{metalake}/catalogs/{catalog}");
+        Ok(Client { http, timeout: endpoint.timeout(), base, auth })
     }
 
     /// GET `path` under the catalog; `Ok(None)` when Gravitino answers that the object
@@ -151,11 +153,12 @@ impl Client {
         missing: &[&str],
     ) -> Result<Option<T>, String> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.http.get(&url).header("Accept", "application/vnd.gravitino.v1+json");
+        let mut request =
+            self.http.get(&url).timeout(self.timeout).header("Accept", "application/vnd.gravitino.v1+json");
         if let Some(auth) = &self.auth {
             request = request.header("Authorization", auth);
         }
-        let response = request.send().await.map_err(|e| format!("{url}: {e}"))?;
+        let response = request.send().await.map_err(|e| format!("{url}: {}", crate::tls::chain(&e)))?;
         let status = response.status();
         let body = response.bytes().await.map_err(|e| format!("{url}: {e}"))?;
         if status.is_success() {

@@ -19,7 +19,13 @@ use crate::error::Result;
 use crate::plan::{PipelinePlan, TableUse};
 
 pub const OPTIONS: &[OptionSpec] = &[
-    opt("uri", String, Basic, "Gravitino server, http://host:8090.").required(),
+    opt("uri", String, Basic, "Gravitino server, http://host:8090 or https://….").required(),
+    opt(
+        "ca_file",
+        String,
+        Advanced,
+        "PEM file of the CA an https server is verified with (else public roots).",
+    ),
     opt("metalake", String, Basic, "Metalake of the catalog.").required(),
     opt("catalog", String, Basic, "Catalog whose schemas the source exposes as databases.").required(),
     opt("token", String, Basic, "OAuth bearer token for Gravitino, as SECRET name.").secret(),

@@ -19,6 +19,7 @@ pub mod flink;
 pub mod gravitino_fake;
 pub mod hocon;
 pub mod http;
+pub mod https_fake;
 pub mod k8s_schema;
 pub mod kube;
 pub mod kube_fake;
