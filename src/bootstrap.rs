@@ -68,6 +68,7 @@ pub async fn first_superuser(
         name: SUPERUSER.into(),
         superuser: true,
         can_login: true,
+        inherit: true,
         password_verifier: Some(verifier),
     };
     if !store.bootstrap_role(&role).await? {

@@ -31,6 +31,7 @@ pub enum SqlState {
     NumericValueOutOfRange,
     DivisionByZero,
     InsufficientPrivilege,
+    InvalidGrantOperation,
     InvalidPassword,
     InvalidAuthorization,
     InvalidCatalogName,
@@ -106,6 +107,7 @@ impl SqlState {
             SqlState::NumericValueOutOfRange => "22003",
             SqlState::DivisionByZero => "22012",
             SqlState::InsufficientPrivilege => "42501",
+            SqlState::InvalidGrantOperation => "0LP01",
             SqlState::InvalidPassword => "28P01",
             SqlState::InvalidAuthorization => "28000",
             SqlState::InvalidCatalogName => "3D000",
@@ -183,8 +185,9 @@ pub enum SluiceError {
     #[error("source \"{name}\": {message}")]
     SourceUnavailable { name: String, message: String },
 
-    /// The current role may not do this.
-    #[error("permission denied: {0}")]
+    /// The current role may not do this; the message names the privilege and the object
+    /// (`permission denied for source prod_db`, `must be owner of pipeline p`).
+    #[error("{0}")]
     PermissionDenied(String),
 
     /// Sluice does not support this construct (yet); the hint says what to do instead.

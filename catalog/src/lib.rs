@@ -13,6 +13,7 @@ pub mod error;
 pub mod model;
 pub mod pg;
 pub mod pg_context;
+pub mod privileges;
 pub mod settings;
 pub mod store;
 pub mod system;

@@ -9,6 +9,8 @@ pub struct Role {
     pub name: String,
     pub superuser: bool,
     pub can_login: bool,
+    /// Whether its memberships pass their privileges on by default (INHERIT).
+    pub inherit: bool,
     pub password_verifier: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -31,6 +33,7 @@ pub struct NewRole {
     pub name: String,
     pub superuser: bool,
     pub can_login: bool,
+    pub inherit: bool,
     pub password_verifier: Option<String>,
 }
 
@@ -50,6 +53,7 @@ impl std::fmt::Debug for NewRole {
 pub struct RoleChanges {
     pub superuser: Option<bool>,
     pub can_login: Option<bool>,
+    pub inherit: Option<bool>,
     /// `Some(None)` removes the password (`PASSWORD NULL`).
     pub password_verifier: Option<Option<String>>,
 }

@@ -15,6 +15,8 @@ pub struct CachedPlan {
     pub optimized: bool,
     /// The plan reads no table and calls nothing volatile: its result can be shared.
     pub constant: bool,
+    /// The sources whose live tables it reads (checked for SELECT at every run).
+    pub sources: Vec<String>,
 }
 
 /// Per-connection plans by statement text, valid for one catalog epoch and one set of

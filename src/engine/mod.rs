@@ -70,6 +70,8 @@ pub struct Engine {
     catalogs: Arc<sources::GatewayCatalogs>,
     schemas: Vec<String>,
     compat: compat::Compat,
+    /// For the functions that answer from the catalog per session (has_*_privilege).
+    store: Store,
 }
 
 impl Engine {
@@ -104,7 +106,7 @@ impl Engine {
             sluice_catalog::system::SCHEMA_NAME,
             Arc::new(SluiceSchema::try_new(store.clone(), source_types)?),
         )?;
-        setup_pg_catalog(&ctx, DATABASE, StoreRoles(store)).map_err(|e| SluiceError::from(*e))?;
+        setup_pg_catalog(&ctx, DATABASE, StoreRoles(store.clone())).map_err(|e| SluiceError::from(*e))?;
         let crate_pg_catalog = catalog
             .schema("pg_catalog")
             .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
@@ -120,7 +122,11 @@ impl Engine {
                 settable: !p.read_only,
             })
             .collect();
-        let pg_catalog = Arc::new(PgCatalog::new(crate_pg_catalog).with_settings(settings));
+        let pg_catalog = Arc::new(
+            PgCatalog::new(crate_pg_catalog)
+                .with_settings(settings)
+                .with_roles(store.clone(), crate::bootstrap::SUPERUSER),
+        );
         catalog.register_schema("pg_catalog", pg_catalog.clone())?;
         {
             let state = ctx.state_ref();
@@ -164,6 +170,7 @@ impl Engine {
             catalogs: catalogs.clone(),
             schemas: Vec::new(),
             compat: compat::Compat::new(),
+            store,
         };
         information_schema::register(&engine, &catalog, catalogs).await?;
         let mut schemas = catalog.schema_names();
@@ -193,6 +200,9 @@ impl Engine {
         ctx.register_udf(session_fns::constant("current_schema", ScalarValue::Utf8(Some(default_schema))));
         ctx.register_udf(session_fns::current_schemas(settings.search_path.clone()));
         ctx.register_udf(session_fns::current_setting(setting));
+        for udf in sluice_catalog::pg::privilege_fns::all(self.store.clone(), &settings.user) {
+            ctx.register_udf(udf);
+        }
         ctx
     }
 

@@ -2,7 +2,9 @@
 //! are checked with the body (an engine change must still fit every table), then stored
 //! as a new version.
 
-use super::{Ctx, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Output};
 use crate::connectors::validate::{reset_with, validate_with};
 use crate::error::Result;
 use crate::plan::bind::option_schema;
@@ -12,7 +14,8 @@ use crate::service::pipelines::load;
 use crate::sql::ast::pipeline::{AlterPipeline, AlterPipelineOperation};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Output> {
-    require_superuser(ctx, "alter pipelines").await?;
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    rights.require_owner(ObjectKind::Pipeline, statement.name.as_str()).await?;
     let stored = load(ctx.rt, statement.name.as_str()).await?;
     let options = match &statement.operation {
         AlterPipelineOperation::Set(options) => validate_with(option_schema(), &stored.options, options)?,
@@ -21,6 +24,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Outp
     let bound = bind_resolved(&mut ctx.plan_ctx(), options, &stored.body, Tables::Schemas).await?;
     crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(&stored.record.name, &bound, &stored.body);
+    rights.require_usage_of_sources(pipeline.sources.iter().map(String::as_str)).await?;
     ctx.rt.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
     Ok(Output::Command("ALTER PIPELINE"))
 }

@@ -28,6 +28,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
                 match option {
                     RoleOption::Superuser(v) => changes.superuser = Some(*v),
                     RoleOption::Login(v) => changes.can_login = Some(*v),
+                    RoleOption::Inherit(v) => changes.inherit = Some(*v),
                     RoleOption::Password(p) => changes.password_verifier = Some(verifier_for(ctx, p).await?),
                 }
             }

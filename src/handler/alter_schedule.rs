@@ -4,7 +4,9 @@
 use chrono::Utc;
 
 use super::schedule_access::load_schedule;
-use super::{Ctx, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Output, require_owner};
 use crate::connectors::validate::{reset_with, validate_with};
 use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
@@ -13,8 +15,8 @@ use crate::scheduler::options::{ScheduleSettings, schema};
 use crate::sql::ast::schedule::{AlterSchedule, AlterScheduleOperation};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSchedule) -> Result<Output> {
-    require_superuser(ctx, "alter schedules").await?;
     let name = statement.name.as_str();
+    require_owner(ctx, ObjectKind::Schedule, name).await?;
     let loaded = load_schedule(ctx, name).await?;
     let mut record = loaded.record;
     match &statement.operation {

@@ -1,7 +1,9 @@
 //! `ALTER SOURCE` — see [`AlterSource`] for the syntax.
 
 use super::create_source::missing_secret;
-use super::{Ctx, Output, require_superuser};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Output};
 use crate::connectors::access::stored_options;
 use crate::connectors::lookup_type;
 use crate::connectors::validate;
@@ -10,8 +12,9 @@ use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::{AlterSource, AlterSourceOperation};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output> {
-    require_superuser(ctx, "alter sources").await?;
     let name = statement.name.as_str();
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    rights.require_owner(ObjectKind::Source, name).await?;
     let store = &ctx.rt.store;
     let record = store
         .source(name)
@@ -41,6 +44,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
             return Ok(Output::Command("ALTER SOURCE"));
         }
     };
+    for secret in updated.secrets() {
+        rights.require(Privilege::Usage, ObjectKind::Secret, &secret).await?;
+    }
     store
         .update_source_options(name, &updated.to_json(), &updated.secrets(), &ctx.session.user)
         .await

@@ -13,12 +13,14 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output>
         name: statement.name.as_str().to_owned(),
         superuser: false,
         can_login: statement.user,
+        inherit: true,
         password_verifier: None,
     };
     for option in &statement.options {
         match option {
             RoleOption::Superuser(v) => role.superuser = *v,
             RoleOption::Login(v) => role.can_login = *v,
+            RoleOption::Inherit(v) => role.inherit = *v,
             RoleOption::Password(p) => role.password_verifier = verifier_for(ctx, p).await?,
         }
     }

@@ -6,7 +6,9 @@
 use chrono::Utc;
 use sluice_catalog::{ScheduleRecord, StoreError};
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Notice, Output, require_create};
 use crate::connectors::ResolvedOptions;
 use crate::connectors::validate::validate_with;
 use crate::deploy::targets;
@@ -20,8 +22,8 @@ use crate::sql::ast::schedule::{CreateSchedule, Task, tasks_sql};
 pub const DEFAULT_ZONE: &str = "UTC";
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Output> {
-    require_superuser(ctx, "create schedules").await?;
     let name = statement.name.as_str();
+    require_create(ctx, "schedules", statement.or_replace.then_some((ObjectKind::Schedule, name))).await?;
     if statement.if_not_exists && ctx.rt.store.schedule(name).await?.is_some() {
         ctx.notices.push(Notice::notice(format!("schedule \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE SCHEDULE"));
@@ -33,6 +35,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
     targets::check_exists(&ctx.rt.store, settings.target.as_deref()).await?;
     let tasks = dag::check(name, &statement.tasks)?;
     check_pipelines(ctx, name, &statement.tasks).await?;
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    for task in &statement.tasks {
+        rights.require(Privilege::Operate, ObjectKind::Pipeline, task.pipeline.as_str()).await?;
+    }
 
     let next = cron.next_after(Utc::now());
     let record = ScheduleRecord {

@@ -2,12 +2,15 @@
 
 use sluice_catalog::{SecretRecord, StoreError};
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_create};
 use crate::error::Result;
 use crate::sql::ast::secret::{CreateSecret, SecretValue};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSecret) -> Result<Output> {
-    require_superuser(ctx, "create secrets").await?;
+    let replaces = statement.or_replace.then_some((ObjectKind::Secret, statement.name.as_str()));
+    require_create(ctx, "secrets", replaces).await?;
     let record = seal(ctx, statement.name.as_str(), &statement.value);
     match ctx.rt.store.put_secret(&record, statement.or_replace, &ctx.session.user).await {
         Ok(()) => Ok(Output::Command("CREATE SECRET")),

@@ -2,13 +2,16 @@
 
 use sluice_catalog::{NewSource, StoreError};
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Notice, Output, require_create};
 use crate::connectors::{ResolvedOptions, lookup_type, validate};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::CreateSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Output> {
-    require_superuser(ctx, "create sources").await?;
+    let replaces = statement.or_replace.then_some((ObjectKind::Source, statement.name.as_str()));
+    require_create(ctx, "sources", replaces).await?;
     let source_type = lookup_type(&statement.source_type)?;
     let options = validate(source_type, &ResolvedOptions::default(), &statement.options)?;
     let source = NewSource {
@@ -17,6 +20,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Outpu
         options: options.to_json(),
         secrets: options.secrets(),
     };
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    for secret in &source.secrets {
+        rights.require(Privilege::Usage, ObjectKind::Secret, secret).await?;
+    }
     match ctx.rt.store.put_source(&source, statement.or_replace, &ctx.session.user).await {
         Ok(()) => {
             crate::service::sources::publish(ctx.rt, &source.name).await?;

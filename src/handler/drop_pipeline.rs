@@ -2,13 +2,17 @@
 //! before any is dropped, so a failed statement drops nothing; a pipeline with an active
 //! deployment, or that a schedule runs, is refused (2BP01).
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::pipeline::DropPipeline;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropPipeline) -> Result<Output> {
-    require_superuser(ctx, "drop pipelines").await?;
+    for name in &statement.names {
+        require_owner(ctx, ObjectKind::Pipeline, name.as_str()).await?;
+    }
     let mut existing = Vec::new();
     for name in &statement.names {
         match ctx.rt.store.pipeline(name.as_str()).await? {

@@ -1,12 +1,16 @@
 //! `DROP SCHEDULE [IF EXISTS] name [, …]` — see [`DropSchedule`]. Every name is checked
 //! before any is dropped. Queued runs are cancelled; running ones finish; history stays.
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::schedule::DropSchedule;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSchedule) -> Result<Output> {
-    require_superuser(ctx, "drop schedules").await?;
+    for name in &statement.names {
+        require_owner(ctx, ObjectKind::Schedule, name.as_str()).await?;
+    }
     let mut existing = Vec::new();
     for name in &statement.names {
         if ctx.rt.store.schedule(name.as_str()).await?.is_none() {

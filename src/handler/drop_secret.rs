@@ -2,12 +2,14 @@
 
 use sluice_catalog::StoreError;
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::secret::DropSecret;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSecret) -> Result<Output> {
-    require_superuser(ctx, "drop secrets").await?;
+    require_owner(ctx, ObjectKind::Secret, statement.name.as_str()).await?;
     let name = statement.name.as_str();
     match ctx.rt.store.drop_secret(name, &ctx.session.user).await {
         Ok(true) => Ok(Output::Command("DROP SECRET")),

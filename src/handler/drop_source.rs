@@ -2,12 +2,14 @@
 
 use sluice_catalog::StoreError;
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::DropSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output> {
-    require_superuser(ctx, "drop sources").await?;
+    require_owner(ctx, ObjectKind::Source, statement.name.as_str()).await?;
     let name = statement.name.as_str();
     match ctx.rt.store.drop_source(name, statement.cascade, &ctx.session.user).await {
         Ok(true) => {

@@ -1,12 +1,16 @@
 //! `DROP SYNC [IF EXISTS] name [, …]` — see [`DropSync`]. Every name is checked before
 //! any is dropped; a sync whose pipeline has an active deployment is refused (2BP01).
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::sync::DropSync;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSync) -> Result<Output> {
-    require_superuser(ctx, "drop syncs").await?;
+    for name in &statement.names {
+        require_owner(ctx, ObjectKind::Sync, name.as_str()).await?;
+    }
     let mut existing = Vec::new();
     for name in &statement.names {
         if ctx.rt.store.sync(name.as_str()).await?.is_none() {

@@ -2,13 +2,15 @@
 //! A table of an introspected source is read from the source again when next used.
 
 use super::create_table::{declared_path, source_part};
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Notice, Output, require};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::table::DropTable;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTable) -> Result<Output> {
-    require_superuser(ctx, "drop tables").await?;
     let source = source_part(&statement.name)?;
+    require(ctx, Privilege::Usage, ObjectKind::Source, source).await?;
     let Some(record) = ctx.rt.store.source(source).await? else {
         if statement.if_exists {
             ctx.notices.push(Notice::notice(format!("source \"{source}\" does not exist, skipping")));

@@ -3,12 +3,16 @@
 
 use sluice_catalog::StoreError;
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::ObjectKind;
+
+use super::{Ctx, Notice, Output, require_owner};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::target::DropTarget;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTarget) -> Result<Output> {
-    require_superuser(ctx, "drop targets").await?;
+    for name in &statement.names {
+        require_owner(ctx, ObjectKind::Target, name.as_str()).await?;
+    }
     for name in &statement.names {
         let name = name.as_str();
         if name == crate::deploy::targets::LOCAL {

@@ -1,5 +1,6 @@
 //! Statement handlers: one file per statement kind. This file only routes.
 
+mod alter_owner;
 mod alter_pipeline;
 mod alter_role;
 mod alter_schedule;
@@ -28,6 +29,8 @@ mod drop_table;
 mod drop_target;
 mod explain_pipeline;
 mod gateway_params;
+mod grant;
+mod grant_role;
 mod pause_schedule;
 pub mod prepare;
 mod preview;
@@ -35,6 +38,8 @@ mod query;
 mod refresh_source;
 mod reset;
 mod resume_pipeline;
+mod revoke;
+mod revoke_role;
 mod run_schedule;
 pub mod schedule_access;
 mod set;
@@ -43,6 +48,7 @@ mod show_create_pipeline;
 mod show_create_source;
 mod show_databases;
 mod show_deployments;
+mod show_grants;
 mod show_pipelines;
 mod show_schedules;
 mod show_secrets;
@@ -64,6 +70,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::sql::parser::Statement as DfStatement;
 use datafusion::sql::sqlparser::ast::Statement as SqlStatement;
 use tokio_util::sync::CancellationToken;
+
+use sluice_catalog::privileges::{ObjectKind, Privilege};
 
 use crate::error::{Result, SluiceError};
 pub use crate::notice::Notice;
@@ -200,6 +208,12 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 GatewayStatement::SetScheduleState(s) => pause_schedule::handle(ctx, s).await,
                 GatewayStatement::RunSchedule(s) => run_schedule::run(ctx, s).await,
                 GatewayStatement::ScheduleInfo(info) => schedule_info(ctx, info).await,
+                GatewayStatement::GrantPrivileges(s) => grant::handle(ctx, s).await,
+                GatewayStatement::RevokePrivileges(s) => revoke::handle(ctx, s).await,
+                GatewayStatement::GrantRole(s) => grant_role::handle(ctx, s).await,
+                GatewayStatement::RevokeRole(s) => revoke_role::handle(ctx, s).await,
+                GatewayStatement::AlterOwner(s) => alter_owner::handle(ctx, s).await,
+                GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
             }
         }
         Statement::Query(df) => match df.as_ref() {
@@ -222,6 +236,17 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
 }
 
 async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
+    // what reads the source itself (with its stored credentials) needs SELECT on it
+    let reads = match info {
+        SourceInfo::TestSource(name)
+        | SourceInfo::ShowDatabases(name)
+        | SourceInfo::RefreshSource { name, .. } => Some(name.as_str()),
+        SourceInfo::ShowTables(path) | SourceInfo::DescribeTable(path) => path.0.first().map(|p| p.as_str()),
+        _ => None,
+    };
+    if let Some(source) = reads {
+        require(ctx, Privilege::Select, ObjectKind::Source, source).await?;
+    }
     match info {
         SourceInfo::ShowSources => show_sources::handle(ctx).await,
         SourceInfo::ShowSourceTypes => show_source_types::show(),
@@ -275,7 +300,10 @@ async fn target_info(ctx: &mut Ctx<'_>, info: &TargetInfo) -> Result<Output> {
         TargetInfo::ShowTargets => show_targets::handle(ctx).await,
         TargetInfo::ShowTargetTypes => show_targets::types(),
         TargetInfo::DescribeTargetType(name) => show_targets::describe_type(name),
-        TargetInfo::TestTarget(name) => test_target::handle(ctx, name).await,
+        TargetInfo::TestTarget(name) => {
+            require(ctx, Privilege::Usage, ObjectKind::Target, name.as_str()).await?;
+            test_target::handle(ctx, name).await
+        }
         TargetInfo::ShowDeployments(pipeline) => show_deployments::handle(ctx, pipeline.as_ref()).await,
     }
 }
@@ -353,6 +381,27 @@ pub fn timestamptz() -> datafusion::arrow::datatypes::DataType {
 pub fn text_array() -> datafusion::arrow::datatypes::DataType {
     use datafusion::arrow::datatypes::{DataType, Field};
     DataType::List(std::sync::Arc::new(Field::new_list_field(DataType::Utf8, true)))
+}
+
+/// Refuses (42501) unless the session's role owns `kind` `name` (or is a superuser).
+pub async fn require_owner(ctx: &Ctx<'_>, kind: ObjectKind, name: &str) -> Result<()> {
+    ctx.actor().require_owner(ctx.rt, kind, name).await
+}
+
+/// Refuses (42501) unless the session's role has `privilege` on `kind` `name`.
+pub async fn require(ctx: &Ctx<'_>, privilege: Privilege, kind: ObjectKind, name: &str) -> Result<()> {
+    ctx.actor().require(ctx.rt, privilege, kind, name).await
+}
+
+/// Refuses (42501) unless the session's role may create `what` (CREATE ON DATABASE); an
+/// existing object of `kind` `name` (OR REPLACE) must also be the role's own.
+pub async fn require_create(ctx: &Ctx<'_>, what: &str, replaces: Option<(ObjectKind, &str)>) -> Result<()> {
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    rights.require_create(what)?;
+    match replaces {
+        Some((kind, name)) => rights.require_owner(kind, name).await,
+        None => Ok(()),
+    }
 }
 
 /// Refuses gateway statements that need superuser rights (see [`crate::service::Actor`]).

@@ -2,13 +2,15 @@
 //! fire time is kept while paused, so that on RESUME the fire times missed meanwhile
 //! follow `catchup`.
 
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
 use super::schedule_access::load_schedule;
-use super::{Ctx, Output, require_superuser};
+use super::{Ctx, Output, require};
 use crate::error::Result;
 use crate::sql::ast::schedule::SetScheduleState;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &SetScheduleState) -> Result<Output> {
-    require_superuser(ctx, "pause and resume schedules").await?;
+    require(ctx, Privilege::Operate, ObjectKind::Schedule, statement.name.as_str()).await?;
     let mut record = load_schedule(ctx, statement.name.as_str()).await?.record;
     record.state = if statement.pause { "paused" } else { "active" }.into();
     ctx.rt

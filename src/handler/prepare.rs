@@ -203,7 +203,7 @@ async fn run_with(
     let bound = plan.plan.clone().replace_params_with_values(&values)?;
     // An optimized plan stays optimized with values in place of its placeholders.
     let bound = if plan.optimized {
-        Arc::new(CachedPlan { plan: bound, optimized: true, constant: false })
+        Arc::new(CachedPlan { plan: bound, optimized: true, constant: false, sources: plan.sources.clone() })
     } else {
         query::prepare_plan(state, bound)?
     };

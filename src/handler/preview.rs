@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 
-use super::{Ctx, Output};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Output, require};
 use crate::error::{Result, SluiceError, SqlState};
 use crate::plan::query::sink_query;
 use crate::plan::{PipelinePlan, TablePath, Tables, bind};
@@ -75,6 +77,7 @@ async fn bind_target(ctx: &mut Ctx<'_>, target: &PreviewTarget) -> Result<(Pipel
     let catalogs = server.engine.catalogs();
     let (plan, sink) = match target {
         PreviewTarget::Pipeline { name, sink } => {
+            require(ctx, Privilege::Operate, ObjectKind::Pipeline, name.as_str()).await?;
             let stored = load(ctx.rt, name.as_str()).await?;
             (plan(ctx.rt, &mut ctx.notices, &stored, Tables::Live(catalogs), None).await?, sink.as_ref())
         }
@@ -106,5 +109,22 @@ async fn bind_target(ctx: &mut Ctx<'_>, target: &PreviewTarget) -> Result<(Pipel
             chosen
         }
     };
+    require_reads(ctx, &plan, &chosen).await?;
     Ok((plan, chosen))
+}
+
+/// SELECT on every source the previewed inserts read, directly or through views: PREVIEW
+/// shows their rows (the sinks are not written, and need nothing).
+async fn require_reads(ctx: &Ctx<'_>, plan: &PipelinePlan, chosen: &[usize]) -> Result<()> {
+    let bound = &plan.bound;
+    let mut reads: Vec<usize> = chosen.iter().flat_map(|i| bound.inserts[*i].reads.iter().copied()).collect();
+    reads.extend(bound.views.iter().flat_map(|v| v.reads.iter().copied()));
+    let mut sources: Vec<&str> = reads.iter().map(|r| bound.tables[*r].path.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    for source in sources {
+        rights.require(Privilege::Select, ObjectKind::Source, source).await?;
+    }
+    Ok(())
 }

@@ -12,6 +12,8 @@ use datafusion::physical_plan::execute_stream;
 use datafusion::sql::parser::Statement as DfStatement;
 use futures::TryStreamExt;
 
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
 use super::{Ctx, Output};
 use crate::engine::{CachedPlan, ConstantResult, is_constant, is_immutable, physical_plan, plan_statement};
 use crate::error::{Result, SluiceError};
@@ -39,12 +41,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> R
 /// Checks a fresh plan and decides how it may be cached.
 pub fn prepare_plan(state: &SessionState, plan: LogicalPlan) -> Result<Arc<CachedPlan>> {
     refuse_writes(&plan)?;
+    let sources = sources_read(&plan);
     Ok(Arc::new(if is_immutable(&plan) {
         let optimized = state.optimize(&plan)?;
         let constant = is_constant(&optimized);
-        CachedPlan { plan: optimized, optimized: true, constant }
+        CachedPlan { plan: optimized, optimized: true, constant, sources }
     } else {
-        CachedPlan { plan, optimized: false, constant: false }
+        CachedPlan { plan, optimized: false, constant: false, sources }
     }))
 }
 
@@ -55,6 +58,12 @@ pub async fn run(
     cached: &CachedPlan,
     text: Option<&str>,
 ) -> Result<Output> {
+    if !cached.sources.is_empty() {
+        let rights = ctx.actor().rights(ctx.rt).await?;
+        for source in &cached.sources {
+            rights.require(Privilege::Select, ObjectKind::Source, source).await?;
+        }
+    }
     let planning = physical_plan(state, &cached.plan, cached.optimized);
     let physical = tokio::select! {
         plan = planning => plan?,
@@ -70,6 +79,24 @@ pub async fn run(
         return Ok(Output::batches(tag, schema, result.batches.clone()));
     }
     Ok(Output::Rows { tag, schema, stream })
+}
+
+/// The sources whose tables `plan` scans (in subqueries too), once each: a table named
+/// `source.database.table` is in the catalog of its source.
+fn sources_read(plan: &LogicalPlan) -> Vec<String> {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut sources: Vec<String> = Vec::new();
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && let Some(catalog) = scan.table_name.catalog()
+            && catalog != crate::engine::DATABASE
+            && !sources.iter().any(|s| s == catalog)
+        {
+            sources.push(catalog.to_owned());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    sources
 }
 
 fn tag_of(plan: &LogicalPlan) -> &'static str {

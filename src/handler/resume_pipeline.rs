@@ -2,7 +2,7 @@
 //! suspended (or stopped with a savepoint), starts again from that savepoint on the same
 //! target, running the pipeline's current version.
 
-use super::{Ctx, Output, require_superuser};
+use super::{Ctx, Output};
 use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
 use crate::service::deployments::{Start, start};
@@ -10,7 +10,6 @@ use crate::service::pipelines::load;
 use crate::sql::ast::target::ResumePipeline;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &ResumePipeline) -> Result<Output> {
-    require_superuser(ctx, "resume pipelines").await?;
     let name = statement.name.as_str();
     let stored = load(ctx.rt, name).await?;
     let last = ctx.rt.store.deployments(Some(name)).await?.into_iter().next();

@@ -3,8 +3,10 @@
 
 use chrono::Utc;
 
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
 use super::schedule_access::load_schedule;
-use super::{Ctx, Notice, Output, require_superuser};
+use super::{Ctx, Notice, Output, require};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::schedule::RunSchedule;
 
@@ -12,7 +14,7 @@ use crate::sql::ast::schedule::RunSchedule;
 const MAX_BACKFILL: usize = 10_000;
 
 pub async fn run(ctx: &mut Ctx<'_>, statement: &RunSchedule) -> Result<Output> {
-    require_superuser(ctx, "run schedules").await?;
+    require(ctx, Privilege::Operate, ObjectKind::Schedule, statement.name.as_str()).await?;
     let schedule = load_schedule(ctx, statement.name.as_str()).await?;
     let tasks = ctx.rt.store.schedule_tasks(&schedule.record.name).await?;
     let invalid =

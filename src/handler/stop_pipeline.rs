@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use sluice_catalog::{DeploymentChange, DeploymentRecord};
 
-use super::{Ctx, Notice, Output, require_superuser};
+use sluice_catalog::privileges::{ObjectKind, Privilege};
+
+use super::{Ctx, Notice, Output};
 use crate::deploy::targets;
 use crate::deploy::{State, StopMode, deployer};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::target::{StopKind, StopPipeline};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Output> {
-    require_superuser(ctx, "stop pipelines").await?;
     let name = statement.name.as_str();
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    rights.require(Privilege::Operate, ObjectKind::Pipeline, name).await?;
     if ctx.rt.store.pipeline(name).await?.is_none() {
         return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
     }
@@ -29,6 +32,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &StopPipeline) -> Result<Outpu
     let Some(d) = running else {
         return Err(SluiceError::ObjectNotInState(format!("pipeline \"{name}\" is not running")));
     };
+    rights.require(Privilege::Usage, ObjectKind::Target, &d.target).await?;
     let target = targets::load(&ctx.rt.store, &ctx.rt.master_key, &d.target).await?;
     let engine = deployer(&target, ctx.rt)?;
     let mode = match statement.kind {

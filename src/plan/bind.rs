@@ -41,6 +41,16 @@ pub struct Bound {
     pub schema_change: Option<String>,
 }
 
+impl Bound {
+    /// Every source the body names, as a source or a sink, once each, by name.
+    pub fn source_names(&self) -> Vec<String> {
+        let mut sources: Vec<String> = self.tables.iter().map(|t| t.path.source.clone()).collect();
+        sources.sort();
+        sources.dedup();
+        sources
+    }
+}
+
 /// A `CREATE TEMPORARY VIEW` of the body.
 #[derive(Debug)]
 pub struct BoundView {

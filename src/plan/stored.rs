@@ -59,9 +59,7 @@ pub async fn job_name(store: &Store, pipeline: &str) -> Result<String> {
 
 /// What the store keeps of a bound pipeline.
 pub fn new_pipeline(name: &str, bound: &Bound, body: &[BodyStatement]) -> NewPipeline {
-    let mut sources: Vec<String> = bound.tables.iter().map(|t| t.path.source.clone()).collect();
-    sources.sort();
-    sources.dedup();
+    let sources = bound.source_names();
     NewPipeline {
         name: name.to_owned(),
         engine: bound.settings.engine,

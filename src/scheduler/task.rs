@@ -64,7 +64,7 @@ impl Attempt {
                 Ok(()) => Outcome::Succeeded,
                 Err(SluiceError::Canceled) => Outcome::Cancelled,
                 Err(e) if self.cancel.is_cancelled() && matches!(e, SluiceError::Query { .. }) => Outcome::Cancelled,
-                Err(e) => Outcome::Failed(e.message()),
+                Err(e) => Outcome::Failed(format!("{} (SQLSTATE {})", e.message(), e.sqlstate().code())),
             },
             _ = timeout => {
                 own.cancel();

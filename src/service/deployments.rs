@@ -4,6 +4,7 @@
 //! mid-way leaves a record the watcher re-attaches instead of submitting again. A failed
 //! submission leaves the deployment `failed` with the engine's reason, and returns it.
 
+use sluice_catalog::privileges::{ObjectKind, Privilege};
 use std::collections::HashMap;
 
 use sluice_catalog::{
@@ -44,7 +45,7 @@ pub struct StartNamed<'a> {
 
 /// Where a START runs: the target it names, else the pipeline's `target` option, else
 /// `local` — then STARTs it there (see [`start`]). START and a schedule's task share this
-/// path; the actor must be a superuser.
+/// path, and its privilege checks.
 pub async fn start_pipeline(
     rt: &Runtime,
     actor: &Actor,
@@ -52,7 +53,6 @@ pub async fn start_pipeline(
     cancel: CancellationToken,
     notices: &mut Vec<Notice>,
 ) -> Result<i64> {
-    actor.require_superuser(rt, "start pipelines").await?;
     let stored = super::pipelines::load(rt, named.pipeline).await?;
     let target = match named.target {
         Some(t) => t.to_owned(),
@@ -80,11 +80,17 @@ pub async fn start(
 ) -> Result<i64> {
     let Start { stored, target, savepoint, resume, interval } = request;
     let name = &stored.record.name;
+    let rights = actor.rights(rt).await?;
+    rights.require(Privilege::Operate, ObjectKind::Pipeline, name).await?;
+    rights.require(Privilege::Usage, ObjectKind::Target, &target.name).await?;
     let engine = deployer(target, rt)?;
     let kind = target.target_type;
     check_runs_there(stored, target, savepoint.is_some())?;
     let tables = if kind.in_gateway { Tables::Live(rt.engine.catalogs()) } else { Tables::Schemas };
     let plan = super::pipelines::plan(rt, notices, stored, tables, interval).await?;
+    // checked as the pipeline is now, with the actor's rights as they are now (a
+    // schedule's task runs as its owner: a revoked USAGE fails the run)
+    rights.require_usage_of_sources(plan.bound.source_names().iter().map(String::as_str)).await?;
     if !plan.settings().jars.is_empty() && !kind.delivers_jars {
         return Err(SluiceError::not_supported(
             format!(

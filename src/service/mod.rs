@@ -4,6 +4,7 @@
 //! for its tasks. Services take the [`Runtime`] and the [`Actor`] they act for, and
 //! report to the client through [`Notice`](crate::notice::Notice)s.
 
+pub mod access;
 pub mod deployments;
 pub mod pipelines;
 pub mod sources;
@@ -30,7 +31,7 @@ impl Actor {
         if role.is_some_and(|r| r.superuser) {
             Ok(())
         } else {
-            Err(SluiceError::PermissionDenied(format!("only superusers may {what}")))
+            Err(SluiceError::PermissionDenied(format!("permission denied: only superusers may {what}")))
         }
     }
 }

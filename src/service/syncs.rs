@@ -7,6 +7,8 @@ use std::collections::HashMap;
 use regex::Regex;
 use sluice_catalog::{ColumnRecord, PipelineEngine, StoreError, SyncRecord, TableRecord};
 
+use sluice_catalog::privileges::ObjectKind;
+
 use super::Actor;
 use crate::connectors::access::{self, LoadedSource};
 use crate::connectors::definition::TableDefinition;
@@ -35,8 +37,14 @@ pub async fn create(
     statement: &CreateSync,
     notices: &mut Vec<Notice>,
 ) -> Result<()> {
-    actor.require_superuser(rt, "create syncs").await?;
     let name = statement.name.as_str();
+    let rights = actor.rights(rt).await?;
+    let replaces = statement.or_replace.then_some(name);
+    rights.require_create("syncs")?;
+    if let Some(name) = replaces {
+        rights.require_owner(ObjectKind::Sync, name).await?;
+    }
+    rights.require_usage_of_sources([statement.source.as_str(), statement.sink.as_str()]).await?;
     if statement.if_not_exists && rt.store.sync(name).await?.is_some() {
         notices.push(skipping(name));
         return Ok(());

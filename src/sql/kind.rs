@@ -31,7 +31,8 @@ impl Statement {
                 | GatewayStatement::PipelineInfo(_)
                 | GatewayStatement::TargetInfo(_)
                 | GatewayStatement::SyncInfo(_)
-                | GatewayStatement::ScheduleInfo(_),
+                | GatewayStatement::ScheduleInfo(_)
+                | GatewayStatement::ShowGrants(_),
             ) => false,
             Statement::Gateway(_) => true,
             Statement::Query(_) => false,
@@ -87,6 +88,10 @@ fn gateway_label(g: &GatewayStatement) -> &'static str {
         G::SetScheduleState(_) => "pause_schedule",
         G::RunSchedule(_) => "run_schedule",
         G::ScheduleInfo(_) => "show",
+        G::GrantPrivileges(_) | G::GrantRole(_) => "grant",
+        G::RevokePrivileges(_) | G::RevokeRole(_) => "revoke",
+        G::AlterOwner(_) => "alter_owner",
+        G::ShowGrants(_) => "show",
     }
 }
 

@@ -12,6 +12,7 @@ pub mod exprs;
 mod grammar;
 mod kind;
 pub mod parameters;
+mod parse_grant;
 mod parse_pipeline;
 mod parse_role;
 mod parse_schedule;

@@ -58,6 +58,8 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
                 Keyword::NOSUPERUSER => RoleOption::Superuser(false),
                 Keyword::LOGIN => RoleOption::Login(true),
                 Keyword::NOLOGIN => RoleOption::Login(false),
+                Keyword::INHERIT => RoleOption::Inherit(true),
+                Keyword::NOINHERIT => RoleOption::Inherit(false),
                 Keyword::ENCRYPTED | Keyword::PASSWORD => {
                     if w.keyword == Keyword::ENCRYPTED {
                         p.next_token();
@@ -83,7 +85,7 @@ fn parse_role_options(p: &mut Parser<'_>) -> Result<Vec<RoleOption>, ParserError
                 _ => {
                     return Err(location_error(
                         format!(
-                            "unsupported role option {}: Sluice roles have SUPERUSER, LOGIN and PASSWORD",
+                            "unsupported role option {}: Sluice roles have SUPERUSER, LOGIN, INHERIT and PASSWORD",
                             w.value.to_uppercase()
                         ),
                         token.span.start,

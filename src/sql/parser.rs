@@ -112,6 +112,7 @@ enum Family {
     Deployment,
     Sync,
     Schedule,
+    Privilege,
 }
 
 /// The family of the statement that starts with `words` (upper-cased, `""` past the end
@@ -124,6 +125,12 @@ fn family(words: [&str; 4]) -> Option<Family> {
         [_, object, ..] => object,
     };
     Some(match (words[0], object) {
+        ("GRANT" | "REVOKE", _) | ("SHOW", "GRANTS") => Privilege,
+        ("ALTER", "SOURCE" | "SECRET" | "TARGET" | "PIPELINE" | "SCHEDULE" | "SYNC")
+            if words[3] == "OWNER" =>
+        {
+            Privilege
+        }
         ("CREATE" | "ALTER" | "DROP", "ROLE" | "USER") if words[1] == object => Role,
         ("START" | "STOP" | "SUSPEND" | "RESUME", "PIPELINE") => Deployment,
         ("PREVIEW", _) | (_, "PIPELINE" | "PIPELINES") => Pipeline,
@@ -152,6 +159,7 @@ fn parse_gateway(p: &mut Parser<'_>) -> std::result::Result<Option<GatewayStatem
         Some(Family::Deployment) => super::parse_target::parse(p),
         Some(Family::Sync) => super::parse_sync::parse(p),
         Some(Family::Schedule) => super::parse_schedule::parse(p),
+        Some(Family::Privilege) => super::parse_grant::parse(p).map(Some),
     }
 }
 

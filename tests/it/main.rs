@@ -21,6 +21,7 @@ mod master_key;
 mod pipeline_artifacts;
 mod pipelines;
 mod preview;
+mod privileges;
 mod run_flink;
 mod run_local;
 mod schedules;

@@ -9,7 +9,9 @@
 pub mod columns;
 pub mod functions;
 pub mod objects;
+pub mod privilege_fns;
 pub mod retype;
+pub mod roles;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -40,6 +42,8 @@ pub struct PgCatalog {
     objects: Arc<Objects>,
     /// The server's parameters, which `pg_settings` lists.
     settings: Vec<Setting>,
+    /// The store `pg_roles` and `pg_auth_members` list, and the role owning the catalog.
+    roles: Option<(crate::store::Store, String)>,
 }
 
 /// A server parameter as `pg_settings` lists it: its default value (a session's SET is
@@ -61,7 +65,15 @@ impl PgCatalog {
             converted: Mutex::new(HashMap::new()),
             objects: Arc::new(Objects::default()),
             settings: Vec::new(),
+            roles: None,
         }
+    }
+
+    /// Lists the roles and memberships of `store` in `pg_roles` and `pg_auth_members`;
+    /// `owner` owns the catalog (oid 10).
+    pub fn with_roles(mut self, store: crate::store::Store, owner: &str) -> PgCatalog {
+        self.roles = Some((store, owner.to_owned()));
+        self
     }
 
     /// The parameters `pg_settings` lists.
@@ -156,6 +168,21 @@ impl SchemaProvider for PgCatalog {
         let Some(table) = self.converted_table(&name).await? else { return Ok(None) };
         if name == "pg_settings" && !self.settings.is_empty() {
             return self.settings_table(table.schema()).map(Some);
+        }
+        if let Some((store, owner)) = &self.roles {
+            let listing = match name.as_str() {
+                "pg_roles" => Some(roles::Listing::Roles),
+                "pg_auth_members" => Some(roles::Listing::AuthMembers),
+                _ => None,
+            };
+            if let Some(listing) = listing {
+                return Ok(Some(Arc::new(roles::RoleTable {
+                    listing,
+                    schema: table.schema(),
+                    store: store.clone(),
+                    owner: owner.clone(),
+                })));
+            }
         }
         Ok(Some(match Listing::of(&name) {
             Some(listing) => Arc::new(WithObjects {

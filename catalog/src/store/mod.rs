@@ -21,6 +21,7 @@ use crate::error::{StoreError, StoreResult};
 
 mod deployments;
 mod events;
+pub mod grants;
 mod pipelines;
 mod roles;
 pub mod rows;
@@ -241,6 +242,11 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::NotFound { kind, name: name.to_owned() });
             }
+            for follow in grants::rename_statements(kind) {
+                let query = sqlx::query(sqlx::AssertSqlSafe(follow)).bind(name).bind(new_name);
+                let query = if kind == "role" { query } else { query.bind(kind) };
+                query.execute(&mut *tx).await?;
+            }
             let detail = format!("renamed from {name}");
             events::Event {
                 actor,
@@ -267,6 +273,7 @@ fn migrator(backend: Backend) -> Migrator {
             (3, "sync tables", include_str!("../../../migrations/sqlite/0003_sync_tables.sql")),
             (4, "schedules", include_str!("../../../migrations/sqlite/0004_schedules.sql")),
             (5, "master key", include_str!("../../../migrations/sqlite/0005_master_key.sql")),
+            (6, "privileges", include_str!("../../../migrations/sqlite/0006_privileges.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
@@ -274,6 +281,7 @@ fn migrator(backend: Backend) -> Migrator {
             (3, "sync tables", include_str!("../../../migrations/postgres/0003_sync_tables.sql")),
             (4, "schedules", include_str!("../../../migrations/postgres/0004_schedules.sql")),
             (5, "master key", include_str!("../../../migrations/postgres/0005_master_key.sql")),
+            (6, "privileges", include_str!("../../../migrations/postgres/0006_privileges.sql")),
         ],
     };
     let migrations = files

@@ -10,9 +10,9 @@ use crate::model::{NewRole, Role, RoleChanges};
 use crate::time::now_micros;
 
 const KIND: &str = "role";
-const INSERT: &str = "INSERT INTO roles (name, superuser, can_login, password_verifier, created_at, updated_at) \
-                      VALUES ($1, $2, $3, $4, $5, $5)";
-const COLUMNS: &str = "name, superuser, can_login, password_verifier, created_at, updated_at";
+const INSERT: &str = "INSERT INTO roles (name, superuser, can_login, inherit, password_verifier, created_at, updated_at) \
+                      VALUES ($1, $2, $3, $6, $4, $5, $5)";
+const COLUMNS: &str = "name, superuser, can_login, inherit, password_verifier, created_at, updated_at";
 
 macro_rules! role_from_row {
     ($row:expr) => {{
@@ -21,6 +21,7 @@ macro_rules! role_from_row {
             name: row.try_get("name")?,
             superuser: row.try_get("superuser")?,
             can_login: row.try_get("can_login")?,
+            inherit: row.try_get("inherit")?,
             password_verifier: row.try_get("password_verifier")?,
             created_at: row.try_get("created_at")?,
             updated_at: row.try_get("updated_at")?,
@@ -52,6 +53,7 @@ impl Store {
                 .bind(role.can_login)
                 .bind(role.password_verifier.as_deref())
                 .bind(now)
+                .bind(role.inherit)
                 .execute(&mut *tx)
                 .await
                 .map_err(on_unique(KIND, &role.name))?;
@@ -82,6 +84,7 @@ impl Store {
                     .bind(role.can_login)
                     .bind(role.password_verifier.as_deref())
                     .bind(now)
+                    .bind(role.inherit)
                     .execute(&mut *tx)
                     .await?
                     .rows_affected();
@@ -116,7 +119,8 @@ impl Store {
                    superuser = COALESCE($2, superuser), \
                    can_login = COALESCE($3, can_login), \
                    password_verifier = CASE WHEN $4 THEN $5 ELSE password_verifier END, \
-                   updated_at = $6 \
+                   updated_at = $6, \
+                   inherit = COALESCE($7, inherit) \
                  WHERE name = $1",
             )
             .bind(name)
@@ -125,6 +129,7 @@ impl Store {
             .bind(changes.password_verifier.is_some())
             .bind(changes.password_verifier.clone().flatten())
             .bind(now)
+            .bind(changes.inherit)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -159,6 +164,7 @@ impl Store {
                     .record(&mut *tx)
                     .await?;
             }
+            sqlx::query("DELETE FROM grants WHERE grantee = $1").bind(name).execute(&mut *tx).await?;
             tx.commit().await?;
             deleted > 0
         });

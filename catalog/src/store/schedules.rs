@@ -281,6 +281,7 @@ impl Store {
                     .record(&mut *tx)
                     .await?;
             }
+            super::grants::forget_object(&mut *tx, KIND, name).await?;
             tx.commit().await?;
             deleted > 0
         });

@@ -261,6 +261,7 @@ impl Store {
                 }
                 .record(&mut *tx)
                 .await?;
+                super::grants::forget_object(&mut *tx, "pipeline", pipeline).await?;
             }
             let deleted = sqlx::query("DELETE FROM sources WHERE name = $1")
                 .bind(name)
@@ -272,6 +273,7 @@ impl Store {
                     .record(&mut *tx)
                     .await?;
             }
+            super::grants::forget_object(&mut *tx, KIND, name).await?;
             tx.commit().await?;
             deleted > 0
         });

@@ -181,6 +181,8 @@ impl Store {
                     .record(&mut *tx)
                     .await?;
             }
+            super::grants::forget_object(&mut *tx, KIND, name).await?;
+            super::grants::forget_object(&mut *tx, "pipeline", name).await?;
             tx.commit().await?;
             deleted > 0
         });

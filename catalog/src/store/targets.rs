@@ -90,7 +90,8 @@ impl Store {
     pub async fn ensure_target(&self, name: &str, target_type: &str, actor: &str) -> StoreResult<()> {
         let now = now_micros();
         with_pool!(self, |p| {
-            sqlx::query(
+            let mut tx = p.begin_write().await?;
+            let created = sqlx::query(
                 "INSERT INTO targets (name, type, options, owner, created_at, updated_at) \
                  VALUES ($1, $2, '{}', $3, $4, $4) ON CONFLICT (name) DO NOTHING",
             )
@@ -98,8 +99,22 @@ impl Store {
             .bind(target_type)
             .bind(actor)
             .bind(now)
-            .execute(p)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if created > 0 {
+                // a built-in target is everyone's to use, until a superuser revokes it
+                sqlx::query(
+                    "INSERT INTO grants (object_kind, object_name, grantee, privilege, grant_option, grantor, granted_at) \
+                     VALUES ('target', $1, 'public', 'USAGE', FALSE, $2, $3) ON CONFLICT DO NOTHING",
+                )
+                .bind(name)
+                .bind(actor)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
         });
         Ok(())
     }
@@ -129,6 +144,7 @@ impl Store {
                     .record(&mut *tx)
                     .await?;
             }
+            super::grants::forget_object(&mut *tx, KIND, name).await?;
             tx.commit().await?;
             deleted > 0
         });

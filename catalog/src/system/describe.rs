@@ -60,6 +60,37 @@ pub const TABLES: &[TableDescription] = &[
         keys: &[Primary(&["name"])],
     },
     TableDescription {
+        table: "role_members",
+        comment: "Role memberships: a member has the role's privileges (with inherit) and may grant it on (with admin option)",
+        columns: &[
+            ("role", "The role granted"),
+            ("member", "The role that is a member of it"),
+            ("admin_option", "Whether the member may grant the role to others"),
+            ("inherit", "Whether the member has the role's privileges without SET ROLE"),
+            ("grantor", "Who granted the membership"),
+            ("granted_at", "When it was granted"),
+        ],
+        keys: &[
+            Primary(&["role", "member"]),
+            Foreign { columns: &["role"], table: "roles", referenced: &["name"] },
+            Foreign { columns: &["member"], table: "roles", referenced: &["name"] },
+        ],
+    },
+    TableDescription {
+        table: "grants",
+        comment: "Privileges held on objects (GRANT … ON kind name TO role); owners hold every privilege without a row",
+        columns: &[
+            ("object_kind", "database, source, secret, target, pipeline or schedule"),
+            ("object_name", "The object's name"),
+            ("grantee", "The role holding it, or public (every role)"),
+            ("privilege", "CREATE, SELECT, USAGE or OPERATE"),
+            ("grantable", "Whether the grantee may grant it to others (WITH GRANT OPTION)"),
+            ("grantor", "Who granted it"),
+            ("granted_at", "When it was granted"),
+        ],
+        keys: &[Primary(&["object_kind", "object_name", "grantee", "privilege"])],
+    },
+    TableDescription {
         table: "secrets",
         comment: "Named secrets that source and target options refer to; values are never shown",
         columns: &[

@@ -71,6 +71,34 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         limit_pushdown: true,
     },
     SystemTableDef {
+        name: "role_members",
+        columns: &[
+            ("role", Text, false),
+            ("member", Text, false),
+            ("admin_option", Bool, false),
+            ("inherit", Bool, false),
+            ("grantor", Text, false),
+            ("granted_at", Time, false),
+        ],
+        sql: "SELECT role, member, admin_option, inherit, grantor, granted_at FROM role_members ORDER BY role, member",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
+        name: "grants",
+        columns: &[
+            ("object_kind", Text, false),
+            ("object_name", Text, false),
+            ("grantee", Text, false),
+            ("privilege", Text, false),
+            ("grantable", Bool, false),
+            ("grantor", Text, false),
+            ("granted_at", Time, false),
+        ],
+        sql: "SELECT object_kind, object_name, grantee, privilege, grant_option, grantor, granted_at \
+              FROM grants ORDER BY object_kind, object_name, grantee, privilege",
+        limit_pushdown: true,
+    },
+    SystemTableDef {
         name: "secrets",
         columns: &[
             ("name", Text, false),

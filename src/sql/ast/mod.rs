@@ -5,6 +5,7 @@ use std::fmt;
 
 use datafusion::sql::sqlparser::ast::Ident as SqlIdent;
 
+pub mod grant;
 pub mod options;
 pub mod pipeline;
 mod role;
@@ -51,6 +52,12 @@ pub enum GatewayStatement {
     SetScheduleState(schedule::SetScheduleState),
     RunSchedule(schedule::RunSchedule),
     ScheduleInfo(schedule::ScheduleInfo),
+    GrantPrivileges(grant::GrantPrivileges),
+    RevokePrivileges(grant::RevokePrivileges),
+    GrantRole(grant::GrantRole),
+    RevokeRole(grant::RevokeRole),
+    AlterOwner(grant::AlterOwner),
+    ShowGrants(grant::ShowGrants),
 }
 
 impl GatewayStatement {
@@ -100,6 +107,12 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::SetScheduleState(s) => s.fmt(f),
             GatewayStatement::RunSchedule(s) => s.fmt(f),
             GatewayStatement::ScheduleInfo(s) => s.fmt(f),
+            GatewayStatement::GrantPrivileges(s) => s.fmt(f),
+            GatewayStatement::RevokePrivileges(s) => s.fmt(f),
+            GatewayStatement::GrantRole(s) => s.fmt(f),
+            GatewayStatement::RevokeRole(s) => s.fmt(f),
+            GatewayStatement::AlterOwner(s) => s.fmt(f),
+            GatewayStatement::ShowGrants(s) => s.fmt(f),
         }
     }
 }

@@ -30,6 +30,8 @@ pub enum RoleOption {
     Superuser(bool),
     /// `LOGIN` / `NOLOGIN`
     Login(bool),
+    /// `INHERIT` / `NOINHERIT`: whether memberships pass privileges on by default
+    Inherit(bool),
     /// `PASSWORD 'text'` / `PASSWORD NULL`
     Password(Password),
 }
@@ -41,6 +43,8 @@ impl RoleOption {
             RoleOption::Superuser(false) => f.write_str("NOSUPERUSER"),
             RoleOption::Login(true) => f.write_str("LOGIN"),
             RoleOption::Login(false) => f.write_str("NOLOGIN"),
+            RoleOption::Inherit(true) => f.write_str("INHERIT"),
+            RoleOption::Inherit(false) => f.write_str("NOINHERIT"),
             RoleOption::Password(Password::Null) => f.write_str("PASSWORD NULL"),
             RoleOption::Password(Password::Text(_)) if redact => f.write_str("PASSWORD '***'"),
             RoleOption::Password(Password::Text(p)) => {
