@@ -57,6 +57,9 @@ pub fn flink_cdc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<Fl
     } else {
         put(&mut options, "database-name", table.path.database.clone());
         put(&mut options, "table-name", table.path.table.clone());
+        if let Some(mode) = mysql_ssl_mode(&o, secrets) {
+            put(&mut options, "jdbc.properties.sslMode", mode);
+        }
     }
     options.extend(o.mapped_flink(
         &["server_id", "server_time_zone", "startup_mode", "snapshot_chunk_size", "connect_timeout"],
@@ -149,8 +152,18 @@ pub fn jdbc_url(table: &TableUse, secrets: &mut Secrets) -> String {
             .unwrap_or_else(|| crate::connectors::postgres::DEFAULT_DATABASE.into());
         format!("jdbc:postgresql://{host}:{port}/{database}")
     } else {
-        format!("jdbc:mysql://{host}:{port}/{}", table.path.database)
+        let url = format!("jdbc:mysql://{host}:{port}/{}", table.path.database);
+        match mysql_ssl_mode(&options, secrets) {
+            Some(mode) => format!("{url}?sslMode={mode}"),
+            None => url,
+        }
     }
+}
+
+/// A MySQL source's `ssl_mode` as MySQL Connector/J's `sslMode` spells it (`VERIFY_CA` …),
+/// when the source gives one: the engines connect as strictly as the gateway does.
+pub fn mysql_ssl_mode(options: &Options<'_>, secrets: &mut Secrets) -> Option<String> {
+    options.given("ssl_mode", secrets).map(|mode| mode.to_ascii_uppercase())
 }
 
 /// The JDBC driver class of a table's source.
@@ -170,6 +183,11 @@ pub fn flink_cdc_source(cx: &CdcSource<'_>, secrets: &mut Secrets, kind: &str) -
     ];
     if let Some(p) = o.get("password", secrets) {
         e.push(("password".into(), yaml_str(p)));
+    }
+    if kind == "mysql"
+        && let Some(mode) = mysql_ssl_mode(&o, secrets)
+    {
+        e.push(("jdbc.properties.sslMode".into(), yaml_str(mode)));
     }
     e.push(("tables".into(), yaml_str(cx.tables.clone())));
     e

@@ -24,6 +24,10 @@ use tokio::sync::Mutex;
 
 use crate::error::SluiceError;
 
+/// A live parameter saying TLS is required although the pool's mode (`preferred`, which
+/// encrypts without verifying) would fall back to plain: MySQL's `ssl_mode = required`.
+pub const TLS_REQUIRED: &str = "sluice_tls_required";
+
 /// The catalog list of every session: the gateway's own catalogs, plus one per source.
 #[derive(Debug)]
 pub struct GatewayCatalogs {
@@ -133,13 +137,18 @@ impl LiveTables {
         }
         let opened = match self.kind {
             LiveKind::MySql => {
-                let preferred = self.params.get("sslmode").is_some_and(|m| m.expose_secret() == "preferred");
-                let pool = match MySQLConnectionPool::new(self.params.clone()).await {
+                // only ssl_mode = preferred falls back to plain: required maps to the
+                // pool's unverified "preferred" too, marked by TLS_REQUIRED
+                let mut params = self.params.clone();
+                let required = params.remove(TLS_REQUIRED).is_some();
+                let preferred =
+                    !required && params.get("sslmode").is_some_and(|m| m.expose_secret() == "preferred");
+                let pool = match MySQLConnectionPool::new(params.clone()).await {
                     // mysql_async has no "preferred": with TLS options set it demands TLS.
                     // Without TLS on the server, fall back to a plain connection as
                     // ssl_mode = preferred means.
                     Err(e) if preferred && e.to_string().contains("SSL") => {
-                        let mut plain = self.params.clone();
+                        let mut plain = params;
                         plain.insert("sslmode".into(), SecretString::from("disabled"));
                         MySQLConnectionPool::new(plain).await
                     }

@@ -9,6 +9,14 @@ use crate::sql::ast::{CreateRole, Password, RoleOption};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output> {
     require_superuser(ctx, "create roles").await?;
+    if statement.name.as_str() == sluice_catalog::privileges::PUBLIC {
+        return Err(SluiceError::Query {
+            state: crate::error::SqlState::ReservedName,
+            message: "role name \"public\" is reserved".into(),
+            hint: Some("PUBLIC stands for every role in GRANT and REVOKE.".into()),
+            pos: None,
+        });
+    }
     let mut role = NewRole {
         name: statement.name.as_str().to_owned(),
         superuser: false,

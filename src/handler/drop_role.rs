@@ -22,6 +22,16 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
             return Err(SluiceError::UndefinedObject { kind: "role", name: name.to_owned() });
         }
         keep_a_superuser(ctx, name).await?;
+        let owned = ctx.rt.store.owned_by(name).await?;
+        if !owned.is_empty() {
+            let objects: Vec<String> =
+                owned.iter().map(|(kind, object)| format!("{} {object}", kind.as_str())).collect();
+            return Err(SluiceError::DependentObjects {
+                what: format!("role \"{name}\""),
+                detail: format!("owner of {}", objects.join(", ")),
+                hint: Some("Hand them over first: ALTER … OWNER TO another role (or drop them)."),
+            });
+        }
         to_drop.push(name);
     }
     for name in to_drop {

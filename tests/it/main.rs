@@ -18,6 +18,7 @@ mod kubernetes_session;
 mod kubernetes_target;
 mod limits;
 mod master_key;
+mod mysql_tls;
 mod pipeline_artifacts;
 mod pipelines;
 mod preview;

@@ -257,6 +257,7 @@ async fn a_join_reads_only_what_is_granted_and_bad_grants_are_refused() {
         ("GRANT CREATE ON DATABASE elsewhere TO bob", "3D000", "elsewhere"),
         ("GRANT team TO team", "0LP01", "member of role"),
         ("ALTER SOURCE maria OWNER TO nobody", "42704", "nobody"),
+        ("CREATE ROLE public", "42939", "reserved"),
     ] {
         let (got, message, _) = failure(&admin, sql).await;
         assert_eq!(got, state, "{sql}: {message}");
@@ -297,6 +298,10 @@ async fn a_schedule_runs_with_its_owners_rights_as_they_are_at_run_time() {
     let error = &failed[0][12];
     assert!(error.contains("42501") && error.contains("permission denied for source maria"), "{error}");
     assert_eq!(pg.text_rows(&format!("SELECT count(*)::text FROM {p}.copied")).await, vec![vec!["3"]]);
+    // a role that owns objects is not dropped from under them
+    let (state, text, _) = failure(&admin, "DROP ROLE alice").await;
+    assert_eq!(state, "2BP01", "{text}");
+    assert!(text.contains("role \"alice\""), "{text}");
     drop(server);
     maria.drop().await;
     pg.drop().await;

@@ -23,6 +23,9 @@ fn options(endpoint: &Endpoint<'_>) -> MySqlConnectOptions {
             "verify_identity" => MySqlSslMode::VerifyIdentity,
             _ => MySqlSslMode::Preferred,
         });
+    if let Some(ca) = endpoint.text("ssl_ca") {
+        options = options.ssl_ca(ca);
+    }
     if let Some(password) = endpoint.secret_text("password") {
         options = options.password(&password);
     }

@@ -51,7 +51,20 @@ pub const OPTIONS: &[OptionSpec] = &[
     opt("max_retries", Int, Tuning, "Retries of a failed write.")
         .default("3")
         .maps_to("sink.max-retries", "max_retries"),
-    opt("ssl_mode", Enum(SSL_MODES), Advanced, "TLS to the server.").default("preferred"),
+    opt(
+        "ssl_mode",
+        Enum(SSL_MODES),
+        Advanced,
+        "TLS to the server: disabled, preferred (TLS when offered), required (TLS, unverified), \
+         verify_ca or verify_identity (TLS with a verified certificate; never a plain fallback).",
+    )
+    .default("preferred"),
+    opt(
+        "ssl_ca",
+        String,
+        Advanced,
+        "PEM file of the CA that signs the server's certificate (the gateway's live reads).",
+    ),
     opt(
         "server_id",
         String,
@@ -150,9 +163,12 @@ impl Connector for MySql {
     fn live_catalog(&self, source: &LoadedSource) -> Option<SourceCatalog> {
         let endpoint = source.endpoint();
         let text = |k: &str| endpoint.text(k).map(str::to_owned);
+        // datafusion-table-providers' modes: "required" verifies the certificate (and host
+        // name), "preferred" encrypts without verifying (and Sluice falls back to a plain
+        // connection only for ssl_mode = preferred, see engine/sources.rs)
         let ssl_mode = text("ssl_mode").map(|m| match m.as_str() {
             "disabled" => "disabled".to_owned(),
-            "preferred" => "preferred".to_owned(),
+            "preferred" | "required" => "preferred".to_owned(),
             _ => "required".to_owned(),
         });
         let params = live_params(vec![
@@ -163,6 +179,11 @@ impl Connector for MySql {
             ("db", text("database")),
             ("pool_max", Some("4".into())),
             ("sslmode", ssl_mode),
+            ("sslrootcert", text("ssl_ca")),
+            (
+                crate::engine::sources::TLS_REQUIRED,
+                (text("ssl_mode").as_deref() == Some("required")).then(std::string::String::new),
+            ),
         ]);
         Some(SourceCatalog::new(source.record.name.clone(), LiveKind::MySql, params))
     }
