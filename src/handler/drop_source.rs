@@ -1,16 +1,22 @@
 //! `DROP SOURCE` — see [`DropSource`] for the syntax.
 
 use sluice_catalog::StoreError;
-
 use sluice_catalog::privileges::ObjectKind;
 
-use super::{Ctx, Notice, Output, require_owner};
+use super::{Ctx, Notice, Output};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::source::DropSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output> {
-    require_owner(ctx, ObjectKind::Source, statement.name.as_str()).await?;
     let name = statement.name.as_str();
+    let rights = ctx.actor().rights(ctx.rt).await?;
+    rights.require_owner(ObjectKind::Source, name).await?;
+    if statement.cascade {
+        // CASCADE drops the pipelines that use it: they must be the role's own too
+        for pipeline in ctx.rt.store.pipelines_using(name).await? {
+            rights.require_owner(ObjectKind::Pipeline, &pipeline).await?;
+        }
+    }
     match ctx.rt.store.drop_source(name, statement.cascade, &ctx.session.user).await {
         Ok(true) => {
             ctx.rt.engine.catalogs().remove_source(name);

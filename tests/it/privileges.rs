@@ -63,8 +63,14 @@ async fn setup() -> Option<(MariaDb, Postgres, TestServer)> {
              CREATE TARGET render TYPE directory WITH (path = '{}');
              CREATE PIPELINE p WITH (mode = 'batch') AS INSERT INTO dw.{p}.copied SELECT id, name FROM maria.{m}.orders;
              CREATE SCHEDULE sch CRON '0 0 1 1 *' AS RUN PIPELINE p; PAUSE SCHEDULE sch;
-             CREATE SECRET spare AS 'spare-value'",
+             CREATE SECRET spare AS 'spare-value';
+             CREATE SOURCE spare_src TYPE blackhole; CREATE TABLE spare_src.void (id INT);
+             CREATE PIPELINE spare_p AS INSERT INTO spare_src.void SELECT id FROM maria.{m}.orders;
+             CREATE SCHEDULE spare_s CRON '0 0 1 1 *' AS RUN PIPELINE p; PAUSE SCHEDULE spare_s;
+             CREATE TARGET spare_t TYPE directory WITH (path = '{}');
+             CREATE TABLE maria.{m}.spare_decl (id INT)",
             server.data_path().join("rendered").display(),
+            server.data_path().join("spare").display(),
             p = pg.name,
             m = maria.name,
         ),
@@ -83,6 +89,16 @@ async fn every_statement_kind_is_refused_then_granted_then_revoked() {
     let no_create = "REVOKE CREATE ON DATABASE sluice FROM bob";
     let usage_both = "GRANT USAGE ON SOURCE maria, dw TO bob";
     let drop_declared = format!("DROP TABLE maria.{m}.declared");
+    let redeclare = format!("CREATE TABLE maria.{m}.spare_decl (id INT)");
+    let spare_p =
+        format!("CREATE PIPELINE spare_p AS INSERT INTO spare_src.void SELECT id FROM maria.{m}.orders");
+    let spare_src_back = format!(
+        "CREATE SOURCE spare_src TYPE blackhole; CREATE TABLE spare_src.void (id INT); ALTER SOURCE spare_src OWNER TO bob; {spare_p}"
+    );
+    let spare_t = format!(
+        "CREATE TARGET spare_t TYPE directory WITH (path = '{}')",
+        server.data_path().join("spare").display()
+    );
     let no_usage_both = "REVOKE USAGE ON SOURCE maria, dw FROM bob";
     let cases = vec![
         case(format!("SELECT id, name FROM maria.{m}.orders ORDER BY id LIMIT 2"), "source maria", "GRANT SELECT ON SOURCE maria TO bob", "REVOKE SELECT ON SOURCE maria FROM bob"),
@@ -156,8 +172,40 @@ async fn every_statement_kind_is_refused_then_granted_then_revoked() {
             post: "REVOKE SELECT ON SOURCE maria FROM bob, carol",
             ..case("GRANT SELECT ON SOURCE maria TO carol".into(), "source maria", "GRANT SELECT ON SOURCE maria TO bob WITH GRANT OPTION", "REVOKE GRANT OPTION FOR SELECT ON SOURCE maria FROM bob")
         },
+        Case {
+            pre: create,
+            undo: "DROP SCHEDULE bob_s",
+            post: no_create,
+            ..case("CREATE SCHEDULE bob_s CRON '0 0 1 1 *' AS RUN PIPELINE p".into(), "pipeline p", "GRANT OPERATE ON PIPELINE p TO bob", "REVOKE OPERATE ON PIPELINE p FROM bob")
+        },
+        case("RUN SCHEDULE spare_s".into(), "schedule spare_s", "GRANT OPERATE ON SCHEDULE spare_s TO bob", "REVOKE OPERATE ON SCHEDULE spare_s FROM bob"),
+        case("ALTER SECRET spare AS 'other'".into(), "secret spare", "ALTER SECRET spare OWNER TO bob", "ALTER SECRET spare OWNER TO sluice"),
+        Case { undo: &redeclare, ..case(format!("DROP TABLE maria.{m}.spare_decl"), "source maria", "GRANT USAGE ON SOURCE maria TO bob", "REVOKE USAGE ON SOURCE maria FROM bob") },
+        Case { undo: &spare_p, ..case("DROP PIPELINE spare_p".into(), "pipeline spare_p", "ALTER PIPELINE spare_p OWNER TO bob", "ALTER PIPELINE spare_p OWNER TO sluice") },
+        Case {
+            undo: "CREATE SCHEDULE spare_s CRON '0 0 1 1 *' AS RUN PIPELINE p; PAUSE SCHEDULE spare_s",
+            ..case("DROP SCHEDULE spare_s".into(), "schedule spare_s", "ALTER SCHEDULE spare_s OWNER TO bob", "ALTER SCHEDULE spare_s OWNER TO sluice")
+        },
+        Case { undo: &spare_t, ..case("DROP TARGET spare_t".into(), "target spare_t", "ALTER TARGET spare_t OWNER TO bob", "ALTER TARGET spare_t OWNER TO sluice") },
+        Case {
+            pre: "ALTER SOURCE spare_src OWNER TO bob",
+            post: "ALTER SOURCE spare_src OWNER TO sluice",
+            ..case("DROP SOURCE spare_src CASCADE".into(), "pipeline spare_p", "ALTER PIPELINE spare_p OWNER TO bob", "ALTER PIPELINE spare_p OWNER TO sluice")
+        },
         Case { undo: "REVOKE team FROM carol", ..case("GRANT team TO carol".into(), "role \"team\"", "GRANT team TO bob WITH ADMIN OPTION", "REVOKE team FROM bob") },
     ];
+    // the last case drops spare_src with spare_p: the undo of a dropped source
+    let cases: Vec<Case> =
+        cases
+            .into_iter()
+            .map(|c| {
+                if c.sql.starts_with("DROP SOURCE spare_src") {
+                    Case { undo: &spare_src_back, ..c }
+                } else {
+                    c
+                }
+            })
+            .collect();
     for c in &cases {
         if !c.pre.is_empty() {
             exec(&admin, c.pre).await;
