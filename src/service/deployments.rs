@@ -88,9 +88,11 @@ pub async fn start(
     check_runs_there(stored, target, savepoint.is_some())?;
     let tables = if kind.in_gateway { Tables::Live(rt.engine.catalogs()) } else { Tables::Schemas };
     let plan = super::pipelines::plan(rt, notices, stored, tables, interval).await?;
-    // checked as the pipeline is now, with the actor's rights as they are now (a
-    // schedule's task runs as its owner: a revoked USAGE fails the run)
-    rights.require_usage_of_sources(plan.bound.source_names().iter().map(String::as_str)).await?;
+    // a pipeline reads and writes with its owner's rights (an operator needs OPERATE, not
+    // the data), checked as the pipeline and the rights are now: a revoked USAGE fails the
+    // next START, and the next run of a schedule
+    let owner = Actor::new(stored.record.owner.clone()).rights(rt).await?;
+    owner.require_usage_of_sources(plan.bound.source_names().iter().map(String::as_str)).await?;
     if !plan.settings().jars.is_empty() && !kind.delivers_jars {
         return Err(SluiceError::not_supported(
             format!(

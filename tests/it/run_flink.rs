@@ -201,14 +201,24 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
     let (state, message, _) = failure(&client, "START PIPELINE ticks").await;
     assert_eq!(state, "55000", "one active deployment per pipeline: {message}");
 
-    client.batch_execute("STOP PIPELINE ticks WITH SAVEPOINT").await.unwrap();
+    // an operator who owns nothing: OPERATE on the pipeline and USAGE on its target let
+    // it stop, resume and suspend the job (the job reads with its owner's rights)
+    client.batch_execute("CREATE ROLE oncall LOGIN PASSWORD 'o'").await.unwrap();
+    let ops = server.client_as("oncall", "o").await.unwrap();
+    let (state, message, _) = failure(&ops, "STOP PIPELINE ticks WITH SAVEPOINT").await;
+    assert!(state == "42501" && message.contains("pipeline ticks"), "{state} {message}");
+    client.batch_execute("GRANT OPERATE ON PIPELINE ticks TO oncall").await.unwrap();
+    let (state, message, _) = failure(&ops, "STOP PIPELINE ticks WITH SAVEPOINT").await;
+    assert!(state == "42501" && message.contains("target dev"), "{state} {message}");
+    client.batch_execute("GRANT USAGE ON TARGET dev TO oncall").await.unwrap();
+    ops.batch_execute("STOP PIPELINE ticks WITH SAVEPOINT").await.unwrap();
     let stopped = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await.remove(0);
     assert_eq!(stopped[6], "stopped", "{stopped:?}");
     let savepoint = stopped[9].clone();
     assert!(savepoint.contains("savepoint-"), "the savepoint is recorded: {stopped:?}");
     assert_eq!(flink(&format!("/jobs/{first_job}")).unwrap()["state"], "FINISHED");
 
-    client.batch_execute("RESUME PIPELINE ticks").await.unwrap();
+    ops.batch_execute("RESUME PIPELINE ticks").await.unwrap();
     let resumed = wait_deployment(&client, "ticks", |d| d[6] == "running" && d[5] != first_job).await;
     let second_job = resumed[5].clone();
     wait_all_running(&second_job).await;
@@ -220,10 +230,13 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
     );
     assert_eq!(resumed[0], stopped[0], "the same deployment goes on");
 
-    client.batch_execute("SUSPEND PIPELINE ticks").await.unwrap();
+    ops.batch_execute("SUSPEND PIPELINE ticks").await.unwrap();
     let suspended = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await.remove(0);
     assert_eq!(suspended[6], "suspended");
     assert_ne!(suspended[9], savepoint, "a new savepoint");
+    client.batch_execute("REVOKE OPERATE ON PIPELINE ticks FROM oncall").await.unwrap();
+    let (state, message, _) = failure(&ops, "RESUME PIPELINE ticks").await;
+    assert!(state == "42501" && message.contains("pipeline ticks"), "{state} {message}");
     client.batch_execute("RESUME PIPELINE ticks").await.unwrap();
     let third = wait_deployment(&client, "ticks", |d| d[6] == "running" && d[5] != second_job).await;
     client.batch_execute("STOP PIPELINE ticks").await.unwrap();
