@@ -14,7 +14,7 @@ use crate::sql::ast::pipeline::CreatePipeline;
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Output> {
     let name = statement.name.as_str();
     let replaces = statement.or_replace.then_some((ObjectKind::Pipeline, name));
-    require_create(ctx, "pipelines", replaces).await?;
+    let rights = require_create(ctx, "pipelines", replaces).await?;
     if statement.if_not_exists && ctx.rt.store.pipeline(name).await?.is_some() {
         ctx.notices.push(Notice::notice(format!("pipeline \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE PIPELINE"));
@@ -30,7 +30,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
     let bound = bind(&mut ctx.plan_ctx(), &statement.options, &statement.body, Tables::Schemas).await?;
     crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
     let pipeline = new_pipeline(name, &bound, &statement.body);
-    let rights = ctx.actor().rights(ctx.rt).await?;
     rights.require_usage_of_sources(pipeline.sources.iter().map(String::as_str)).await?;
     match ctx.rt.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
         Ok(_) => Ok(Output::Command("CREATE PIPELINE")),

@@ -23,7 +23,9 @@ pub const DEFAULT_ZONE: &str = "UTC";
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Output> {
     let name = statement.name.as_str();
-    require_create(ctx, "schedules", statement.or_replace.then_some((ObjectKind::Schedule, name))).await?;
+    let rights =
+        require_create(ctx, "schedules", statement.or_replace.then_some((ObjectKind::Schedule, name)))
+            .await?;
     if statement.if_not_exists && ctx.rt.store.schedule(name).await?.is_some() {
         ctx.notices.push(Notice::notice(format!("schedule \"{name}\" already exists, skipping")));
         return Ok(Output::Command("CREATE SCHEDULE"));
@@ -35,7 +37,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Out
     targets::check_exists(&ctx.rt.store, settings.target.as_deref()).await?;
     let tasks = dag::check(name, &statement.tasks)?;
     check_pipelines(ctx, name, &statement.tasks).await?;
-    let rights = ctx.actor().rights(ctx.rt).await?;
     for task in &statement.tasks {
         rights.require(Privilege::Operate, ObjectKind::Pipeline, task.pipeline.as_str()).await?;
     }

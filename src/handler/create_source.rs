@@ -11,7 +11,7 @@ use crate::sql::ast::source::CreateSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Output> {
     let replaces = statement.or_replace.then_some((ObjectKind::Source, statement.name.as_str()));
-    require_create(ctx, "sources", replaces).await?;
+    let rights = require_create(ctx, "sources", replaces).await?;
     let source_type = lookup_type(&statement.source_type)?;
     let options = validate(source_type, &ResolvedOptions::default(), &statement.options)?;
     let source = NewSource {
@@ -20,7 +20,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSource) -> Result<Outpu
         options: options.to_json(),
         secrets: options.secrets(),
     };
-    let rights = ctx.actor().rights(ctx.rt).await?;
     for secret in &source.secrets {
         rights.require(Privilege::Usage, ObjectKind::Secret, secret).await?;
     }

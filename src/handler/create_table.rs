@@ -7,7 +7,7 @@ use sluice_catalog::{ColumnRecord, StoreError, TableRecord};
 
 use sluice_catalog::privileges::{ObjectKind, Privilege};
 
-use super::{Ctx, Notice, Output, require, require_create};
+use super::{Ctx, Notice, Output, require_create};
 use crate::connectors::definition::{TableDefinition, Watermark};
 use crate::connectors::validate::{Schema, validate_with};
 use crate::connectors::{ResolvedOptions, SourceType};
@@ -16,8 +16,8 @@ use crate::sql::ast::source::ObjectPath;
 use crate::sql::ast::table::{CreateTable, TableColumn};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateTable) -> Result<Output> {
-    require_create(ctx, "tables", None).await?;
-    require(ctx, Privilege::Usage, ObjectKind::Source, source_part(&statement.name)?).await?;
+    let rights = require_create(ctx, "tables", None).await?;
+    rights.require(Privilege::Usage, ObjectKind::Source, source_part(&statement.name)?).await?;
     let source = crate::service::sources::load(ctx.rt, source_part(&statement.name)?).await?;
     let source_type = source.source_type;
     let (database, table_name) = declared_path(&statement.name, source_type)?;

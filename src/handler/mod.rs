@@ -394,14 +394,19 @@ pub async fn require(ctx: &Ctx<'_>, privilege: Privilege, kind: ObjectKind, name
 }
 
 /// Refuses (42501) unless the session's role may create `what` (CREATE ON DATABASE); an
-/// existing object of `kind` `name` (OR REPLACE) must also be the role's own.
-pub async fn require_create(ctx: &Ctx<'_>, what: &str, replaces: Option<(ObjectKind, &str)>) -> Result<()> {
+/// existing object of `kind` `name` (OR REPLACE) must also be the role's own. Returns the
+/// rights it read, for the statement's further checks.
+pub async fn require_create<'a>(
+    ctx: &Ctx<'a>,
+    what: &str,
+    replaces: Option<(ObjectKind, &str)>,
+) -> Result<crate::service::access::Rights<'a>> {
     let rights = ctx.actor().rights(ctx.rt).await?;
     rights.require_create(what)?;
-    match replaces {
-        Some((kind, name)) => rights.require_owner(kind, name).await,
-        None => Ok(()),
+    if let Some((kind, name)) = replaces {
+        rights.require_owner(kind, name).await?;
     }
+    Ok(rights)
 }
 
 /// Refuses gateway statements that need superuser rights (see [`crate::service::Actor`]).
