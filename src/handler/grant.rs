@@ -12,22 +12,27 @@ use crate::sql::ast::grant::{GrantPrivileges, Objects, Privileges};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &GrantPrivileges) -> Result<Output> {
     let grants = checked(ctx, &statement.privileges, &statement.objects, &statement.grantees).await?;
-    let rows: Vec<NewGrant<'_>> = grants
-        .iter()
-        .map(|(kind, object, grantee, privilege)| NewGrant {
-            kind: *kind,
-            object,
-            grantee,
-            privilege: *privilege,
-            grant_option: statement.with_grant_option,
-        })
-        .collect();
+    let rows = new_grants(&grants, statement.with_grant_option);
     ctx.rt.store.grant_privileges(&rows, &ctx.session.user).await?;
     Ok(Output::Command("GRANT"))
 }
 
 /// One privilege on one object for one grantee.
 pub type Item = (ObjectKind, String, String, Privilege);
+
+/// The store's rows for `items`.
+pub fn new_grants(items: &[Item], grant_option: bool) -> Vec<NewGrant<'_>> {
+    items
+        .iter()
+        .map(|(kind, object, grantee, privilege)| NewGrant {
+            kind: *kind,
+            object,
+            grantee,
+            privilege: *privilege,
+            grant_option,
+        })
+        .collect()
+}
 
 /// Every (object, grantee, privilege) the statement names, after checking that the objects
 /// and grantees exist, that each privilege belongs to the objects' kind, and that the

@@ -2,25 +2,14 @@
 //! same roles that may grant a privilege may revoke it; revoking what was never granted
 //! changes nothing (a WARNING says so, as in PostgreSQL).
 
-use sluice_catalog::store::grants::NewGrant;
-
-use super::grant::checked;
+use super::grant::{checked, new_grants};
 use super::{Ctx, Notice, Output};
 use crate::error::Result;
 use crate::sql::ast::grant::RevokePrivileges;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &RevokePrivileges) -> Result<Output> {
     let items = checked(ctx, &statement.privileges, &statement.objects, &statement.grantees).await?;
-    let rows: Vec<NewGrant<'_>> = items
-        .iter()
-        .map(|(kind, object, grantee, privilege)| NewGrant {
-            kind: *kind,
-            object,
-            grantee,
-            privilege: *privilege,
-            grant_option: false,
-        })
-        .collect();
+    let rows = new_grants(&items, false);
     let changed =
         ctx.rt.store.revoke_privileges(&rows, statement.grant_option_for, &ctx.session.user).await?;
     if changed == 0 {
