@@ -44,7 +44,8 @@ pub async fn first_superuser(
     password: Option<&Secret>,
     password_file: Option<&Path>,
 ) -> Result<Option<PasswordSource>, StartError> {
-    if !store.roles().await?.is_empty() {
+    let roles = store.roles().await?;
+    if roles.iter().any(|r| !sluice_catalog::privileges::is_predefined_role(&r.name)) {
         if password.is_some() {
             tracing::info!("roles exist already; SLUICE_PASSWORD is only used on first start");
         }

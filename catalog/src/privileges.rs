@@ -15,6 +15,10 @@
 //! | `schedule` | `OPERATE`         | PAUSE/RESUME/RUN it                                    |
 //! | `sync`     | —                 | (owner only)                                           |
 //!
+//! Creating targets is no privilege on an object: it comes with membership (with inherit)
+//! in the predefined role [`CREATE_TARGET_ROLE`]. A REVOKE that would leave grants made
+//! with the revoked grant option behind finds them with [`dependent_grants`].
+//!
 //! This module is pure: the store loads an [`Access`] (`Store::access`), the gateway asks it.
 
 use std::collections::BTreeSet;
@@ -25,6 +29,22 @@ pub const PUBLIC: &str = "public";
 
 /// The one database a gateway has (`GRANT CREATE ON DATABASE sluice`).
 pub const DATABASE: &str = "sluice";
+
+/// The predefined role whose members may create targets (`GRANT sluice_create_target TO
+/// alice`), as PostgreSQL's `pg_create_subscription` lets its members create subscriptions:
+/// a target runs jobs with the gateway's credentials, so CREATE ON DATABASE does not cover it.
+pub const CREATE_TARGET_ROLE: &str = "sluice_create_target";
+
+/// Role names a user may not create or rename to: `public`, and the `sluice_` prefix the
+/// gateway keeps for its predefined roles (as PostgreSQL keeps `pg_`).
+pub fn is_reserved_role_name(name: &str) -> bool {
+    name == PUBLIC || name.starts_with("sluice_")
+}
+
+/// The predefined roles (created by the catalog's migrations, never dropped or altered).
+pub fn is_predefined_role(name: &str) -> bool {
+    name == CREATE_TARGET_ROLE
+}
 
 /// A kind of object privileges apply to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -215,6 +235,12 @@ impl Access {
         Access { role: role.to_owned(), superuser, privileged_as, member_of, admin_of, grants }
     }
 
+    /// Whether the role may create targets: a superuser, or one with the privileges of
+    /// [`CREATE_TARGET_ROLE`].
+    pub fn may_create_targets(&self) -> bool {
+        self.superuser || self.privileged_as.contains(CREATE_TARGET_ROLE)
+    }
+
     /// Whether the role has the rights of `owner` (is it, or inherits from it).
     pub fn owns(&self, owner: Option<&str>) -> bool {
         self.superuser || owner.is_some_and(|o| o != PUBLIC && self.privileged_as.contains(o))
@@ -237,6 +263,50 @@ impl Access {
             .iter()
             .filter(move |g| g.kind == kind && g.object == name && givers.contains(&g.privilege))
     }
+}
+
+/// What a revocation does to the grants of one object: `revoked` names (grantee,
+/// privilege) pairs losing the privilege (or only its grant option when `option_only`).
+/// Returns the grants that would be left *dependent* — made by a grantor who no longer
+/// holds the grant option for them — transitively, as PostgreSQL's REVOKE finds them
+/// (it refuses with "dependent privileges exist" unless CASCADE revokes them too).
+///
+/// `grantors` says, for each grantor, whether it may grant regardless of grants (it owns
+/// the object or is a superuser) and whose grants it holds options through (itself, the
+/// roles it inherits from, `public`); a grantor missing from it is left alone.
+pub fn dependent_grants(
+    on_object: &[GrantRecord],
+    revoked: &[(String, Privilege)],
+    option_only: bool,
+    grantors: &std::collections::HashMap<String, Grantor>,
+) -> Vec<GrantRecord> {
+    let hit = |g: &GrantRecord| revoked.iter().any(|(grantee, p)| *grantee == g.grantee && *p == g.privilege);
+    let mut remaining: Vec<GrantRecord> = on_object
+        .iter()
+        .filter(|g| option_only || !hit(g))
+        .map(|g| GrantRecord { grant_option: g.grant_option && !(option_only && hit(g)), ..g.clone() })
+        .collect();
+    let mut dependents = Vec::new();
+    while let Some(i) = remaining.iter().position(|g| {
+        let Some(grantor) = grantors.get(&g.grantor) else { return false };
+        let givers = g.privilege.given_by(g.kind);
+        !grantor.independent
+            && !remaining.iter().any(|h| {
+                h.grant_option && grantor.privileged_as.contains(&h.grantee) && givers.contains(&h.privilege)
+            })
+    }) {
+        dependents.push(remaining.remove(i));
+    }
+    dependents
+}
+
+/// A grantor as [`dependent_grants`] sees it.
+#[derive(Debug, Clone, Default)]
+pub struct Grantor {
+    /// Owns the object (or is a superuser): its grants never depend on others'.
+    pub independent: bool,
+    /// Whose grant options it has: itself, the roles it inherits from, `public`.
+    pub privileged_as: BTreeSet<String>,
 }
 
 /// `role` and the roles it reaches through memberships (only inheriting ones when
@@ -311,6 +381,49 @@ mod tests {
         assert!(bob.has(ObjectKind::Pipeline, "p", Some("bob"), Privilege::Operate));
         assert!(bob.may_grant(ObjectKind::Pipeline, "p", Some("bob"), Privilege::Operate));
         assert!(!bob.has(ObjectKind::Database, DATABASE, None, Privilege::Create));
+        assert!(root.may_create_targets() && !bob.may_create_targets());
+    }
+
+    #[test]
+    fn creating_targets_comes_with_the_predefined_role_when_inherited() {
+        let inheriting = [member(CREATE_TARGET_ROLE, "ops", true), member("ops", "dana", true)];
+        assert!(Access::resolve("dana", false, &inheriting, Vec::new()).may_create_targets());
+        let not = [member(CREATE_TARGET_ROLE, "erin", false)];
+        assert!(!Access::resolve("erin", false, &not, Vec::new()).may_create_targets());
+        assert!(is_reserved_role_name("sluice_anything") && is_reserved_role_name(PUBLIC));
+        assert!(!is_reserved_role_name("sluice") && !is_reserved_role_name("analyst"));
+    }
+
+    fn grantor(name: &str) -> (String, Grantor) {
+        let privileged_as = BTreeSet::from([name.to_owned(), PUBLIC.to_owned()]);
+        (name.to_owned(), Grantor { independent: name == "root", privileged_as })
+    }
+
+    #[test]
+    fn revoking_a_grant_option_finds_the_grants_made_with_it_transitively() {
+        let with_option = |grantee: &str, grantor: &str| GrantRecord {
+            grant_option: true,
+            grantor: grantor.into(),
+            ..grant(ObjectKind::Source, "prod", grantee, Privilege::Usage)
+        };
+        let mut dave = grant(ObjectKind::Source, "prod", "dave", Privilege::Select);
+        dave.grantor = "carol".into();
+        let grants = vec![with_option("bob", "root"), with_option("carol", "bob"), dave];
+        let grantors = [grantor("root"), grantor("bob"), grantor("carol")].into_iter().collect();
+        let revoked = [("bob".to_owned(), Privilege::Usage)];
+        let names = |d: Vec<GrantRecord>| d.into_iter().map(|g| g.grantee).collect::<Vec<_>>();
+        assert_eq!(names(dependent_grants(&grants, &revoked, false, &grantors)), ["carol", "dave"]);
+        assert_eq!(names(dependent_grants(&grants, &revoked, true, &grantors)), ["carol", "dave"]);
+        let revoked = [("dave".to_owned(), Privilege::Select)];
+        assert!(dependent_grants(&grants, &revoked, false, &grantors).is_empty());
+        // A grantor whose option for SELECT comes from another grant keeps its SELECT grants.
+        let mut bob_select = with_option("bob", "root");
+        bob_select.privilege = Privilege::Select;
+        let mut erin = grant(ObjectKind::Source, "prod", "erin", Privilege::Select);
+        erin.grantor = "bob".into();
+        let grants = vec![with_option("bob", "root"), bob_select, with_option("carol", "bob"), erin];
+        let revoked = [("bob".to_owned(), Privilege::Usage)];
+        assert_eq!(names(dependent_grants(&grants, &revoked, false, &grantors)), ["carol"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use sluice_catalog::RoleChanges;
 
-use super::create_role::verifier_for;
+use super::create_role::{refuse_predefined, refuse_reserved_name, verifier_for};
 use super::{Ctx, Output, require_superuser};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::{AlterRole, AlterRoleOperation, RoleOption};
@@ -12,6 +12,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
     match &statement.operation {
         AlterRoleOperation::RenameTo(new_name) => {
             require_superuser(ctx, "rename roles").await?;
+            refuse_predefined(name, "rename")?;
+            refuse_reserved_name(new_name.as_str())?;
             if name == ctx.session.user {
                 return Err(SluiceError::not_supported("session user cannot be renamed", None));
             }
@@ -23,6 +25,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
             if !only_own_password {
                 require_superuser(ctx, "alter roles other than to change their own password").await?;
             }
+            refuse_predefined(name, "alter")?;
             let mut changes = RoleChanges::default();
             for option in options {
                 match option {

@@ -9,14 +9,7 @@ use crate::sql::ast::{CreateRole, Password, RoleOption};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output> {
     require_superuser(ctx, "create roles").await?;
-    if statement.name.as_str() == sluice_catalog::privileges::PUBLIC {
-        return Err(SluiceError::Query {
-            state: crate::error::SqlState::ReservedName,
-            message: "role name \"public\" is reserved".into(),
-            hint: Some("PUBLIC stands for every role in GRANT and REVOKE.".into()),
-            pos: None,
-        });
-    }
+    refuse_reserved_name(statement.name.as_str())?;
     let mut role = NewRole {
         name: statement.name.as_str().to_owned(),
         superuser: false,
@@ -40,6 +33,39 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateRole) -> Result<Output>
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Refuses (42939) a new role name that is reserved: `public`, or one starting with
+/// `sluice_` (kept for predefined roles, as PostgreSQL keeps `pg_`).
+pub fn refuse_reserved_name(name: &str) -> Result<()> {
+    if !sluice_catalog::privileges::is_reserved_role_name(name) {
+        return Ok(());
+    }
+    let hint = if name == sluice_catalog::privileges::PUBLIC {
+        "PUBLIC stands for every role in GRANT and REVOKE."
+    } else {
+        "Role names starting with \"sluice_\" are kept for the gateway's predefined roles."
+    };
+    Err(SluiceError::Query {
+        state: crate::error::SqlState::ReservedName,
+        message: format!("role name \"{name}\" is reserved"),
+        hint: Some(hint.into()),
+        pos: None,
+    })
+}
+
+/// Refuses (42939) to alter, rename or drop a predefined role such as
+/// `sluice_create_target` (granting it and revoking it is how it is used).
+pub fn refuse_predefined(name: &str, doing: &str) -> Result<()> {
+    if !sluice_catalog::privileges::is_predefined_role(name) {
+        return Ok(());
+    }
+    Err(SluiceError::Query {
+        state: crate::error::SqlState::ReservedName,
+        message: format!("cannot {doing} role \"{name}\": it is predefined"),
+        hint: Some(format!("Grant it to the roles that need it: GRANT {name} TO role.")),
+        pos: None,
+    })
 }
 
 /// The verifier to store for a password: a verifier given as such is kept (as in

@@ -11,6 +11,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
     let mut to_drop = Vec::new();
     for name in &statement.names {
         let name = name.as_str();
+        super::create_role::refuse_predefined(name, "drop")?;
         if name == ctx.session.user {
             return Err(SluiceError::ObjectInUse("current user cannot be dropped".into()));
         }

@@ -2,7 +2,7 @@
 //! (see `sluice_catalog::privileges`). Every statement and scheduled task is checked here,
 //! through its [`Actor`]; a refusal is 42501 naming the privilege and the object.
 
-use sluice_catalog::privileges::{Access, DATABASE, ObjectKind, Privilege};
+use sluice_catalog::privileges::{Access, CREATE_TARGET_ROLE, DATABASE, ObjectKind, Privilege};
 
 use super::Actor;
 use crate::error::{Result, SluiceError};
@@ -88,6 +88,16 @@ impl Rights<'_> {
         }
         Err(SluiceError::PermissionDenied(format!(
             "permission denied for database {DATABASE}: creating {what} needs CREATE ON DATABASE {DATABASE}"
+        )))
+    }
+
+    /// May create targets: a superuser, or a member of `sluice_create_target`.
+    pub fn require_create_target(&self) -> Result<()> {
+        if self.access.may_create_targets() {
+            return Ok(());
+        }
+        Err(SluiceError::PermissionDenied(format!(
+            "permission denied for database {DATABASE}: creating targets needs membership in {CREATE_TARGET_ROLE}"
         )))
     }
 

@@ -78,7 +78,8 @@ async fn roles_log_in_with_their_own_passwords_and_rights() {
             ("alice".into(), true, true),
             ("bob".into(), true, true),
             ("nologin_role".into(), false, true),
-            ("sluice".into(), true, true)
+            ("sluice".into(), true, true),
+            ("sluice_create_target".into(), false, false)
         ]
     );
 
@@ -225,13 +226,13 @@ async fn savepoints_recover_a_block_over_the_extended_protocol() {
     assert_eq!(sqlstate(&nested.query("SELECT nope FROM sluice.roles", &[]).await.unwrap_err()), "42703");
     nested.rollback().await.unwrap();
     let n: i64 = tx.query_one("SELECT count(*) FROM sluice.roles", &[]).await.unwrap().get(0);
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "sluice and the predefined sluice_create_target");
     // the same, with SAVEPOINT and ROLLBACK TO sent as extended-protocol statements
     tx.execute("SAVEPOINT again", &[]).await.unwrap();
     assert_eq!(sqlstate(&tx.query("SELECT nope FROM sluice.roles", &[]).await.unwrap_err()), "42703");
     assert_eq!(sqlstate(&tx.query("SELECT 1", &[]).await.unwrap_err()), "25P02");
     tx.execute("ROLLBACK TO SAVEPOINT again", &[]).await.unwrap();
     let n: i64 = tx.query_one("SELECT count(*) FROM sluice.roles", &[]).await.unwrap().get(0);
-    assert_eq!(n, 1);
+    assert_eq!(n, 2, "sluice and the predefined sluice_create_target");
     tx.commit().await.unwrap();
 }

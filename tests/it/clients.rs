@@ -48,7 +48,7 @@ fn psql_meta_commands_list_the_catalog() {
     assert!(sources.contains("Table \"sluice.sources\""), "{sources}");
     assert!(sources.contains(" created_at ") && sources.contains("timestamp with time zone"), "{sources}");
     let roles = stdout(&psql(&server, &["-At", "-c", "SELECT name, superuser FROM sluice.roles"]));
-    assert_eq!(roles.trim(), "sluice|t");
+    assert_eq!(roles.trim(), "sluice|t\nsluice_create_target|f");
 }
 
 /// What `\d+`, `\df` and `\dT` show: keys, the tables that refer to one, comments.

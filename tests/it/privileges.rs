@@ -100,6 +100,10 @@ async fn every_statement_kind_is_refused_then_granted_then_revoked() {
         server.data_path().join("spare").display()
     );
     let no_usage_both = "REVOKE USAGE ON SOURCE maria, dw FROM bob";
+    let bob_t = format!(
+        "CREATE TARGET bob_t TYPE directory WITH (path = '{}')",
+        server.data_path().join("bob_t").display()
+    );
     let cases = vec![
         case(format!("SELECT id, name FROM maria.{m}.orders ORDER BY id LIMIT 2"), "source maria", "GRANT SELECT ON SOURCE maria TO bob", "REVOKE SELECT ON SOURCE maria FROM bob"),
         case("TEST SOURCE maria".into(), "source maria", "GRANT SELECT ON SOURCE maria TO bob", "REVOKE SELECT ON SOURCE maria FROM bob"),
@@ -170,7 +174,7 @@ async fn every_statement_kind_is_refused_then_granted_then_revoked() {
         Case { undo: "CREATE SECRET spare AS 'spare-value'", ..case("DROP SECRET spare".into(), "secret spare", "ALTER SECRET spare OWNER TO bob", "ALTER SECRET spare OWNER TO sluice") },
         Case {
             post: "REVOKE SELECT ON SOURCE maria FROM bob, carol",
-            ..case("GRANT SELECT ON SOURCE maria TO carol".into(), "source maria", "GRANT SELECT ON SOURCE maria TO bob WITH GRANT OPTION", "REVOKE GRANT OPTION FOR SELECT ON SOURCE maria FROM bob")
+            ..case("GRANT SELECT ON SOURCE maria TO carol".into(), "source maria", "GRANT SELECT ON SOURCE maria TO bob WITH GRANT OPTION", "REVOKE GRANT OPTION FOR SELECT ON SOURCE maria FROM bob CASCADE")
         },
         Case {
             pre: create,
@@ -191,6 +195,10 @@ async fn every_statement_kind_is_refused_then_granted_then_revoked() {
             pre: "ALTER SOURCE spare_src OWNER TO bob",
             post: "ALTER SOURCE spare_src OWNER TO sluice",
             ..case("DROP SOURCE spare_src CASCADE".into(), "pipeline spare_p", "ALTER PIPELINE spare_p OWNER TO bob", "ALTER PIPELINE spare_p OWNER TO sluice")
+        },
+        Case {
+            undo: "DROP TARGET bob_t",
+            ..case(bob_t.clone(), "sluice_create_target", "GRANT sluice_create_target TO bob", "REVOKE sluice_create_target FROM bob")
         },
         Case { undo: "REVOKE team FROM carol", ..case("GRANT team TO carol".into(), "role \"team\"", "GRANT team TO bob WITH ADMIN OPTION", "REVOKE team FROM bob") },
     ];
@@ -306,11 +314,68 @@ async fn a_join_reads_only_what_is_granted_and_bad_grants_are_refused() {
         ("GRANT team TO team", "0LP01", "member of role"),
         ("ALTER SOURCE maria OWNER TO nobody", "42704", "nobody"),
         ("CREATE ROLE public", "42939", "reserved"),
+        ("CREATE ROLE sluice_ops", "42939", "role name \"sluice_ops\" is reserved"),
+        ("ALTER ROLE team RENAME TO sluice_team", "42939", "reserved"),
+        ("DROP ROLE sluice_create_target", "42939", "predefined"),
+        ("ALTER ROLE sluice_create_target LOGIN", "42939", "predefined"),
     ] {
         let (got, message, _) = failure(&admin, sql).await;
         assert_eq!(got, state, "{sql}: {message}");
         assert!(message.contains(text), "{sql}: {message}");
     }
+    drop(server);
+    maria.drop().await;
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn revoking_a_grant_option_restricts_or_cascades_to_the_grants_made_with_it() {
+    let Some((maria, pg, server)) = setup().await else { return };
+    let admin = server.client().await;
+    let bob = server.client_as("bob", "b-pw").await.unwrap();
+    exec(&admin, "GRANT USAGE ON SOURCE maria TO bob WITH GRANT OPTION").await;
+    exec(
+        &bob,
+        "GRANT USAGE ON SOURCE maria TO carol WITH GRANT OPTION; GRANT SELECT ON SOURCE maria TO team",
+    )
+    .await;
+    let held = "SELECT grantee, privilege, grantable, grantor FROM sluice.grants WHERE object_name = 'maria' ORDER BY grantee";
+    let before = rows(&admin, held).await;
+    assert_eq!(
+        before,
+        vec![
+            vec!["bob", "USAGE", "t", "sluice"],
+            vec!["carol", "USAGE", "t", "bob"],
+            vec!["team", "SELECT", "f", "bob"]
+        ]
+    );
+    // RESTRICT (the default) refuses and changes nothing
+    for revoke in [
+        "REVOKE USAGE ON SOURCE maria FROM bob",
+        "REVOKE GRANT OPTION FOR USAGE ON SOURCE maria FROM bob RESTRICT",
+    ] {
+        let (state, text, _) = failure(&admin, revoke).await;
+        assert_eq!(state, "2BP01", "{revoke}: {text}");
+        assert!(
+            text.contains("dependent privileges exist") && text.contains("granted by bob to carol"),
+            "{text}"
+        );
+        assert_eq!(rows(&admin, held).await, before, "{revoke} changed grants");
+    }
+    // revoking only what nobody depends on needs no CASCADE
+    exec(&admin, "REVOKE SELECT ON SOURCE maria FROM team").await;
+    exec(&bob, "GRANT SELECT ON SOURCE maria TO team").await;
+    // CASCADE takes the option away from bob and the grants bob made with it
+    exec(&admin, "REVOKE GRANT OPTION FOR USAGE ON SOURCE maria FROM bob CASCADE").await;
+    assert_eq!(rows(&admin, held).await, vec![vec!["bob", "USAGE", "f", "sluice"]]);
+    let revoked = rows(
+        &admin,
+        "SELECT detail FROM sluice.events WHERE action = 'revoke' AND object_name = 'maria' ORDER BY id DESC LIMIT 3",
+    )
+    .await;
+    let mut revoked: Vec<String> = revoked.into_iter().map(|r| r[0].clone()).collect();
+    revoked.sort();
+    assert_eq!(revoked, ["GRANT OPTION FOR USAGE FROM bob", "SELECT FROM team", "USAGE FROM carol"]);
     drop(server);
     maria.drop().await;
     pg.drop().await;

@@ -166,25 +166,23 @@ impl Store {
         Ok(())
     }
 
-    /// Revokes each privilege of `grants` (only the grant option when `option_only`);
-    /// returns how many grants it changed.
+    /// Takes the grant option away from each grant of `options` and revokes each grant of
+    /// `grants`, in one transaction; returns how many grants it changed.
     pub async fn revoke_privileges(
         &self,
+        options: &[NewGrant<'_>],
         grants: &[NewGrant<'_>],
-        option_only: bool,
         actor: &str,
     ) -> StoreResult<u64> {
-        let sql = if option_only {
-            "UPDATE grants SET grant_option = FALSE \
-             WHERE object_kind = $1 AND object_name = $2 AND grantee = $3 AND privilege = $4 AND grant_option"
-        } else {
-            "DELETE FROM grants WHERE object_kind = $1 AND object_name = $2 AND grantee = $3 AND privilege = $4"
-        };
+        const CLEAR_OPTION: &str = "UPDATE grants SET grant_option = FALSE \
+             WHERE object_kind = $1 AND object_name = $2 AND grantee = $3 AND privilege = $4 AND grant_option";
+        const DELETE: &str = "DELETE FROM grants WHERE object_kind = $1 AND object_name = $2 AND grantee = $3 AND privilege = $4";
+        let work = options.iter().map(|g| (g, true)).chain(grants.iter().map(|g| (g, false)));
         let mut changed = 0;
         with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
-            for g in grants {
-                let n = sqlx::query(sql)
+            for (g, option_only) in work.clone() {
+                let n = sqlx::query(if option_only { CLEAR_OPTION } else { DELETE })
                     .bind(g.kind.as_str())
                     .bind(g.object)
                     .bind(g.grantee)

@@ -274,6 +274,7 @@ fn migrator(backend: Backend) -> Migrator {
             (4, "schedules", include_str!("../../../migrations/sqlite/0004_schedules.sql")),
             (5, "master key", include_str!("../../../migrations/sqlite/0005_master_key.sql")),
             (6, "privileges", include_str!("../../../migrations/sqlite/0006_privileges.sql")),
+            (7, "predefined roles", include_str!("../../../migrations/sqlite/0007_predefined_roles.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
@@ -282,6 +283,7 @@ fn migrator(backend: Backend) -> Migrator {
             (4, "schedules", include_str!("../../../migrations/postgres/0004_schedules.sql")),
             (5, "master key", include_str!("../../../migrations/postgres/0005_master_key.sql")),
             (6, "privileges", include_str!("../../../migrations/postgres/0006_privileges.sql")),
+            (7, "predefined roles", include_str!("../../../migrations/postgres/0007_predefined_roles.sql")),
         ],
     };
     let migrations = files

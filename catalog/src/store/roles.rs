@@ -72,8 +72,12 @@ impl Store {
         let now = now_micros();
         let created = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
-            let existing: i64 =
-                sqlx::query("SELECT COUNT(*) AS n FROM roles").fetch_one(&mut *tx).await?.try_get("n")?;
+            // The predefined roles come with the catalog; they do not make it initialised.
+            let existing: i64 = sqlx::query("SELECT COUNT(*) AS n FROM roles WHERE name <> $1")
+                .bind(crate::privileges::CREATE_TARGET_ROLE)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("n")?;
             if existing > 0 {
                 false
             } else {
