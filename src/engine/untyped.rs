@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DFSchema, DFSchemaRef, Result, ScalarValue};
+use datafusion::logical_expr::expr_rewriter::NamePreserver;
 use datafusion::logical_expr::{BinaryExpr, Expr, ExprSchemable, LogicalPlan, Operator};
 use datafusion::optimizer::AnalyzerRule;
 
@@ -31,8 +32,12 @@ impl AnalyzerRule for UntypedLiterals {
             let inputs: Vec<DFSchemaRef> = node.inputs().iter().map(|i| Arc::clone(i.schema())).collect();
             // what the node's expressions see, built only for a node that has such a comparison
             let mut schema: Option<DFSchema> = None;
+            // An aggregate's output is named after its expression: keep the name a parent
+            // (or a decorrelated subquery's join) refers to.
+            let names = NamePreserver::new(&node);
             node.map_expressions(|e| {
-                e.transform_up(|e| {
+                let saved = names.save(&e);
+                let typed = e.transform_up(|e| {
                     if !compares_with_text(&e) {
                         return Ok(Transformed::no(e));
                     }
@@ -44,7 +49,8 @@ impl AnalyzerRule for UntypedLiterals {
                         merged
                     });
                     Ok(typed_literal(e, schema))
-                })
+                })?;
+                Ok(typed.update_data(|e| saved.restore(e)))
             })
         })
         .map(|t| t.data)

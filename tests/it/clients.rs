@@ -49,6 +49,13 @@ fn psql_meta_commands_list_the_catalog() {
     assert!(sources.contains(" created_at ") && sources.contains("timestamp with time zone"), "{sources}");
     let roles = stdout(&psql(&server, &["-At", "-c", "SELECT name, superuser FROM sluice.roles"]));
     assert_eq!(roles.trim(), "sluice|t\nsluice_create_target|f");
+    // \dp: the gateway's tables are readable by everyone (PUBLIC) and written by no one
+    let dp = stdout(&psql(&server, &["-At", "-F", "|", "-c", "\\dp sluice.grants"]));
+    assert_eq!(dp.trim(), "sluice|grants|table|sluice=r/sluice\n=r/sluice||");
+    // \du: roles with their attributes and memberships
+    stdout(&psql(&server, &["-c", "CREATE ROLE team; CREATE ROLE ana LOGIN; GRANT team TO ana"]));
+    let du = stdout(&psql(&server, &["-At", "-F", "|", "-c", "\\du ana"]));
+    assert_eq!(du.trim(), "ana||{team}");
 }
 
 /// What `\d+`, `\df` and `\dT` show: keys, the tables that refer to one, comments.

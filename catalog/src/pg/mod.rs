@@ -119,7 +119,10 @@ impl PgCatalog {
             return Ok(Some(table));
         }
         let Some(inner) = self.inner.table(name).await? else { return Ok(None) };
-        let Some((schema, steps)) = retype::plan(name, &inner.schema()) else { return Ok(Some(inner)) };
+        let Some((schema, mut steps)) = retype::plan(name, &inner.schema()) else { return Ok(Some(inner)) };
+        if let (Ok(i), Some((_, owner))) = (schema.index_of("relacl"), &self.roles) {
+            steps[i] = retype::Step::Fill(readable_by_everyone(owner));
+        }
         let procs = self.procs().await?;
         if let Some(memory) = inner.downcast_ref::<MemTable>() {
             // A static table: converted once.
@@ -198,6 +201,16 @@ impl SchemaProvider for PgCatalog {
     fn table_exist(&self, name: &str) -> bool {
         self.inner.table_exist(name)
     }
+}
+
+/// `relacl` of the gateway's relations, as PostgreSQL writes it for its own catalogs:
+/// `{owner=r/owner,=r/owner}` — the owner and PUBLIC may read them (and nobody writes them),
+/// as `has_table_privilege` answers.
+fn readable_by_everyone(owner: &str) -> datafusion::common::ScalarValue {
+    use datafusion::arrow::datatypes::DataType;
+    use datafusion::common::ScalarValue;
+    let items = [format!("{owner}=r/{owner}"), format!("=r/{owner}")].map(|i| ScalarValue::Utf8(Some(i)));
+    ScalarValue::List(ScalarValue::new_list_nullable(&items, &DataType::Utf8))
 }
 
 /// Every row of `table`, unfiltered: the crate's tables are computed whole anyway.

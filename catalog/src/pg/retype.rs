@@ -42,6 +42,8 @@ pub enum Step {
     Convert(usize, PgColumn),
     /// A column the crate lacks: NULL.
     Null(PgColumn),
+    /// A column the crate lacks, with one value in every row.
+    Fill(datafusion::common::ScalarValue),
 }
 
 /// The conversion of one `pg_catalog` table: its PostgreSQL-typed schema and the steps
@@ -111,6 +113,7 @@ pub fn convert(
         .map(|step| match step {
             Step::Keep(i) => Ok(batch.column(*i).clone()),
             Step::Null(kind) => Ok(new_null_array(&kind.data_type(), rows)),
+            Step::Fill(value) => Ok(value.to_array_of_size(rows)?),
             Step::Convert(i, kind) => convert_column(batch.column(*i), *kind, procs),
         })
         .collect::<Result<Vec<_>>>()?;
