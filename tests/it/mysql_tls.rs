@@ -77,3 +77,58 @@ async fn a_source_demanding_tls_is_never_read_in_plain_and_its_mode_reaches_the_
     drop(server);
     maria.drop().await;
 }
+
+/// Against a MariaDB that speaks TLS (a server of the test's own, see
+/// `common::tls_mariadb`) whose certificate names `localhost` only: verify_ca and
+/// verify_identity read over a verified, encrypted session; a certificate from another CA
+/// and, for verify_identity, a host the certificate does not name are refused.
+#[tokio::test]
+async fn verified_modes_read_over_tls_and_refuse_a_certificate_they_cannot_verify() {
+    use crate::common::tls_mariadb::{TlsMariaDb, available};
+    if !require("mariadbd, mariadb-install-db, mysql and openssl", available()) {
+        return;
+    }
+    let maria = TlsMariaDb::start();
+    maria.execute(
+        "CREATE DATABASE tlsdb; CREATE TABLE tlsdb.orders (id INT PRIMARY KEY, name VARCHAR(32)); \
+         INSERT INTO tlsdb.orders VALUES (1, 'first'), (2, 'second'); \
+         CREATE VIEW tlsdb.session_tls AS SELECT VARIABLE_VALUE AS cipher FROM information_schema.SESSION_STATUS \
+         WHERE VARIABLE_NAME = 'Ssl_cipher'; \
+         CREATE USER 'reader'@'%' IDENTIFIED BY 'r-pw' REQUIRE SSL; GRANT SELECT ON tlsdb.* TO 'reader'@'%'",
+    );
+    let server = TestServer::start();
+    let client = server.client().await;
+    let source = |name: &str, host: &str, mode: &str, ca: &std::path::Path| {
+        format!(
+            "CREATE SOURCE {name} TYPE mysql WITH (host = '{host}', port = {}, username = 'reader', \
+             password = SECRET reader_pw, ssl_mode = '{mode}', ssl_ca = '{}');",
+            maria.port,
+            ca.display()
+        )
+    };
+    let statements = [
+        "CREATE SECRET reader_pw AS 'r-pw';".to_owned(),
+        source("by_ca", "localhost", "verify_ca", &maria.ca),
+        source("by_name", "localhost", "verify_identity", &maria.ca),
+        source("wrong_ca", "localhost", "verify_ca", &maria.other_ca),
+        source("wrong_name", "127.0.0.1", "verify_identity", &maria.ca),
+    ];
+    client.batch_execute(&statements.concat()).await.unwrap();
+    for name in ["by_ca", "by_name"] {
+        let got = rows(&client, &format!("SELECT id, name FROM {name}.tlsdb.orders ORDER BY id")).await;
+        assert_eq!(got, vec![vec!["1", "first"], vec!["2", "second"]], "{name}");
+        // the session the gateway reads with is encrypted (the server says with what)
+        let cipher = rows(&client, &format!("SELECT cipher FROM {name}.tlsdb.session_tls")).await;
+        assert!(cipher.len() == 1 && cipher[0][0].starts_with("TLS_"), "{name}: {cipher:?}");
+        let checks = rows(&client, &format!("TEST SOURCE {name}")).await;
+        assert!(checks.iter().all(|c| c[1] == "t"), "{name}: {checks:?}");
+    }
+    for name in ["wrong_ca", "wrong_name"] {
+        let e = client.simple_query(&format!("SELECT id FROM {name}.tlsdb.orders")).await.expect_err(name);
+        let text = message(&e);
+        assert!(text.contains(name), "{name}: {text}");
+        assert!(text.to_lowercase().contains("certificate"), "{name}: the refusal should say why: {text}");
+        let checks = rows(&client, &format!("TEST SOURCE {name}")).await;
+        assert!(checks.iter().any(|c| c[1] == "f"), "{name}: {checks:?}");
+    }
+}

@@ -13,6 +13,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// `(ca.crt, server.crt, server.key)`: a CA, and a certificate it signs for 127.0.0.1.
 pub fn ca_signed_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    ca_signed_certificate_for(dir, "IP:127.0.0.1")
+}
+
+/// The same for the subject alternative name `san` (`DNS:localhost`).
+pub fn ca_signed_certificate_for(dir: &Path, san: &str) -> (PathBuf, PathBuf, PathBuf) {
     let p = |name: &str| dir.join(name);
     let openssl = |args: &[&str]| {
         let status = Command::new("openssl").args(args).stderr(Stdio::null()).status().expect("openssl runs");
@@ -44,13 +49,13 @@ pub fn ca_signed_certificate(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
         "ec_paramgen_curve:prime256v1",
         "-nodes",
         "-subj",
-        "/CN=127.0.0.1",
+        "/CN=Sluice test server",
         "-keyout",
         &s(p("server.key")),
         "-out",
         &s(p("server.csr")),
     ]);
-    std::fs::write(p("ext.cnf"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    std::fs::write(p("ext.cnf"), format!("subjectAltName={san}\nbasicConstraints=CA:FALSE\n")).unwrap();
     openssl(&[
         "x509",
         "-req",

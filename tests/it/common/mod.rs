@@ -27,6 +27,7 @@ pub mod paimon;
 pub mod rows;
 pub mod sinks;
 pub mod sources;
+pub mod tls_mariadb;
 
 /// The superuser's password in tests.
 pub const PASSWORD: &str = "it-s3cret pass";
