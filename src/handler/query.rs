@@ -41,7 +41,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> R
 /// Checks a fresh plan and decides how it may be cached.
 pub fn prepare_plan(state: &SessionState, plan: LogicalPlan) -> Result<Arc<CachedPlan>> {
     refuse_writes(&plan)?;
-    let sources = sources_read(&plan);
+    let sources = sources_read(&plan, &state.config().options().catalog.default_catalog);
     Ok(Arc::new(if is_immutable(&plan) {
         let optimized = state.optimize(&plan)?;
         let constant = is_constant(&optimized);
@@ -82,17 +82,17 @@ pub async fn run(
 }
 
 /// The sources whose tables `plan` scans (in subqueries too), once each: a table named
-/// `source.database.table` is in the catalog of its source.
-fn sources_read(plan: &LogicalPlan) -> Vec<String> {
+/// `source.database.table` is in the catalog of its source; a shorter name is in the
+/// session's default catalog (the gateway's own, unless that ever changes).
+fn sources_read(plan: &LogicalPlan, default_catalog: &str) -> Vec<String> {
     use datafusion::common::tree_node::TreeNodeRecursion;
     let mut sources: Vec<String> = Vec::new();
     let _ = plan.apply_with_subqueries(|node| {
-        if let LogicalPlan::TableScan(scan) = node
-            && let Some(catalog) = scan.table_name.catalog()
-            && catalog != crate::engine::DATABASE
-            && !sources.iter().any(|s| s == catalog)
-        {
-            sources.push(catalog.to_owned());
+        if let LogicalPlan::TableScan(scan) = node {
+            let catalog = scan.table_name.catalog().unwrap_or(default_catalog);
+            if catalog != crate::engine::DATABASE && !sources.iter().any(|s| s == catalog) {
+                sources.push(catalog.to_owned());
+            }
         }
         Ok(TreeNodeRecursion::Continue)
     });
