@@ -14,6 +14,7 @@
 mod array_subquery;
 mod caches;
 mod compat;
+pub mod federation;
 mod information_schema;
 mod keyed_lookup;
 mod literals;
@@ -134,9 +135,12 @@ impl Engine {
             let mut analyzer: Vec<Arc<dyn datafusion::optimizer::AnalyzerRule + Send + Sync>> =
                 vec![Arc::new(untyped::UntypedLiterals), Arc::new(sort_subqueries::SortSubqueries)];
             analyzer.extend(existing.analyzer().rules.iter().cloned());
+            let optimizer = federation::optimizer_rules(existing.optimizers());
             *state.write() = SessionStateBuilder::new_from_existing(existing)
                 .with_type_planner(Arc::new(types::PgTypes))
                 .with_analyzer_rules(analyzer)
+                .with_optimizer_rules(optimizer)
+                .with_query_planner(federation::query_planner())
                 .build();
         }
         if let Some(crate_format_type) = ctx.state().scalar_functions().get("format_type").cloned() {

@@ -174,7 +174,9 @@ impl LiveTables {
             Pool::Postgres(pool) => PostgresTableFactory::new(pool).table_provider(reference).await,
         };
         match provider {
-            Ok(p) => Ok(Some(Arc::new(LiveTable { inner: p }))),
+            // the providers are datafusion-federation adaptors: returned as they are, so
+            // that the federation rule finds them (see engine/federation.rs)
+            Ok(p) => Ok(Some(p)),
             Err(e) if is_missing_table(&e.to_string()) => Ok(None),
             Err(e) => Err(self.unavailable(e.to_string())),
         }
@@ -220,47 +222,5 @@ impl SchemaProvider for SourceSchema {
     /// Not known without asking the source; planning asks (`table`) and gets `None`.
     fn table_exist(&self, _name: &str) -> bool {
         true
-    }
-}
-
-/// A live table. Queries that need no column of it (`SELECT count(*) …`) ask it for its
-/// first column and drop that column, as the providers cannot scan zero columns.
-#[derive(Debug)]
-struct LiveTable {
-    inner: Arc<dyn TableProvider>,
-}
-
-#[async_trait]
-impl TableProvider for LiveTable {
-    fn schema(&self) -> datafusion::arrow::datatypes::SchemaRef {
-        self.inner.schema()
-    }
-
-    fn table_type(&self) -> datafusion::datasource::TableType {
-        self.inner.table_type()
-    }
-
-    fn supports_filters_pushdown(
-        &self,
-        filters: &[&datafusion::logical_expr::Expr],
-    ) -> Result<Vec<datafusion::logical_expr::TableProviderFilterPushDown>> {
-        self.inner.supports_filters_pushdown(filters)
-    }
-
-    async fn scan(
-        &self,
-        state: &dyn datafusion::catalog::Session,
-        projection: Option<&Vec<usize>>,
-        filters: &[datafusion::logical_expr::Expr],
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn datafusion::physical_plan::ExecutionPlan>> {
-        match projection {
-            Some(columns) if columns.is_empty() && !self.inner.schema().fields().is_empty() => {
-                let plan = self.inner.scan(state, Some(&vec![0]), filters, limit).await?;
-                let none: Vec<datafusion::physical_plan::projection::ProjectionExpr> = Vec::new();
-                Ok(Arc::new(datafusion::physical_plan::projection::ProjectionExec::try_new(none, plan)?))
-            }
-            _ => self.inner.scan(state, projection, filters, limit).await,
-        }
     }
 }

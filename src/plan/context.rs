@@ -11,6 +11,8 @@ use datafusion::catalog::{
     CatalogProvider, MemoryCatalogProvider, MemorySchemaProvider, SchemaProvider, TableProvider,
 };
 use datafusion::datasource::empty::EmptyTable;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::optimizer::Optimizer;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use super::bind::Tables;
@@ -35,7 +37,13 @@ pub async fn planning_context(
         sql.collect_spans = true;
         sql.map_string_types_to_utf8view = false;
     }
-    let ctx = SessionContext::new_with_config(config);
+    // live reads (PREVIEW, local runs) are not federated yet: see engine/federation.rs
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_default_features()
+        .with_optimizer_rules(crate::engine::federation::unfederated_rules(&Optimizer::new().rules))
+        .build();
+    let ctx = SessionContext::new_with_state(state);
     for f in sluice_functions::flink::functions() {
         ctx.register_udf(f);
     }

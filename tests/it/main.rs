@@ -9,6 +9,7 @@ mod clients;
 mod declared;
 mod errors;
 mod fan_out;
+mod federation;
 mod frontends;
 mod gravitino;
 mod hocon;
