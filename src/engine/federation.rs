@@ -8,14 +8,16 @@
 //! which replaces such a sub-plan with a federated node, and the query planner, which
 //! turns that node into one execution against the source (`EXPLAIN` shows its SQL).
 //!
-//! Sluice runs the rule last, once filters and projections sit in every scan, so that in
-//! a query over several sources each side goes down with its own filters (placed early, as
-//! datafusion-federation places it by default, a scan is federated before any filter
-//! reaches it). Two things are settled on the way:
-//! - a scan that needs no column (`count(*)`, one side of a cross join) reads the first
-//!   one: `SELECT FROM t` is no SQL a source accepts;
-//! - a plan the rule cannot federate (a correlated `IN (subquery)` it refuses) is left to
-//!   DataFusion, which reads the source's tables with filters and limits pushed down.
+//! The rule sits where datafusion-federation places it (after scalar subqueries became
+//! joins, before the rest of the optimizer): the unparser writes SQL from the plan as
+//! planned, which it handles best (from a fully optimized plan it writes, for instance, a
+//! projection over a derived `LIMIT` table that names the base table). Sluice federates
+//! only a query whose source tables all belong to one source connection: in a query
+//! over several sources, federating each side that early would read whole tables, so
+//! DataFusion plans it as before and each scan keeps its pushed filters and limit.
+//! Last in the optimizer, a scan that needs no column (`count(*)` not federated, one
+//! side of a cross join) is given one: `SELECT FROM t` is no SQL a source accepts. A plan
+//! the rule refuses (a correlated `IN (subquery)`) is left to DataFusion.
 
 use std::sync::Arc;
 
@@ -25,19 +27,21 @@ use datafusion::logical_expr::{LogicalPlan, TableScan, TableScanBuilder};
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion_federation::{FederatedQueryPlanner, FederationOptimizerRule, get_table_source};
 
-/// `rules` with the federation rule last.
+/// `rules` with the federation rule where datafusion-federation places it, and the
+/// scan widening last.
 pub fn optimizer_rules(
     rules: &[Arc<dyn OptimizerRule + Send + Sync>],
 ) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
     let mut rules = rules.to_vec();
-    rules.push(Arc::new(Federation { inner: Some(FederationOptimizerRule::new()) }));
+    let at = rules.iter().position(|r| r.name() == "scalar_subquery_to_join").map_or(0, |p| p + 1);
+    rules.insert(at, Arc::new(Federation { inner: Some(FederationOptimizerRule::new()) }));
+    rules.push(Arc::new(Federation { inner: None }));
     rules
 }
 
 /// `rules` for a context that reads sources without federating (a pipeline's body, for
-/// PREVIEW and local runs: the unparser cannot yet express the projections binding adds
-/// onto a body, see the closing notes of issue 19): only the scans that need no column
-/// are given one.
+/// PREVIEW and local runs, not federated yet): only the scans that need no column are
+/// given one.
 pub fn unfederated_rules(
     rules: &[Arc<dyn OptimizerRule + Send + Sync>],
 ) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
@@ -66,35 +70,39 @@ impl OptimizerRule for Federation {
     }
 
     fn rewrite(&self, plan: LogicalPlan, config: &dyn OptimizerConfig) -> Result<Transformed<LogicalPlan>> {
-        if !reads_a_source(&plan) {
-            return Ok(Transformed::no(plan));
-        }
-        let scanned = scan_a_column(plan)?;
-        let Some(inner) = &self.inner else { return Ok(scanned) };
-        match inner.rewrite(scanned.data.clone(), config) {
-            Ok(federated) if federated.transformed => Ok(Transformed::yes(federated.data)),
-            Ok(_) => Ok(scanned),
-            Err(e) => {
-                tracing::debug!(error = %e, "query not federated; DataFusion reads its sources");
-                Ok(scanned)
-            }
+        let connections = source_connections(&plan);
+        match (&self.inner, connections) {
+            (_, 0) => Ok(Transformed::no(plan)),
+            (None, _) => scan_a_column(plan),
+            (Some(_), 2..) => Ok(Transformed::no(plan)),
+            (Some(inner), _) => match inner.rewrite(plan.clone(), config) {
+                Ok(federated) => Ok(federated),
+                Err(e) => {
+                    tracing::debug!(error = %e, "query not federated; DataFusion reads its source");
+                    Ok(Transformed::no(plan))
+                }
+            },
         }
     }
 }
 
-/// Whether `plan` scans a federation-aware (live source) table.
-fn reads_a_source(plan: &LogicalPlan) -> bool {
-    let mut found = false;
+/// How many source connections (federation providers: one per source pool) the
+/// federation-aware tables that `plan` scans belong to.
+fn source_connections(plan: &LogicalPlan) -> usize {
+    let mut seen: Vec<(String, Option<String>)> = Vec::new();
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node
-            && matches!(get_table_source(&scan.source), Ok(Some(_)))
+            && let Ok(Some(source)) = get_table_source(&scan.source)
         {
-            found = true;
-            return Ok(TreeNodeRecursion::Stop);
+            let provider = source.federation_provider();
+            let key = (provider.name().to_owned(), provider.compute_context());
+            if !seen.contains(&key) {
+                seen.push(key);
+            }
         }
         Ok(TreeNodeRecursion::Continue)
     });
-    found
+    seen.len()
 }
 
 /// Source scans that need no column read their first one; the plans above them are
