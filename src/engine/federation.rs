@@ -1,7 +1,8 @@
 //! Federated reads (datafusion-federation): the largest part of a query that reads only
 //! one source's tables — projection, filters, sorts, limits, aggregates, joins and unions
 //! among them — is unparsed into one SQL statement in the source's dialect and runs there;
-//! the rest runs in DataFusion. A query over several sources pushes each side separately.
+//! the rest runs in DataFusion. A query over several sources is joined in DataFusion,
+//! each scan with its filters and limit pushed to its source.
 //!
 //! The live table providers of datafusion-table-providers are federation-aware already
 //! (`FederatedTableProviderAdaptor`); what makes a plan federated is the optimizer rule,
@@ -62,7 +63,7 @@ struct Federation {
 
 impl OptimizerRule for Federation {
     fn name(&self) -> &str {
-        "sluice_federation"
+        if self.inner.is_some() { "sluice_federation" } else { "sluice_scan_a_column" }
     }
 
     fn supports_rewrite(&self) -> bool {
@@ -75,6 +76,11 @@ impl OptimizerRule for Federation {
             (_, 0) => Ok(Transformed::no(plan)),
             (None, _) => scan_a_column(plan),
             (Some(_), 2..) => Ok(Transformed::no(plan)),
+            // a prepared statement's plan keeps its parameters visible (Describe reads
+            // their types); it is federated once they are bound
+            (Some(_), _) if plan.get_parameter_types().map_or(true, |p| !p.is_empty()) => {
+                Ok(Transformed::no(plan))
+            }
             (Some(inner), _) => match inner.rewrite(plan.clone(), config) {
                 Ok(federated) => Ok(federated),
                 Err(e) => {
