@@ -13,12 +13,20 @@
 //! joins, before the rest of the optimizer): the unparser writes SQL from the plan as
 //! planned, which it handles best (from a fully optimized plan it writes, for instance, a
 //! projection over a derived `LIMIT` table that names the base table). Sluice federates
-//! only a query whose source tables all belong to one source connection: in a query
-//! over several sources, federating each side that early would read whole tables, so
-//! DataFusion plans it as before and each scan keeps its pushed filters and limit.
-//! Last in the optimizer, a scan that needs no column (`count(*)` not federated, one
-//! side of a cross join) is given one: `SELECT FROM t` is no SQL a source accepts. A plan
-//! the rule refuses (a correlated `IN (subquery)`) is left to DataFusion.
+//! there a query whose source tables all belong to one source connection. In a query
+//! over several sources, federating each side that early would read whole tables (its
+//! filters still sit above the join), so such a query is federated late, once filters
+//! are in the scans: each side's largest single-source part (a join or aggregate of one
+//! source's tables, a filtered scan) becomes one statement at its source. A late plan
+//! with a `LIMIT` below a join or union is not federated (the unparser's derived-limit
+//! shape above). Last in the optimizer, a scan that needs no column (`count(*)` not
+//! federated, one side of a cross join) is given one: `SELECT FROM t` is no SQL a source
+//! accepts. A plan the rule refuses (a correlated `IN (subquery)`) is left to DataFusion.
+//!
+//! Only a query whose every expression both MySQL and PostgreSQL evaluate as DataFusion
+//! does is federated (see [`super::portable`]); one using anything else (a PostgreSQL or
+//! Flink function, a window, `LIKE`) is evaluated by DataFusion over the scans, which
+//! still take their portable filters to the source.
 
 use std::sync::Arc;
 
@@ -28,26 +36,18 @@ use datafusion::logical_expr::{LogicalPlan, TableScan, TableScanBuilder};
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion_federation::{FederatedQueryPlanner, FederationOptimizerRule, get_table_source};
 
-/// `rules` with the federation rule where datafusion-federation places it, and the
-/// scan widening last.
+use super::portable::{self, Dialect};
+
+/// `rules` with the federation rules (single-source queries where datafusion-federation
+/// places it, queries over several sources late) and the scan widening last.
 pub fn optimizer_rules(
     rules: &[Arc<dyn OptimizerRule + Send + Sync>],
 ) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
     let mut rules = rules.to_vec();
     let at = rules.iter().position(|r| r.name() == "scalar_subquery_to_join").map_or(0, |p| p + 1);
-    rules.insert(at, Arc::new(Federation { inner: Some(FederationOptimizerRule::new()) }));
-    rules.push(Arc::new(Federation { inner: None }));
-    rules
-}
-
-/// `rules` for a context that reads sources without federating (a pipeline's body, for
-/// PREVIEW and local runs, not federated yet): only the scans that need no column are
-/// given one.
-pub fn unfederated_rules(
-    rules: &[Arc<dyn OptimizerRule + Send + Sync>],
-) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
-    let mut rules = rules.to_vec();
-    rules.push(Arc::new(Federation { inner: None }));
+    rules.insert(at, Arc::new(Federation::new(Mode::OneSource)));
+    rules.push(Arc::new(Federation::new(Mode::EachSide)));
+    rules.push(Arc::new(Federation::new(Mode::WidenScans)));
     rules
 }
 
@@ -56,14 +56,35 @@ pub fn query_planner() -> Arc<FederatedQueryPlanner> {
     Arc::new(FederatedQueryPlanner::new())
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Early: a query over one source connection, whole.
+    OneSource,
+    /// Late: each side of a query over several sources.
+    EachSide,
+    /// Last: scans that need no column read one.
+    WidenScans,
+}
+
 #[derive(Debug)]
 struct Federation {
-    inner: Option<FederationOptimizerRule>,
+    mode: Mode,
+    rule: FederationOptimizerRule,
+}
+
+impl Federation {
+    fn new(mode: Mode) -> Federation {
+        Federation { mode, rule: FederationOptimizerRule::new() }
+    }
 }
 
 impl OptimizerRule for Federation {
     fn name(&self) -> &str {
-        if self.inner.is_some() { "sluice_federation" } else { "sluice_scan_a_column" }
+        match self.mode {
+            Mode::OneSource => "sluice_federation",
+            Mode::EachSide => "sluice_federation_each_side",
+            Mode::WidenScans => "sluice_scan_a_column",
+        }
     }
 
     fn supports_rewrite(&self) -> bool {
@@ -72,24 +93,38 @@ impl OptimizerRule for Federation {
 
     fn rewrite(&self, plan: LogicalPlan, config: &dyn OptimizerConfig) -> Result<Transformed<LogicalPlan>> {
         let connections = source_connections(&plan);
-        match (&self.inner, connections) {
-            (_, 0) => Ok(Transformed::no(plan)),
-            (None, _) => scan_a_column(plan),
-            (Some(_), 2..) => Ok(Transformed::no(plan)),
-            // a prepared statement's plan keeps its parameters visible (Describe reads
-            // their types); it is federated once they are bound
-            (Some(_), _) if plan.get_parameter_types().map_or(true, |p| !p.is_empty()) => {
+        let federate = match self.mode {
+            _ if connections == 0 => false,
+            Mode::WidenScans => return scan_a_column(plan),
+            Mode::OneSource => connections == 1,
+            Mode::EachSide => connections > 1 && !limit_below_join(&plan),
+        };
+        // a prepared statement's plan keeps its parameters visible (Describe reads their
+        // types); it is federated once they are bound
+        let unbound = plan.get_parameter_types().map_or(true, |p| !p.is_empty());
+        if !federate || unbound || !portable::plan(&plan, Dialect::Any) {
+            return Ok(Transformed::no(plan));
+        }
+        match self.rule.rewrite(plan.clone(), config) {
+            Ok(federated) => Ok(federated),
+            Err(e) => {
+                tracing::debug!(error = %e, "query not federated; DataFusion reads its source");
                 Ok(Transformed::no(plan))
             }
-            (Some(inner), _) => match inner.rewrite(plan.clone(), config) {
-                Ok(federated) => Ok(federated),
-                Err(e) => {
-                    tracing::debug!(error = %e, "query not federated; DataFusion reads its source");
-                    Ok(Transformed::no(plan))
-                }
-            },
         }
     }
+}
+
+/// Whether a `LIMIT` sits below a join or union of `plan`.
+fn limit_below_join(plan: &LogicalPlan) -> bool {
+    fn walk(node: &LogicalPlan, below_join: bool) -> bool {
+        let below = below_join || matches!(node, LogicalPlan::Join(_) | LogicalPlan::Union(_));
+        if below_join && matches!(node, LogicalPlan::Limit(_)) {
+            return true;
+        }
+        node.inputs().into_iter().any(|input| walk(input, below))
+    }
+    walk(plan, false)
 }
 
 /// How many source connections (federation providers: one per source pool) the

@@ -20,6 +20,7 @@ mod keyed_lookup;
 mod literals;
 pub mod output_names;
 mod planning;
+pub mod portable;
 mod reg_output;
 mod rewrite;
 mod select_exists;

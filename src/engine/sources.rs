@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use datafusion::catalog::{CatalogProvider, CatalogProviderList, SchemaProvider, TableProvider};
@@ -22,6 +23,7 @@ use datafusion_table_providers::sql::db_connection_pool::postgrespool::PostgresC
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
+use super::portable::{self, Dialect};
 use crate::error::SluiceError;
 
 /// A live parameter saying TLS is required although the pool's mode (`preferred`, which
@@ -105,7 +107,16 @@ struct LiveTables {
     /// datafusion-table-providers' connection parameters (host, user, pass …).
     params: HashMap<String, SecretString>,
     pool: Mutex<Option<Pool>>,
+    /// Live tables by `(database, table)`, with when they were made.
+    providers: std::sync::Mutex<HashMap<(String, String), (Instant, Arc<dyn TableProvider>)>>,
 }
+
+/// How long a live table (and the columns it read from the source) is reused before the
+/// source is asked again. `REFRESH SOURCE` and `ALTER SOURCE` start afresh at once.
+const PROVIDER_TTL: Duration = Duration::from_secs(60);
+
+/// How many live tables a source keeps.
+const PROVIDERS_KEPT: usize = 1024;
 
 impl std::fmt::Debug for LiveTables {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,7 +127,13 @@ impl std::fmt::Debug for LiveTables {
 impl SourceCatalog {
     /// A source reached with `params` (secret values included; they stay in memory).
     pub fn new(name: String, kind: LiveKind, params: HashMap<String, SecretString>) -> SourceCatalog {
-        let live = Arc::new(LiveTables { source: name.clone(), kind, params, pool: Mutex::new(None) });
+        let live = Arc::new(LiveTables {
+            source: name.clone(),
+            kind,
+            params,
+            pool: Mutex::new(None),
+            providers: Default::default(),
+        });
         SourceCatalog { name, live }
     }
 }
@@ -167,19 +184,51 @@ impl LiveTables {
         Ok(opened)
     }
 
+    /// The live table `database.table`: the one made within [`PROVIDER_TTL`], or a new
+    /// one (which asks the source for the table's columns).
     async fn table(&self, database: &str, table: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        if let Some(p) = self.remembered(database, table) {
+            return Ok(Some(p));
+        }
         let reference = TableReference::partial(database, table);
         let provider = match self.pool().await? {
             Pool::MySql(pool) => MySQLTableFactory::new(pool).table_provider(reference).await,
             Pool::Postgres(pool) => PostgresTableFactory::new(pool).table_provider(reference).await,
         };
         match provider {
-            // the providers are datafusion-federation adaptors: returned as they are, so
-            // that the federation rule finds them (see engine/federation.rs)
-            Ok(p) => Ok(Some(p)),
+            // the providers are datafusion-federation adaptors, and stay adaptors so that
+            // the federation rule finds them (see engine/federation.rs)
+            Ok(p) => {
+                let dialect = match self.kind {
+                    LiveKind::MySql => Dialect::MySql,
+                    LiveKind::Postgres => Dialect::Postgres,
+                };
+                let p = portable::guard_filters(p, dialect);
+                self.remember(database, table, &p);
+                Ok(Some(p))
+            }
             Err(e) if is_missing_table(&e.to_string()) => Ok(None),
             Err(e) => Err(self.unavailable(e.to_string())),
         }
+    }
+}
+
+impl LiveTables {
+    fn remembered(&self, database: &str, table: &str) -> Option<Arc<dyn TableProvider>> {
+        let providers = self.providers.lock().unwrap_or_else(|p| p.into_inner());
+        let (made, provider) = providers.get(&(database.to_owned(), table.to_owned()))?;
+        (made.elapsed() < PROVIDER_TTL).then(|| provider.clone())
+    }
+
+    fn remember(&self, database: &str, table: &str, provider: &Arc<dyn TableProvider>) {
+        let mut providers = self.providers.lock().unwrap_or_else(|p| p.into_inner());
+        if providers.len() >= PROVIDERS_KEPT {
+            providers.retain(|_, (made, _)| made.elapsed() < PROVIDER_TTL);
+            if providers.len() >= PROVIDERS_KEPT {
+                providers.clear();
+            }
+        }
+        providers.insert((database.to_owned(), table.to_owned()), (Instant::now(), provider.clone()));
     }
 }
 

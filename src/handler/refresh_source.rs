@@ -26,6 +26,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, name: &Ident, database: Option<&Ident>) -
             )));
         }
     }
+    // live reads start afresh too (the live tables remember the columns they read)
+    crate::service::sources::publish(ctx.rt, name.as_str()).await?;
     ctx.notices.push(Notice::notice(format!(
         "refreshed {tables} tables ({columns} columns) in {} database{} of source \"{}\"",
         databases.len(),

@@ -18,6 +18,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use super::bind::Tables;
 use super::resolve::{TablePath, TableUse};
 use super::types::arrow_type;
+use crate::engine::federation;
 use crate::engine::sources::GatewayCatalogs;
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::quote_ident;
@@ -37,11 +38,12 @@ pub async fn planning_context(
         sql.collect_spans = true;
         sql.map_string_types_to_utf8view = false;
     }
-    // live reads (PREVIEW, local runs) are not federated yet: see engine/federation.rs
+    // live reads (PREVIEW, local runs) are federated like queries: see engine/federation.rs
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_optimizer_rules(crate::engine::federation::unfederated_rules(&Optimizer::new().rules))
+        .with_optimizer_rules(federation::optimizer_rules(&Optimizer::new().rules))
+        .with_query_planner(federation::query_planner())
         .build();
     let ctx = SessionContext::new_with_state(state);
     for f in sluice_functions::flink::functions() {

@@ -28,22 +28,27 @@ pub fn sink_query(plan: &PipelinePlan, i: usize, limit: Option<usize>, runner: &
         ));
     }
     let sink = &plan.bound.tables[insert.sink];
-    let exprs: Vec<Expr> = insert
-        .plan
-        .schema()
-        .columns()
+    // The sink's names and types are applied in the query's own projection rather than
+    // one stacked on it: a source is sent one SELECT (see engine/federation.rs), which
+    // the unparser writes right only from a single projection.
+    let (input, selected): (LogicalPlan, Vec<Expr>) = match &insert.plan {
+        LogicalPlan::Projection(p) => {
+            ((*p.input).clone(), p.expr.iter().map(|e| e.clone().unalias()).collect())
+        }
+        other => (other.clone(), other.schema().columns().into_iter().map(col).collect()),
+    };
+    let exprs: Vec<Expr> = selected
         .into_iter()
         .zip(&insert.columns)
-        .map(|(column, name)| {
+        .map(|(expr, name)| {
             let target = sink.columns.iter().find(|c| c.name == *name).and_then(|c| arrow_type(&c.data_type));
-            let expr = col(column);
             match target {
                 Some(t) => cast(expr, t).alias(name),
                 None => expr.alias(name),
             }
         })
         .collect();
-    let builder = LogicalPlanBuilder::from(insert.plan.clone()).project(exprs)?;
+    let builder = LogicalPlanBuilder::from(input).project(exprs)?;
     Ok(match limit {
         Some(limit) => builder.limit(0, Some(limit))?.build()?,
         None => builder.build()?,

@@ -143,3 +143,232 @@ async fn each_query_shape_runs_whole_at_its_source_and_returns_the_sources_rows(
     maria.drop().await;
     pg.drop().await;
 }
+
+/// Two sources, each with `orders` (20 rows) and `lines` (60 rows, 1–3 per order).
+async fn two_sources() -> (MariaDb, Postgres) {
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let m = &maria.name;
+    maria.execute(&format!("CREATE TABLE {m}.lines (id INT PRIMARY KEY, order_id INT, qty INT)")).await;
+    maria
+        .execute(&format!("INSERT INTO {m}.lines SELECT seq, 1 + seq % 20, seq * 7 % 11 FROM seq_1_to_60"))
+        .await;
+    (maria, pg)
+}
+
+#[tokio::test]
+async fn each_side_of_a_query_over_two_sources_runs_whole_at_its_source() {
+    if !require("MariaDB and PostgreSQL on 127.0.0.1", mariadb_up().await && postgres_up().await) {
+        return;
+    }
+    let (maria, pg) = two_sources().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    pg_source(&client, &pg, "pg").await;
+    let (m, p) = (&maria.name, &pg.name);
+
+    // MariaDB's side is a join and an aggregate of its own tables; PostgreSQL's a filter
+    let mixed = format!(
+        "SELECT t.order_id, t.total, o.name FROM \
+           (SELECT l.order_id, sum(l.qty) AS total FROM maria.{m}.lines l JOIN maria.{m}.orders mo \
+            ON mo.id = l.order_id WHERE mo.id < 9 GROUP BY l.order_id) t \
+         JOIN pg.{p}.orders o ON o.id = t.order_id WHERE o.id > 4 ORDER BY t.order_id"
+    );
+    let through = text_rows(&client, &mixed).await;
+    // the same at MariaDB alone (its orders have the same rows as PostgreSQL's)
+    let direct = maria
+        .text_rows(&format!(
+            "SELECT CAST(t.order_id AS CHAR), CAST(t.total AS CHAR), o.name FROM \
+               (SELECT l.order_id, sum(l.qty) AS total FROM {m}.lines l JOIN {m}.orders mo \
+                ON mo.id = l.order_id WHERE mo.id < 9 GROUP BY l.order_id) t \
+             JOIN {m}.orders o ON o.id = t.order_id WHERE o.id > 4 ORDER BY t.order_id"
+        ))
+        .await;
+    assert_eq!(through, direct);
+    assert_eq!(through.len(), 4, "orders 5 to 8");
+    let statements = pushed(&client, &mixed).await;
+    assert_eq!(statements.len(), 2, "one statement per source: {statements:?}");
+    let maria_side = statements.iter().find(|s| s.contains(m.as_str())).expect("MariaDB's statement");
+    for part in ["JOIN", "sum(", "GROUP BY", "< 9"] {
+        assert!(maria_side.contains(part), "{part} not in {maria_side}");
+    }
+    let pg_side = statements.iter().find(|s| s.contains(p.as_str())).expect("PostgreSQL's statement");
+    assert!(pg_side.contains("> 4"), "{pg_side}");
+    drop(server);
+    maria.drop().await;
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn what_a_source_would_answer_differently_is_answered_by_datafusion() {
+    if !require("MariaDB and PostgreSQL on 127.0.0.1", mariadb_up().await && postgres_up().await) {
+        return;
+    }
+    let (maria, pg) = two_sources().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    pg_source(&client, &pg, "pg").await;
+    let (m, p) = (&maria.name, &pg.name);
+
+    // MariaDB's LIKE ignores case under its default collation; Sluice's does not
+    let at_maria = maria
+        .text_rows(&format!("SELECT CAST(count(*) AS CHAR) FROM {m}.orders WHERE name LIKE 'ORDER 1%'"))
+        .await;
+    assert_eq!(at_maria, [["11"]], "MariaDB's own answer");
+    let like = format!("SELECT count(*) FROM maria.{m}.orders WHERE name LIKE 'ORDER 1%'");
+    assert_eq!(text_rows(&client, &like).await, [["0"]]);
+    let like = format!("SELECT id FROM maria.{m}.orders WHERE name LIKE 'order 1%' AND id < 12 ORDER BY id");
+    assert_eq!(text_rows(&client, &like).await, [["1"], ["10"], ["11"]]);
+    let statements = pushed(&client, &like).await;
+    assert!(statements.iter().all(|s| !s.contains("LIKE") && s.contains("< 12")), "{statements:?}");
+    // PostgreSQL's LIKE is DataFusion's: it goes to the source
+    let like = format!("SELECT id FROM pg.{p}.orders WHERE name LIKE 'order 1%' AND id < 12 ORDER BY id");
+    assert_eq!(text_rows(&client, &like).await, [["1"], ["10"], ["11"]]);
+    let statements = pushed(&client, &like).await;
+    assert!(statements.iter().any(|s| s.contains("LIKE")), "{statements:?}");
+
+    // a function Sluice implements (md5) is computed here, over rows the source filtered
+    let hashed = format!("SELECT md5(name) FROM maria.{m}.orders WHERE id = 3");
+    let expected = maria.text_rows(&format!("SELECT MD5(name) FROM {m}.orders WHERE id = 3")).await;
+    assert_eq!(text_rows(&client, &hashed).await, expected);
+    let statements = pushed(&client, &hashed).await;
+    assert!(
+        statements.iter().all(|s| !s.to_lowercase().contains("md5") && s.contains("= 3")),
+        "{statements:?}"
+    );
+    drop(server);
+    maria.drop().await;
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn preview_sends_its_bounded_select_whole_to_the_source() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await) {
+        return;
+    }
+    let maria = MariaDb::create().await;
+    let m = &maria.name;
+    maria.execute(&format!("CREATE TABLE {m}.lines (id INT PRIMARY KEY, order_id INT, qty INT)")).await;
+    maria
+        .execute(&format!("INSERT INTO {m}.lines SELECT seq, 1 + seq % 20, seq * 7 % 11 FROM seq_1_to_60"))
+        .await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    crate::common::sinks::sinks(&client).await;
+
+    // what MariaDB is sent is read from its general log
+    maria.execute("SET GLOBAL log_output = 'TABLE'").await;
+    maria.execute("SET GLOBAL general_log = 1").await;
+    let preview = format!(
+        "PREVIEW INSERT INTO out.console SELECT l.order_id, sum(l.qty) FROM maria.{m}.lines l \
+         JOIN maria.{m}.orders o ON o.id = l.order_id WHERE o.id > 12 GROUP BY l.order_id"
+    );
+    let mut rows = text_rows(&client, &preview).await;
+    let sent = maria
+        .text_rows(&format!(
+            "SELECT CAST(argument AS CHAR) FROM mysql.general_log WHERE argument LIKE '%{m}%lines%' \
+             AND argument NOT LIKE '%general_log%'"
+        ))
+        .await;
+    maria.execute("SET GLOBAL general_log = 0").await;
+    rows.sort_by_key(|r| r[0].parse::<i64>().unwrap_or_default());
+    let direct = maria
+        .text_rows(&format!(
+            "SELECT CAST(l.order_id AS CHAR), CAST(CAST(sum(l.qty) AS DECIMAL(10, 2)) AS CHAR) FROM {m}.lines l \
+             JOIN {m}.orders o ON o.id = l.order_id WHERE o.id > 12 GROUP BY l.order_id ORDER BY l.order_id"
+        ))
+        .await;
+    assert_eq!(rows, direct);
+    let statements: Vec<&str> = sent.iter().map(|r| r[0].as_str()).collect();
+    assert!(
+        statements.iter().any(|s| s.contains("JOIN")
+            && s.contains("sum(")
+            && s.contains("GROUP BY")
+            && s.contains("> 12")),
+        "the join and the aggregate run at MariaDB: {statements:?}"
+    );
+    let reads_lines = format!("FROM `{m}`.`lines`");
+    assert!(
+        statements
+            .iter()
+            .filter(|s| s.starts_with("SELECT") && s.contains(&reads_lines))
+            .all(|s| s.contains("JOIN")),
+        "no bare scan of lines: {statements:?}"
+    );
+    drop(server);
+    maria.drop().await;
+}
+
+/// Column types (as the client sees them) and values of `sql`'s rows.
+async fn typed_rows(client: &Client, sql: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let described = client.prepare(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let types = described.columns().iter().map(|c| format!("{} {}", c.name(), c.type_().name())).collect();
+    (types, text_rows(client, sql).await)
+}
+
+#[tokio::test]
+async fn types_are_the_same_whether_a_query_runs_at_the_source_or_not() {
+    if !require("MariaDB and PostgreSQL on 127.0.0.1", mariadb_up().await && postgres_up().await) {
+        return;
+    }
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let (m, p) = (&maria.name, &pg.name);
+    maria
+        .execute(&format!(
+            "CREATE TABLE {m}.kinds (id INT PRIMARY KEY, d DECIMAL(12,4), dt DATETIME(6), ub BIGINT UNSIGNED, \
+             j JSON, e ENUM('small','large'), flag TINYINT(1), b BLOB, ts TIMESTAMP(3) NULL)"
+        ))
+        .await;
+    maria
+        .execute(&format!(
+            "INSERT INTO {m}.kinds VALUES \
+             (1, 12.3400, '2026-01-02 03:04:05.123456', 18446744073709551615, '{{\"k\": 1}}', 'large', 1, X'00FF', '2026-01-02 03:04:05.678'), \
+             (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)"
+        ))
+        .await;
+    pg.execute(&format!(
+        "CREATE TABLE {p}.kinds (id int PRIMARY KEY, d numeric(12,4), t timestamp(6), tz timestamptz, \
+         j jsonb, b bytea, flag boolean)"
+    ))
+    .await;
+    pg.execute(&format!(
+        "INSERT INTO {p}.kinds VALUES \
+         (1, 12.34, '2026-01-02 03:04:05.123456', '2026-01-02 03:04:05.678+00', '{{\"k\": 1}}', '\\x00ff', true), \
+         (2, NULL, NULL, NULL, NULL, NULL, NULL)"
+    ))
+    .await;
+    pg.execute(&format!("GRANT SELECT ON {p}.kinds TO {p}")).await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    client.batch_execute("SET TIME ZONE 'UTC'").await.unwrap();
+    maria_source(&client, &maria, "maria").await;
+    pg_source(&client, &pg, "pg").await;
+
+    for table in [format!("maria.{m}.kinds"), format!("pg.{p}.kinds")] {
+        // federated: the sorted query runs whole at the source
+        let pushed_sql = format!("SELECT * FROM {table} ORDER BY id");
+        assert!(pushed(&client, &pushed_sql).await.iter().any(|s| s.contains("ORDER BY")), "{pushed_sql}");
+        // not federated (md5 is Sluice's): DataFusion sorts the scanned rows
+        let scanned_sql =
+            format!("SELECT * FROM {table} WHERE md5(CAST(id AS TEXT)) IS NOT NULL ORDER BY id");
+        assert!(pushed(&client, &scanned_sql).await.iter().all(|s| !s.contains("ORDER BY")), "{scanned_sql}");
+        let (pushed_types, pushed_rows) = typed_rows(&client, &pushed_sql).await;
+        let (scanned_types, scanned_rows) = typed_rows(&client, &scanned_sql).await;
+        assert_eq!(pushed_types, scanned_types, "{table}");
+        assert_eq!(pushed_rows, scanned_rows, "{table}");
+        assert_eq!(pushed_rows.len(), 2);
+    }
+    let (types, rows) = typed_rows(&client, &format!("SELECT * FROM maria.{m}.kinds ORDER BY id")).await;
+    assert_eq!(types[1], "d numeric");
+    assert_eq!(rows[0][1], "12.3400", "the decimal's scale is kept");
+    assert_eq!(rows[0][2], "2026-01-02 03:04:05.123456", "datetime(6) keeps microseconds");
+    assert_eq!(rows[0][3], "18446744073709551615", "bigint unsigned");
+    let (types, rows) = typed_rows(&client, &format!("SELECT * FROM pg.{p}.kinds ORDER BY id")).await;
+    assert_eq!(types[3], "tz timestamptz");
+    assert_eq!(rows[0][1], "12.3400");
+    drop(server);
+    maria.drop().await;
+    pg.drop().await;
+}

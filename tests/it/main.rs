@@ -34,5 +34,6 @@ mod sources;
 mod startup;
 mod subqueries;
 mod sync;
+mod system_tables;
 mod targets;
 mod wire;

@@ -52,10 +52,29 @@ impl Column {
     }
 }
 
+/// A value bound to a `$n` parameter of a system-table query.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum StoreValue {
+    Text(String),
+    /// Integers, and timestamps as microseconds since the epoch (as the store keeps them).
+    Int(i64),
+    Bool(bool),
+}
+
 impl Store {
     /// Runs `sql` (which must select exactly `schema`'s columns, in order) and returns the
     /// rows as one batch. Columns may be text, bigint, boolean or microsecond timestamps.
     pub async fn load_batch(&self, sql: &str, schema: SchemaRef) -> StoreResult<RecordBatch> {
+        self.load_batch_with(sql, &[], schema).await
+    }
+
+    /// [`Store::load_batch`] with `params` bound to `$1`, `$2`, … in order.
+    pub async fn load_batch_with(
+        &self,
+        sql: &str,
+        params: &[StoreValue],
+        schema: SchemaRef,
+    ) -> StoreResult<RecordBatch> {
         let mut columns = schema
             .fields()
             .iter()
@@ -68,7 +87,15 @@ impl Store {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         with_pool!(self, |p| {
-            let rows = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(p).await?;
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            for param in params {
+                query = match param {
+                    StoreValue::Text(v) => query.bind(v.clone()),
+                    StoreValue::Int(v) => query.bind(*v),
+                    StoreValue::Bool(v) => query.bind(*v),
+                };
+            }
+            let rows = query.fetch_all(p).await?;
             for row in &rows {
                 for (i, column) in columns.iter_mut().enumerate() {
                     match column {

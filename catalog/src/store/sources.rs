@@ -292,6 +292,8 @@ impl Store {
                 .execute(p)
                 .await?;
         });
+        // sluice.sources shows the status and keeps its results by epoch.
+        self.bump_epoch();
         Ok(())
     }
 

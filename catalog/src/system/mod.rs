@@ -1,9 +1,12 @@
 //! Schema `sluice`: the catalog as DataFusion tables.
 //!
-//! Store-backed tables read the store when a query is planned for execution (in
-//! `TableProvider::scan`), so a change is visible to the very next query while plans
-//! cached by statement text stay valid. `source_types` is static: the connectors
-//! registry hands it over as one batch when the gateway starts.
+//! Store-backed tables read the store when a plan executes, so a change is visible to
+//! the very next query while plans cached by statement text stay valid. Filters the store
+//! evaluates exactly (see [`pushdown`]), a sort on a key and a limit become part of the
+//! store query, so `WHERE name = $1` is an indexed lookup and `ORDER BY id DESC LIMIT 10`
+//! on events reads ten rows. Tables changed by DDL only keep their results until the
+//! catalog epoch moves. `source_types` is static: the connectors registry hands it over
+//! as one batch when the gateway starts.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,16 +16,18 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemTable, SchemaProvider, Session, TableProvider};
 use datafusion::datasource::TableType;
-use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::error::{DataFusionError, Result};
-use datafusion::logical_expr::Expr;
+use datafusion::error::Result;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
 use crate::store::Store;
 
 pub mod describe;
+pub mod pushdown;
+mod scan;
 pub mod tables;
 
+use scan::{ResultCache, StoreScanExec};
 pub use tables::{SYSTEM_TABLES, SystemTableDef};
 
 /// The name of the schema holding the system tables.
@@ -50,11 +55,11 @@ impl SluiceSchema {
     /// Builds the schema over `store`; `source_types` must have [`source_types_schema`].
     pub fn try_new(store: Store, source_types: RecordBatch) -> Result<SluiceSchema> {
         let mut tables: HashMap<&'static str, Arc<dyn TableProvider>> = HashMap::new();
+        let cache = Arc::new(ResultCache::default());
         for def in SYSTEM_TABLES {
-            tables.insert(
-                def.name,
-                Arc::new(StoreTable { def, schema: Arc::new(def.schema()), store: store.clone() }),
-            );
+            let schema = Arc::new(def.schema());
+            let table = StoreTable { def, schema, store: store.clone(), cache: cache.clone() };
+            tables.insert(def.name, Arc::new(table));
         }
         let source_types = MemTable::try_new(source_types.schema(), vec![vec![source_types]])?;
         tables.insert("source_types", Arc::new(source_types));
@@ -79,12 +84,13 @@ impl SchemaProvider for SluiceSchema {
     }
 }
 
-/// A system table whose rows come from the store at scan time.
+/// A system table whose rows come from the store when the plan executes.
 #[derive(Debug)]
 struct StoreTable {
     def: &'static SystemTableDef,
     schema: SchemaRef,
     store: Store,
+    cache: Arc<ResultCache>,
 }
 
 #[async_trait]
@@ -99,6 +105,19 @@ impl TableProvider for StoreTable {
         TableType::Base
     }
 
+    fn supports_filters_pushdown(&self, filters: &[&Expr]) -> Result<Vec<TableProviderFilterPushDown>> {
+        Ok(filters
+            .iter()
+            .map(|f| {
+                if pushdown::pushable(self.def, f) {
+                    TableProviderFilterPushDown::Exact
+                } else {
+                    TableProviderFilterPushDown::Unsupported
+                }
+            })
+            .collect())
+    }
+
     async fn scan(
         &self,
         _state: &dyn Session,
@@ -106,19 +125,9 @@ impl TableProvider for StoreTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let sql = match limit {
-            Some(n) if filters.is_empty() && self.def.limit_pushdown => {
-                format!("{} LIMIT {n}", self.def.sql)
-            }
-            _ => self.def.sql.to_owned(),
-        };
-        let batch = self
-            .store
-            .load_batch(&sql, self.schema.clone())
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)))?;
-        let exec =
-            MemorySourceConfig::try_new_exec(&[vec![batch]], self.schema.clone(), projection.cloned())?;
-        Ok(exec)
+        let condition = pushdown::condition(self.def, filters);
+        let (schema, store, cache) = (self.schema.clone(), self.store.clone(), self.cache.clone());
+        let scan = StoreScanExec::new(self.def, schema, store, cache, condition, projection.cloned(), limit)?;
+        Ok(Arc::new(scan))
     }
 }

@@ -33,10 +33,16 @@ pub struct SystemTableDef {
     pub name: &'static str,
     /// `(name, type, nullable)` in order.
     pub columns: &'static [(&'static str, Col, bool)],
-    /// Selects exactly `columns`, in order, from the store.
+    /// Selects exactly `columns`, in order, from the store; ends with its `FROM` clause
+    /// (no `WHERE`, no `ORDER BY`), so that pushed filters, order and limit can follow.
     pub sql: &'static str,
-    /// Whether `LIMIT n` may be appended to `sql` when the query has no filters.
-    pub limit_pushdown: bool,
+    /// The order rows are listed in when a query asks for none.
+    pub order_by: &'static str,
+    /// Every write to the table's rows bumps the catalog epoch (it is changed by DDL only),
+    /// so its query results may be kept until the epoch moves.
+    pub cached: bool,
+    /// Columns computed in `sql` rather than stored: filters on them are not pushed.
+    pub derived: &'static [&'static str],
 }
 
 impl SystemTableDef {
@@ -48,6 +54,28 @@ impl SystemTableDef {
                 .map(|(name, col, nullable)| Field::new(*name, col.data_type(), *nullable))
                 .collect::<Vec<_>>(),
         )
+    }
+
+    /// The store query reading this table's rows: `condition` (over stored column names,
+    /// with `$n` parameters) filters them, `order` replaces the default order, `limit` caps
+    /// them.
+    pub fn query(&self, condition: Option<&str>, order: Option<&str>, limit: Option<usize>) -> String {
+        let mut sql = self.sql.trim_end().to_owned();
+        if let Some(condition) = condition {
+            sql.push_str(" WHERE ");
+            sql.push_str(condition);
+        }
+        sql.push_str(" ORDER BY ");
+        sql.push_str(order.unwrap_or(self.order_by));
+        if let Some(limit) = limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        sql
+    }
+
+    /// Whether `column` is stored as such (so a filter on it can run in the store).
+    pub fn is_stored(&self, column: &str) -> bool {
+        !self.derived.contains(&column) && self.columns.iter().any(|(name, ..)| *name == column)
     }
 }
 
@@ -67,8 +95,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         ],
         sql: "SELECT name, superuser, can_login, \
               CASE WHEN password_verifier IS NULL THEN FALSE ELSE TRUE END, \
-              created_at, updated_at FROM roles ORDER BY name",
-        limit_pushdown: true,
+              created_at, updated_at FROM roles",
+        order_by: "name",
+        cached: true,
+        derived: &["has_password"],
     },
     SystemTableDef {
         name: "role_members",
@@ -80,8 +110,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("grantor", Text, false),
             ("granted_at", Time, false),
         ],
-        sql: "SELECT role, member, admin_option, inherit, grantor, granted_at FROM role_members ORDER BY role, member",
-        limit_pushdown: true,
+        sql: "SELECT role, member, admin_option, inherit, grantor, granted_at FROM role_members",
+        order_by: "role, member",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "grants",
@@ -95,8 +127,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("granted_at", Time, false),
         ],
         sql: "SELECT object_kind, object_name, grantee, privilege, grant_option, grantor, granted_at \
-              FROM grants ORDER BY object_kind, object_name, grantee, privilege",
-        limit_pushdown: true,
+              FROM grants",
+        order_by: "object_kind, object_name, grantee, privilege",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "secrets",
@@ -110,8 +144,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         ],
         sql: "SELECT s.name, s.kind, \
               (SELECT string_agg(ss.source, ',') FROM source_secrets ss WHERE ss.secret = s.name), \
-              s.owner, s.created_at, s.updated_at FROM secrets s ORDER BY s.name",
-        limit_pushdown: true,
+              s.owner, s.created_at, s.updated_at FROM secrets s",
+        order_by: "s.name",
+        cached: true,
+        derived: &["used_by"],
     },
     SystemTableDef {
         name: "sources",
@@ -125,8 +161,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("updated_at", Time, false),
         ],
         sql: "SELECT name, type, options, status, owner, created_at, updated_at \
-              FROM sources ORDER BY name",
-        limit_pushdown: true,
+              FROM sources",
+        order_by: "name",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "tables",
@@ -139,8 +177,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("refreshed_at", Time, false),
         ],
         sql: "SELECT source, database, name, kind, definition, refreshed_at \
-              FROM tables ORDER BY source, database, name",
-        limit_pushdown: true,
+              FROM tables",
+        order_by: "source, database, name",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "columns",
@@ -156,8 +196,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("is_key", Bool, false),
         ],
         sql: "SELECT source, database, table_name, ordinal, name, data_type, source_type, \
-              nullable, is_key FROM columns ORDER BY source, database, table_name, ordinal",
-        limit_pushdown: true,
+              nullable, is_key FROM columns",
+        order_by: "source, database, table_name, ordinal",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "targets",
@@ -169,8 +211,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("created_at", Time, false),
             ("updated_at", Time, false),
         ],
-        sql: "SELECT name, type, options, owner, created_at, updated_at FROM targets ORDER BY name",
-        limit_pushdown: true,
+        sql: "SELECT name, type, options, owner, created_at, updated_at FROM targets",
+        order_by: "name",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "pipelines",
@@ -187,8 +231,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("updated_at", Time, false),
         ],
         sql: "SELECT name, version, engine, mode, target, options, body, owner, created_at, \
-              updated_at FROM pipelines ORDER BY name",
-        limit_pushdown: true,
+              updated_at FROM pipelines",
+        order_by: "name",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "pipeline_versions",
@@ -201,8 +247,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("created_at", Time, false),
         ],
         sql: "SELECT pipeline, version, options, body, created_by, created_at \
-              FROM pipeline_versions ORDER BY pipeline, version",
-        limit_pushdown: true,
+              FROM pipeline_versions",
+        order_by: "pipeline, version",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "deployments",
@@ -225,8 +273,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         ],
         sql: "SELECT id, pipeline, pipeline_version, target, engine, engine_job_id, state, \
               since, last_error, savepoint, started_from, rows_in, rows_out, created_at, updated_at \
-              FROM deployments ORDER BY id",
-        limit_pushdown: true,
+              FROM deployments",
+        order_by: "id",
+        cached: false,
+        derived: &[],
     },
     SystemTableDef {
         name: "syncs",
@@ -244,8 +294,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("updated_at", Time, false),
         ],
         sql: "SELECT name, source, source_database, including, excluding, sink, sink_database, \
-              options, owner, created_at, updated_at FROM syncs ORDER BY name",
-        limit_pushdown: true,
+              options, owner, created_at, updated_at FROM syncs",
+        order_by: "name",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "sync_tables",
@@ -257,8 +309,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("ddl", Text, false),
         ],
         sql: "SELECT sync, source_table, sink_table, columns, ddl FROM sync_tables \
-              ORDER BY sync, ordinal, source_table",
-        limit_pushdown: true,
+             ",
+        order_by: "sync, ordinal, source_table",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "schedules",
@@ -275,8 +329,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("updated_at", Time, false),
         ],
         sql: "SELECT name, cron, timezone, options, body, state, next_fire_at, owner, \
-              created_at, updated_at FROM schedules ORDER BY name",
-        limit_pushdown: true,
+              created_at, updated_at FROM schedules",
+        order_by: "name",
+        cached: false,
+        derived: &[],
     },
     SystemTableDef {
         name: "runs",
@@ -296,8 +352,10 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("created_at", Time, false),
         ],
         sql: "SELECT id, schedule, trigger, logical_time, interval_start, interval_end, state, started_at, \
-              finished_at, error, lease_owner, lease_until, created_at FROM runs ORDER BY id",
-        limit_pushdown: true,
+              finished_at, error, lease_owner, lease_until, created_at FROM runs",
+        order_by: "id",
+        cached: false,
+        derived: &[],
     },
     SystemTableDef {
         name: "run_tasks",
@@ -313,14 +371,18 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("error", Text, true),
         ],
         sql: "SELECT run, pipeline, upstream, state, attempt, deployment, started_at, finished_at, error \
-              FROM run_tasks ORDER BY run, ordinal",
-        limit_pushdown: true,
+              FROM run_tasks",
+        order_by: "run, ordinal",
+        cached: false,
+        derived: &[],
     },
     SystemTableDef {
         name: "schedule_tasks",
         columns: &[("schedule", Text, false), ("pipeline", Text, false), ("upstream", Text, false)],
-        sql: "SELECT schedule, pipeline, upstream FROM schedule_tasks ORDER BY schedule, ordinal",
-        limit_pushdown: true,
+        sql: "SELECT schedule, pipeline, upstream FROM schedule_tasks",
+        order_by: "schedule, ordinal",
+        cached: true,
+        derived: &[],
     },
     SystemTableDef {
         name: "events",
@@ -333,7 +395,9 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("object_name", Text, false),
             ("detail", Text, true),
         ],
-        sql: "SELECT id, at, actor, action, object_kind, object_name, detail FROM events ORDER BY id",
-        limit_pushdown: true,
+        sql: "SELECT id, at, actor, action, object_kind, object_name, detail FROM events",
+        order_by: "id",
+        cached: false,
+        derived: &[],
     },
 ];
