@@ -96,7 +96,7 @@ impl OptimizerRule for Federation {
         let federate = match self.mode {
             _ if connections == 0 => false,
             Mode::WidenScans => return scan_a_column(plan),
-            Mode::OneSource => connections == 1,
+            Mode::OneSource => connections == 1 && !projection_over_limit(&plan),
             Mode::EachSide => connections > 1 && !limit_below_join(&plan),
         };
         // a prepared statement's plan keeps its parameters visible (Describe reads their
@@ -113,6 +113,18 @@ impl OptimizerRule for Federation {
             }
         }
     }
+}
+
+/// Whether a projection sits right on a `LIMIT` in `plan`: the unparser writes it as a
+/// derived table that the projection's columns do not name (`missing FROM-clause entry`).
+fn projection_over_limit(plan: &LogicalPlan) -> bool {
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        found |=
+            matches!(node, LogicalPlan::Projection(p) if matches!(p.input.as_ref(), LogicalPlan::Limit(_)));
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
 }
 
 /// Whether a `LIMIT` sits below a join or union of `plan`.

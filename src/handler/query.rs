@@ -42,7 +42,11 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> R
 pub fn prepare_plan(state: &SessionState, plan: LogicalPlan) -> Result<Arc<CachedPlan>> {
     refuse_writes(&plan)?;
     let sources = sources_read(&plan, &state.config().options().catalog.default_catalog);
-    Ok(Arc::new(if is_immutable(&plan) {
+    // A plan with parameters that reads a source or a store-backed system table is
+    // optimized once its values are bound: only then do its filters reach the scans
+    // (`WHERE name = $1` as an indexed lookup) and is it federated.
+    let bound_late = has_parameters(&plan) && (!sources.is_empty() || reads_store(&plan));
+    Ok(Arc::new(if is_immutable(&plan) && !bound_late {
         let optimized = state.optimize(&plan)?;
         let constant = is_constant(&optimized);
         CachedPlan { plan: optimized, optimized: true, constant, sources }
@@ -97,6 +101,25 @@ fn sources_read(plan: &LogicalPlan, default_catalog: &str) -> Vec<String> {
         Ok(TreeNodeRecursion::Continue)
     });
     sources
+}
+
+fn has_parameters(plan: &LogicalPlan) -> bool {
+    plan.get_parameter_types().map_or(true, |p| !p.is_empty())
+}
+
+/// Whether `plan` scans a system table that reads the store.
+fn reads_store(plan: &LogicalPlan) -> bool {
+    use datafusion::common::tree_node::TreeNodeRecursion;
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && let Ok(provider) = datafusion::datasource::source_as_provider(&scan.source)
+        {
+            found |= sluice_catalog::system::reads_store(provider.as_ref());
+        }
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
 }
 
 fn tag_of(plan: &LogicalPlan) -> &'static str {

@@ -113,6 +113,22 @@ async fn each_query_shape_runs_whole_at_its_source_and_returns_the_sources_rows(
         }
     }
 
+    // a prepared statement is federated once its parameters are bound
+    for schema in [format!("maria.{m}"), format!("pg.{p}")] {
+        let sql = format!("SELECT id, name FROM {schema}.orders WHERE id > $1 ORDER BY id DESC LIMIT 3");
+        let rows = client.query(&sql, &[&15i32]).await.unwrap();
+        let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
+        assert_eq!(ids, [20, 19, 18], "{sql}");
+        let explained = client.query(&format!("EXPLAIN {sql}"), &[&15i32]).await.unwrap();
+        let physical: String = explained
+            .iter()
+            .filter(|r| r.get::<_, String>(0) == "physical_plan")
+            .map(|r| r.get::<_, String>(1))
+            .collect();
+        let federated = physical.lines().find(|l| l.contains("VirtualExecutionPlan")).unwrap_or_default();
+        assert!(federated.contains("DESC") && federated.contains("LIMIT 3"), "{sql}: {physical}");
+    }
+
     // a projection over an unordered LIMIT (the shape a BI tool's data preview sends)
     for (schema, direct) in [
         (format!("maria.{m}"), maria.text_rows(&format!("SELECT CAST(id AS CHAR) FROM {m}.orders")).await),
@@ -289,6 +305,20 @@ async fn preview_sends_its_bounded_select_whole_to_the_source() {
             && s.contains("> 12")),
         "the join and the aggregate run at MariaDB: {statements:?}"
     );
+    // a body with its own LIMIT (the sink's names and types go below it)
+    let limited = text_rows(
+        &client,
+        &format!(
+            "PREVIEW INSERT INTO out.console SELECT id, amount FROM maria.{m}.orders WHERE id > 5 LIMIT 3"
+        ),
+    )
+    .await;
+    assert_eq!(limited.len(), 3, "{limited:?}");
+    for row in &limited {
+        let id: i64 = row[0].parse().unwrap();
+        assert!(id > 5, "{limited:?}");
+        assert_eq!(row[1], format!("{:.2}", id as f64 * 1.25), "amount of order {id}");
+    }
     let reads_lines = format!("FROM `{m}`.`lines`");
     assert!(
         statements

@@ -72,6 +72,15 @@ async fn point_queries_are_indexed_lookups_and_other_filters_stay_correct() {
     assert_eq!((row.get::<_, String>(0), row.get::<_, bool>(1)), ("st_05".to_owned(), true));
     let (query, _) = store_query(&client, "SELECT name FROM sluice.roles WHERE name = 'st_05'").await;
     assert!(query.ends_with("FROM roles WHERE \"name\" = $1 ORDER BY name"), "{query}");
+    // a bound parameter is pushed like a literal (the plan is optimized once it is bound)
+    let explained =
+        client.query("EXPLAIN SELECT name FROM sluice.roles WHERE name = $1", &[&"st_05"]).await.unwrap();
+    let physical: String = explained
+        .iter()
+        .filter(|r| r.get::<_, String>(0) == "physical_plan")
+        .map(|r| r.get::<_, String>(1))
+        .collect();
+    assert!(physical.contains("FROM roles WHERE \"name\" = $1"), "{physical}");
 
     // Text ranges (the store's collation), LIKE (case-insensitive in SQLite) and computed
     // columns are DataFusion's: the store query has no WHERE, the answer is still right.

@@ -16,7 +16,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{MemTable, SchemaProvider, Session, TableProvider};
 use datafusion::datasource::TableType;
-use datafusion::error::Result;
+use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown};
 use datafusion::physical_plan::ExecutionPlan;
 
@@ -84,6 +84,12 @@ impl SchemaProvider for SluiceSchema {
     }
 }
 
+/// Whether `table` is a system table that reads the store (its filters are pushed there
+/// once they hold values, not placeholders).
+pub fn reads_store(table: &dyn TableProvider) -> bool {
+    table.downcast_ref::<StoreTable>().is_some()
+}
+
 /// A system table whose rows come from the store when the plan executes.
 #[derive(Debug)]
 struct StoreTable {
@@ -125,7 +131,7 @@ impl TableProvider for StoreTable {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let condition = pushdown::condition(self.def, filters);
+        let condition = pushdown::condition(self.def, filters).map_err(DataFusionError::Internal)?;
         let (schema, store, cache) = (self.schema.clone(), self.store.clone(), self.cache.clone());
         let scan = StoreScanExec::new(self.def, schema, store, cache, condition, projection.cloned(), limit)?;
         Ok(Arc::new(scan))

@@ -21,20 +21,18 @@ pub struct Condition {
 }
 
 /// Translates `filters` (all of which must be [`pushable`]) into one condition, or `None`
-/// when there are none.
-pub fn condition(def: &SystemTableDef, filters: &[Expr]) -> Option<Condition> {
+/// when there are none; `Err` names a filter that does not translate after all.
+pub fn condition(def: &SystemTableDef, filters: &[Expr]) -> Result<Option<Condition>, String> {
     let mut out = Condition::default();
     for (i, filter) in filters.iter().enumerate() {
         if i > 0 {
             out.sql.push_str(" AND ");
         }
-        // `pushable` said yes; a filter that does not translate after all is a bug, but
-        // the scan must stay correct: match nothing rather than everything.
         if translate(def, filter, &mut out).is_none() {
-            out.sql.push_str("1 = 0");
+            return Err(format!("filter {filter} on sluice.{} cannot run in the store", def.name));
         }
     }
-    (!filters.is_empty()).then_some(out)
+    Ok((!filters.is_empty()).then_some(out))
 }
 
 /// Whether `filter` can run in the store, exactly.
@@ -182,7 +180,7 @@ mod tests {
             col("action").in_list(vec![lit("create"), lit("drop")], false),
         ];
         assert!(filters.iter().all(|f| pushable(events, f)));
-        let c = condition(events, &filters).expect("a condition");
+        let c = condition(events, &filters).unwrap().expect("a condition");
         assert_eq!(c.sql, r#""id" < $1 AND "object_kind" = $2 AND "action" IN ($3, $4)"#);
         assert_eq!(
             c.params,
@@ -214,7 +212,7 @@ mod tests {
     fn boolean_columns_and_null_tests_and_or_not() {
         let roles = def("roles");
         let filter = col("superuser").or(!col("name").is_null());
-        let c = condition(roles, &[filter]).expect("a condition");
+        let c = condition(roles, &[filter]).unwrap().expect("a condition");
         assert_eq!(c.sql, r#"("superuser" = $1 OR NOT ("name" IS NULL))"#);
         assert_eq!(c.params, vec![StoreValue::Bool(true)]);
     }
