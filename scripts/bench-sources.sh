@@ -11,7 +11,8 @@
 #  4. the catalog point query `sluice.sources WHERE name = …` with 10,000 sources vs the
 #     same on a PostgreSQL table: the TPS ratio (goal ≥ 0.5).
 #
-#   cargo build --release && scripts/bench-sources.sh      (ROWS=…, DURATION=… to change)
+#   cargo build --release && scripts/bench-sources.sh      (ROWS=…, DURATION=… to change;
+#                                                            SKIP_SHAPES=1 skips 1 and 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,19 +60,17 @@ CREATE SOURCE out TYPE print;
 CREATE TABLE out.console (id BIGINT, amount DECIMAL(12, 2));
 SQL
 
-echo
-echo "== metadata of 1,000 MariaDB tables"
-t=$(date +%s%N); psql "$SLUICE" -XAtqc "REFRESH SOURCE maria DATABASE bench_wide" >/dev/null; refresh=$(ms "$t")
 per_call() { # dsn statement -> milliseconds per call over one connection (pgbench, 5 s)
   echo "$2" > "$work/one.sql"
   pgbench "$1" -n -f "$work/one.sql" -c 1 -T 5 2>/dev/null | awk '/^tps = / { printf "%.2f", 1000 / $3 }'
 }
-echo "REFRESH SOURCE (reads all 1,000 tables):  ${refresh} ms"
-echo "SHOW TABLES from the cache:               $(per_call "$SLUICE" "SHOW TABLES FROM maria.bench_wide") ms per call"
-echo "DESCRIBE from the cache:                  $(per_call "$SLUICE" "DESCRIBE maria.bench_wide.t500") ms per call"
-
 # pgbench TPS of a script file: dsn, file, protocol
-tps() { pgbench "$1" -n -M "$3" -f "$2" -c 4 -j 2 -T "$DURATION" 2>/dev/null | awk '/^tps = / {print int($3)}'; }
+tps() {
+  local out
+  out=$(pgbench "$1" -n -M "$3" -f "$2" -c 4 -j 2 -T "$DURATION" 2>&1) \
+    || { echo "pgbench failed: $(grep -m1 -i error <<<"$out")" >&2; echo 0; return; }
+  awk '/^tps = / {print int($3)}' <<<"$out"
+}
 # mariadb-slap queries per second of a query with :id: 400 variants, 4 clients
 slap_qps() {
   local n=$(( DURATION * 200 ))
@@ -86,6 +85,15 @@ slap_qps() {
   awk -v n="$n" -v s="$seconds" 'BEGIN { if (s > 0) print int(n / s); else print 0 }'
 }
 ratio() { awk -v d="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.2f", d / s; else print "n/a" }'; }
+
+if [ -z "${SKIP_SHAPES:-}" ]; then
+echo
+echo "== metadata of 1,000 MariaDB tables"
+t=$(date +%s%N); psql "$SLUICE" -XAtqc "REFRESH SOURCE maria DATABASE bench_wide" >/dev/null; refresh=$(ms "$t")
+echo "REFRESH SOURCE (reads all 1,000 tables):  ${refresh} ms"
+echo "SHOW TABLES from the cache:               $(per_call "$SLUICE" "SHOW TABLES FROM maria.bench_wide") ms per call"
+echo "DESCRIBE from the cache:                  $(per_call "$SLUICE" "DESCRIBE maria.bench_wide.t500") ms per call"
+
 
 shape() { # label, query with {t} for the table prefix and :id for a random id
   local label=$1 query=$2
@@ -111,6 +119,7 @@ shape 'count(*) WHERE id > 900000' "SELECT count(*) FROM {t}big WHERE id > $((RO
 shape 'GROUP BY cust % 10' "SELECT cust % 10 AS k, count(*), sum(amount) FROM {t}big GROUP BY cust % 10"
 shape 'join of two tables, 20-row range' \
   "SELECT b.id, c.label FROM {t}big b JOIN {t}cust c ON c.id = b.cust WHERE b.id BETWEEN :id AND :id + 19"
+fi
 
 echo
 echo "== PREVIEW INSERT … LIMIT 10 vs the SELECT straight to PostgreSQL (simple protocol, 4 clients)"
@@ -134,7 +143,7 @@ echo "sluice.sources: $catalog TPS; PostgreSQL table: $table TPS; TPS ratio $(ra
 
 echo
 echo "== sluice.events with 1,000,000 more events (written straight into the SQLite store)"
-sqlite3 "$work/data/sluice.db" <<'SQL'
+sqlite3 "$work/data/sluice.db" >/dev/null <<'SQL'
 PRAGMA busy_timeout = 10000;
 WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1000000)
 INSERT INTO events (at, actor, action, object_kind, object_name, detail)
