@@ -2,7 +2,14 @@
 //! one source's tables — projection, filters, sorts, limits, aggregates, joins and unions
 //! among them — is unparsed into one SQL statement in the source's dialect and runs there;
 //! the rest runs in DataFusion. A query over several sources is joined in DataFusion,
-//! each scan with its filters and limit pushed to its source.
+//! each side's single-source part run at its source. A prepared statement's plan is
+//! federated once its parameters are bound (see `handler/query.rs`).
+//!
+//! PREVIEW and local runs are not federated (`plan/context.rs`): their bounded SELECT is
+//! a projection (the sink's names and types) over the body, and over a UNION of constant
+//! columns the unparser names the derived table's columns after the literals
+//! (`"Utf8(""orders"")"`), which the source refuses; their scans keep their filters and
+//! limits pushed.
 //!
 //! The live table providers of datafusion-table-providers are federation-aware already
 //! (`FederatedTableProviderAdaptor`); what makes a plan federated is the optimizer rule,
@@ -21,7 +28,9 @@
 //! with a `LIMIT` below a join or union is not federated (the unparser's derived-limit
 //! shape above). Last in the optimizer, a scan that needs no column (`count(*)` not
 //! federated, one side of a cross join) is given one: `SELECT FROM t` is no SQL a source
-//! accepts. A plan the rule refuses (a correlated `IN (subquery)`) is left to DataFusion.
+//! accepts. A plan the rule refuses (a correlated `IN (subquery)`), or with a projection
+//! right on a `LIMIT` (which the unparser writes as a derived table its columns do not
+//! name), is left to DataFusion.
 //!
 //! Only a query whose every expression both MySQL and PostgreSQL evaluate as DataFusion
 //! does is federated (see [`super::portable`]); one using anything else (a PostgreSQL or
@@ -47,6 +56,16 @@ pub fn optimizer_rules(
     let at = rules.iter().position(|r| r.name() == "scalar_subquery_to_join").map_or(0, |p| p + 1);
     rules.insert(at, Arc::new(Federation::new(Mode::OneSource)));
     rules.push(Arc::new(Federation::new(Mode::EachSide)));
+    rules.push(Arc::new(Federation::new(Mode::WidenScans)));
+    rules
+}
+
+/// `rules` for a context that reads sources without federating (a pipeline's body, for
+/// PREVIEW and local runs): only the scans that need no column are given one.
+pub fn unfederated_rules(
+    rules: &[Arc<dyn OptimizerRule + Send + Sync>],
+) -> Vec<Arc<dyn OptimizerRule + Send + Sync>> {
+    let mut rules = rules.to_vec();
     rules.push(Arc::new(Federation::new(Mode::WidenScans)));
     rules
 }

@@ -15,7 +15,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::common::{Constraints, Result, Statistics};
@@ -68,6 +68,10 @@ fn node(e: &Expr, dialect: Dialect) -> bool {
         Expr::ScalarFunction(f) => FUNCTIONS.contains(&f.name()),
         Expr::AggregateFunction(f) => AGGREGATES.contains(&f.func.name()),
         Expr::WindowFunction(_) | Expr::SimilarTo(_) => false,
+        // the unparser writes casts to these types only (a cast to binary fails at the
+        // source's statement, not here)
+        Expr::Cast(c) => castable(c.field.data_type()),
+        Expr::TryCast(c) => castable(c.field.data_type()),
         Expr::Like(_) => postgres,
         Expr::BinaryExpr(BinaryExpr { op, .. }) => match op {
             Operator::StringConcat | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom => postgres,
@@ -79,6 +83,25 @@ fn node(e: &Expr, dialect: Dialect) -> bool {
         },
         _ => true,
     }
+}
+
+fn castable(data_type: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        data_type,
+        Boolean
+            | Int8
+            | Int16
+            | Int32
+            | Int64
+            | Float32
+            | Float64
+            | Decimal128(..)
+            | Utf8
+            | LargeUtf8
+            | Utf8View
+            | Date32
+    )
 }
 
 /// `provider` (a datafusion-table-providers live table, a datafusion-federation adaptor)

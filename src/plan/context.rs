@@ -38,12 +38,11 @@ pub async fn planning_context(
         sql.collect_spans = true;
         sql.map_string_types_to_utf8view = false;
     }
-    // live reads (PREVIEW, local runs) are federated like queries: see engine/federation.rs
+    // live reads (PREVIEW, local runs) are not federated: see engine/federation.rs
     let state = SessionStateBuilder::new()
         .with_config(config)
         .with_default_features()
-        .with_optimizer_rules(federation::optimizer_rules(&Optimizer::new().rules))
-        .with_query_planner(federation::query_planner())
+        .with_optimizer_rules(federation::unfederated_rules(&Optimizer::new().rules))
         .build();
     let ctx = SessionContext::new_with_state(state);
     for f in sluice_functions::flink::functions() {

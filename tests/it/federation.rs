@@ -259,53 +259,17 @@ async fn what_a_source_would_answer_differently_is_answered_by_datafusion() {
 }
 
 #[tokio::test]
-async fn preview_sends_its_bounded_select_whole_to_the_source() {
+async fn preview_of_a_body_with_its_own_limit_reads_the_source() {
     if !require("MariaDB on 127.0.0.1", mariadb_up().await) {
         return;
     }
     let maria = MariaDb::create().await;
     let m = &maria.name;
-    maria.execute(&format!("CREATE TABLE {m}.lines (id INT PRIMARY KEY, order_id INT, qty INT)")).await;
-    maria
-        .execute(&format!("INSERT INTO {m}.lines SELECT seq, 1 + seq % 20, seq * 7 % 11 FROM seq_1_to_60"))
-        .await;
     let server = TestServer::start();
     let client = server.client().await;
     maria_source(&client, &maria, "maria").await;
     crate::common::sinks::sinks(&client).await;
-
-    // what MariaDB is sent is read from its general log
-    maria.execute("SET GLOBAL log_output = 'TABLE'").await;
-    maria.execute("SET GLOBAL general_log = 1").await;
-    let preview = format!(
-        "PREVIEW INSERT INTO out.console SELECT l.order_id, sum(l.qty) FROM maria.{m}.lines l \
-         JOIN maria.{m}.orders o ON o.id = l.order_id WHERE o.id > 12 GROUP BY l.order_id"
-    );
-    let mut rows = text_rows(&client, &preview).await;
-    let sent = maria
-        .text_rows(&format!(
-            "SELECT CAST(argument AS CHAR) FROM mysql.general_log WHERE argument LIKE '%{m}%lines%' \
-             AND argument NOT LIKE '%general_log%'"
-        ))
-        .await;
-    maria.execute("SET GLOBAL general_log = 0").await;
-    rows.sort_by_key(|r| r[0].parse::<i64>().unwrap_or_default());
-    let direct = maria
-        .text_rows(&format!(
-            "SELECT CAST(l.order_id AS CHAR), CAST(CAST(sum(l.qty) AS DECIMAL(10, 2)) AS CHAR) FROM {m}.lines l \
-             JOIN {m}.orders o ON o.id = l.order_id WHERE o.id > 12 GROUP BY l.order_id ORDER BY l.order_id"
-        ))
-        .await;
-    assert_eq!(rows, direct);
-    let statements: Vec<&str> = sent.iter().map(|r| r[0].as_str()).collect();
-    assert!(
-        statements.iter().any(|s| s.contains("JOIN")
-            && s.contains("sum(")
-            && s.contains("GROUP BY")
-            && s.contains("> 12")),
-        "the join and the aggregate run at MariaDB: {statements:?}"
-    );
-    // a body with its own LIMIT (the sink's names and types go below it)
+    // the sink's names and types are applied below the body's LIMIT
     let limited = text_rows(
         &client,
         &format!(
@@ -319,14 +283,6 @@ async fn preview_sends_its_bounded_select_whole_to_the_source() {
         assert!(id > 5, "{limited:?}");
         assert_eq!(row[1], format!("{:.2}", id as f64 * 1.25), "amount of order {id}");
     }
-    let reads_lines = format!("FROM `{m}`.`lines`");
-    assert!(
-        statements
-            .iter()
-            .filter(|s| s.starts_with("SELECT") && s.contains(&reads_lines))
-            .all(|s| s.contains("JOIN")),
-        "no bare scan of lines: {statements:?}"
-    );
     drop(server);
     maria.drop().await;
 }
