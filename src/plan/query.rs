@@ -2,7 +2,7 @@
 //! and what the `local` target writes.
 
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::logical_expr::{Expr, FetchType, LogicalPlan, LogicalPlanBuilder, SkipType, cast, col};
+use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, cast, col};
 
 use super::PipelinePlan;
 use super::types::arrow_type;
@@ -28,41 +28,22 @@ pub fn sink_query(plan: &PipelinePlan, i: usize, limit: Option<usize>, runner: &
         ));
     }
     let sink = &plan.bound.tables[insert.sink];
-    // The sink's names and types are applied in the query's own projection rather than
-    // one stacked on it: a source is sent one SELECT (see engine/federation.rs), which
-    // the unparser writes right only from a single projection.
-    // A projection commutes with a LIMIT above it: the body's own LIMIT goes on top.
-    let (body, body_limit) = match &insert.plan {
-        LogicalPlan::Limit(l) if matches!(l.input.as_ref(), LogicalPlan::Projection(_)) => {
-            match (l.get_skip_type()?, l.get_fetch_type()?) {
-                (SkipType::Literal(0), FetchType::Literal(fetch)) => (l.input.as_ref(), fetch),
-                _ => (&insert.plan, None),
-            }
-        }
-        other => (other, None),
-    };
-    let (input, selected): (LogicalPlan, Vec<Expr>) = match body {
-        LogicalPlan::Projection(p) => {
-            ((*p.input).clone(), p.expr.iter().map(|e| e.clone().unalias()).collect())
-        }
-        other => (other.clone(), other.schema().columns().into_iter().map(col).collect()),
-    };
-    let limit = match (limit, body_limit) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    let exprs: Vec<Expr> = selected
+    let exprs: Vec<Expr> = insert
+        .plan
+        .schema()
+        .columns()
         .into_iter()
         .zip(&insert.columns)
-        .map(|(expr, name)| {
+        .map(|(column, name)| {
             let target = sink.columns.iter().find(|c| c.name == *name).and_then(|c| arrow_type(&c.data_type));
+            let expr = col(column);
             match target {
                 Some(t) => cast(expr, t).alias(name),
                 None => expr.alias(name),
             }
         })
         .collect();
-    let builder = LogicalPlanBuilder::from(input).project(exprs)?;
+    let builder = LogicalPlanBuilder::from(insert.plan.clone()).project(exprs)?;
     Ok(match limit {
         Some(limit) => builder.limit(0, Some(limit))?.build()?,
         None => builder.build()?,
