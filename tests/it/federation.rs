@@ -7,16 +7,15 @@
 use tokio_postgres::Client;
 
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
-use crate::common::sources::{maria_source, pg_source, text_rows};
+use crate::common::sources::{maria_source, pg_source, physical_plan, text_rows};
 use crate::common::{TestServer, require};
 
 /// The statements sent to sources by `sql`'s physical plan: a federated part
 /// (datafusion-federation's `VirtualExecutionPlan`, the SQL as it is finally sent) or a
 /// scan with its pushed filters (`SqlExec`, `MySQLSQLExec`).
 async fn pushed(client: &Client, sql: &str) -> Vec<String> {
-    let plan = text_rows(client, &format!("EXPLAIN {sql}")).await;
-    let physical = plan.iter().find(|r| r[0] == "physical_plan").map(|r| r[1].clone()).unwrap_or_default();
-    physical
+    physical_plan(client, sql, &[])
+        .await
         .lines()
         .filter(|l| {
             l.contains("VirtualExecutionPlan") || l.contains("SQLExec sql=") || l.contains("SqlExec sql=")
@@ -72,22 +71,9 @@ async fn each_query_shape_runs_whole_at_its_source_and_returns_the_sources_rows(
     if !require("MariaDB and PostgreSQL on 127.0.0.1", mariadb_up().await && postgres_up().await) {
         return;
     }
-    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let (maria, pg) = two_sources().await;
     let (m, p) = (&maria.name, &pg.name);
-    maria.execute(&format!("CREATE TABLE {m}.lines (id INT PRIMARY KEY, order_id INT, qty INT)")).await;
-    maria
-        .execute(&format!("INSERT INTO {m}.lines SELECT seq, 1 + seq % 20, seq * 7 % 11 FROM seq_1_to_60"))
-        .await;
-    pg.execute(&format!("CREATE TABLE {p}.lines (id int PRIMARY KEY, order_id int, qty int)")).await;
-    pg.execute(&format!(
-        "INSERT INTO {p}.lines SELECT g, 1 + g % 20, g * 7 % 11 FROM generate_series(1, 60) g"
-    ))
-    .await;
-    pg.execute(&format!("GRANT SELECT ON {p}.lines TO {p}")).await;
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    pg_source(&client, &pg, "pg").await;
+    let (server, client) = through_sluice(&maria, &pg).await;
 
     for shape in SHAPES {
         let maria_sql = shape.sluice.replace("{s}", &format!("maria.{}", maria.name));
@@ -119,12 +105,7 @@ async fn each_query_shape_runs_whole_at_its_source_and_returns_the_sources_rows(
         let rows = client.query(&sql, &[&15i32]).await.unwrap();
         let ids: Vec<i32> = rows.iter().map(|r| r.get(0)).collect();
         assert_eq!(ids, [20, 19, 18], "{sql}");
-        let explained = client.query(&format!("EXPLAIN {sql}"), &[&15i32]).await.unwrap();
-        let physical: String = explained
-            .iter()
-            .filter(|r| r.get::<_, String>(0) == "physical_plan")
-            .map(|r| r.get::<_, String>(1))
-            .collect();
+        let physical = physical_plan(&client, &sql, &[&15i32]).await;
         let federated = physical.lines().find(|l| l.contains("VirtualExecutionPlan")).unwrap_or_default();
         assert!(federated.contains("DESC") && federated.contains("LIMIT 3"), "{sql}: {physical}");
     }
@@ -160,14 +141,30 @@ async fn each_query_shape_runs_whole_at_its_source_and_returns_the_sources_rows(
     pg.drop().await;
 }
 
-/// Two sources, each with `orders` (20 rows) and `lines` (60 rows, 1–3 per order).
+/// A gateway with `maria` and `pg` as sources, and a client of it.
+async fn through_sluice(maria: &MariaDb, pg: &Postgres) -> (TestServer, Client) {
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, maria, "maria").await;
+    pg_source(&client, pg, "pg").await;
+    (server, client)
+}
+
+/// A MariaDB and a PostgreSQL test database, each with `orders` (20 rows) and `lines`
+/// (60 rows, 1–3 per order).
 async fn two_sources() -> (MariaDb, Postgres) {
     let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
-    let m = &maria.name;
+    let (m, p) = (&maria.name, &pg.name);
     maria.execute(&format!("CREATE TABLE {m}.lines (id INT PRIMARY KEY, order_id INT, qty INT)")).await;
     maria
         .execute(&format!("INSERT INTO {m}.lines SELECT seq, 1 + seq % 20, seq * 7 % 11 FROM seq_1_to_60"))
         .await;
+    pg.execute(&format!("CREATE TABLE {p}.lines (id int PRIMARY KEY, order_id int, qty int)")).await;
+    pg.execute(&format!(
+        "INSERT INTO {p}.lines SELECT g, 1 + g % 20, g * 7 % 11 FROM generate_series(1, 60) g"
+    ))
+    .await;
+    pg.execute(&format!("GRANT SELECT ON {p}.lines TO {p}")).await;
     (maria, pg)
 }
 
@@ -177,10 +174,7 @@ async fn each_side_of_a_query_over_two_sources_runs_whole_at_its_source() {
         return;
     }
     let (maria, pg) = two_sources().await;
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    pg_source(&client, &pg, "pg").await;
+    let (server, client) = through_sluice(&maria, &pg).await;
     let (m, p) = (&maria.name, &pg.name);
 
     // MariaDB's side is a join and an aggregate of its own tables; PostgreSQL's a filter
@@ -221,10 +215,7 @@ async fn what_a_source_would_answer_differently_is_answered_by_datafusion() {
         return;
     }
     let (maria, pg) = two_sources().await;
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    pg_source(&client, &pg, "pg").await;
+    let (server, client) = through_sluice(&maria, &pg).await;
     let (m, p) = (&maria.name, &pg.name);
 
     // MariaDB's LIKE ignores case under its default collation; Sluice's does not
@@ -326,11 +317,8 @@ async fn types_are_the_same_whether_a_query_runs_at_the_source_or_not() {
     ))
     .await;
     pg.execute(&format!("GRANT SELECT ON {p}.kinds TO {p}")).await;
-    let server = TestServer::start();
-    let client = server.client().await;
+    let (server, client) = through_sluice(&maria, &pg).await;
     client.batch_execute("SET TIME ZONE 'UTC'").await.unwrap();
-    maria_source(&client, &maria, "maria").await;
-    pg_source(&client, &pg, "pg").await;
 
     for table in [format!("maria.{m}.kinds"), format!("pg.{p}.kinds")] {
         // federated: the sorted query runs whole at the source

@@ -5,12 +5,11 @@
 use tokio_postgres::Client;
 
 use crate::common::TestServer;
-use crate::common::sources::text_rows;
+use crate::common::sources::{physical_plan, text_rows};
 
 /// The store query of the physical plan of `sql`, and whether DataFusion still sorts.
 async fn store_query(client: &Client, sql: &str) -> (String, bool) {
-    let plan = text_rows(client, &format!("EXPLAIN {sql}")).await;
-    let physical = plan.iter().find(|r| r[0] == "physical_plan").map(|r| r[1].clone()).unwrap_or_default();
+    let physical = physical_plan(client, sql, &[]).await;
     let query = physical
         .lines()
         .find_map(|l| l.split_once("query=").map(|(_, q)| q.trim().to_owned()))
@@ -73,13 +72,7 @@ async fn point_queries_are_indexed_lookups_and_other_filters_stay_correct() {
     let (query, _) = store_query(&client, "SELECT name FROM sluice.roles WHERE name = 'st_05'").await;
     assert!(query.ends_with("FROM roles WHERE \"name\" = $1 ORDER BY name"), "{query}");
     // a bound parameter is pushed like a literal (the plan is optimized once it is bound)
-    let explained =
-        client.query("EXPLAIN SELECT name FROM sluice.roles WHERE name = $1", &[&"st_05"]).await.unwrap();
-    let physical: String = explained
-        .iter()
-        .filter(|r| r.get::<_, String>(0) == "physical_plan")
-        .map(|r| r.get::<_, String>(1))
-        .collect();
+    let physical = physical_plan(&client, "SELECT name FROM sluice.roles WHERE name = $1", &[&"st_05"]).await;
     assert!(physical.contains("FROM roles WHERE \"name\" = $1"), "{physical}");
 
     // Text ranges (the store's collation), LIKE (case-insensitive in SQLite) and computed

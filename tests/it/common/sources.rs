@@ -1,6 +1,7 @@
 //! Sources over the test databases of [`crate::common::fixtures`], and reading a simple
 //! query's rows as text.
 
+use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::common::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD};
@@ -20,6 +21,20 @@ pub async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<String>> {
             _ => None,
         })
         .collect()
+}
+
+/// The physical plan `EXPLAIN sql` prints, with `params` bound to its `$n` (extended
+/// protocol when there are any).
+pub async fn physical_plan(client: &Client, sql: &str, params: &[&(dyn ToSql + Sync)]) -> String {
+    let explain = format!("EXPLAIN {sql}");
+    let rows: Vec<Vec<String>> = if params.is_empty() {
+        text_rows(client, &explain).await
+    } else {
+        let rows =
+            client.query(&explain, params).await.unwrap_or_else(|e| panic!("{explain}: {}", message(&e)));
+        rows.iter().map(|r| vec![r.get(0), r.get(1)]).collect()
+    };
+    rows.into_iter().filter(|r| r[0] == "physical_plan").map(|r| r[1].clone()).collect()
 }
 
 fn literal(s: &str) -> String {
