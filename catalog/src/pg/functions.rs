@@ -152,9 +152,9 @@ impl ScalarUDFImpl for Describe {
                 // comments on relations only: Sluice's other objects carry none
                 Which::ObjDescription => match catalog {
                     Some(c) if c.is_null(i) || c.value(i) != "pg_class" => None,
-                    _ => self.objects.comment(oid, 0).map(str::to_owned),
+                    _ => self.objects.comment(oid, 0),
                 },
-                Which::ColDescription => self.objects.comment(oid, n).filter(|_| n > 0).map(str::to_owned),
+                Which::ColDescription => self.objects.comment(oid, n).filter(|_| n > 0),
                 Which::RegclassOut => Some(self.objects.relation_name(oid)),
                 // answered above, by name
                 Which::ToRegclass => None,

@@ -7,6 +7,8 @@
 //! crate's, unchanged.
 
 pub mod columns;
+pub mod databases;
+pub mod described;
 pub mod functions;
 pub mod objects;
 pub mod privilege_fns;
@@ -38,8 +40,10 @@ pub struct PgCatalog {
     procs: OnceCell<Arc<ProcOids>>,
     /// Converted static tables (the crate's snapshot never changes).
     converted: Mutex<HashMap<String, Arc<dyn TableProvider>>>,
-    /// Sluice's own tables as PostgreSQL objects, shared with [`functions`].
+    /// The database's described tables as PostgreSQL objects, shared with [`functions`].
     objects: Arc<Objects>,
+    /// What `pg_database` lists (every database but the crate's own).
+    databases: Option<databases::Databases>,
     /// The server's parameters, which `pg_settings` lists.
     settings: Vec<Setting>,
     /// The store `pg_roles` and `pg_auth_members` list, and the role owning the catalog.
@@ -58,12 +62,15 @@ pub struct Setting {
 }
 
 impl PgCatalog {
-    pub fn new(inner: Arc<dyn SchemaProvider>) -> PgCatalog {
+    /// datafusion-pg-catalog's `inner` schema, with the keys and comments of the tables
+    /// `describe` describes.
+    pub fn new(inner: Arc<dyn SchemaProvider>, describe: Arc<dyn described::Describe>) -> PgCatalog {
         PgCatalog {
             inner,
             procs: OnceCell::new(),
             converted: Mutex::new(HashMap::new()),
-            objects: Arc::new(Objects::default()),
+            objects: Arc::new(Objects::new(describe)),
+            databases: None,
             settings: Vec::new(),
             roles: None,
         }
@@ -73,6 +80,12 @@ impl PgCatalog {
     /// `owner` owns the catalog (oid 10).
     pub fn with_roles(mut self, store: crate::store::Store, owner: &str) -> PgCatalog {
         self.roles = Some((store, owner.to_owned()));
+        self
+    }
+
+    /// Lists the databases `databases` names in `pg_database`, besides the crate's.
+    pub fn with_databases(mut self, databases: databases::Databases) -> PgCatalog {
+        self.databases = Some(databases);
         self
     }
 
@@ -171,6 +184,9 @@ impl SchemaProvider for PgCatalog {
         let Some(table) = self.converted_table(&name).await? else { return Ok(None) };
         if name == "pg_settings" && !self.settings.is_empty() {
             return self.settings_table(table.schema()).map(Some);
+        }
+        if let (Some(databases), "pg_database") = (&self.databases, name.as_str()) {
+            return Ok(Some(Arc::new(databases::DatabaseTable::new(table, databases.clone()))));
         }
         if let Some((store, owner)) = &self.roles {
             let listing = match name.as_str() {

@@ -1,7 +1,8 @@
-//! Sluice's own tables as PostgreSQL objects: the rows of `pg_class` (their key indexes),
-//! `pg_index`, `pg_constraint` and `pg_description` that describe the tables of schema
-//! `sluice` ([`crate::system::describe`]), and what `pg_get_indexdef`,
-//! `pg_get_constraintdef`, `obj_description` and `col_description` answer about them.
+//! A database's tables as PostgreSQL objects: the rows of `pg_class` (their key indexes),
+//! `pg_index`, `pg_constraint` and `pg_description` that describe them (what a
+//! [`Describe`] says: schema `sluice` in the gateway's database, a source's cached tables
+//! in a source's), and what `pg_get_indexdef`, `pg_get_constraintdef`, `obj_description`
+//! and `col_description` answer about them.
 //!
 //! The tables' oids are datafusion-pg-catalog's (stable for the life of the process);
 //! their keys' oids are derived from them, so a key keeps its oid as long as its table
@@ -18,8 +19,7 @@ use datafusion::catalog::{SchemaProvider, Session};
 use datafusion::common::ScalarValue;
 use datafusion::error::{DataFusionError, Result};
 
-use crate::system::SCHEMA_NAME;
-use crate::system::describe::{Key, TableDescription, describe};
+use super::described::{Describe, Described, DescribedKey, DescribedTables};
 
 /// `pg_class`'s oid in PostgreSQL; Sluice's is what `'pg_catalog.pg_class'::regclass`
 /// gives (datafusion-pg-catalog numbers its tables as it lists them), found as the tables
@@ -37,20 +37,31 @@ const KEYS_PER_TABLE: i32 = 8;
 /// What is known about one key object, by oid.
 #[derive(Debug, Clone)]
 enum Definition {
-    Index { qualified_table: String, name: String, columns: Vec<&'static str> },
+    Index { qualified_table: String, name: String, columns: Vec<String> },
     Constraint(String),
 }
 
-/// The definitions and comments of Sluice's objects, as last built.
-#[derive(Debug, Default)]
+/// The definitions and comments of a database's objects, as last built.
+#[derive(Debug)]
 pub struct Objects {
+    describe: Arc<dyn Describe>,
     definitions: RwLock<HashMap<i32, Definition>>,
-    comments: RwLock<HashMap<(i32, i32), &'static str>>,
+    comments: RwLock<HashMap<(i32, i32), String>>,
     /// Every relation's name as `regclass` prints it (schema-qualified but in pg_catalog).
     relations: RwLock<HashMap<i32, String>>,
 }
 
 impl Objects {
+    /// The objects of the tables `describe` describes.
+    pub fn new(describe: Arc<dyn Describe>) -> Objects {
+        Objects {
+            describe,
+            definitions: RwLock::default(),
+            comments: RwLock::default(),
+            relations: RwLock::default(),
+        }
+    }
+
     /// `pg_get_indexdef(oid, column)`: the index's CREATE statement (column 0) or the
     /// name of its `column`th key column.
     pub fn index_definition(&self, oid: i32, column: i32) -> Option<String> {
@@ -83,11 +94,13 @@ impl Objects {
     }
 
     /// `to_regclass(name)`: the oid of the relation `name` (`schema.table` or a table of
-    /// `pg_catalog` or `sluice`, identifiers quoted as SQL quotes them); `None` if none.
+    /// `pg_catalog` or the default schema, identifiers quoted as SQL quotes them); `None`
+    /// if none.
     pub fn relation_oid(&self, name: &str) -> Option<i32> {
         let parts = split_name(name)?;
+        let default_schema = self.describe.default_schema();
         let wanted: Vec<String> = match parts.as_slice() {
-            [table] => vec![quote(table), format!("{}.{}", quote(SCHEMA_NAME), quote(table))],
+            [table] => vec![quote(table), format!("{}.{}", quote(default_schema), quote(table))],
             [schema, table] if schema == "pg_catalog" => vec![quote(table)],
             [schema, table] => vec![format!("{}.{}", quote(schema), quote(table))],
             _ => return None,
@@ -97,31 +110,37 @@ impl Objects {
     }
 
     /// The comment on object `oid` (`column` 0) or on its `column`th column.
-    pub fn comment(&self, oid: i32, column: i32) -> Option<&'static str> {
-        self.comments.read().ok()?.get(&(oid, column)).copied()
+    pub fn comment(&self, oid: i32, column: i32) -> Option<String> {
+        self.comments.read().ok()?.get(&(oid, column)).cloned()
     }
 
-    fn record(&self, tables: &[SluiceTable]) {
+    fn record(&self, tables: &[Listed]) {
         let (Ok(mut definitions), Ok(mut comments)) = (self.definitions.write(), self.comments.write())
         else {
             return;
         };
+        definitions.clear();
+        comments.clear();
         for table in tables {
-            let d = table.description;
-            comments.insert((table.oid, 0), d.comment);
-            for (i, (_, comment)) in d.columns.iter().enumerate() {
-                comments.insert((table.oid, attnum(i)), *comment);
+            let d = &table.description;
+            if let Some(comment) = &d.comment {
+                comments.insert((table.oid, 0), comment.clone());
+            }
+            for (i, column) in d.columns.iter().enumerate() {
+                if let Some(comment) = &column.comment {
+                    comments.insert((table.oid, attnum(i)), comment.clone());
+                }
             }
             for (k, key) in d.keys.iter().enumerate() {
                 let name = d.key_name(key);
-                if let Key::Primary(columns) = key {
-                    let qualified_table = format!("{SCHEMA_NAME}.{}", quote(d.table));
+                if let DescribedKey::Primary(columns) = key {
+                    let qualified_table = format!("{}.{}", quote(&d.schema), quote(&d.table));
                     definitions.insert(
                         table.index_oid(k),
-                        Definition::Index { qualified_table, name: name.clone(), columns: columns.to_vec() },
+                        Definition::Index { qualified_table, name: name.clone(), columns: columns.clone() },
                     );
                 }
-                definitions.insert(table.constraint_oid(k), Definition::Constraint(constraint_text(key)));
+                definitions.insert(table.constraint_oid(k), Definition::Constraint(constraint_text(d, key)));
             }
         }
     }
@@ -166,13 +185,14 @@ fn split_name(name: &str) -> Option<Vec<String>> {
     }
 }
 
-fn constraint_text(key: &Key) -> String {
-    let list = |columns: &[&str]| columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
+fn constraint_text(d: &Described, key: &DescribedKey) -> String {
+    let list = |columns: &[String]| columns.iter().map(|c| quote(c)).collect::<Vec<_>>().join(", ");
     match key {
-        Key::Primary(columns) => format!("PRIMARY KEY ({})", list(columns)),
-        Key::Foreign { columns, table, referenced } => format!(
-            "FOREIGN KEY ({}) REFERENCES {SCHEMA_NAME}.{}({})",
+        DescribedKey::Primary(columns) => format!("PRIMARY KEY ({})", list(columns)),
+        DescribedKey::Foreign { columns, table, referenced } => format!(
+            "FOREIGN KEY ({}) REFERENCES {}.{}({})",
             list(columns),
+            quote(&d.schema),
             quote(table),
             list(referenced)
         ),
@@ -183,17 +203,17 @@ fn attnum(index: usize) -> i32 {
     i32::try_from(index).map_or(i32::MAX, |i| i + 1)
 }
 
-/// A table of schema `sluice`, with its oids.
+/// A described table, with its oids.
 #[derive(Debug, Clone)]
-struct SluiceTable {
+struct Listed {
     oid: i32,
     namespace: i32,
-    description: &'static TableDescription,
+    description: Arc<Described>,
     /// `pg_catalog.pg_class`'s oid: the `classoid` of the table's comments.
     class_oid: i32,
 }
 
-impl SluiceTable {
+impl Listed {
     fn index_oid(&self, key: usize) -> i32 {
         let key = i32::try_from(key).unwrap_or(0);
         KEY_OID_BASE.wrapping_add(self.oid.wrapping_mul(2 * KEYS_PER_TABLE)).wrapping_add(key)
@@ -203,10 +223,10 @@ impl SluiceTable {
         self.index_oid(key).wrapping_add(KEYS_PER_TABLE)
     }
 
-    fn attnums(&self, columns: &[&str]) -> Vec<i16> {
+    fn attnums(&self, columns: &[String]) -> Vec<i16> {
         columns
             .iter()
-            .filter_map(|c| self.description.columns.iter().position(|(name, _)| name == c))
+            .filter_map(|c| self.description.columns.iter().position(|column| column.name == *c))
             .map(|i| i16::try_from(i + 1).unwrap_or(i16::MAX))
             .collect()
     }
@@ -236,14 +256,14 @@ async fn scan_all(
     super::read_all(provider.as_ref(), state).await
 }
 
-/// The tables of schema `sluice` with their oids, from the crate's `pg_namespace` and
-/// `pg_class`.
+/// The described tables with their oids, from the crate's `pg_namespace` and `pg_class`.
 /// Records every relation's name in `objects` on the way.
-async fn sluice_tables(
+async fn listed_tables(
     crate_schema: &dyn SchemaProvider,
     state: &dyn Session,
     objects: &Objects,
-) -> Result<Vec<SluiceTable>> {
+    described: &DescribedTables,
+) -> Result<Vec<Listed>> {
     let mut namespaces = HashMap::new();
     for batch in scan_all(crate_schema, state, "pg_namespace").await? {
         let (oids, names) = (int_column(&batch, "oid")?, text_column(&batch, "nspname")?);
@@ -265,14 +285,11 @@ async fn sluice_tables(
             if namespace == "pg_catalog" && names.value(i) == "pg_class" {
                 class_oid = oids.value(i);
             }
-            if namespace != SCHEMA_NAME {
-                continue;
-            }
-            if let Some(description) = describe(names.value(i)) {
-                tables.push(SluiceTable {
+            if let Some(description) = described.get(&(namespace.to_owned(), names.value(i).to_owned())) {
+                tables.push(Listed {
                     oid: oids.value(i),
                     namespace: spaces.value(i),
-                    description,
+                    description: description.clone(),
                     class_oid: 0,
                 });
             }
@@ -283,8 +300,9 @@ async fn sluice_tables(
     }
     for table in &tables {
         for (k, key) in table.description.keys.iter().enumerate() {
-            if matches!(key, Key::Primary(_)) {
-                let name = format!("{}.{}", quote(SCHEMA_NAME), quote(&table.description.key_name(key)));
+            if matches!(key, DescribedKey::Primary(_)) {
+                let d = &table.description;
+                let name = format!("{}.{}", quote(&d.schema), quote(&d.key_name(key)));
                 relations.insert(table.index_oid(k), name);
             }
         }
@@ -320,8 +338,8 @@ impl Listing {
 /// column is NOT NULL).
 pub(super) type Row = Vec<(&'static str, ScalarValue)>;
 
-/// `batches` of `listing` (already in `schema`) with Sluice's objects added, recording
-/// them in `objects`.
+/// `batches` of `listing` (already in `schema`) with the described objects added,
+/// recording them in `objects`.
 pub async fn with_objects(
     listing: Listing,
     mut batches: Vec<RecordBatch>,
@@ -330,7 +348,8 @@ pub async fn with_objects(
     state: &dyn Session,
     objects: &Objects,
 ) -> Result<Vec<RecordBatch>> {
-    let tables = sluice_tables(crate_schema, state, objects).await?;
+    let described = objects.describe.tables().await?;
+    let tables = listed_tables(crate_schema, state, objects, &described).await?;
     objects.record(&tables);
     let rows: Vec<Row> = match listing {
         Listing::Class => {
@@ -350,23 +369,22 @@ pub async fn with_objects(
 /// `relhasindex` is true for the tables with keys, and `relhastriggers` for the tables
 /// on either side of a foreign key (PostgreSQL enforces them with triggers, and psql
 /// looks for foreign keys only where there are triggers).
-fn mark_indexed(batch: &RecordBatch, tables: &[SluiceTable]) -> Result<RecordBatch> {
+fn mark_indexed(batch: &RecordBatch, tables: &[Listed]) -> Result<RecordBatch> {
     let oids = int_column(batch, "oid")?;
-    let has_foreign_key = |t: &SluiceTable| {
-        t.description.keys.iter().any(|k| matches!(k, Key::Foreign { .. }))
+    let has_foreign_key = |t: &Listed| {
+        t.description.keys.iter().any(|k| matches!(k, DescribedKey::Foreign { .. }))
             || tables.iter().any(|other| {
-                other
-                    .description
-                    .keys
-                    .iter()
-                    .any(|k| matches!(k, Key::Foreign { table, .. } if *table == t.description.table))
+                other.description.schema == t.description.schema
+                    && other.description.keys.iter().any(
+                        |k| matches!(k, DescribedKey::Foreign { table, .. } if *table == t.description.table),
+                    )
             })
     };
+    let has_primary_key = |t: &Listed| primary_keys(t).next().is_some();
     let mut columns = batch.columns().to_vec();
-    for (column, applies) in [
-        ("relhasindex", &(|_: &SluiceTable| true) as &dyn Fn(&SluiceTable) -> bool),
-        ("relhastriggers", &has_foreign_key),
-    ] {
+    for (column, applies) in
+        [("relhasindex", &has_primary_key as &dyn Fn(&Listed) -> bool), ("relhastriggers", &has_foreign_key)]
+    {
         let Ok(position) = batch.schema().index_of(column) else { continue };
         let current = batch.column(position).as_boolean();
         let marked: BooleanArray = (0..batch.num_rows())
@@ -399,14 +417,14 @@ fn bool(value: bool) -> ScalarValue {
     ScalarValue::Boolean(Some(value))
 }
 
-fn primary_keys(table: &SluiceTable) -> impl Iterator<Item = (usize, &'static [&'static str])> + '_ {
+fn primary_keys(table: &Listed) -> impl Iterator<Item = (usize, &[String])> + '_ {
     table.description.keys.iter().enumerate().filter_map(|(k, key)| match key {
-        Key::Primary(columns) => Some((k, *columns)),
-        Key::Foreign { .. } => None,
+        DescribedKey::Primary(columns) => Some((k, columns.as_slice())),
+        DescribedKey::Foreign { .. } => None,
     })
 }
 
-fn index_classes(table: &SluiceTable) -> Vec<Row> {
+fn index_classes(table: &Listed) -> Vec<Row> {
     primary_keys(table)
         .map(|(k, columns)| {
             let oid = table.index_oid(k);
@@ -428,22 +446,16 @@ fn index_classes(table: &SluiceTable) -> Vec<Row> {
         .collect()
 }
 
-/// The btree operator class and collation PostgreSQL 15 gives a key column of this type.
-fn opclass_and_collation(table: &SluiceTable, column: &str) -> (i32, i32) {
-    let kind = crate::system::SYSTEM_TABLES
-        .iter()
-        .find(|d| d.name == table.description.table)
-        .and_then(|d| d.columns.iter().find(|(name, ..)| *name == column))
-        .map(|(_, kind, _)| *kind);
-    match kind {
-        // int8_ops
-        Some(crate::system::tables::Col::Int) => (3124, 0),
-        // text_ops (source_types is text-keyed too)
+/// The btree operator class and collation PostgreSQL 15 gives a key column of this type:
+/// `int8_ops` for integers, `text_ops` (with the default collation) for the rest.
+fn opclass_and_collation(table: &Listed, column: &str) -> (i32, i32) {
+    match table.description.column(column) {
+        Some(c) if c.integer => (3124, 0),
         _ => (3126, DEFAULT_COLLATION_OID),
     }
 }
 
-fn indexes(table: &SluiceTable) -> Vec<Row> {
+fn indexes(table: &Listed) -> Vec<Row> {
     primary_keys(table)
         .map(|(k, columns)| {
             let n = ScalarValue::Int16(Some(i16::try_from(columns.len()).unwrap_or(i16::MAX)));
@@ -469,10 +481,10 @@ fn indexes(table: &SluiceTable) -> Vec<Row> {
         .collect()
 }
 
-fn constraints(all: &[SluiceTable]) -> impl Fn(&SluiceTable) -> Vec<Row> + '_ {
+fn constraints(all: &[Listed]) -> impl Fn(&Listed) -> Vec<Row> + '_ {
     move |table| {
-        let d = table.description;
-        let primary_index = |t: &SluiceTable| primary_keys(t).next().map_or(0, |(k, _)| t.index_oid(k));
+        let d = &table.description;
+        let primary_index = |t: &Listed| primary_keys(t).next().map_or(0, |(k, _)| t.index_oid(k));
         d.keys
             .iter()
             .enumerate()
@@ -492,7 +504,7 @@ fn constraints(all: &[SluiceTable]) -> impl Fn(&SluiceTable) -> Vec<Row> + '_ {
                     ("connoinherit", bool(true)),
                 ];
                 match key {
-                    Key::Primary(columns) => row.extend([
+                    DescribedKey::Primary(columns) => row.extend([
                         ("contype", text("p")),
                         ("conindid", int(table.index_oid(k))),
                         ("confrelid", int(0)),
@@ -501,8 +513,10 @@ fn constraints(all: &[SluiceTable]) -> impl Fn(&SluiceTable) -> Vec<Row> + '_ {
                         ("confmatchtype", text(" ")),
                         ("conkey", int2_list(&table.attnums(columns))),
                     ]),
-                    Key::Foreign { columns, table: other, referenced } => {
-                        let target = all.iter().find(|t| t.description.table == *other);
+                    DescribedKey::Foreign { columns, table: other, referenced } => {
+                        let target = all
+                            .iter()
+                            .find(|t| t.description.table == *other && t.description.schema == d.schema);
                         row.extend([
                             ("contype", text("f")),
                             ("conindid", int(target.map_or(0, primary_index))),
@@ -521,8 +535,8 @@ fn constraints(all: &[SluiceTable]) -> impl Fn(&SluiceTable) -> Vec<Row> + '_ {
     }
 }
 
-fn descriptions(table: &SluiceTable) -> Vec<Row> {
-    let d = table.description;
+fn descriptions(table: &Listed) -> Vec<Row> {
+    let d = &table.description;
     let row = |subid: i32, comment: &str| {
         vec![
             ("objoid", int(table.oid)),
@@ -531,9 +545,9 @@ fn descriptions(table: &SluiceTable) -> Vec<Row> {
             ("description", text(comment)),
         ]
     };
-    std::iter::once(row(0, d.comment))
-        .chain(d.columns.iter().enumerate().map(|(i, (_, comment))| row(attnum(i), comment)))
-        .collect()
+    let columns =
+        d.columns.iter().enumerate().filter_map(|(i, c)| Some(row(attnum(i), c.comment.as_deref()?)));
+    d.comment.as_deref().map(|c| row(0, c)).into_iter().chain(columns).collect()
 }
 
 /// `rows` as one batch of `schema`.

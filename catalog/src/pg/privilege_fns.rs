@@ -9,7 +9,11 @@
 //!   read by everyone and written by no one.
 //! - a schema: the gateway's schemas have USAGE for everyone; a source's name (or
 //!   `source.database`) has USAGE with SELECT on the source; CREATE on none.
-//! - the database `sluice`: CONNECT and TEMPORARY for everyone, CREATE as granted.
+//! - the database `sluice`: CONNECT and TEMPORARY for everyone, CREATE as granted; a
+//!   source's database: CONNECT and TEMPORARY with SELECT on the source, CREATE never.
+//! - in a session connected to a source's database, its schemas and tables are the
+//!   source's: USAGE and SELECT need SELECT on it (INSERT … USAGE), whatever the name
+//!   (`pg_catalog` and `information_schema` stay the gateway's).
 //!
 //! A privilege list (`'SELECT, INSERT'`) is true when any is held; `… WITH GRANT OPTION`
 //! asks whether the role may grant it.
@@ -50,8 +54,9 @@ impl Which {
     }
 }
 
-/// The three functions for a session of `user`.
-pub fn all(store: Store, user: &str) -> Vec<ScalarUDF> {
+/// The three functions for a session of `user`, connected to the database of source
+/// `database` (`None`: the gateway's own).
+pub fn all(store: Store, user: &str, database: Option<&str>) -> Vec<ScalarUDF> {
     [Which::Table, Which::Schema, Which::Database]
         .into_iter()
         .map(|which| {
@@ -63,6 +68,7 @@ pub fn all(store: Store, user: &str) -> Vec<ScalarUDF> {
                 ),
                 store: store.clone(),
                 user: user.to_owned(),
+                database: database.map(str::to_owned),
             };
             AsyncScalarUDF::new(Arc::new(f)).into_scalar_udf()
         })
@@ -75,6 +81,8 @@ struct HasPrivilege {
     signature: Signature,
     store: Store,
     user: String,
+    /// The source whose database the session is connected to.
+    database: Option<String>,
 }
 
 impl PartialEq for HasPrivilege {
@@ -195,10 +203,17 @@ impl HasPrivilege {
     }
 
     async fn answer(&self, access: &Access, object: &str, privilege: &str, grant: bool) -> Result<bool> {
+        if let Some(answer) = self.in_source_database(access, object, privilege, grant).await? {
+            return Ok(answer);
+        }
         match self.which {
             Which::Database => {
                 if !is_oid(object) && object != DATABASE {
-                    return Err(DataFusionError::Plan(format!("database \"{object}\" does not exist")));
+                    let Some(owner) = self.source_owner(object).await? else {
+                        return Err(DataFusionError::Plan(format!("database \"{object}\" does not exist")));
+                    };
+                    return Ok(matches!(privilege, "CONNECT" | "TEMPORARY" | "TEMP")
+                        && Self::on_source(access, object, &owner, Privilege::Select, grant));
                 }
                 Ok(match privilege {
                     "CREATE" if grant => {
@@ -248,6 +263,40 @@ impl HasPrivilege {
                 Ok(Self::on_source(access, source, &owner, wanted, grant))
             }
         }
+    }
+}
+
+impl HasPrivilege {
+    /// The answer for a schema or table of the source database the session is connected
+    /// to (`None`: not one, or not such a session).
+    async fn in_source_database(
+        &self,
+        access: &Access,
+        object: &str,
+        privilege: &str,
+        grant: bool,
+    ) -> Result<Option<bool>> {
+        let Some(source) = &self.database else { return Ok(None) };
+        let names = parts(object);
+        let system = !is_oid(object)
+            && names.len() >= 2
+            && ["pg_catalog", "information_schema"].contains(&names[0].as_str());
+        let wanted = match (self.which, privilege) {
+            (Which::Database, _) => return Ok(None),
+            (Which::Schema, _)
+                if is_oid(object) || ["pg_catalog", "information_schema"].contains(&names[0].as_str()) =>
+            {
+                return Ok(None);
+            }
+            (Which::Table, _) if system => return Ok(None),
+            (Which::Schema, "USAGE") | (Which::Table, "SELECT") => Privilege::Select,
+            (Which::Schema, "CREATE") => return Ok(Some(false)),
+            (Which::Table, "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE") => Privilege::Usage,
+            (Which::Table, "REFERENCES" | "TRIGGER" | "MAINTAIN") => return Ok(Some(false)),
+            _ => return Ok(None),
+        };
+        let Some(owner) = self.source_owner(source).await? else { return Ok(Some(false)) };
+        Ok(Some(Self::on_source(access, source, &owner, wanted, grant)))
     }
 }
 

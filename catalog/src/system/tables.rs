@@ -8,7 +8,7 @@
 use datafusion::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
 /// Column types used by system tables.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
     Text,
     Int,
