@@ -11,8 +11,9 @@
 use std::sync::Arc;
 
 use datafusion::catalog::information_schema::InformationSchemaProvider;
-use datafusion::catalog::{CatalogProvider, CatalogProviderList, MemorySchemaProvider, SchemaProvider};
+use datafusion::catalog::{CatalogProviderList, MemorySchemaProvider, SchemaProvider};
 use datafusion::datasource::ViewTable;
+use datafusion::execution::context::SessionState;
 
 use super::Engine;
 use crate::error::{Result, SluiceError};
@@ -186,20 +187,20 @@ const DEFINITIONS: &[(&str, &str)] = &[
     ("constraint_column_usage", CONSTRAINT_COLUMN_USAGE),
 ];
 
-/// Plans the views in `engine` and registers the schema in `catalog`.
-pub async fn register(
+/// The views, planned in `state` (the gateway's database, or a source's: the views read
+/// the `pg_catalog` of the database they are planned in).
+pub async fn views(
     engine: &Engine,
-    catalog: &Arc<dyn CatalogProvider>,
+    state: &SessionState,
     catalogs: Arc<dyn CatalogProviderList>,
-) -> Result<()> {
+) -> Result<Arc<dyn SchemaProvider>> {
     let schema = Arc::new(MemorySchemaProvider::new());
-    let state = engine.base.clone();
     for (name, sql) in DEFINITIONS {
         let statement = match parse(sql)?.pop().map(|p| p.statement) {
             Some(Statement::Query(df)) => df,
             _ => return Err(SluiceError::Internal(format!("information_schema.{name} is not a query"))),
         };
-        let plan = super::plan_statement(engine, &state, &statement)
+        let plan = super::plan_statement(engine, state, &statement)
             .await
             .map_err(|e| SluiceError::Internal(format!("information_schema.{name}: {e}")))?;
         schema.register_table(
@@ -211,6 +212,5 @@ pub async fn register(
     if let Some(settings) = datafusion.table("df_settings").await? {
         schema.register_table("df_settings".to_owned(), settings)?;
     }
-    catalog.register_schema(SCHEMA, schema)?;
-    Ok(())
+    Ok(schema)
 }

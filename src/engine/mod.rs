@@ -14,6 +14,7 @@
 mod array_subquery;
 mod caches;
 mod compat;
+pub mod databases;
 pub mod federation;
 mod information_schema;
 mod keyed_lookup;
@@ -32,17 +33,21 @@ mod subplans;
 mod types;
 mod untyped;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::catalog::MemoryCatalogProviderList;
+use datafusion::catalog::{CatalogProviderList, MemoryCatalogProviderList};
 use datafusion::common::ScalarValue;
+use datafusion::execution::FunctionRegistry;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion_pg_catalog::pg_catalog::PgCatalogStaticTables;
 use datafusion_pg_catalog::setup_pg_catalog;
 use sluice_catalog::Store;
 use sluice_catalog::pg::PgCatalog;
+use sluice_catalog::pg::described::SluiceTables;
 use sluice_catalog::pg_context::StoreRoles;
 use sluice_catalog::system::SluiceSchema;
 use sluice_functions::session as session_fns;
@@ -64,7 +69,24 @@ pub struct ContextSettings {
     pub search_path: Vec<String>,
     /// `TimeZone`.
     pub time_zone: String,
+    /// The source connected to as a database; `None` for the gateway's own.
+    pub database: Option<Connected>,
 }
+
+/// A session's source database, with its schemas as they were when it connected.
+#[derive(Debug, Clone)]
+pub struct Connected {
+    pub database: Arc<databases::SourceDatabase>,
+    pub schemas: Vec<String>,
+}
+
+impl PartialEq for Connected {
+    fn eq(&self, other: &Connected) -> bool {
+        Arc::ptr_eq(&self.database, &other.database) && self.schemas == other.schemas
+    }
+}
+
+impl Eq for Connected {}
 
 /// Shared DataFusion setup.
 pub struct Engine {
@@ -74,6 +96,13 @@ pub struct Engine {
     compat: compat::Compat,
     /// For the functions that answer from the catalog per session (has_*_privilege).
     store: Store,
+    /// datafusion-pg-catalog's snapshot of PostgreSQL's own catalog rows, shared by every
+    /// database's `pg_catalog`.
+    static_tables: Arc<PgCatalogStaticTables>,
+    /// The server's parameters, as every database's `pg_settings` lists them.
+    settings: Vec<sluice_catalog::pg::Setting>,
+    /// Sources connected to as databases, by name (built on the first connection).
+    databases: tokio::sync::Mutex<HashMap<String, Arc<databases::SourceDatabase>>>,
 }
 
 impl Engine {
@@ -112,7 +141,7 @@ impl Engine {
         let crate_pg_catalog = catalog
             .schema("pg_catalog")
             .ok_or_else(|| SluiceError::Internal("pg_catalog schema missing".into()))?;
-        let settings = crate::parameters::PARAMS
+        let settings: Vec<sluice_catalog::pg::Setting> = crate::parameters::PARAMS
             .iter()
             .map(|p| sluice_catalog::pg::Setting {
                 name: p.name.to_owned(),
@@ -125,9 +154,10 @@ impl Engine {
             })
             .collect();
         let pg_catalog = Arc::new(
-            PgCatalog::new(crate_pg_catalog)
-                .with_settings(settings)
-                .with_roles(store.clone(), crate::bootstrap::SUPERUSER),
+            PgCatalog::new(crate_pg_catalog, Arc::new(SluiceTables::default()))
+                .with_settings(settings.clone())
+                .with_roles(store.clone(), crate::bootstrap::SUPERUSER)
+                .with_databases(databases_listed(&store, &catalogs)),
         );
         catalog.register_schema("pg_catalog", pg_catalog.clone())?;
         {
@@ -170,14 +200,20 @@ impl Engine {
         ctx.register_udf(sluice_functions::pg_compat::pg_collation_is_visible());
         ctx.register_udf(sluice_functions::pg_compat::json_build_object());
         ctx.register_udf(sluice_functions::pg_compat::to_regtype());
+        // Stable, not the crate's immutable constant: each database answers its own name
+        ctx.register_udf(session_fns::constant("current_database", ScalarValue::Utf8(Some(DATABASE.into()))));
         let mut engine = Engine {
             base: ctx.state(),
             catalogs: catalogs.clone(),
             schemas: Vec::new(),
             compat: compat::Compat::new(),
             store,
+            static_tables: Arc::new(PgCatalogStaticTables::try_new()?),
+            settings,
+            databases: Default::default(),
         };
-        information_schema::register(&engine, &catalog, catalogs).await?;
+        let views = information_schema::views(&engine, &engine.base, catalogs).await?;
+        catalog.register_schema(information_schema::SCHEMA, views)?;
         let mut schemas = catalog.schema_names();
         schemas.sort();
         engine.schemas = schemas;
@@ -186,29 +222,88 @@ impl Engine {
 
     /// A fresh context for one connection.
     pub fn context(&self, settings: &ContextSettings, setting: session_fns::SettingLookup) -> SessionContext {
-        let mut state = self.base.clone();
-        let default_schema = settings
-            .search_path
-            .iter()
-            .find(|s| self.schemas.iter().any(|known| known == *s))
-            .cloned()
-            .unwrap_or_else(|| "public".to_owned());
+        let (mut state, default_schema) = match &settings.database {
+            None => {
+                let default_schema = settings
+                    .search_path
+                    .iter()
+                    .find(|s| self.schemas.iter().any(|known| known == *s))
+                    .cloned()
+                    .unwrap_or_else(|| "public".to_owned());
+                (self.base.clone(), default_schema)
+            }
+            Some(connected) => (
+                self.database_state(&connected.database),
+                databases::SourceDatabase::default_schema(&connected.schemas, &settings.search_path),
+            ),
+        };
         {
             let options = state.config_mut().options_mut();
             options.catalog.default_schema = default_schema.clone();
             options.execution.time_zone = Some(settings.time_zone.clone());
         }
         let ctx = SessionContext::new_with_state(state);
+        if let Some(connected) = &settings.database {
+            for udf in connected.database.functions() {
+                ctx.register_udf(udf);
+            }
+        }
         let user = ScalarValue::Utf8(Some(settings.user.clone()));
         ctx.register_udf(session_fns::constant("session_user", user.clone()));
         ctx.register_udf(session_fns::constant("current_user", user));
         ctx.register_udf(session_fns::constant("current_schema", ScalarValue::Utf8(Some(default_schema))));
         ctx.register_udf(session_fns::current_schemas(settings.search_path.clone()));
         ctx.register_udf(session_fns::current_setting(setting));
-        for udf in sluice_catalog::pg::privilege_fns::all(self.store.clone(), &settings.user) {
+        let database = settings.database.as_ref().map(|c| c.database.name.as_str());
+        for udf in sluice_catalog::pg::privilege_fns::all(self.store.clone(), &settings.user, database) {
             ctx.register_udf(udf);
         }
         ctx
+    }
+
+    /// The base session with source database `database` as its default catalog, and
+    /// `current_database()` its name.
+    fn database_state(&self, database: &Arc<databases::SourceDatabase>) -> SessionState {
+        let list = databases::SessionCatalogs { gateway: self.catalogs.clone(), database: database.clone() };
+        let mut state = SessionStateBuilder::new_from_existing(self.base.clone())
+            .with_catalog_list(Arc::new(list))
+            .build();
+        state.config_mut().options_mut().catalog.default_catalog = database.name.clone();
+        let name = ScalarValue::Utf8(Some(database.name.clone()));
+        let _ = state.register_udf(Arc::new(session_fns::constant("current_database", name)));
+        state
+    }
+
+    /// Source `name` as a database: its `pg_catalog` and `information_schema`, built on
+    /// the first call and shared afterwards. The caller checked that the source exists
+    /// and is read live.
+    pub async fn source_database(&self, name: &str) -> Result<Arc<databases::SourceDatabase>> {
+        let mut built = self.databases.lock().await;
+        if let Some(database) = built.get(name) {
+            return Ok(database.clone());
+        }
+        let gateway = self
+            .catalogs
+            .catalog(DATABASE)
+            .ok_or_else(|| SluiceError::Internal("default catalog missing".into()))?;
+        let metadata = databases::SourceMetadata::new(name, self.store.clone());
+        let info = databases::SourceInfo::new(metadata.clone(), gateway);
+        let crate_pg_catalog = datafusion_pg_catalog::pg_catalog::PgCatalogSchemaProvider::try_new(
+            info,
+            self.static_tables.clone(),
+            StoreRoles(self.store.clone()),
+        )?;
+        let keys = databases::SourceKeys::new(metadata.clone()).await?;
+        let pg_catalog = PgCatalog::new(Arc::new(crate_pg_catalog), Arc::new(keys))
+            .with_settings(self.settings.clone())
+            .with_roles(self.store.clone(), crate::bootstrap::SUPERUSER)
+            .with_databases(databases_listed(&self.store, &self.catalogs));
+        let database = Arc::new(databases::SourceDatabase::new(name, metadata, Arc::new(pg_catalog)));
+        let state = self.database_state(&database);
+        let views = information_schema::views(self, &state, self.catalogs.clone()).await?;
+        database.set_information_schema(views);
+        built.insert(name.to_owned(), database.clone());
+        Ok(database)
     }
 
     /// Sources as catalogs of every session.
@@ -219,5 +314,19 @@ impl Engine {
     /// The PostgreSQL compatibility rewriter (datafusion-pg-catalog).
     pub fn compat(&self) -> &compat::Compat {
         &self.compat
+    }
+}
+
+/// What `pg_database` lists: the gateway's database and every source read live.
+fn databases_listed(
+    store: &Store,
+    catalogs: &Arc<sources::GatewayCatalogs>,
+) -> sluice_catalog::pg::databases::Databases {
+    let catalogs = catalogs.clone();
+    sluice_catalog::pg::databases::Databases {
+        store: store.clone(),
+        own: DATABASE.to_owned(),
+        owner: crate::bootstrap::SUPERUSER.to_owned(),
+        is_database: Arc::new(move |name: &str| catalogs.has_source(name)),
     }
 }

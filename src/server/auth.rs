@@ -24,7 +24,6 @@ use super::connection::Connection;
 use super::params::SessionParams;
 use super::scram::{self, AwaitingClientFinal, Verifier};
 use super::session::Session;
-use crate::engine::DATABASE;
 use crate::error::SqlState;
 
 /// Where a connection is in the SASL exchange.
@@ -235,17 +234,15 @@ impl Connection {
             ));
         }
         let database = client.metadata().get(METADATA_DATABASE).cloned().unwrap_or_else(|| user.to_owned());
-        if database != DATABASE && database != "postgres" {
-            let mut info = ErrorInfo::new(
-                "FATAL".into(),
-                SqlState::InvalidCatalogName.code().into(),
-                format!("database \"{database}\" does not exist"),
-            );
-            info.hint = Some(format!(
-                "Sluice serves one database: connect to \"{DATABASE}\" (\"postgres\" is an alias)."
-            ));
-            return Err(PgWireError::UserError(Box::new(info)));
-        }
+        let actor = crate::service::Actor::new(role.name.clone());
+        let connected = match crate::service::databases::open(&self.server.runtime, &actor, &database).await {
+            Ok(connected) => connected,
+            Err(e) => {
+                let mut info = super::errors::error_info(&e, None);
+                info.severity = "FATAL".into();
+                return Err(PgWireError::UserError(Box::new(info)));
+            }
+        };
         let Some(slot) = self.server.limits.open_session(role.superuser) else {
             return Err(fatal(SqlState::TooManyConnections, "sorry, too many clients already"));
         };
@@ -256,7 +253,7 @@ impl Connection {
                 server_final.into_bytes().into(),
             )))
             .await?;
-        self.start_session(client, role).await
+        self.start_session(client, role, connected).await
     }
 
     /// Refuses a start-up without TLS when TLS is required, and one from an address
@@ -287,7 +284,12 @@ impl Connection {
 
     /// After a successful login: key data for cancel requests, the session, and the
     /// parameters every client expects to be told.
-    async fn start_session<C>(&self, client: &mut C, role: sluice_catalog::Role) -> PgWireResult<()>
+    async fn start_session<C>(
+        &self,
+        client: &mut C,
+        role: sluice_catalog::Role,
+        database: Option<crate::engine::Connected>,
+    ) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
         C::Error: Debug,
@@ -297,7 +299,8 @@ impl Connection {
         client.set_pid_and_secret_key(pid, secret.clone());
         let mut params = SessionParams::default();
         apply_startup_parameters(&mut params, client.metadata());
-        let session = Session::new(role.name.clone(), role.superuser, params, self.cancel_slot.clone());
+        let mut session = Session::new(role.name.clone(), role.superuser, params, self.cancel_slot.clone());
+        session.database = database;
         let reported = session.reported_params().into_iter().map(|r| (r.name.to_owned(), r.value)).collect();
         *self.cancel_guard.lock().await = Some(self.server.cancels.register(pid, &secret, &self.cancel_slot));
         *self.session.lock().await = Some(session);

@@ -9,7 +9,7 @@ use pgwire::types::format::FormatOptions;
 
 use super::cancel::CancelSlot;
 use super::params::{Reported, SessionParams};
-use crate::engine::{ContextSettings, PlanCache};
+use crate::engine::{Connected, ContextSettings, PlanCache};
 use crate::runtime::Runtime;
 
 /// A connection's state, created when authentication succeeds.
@@ -34,6 +34,8 @@ pub struct Session {
     pub savepoint_restored: bool,
     /// A NOTICE that catalog changes are not transactional was sent in this block.
     pub warned_in_transaction: bool,
+    /// The source connected to as a database (`None`: the gateway's own, `sluice`).
+    pub database: Option<Connected>,
 }
 
 impl Session {
@@ -56,6 +58,7 @@ impl Session {
             cancel,
             warned_in_transaction: false,
             savepoint_restored: false,
+            database: None,
         }
     }
 
@@ -100,6 +103,7 @@ impl Session {
             user: self.user.clone(),
             search_path: params.search_path(&self.user),
             time_zone: params.get("TimeZone").unwrap_or_else(|| "UTC".into()),
+            database: self.database.clone(),
         }
     }
 

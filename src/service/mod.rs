@@ -5,6 +5,7 @@
 //! report to the client through [`Notice`](crate::notice::Notice)s.
 
 pub mod access;
+pub mod databases;
 pub mod deployments;
 pub mod pipelines;
 pub mod sources;
