@@ -20,21 +20,23 @@ struct Outcome {
     skipped: BTreeSet<String>,
 }
 
+/// Replays the suite against `database`, browsing `schema`.
 fn replay(
     server: &TestServer,
     python: &std::path::Path,
     script: &std::path::Path,
     extra: &[&str],
+    (database, schema): (&str, &str),
 ) -> Outcome {
     let out = Command::new(python)
         .arg(script)
-        .args(["--schema", "sluice"])
+        .args(["--schema", schema])
         .args(extra)
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", server.port.to_string())
         .env("PGUSER", "sluice")
         .env("PGPASSWORD", PASSWORD)
-        .env("PGDATABASE", "sluice")
+        .env("PGDATABASE", database)
         .output()
         .expect("run replay.py");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -70,10 +72,37 @@ fn bi_tools_startup_and_browse_queries() {
     };
     let server = TestServer::start();
     for extra in [&["--mode", "both"][..], &["--mode", "extended", "--binary"][..]] {
-        let outcome = replay(&server, &python, &script, extra);
+        let outcome = replay(&server, &python, &script, extra, ("sluice", "sluice"));
         let failed: Vec<&String> = outcome.failed.iter().map(|(_, line)| line).collect();
         assert!(failed.is_empty(), "statements failed ({extra:?}):\n{failed:#?}");
         assert_eq!(outcome.skipped, SKIPPED.iter().map(|s| s.to_string()).collect(), "skips ({extra:?})");
         assert_eq!(outcome.passed.len(), 143, "passed ({extra:?})");
     }
+}
+
+/// The same suite against a MariaDB source connected to as a database, browsing the
+/// source's database (as a schema) and its table.
+#[tokio::test]
+async fn bi_tools_startup_and_browse_queries_on_a_source_database() {
+    let script = repo().join("../shared/compat/bi-startup/replay.py");
+    if !require("../shared/compat/bi-startup/replay.py", script.exists()) {
+        return;
+    }
+    let Some(python) = crate::common::python() else {
+        require("the Python venv with psycopg 3 (scripts/test.sh makes it)", false);
+        return;
+    };
+    if !require("MariaDB on 127.0.0.1:3306", crate::common::fixtures::mariadb_up().await) {
+        return;
+    }
+    let maria = crate::common::fixtures::MariaDb::create().await;
+    let server = TestServer::start();
+    crate::common::sources::maria_source(&server.client().await, &maria, "shop").await;
+    // the server is a process of its own: the replay may block this thread
+    let outcome = replay(&server, &python, &script, &["--mode", "both"], ("shop", &maria.name));
+    let failed: Vec<&String> = outcome.failed.iter().map(|(_, line)| line).collect();
+    assert!(failed.is_empty(), "statements failed in database shop:\n{failed:#?}");
+    assert_eq!(outcome.skipped, SKIPPED.iter().map(|s| s.to_string()).collect(), "skips");
+    assert_eq!(outcome.passed.len(), 143, "passed");
+    maria.drop().await;
 }

@@ -30,6 +30,7 @@ mod schedules;
 mod seatunnel_target;
 mod secret_leaks;
 mod slt;
+mod source_databases;
 mod sources;
 mod startup;
 mod subqueries;
