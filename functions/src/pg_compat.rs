@@ -201,7 +201,7 @@ mod tests {
 /// with their modifiers (`numeric(10,2)`, `character varying(20)`), completed for the
 /// types it does not know — pseudo-types (`anyarray`, `internal`, `record`), the oid
 /// aliases, vectors and their arrays — by the name PostgreSQL's own `format_type` gives
-/// them; `???` for an oid that is no type, as there.
+/// them; `???` for an oid that is no type, as there; a numeric's scale even when 0.
 pub fn format_type(inner: ScalarUDF) -> ScalarUDF {
     ScalarUDF::new_from_impl(FormatType { signature: inner.signature().clone(), inner })
 }
@@ -241,6 +241,10 @@ impl ScalarUDFImpl for FormatType {
         for i in 0..named.len() {
             match (named.is_null(i), oids.is_null(i)) {
                 (true, _) | (_, true) => out.append_null(),
+                // numeric_typmodout writes the scale even when it is 0: numeric(20,0)
+                _ if named.value(i).starts_with("numeric(") && !named.value(i).contains(',') => {
+                    out.append_value(format!("{},0)", named.value(i).trim_end_matches(')')))
+                }
                 _ if !named.value(i).starts_with("oid(") => out.append_value(named.value(i)),
                 _ => out.append_value(builtin_type_name(oids.value(i))),
             }

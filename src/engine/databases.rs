@@ -22,7 +22,9 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 use sluice_catalog::model::ColumnRecord;
-use sluice_catalog::pg::described::{Describe, Described, DescribedColumn, DescribedKey, DescribedTables};
+use sluice_catalog::pg::described::{
+    Describe, Described, DescribedColumn, DescribedKey, DescribedTables, pg_type_of,
+};
 use sluice_catalog::{Store, pg::PgCatalog};
 
 use super::sources::GatewayCatalogs;
@@ -107,6 +109,7 @@ fn describe(schemas: &BTreeMap<String, BTreeMap<String, Vec<ColumnRecord>>>) -> 
                             arrow_type(c).0,
                             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64
                         ),
+                        pg_type: pg_type_of(&c.data_type),
                     })
                     .collect(),
                 keys: if key.is_empty() { Vec::new() } else { vec![DescribedKey::Primary(key)] },
@@ -148,6 +151,10 @@ impl Describe for SourceKeys {
 
     fn default_schema(&self) -> &str {
         &self.default_schema
+    }
+
+    fn types_columns(&self) -> bool {
+        true
     }
 }
 

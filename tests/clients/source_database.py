@@ -20,7 +20,7 @@ with engine.connect() as conn:
 print(json.dumps({
     "schemas": [s for s in inspector.get_schema_names() if s not in ("information_schema", "pg_catalog")],
     "tables": sorted(inspector.get_table_names(schema=SCHEMA)),
-    "columns": [[c["name"], type(c["type"]).__name__, c["nullable"]] for c in inspector.get_columns("lines", schema=SCHEMA)],
+    "columns": [[c["name"], str(c["type"]), c["nullable"]] for c in inspector.get_columns("lines", schema=SCHEMA)],
     "primary_key": {"name": pk["name"], "columns": pk["constrained_columns"]},
     "rows": [list(r) for r in rows],
 }))

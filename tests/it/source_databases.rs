@@ -97,9 +97,21 @@ async fn psql_browses_a_mariadb_source_as_a_database_and_reads_it_by_short_names
     assert!(described.contains(&format!("Table \"{db}.lines\"")), "{described}");
     assert!(described.contains("\"lines_pkey\" PRIMARY KEY, btree (order_id, line)"), "{described}");
     let columns = lines(&psql(&server, "shop", "\\d lines", false));
-    assert_eq!(columns, ["order_id|integer||not null|", "line|integer||not null|", "sku|text|||"]);
+    assert_eq!(
+        columns,
+        ["order_id|integer||not null|", "line|integer||not null|", "sku|character varying(20)|||"]
+    );
     let described = psql(&server, "shop", &format!("\\d {db}.orders"), true);
     assert!(described.contains("\"orders_pkey\" PRIMARY KEY, btree (id)"), "{described}");
+    // types with their modifiers, as the source declares them
+    let columns = lines(&psql(&server, "shop", &format!("\\d {db}.orders"), false));
+    let types: Vec<&str> = columns.iter().filter_map(|l| l.split('|').nth(1)).collect();
+    assert_eq!(
+        &types[..4],
+        ["integer", "numeric(20,0)", "numeric(10,2)", "character varying(64)"],
+        "{columns:?}"
+    );
+    assert_eq!(types[6], "timestamp(3) without time zone", "{columns:?}");
 
     // unqualified and two-part names resolve inside the source
     let client = connect(&server, "sluice", PASSWORD, "shop").await.unwrap();
@@ -239,7 +251,7 @@ async fn sqlalchemy_inspects_a_mariadb_source_database() {
         serde_json::json!([
             ["order_id", "INTEGER", false],
             ["line", "INTEGER", false],
-            ["sku", "TEXT", true]
+            ["sku", "VARCHAR(20)", true]
         ])
     );
     assert_eq!(

@@ -33,6 +33,9 @@ pub struct DescribedColumn {
     pub comment: Option<String>,
     /// Whether its type is an integer (a key on it uses `int8_ops`, else `text_ops`).
     pub integer: bool,
+    /// Its PostgreSQL type oid and modifier where the Arrow type says less
+    /// (`varchar(20)`, `numeric(10,2)`, `timestamp(3)`); `None` keeps the Arrow type's.
+    pub pg_type: Option<(i32, i32)>,
 }
 
 /// A key of a [`Described`] table.
@@ -70,6 +73,38 @@ pub trait Describe: Debug + Send + Sync {
 
     /// The schema an unqualified relation name means (`to_regclass('t')`).
     fn default_schema(&self) -> &str;
+
+    /// Whether some columns carry a [`DescribedColumn::pg_type`] (`pg_attribute` is then
+    /// corrected as it is read).
+    fn types_columns(&self) -> bool {
+        false
+    }
+}
+
+/// The PostgreSQL type (oid, `atttypmod`) of a Flink SQL type whose modifier matters to
+/// clients: `VARCHAR(n)`, `CHAR(n)`, `DECIMAL(p, s)`, `TIMESTAMP(p)` and
+/// `TIMESTAMP_LTZ(p)`. Oids and modifiers as PostgreSQL 15 has them (`pg_type.dat`;
+/// character lengths and numeric precision/scale offset by `VARHDRSZ`, 4).
+pub fn pg_type_of(flink: &str) -> Option<(i32, i32)> {
+    let t = flink.trim().to_uppercase();
+    let open = t.find('(')?;
+    let base = t[..open].trim();
+    let rest = &t[open + 1..];
+    let close = rest.find(')')?;
+    let numbers: Vec<i32> = rest[..close].split(',').filter_map(|n| n.trim().parse().ok()).collect();
+    let suffix = rest[close + 1..].trim();
+    match (base, numbers.as_slice()) {
+        ("VARCHAR", [n]) if *n < 10_485_760 => Some((1043, n + 4)),
+        ("CHAR", [n]) if *n < 10_485_760 => Some((1042, n + 4)),
+        ("DECIMAL" | "DEC" | "NUMERIC", [p, s]) if (1..=1000).contains(p) => {
+            Some((1700, ((p << 16) | s) + 4))
+        }
+        ("DECIMAL" | "DEC" | "NUMERIC", [p]) if (1..=1000).contains(p) => Some((1700, (p << 16) + 4)),
+        ("TIMESTAMP", [p]) if suffix.contains("LOCAL TIME ZONE") && (0..=6).contains(p) => Some((1184, *p)),
+        ("TIMESTAMP", [p]) if suffix.is_empty() && (0..=6).contains(p) => Some((1114, *p)),
+        ("TIMESTAMP_LTZ", [p]) if (0..=6).contains(p) => Some((1184, *p)),
+        _ => None,
+    }
 }
 
 /// The tables of schema `sluice`, described once.
@@ -111,6 +146,7 @@ fn sluice_tables() -> DescribedTables {
                         name: (*name).to_owned(),
                         comment: Some((*comment).to_owned()),
                         integer: integer(name),
+                        pg_type: None,
                     })
                     .collect(),
                 keys: d
@@ -145,5 +181,18 @@ mod tests {
         assert!(!versions.column("pipeline").unwrap().integer);
         let roles = &tables[&("sluice".to_owned(), "roles".to_owned())];
         assert_eq!(roles.column("name").unwrap().comment.as_deref(), Some("Role name"));
+    }
+
+    #[test]
+    fn flink_types_with_modifiers_become_postgresql_types_with_typmods() {
+        assert_eq!(pg_type_of("VARCHAR(20)"), Some((1043, 24)));
+        assert_eq!(pg_type_of("char(3)"), Some((1042, 7)));
+        assert_eq!(pg_type_of("DECIMAL(10, 2)"), Some((1700, (10 << 16 | 2) + 4)));
+        assert_eq!(pg_type_of("TIMESTAMP(3)"), Some((1114, 3)));
+        assert_eq!(pg_type_of("TIMESTAMP(6) WITH LOCAL TIME ZONE"), Some((1184, 6)));
+        assert_eq!(pg_type_of("TIMESTAMP_LTZ(3)"), Some((1184, 3)));
+        for other in ["VARCHAR(2147483647)", "STRING", "INT", "DECIMAL(40, 2) NOT NULL x", "TIMESTAMP(9)"] {
+            assert_eq!(pg_type_of(other), None, "{other}");
+        }
     }
 }

@@ -204,6 +204,7 @@ impl SchemaProvider for PgCatalog {
             }
         }
         Ok(Some(match Listing::of(&name) {
+            Some(Listing::Attribute) if !self.objects.types_columns() => table,
             Some(listing) => Arc::new(WithObjects {
                 inner: table,
                 listing,

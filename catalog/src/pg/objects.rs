@@ -80,6 +80,11 @@ impl Objects {
         ))
     }
 
+    /// Whether the described columns carry PostgreSQL types of their own.
+    pub fn types_columns(&self) -> bool {
+        self.describe.types_columns()
+    }
+
     /// `pg_get_constraintdef(oid)`.
     pub fn constraint_definition(&self, oid: i32) -> Option<String> {
         match self.definitions.read().ok()?.get(&oid)? {
@@ -320,6 +325,8 @@ pub enum Listing {
     Index,
     Constraint,
     Description,
+    /// Columns, whose types the description may make more precise.
+    Attribute,
 }
 
 impl Listing {
@@ -329,6 +336,7 @@ impl Listing {
             "pg_index" => Some(Listing::Index),
             "pg_constraint" => Some(Listing::Constraint),
             "pg_description" => Some(Listing::Description),
+            "pg_attribute" => Some(Listing::Attribute),
             _ => None,
         }
     }
@@ -351,6 +359,9 @@ pub async fn with_objects(
     let described = objects.describe.tables().await?;
     let tables = listed_tables(crate_schema, state, objects, &described).await?;
     objects.record(&tables);
+    if listing == Listing::Attribute {
+        return batches.iter().map(|b| typed_attributes(b, &tables)).collect();
+    }
     let rows: Vec<Row> = match listing {
         Listing::Class => {
             batches = batches.iter().map(|b| mark_indexed(b, &tables)).collect::<Result<_>>()?;
@@ -359,6 +370,7 @@ pub async fn with_objects(
         Listing::Index => tables.iter().flat_map(indexes).collect(),
         Listing::Constraint => tables.iter().flat_map(constraints(&tables)).collect(),
         Listing::Description => tables.iter().flat_map(descriptions).collect(),
+        Listing::Attribute => Vec::new(),
     };
     if !rows.is_empty() {
         batches.push(rows_batch(schema, &rows)?);
@@ -393,6 +405,32 @@ fn mark_indexed(batch: &RecordBatch, tables: &[Listed]) -> Result<RecordBatch> {
         columns[position] = Arc::new(marked);
     }
     Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
+/// `atttypid` and `atttypmod` of the described tables' columns as their descriptions say.
+fn typed_attributes(batch: &RecordBatch, tables: &[Listed]) -> Result<RecordBatch> {
+    let relations = int_column(batch, "attrelid")?;
+    let numbers = batch
+        .column_by_name("attnum")
+        .and_then(|c| c.as_primitive_opt::<datafusion::arrow::datatypes::Int16Type>())
+        .ok_or_else(|| DataFusionError::Internal("pg_attribute.attnum is not an int2".into()))?;
+    let (types, modifiers) = (int_column(batch, "atttypid")?, int_column(batch, "atttypmod")?);
+    let by_oid: HashMap<i32, &Listed> = tables.iter().map(|t| (t.oid, t)).collect();
+    let (mut new_types, mut new_modifiers) = (Vec::new(), Vec::new());
+    for i in 0..batch.num_rows() {
+        let column = by_oid
+            .get(&relations.value(i))
+            .and_then(|t| t.description.columns.get(usize::try_from(numbers.value(i)).ok()?.checked_sub(1)?));
+        let (typid, typmod) = column.and_then(|c| c.pg_type).unwrap_or((types.value(i), modifiers.value(i)));
+        new_types.push(typid);
+        new_modifiers.push(typmod);
+    }
+    let mut columns = batch.columns().to_vec();
+    let schema = batch.schema();
+    for (name, values) in [("atttypid", new_types), ("atttypmod", new_modifiers)] {
+        columns[schema.index_of(name)?] = Arc::new(datafusion::arrow::array::Int32Array::from(values));
+    }
+    Ok(RecordBatch::try_new(schema, columns)?)
 }
 
 fn int2_list(values: &[i16]) -> ScalarValue {
