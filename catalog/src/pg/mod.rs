@@ -14,6 +14,7 @@ pub mod objects;
 pub mod privilege_fns;
 pub mod retype;
 pub mod roles;
+mod rows;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

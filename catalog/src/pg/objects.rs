@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::array::{AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, Int32Type, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::catalog::{SchemaProvider, Session};
@@ -342,9 +342,7 @@ impl Listing {
     }
 }
 
-/// One row, by column name; columns not named take NULL (or their type's zero where the
-/// column is NOT NULL).
-pub(super) type Row = Vec<(&'static str, ScalarValue)>;
+pub(super) use super::rows::{Row, rows_batch};
 
 /// `batches` of `listing` (already in `schema`) with the described objects added,
 /// recording them in `objects`.
@@ -586,39 +584,4 @@ fn descriptions(table: &Listed) -> Vec<Row> {
     let columns =
         d.columns.iter().enumerate().filter_map(|(i, c)| Some(row(attnum(i), c.comment.as_deref()?)));
     d.comment.as_deref().map(|c| row(0, c)).into_iter().chain(columns).collect()
-}
-
-/// `rows` as one batch of `schema`.
-pub(super) fn rows_batch(schema: &SchemaRef, rows: &[Row]) -> Result<RecordBatch> {
-    let columns = schema
-        .fields()
-        .iter()
-        .map(|field| {
-            let missing = if field.is_nullable() {
-                ScalarValue::try_from(field.data_type())?
-            } else {
-                ScalarValue::new_default(field.data_type())?
-            };
-            let values = rows
-                .iter()
-                .map(|row| {
-                    let value = row.iter().find(|(name, _)| name == field.name()).map(|(_, v)| v);
-                    value.map_or_else(|| Ok(missing.clone()), |v| v.cast_to(field.data_type()))
-                })
-                .collect::<Result<Vec<ScalarValue>>>()?;
-            ScalarValue::iter_to_array(values)
-        })
-        .collect::<Result<Vec<ArrayRef>>>()?;
-    let columns = columns
-        .into_iter()
-        .zip(schema.fields())
-        .map(|(array, field)| {
-            if array.data_type() == field.data_type() {
-                Ok(array)
-            } else {
-                Ok(datafusion::arrow::compute::cast(&array, field.data_type())?)
-            }
-        })
-        .collect::<Result<Vec<ArrayRef>>>()?;
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
 }
