@@ -22,15 +22,13 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::ScalarUDF;
 use datafusion_pg_catalog::pg_catalog::catalog_info::CatalogInfo;
 use sluice_catalog::model::ColumnRecord;
+use sluice_catalog::pg::databases::SHARED_SCHEMAS;
 use sluice_catalog::pg::described::{
     Describe, Described, DescribedColumn, DescribedKey, DescribedTables, pg_type_of,
 };
 use sluice_catalog::{Store, pg::PgCatalog};
 
 use super::sources::GatewayCatalogs;
-
-/// The schemas every source database has besides the source's own.
-const SYSTEM_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
 
 /// A source's databases (PostgreSQL: schemas) a client is not after when it connects.
 const SOURCE_SYSTEM_SCHEMAS: [&str; 6] =
@@ -175,7 +173,7 @@ impl SourceInfo {
     }
 
     fn system(&self, catalog: &str, schema: &str) -> Option<Arc<dyn SchemaProvider>> {
-        (catalog == self.metadata.source && SYSTEM_SCHEMAS.contains(&schema))
+        (catalog == self.metadata.source && SHARED_SCHEMAS.contains(&schema))
             .then(|| self.gateway.schema(schema))
             .flatten()
     }
@@ -192,8 +190,8 @@ impl CatalogInfo for SourceInfo {
             return Ok(None);
         }
         let snapshot = self.metadata.snapshot().await?;
-        let mut names: Vec<String> = SYSTEM_SCHEMAS.iter().map(|s| (*s).to_owned()).collect();
-        names.extend(snapshot.schemas.keys().filter(|s| !SYSTEM_SCHEMAS.contains(&s.as_str())).cloned());
+        let mut names: Vec<String> = SHARED_SCHEMAS.iter().map(|s| (*s).to_owned()).collect();
+        names.extend(snapshot.schemas.keys().filter(|s| !SHARED_SCHEMAS.contains(&s.as_str())).cloned());
         Ok(Some(names))
     }
 
@@ -319,7 +317,7 @@ struct DatabaseCatalog {
 
 impl CatalogProvider for DatabaseCatalog {
     fn schema_names(&self) -> Vec<String> {
-        SYSTEM_SCHEMAS.iter().map(|s| (*s).to_owned()).collect()
+        SHARED_SCHEMAS.iter().map(|s| (*s).to_owned()).collect()
     }
 
     fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {

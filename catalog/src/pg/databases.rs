@@ -19,7 +19,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::objects::{Row, rows_batch};
-use super::roles::role_oid;
+use super::roles::{name_hash, role_oid};
 use crate::store::Store;
 
 /// Which sources are databases a client may connect to (those read live).
@@ -41,10 +41,12 @@ impl std::fmt::Debug for Databases {
     }
 }
 
-/// The oid of database `name`: FNV-1a folded into [2e9, 2e9 + 1e8).
+/// The schemas every database has, the gateway's own whichever database a session is in.
+pub const SHARED_SCHEMAS: [&str; 2] = ["pg_catalog", "information_schema"];
+
+/// The oid of database `name`: its name's hash folded into [2e9, 2e9 + 1e8).
 pub fn database_oid(name: &str) -> i32 {
-    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    2_000_000_000 + (hash % 100_000_000) as i32
+    2_000_000_000 + (name_hash(name) % 100_000_000) as i32
 }
 
 /// `pg_database` over [`Databases`].

@@ -31,6 +31,7 @@ use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature, Volatility,
 };
 
+use super::databases::SHARED_SCHEMAS;
 use crate::privileges::{Access, DATABASE, ObjectKind, Privilege};
 use crate::store::Store;
 
@@ -278,17 +279,16 @@ impl HasPrivilege {
     ) -> Result<Option<bool>> {
         let Some(source) = &self.database else { return Ok(None) };
         let names = parts(object);
-        let system = !is_oid(object)
-            && names.len() >= 2
-            && ["pg_catalog", "information_schema"].contains(&names[0].as_str());
+        let in_shared_schema = SHARED_SCHEMAS.contains(&names[0].as_str());
+        let shared = match self.which {
+            Which::Database => true,
+            Which::Schema => is_oid(object) || in_shared_schema,
+            Which::Table => !is_oid(object) && names.len() >= 2 && in_shared_schema,
+        };
+        if shared {
+            return Ok(None);
+        }
         let wanted = match (self.which, privilege) {
-            (Which::Database, _) => return Ok(None),
-            (Which::Schema, _)
-                if is_oid(object) || ["pg_catalog", "information_schema"].contains(&names[0].as_str()) =>
-            {
-                return Ok(None);
-            }
-            (Which::Table, _) if system => return Ok(None),
             (Which::Schema, "USAGE") | (Which::Table, "SELECT") => Privilege::Select,
             (Which::Schema, "CREATE") => return Ok(Some(false)),
             (Which::Table, "INSERT" | "UPDATE" | "DELETE" | "TRUNCATE") => Privilege::Usage,

@@ -27,9 +27,13 @@ pub fn role_oid(name: &str, owner: &str) -> i32 {
     if name == owner {
         return 10;
     }
-    // FNV-1a, folded into [16384, 16384 + 2^30)
-    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-    16384 + (hash & 0x3fff_ffff) as i32
+    // folded into [16384, 16384 + 2^30)
+    16384 + (name_hash(name) & 0x3fff_ffff) as i32
+}
+
+/// FNV-1a of `name`: the stable hash the oids of objects without a stored oid derive from.
+pub(super) fn name_hash(name: &str) -> u32 {
+    name.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
 }
 
 /// Which table.
