@@ -13,6 +13,7 @@ pub mod like;
 pub mod pg_compat;
 pub mod pg_info;
 pub mod session;
+pub mod sizes;
 
 use datafusion::arrow::array::ArrayRef;
 use datafusion::common::ScalarValue;

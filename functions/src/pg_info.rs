@@ -43,7 +43,12 @@ impl ScalarUDFImpl for Fixed {
     }
 }
 
-fn fixed(name: &'static str, arities: &[usize], value: ScalarValue, volatility: Volatility) -> ScalarUDF {
+pub(crate) fn fixed(
+    name: &'static str,
+    arities: &[usize],
+    value: ScalarValue,
+    volatility: Volatility,
+) -> ScalarUDF {
     let signatures = arities
         .iter()
         .map(|n| if *n == 0 { TypeSignature::Nullary } else { TypeSignature::Any(*n) })
@@ -74,6 +79,9 @@ pub fn fixed_answers() -> Vec<ScalarUDF> {
         // catalog's: sluice_catalog::pg::functions)
         fixed("shobj_description", &[2], text_null, Volatility::Stable),
     ]
+    .into_iter()
+    .chain(super::sizes::functions())
+    .collect()
 }
 
 /// `regexp_split_to_array(string, pattern [, flags])`: the pieces of `string` between

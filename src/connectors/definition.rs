@@ -36,6 +36,13 @@ pub struct TableDefinition {
     /// The system a table of a metadata service (Gravitino) is really in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<Provider>,
+    /// The comment the source keeps on an introspected table (MySQL `TABLE_COMMENT`,
+    /// PostgreSQL `COMMENT ON TABLE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The comments the source keeps on the table's columns, by column name.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub column_comments: std::collections::BTreeMap<String, String>,
 }
 
 /// A column no engine can read, and why.

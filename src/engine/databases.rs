@@ -29,6 +29,7 @@ use sluice_catalog::pg::described::{
 use sluice_catalog::{Store, pg::PgCatalog};
 
 use super::sources::GatewayCatalogs;
+use crate::connectors::definition::TableDefinition;
 
 /// A source's databases (PostgreSQL: schemas) a client is not after when it connects.
 const SOURCE_SYSTEM_SCHEMAS: [&str; 6] =
@@ -41,6 +42,9 @@ pub struct Snapshot {
     pub schemas: BTreeMap<String, BTreeMap<String, Vec<ColumnRecord>>>,
     described: Arc<DescribedTables>,
 }
+
+/// The comments of one cached table and of its columns.
+type Comments = (Option<String>, BTreeMap<String, String>);
 
 /// One source's metadata cache, re-read when the catalog epoch moves.
 #[derive(Debug, Clone)]
@@ -72,7 +76,15 @@ impl SourceMetadata {
         let external = |e: sluice_catalog::StoreError| DataFusionError::External(Box::new(e));
         let tables = self.store.tables(&self.source, None).await.map_err(external)?;
         let mut schemas: BTreeMap<String, BTreeMap<String, Vec<ColumnRecord>>> = BTreeMap::new();
+        let mut comments: BTreeMap<(String, String), Comments> = BTreeMap::new();
         for table in tables {
+            let definition =
+                table.definition.as_deref().map(|d| TableDefinition::from_stored(d, &table.name));
+            if let Some(Ok(d)) = definition
+                && (d.comment.is_some() || !d.column_comments.is_empty())
+            {
+                comments.insert((table.database.clone(), table.name.clone()), (d.comment, d.column_comments));
+            }
             schemas.entry(table.database).or_default().insert(table.name, Vec::new());
         }
         for (schema, tables) in &mut schemas {
@@ -81,28 +93,34 @@ impl SourceMetadata {
                 *list = columns.remove(table).unwrap_or_default();
             }
         }
-        let described = Arc::new(describe(&schemas));
+        let described = Arc::new(describe(&schemas, &comments));
         let snapshot = Arc::new(Snapshot { schemas, described });
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Some((epoch, snapshot.clone()));
         Ok(snapshot)
     }
 }
 
-/// Each cached table with its primary key (the columns marked as keys, in order).
-fn describe(schemas: &BTreeMap<String, BTreeMap<String, Vec<ColumnRecord>>>) -> DescribedTables {
+/// Each cached table with its primary key (the columns marked as keys, in order) and the
+/// comments the source keeps on it and its columns.
+fn describe(
+    schemas: &BTreeMap<String, BTreeMap<String, Vec<ColumnRecord>>>,
+    comments: &BTreeMap<(String, String), Comments>,
+) -> DescribedTables {
     let mut described = DescribedTables::new();
+    let none = (None, BTreeMap::new());
     for (schema, tables) in schemas {
         for (table, columns) in tables {
             let key: Vec<String> = columns.iter().filter(|c| c.is_key).map(|c| c.name.clone()).collect();
+            let (comment, column_comments) = comments.get(&(schema.clone(), table.clone())).unwrap_or(&none);
             let d = Described {
                 schema: schema.clone(),
                 table: table.clone(),
-                comment: None,
+                comment: comment.clone(),
                 columns: columns
                     .iter()
                     .map(|c| DescribedColumn {
                         name: c.name.clone(),
-                        comment: None,
+                        comment: column_comments.get(&c.name).cloned(),
                         integer: matches!(
                             arrow_type(c).0,
                             DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64

@@ -54,7 +54,8 @@ async fn shop() -> Option<(MariaDb, TestServer, Client)> {
     let maria = MariaDb::create().await;
     maria
         .execute(&format!(
-            "CREATE TABLE {}.lines (order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20), PRIMARY KEY (order_id, line))",
+            "CREATE TABLE {}.lines (order_id INT NOT NULL, line INT NOT NULL, sku VARCHAR(20) COMMENT 'stock keeping unit', \
+             PRIMARY KEY (order_id, line)) COMMENT 'what each order holds'",
             maria.name
         ))
         .await;
@@ -112,6 +113,12 @@ async fn psql_browses_a_mariadb_source_as_a_database_and_reads_it_by_short_names
         "{columns:?}"
     );
     assert_eq!(types[6], "timestamp(3) without time zone", "{columns:?}");
+    // the comments the source keeps, as descriptions
+    let listed = lines(&psql(&server, "shop", "\\dt+ lines", false));
+    assert!(listed.len() == 1 && listed[0].ends_with("|what each order holds"), "{listed:?}");
+    let described = lines(&psql(&server, "shop", "\\d+ lines", false));
+    let descriptions: Vec<&str> = described.iter().filter_map(|l| l.rsplit('|').next()).take(3).collect();
+    assert_eq!(descriptions, ["", "", "stock keeping unit"], "{described:?}");
 
     // unqualified and two-part names resolve inside the source
     let client = connect(&server, "sluice", PASSWORD, "shop").await.unwrap();
@@ -210,10 +217,12 @@ async fn a_postgresql_source_is_browsed_with_its_schemas_and_keys() {
         return;
     }
     let pg = Postgres::create().await;
+    let schema = &pg.name;
+    pg.execute(&format!("COMMENT ON TABLE {schema}.orders IS 'one row per order'")).await;
+    pg.execute(&format!("COMMENT ON COLUMN {schema}.orders.amount IS 'in euros'")).await;
     let server = TestServer::start();
     let admin = server.client().await;
     pg_source(&admin, &pg, "warehouse").await;
-    let schema = &pg.name;
     let schemas = lines(&psql(&server, "warehouse", "\\dn", false));
     assert!(schemas.contains(&format!("{schema}|sluice")), "{schemas:?}");
     let tables = lines(&psql(&server, "warehouse", &format!("\\dt {schema}.*"), false));
@@ -221,6 +230,12 @@ async fn a_postgresql_source_is_browsed_with_its_schemas_and_keys() {
     let described = psql(&server, "warehouse", &format!("\\d {schema}.orders"), true);
     assert!(described.contains("\"orders_pkey\" PRIMARY KEY, btree (id)"), "{described}");
     let client = connect(&server, "sluice", PASSWORD, "warehouse").await.unwrap();
+    let comments = format!(
+        "SELECT obj_description('{schema}.orders'::regclass, 'pg_class'), \
+         col_description('{schema}.orders'::regclass, 1), col_description('{schema}.orders'::regclass, 2)"
+    );
+    assert_eq!(text_rows(&client, &comments).await, pg.text_rows(&comments).await);
+    assert_eq!(pg.text_rows(&comments).await[0][2], "in euros");
     let sql = format!("SELECT id, amount, name FROM {schema}.orders WHERE id BETWEEN 5 AND 7 ORDER BY id");
     let direct = format!(
         "SELECT id::text, amount::text, name FROM {schema}.orders WHERE id BETWEEN 5 AND 7 ORDER BY id"

@@ -5,6 +5,7 @@ use std::time::Instant;
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
 use sqlx::{Connection, Row};
 
+use crate::connectors::definition::TableDefinition;
 use crate::connectors::live::types::{SourceColumn, mysql_type};
 use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
@@ -131,7 +132,8 @@ pub async fn tables(
     let mut conn = connect(endpoint).await?;
     let e = |e: sqlx::Error| e.to_string();
     let mut tables: Vec<Table> = sqlx::query(
-        "SELECT CAST(table_name AS CHAR) AS name, CAST(table_type AS CHAR) AS kind FROM information_schema.tables \
+        "SELECT CAST(table_name AS CHAR) AS name, CAST(table_type AS CHAR) AS kind, \
+         CAST(table_comment AS CHAR) AS comment FROM information_schema.tables \
          WHERE table_schema = ? AND (? IS NULL OR table_name = ?) ORDER BY table_name",
     )
     .bind(database)
@@ -142,12 +144,16 @@ pub async fn tables(
     .map_err(e)?
     .iter()
     .map(|r| {
+        let table_type: String = r.try_get("kind")?;
+        // MySQL's comment on a view is the word VIEW
+        let comment =
+            r.try_get::<Option<String>, _>("comment")?.filter(|c| !c.is_empty() && table_type != "VIEW");
         Ok(Table {
             database: database.to_owned(),
             name: r.try_get("name")?,
-            table_type: r.try_get("kind")?,
+            table_type,
             columns: Vec::new(),
-            definition: Default::default(),
+            definition: TableDefinition { comment, ..Default::default() },
         })
     })
     .collect::<Result<_, sqlx::Error>>()
@@ -166,7 +172,8 @@ pub async fn tables(
         "SELECT CAST(table_name AS CHAR) AS t, CAST(column_name AS CHAR) AS name, CAST(data_type AS CHAR) AS data_type, \
          CAST(column_type AS CHAR) AS column_type, CAST(is_nullable AS CHAR) AS nullable, CAST(column_key AS CHAR) AS col_key, \
          CAST(character_maximum_length AS SIGNED) AS len, CAST(numeric_precision AS SIGNED) AS prec, \
-         CAST(numeric_scale AS SIGNED) AS scale, CAST(datetime_precision AS SIGNED) AS dtp \
+         CAST(numeric_scale AS SIGNED) AS scale, CAST(datetime_precision AS SIGNED) AS dtp, \
+         CAST(column_comment AS CHAR) AS comment \
          FROM information_schema.columns WHERE table_schema = ? AND (? IS NULL OR table_name = ?) \
          ORDER BY table_name, ordinal_position",
     )
@@ -197,6 +204,10 @@ pub async fn tables(
         if is_json {
             source.data_type = "json".into();
             source.column_type = "json".into();
+        }
+        let comment = row.try_get::<Option<String>, _>("comment").map_err(e)?.filter(|c| !c.is_empty());
+        if let (Some(comment), Some(&i)) = (comment, index.get(&table_name)) {
+            tables[i].definition.column_comments.insert(name.clone(), comment);
         }
         let column = Column {
             data_type: mysql_type(&source),

@@ -6,6 +6,7 @@ use std::time::Instant;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgSslMode};
 use sqlx::{Connection, Row};
 
+use crate::connectors::definition::TableDefinition;
 use crate::connectors::live::types::{SourceColumn, postgres_type};
 use crate::connectors::live::{Check, Column, Endpoint, Table, tcp};
 
@@ -130,8 +131,9 @@ pub async fn tables(
     let mut conn = connect(endpoint).await?;
     let e = |e: sqlx::Error| e.to_string();
     let mut tables: Vec<Table> = sqlx::query(
-        "SELECT table_name::text AS name, table_type::text AS kind FROM information_schema.tables \
-         WHERE table_schema = $1 AND ($2::text IS NULL OR table_name = $2) ORDER BY table_name",
+        "SELECT table_name::text AS name, table_type::text AS kind, \
+         obj_description(format('%I.%I', table_schema, table_name)::regclass, 'pg_class') AS comment \
+         FROM information_schema.tables WHERE table_schema = $1 AND ($2::text IS NULL OR table_name = $2) ORDER BY table_name",
     )
     .bind(schema)
     .bind(table)
@@ -145,7 +147,7 @@ pub async fn tables(
             name: r.try_get("name")?,
             table_type: r.try_get("kind")?,
             columns: Vec::new(),
-            definition: Default::default(),
+            definition: TableDefinition { comment: r.try_get("comment")?, ..Default::default() },
         })
     })
     .collect::<Result<_, sqlx::Error>>()
@@ -169,7 +171,8 @@ pub async fn tables(
     let rows = sqlx::query(
         "SELECT table_name::text AS t, column_name::text AS name, data_type::text AS data_type, udt_name::text AS udt, \
          is_nullable::text AS nullable, character_maximum_length::bigint AS len, numeric_precision::bigint AS prec, \
-         numeric_scale::bigint AS scale, datetime_precision::bigint AS dtp \
+         numeric_scale::bigint AS scale, datetime_precision::bigint AS dtp, \
+         col_description(format('%I.%I', table_schema, table_name)::regclass, ordinal_position::int) AS comment \
          FROM information_schema.columns WHERE table_schema = $1 AND ($2::text IS NULL OR table_name = $2) \
          ORDER BY table_name, ordinal_position",
     )
@@ -193,6 +196,11 @@ pub async fn tables(
             datetime_precision: row.try_get("dtp").map_err(e)?,
         };
         let udt: String = row.try_get("udt").map_err(e)?;
+        if let (Some(comment), Some(&i)) =
+            (row.try_get::<Option<String>, _>("comment").map_err(e)?, index.get(&table_name))
+        {
+            tables[i].definition.column_comments.insert(name.clone(), comment);
+        }
         let column = Column {
             data_type: postgres_type(&source),
             source_type: source_type_name(&source, &udt),
