@@ -22,17 +22,29 @@ pub struct CachedPlan {
 /// Per-connection plans by statement text, valid for one catalog epoch and one set of
 /// planning settings (search path, time zone). Bounded: when full it starts over, which
 /// keeps the common case (a client repeating a handful of statements) at zero cost.
-#[derive(Debug, Default)]
-pub struct PlanCache {
+/// Queries keep [`CachedPlan`]s; PREVIEW keeps its pipeline bound over the live tables.
+pub struct PlanCache<T = CachedPlan> {
     epoch: u64,
-    entries: HashMap<String, Arc<CachedPlan>>,
+    entries: HashMap<String, Arc<T>>,
 }
 
-impl PlanCache {
+impl<T> std::fmt::Debug for PlanCache<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanCache").field("epoch", &self.epoch).field("entries", &self.entries.len()).finish()
+    }
+}
+
+impl<T> Default for PlanCache<T> {
+    fn default() -> Self {
+        PlanCache { epoch: 0, entries: HashMap::new() }
+    }
+}
+
+impl<T> PlanCache<T> {
     const CAPACITY: usize = 256;
 
     /// The plan for `text` if it was made in catalog epoch `epoch`.
-    pub fn get(&mut self, text: &str, epoch: u64) -> Option<Arc<CachedPlan>> {
+    pub fn get(&mut self, text: &str, epoch: u64) -> Option<Arc<T>> {
         if self.epoch != epoch {
             self.entries.clear();
             self.epoch = epoch;
@@ -41,7 +53,7 @@ impl PlanCache {
         self.entries.get(text).cloned()
     }
 
-    pub fn insert(&mut self, text: &str, epoch: u64, plan: Arc<CachedPlan>) {
+    pub fn insert(&mut self, text: &str, epoch: u64, plan: Arc<T>) {
         if self.epoch != epoch {
             self.entries.clear();
             self.epoch = epoch;

@@ -5,11 +5,12 @@
 //! each side's single-source part run at its source. A prepared statement's plan is
 //! federated once its parameters are bound (see `handler/query.rs`).
 //!
-//! PREVIEW and local runs are not federated (`plan/context.rs`): their bounded SELECT is
-//! a projection (the sink's names and types) over the body, and over a UNION of constant
-//! columns the unparser names the derived table's columns after the literals
-//! (`"Utf8(""orders"")"`), which the source refuses; their scans keep their filters and
-//! limits pushed.
+//! PREVIEW is federated like any query: its bounded SELECT writes the sink's names and
+//! types into the body's SELECT list (`plan/query.rs`). Local runs are not (`plan/
+//! context.rs`); their scans keep their filters and limits pushed. A plan reading a
+//! column that a SELECT or UNION below computes without a name (`SELECT 'a' UNION …`,
+//! named `Utf8("a")`) is not federated: the unparser writes it as a derived table whose
+//! columns the source names otherwise.
 //!
 //! The live table providers of datafusion-table-providers are federation-aware already
 //! (`FederatedTableProviderAdaptor`); what makes a plan federated is the optimizer rule,
@@ -40,8 +41,8 @@
 use std::sync::Arc;
 
 use datafusion::common::Result;
-use datafusion::common::tree_node::{Transformed, TreeNodeRecursion};
-use datafusion::logical_expr::{LogicalPlan, TableScan, TableScanBuilder};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableScan, TableScanBuilder};
 use datafusion::optimizer::{OptimizerConfig, OptimizerRule};
 use datafusion_federation::{FederatedQueryPlanner, FederationOptimizerRule, get_table_source};
 
@@ -117,7 +118,7 @@ impl OptimizerRule for Federation {
             Mode::WidenScans => return scan_a_column(plan),
             Mode::OneSource => connections == 1 && !projection_over_limit(&plan),
             Mode::EachSide => connections > 1 && !limit_below_join(&plan),
-        };
+        } && !names_an_unnamed_column(&plan);
         // a prepared statement's plan keeps its parameters visible (Describe reads their
         // types); it is federated once they are bound
         let unbound = plan.get_parameter_types().map_or(true, |p| !p.is_empty());
@@ -144,6 +145,51 @@ fn projection_over_limit(plan: &LogicalPlan) -> bool {
         Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
     });
     found
+}
+
+/// Whether a node of `plan` reads a column that a SELECT or UNION below it computes
+/// without naming it (`SELECT 'a' UNION …` is `Utf8("a")`): the unparser writes that
+/// SELECT as a derived table, whose column the source names otherwise. (A sort or limit
+/// right over a SELECT list is written into the same SELECT, and is fine.)
+fn names_an_unnamed_column(plan: &LogicalPlan) -> bool {
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        let same_select = matches!(node, LogicalPlan::Sort(_) | LogicalPlan::Limit(_));
+        for input in node.inputs() {
+            if same_select && !matches!(input, LogicalPlan::Union(_)) {
+                continue;
+            }
+            let unnamed = unnamed_columns(input);
+            if unnamed.is_empty() {
+                continue;
+            }
+            let _ = node.apply_expressions(|e| {
+                e.apply(|e| {
+                    found |= matches!(e, Expr::Column(c) if unnamed.contains(&c.name));
+                    Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+                })
+            });
+        }
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
+}
+
+/// The output columns of `plan` that a SELECT list (of a UNION's first SELECT, under any
+/// alias) computes with no name.
+fn unnamed_columns(plan: &LogicalPlan) -> Vec<String> {
+    match plan {
+        LogicalPlan::Projection(p) => p
+            .expr
+            .iter()
+            .zip(p.schema.fields())
+            .filter(|(e, _)| !matches!(e, Expr::Column(_) | Expr::Alias(_)))
+            .map(|(_, f)| f.name().clone())
+            .collect(),
+        LogicalPlan::Union(u) => u.inputs.first().map(|i| unnamed_columns(i)).unwrap_or_default(),
+        LogicalPlan::SubqueryAlias(a) => unnamed_columns(&a.input),
+        _ => Vec::new(),
+    }
 }
 
 /// Whether a `LIMIT` sits below a join or union of `plan`.

@@ -18,9 +18,11 @@ use async_trait::async_trait;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::common::{Constraints, Result, Statistics};
+use datafusion::common::{Constraints, DFSchema, Result, Statistics};
 use datafusion::datasource::TableType;
-use datafusion::logical_expr::{BinaryExpr, Expr, LogicalPlan, Operator, TableProviderFilterPushDown};
+use datafusion::logical_expr::{
+    BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator, TableProviderFilterPushDown, TryCast,
+};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_federation::FederatedTableProviderAdaptor;
 
@@ -49,17 +51,40 @@ pub fn expr(expr: &Expr, dialect: Dialect) -> bool {
     portable
 }
 
-/// Whether every expression of `plan` (subqueries included) is portable to `dialect`.
+/// Whether every expression of `plan` (subqueries included) is portable to `dialect`. A
+/// cast of a string to a string is not portable to MySQL in a statement's results: MariaDB
+/// types `CAST(text AS CHAR)` as a long text that datafusion-table-providers cannot read.
 pub fn plan(plan: &LogicalPlan, dialect: Dialect) -> bool {
     let mut portable = true;
     let _ = plan.apply_with_subqueries(|n| {
+        let inputs = n.inputs();
+        let schema = match inputs.as_slice() {
+            [one] => one.schema(),
+            _ => n.schema(),
+        };
         n.apply_expressions(|e| {
-            portable &= expr(e, dialect);
+            portable &= expr(e, dialect) && (dialect == Dialect::Postgres || !recasts_a_string(e, schema));
             Ok(if portable { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
         })?;
         Ok(if portable { TreeNodeRecursion::Continue } else { TreeNodeRecursion::Stop })
     });
     portable
+}
+
+/// Whether `e` casts a string (of `schema`'s columns) to a string; true where a type
+/// cannot be told.
+fn recasts_a_string(e: &Expr, schema: &DFSchema) -> bool {
+    let string = |t: &DataType| matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View);
+    let mut found = false;
+    let _ = e.apply(|e| {
+        if let Expr::Cast(Cast { expr, field }) | Expr::TryCast(TryCast { expr, field }) = e
+            && string(field.data_type())
+        {
+            found |= expr.get_type(schema).map_or(true, |t| string(&t));
+        }
+        Ok(if found { TreeNodeRecursion::Stop } else { TreeNodeRecursion::Continue })
+    });
+    found
 }
 
 fn node(e: &Expr, dialect: Dialect) -> bool {
@@ -70,8 +95,8 @@ fn node(e: &Expr, dialect: Dialect) -> bool {
         Expr::WindowFunction(_) | Expr::SimilarTo(_) => false,
         // the unparser writes casts to these types only (a cast to binary fails at the
         // source's statement, not here)
-        Expr::Cast(c) => castable(c.field.data_type()),
-        Expr::TryCast(c) => castable(c.field.data_type()),
+        Expr::Cast(c) => castable(c.field.data_type(), postgres),
+        Expr::TryCast(c) => castable(c.field.data_type(), postgres),
         Expr::Like(_) => postgres,
         Expr::BinaryExpr(BinaryExpr { op, .. }) => match op {
             Operator::StringConcat | Operator::IsDistinctFrom | Operator::IsNotDistinctFrom => postgres,
@@ -85,14 +110,17 @@ fn node(e: &Expr, dialect: Dialect) -> bool {
     }
 }
 
-fn castable(data_type: &DataType) -> bool {
+/// Whether both dialects (`postgres`: PostgreSQL's) cast to `data_type` as the unparser
+/// writes it. MySQL's CAST has no SMALLINT or BOOLEAN (MariaDB 10.11 refuses both), and
+/// neither has the TINYINT the unparser writes for an 8-bit integer.
+fn castable(data_type: &DataType, postgres: bool) -> bool {
     use DataType::*;
+    if matches!(data_type, Int16 | Boolean) {
+        return postgres;
+    }
     matches!(
         data_type,
-        Boolean
-            | Int8
-            | Int16
-            | Int32
+        Int32
             | Int64
             | Float32
             | Float64

@@ -19,10 +19,12 @@ pub fn handle(ctx: &mut Ctx<'_>, object: &DiscardObject) -> Result<Output> {
             let reported = ctx.session.update_params(|p| p.reset_all());
             ctx.reported.extend(reported);
             ctx.session.plans.clear();
+            ctx.session.previews.clear();
             Ok(Output::Deallocate { name: None, tag: "DISCARD ALL" })
         }
         DiscardObject::PLANS => {
             ctx.session.plans.clear();
+            ctx.session.previews.clear();
             Ok(Output::Command("DISCARD PLANS"))
         }
         DiscardObject::SEQUENCES => Ok(Output::Command("DISCARD SEQUENCES")),

@@ -34,6 +34,7 @@ mod grant_role;
 mod pause_schedule;
 pub mod prepare;
 mod preview;
+pub use preview::BoundPreview;
 mod query;
 mod refresh_source;
 mod reset;

@@ -41,9 +41,10 @@ pub enum Body {
     Query { plan: Arc<CachedPlan>, params: Vec<Option<DataType>>, epoch: u64, generation: u64 },
     /// A constant result, known at Parse time (no parameters), for the time zone named.
     Constant { result: Arc<ConstantResult>, time_zone: String },
-    /// A gateway statement with parameters: `params[i]` is the type reported for `$i+1`;
-    /// the values are written into its text at Execute (see [`super::gateway_params`]).
-    Gateway { params: Vec<Option<DataType>> },
+    /// A gateway statement with parameters: `params[i]` is the type reported for `$i+1`.
+    /// PREVIEW's body takes the values as its plan's (`in_plan`); any other statement has
+    /// them written into its text at Execute (see [`super::gateway_params`]).
+    Gateway { params: Vec<Option<DataType>>, in_plan: bool },
     /// Anything else runs through the statement handlers at Execute.
     Other,
 }
@@ -52,7 +53,7 @@ impl Prepared {
     /// Types of the parameters, as inferred (None where DataFusion could not tell).
     pub fn param_types(&self) -> &[Option<DataType>] {
         match &self.body {
-            Body::Query { params, .. } | Body::Gateway { params } => params,
+            Body::Query { params, .. } | Body::Gateway { params, .. } => params,
             _ => &[],
         }
     }
@@ -130,9 +131,14 @@ async fn prepare_gateway(
 ) -> Result<Prepared> {
     let text = source[parsed.range.clone()].to_owned();
     let count = parameters::count(&text);
+    let in_plan = !standing
+        && matches!(
+            &parsed.statement,
+            Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { .. }))
+        );
     let (inferred, fields) = match &parsed.statement {
         Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, .. }))
-            if !standing =>
+            if in_plan =>
         {
             super::preview::describe_with_parameters(ctx, target).await?
         }
@@ -151,7 +157,7 @@ async fn prepare_gateway(
         }
     };
     let params = super::gateway_params::reported(count, &inferred);
-    Ok(Prepared { text, source: source.to_owned(), parsed, body: Body::Gateway { params }, fields })
+    Ok(Prepared { text, source: source.to_owned(), parsed, body: Body::Gateway { params, in_plan }, fields })
 }
 
 /// Runs a prepared statement with bound parameter values.
@@ -183,6 +189,12 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
             }
             run_with(ctx, &state, plan, params, values, &prepared.text).await
         }
+        Body::Gateway { in_plan: true, params } => match &prepared.parsed.statement {
+            Statement::Gateway(GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, limit })) => {
+                super::preview::handle_bound(ctx, target, *limit, coerce(values, params)?).await
+            }
+            _ => Err(SluiceError::Internal("a prepared statement binding its plan is not a PREVIEW".into())),
+        },
         Body::Gateway { .. } => super::gateway_params::execute(ctx, &prepared.text, values).await,
         Body::Other => super::handle(ctx, &prepared.parsed, &prepared.text).await,
     }

@@ -90,8 +90,12 @@ pub struct BoundInsert {
 pub enum Tables<'a> {
     /// Schemas only: enough to type-check.
     Schemas,
-    /// The live tables of the sources (PREVIEW).
+    /// The live tables of the sources, read by DataFusion with filters and limits pushed
+    /// to each scan (local runs).
     Live(&'a GatewayCatalogs),
+    /// The live tables of the sources, each query's part over one source pushed to it
+    /// whole (PREVIEW).
+    Federated(&'a GatewayCatalogs),
 }
 
 /// The pipeline option schema.

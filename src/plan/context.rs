@@ -38,19 +38,25 @@ pub async fn planning_context(
         sql.collect_spans = true;
         sql.map_string_types_to_utf8view = false;
     }
-    // live reads (PREVIEW, local runs) are not federated: see engine/federation.rs
-    let state = SessionStateBuilder::new()
-        .with_config(config)
-        .with_default_features()
-        .with_optimizer_rules(federation::unfederated_rules(&Optimizer::new().rules))
-        .build();
+    // local runs are not federated: see engine/federation.rs
+    let rules = &Optimizer::new().rules;
+    let builder = SessionStateBuilder::new().with_config(config).with_default_features();
+    let state = match tables {
+        Tables::Federated(_) => builder
+            .with_optimizer_rules(federation::optimizer_rules(rules))
+            .with_query_planner(federation::query_planner())
+            .build(),
+        _ => builder.with_optimizer_rules(federation::unfederated_rules(rules)).build(),
+    };
     let ctx = SessionContext::new_with_state(state);
     for f in sluice_functions::flink::functions() {
         ctx.register_udf(f);
     }
     for (i, table) in used.iter().enumerate() {
         let provider = match tables {
-            Tables::Live(catalogs) if read.contains(&i) => live_provider(catalogs, table).await?,
+            Tables::Live(catalogs) | Tables::Federated(catalogs) if read.contains(&i) => {
+                live_provider(catalogs, table).await?
+            }
             _ => schema_provider(&ctx, table).await?,
         };
         register(&ctx, &table.path, provider)?;

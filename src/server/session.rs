@@ -10,6 +10,7 @@ use pgwire::types::format::FormatOptions;
 use super::cancel::CancelSlot;
 use super::params::{Reported, SessionParams};
 use crate::engine::{Connected, ContextSettings, PlanCache};
+use crate::handler::BoundPreview;
 use crate::runtime::Runtime;
 
 /// A connection's state, created when authentication succeeds.
@@ -25,6 +26,8 @@ pub struct Session {
     generation: u64,
     built_with: Option<ContextSettings>,
     pub plans: PlanCache,
+    /// PREVIEWs bound over the live tables, by the text of what they preview.
+    pub previews: PlanCache<BoundPreview>,
     format: Option<Arc<FormatOptions>>,
     /// Names of the named prepared statements (for DEALLOCATE ALL and duplicate checks).
     pub prepared: HashSet<String>,
@@ -53,6 +56,7 @@ impl Session {
             generation: 0,
             built_with: None,
             plans: PlanCache::default(),
+            previews: PlanCache::default(),
             format: None,
             prepared: HashSet::new(),
             cancel,
@@ -92,6 +96,7 @@ impl Session {
         if stale {
             self.context = None;
             self.plans.clear();
+            self.previews.clear();
             self.generation += 1;
         }
         result

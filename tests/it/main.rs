@@ -23,6 +23,7 @@ mod mysql_tls;
 mod pipeline_artifacts;
 mod pipelines;
 mod preview;
+mod preview_pushed;
 mod privileges;
 mod run_flink;
 mod run_local;

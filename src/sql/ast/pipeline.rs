@@ -229,6 +229,22 @@ pub enum PreviewTarget {
     Body(Vec<BodyStatement>),
 }
 
+/// `PIPELINE name [SINK sink]`, or the body as a `BEGIN … END` block.
+impl fmt::Display for PreviewTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PreviewTarget::Pipeline { name, sink } => {
+                write!(f, "PIPELINE {name}")?;
+                if let Some(sink) = sink {
+                    write!(f, " SINK {sink}")?;
+                }
+                Ok(())
+            }
+            PreviewTarget::Body(body) => f.write_str(&block_sql(body)),
+        }
+    }
+}
+
 impl fmt::Display for PipelineInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -250,15 +266,9 @@ impl fmt::Display for PipelineInfo {
             PipelineInfo::Preview { target, limit } => {
                 f.write_str("PREVIEW ")?;
                 match target {
-                    PreviewTarget::Pipeline { name, sink } => {
-                        write!(f, "PIPELINE {name}")?;
-                        if let Some(sink) = sink {
-                            write!(f, " SINK {sink}")?;
-                        }
-                    }
                     // a LIMIT after a lone INSERT would be the query's: keep BEGIN … END
-                    PreviewTarget::Body(body) if limit.is_some() => f.write_str(&block_sql(body))?,
-                    PreviewTarget::Body(body) => f.write_str(&body_sql(body))?,
+                    PreviewTarget::Body(body) if limit.is_none() => f.write_str(&body_sql(body))?,
+                    _ => write!(f, "{target}")?,
                 }
                 if let Some(limit) = limit {
                     write!(f, " LIMIT {limit}")?;
