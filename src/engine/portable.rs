@@ -120,15 +120,7 @@ fn castable(data_type: &DataType, postgres: bool) -> bool {
     }
     matches!(
         data_type,
-        Int32
-            | Int64
-            | Float32
-            | Float64
-            | Decimal128(..)
-            | Utf8
-            | LargeUtf8
-            | Utf8View
-            | Date32
+        Int32 | Int64 | Float32 | Float64 | Decimal128(..) | Utf8 | LargeUtf8 | Utf8View | Date32
     )
 }
 

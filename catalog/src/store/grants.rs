@@ -89,7 +89,28 @@ impl Store {
     }
 
     /// What `role` may do, as the catalog says now; `None` when there is no such role.
+    /// Kept until the catalog epoch moves (it is read before the catalog, so an answer is
+    /// never kept under an epoch newer than what it read).
     pub async fn access(&self, role: &str) -> StoreResult<Option<Access>> {
+        let epoch = self.epoch();
+        {
+            let kept = self.inner.access.lock().unwrap_or_else(|p| p.into_inner());
+            if kept.0 == epoch
+                && let Some(access) = kept.1.get(role)
+            {
+                return Ok(access.clone());
+            }
+        }
+        let access = self.read_access(role).await?;
+        let mut kept = self.inner.access.lock().unwrap_or_else(|p| p.into_inner());
+        if kept.0 != epoch {
+            *kept = (epoch, Default::default());
+        }
+        kept.1.insert(role.to_owned(), access.clone());
+        Ok(access)
+    }
+
+    async fn read_access(&self, role: &str) -> StoreResult<Option<Access>> {
         let Some(record) = self.role(role).await? else { return Ok(None) };
         if record.superuser {
             return Ok(Some(Access::resolve(role, true, &[], Vec::new())));

@@ -136,6 +136,9 @@ pub(crate) enum Pool {
 struct Inner {
     pool: Pool,
     epoch: AtomicU64,
+    /// Each role's [`Access`] as last read, with the epoch it was read in: a statement
+    /// checks privileges without reading the store while the catalog stays as it was.
+    access: std::sync::Mutex<(u64, std::collections::HashMap<String, Option<crate::privileges::Access>>)>,
 }
 
 /// A handle on the metadata store; cheap to clone and shared by every connection.
@@ -173,7 +176,8 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let store = Store { inner: Arc::new(Inner { pool, epoch: AtomicU64::new(1) }) };
+        let store =
+            Store { inner: Arc::new(Inner { pool, epoch: AtomicU64::new(1), access: Default::default() }) };
         store.migrate().await?;
         Ok(store)
     }
