@@ -6,8 +6,8 @@
 #  2. query shapes over 1M-row tables of a PostgreSQL and a MariaDB source, through Sluice
 #     (pgbench, extended protocol) and straight to the database (pgbench for PostgreSQL,
 #     mariadb-slap for MariaDB), 4 clients: the latency ratio Sluice / direct (goal ≤ 1.5);
-#  3. PREVIEW INSERT … LIMIT 10 vs the same SELECT straight to PostgreSQL, simple
-#     protocol (goal ≤ 2);
+#  3. PREVIEW INSERT … LIMIT 10 vs the same SELECT straight to PostgreSQL, simple and
+#     extended protocol (goal ≤ 2);
 #  4. the catalog point query `sluice.sources WHERE name = …` with 10,000 sources vs the
 #     same on a PostgreSQL table: the TPS ratio (goal ≥ 0.5).
 #
@@ -122,13 +122,17 @@ shape 'join of two tables, 20-row range' \
 fi
 
 echo
-echo "== PREVIEW INSERT … LIMIT 10 vs the SELECT straight to PostgreSQL (simple protocol, 4 clients)"
+echo "== PREVIEW INSERT … LIMIT 10 vs the SELECT straight to PostgreSQL (4 clients)"
 printf '\\set id random(1, %d)\nPREVIEW INSERT INTO out.console SELECT id, amount FROM pg.bench.big WHERE id > :id LIMIT 10;\n' \
   $((ROWS - 20)) > "$work/preview.sql"
 printf '\\set id random(1, %d)\nSELECT id, amount FROM bench.big WHERE id > :id LIMIT 10;\n' $((ROWS - 20)) > "$work/select.sql"
-preview=$(tps "$SLUICE" "$work/preview.sql" simple)
-select=$(PGPASSWORD= tps "$PG" "$work/select.sql" simple)
-echo "PREVIEW: $preview TPS; SELECT at PostgreSQL: $select TPS; latency ratio $(ratio "$select" "$preview") (goal ≤ 2)"
+# simple protocol: a new text each time, bound each time; extended: `$1`, bound once per
+# connection and kept (the same text), the value bound into the kept plan
+for protocol in simple extended; do
+  preview=$(tps "$SLUICE" "$work/preview.sql" "$protocol")
+  select=$(PGPASSWORD= tps "$PG" "$work/select.sql" "$protocol")
+  echo "PREVIEW ($protocol protocol): $preview TPS; SELECT at PostgreSQL: $select TPS; latency ratio $(ratio "$select" "$preview") (goal ≤ 2)"
+done
 
 echo
 echo "== catalog point query with $SOURCES sources (extended protocol, 4 clients)"

@@ -74,7 +74,7 @@ pub async fn prepare(ctx: &mut Ctx<'_>, source: &str) -> Result<Option<Prepared>
                 let fields = hit.schema.clone();
                 (Body::Constant { result: hit, time_zone: ctx.session.time_zone().to_owned() }, Some(fields))
             } else {
-                let state = ctx.session.context(ctx.rt).state();
+                let state = ctx.session.state(ctx.rt);
                 let epoch = ctx.rt.store.epoch();
                 let plan = match ctx.session.plans.get(text, epoch) {
                     Some(cached) => cached,
@@ -171,7 +171,7 @@ pub async fn execute(ctx: &mut Ctx<'_>, prepared: &Prepared, values: ParamValues
         }
         Body::Constant { .. } => super::handle(ctx, &prepared.parsed, &prepared.text).await,
         Body::Query { plan, params, epoch, generation } => {
-            let state = ctx.session.context(ctx.rt).state();
+            let state = ctx.session.state(ctx.rt);
             if *epoch != ctx.rt.store.epoch() || *generation != ctx.session.generation() {
                 // The catalog or the planning settings changed since Parse: plan again from
                 // the text, as PostgreSQL does.

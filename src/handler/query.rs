@@ -23,8 +23,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DfStatement, text: &str) -> R
     if let Some(hit) = ctx.rt.constants.get(ctx.session.time_zone(), text) {
         return Ok(Output::batches("SELECT", hit.schema.clone(), hit.batches.clone()));
     }
-    let df = ctx.session.context(ctx.rt);
-    let state = df.state();
+    let state = ctx.session.state(ctx.rt);
     let epoch = ctx.rt.store.epoch();
     let cached = match ctx.session.plans.get(text, epoch) {
         Some(cached) => cached,

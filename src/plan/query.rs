@@ -1,9 +1,14 @@
 //! A pipeline's INSERT as a query DataFusion can run on bounded data: what PREVIEW shows
 //! and what the `local` target writes.
 
+use std::sync::Arc;
+
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
-use datafusion::logical_expr::{Expr, LogicalPlan, LogicalPlanBuilder, Projection, cast, col};
+use datafusion::common::Column;
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{
+    Expr, Limit, LogicalPlan, LogicalPlanBuilder, Projection, Sort, SortExpr, cast, col,
+};
 
 use super::PipelinePlan;
 use super::types::arrow_type;
@@ -69,7 +74,7 @@ fn as_sink_column(expr: Expr, from: &DataType, name: &str, target: &Option<DataT
 }
 
 /// The body with the sink's names and types written into its own SELECT list (into each
-/// SELECT of a UNION), where its top is one: the query then names no column of a derived
+/// SELECT of a UNION; under its ORDER BY and LIMIT), where its top is one: the query then names no column of a derived
 /// table — which a source could not resolve for an unnamed expression (`SELECT 'orders'
 /// … UNION ALL …` is named `Utf8("orders")`) once the query is pushed to it whole.
 fn folded(body: &LogicalPlan, targets: &[(&str, Option<DataType>)]) -> Result<Option<LogicalPlan>> {
@@ -86,6 +91,10 @@ fn folded(body: &LogicalPlan, targets: &[(&str, Option<DataType>)]) -> Result<Op
                 .collect();
             Ok(Some(LogicalPlan::Projection(Projection::try_new(exprs, p.input.clone())?)))
         }
+        LogicalPlan::Limit(l) => Ok(folded(&l.input, targets)?.map(|input| {
+            LogicalPlan::Limit(Limit { skip: l.skip.clone(), fetch: l.fetch.clone(), input: Arc::new(input) })
+        })),
+        LogicalPlan::Sort(s) => folded_sort(s, targets),
         LogicalPlan::Union(u) => {
             let mut inputs = Vec::with_capacity(u.inputs.len());
             for input in &u.inputs {
@@ -101,6 +110,34 @@ fn folded(body: &LogicalPlan, targets: &[(&str, Option<DataType>)]) -> Result<Op
         }
         _ => Ok(None),
     }
+}
+
+/// A sort right over the body's SELECT list, over that list with the sink's names: its
+/// keys name the columns by the sink's names, where those columns keep their type (a key
+/// on a cast column would sort by the cast value, so such a sort is not folded).
+fn folded_sort(sort: &Sort, targets: &[(&str, Option<DataType>)]) -> Result<Option<LogicalPlan>> {
+    let LogicalPlan::Projection(select) = sort.input.as_ref() else { return Ok(None) };
+    let Some(input) = folded(&sort.input, targets)? else { return Ok(None) };
+    let mut kept = true;
+    let mut keys = Vec::with_capacity(sort.expr.len());
+    for key in &sort.expr {
+        let expr = key.expr.clone().transform(|e| match e {
+            Expr::Column(c) => match select.schema.index_of_column(&c) {
+                Ok(i) => {
+                    let (name, target) = &targets[i];
+                    kept &= target.as_ref().is_none_or(|t| t == select.schema.field(i).data_type());
+                    Ok(Transformed::yes(Expr::Column(Column::new_unqualified(*name))))
+                }
+                Err(_) => {
+                    kept = false;
+                    Ok(Transformed::no(Expr::Column(c)))
+                }
+            },
+            e => Ok(Transformed::no(e)),
+        })?;
+        keys.push(SortExpr::new(expr.data, key.asc, key.nulls_first));
+    }
+    Ok(kept.then(|| LogicalPlan::Sort(Sort { expr: keys, input: Arc::new(input), fetch: sort.fetch })))
 }
 
 /// The first stream-only function (PROCTIME, CURRENT_WATERMARK) the plan calls.

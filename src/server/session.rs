@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 
+use datafusion::execution::SessionState;
 use datafusion::prelude::SessionContext;
 use pgwire::types::format::FormatOptions;
 
@@ -21,6 +22,9 @@ pub struct Session {
     /// `TimeZone`, kept at hand for the constant cache.
     time_zone: String,
     context: Option<SessionContext>,
+    /// The context's state, taken once: planning a statement reads it rather than cloning
+    /// the context's (its function registries, options and catalogs) every time.
+    state: Option<Arc<SessionState>>,
     /// Grows whenever a planning setting (search_path, TimeZone) changes, so that plans
     /// prepared under the old settings are made again.
     generation: u64,
@@ -53,6 +57,7 @@ impl Session {
             time_zone,
             params: Arc::new(RwLock::new(params)),
             context: None,
+            state: None,
             generation: 0,
             built_with: None,
             plans: PlanCache::default(),
@@ -95,6 +100,7 @@ impl Session {
         let stale = self.context.as_ref().is_some_and(|_| self.context_settings_changed(&settings));
         if stale {
             self.context = None;
+            self.state = None;
             self.plans.clear();
             self.previews.clear();
             self.generation += 1;
@@ -131,6 +137,17 @@ impl Session {
         self.built_with = Some(settings);
         self.context = Some(ctx.clone());
         ctx
+    }
+
+    /// The state of [`Session::context`], shared by the statements planned until a planning
+    /// setting changes.
+    pub fn state(&mut self, rt: &Runtime) -> Arc<SessionState> {
+        if let Some(state) = &self.state {
+            return state.clone();
+        }
+        let state = Arc::new(self.context(rt).state());
+        self.state = Some(state.clone());
+        state
     }
 
     /// Text/binary formatting options from DateStyle, IntervalStyle, extra_float_digits …

@@ -55,7 +55,10 @@ async fn preview_runs_each_sinks_bounded_select_whole_at_the_source() {
     let client = server.client().await;
     maria_source(&client, &maria, "maria").await;
     client
-        .batch_execute("CREATE SOURCE out TYPE print; CREATE TABLE out.kinds (k BIGINT, label STRING)")
+        .batch_execute(
+            "CREATE SOURCE out TYPE print; CREATE TABLE out.kinds (k BIGINT, label STRING); \
+             CREATE TABLE out.named (id INT, name STRING)",
+        )
         .await
         .unwrap();
     let log = GeneralLog::on().await;
@@ -97,6 +100,24 @@ async fn preview_runs_each_sinks_bounded_select_whole_at_the_source() {
     );
     // PREVIEW's LIMIT is in that statement too
     assert!(at_source[0].contains("LIMIT 100"), "{}", at_source[0]);
+
+    // a sorted top-n, the sort key kept as it is: one statement with its ORDER BY and LIMIT
+    let top = format!(
+        "PREVIEW INSERT INTO out.named SELECT id, name FROM maria.{m}.orders WHERE id > 3 ORDER BY id DESC LIMIT 3"
+    );
+    let rows = text_rows(&client, &top).await;
+    let direct = maria
+        .text_rows(&format!(
+            "SELECT CAST(id AS CHAR), name FROM {m}.orders WHERE id > 3 ORDER BY id DESC LIMIT 3"
+        ))
+        .await;
+    assert_eq!(rows, direct, "row by row");
+    let sent = log.statements(m).await;
+    let at_source: Vec<&String> = sent.iter().filter(|s| s.contains("ORDER BY")).collect();
+    assert!(
+        at_source.len() == 1 && at_source[0].contains("DESC") && at_source[0].contains("LIMIT 3"),
+        "the sorted top-n as one statement at MariaDB: {sent:#?}"
+    );
 
     // prepared: bound once, a new value per Execute, each at the source
     let statement = client
