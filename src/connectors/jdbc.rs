@@ -80,9 +80,9 @@ pub fn flink_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<F
         if pg { format!("{}.{}", table.path.database, table.path.table) } else { table.path.table.clone() };
     put(&mut options, "table-name", table_name);
     put(&mut options, "username", o.get("username", secrets).unwrap_or_default());
-    if let Some(p) = o.get("password", secrets) {
-        put(&mut options, "password", p);
-    }
+    // Flink's JDBC connector takes both or neither: a source without a password (trust
+    // or certificate authentication) gives an empty one
+    put(&mut options, "password", o.get("password", secrets).unwrap_or_default());
     let tuning: &[&str] = match role {
         Role::Read => &["fetch_size"],
         Role::Write => &["sink_batch_size", "sink_flush_interval", "max_retries"],

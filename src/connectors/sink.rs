@@ -33,12 +33,16 @@ pub struct SinkSpec<'a> {
     pub batch_size: usize,
 }
 
-/// An open sink of the local target: batches in, then one commit or rollback.
+/// An open sink of the local target: batches in, then prepare and commit, or rollback.
 #[async_trait::async_trait]
 pub trait LocalSink: Send {
     /// Writes one batch (columns in the order of [`SinkSpec::columns`]).
     async fn write(&mut self, batch: &RecordBatch) -> Result<()>;
-    /// Makes the writes visible.
+    /// Does what could still refuse the writes — deferred constraint checks, flushing
+    /// files to disk — without making them visible: a job commits no sink until every
+    /// sink is prepared.
+    async fn prepare(&mut self) -> Result<()>;
+    /// Makes the prepared writes visible.
     async fn commit(self: Box<Self>) -> Result<()>;
     /// Undoes the writes (a file written so far is removed).
     async fn rollback(self: Box<Self>);

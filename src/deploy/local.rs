@@ -1,8 +1,11 @@
 //! The `local` target: batch pipelines run inside the gateway. Each INSERT's query runs
 //! in DataFusion over the live source tables (filters pushed down to them) and its rows
 //! stream into the sink (each type's [`crate::connectors::sink::LocalSink`]). Every sink
-//! is written in its own transaction, and all of them commit only after every INSERT has
-//! succeeded; STOP rolls them back.
+//! is written in its own transaction (files: hidden until committed); once every INSERT
+//! has succeeded every sink is prepared (deferred constraints checked, files on disk), and
+//! only then are they committed, one after another. A failure before that, or STOP, rolls
+//! every sink back; a sink that cannot commit after being prepared (its connection or
+//! disk lost) leaves those committed before it.
 
 use std::collections::HashMap;
 
@@ -115,13 +118,28 @@ impl Deployer for LocalDeployer<'_> {
         }
         .await;
         if let Err(e) = outcome {
-            for writer in writers {
-                writer.rollback().await;
-            }
+            rollback(writers).await;
             return Err(e);
         }
-        for writer in writers {
-            writer.commit().await?;
+        let mut prepared = Ok(());
+        for writer in writers.iter_mut() {
+            prepared = writer.prepare().await;
+            if prepared.is_err() {
+                break;
+            }
+        }
+        if let Err(e) = prepared {
+            rollback(writers).await;
+            return Err(e);
+        }
+        // every sink is prepared: what is left can fail only with the sink's connection or
+        // disk, and then the sinks committed before it stay committed (see README)
+        let mut writers = writers.into_iter();
+        while let Some(writer) = writers.next() {
+            if let Err(e) = writer.commit().await {
+                rollback(writers.collect()).await;
+                return Err(e);
+            }
         }
         Ok(Submitted {
             engine_job_id: None,
@@ -155,5 +173,12 @@ impl Deployer for LocalDeployer<'_> {
 
     async fn test(&self) -> Vec<Check> {
         vec![Check { check: "local", ok: true, latency_ms: 0.0, detail: "runs inside the gateway".into() }]
+    }
+}
+
+/// Rolls every sink of `writers` back.
+async fn rollback(writers: Vec<Box<dyn LocalSink>>) {
+    for writer in writers {
+        writer.rollback().await;
     }
 }

@@ -1,7 +1,15 @@
 //! The local target's file sink: one new file per job in the table's directory, as CSV
 //! (with a header), JSON lines or Parquet (its schema from the first batch). Local paths
 //! only; object stores are written by the engines.
+//!
+//! Nothing a reader sees changes before the job commits. Appending, the file is written
+//! hidden (`.part-….csv.inprogress`, as Flink's file sink hides its in-progress files) and
+//! renamed at commit. Overwriting, the new file goes into a hidden staging directory next
+//! to the table's (`.<dir>.staging-…`); at commit the old directory is moved aside, the
+//! staging directory renamed into its place and the old one removed — a failure, STOP or
+//! cancel before then leaves the old files as they were.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
@@ -21,10 +29,89 @@ enum TextFormat {
     Json,
 }
 
+/// Where a job's file is written and how it becomes visible.
+struct Placement {
+    /// The file as written.
+    written: PathBuf,
+    /// Its name once committed (appending: the visible name in the table's directory).
+    visible: PathBuf,
+    /// Overwriting: the staging directory that replaces `dir` at commit.
+    staging: Option<PathBuf>,
+    /// The table's directory.
+    dir: PathBuf,
+}
+
+impl Placement {
+    /// Where a new file of extension `ext` goes in `dir`; its directory is created.
+    async fn new(dir: &str, ext: &str, mode: WriteMode) -> std::io::Result<Placement> {
+        let dir = PathBuf::from(dir);
+        let name = format!("part-{}.{ext}", unique_suffix());
+        if mode == WriteMode::Overwrite {
+            let base = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let staging = sibling(&dir, &format!(".{base}.staging-{}", unique_suffix()));
+            tokio::fs::create_dir_all(&staging).await?;
+            let written = staging.join(&name);
+            Ok(Placement { visible: written.clone(), written, staging: Some(staging), dir })
+        } else {
+            tokio::fs::create_dir_all(&dir).await?;
+            let written = dir.join(format!(".{name}.inprogress"));
+            Ok(Placement { written, visible: dir.join(name), staging: None, dir })
+        }
+    }
+
+    /// Makes the file visible: the staging directory replaces the table's, or the hidden
+    /// file is renamed.
+    async fn publish(&self, has_file: bool) -> std::io::Result<()> {
+        match &self.staging {
+            Some(staging) => {
+                let base = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let old = sibling(&self.dir, &format!(".{base}.old-{}", unique_suffix()));
+                let moved = match tokio::fs::rename(&self.dir, &old).await {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+                    Err(e) => return Err(e),
+                };
+                if let Err(e) = tokio::fs::rename(staging, &self.dir).await {
+                    if moved {
+                        let _ = tokio::fs::rename(&old, &self.dir).await;
+                    }
+                    return Err(e);
+                }
+                if moved {
+                    let _ = tokio::fs::remove_dir_all(&old).await;
+                }
+                Ok(())
+            }
+            None if has_file => tokio::fs::rename(&self.written, &self.visible).await,
+            None => Ok(()),
+        }
+    }
+
+    /// Removes what the job wrote.
+    async fn discard(&self) {
+        match &self.staging {
+            Some(staging) => {
+                let _ = tokio::fs::remove_dir_all(staging).await;
+            }
+            None => {
+                let _ = tokio::fs::remove_file(&self.written).await;
+            }
+        }
+    }
+}
+
+/// `name` next to `dir` (in its parent directory).
+fn sibling(dir: &Path, name: &str) -> PathBuf {
+    match dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.join(name),
+        _ => PathBuf::from(name),
+    }
+}
+
 /// A CSV or JSON-lines file.
 pub struct TextSink {
     file: tokio::fs::File,
-    file_path: String,
+    placement: Placement,
     format: TextFormat,
     header: Vec<String>,
     first: bool,
@@ -34,13 +121,15 @@ pub struct TextSink {
 /// A Parquet file, opened with the first batch (whose types make its schema).
 pub struct ParquetSink {
     writer: Option<Box<ArrowWriter<std::fs::File>>>,
-    file_path: String,
+    /// Whether a file was written (and closed by `prepare`).
+    written: bool,
+    placement: Placement,
     header: Vec<String>,
     path: TablePath,
 }
 
-/// Checks the format and the path, clears the directory on overwrite, and creates the
-/// file (Parquet: with the first batch).
+/// Checks the format and the path, and creates the file (Parquet: with the first batch)
+/// where it stays hidden until the job commits.
 pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
     let table = spec.table;
     let format = Options::new(table).get("format", &mut Default::default());
@@ -62,20 +151,24 @@ pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
             Some("Run the pipeline on a flink target."),
         ));
     }
-    if spec.mode == WriteMode::Overwrite {
-        let _ = tokio::fs::remove_dir_all(&dir).await;
-    }
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| sink_error(table, e))?;
-    let file_path = format!("{dir}/part-{}.{ext}", unique_suffix());
+    let placement = Placement::new(&dir, ext, spec.mode).await.map_err(|e| sink_error(table, e))?;
     let header = spec.columns.to_vec();
     let path = table.path.clone();
     let format = match ext {
-        "parquet" => return Ok(Box::new(ParquetSink { writer: None, file_path, header, path })),
+        "parquet" => {
+            return Ok(Box::new(ParquetSink { writer: None, written: false, placement, header, path }));
+        }
         "json" => TextFormat::Json,
         _ => TextFormat::Csv,
     };
-    let file = tokio::fs::File::create(&file_path).await.map_err(|e| sink_error(table, e))?;
-    Ok(Box::new(TextSink { file, file_path, format, header, first: true, path }))
+    let file = match tokio::fs::File::create(&placement.written).await {
+        Ok(file) => file,
+        Err(e) => {
+            placement.discard().await;
+            return Err(sink_error(table, e));
+        }
+    };
+    Ok(Box::new(TextSink { file, placement, format, header, first: true, path }))
 }
 
 #[async_trait::async_trait]
@@ -115,12 +208,17 @@ impl LocalSink for TextSink {
         self.file.write_all(text.as_bytes()).await.map_err(|e| write_error(&self.path, e))
     }
 
-    async fn commit(mut self: Box<Self>) -> Result<()> {
-        self.file.flush().await.map_err(|e| write_error(&self.path, e))
+    async fn prepare(&mut self) -> Result<()> {
+        self.file.flush().await.map_err(|e| write_error(&self.path, e))?;
+        self.file.sync_all().await.map_err(|e| write_error(&self.path, e))
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.placement.publish(true).await.map_err(|e| write_error(&self.path, e))
     }
 
     async fn rollback(self: Box<Self>) {
-        let _ = tokio::fs::remove_file(&self.file_path).await;
+        self.placement.discard().await;
     }
 }
 
@@ -141,7 +239,7 @@ impl LocalSink for ParquetSink {
         let named = RecordBatch::try_new(Arc::new(Schema::new(fields)), batch.columns().to_vec())
             .map_err(|e| write_error(path, e))?;
         if self.writer.is_none() {
-            let file = std::fs::File::create(&self.file_path).map_err(|e| write_error(path, e))?;
+            let file = std::fs::File::create(&self.placement.written).map_err(|e| write_error(path, e))?;
             let writer =
                 ArrowWriter::try_new(file, named.schema(), None).map_err(|e| write_error(path, e))?;
             self.writer = Some(Box::new(writer));
@@ -152,15 +250,21 @@ impl LocalSink for ParquetSink {
         }
     }
 
-    async fn commit(self: Box<Self>) -> Result<()> {
-        match self.writer {
-            Some(w) => w.close().map(|_| ()).map_err(|e| write_error(&self.path, e)),
-            None => Ok(()),
+    async fn prepare(&mut self) -> Result<()> {
+        if let Some(writer) = self.writer.take() {
+            let file = writer.into_inner().map_err(|e| write_error(&self.path, e))?;
+            file.sync_all().map_err(|e| write_error(&self.path, e))?;
+            self.written = true;
         }
+        Ok(())
+    }
+
+    async fn commit(self: Box<Self>) -> Result<()> {
+        self.placement.publish(self.written).await.map_err(|e| write_error(&self.path, e))
     }
 
     async fn rollback(self: Box<Self>) {
-        let _ = tokio::fs::remove_file(&self.file_path).await;
+        self.placement.discard().await;
     }
 }
 

@@ -80,6 +80,11 @@ impl LocalSink for MySqlSink {
         Ok(())
     }
 
+    /// Nothing to do: MySQL checks every constraint as each INSERT runs.
+    async fn prepare(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     async fn commit(mut self: Box<Self>) -> Result<()> {
         sqlx::raw_sql("COMMIT").execute(&mut self.conn).await.map_err(|e| db_error(&self.path, e))?;
         let _ = self.conn.close().await;

@@ -1,6 +1,7 @@
 //! The local target's PostgreSQL sink: one connection and transaction per sink table,
 //! the table created inside it when the pipeline creates it, rows through `COPY … FROM
-//! STDIN` in text format, and a COMMIT only when every sink of the job is written.
+//! STDIN` in text format, its deferred constraints checked when every sink of the job is
+//! written, and a COMMIT only when every sink is so prepared.
 
 use std::fmt::Write as _;
 
@@ -58,6 +59,16 @@ impl LocalSink for PostgresSink {
         let mut copy_in = self.conn.copy_in_raw(self.copy.as_str()).await.map_err(|e| db_error(path, e))?;
         copy_in.send(text.into_bytes()).await.map_err(|e| db_error(path, e))?;
         copy_in.finish().await.map_err(|e| db_error(path, e))?;
+        Ok(())
+    }
+
+    /// Checks the deferred constraints now (`SET CONSTRAINTS ALL IMMEDIATE`), so that the
+    /// COMMIT after it has nothing left to refuse.
+    async fn prepare(&mut self) -> Result<()> {
+        sqlx::raw_sql("SET CONSTRAINTS ALL IMMEDIATE")
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| db_error(&self.path, e))?;
         Ok(())
     }
 
