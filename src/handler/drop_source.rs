@@ -1,10 +1,15 @@
-//! `DROP SOURCE` — see [`DropSource`] for the syntax.
+//! `DROP SOURCE` — see [`DropSource`]. With CASCADE the pipelines that read or write the
+//! source go too, each through DROP PIPELINE's checks and clean-up
+//! ([`crate::service::drops`]): refused (2BP01) while any has an active deployment, a
+//! schedule runs it or a sync compiles into it; the source and its pipelines are dropped
+//! in one store transaction.
 
 use sluice_catalog::StoreError;
 use sluice_catalog::privileges::ObjectKind;
 
 use super::{Ctx, Notice, Output};
 use crate::error::{Result, SluiceError};
+use crate::service::drops;
 use crate::sql::ast::source::DropSource;
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output> {
@@ -12,10 +17,14 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output>
     let rights = ctx.actor().rights(ctx.rt).await?;
     rights.require_owner(ObjectKind::Source, name).await?;
     if statement.cascade {
-        // CASCADE drops the pipelines that use it: they must be the role's own too
-        for pipeline in ctx.rt.store.pipelines_using(name).await? {
-            rights.require_owner(ObjectKind::Pipeline, &pipeline).await?;
+        // CASCADE drops the pipelines that use it: they must be the role's own too, and
+        // droppable as DROP PIPELINE would drop them
+        let users = ctx.rt.store.pipelines_using(name).await?;
+        for pipeline in &users {
+            rights.require_owner(ObjectKind::Pipeline, pipeline).await?;
         }
+        let users: Vec<&str> = users.iter().map(String::as_str).collect();
+        drops::prepare(ctx.rt, &users).await?.run().await?;
     }
     match ctx.rt.store.drop_source(name, statement.cascade, &ctx.session.user).await {
         Ok(true) => {
@@ -27,6 +36,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output>
             Ok(Output::Command("DROP SOURCE"))
         }
         Ok(false) => Err(SluiceError::UndefinedObject { kind: "source", name: name.to_owned() }),
+        Err(StoreError::InUse { kind: "pipeline", name: pipeline, users }) => {
+            Err(SluiceError::DependentObjects {
+                what: format!("pipeline {pipeline}"),
+                detail: format!("{} of it is active", users.join(", ")),
+                hint: Some("STOP PIPELINE it first."),
+            })
+        }
         Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
             what: format!("source \"{name}\""),
             detail: format!(

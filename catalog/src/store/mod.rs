@@ -279,6 +279,11 @@ fn migrator(backend: Backend) -> Migrator {
             (5, "master key", include_str!("../../../migrations/sqlite/0005_master_key.sql")),
             (6, "privileges", include_str!("../../../migrations/sqlite/0006_privileges.sql")),
             (7, "predefined roles", include_str!("../../../migrations/sqlite/0007_predefined_roles.sql")),
+            (
+                8,
+                "pipeline references",
+                include_str!("../../../migrations/sqlite/0008_pipeline_references.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
@@ -288,6 +293,11 @@ fn migrator(backend: Backend) -> Migrator {
             (5, "master key", include_str!("../../../migrations/postgres/0005_master_key.sql")),
             (6, "privileges", include_str!("../../../migrations/postgres/0006_privileges.sql")),
             (7, "predefined roles", include_str!("../../../migrations/postgres/0007_predefined_roles.sql")),
+            (
+                8,
+                "pipeline references",
+                include_str!("../../../migrations/postgres/0008_pipeline_references.sql"),
+            ),
         ],
     };
     let migrations = files

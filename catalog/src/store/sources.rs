@@ -246,6 +246,24 @@ impl Store {
             if !users.is_empty() && !cascade {
                 return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
             }
+            // a START that came in since the caller looked keeps the pipeline, and the source
+            let active = format!(
+                "SELECT id FROM deployments WHERE pipeline = $1 AND state IN ({})",
+                super::deployments::state_list(crate::DeploymentState::ACTIVE)
+            );
+            for pipeline in &users {
+                let ids: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(active.clone()))
+                    .bind(pipeline)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if !ids.is_empty() {
+                    return Err(StoreError::InUse {
+                        kind: "pipeline",
+                        name: pipeline.clone(),
+                        users: ids.iter().map(|id| format!("deployment {id}")).collect(),
+                    });
+                }
+            }
             for pipeline in &users {
                 sqlx::query("DELETE FROM pipelines WHERE name = $1").bind(pipeline).execute(&mut *tx).await?;
                 sqlx::query("DELETE FROM pipeline_versions WHERE pipeline = $1")

@@ -14,3 +14,10 @@ pub async fn failure(client: &Client, sql: &str) -> (String, String, Option<u32>
     });
     (sqlstate(&e), message(&e), position)
 }
+
+/// The error `sql` fails with: SQLSTATE, message and DETAIL (empty when it has none).
+pub async fn failure_detail(client: &Client, sql: &str) -> (String, String, String) {
+    let e = client.batch_execute(sql).await.expect_err(sql);
+    let detail = e.as_db_error().and_then(|d| d.detail()).unwrap_or_default().to_owned();
+    (sqlstate(&e), message(&e), detail)
+}
