@@ -371,7 +371,12 @@ impl SluiceError {
 
 impl From<StoreError> for SluiceError {
     fn from(e: StoreError) -> Self {
-        SluiceError::Store(e)
+        match e {
+            StoreError::LastSuperuser(role) => {
+                SluiceError::ObjectInUse(format!("role \"{role}\" is the last superuser that can log in"))
+            }
+            e => SluiceError::Store(e),
+        }
     }
 }
 

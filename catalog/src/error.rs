@@ -14,6 +14,9 @@ pub enum StoreError {
     /// Other objects depend on this one (a source uses the secret, a pipeline the source).
     #[error("{kind} \"{name}\" is used by {}", users.join(", "))]
     InUse { kind: &'static str, name: String, users: Vec<String> },
+    /// The change would leave no superuser that can log in.
+    #[error("role \"{0}\" is the last superuser that can log in")]
+    LastSuperuser(String),
 
     /// The object changed between reading and writing it (another session won).
     #[error("{kind} \"{name}\" was changed concurrently; try again")]

@@ -35,29 +35,10 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterRole) -> Result<Output> 
                     RoleOption::Password(p) => changes.password_verifier = Some(verifier_for(ctx, p).await?),
                 }
             }
-            let locks_out = changes.superuser == Some(false)
-                || changes.can_login == Some(false)
-                || matches!(changes.password_verifier, Some(None));
-            if locks_out {
-                keep_a_superuser(ctx, name).await?;
-            }
+            // the store refuses, in the same transaction, a change that leaves no superuser
+            // able to log in (demoting, NOLOGIN or PASSWORD NULL on the last one)
             ctx.rt.store.alter_role(name, &changes, &ctx.session.user).await?;
         }
     }
     Ok(Output::Command("ALTER ROLE"))
-}
-
-/// Refuses a change that would leave no superuser able to log in (nobody could
-/// administer Sluice): dropping, demoting, NOLOGIN or PASSWORD NULL on the last one.
-pub async fn keep_a_superuser(ctx: &Ctx<'_>, losing: &str) -> Result<()> {
-    let roles = ctx.rt.store.roles().await?;
-    let usable = |r: &&sluice_catalog::Role| r.superuser && r.can_login && r.password_verifier.is_some();
-    let others = roles.iter().filter(usable).filter(|r| r.name != losing).count();
-    let losing_is_superuser = roles.iter().filter(usable).any(|r| r.name == losing);
-    if losing_is_superuser && others == 0 {
-        return Err(SluiceError::ObjectInUse(format!(
-            "role \"{losing}\" is the last superuser that can log in"
-        )));
-    }
-    Ok(())
 }

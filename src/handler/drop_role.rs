@@ -1,6 +1,5 @@
 //! `DROP ROLE` — see [`DropRole`] for the syntax.
 
-use super::alter_role::keep_a_superuser;
 use super::{Ctx, Notice, Output, require_superuser};
 use crate::error::{Result, SluiceError};
 use crate::sql::ast::DropRole;
@@ -22,7 +21,6 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
             }
             return Err(SluiceError::UndefinedObject { kind: "role", name: name.to_owned() });
         }
-        keep_a_superuser(ctx, name).await?;
         let owned = ctx.rt.store.owned_by(name).await?;
         if !owned.is_empty() {
             let objects: Vec<String> =
@@ -35,8 +33,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
         }
         to_drop.push(name);
     }
-    for name in to_drop {
-        ctx.rt.store.drop_role(name, &ctx.session.user).await?;
-    }
+    // one transaction, which refuses to leave no superuser that can log in
+    ctx.rt.store.drop_roles(&to_drop, &ctx.session.user).await?;
     Ok(Output::Command("DROP ROLE"))
 }

@@ -26,22 +26,22 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTarget) -> Result<Output>
             return Err(SluiceError::UndefinedObject { kind: "target", name: name.to_owned() });
         }
     }
-    for name in &statement.names {
-        let name = name.as_str();
-        match ctx.rt.store.drop_target(name, &ctx.session.user).await {
-            Ok(true) => {}
-            Ok(false) => {
-                ctx.notices.push(Notice::notice(format!("target \"{name}\" does not exist, skipping")))
+    // one transaction: a target in use leaves every named target as it was
+    let names: Vec<&str> = statement.names.iter().map(|n| n.as_str()).collect();
+    match ctx.rt.store.drop_targets(&names, &ctx.session.user).await {
+        Ok(dropped) => {
+            for (name, _) in names.iter().zip(dropped).filter(|(_, d)| !d) {
+                ctx.notices.push(Notice::notice(format!("target \"{name}\" does not exist, skipping")));
             }
-            Err(StoreError::InUse { users, .. }) => {
-                return Err(SluiceError::DependentObjects {
-                    what: format!("target {name}"),
-                    detail: format!("pipelines running on it: {}", users.join(", ")),
-                    hint: Some("STOP PIPELINE them first."),
-                });
-            }
-            Err(e) => return Err(e.into()),
         }
+        Err(StoreError::InUse { name, users, .. }) => {
+            return Err(SluiceError::DependentObjects {
+                what: format!("target {name}"),
+                detail: format!("pipelines running on it: {}", users.join(", ")),
+                hint: Some("STOP PIPELINE them first."),
+            });
+        }
+        Err(e) => return Err(e.into()),
     }
     Ok(Output::Command("DROP TARGET"))
 }

@@ -106,9 +106,7 @@ pub async fn start(
     }
     let engine_target = kind.external_engine;
     let secrets = if engine_target { secret_values(rt, &plan).await? } else { HashMap::new() };
-    if engine_target {
-        crate::deploy::create_sinks::create_sink_tables(rt, &plan, notices).await?;
-    }
+    // recorded first: a pipeline already active is refused before anything is made
     let id = record(rt, actor, stored, target, savepoint, resume).await?;
 
     let cancel = rt.deployments.register(id, cancel.child_token());
@@ -123,7 +121,7 @@ pub async fn start(
         savepoint,
         cancel,
     };
-    let submitted = match engine.submit(job).await {
+    let submitted = match submit(rt, engine.as_ref(), job, engine_target, notices).await {
         Ok(done) => Ok(done),
         Err(e) => Err(rt.deployments.redact_error(e).await),
     };
@@ -131,6 +129,20 @@ pub async fn start(
         Ok(done) => submitted_ok(rt, actor, id, name, target, done, notices).await,
         Err(e) => submit_failed(rt, actor, id, name, e).await,
     }
+}
+
+/// Creates the sink tables an engine does not create (`engine_target`), then submits.
+async fn submit(
+    rt: &Runtime,
+    engine: &(dyn crate::deploy::Deployer + '_),
+    job: Job<'_>,
+    engine_target: bool,
+    notices: &mut Vec<Notice>,
+) -> Result<crate::deploy::Submitted> {
+    if engine_target {
+        crate::deploy::create_sinks::create_sink_tables(rt, job.plan, notices).await?;
+    }
+    engine.submit(job).await
 }
 
 /// Refuses a pipeline the target cannot run: its engine, its mode, a savepoint.

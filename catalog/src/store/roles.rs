@@ -116,8 +116,11 @@ impl Store {
     /// Applies `changes` to role `name`; [`StoreError::NotFound`] when there is no such role.
     pub async fn alter_role(&self, name: &str, changes: &RoleChanges, actor: &str) -> StoreResult<()> {
         let now = now_micros();
+        let lock = usable_superusers_locked(self.backend());
         with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
+            let usable: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(lock.clone())).fetch_all(&mut *tx).await?;
             let updated = sqlx::query(
                 "UPDATE roles SET \
                    superuser = COALESCE($2, superuser), \
@@ -140,6 +143,13 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::NotFound { kind: KIND, name: name.to_owned() });
             }
+            if usable.iter().any(|u| u == name) {
+                let left: Vec<String> =
+                    sqlx::query_scalar(sqlx::AssertSqlSafe(lock)).fetch_all(&mut *tx).await?;
+                if left.is_empty() {
+                    return Err(StoreError::LastSuperuser(name.to_owned()));
+                }
+            }
             Event { actor, action: "alter", object_kind: KIND, object_name: name, detail: None }
                 .record(&mut *tx)
                 .await?;
@@ -156,25 +166,55 @@ impl Store {
 
     /// Drops role `name`; returns whether it existed.
     pub async fn drop_role(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        Ok(self.drop_roles(&[name], actor).await?.first().copied().unwrap_or(false))
+    }
+
+    /// Drops every role of `names` in one transaction, refused ([`StoreError::LastSuperuser`],
+    /// none dropped) when no superuser that can log in would be left. Returns, per name,
+    /// whether it existed.
+    pub async fn drop_roles(&self, names: &[&str], actor: &str) -> StoreResult<Vec<bool>> {
+        let lock = usable_superusers_locked(self.backend());
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
-            let deleted = sqlx::query("DELETE FROM roles WHERE name = $1")
-                .bind(name)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if deleted > 0 {
-                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
-                    .record(&mut *tx)
-                    .await?;
+            let usable: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(lock.clone())).fetch_all(&mut *tx).await?;
+            let mut dropped = Vec::with_capacity(names.len());
+            for name in names {
+                let deleted = sqlx::query("DELETE FROM roles WHERE name = $1")
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted > 0 {
+                    Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                        .record(&mut *tx)
+                        .await?;
+                }
+                sqlx::query("DELETE FROM grants WHERE grantee = $1").bind(name).execute(&mut *tx).await?;
+                dropped.push(deleted > 0);
             }
-            sqlx::query("DELETE FROM grants WHERE grantee = $1").bind(name).execute(&mut *tx).await?;
+            if let Some(last) = usable.iter().find(|u| names.contains(&u.as_str()))
+                && usable.iter().all(|u| names.contains(&u.as_str()))
+            {
+                return Err(StoreError::LastSuperuser(last.clone()));
+            }
             tx.commit().await?;
-            deleted > 0
+            dropped
         });
-        if dropped {
+        if dropped.iter().any(|d| *d) {
             self.bump_epoch();
         }
         Ok(dropped)
+    }
+}
+
+/// The superusers that can log in (with a password), locked for the transaction where the
+/// store can lock rows (PostgreSQL; SQLite's write transactions run one at a time): two
+/// gateways demoting two superusers at once cannot leave none.
+fn usable_superusers_locked(backend: super::Backend) -> String {
+    let sql = "SELECT name FROM roles WHERE superuser AND can_login AND password_verifier IS NOT NULL ORDER BY name";
+    match backend {
+        super::Backend::Postgres => format!("{sql} FOR UPDATE"),
+        super::Backend::Sqlite => sql.to_owned(),
     }
 }

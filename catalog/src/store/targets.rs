@@ -122,33 +122,47 @@ impl Store {
     /// Drops target `name`, refused ([`StoreError::InUse`]) while one of its deployments is
     /// active. Returns whether it existed.
     pub async fn drop_target(&self, name: &str, actor: &str) -> StoreResult<bool> {
+        Ok(self.drop_targets(&[name], actor).await?.first().copied().unwrap_or(false))
+    }
+
+    /// Drops every target of `names` in one transaction: [`StoreError::InUse`] (and none
+    /// dropped) while a deployment on any of them is active. Returns, per name, whether it
+    /// existed.
+    pub async fn drop_targets(&self, names: &[&str], actor: &str) -> StoreResult<Vec<bool>> {
         let active = format!(
             "SELECT pipeline FROM deployments WHERE target = $1 AND state IN ({}) ORDER BY pipeline",
             super::deployments::state_list(crate::DeploymentState::ACTIVE)
         );
         let dropped = with_pool!(self, |p| {
             let mut tx = p.begin_write().await?;
-            let rows = sqlx::query(sqlx::AssertSqlSafe(active)).bind(name).fetch_all(&mut *tx).await?;
-            if !rows.is_empty() {
-                let users =
-                    rows.iter().map(|r| r.try_get::<String, _>("pipeline")).collect::<Result<Vec<_>, _>>()?;
-                return Err(StoreError::InUse { kind: KIND, name: name.to_owned(), users });
+            let mut dropped = Vec::with_capacity(names.len());
+            for name in names {
+                let rows =
+                    sqlx::query(sqlx::AssertSqlSafe(active.clone())).bind(name).fetch_all(&mut *tx).await?;
+                if !rows.is_empty() {
+                    let users = rows
+                        .iter()
+                        .map(|r| r.try_get::<String, _>("pipeline"))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    return Err(StoreError::InUse { kind: KIND, name: (*name).to_owned(), users });
+                }
+                let deleted = sqlx::query("DELETE FROM targets WHERE name = $1")
+                    .bind(name)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if deleted > 0 {
+                    Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
+                        .record(&mut *tx)
+                        .await?;
+                }
+                super::grants::forget_object(&mut *tx, KIND, name).await?;
+                dropped.push(deleted > 0);
             }
-            let deleted = sqlx::query("DELETE FROM targets WHERE name = $1")
-                .bind(name)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            if deleted > 0 {
-                Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
-                    .record(&mut *tx)
-                    .await?;
-            }
-            super::grants::forget_object(&mut *tx, KIND, name).await?;
             tx.commit().await?;
-            deleted > 0
+            dropped
         });
-        if dropped {
+        if dropped.iter().any(|d| *d) {
             self.bump_epoch();
         }
         Ok(dropped)
