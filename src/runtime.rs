@@ -86,6 +86,7 @@ impl Runtime {
         shutdown: watch::Receiver<bool>,
     ) -> Result<JoinHandle<()>, StartError> {
         let watcher = tokio::spawn(crate::deploy::watcher::run(self.clone(), shutdown.clone()));
+        tokio::spawn(crate::service::follow::run(self.clone(), shutdown.clone()));
         tokio::spawn(crate::scheduler::run(self.clone(), shutdown));
         for source in self.store.sources().await? {
             if let Err(e) = crate::service::sources::publish(self, &source.name).await {

@@ -42,6 +42,11 @@ impl GatewayCatalogs {
         GatewayCatalogs { own, sources: RwLock::new(HashMap::new()) }
     }
 
+    /// The names of the sources queryable live.
+    pub fn source_names(&self) -> Vec<String> {
+        self.sources.read().unwrap_or_else(|p| p.into_inner()).keys().cloned().collect()
+    }
+
     /// Makes `source` queryable (replacing an earlier definition of the same name).
     pub fn set_source(&self, source: Arc<SourceCatalog>) {
         let mut sources = self.sources.write().unwrap_or_else(|p| p.into_inner());

@@ -7,6 +7,8 @@
 pub mod access;
 pub mod databases;
 pub mod deployments;
+pub mod drops;
+pub mod follow;
 pub mod pipelines;
 pub mod sources;
 pub mod syncs;
