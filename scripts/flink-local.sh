@@ -13,6 +13,14 @@
 # runner/ does the same job (see runner/README.md). The facts this relies on come from
 # ../shared/reference/flink-local/README.md.
 #
+# Connectors: Flink's own wheel carries datagen, filesystem, print and blackhole. The JDBC
+# connector (core and its PostgreSQL dialect, 4.0.0-2.0), the Kafka connector (4.0.1-2.0)
+# with kafka-clients 3.9.1, and the PostgreSQL JDBC driver (42.7.3) come from PyPI's
+# shigawire-apache-flink-libraries 2.0.0.post1, a redistribution of Apache's jars: the
+# wheel is pinned by its SHA-256 and each jar checked by its manifest's title and version
+# before it is put in lib/. There is no MySQL dialect (flink-connector-jdbc-mysql) to be
+# had here.
+#
 # Settings (environment): SLUICE_FLINK_CACHE (default ~/.cache/sluice/flink),
 # FLINK_REST_PORT (default 8081).
 set -euo pipefail
@@ -47,6 +55,54 @@ assemble() {
   cp "$FLINK_HOME.partial/conf/config.yaml" "$FLINK_HOME.partial/conf/config.yaml.orig"
   rm -rf "$unpack" && mv "$FLINK_HOME.partial" "$FLINK_HOME"
   log "assembled $FLINK_HOME"
+}
+
+CONNECTORS_WHEEL=shigawire-apache-flink-libraries==2.0.0.post1
+CONNECTORS_SHA256=aaa65537d3f0c0ff279185d8243024f0efd95788ba044bf249ba0f40b69289cd
+# jar in the wheel's pyflink/lib | what its manifest says | the name it gets in lib/
+CONNECTORS="flink-connector-jdbc-core.jar|Flink : Connectors : JDBC : Core 4.0.0-2.0|flink-connector-jdbc-core-4.0.0-2.0.jar
+flink-connector-jdbc-postgres.jar|Flink : Connectors : JDBC : Postgres 4.0.0-2.0|flink-connector-jdbc-postgres-4.0.0-2.0.jar
+flink-connector-kafka.jar|Flink : Connectors : Kafka 4.0.1-2.0|flink-connector-kafka-4.0.1-2.0.jar
+kafka-clients.jar|kafka-clients 3.9.1|kafka-clients-3.9.1.jar
+postgresql.jar|PostgreSQL JDBC Driver 42.7.3|postgresql-42.7.3.jar"
+
+# What a jar says it is: "<title> <version>" from its manifest (kafka-clients, whose
+# manifest is empty, from its version file).
+jar_identity() {
+  if unzip -l "$1" kafka/kafka-version.properties >/dev/null 2>&1; then
+    echo "kafka-clients $(unzip -p "$1" kafka/kafka-version.properties | sed -n 's/^version=//p' | tr -d '\r')"
+    return
+  fi
+  unzip -p "$1" META-INF/MANIFEST.MF | tr -d '\r' | awk -F': ' '
+    $1 == "Implementation-Title" || $1 == "Bundle-Name" { if (!t) t = substr($0, length($1) + 3) }
+    $1 == "Specification-Version" || $1 == "Bundle-Version" { if (!v) v = substr($0, length($1) + 3) }
+    END { print t " " v }'
+}
+
+install_connectors() {
+  local wheels=$CACHE/wheels wheel unpack line jar identity name
+  if [ -f "$FLINK_HOME/lib/.connectors" ] && [ "$(cat "$FLINK_HOME/lib/.connectors")" = "$CONNECTORS_SHA256" ]; then
+    return 0
+  fi
+  mkdir -p "$wheels"
+  wheel=$(ls "$wheels"/shigawire_apache_flink_libraries-2.0.0.post1-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$wheel" ]; then
+    log "downloading $CONNECTORS_WHEEL from PyPI"
+    python3 -m pip download --no-deps -q -d "$wheels" "$CONNECTORS_WHEEL"
+    wheel=$(ls "$wheels"/shigawire_apache_flink_libraries-2.0.0.post1-*.whl | head -1)
+  fi
+  echo "$CONNECTORS_SHA256  $wheel" | sha256sum -c --quiet - || die "$wheel is not the pinned wheel"
+  unpack=$(mktemp -d "$CACHE/connectors.XXXXXX")
+  while IFS='|' read -r jar identity name; do
+    unzip -q -o "$wheel" "pyflink/lib/$jar" -d "$unpack"
+    if [ "$(jar_identity "$unpack/pyflink/lib/$jar")" != "$identity" ]; then
+      die "$jar in the wheel is '$(jar_identity "$unpack/pyflink/lib/$jar")', not '$identity'"
+    fi
+    cp "$unpack/pyflink/lib/$jar" "$FLINK_HOME/lib/$name"
+  done <<< "$CONNECTORS"
+  rm -rf "$unpack"
+  echo "$CONNECTORS_SHA256" > "$FLINK_HOME/lib/.connectors"
+  log "installed the JDBC (PostgreSQL) and Kafka connectors into $FLINK_HOME/lib"
 }
 
 build_runner() {
@@ -124,10 +180,17 @@ free_slots() {
 start() {
   command -v java >/dev/null || die "java is not installed (Flink needs Java 17)"
   assemble
+  install_connectors
   build_runner
   if curl -sf --max-time 2 "$REST/overview" >/dev/null; then
-    [ -n "$(flink_pids)" ] && { log "already running at $REST"; return 0; }
-    die "something else answers on $REST; set FLINK_REST_PORT"
+    [ -n "$(flink_pids)" ] || die "something else answers on $REST; set FLINK_REST_PORT"
+    # a cluster started before the connectors were installed has not loaded them
+    if [ "$WORK/started" -nt "$FLINK_HOME/lib/.connectors" ]; then
+      log "already running at $REST"
+      return 0
+    fi
+    log "restarting: the running cluster predates the connectors in lib/"
+    stop
   fi
   configure
   rm -f "$WORK"/pids/*.pid
@@ -138,6 +201,7 @@ start() {
     [ $SECONDS -ge $deadline ] && { stop; die "no free slots after 120 s; see $FLINK_HOME/log"; }
     sleep 0.5
   done
+  touch "$WORK/started"
   log "running at $REST (logs in $FLINK_HOME/log)"
 }
 

@@ -28,7 +28,7 @@ pub fn render(
     rename: &dyn Fn(&ObjectName) -> Option<Vec<String>>,
 ) -> String {
     let mut query = query.clone();
-    let mut visitor = Renderer { quoting, rename };
+    let mut visitor = Renderer { quoting, rename, unit_argument: false };
     let _ = query.visit(&mut visitor);
     query.to_string()
 }
@@ -37,7 +37,7 @@ pub fn render(
 pub fn render_expr(expr: &Expr, quoting: Quoting) -> String {
     let mut expr = expr.clone();
     let keep = |_: &ObjectName| None;
-    let mut visitor = Renderer { quoting, rename: &keep };
+    let mut visitor = Renderer { quoting, rename: &keep, unit_argument: false };
     let _ = expr.visit(&mut visitor);
     expr.to_string()
 }
@@ -55,9 +55,15 @@ pub fn literal(value: &str) -> String {
 struct Renderer<'a> {
     quoting: Quoting,
     rename: &'a dyn Fn(&ObjectName) -> Option<Vec<String>>,
+    /// The expression visited next is the unit argument of TIMESTAMPDIFF / TIMESTAMPADD.
+    unit_argument: bool,
 }
 
-/// Units of TIMESTAMPDIFF / TIMESTAMPADD / EXTRACT, written as bare words.
+/// Functions whose first argument is a unit written as a bare word.
+const UNIT_FUNCTIONS: &[&str] = &["TIMESTAMPDIFF", "TIMESTAMPADD"];
+
+/// Units of TIMESTAMPDIFF / TIMESTAMPADD, written as bare words (a column of that name
+/// anywhere else is an identifier like any other: `day`).
 const UNITS: &[&str] = &[
     "MICROSECOND",
     "MILLISECOND",
@@ -189,10 +195,17 @@ impl VisitorMut for Renderer<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &mut Expr) -> ControlFlow<()> {
+        // arguments are visited right after their function, the first one first
+        let unit_argument = std::mem::take(&mut self.unit_argument);
         match expr {
+            Expr::Function(f) => {
+                let name = f.name.to_string().to_uppercase();
+                self.unit_argument = UNIT_FUNCTIONS.contains(&name.as_str());
+            }
             Expr::Identifier(ident) => {
-                let unit =
-                    ident.quote_style.is_none() && UNITS.contains(&ident.value.to_uppercase().as_str());
+                let unit = unit_argument
+                    && ident.quote_style.is_none()
+                    && UNITS.contains(&ident.value.to_uppercase().as_str());
                 if !unit {
                     self.ident(ident);
                 }
@@ -228,13 +241,13 @@ mod tests {
     #[test]
     fn names_are_normalised_and_backticked_for_flink() {
         let q = query(
-            "SELECT o.ID, \"Order Id\" AS \"Key\", value, TIMESTAMPDIFF(DAY, a, b) AS days, 'it''s' \
+            "SELECT o.ID, \"Order Id\" AS \"Key\", value, day, TIMESTAMPDIFF(DAY, a, b) AS days, 'it''s' \
              FROM shop.sales.\"order\" o JOIN shop.sales.users ON users.id = o.user_id WHERE Amount > 0",
         );
         let out = render(&q, Quoting::Backtick, &rename);
         assert_eq!(
             out,
-            "SELECT `o`.`id`, `Order Id` AS `Key`, `value`, TIMESTAMPDIFF(DAY, `a`, `b`) AS `days`, 'it''s' \
+            "SELECT `o`.`id`, `Order Id` AS `Key`, `value`, `day`, TIMESTAMPDIFF(DAY, `a`, `b`) AS `days`, 'it''s' \
              FROM `shop_sales_order` `o` JOIN `shop_sales_users` AS `users` ON `users`.`id` = `o`.`user_id` \
              WHERE `amount` > 0"
         );

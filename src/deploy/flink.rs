@@ -225,7 +225,14 @@ impl Deployer for FlinkDeployer {
         let request = self.client.post(format!("{}/jars/{jar}/run", self.rest)).json(&body);
         let (status, answer) = self.send(request, "job submission").await?;
         if !status.is_success() {
-            return Err(self.rejected(main_error(&answer)));
+            let reason = main_error(&answer);
+            return Err(self.rejected(match missing_jar(&reason) {
+                Some(jar) => format!(
+                    "{reason} — the cluster lacks {jar}: put it in the cluster's lib/, or deliver it with the \
+                     pipeline's jars option or a kubernetes target's connector_jars"
+                ),
+                None => reason,
+            }));
         }
         let id = answer["jobid"].as_str().map(str::to_owned);
         Ok(Submitted {
@@ -352,6 +359,42 @@ fn errors(body: &Value) -> String {
 
 /// The user-facing reason in a submission's error: what the program's main method
 /// threw (Flink wraps it in "The main method caused an error: …"), else the deepest cause.
+/// The jar a cluster lacks, by Flink's reason for refusing a job: a connector whose
+/// factory it cannot find, a JDBC dialect or driver (names as Apache's Maven artifacts).
+fn missing_jar(reason: &str) -> Option<String> {
+    let quoted = |after: &str| {
+        let rest = &reason[reason.find(after)? + after.len()..];
+        let rest = rest.strip_prefix('\'')?;
+        Some(rest[..rest.find('\'')?].to_owned())
+    };
+    if let Some(url) = quoted("that can handle url ") {
+        let dialect = url.strip_prefix("jdbc:")?.split(':').next()?.to_owned();
+        let driver = match dialect.as_str() {
+            "mysql" => " and the MySQL JDBC driver (com.mysql:mysql-connector-j)",
+            _ => "",
+        };
+        return Some(format!("the JDBC dialect for {dialect} (flink-connector-jdbc-{dialect}){driver}"));
+    }
+    if let Some(url) = quoted("No suitable driver found for ").or_else(|| {
+        let at = reason.find("No suitable driver found for ")? + "No suitable driver found for ".len();
+        Some(reason[at..].split_whitespace().next()?.to_owned())
+    }) {
+        return Some(format!("a JDBC driver for {url}"));
+    }
+    let connector = quoted("Could not find any factory for identifier ")?;
+    let jar = match connector.as_str() {
+        "kafka" | "upsert-kafka" => "the Kafka connector (flink-sql-connector-kafka)".to_owned(),
+        "jdbc" => "the JDBC connector (flink-connector-jdbc-core, a dialect and its driver)".to_owned(),
+        "mysql-cdc" => "the MySQL CDC connector (flink-sql-connector-mysql-cdc)".to_owned(),
+        "postgres-cdc" => "the PostgreSQL CDC connector (flink-sql-connector-postgres-cdc)".to_owned(),
+        "paimon" => "Paimon's Flink jar (paimon-flink)".to_owned(),
+        "doris" => "the Doris connector (flink-doris-connector)".to_owned(),
+        "starrocks" => "the StarRocks connector (flink-connector-starrocks)".to_owned(),
+        other => format!("the jar of Flink connector '{other}'"),
+    };
+    Some(jar)
+}
+
 fn main_error(body: &Value) -> String {
     let text =
         body["errors"].as_array().map(|e| e.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"));
@@ -420,7 +463,25 @@ fn record_counts(detail: &Value) -> (Option<i64>, Option<i64>) {
 mod tests {
     use serde_json::json;
 
-    use super::{main_error, root_cause};
+    use super::{main_error, missing_jar, root_cause};
+
+    #[test]
+    fn a_missing_connector_or_dialect_is_named_by_its_jar() {
+        // Flink 2.3's messages
+        let kafka = "Could not find any factory for identifier 'kafka' that implements \
+                     'org.apache.flink.table.factories.DynamicTableFactory' in the classpath.";
+        assert_eq!(missing_jar(kafka).as_deref(), Some("the Kafka connector (flink-sql-connector-kafka)"));
+        let mysql = "Could not find any jdbc factory that can handle url 'jdbc:mysql://127.0.0.1:3306/shop' \
+                     that implements 'org.apache.flink.connector.jdbc.core.database.JdbcFactory' in the classpath.";
+        assert_eq!(
+            missing_jar(mysql).as_deref(),
+            Some(
+                "the JDBC dialect for mysql (flink-connector-jdbc-mysql) and the MySQL JDBC driver \
+                 (com.mysql:mysql-connector-j)"
+            )
+        );
+        assert_eq!(missing_jar("Table options do not contain an option key 'topic'"), None);
+    }
 
     #[test]
     fn submission_errors_are_reduced_to_what_the_program_threw() {

@@ -1,5 +1,6 @@
 //! The `flink` target against a real Flink 2.3 session cluster (`scripts/flink-local.sh
-//! start`): batch jobs write their rows, a fan-out reads once and fills every sink, a
+//! start`): batch jobs write their rows, a PostgreSQL table is copied into PostgreSQL
+//! through Flink's JDBC connector row for row, a fan-out reads once and fills every sink, a
 //! streaming job stops with a savepoint and resumes from it (checked through Flink's REST
 //! API), a job the cluster refuses fails START with Flink's reason, and a gateway killed
 //! with SIGKILL finds its running job again without submitting it twice.
@@ -147,35 +148,43 @@ async fn batch_pipelines_on_flink_finish_with_their_rows_in_the_files() {
 
 #[tokio::test]
 async fn a_job_the_cluster_refuses_fails_start_with_flinks_reason() {
-    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+    use crate::common::fixtures::{MariaDb, mariadb_up};
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready())
+        || !require("MariaDB on 127.0.0.1", mariadb_up().await)
+    {
         return;
     }
     let _turn = FLINK.lock().await;
+    let maria = MariaDb::create().await;
     let server = TestServer::start();
     let client = server.client().await;
     setup(&server, &client, &server.data_path().join("out")).await;
-    // PyPI's Flink has no Kafka connector: only the cluster can tell.
+    crate::common::sources::maria_source(&client, &maria, "maria").await;
+    // the local cluster has the JDBC connector but no MySQL dialect: only the cluster can
+    // tell, and the message names the jar it lacks and how to supply it
     client
-        .batch_execute(
-            "CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092');
-             CREATE TABLE k.events (id BIGINT, name STRING) WITH (topic = 'events');
-             CREATE PIPELINE to_kafka WITH (target = 'dev') AS INSERT INTO k.events SELECT id, name FROM gen.seq;",
-        )
+        .batch_execute(&format!(
+            "CREATE PIPELINE from_maria WITH (mode = 'batch', target = 'dev') AS
+               INSERT INTO files.out_csv SELECT CAST(id AS BIGINT), name FROM maria.{}.orders;",
+            maria.name
+        ))
         .await
         .unwrap();
-    let (state, message, _) = failure(&client, "START PIPELINE to_kafka").await;
+    let (state, message, _) = failure(&client, "START PIPELINE from_maria").await;
     assert_eq!(state, "58000", "{message}");
+    assert!(message.contains("target \"dev\"") && message.contains("jdbc:mysql"), "Flink's own reason: {message}");
     assert!(
-        message.contains("target \"dev\"") && message.contains("'kafka'"),
-        "Flink's own reason: {message}"
+        message.contains("flink-connector-jdbc-mysql") && message.contains("jars") && message.contains("connector_jars"),
+        "the missing jar and the options that supply it: {message}"
     );
     assert!(!message.contains("exit code"), "{message}");
-    let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE to_kafka").await;
+    let shown = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE from_maria").await;
     assert_eq!(shown[0][6], "failed");
-    assert!(shown[0][8].contains("'kafka'"), "{:?}", shown[0]);
+    assert!(shown[0][8].contains("flink-connector-jdbc-mysql"), "{:?}", shown[0]);
     // the failure released the pipeline: START may be tried again (and fails again)
-    let (state, _, _) = failure(&client, "START PIPELINE to_kafka").await;
+    let (state, _, _) = failure(&client, "START PIPELINE from_maria").await;
     assert_eq!(state, "58000");
+    maria.drop().await;
 }
 
 #[tokio::test]
@@ -308,8 +317,8 @@ async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
         ))
         .await
         .unwrap();
-    // PyPI's Flink has no JDBC connector, so the cluster refuses the job — after Sluice
-    // created the sink table, which Flink's JDBC sink would not have done
+    // the local cluster has no MySQL dialect (flink-connector-jdbc-mysql), so it refuses
+    // the job — after Sluice created the sink table, which Flink's JDBC sink would not do
     let (state, message, _) = failure(&client, "START PIPELINE copy").await;
     assert_eq!(state, "58000", "{message}");
     let columns = pg
@@ -322,5 +331,55 @@ async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
     assert_eq!(columns.first().map(|c| c[0].as_str()), Some("id"), "{columns:?}");
     assert!(columns.contains(&vec!["big".to_owned(), "numeric".to_owned()]), "bigint unsigned: {columns:?}");
     maria.drop().await;
+    pg.drop().await;
+}
+
+#[tokio::test]
+async fn a_postgresql_table_is_copied_into_postgresql_by_flink_row_for_row() {
+    use crate::common::fixtures::{Postgres, postgres_up};
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready())
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let pg = Postgres::create().await;
+    let p = &pg.name;
+    // Flink's PostgreSQL dialect reads no timestamptz (TIMESTAMP_LTZ), and a JDBC table is
+    // declared with all its columns: the source is the fixture's table without that column
+    pg.execute(&format!(
+        "CREATE TABLE {p}.src AS SELECT id, amount, name, day, at, flag FROM {p}.orders; \
+         ALTER TABLE {p}.src ADD PRIMARY KEY (id); \
+         CREATE TABLE {p}.copied (id int PRIMARY KEY, amount numeric(10,2), name varchar(64), label text, \
+         day date, at timestamp(3), flag boolean)"
+    ))
+    .await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres');
+             CREATE PIPELINE pg_copy WITH (mode = 'batch', target = 'dev') AS
+               INSERT INTO dw.{p}.copied SELECT id, amount, name, UPPER(name), day, at, flag FROM dw.{p}.src;
+             START PIPELINE pg_copy;"
+        ))
+        .await
+        .unwrap();
+    let d = wait_deployment(&client, "pg_copy", |d| d[6] != "running").await;
+    assert_eq!(d[6], "finished", "{d:?}");
+    // every row, column by column, as PostgreSQL computes the same from the source
+    let copied = pg
+        .text_rows(&format!(
+            "SELECT id::text, amount::text, name, label, day::text, at::text, flag::text FROM {p}.copied ORDER BY id"
+        ))
+        .await;
+    let expected = pg
+        .text_rows(&format!(
+            "SELECT id::text, amount::text, name, upper(name), day::text, at::text, flag::text FROM {p}.orders ORDER BY id"
+        ))
+        .await;
+    assert_eq!(copied.len(), 20);
+    assert_eq!(copied, expected);
     pg.drop().await;
 }
