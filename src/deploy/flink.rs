@@ -34,11 +34,15 @@ pub struct FlinkDeployer {
     savepoint_dir: Option<String>,
     timeout: Duration,
     client: super::rest::Rest,
+    /// Where a submission records the job id it chose before sending it.
+    deployments: Option<std::sync::Arc<super::Deployments>>,
 }
 
 /// The deployer of a flink target (its `TargetType::deployer`).
 pub fn make<'a>(target: &Target, rt: &'a crate::runtime::Runtime) -> Result<Box<dyn Deployer + 'a>> {
-    Ok(Box::new(FlinkDeployer::new(target, rt.deployments.http())?))
+    let mut deployer = FlinkDeployer::new(target, rt.deployments.http())?;
+    deployer.deployments = Some(rt.deployments.clone());
+    Ok(Box::new(deployer))
 }
 
 /// CREATE TARGET's check of a flink or seatunnel target: its REST URL is http or https,
@@ -83,6 +87,7 @@ impl FlinkDeployer {
             savepoint_dir: target.text("savepoint_dir"),
             timeout: Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000)),
             client: super::rest::Rest::for_target(target, http)?,
+            deployments: None,
         })
     }
 
@@ -171,18 +176,26 @@ impl FlinkDeployer {
         Ok(filename.rsplit('/').next().unwrap_or(filename).to_owned())
     }
 
-    /// The job's overview entry named `name` that started at or after `since_ms`.
-    pub async fn find_job(&self, name: &str, since_ms: i64) -> Result<Option<String>> {
-        let overview = self.get("/jobs/overview").await?;
-        let found = overview["jobs"].as_array().and_then(|jobs| {
-            jobs.iter()
-                .filter(|j| {
-                    j["name"].as_str() == Some(name) && j["start-time"].as_i64().unwrap_or(0) >= since_ms
-                })
-                .max_by_key(|j| j["start-time"].as_i64().unwrap_or(0))
-                .and_then(|j| j["jid"].as_str().map(str::to_owned))
-        });
-        Ok(found)
+    /// A submission whose answer was lost (`lost`): the job is looked up by the id it was
+    /// sent with for a while (the cluster may still be planning it); found, it runs; not
+    /// found, the submission failed with `lost`.
+    async fn find_submitted(&self, chosen: &str, lost: SluiceError) -> Result<Submitted> {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10).min(self.timeout) {
+            if self.get(&format!("/jobs/{chosen}")).await.is_ok() {
+                return Ok(Submitted {
+                    notes: vec![format!(
+                        "the answer to the submission was lost; Flink runs job {chosen} on target {}",
+                        self.target
+                    )],
+                    engine_job_id: Some(chosen.to_owned()),
+                    state: Some(State::Running),
+                    ..Default::default()
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        Err(lost)
     }
 
     async fn wait_until(&self, job: &str, done: impl Fn(&str) -> bool) -> Result<String> {
@@ -217,13 +230,25 @@ impl Deployer for FlinkDeployer {
         let script = fill_secrets(&script, &secrets, job.secrets)?;
         let jar = self.runner_jar_id().await?;
         let entry = if self.runner == "sql_driver" { SQL_DRIVER } else { SLUICE_RUNNER };
-        let mut body = json!({ "entryClass": entry, "programArgsList": ["--script", script] });
+        // the job's id is Sluice's (the run request's jobId names the job the program
+        // submits), recorded before the request: an answer lost on the way back, or a
+        // gateway stopped mid-submission, leaves an id to find the job by — not a job
+        // that a second START would submit again
+        let chosen = new_job_id();
+        if let Some(deployments) = &self.deployments {
+            deployments.record_job_id(job.deployment, &chosen).await?;
+        }
+        let mut body =
+            json!({ "entryClass": entry, "programArgsList": ["--script", script], "jobId": chosen });
         if let Some(savepoint) = job.savepoint {
             body["savepointPath"] = json!(savepoint);
             body["allowNonRestoredState"] = json!(false);
         }
         let request = self.client.post(format!("{}/jars/{jar}/run", self.rest)).json(&body);
-        let (status, answer) = self.send(request, "job submission").await?;
+        let (status, answer) = match self.send(request, "job submission").await {
+            Ok(answered) => answered,
+            Err(lost) => return self.find_submitted(&chosen, lost).await,
+        };
         if !status.is_success() {
             let reason = main_error(&answer);
             return Err(self.rejected(match missing_jar(&reason) {
@@ -234,7 +259,7 @@ impl Deployer for FlinkDeployer {
                 None => reason,
             }));
         }
-        let id = answer["jobid"].as_str().map(str::to_owned);
+        let id = answer["jobid"].as_str().map(str::to_owned).or(Some(chosen));
         Ok(Submitted {
             notes: vec![format!(
                 "Flink accepted job {} on target {}",
@@ -359,6 +384,11 @@ fn errors(body: &Value) -> String {
 
 /// The user-facing reason in a submission's error: what the program's main method
 /// threw (Flink wraps it in "The main method caused an error: …"), else the deepest cause.
+/// A new Flink job id: 32 hex digits.
+fn new_job_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
+
 /// The jar a cluster lacks, by Flink's reason for refusing a job: a connector whose
 /// factory it cannot find, a JDBC dialect or driver (names as Apache's Maven artifacts).
 fn missing_jar(reason: &str) -> Option<String> {

@@ -50,12 +50,9 @@ pub enum Observation {
     InGateway,
     /// Asked for job states ([`super::Deployer::observe`]); nothing to re-attach.
     Poll,
-    /// Asked for job states; a submission interrupted before the engine named its job
-    /// is found again by the job's name and start time (Flink's REST API).
-    PollFindByName,
     /// Asked for job states; the job id was chosen and recorded before the submission
-    /// (SeaTunnel), so an interrupted one is observed by it, or fails after
-    /// `submit_timeout`.
+    /// (Flink's run request and SeaTunnel's submit-job take one), so an interrupted one is
+    /// observed by it, or fails after `submit_timeout`.
     PollById,
     /// States are pushed by a watch on the target (the Kubernetes operator's status); an
     /// interrupted submission fails after twice its `timeout` and a minute (a START may
@@ -137,7 +134,7 @@ pub const FLINK: TargetType = TargetType {
     in_gateway: false,
     external_engine: true,
     delivers_jars: false,
-    observation: Observation::PollFindByName,
+    observation: Observation::PollById,
     check: super::flink::check_options,
     deployer: super::flink::make,
 };

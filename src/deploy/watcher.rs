@@ -6,8 +6,10 @@
 //! ([`super::kubernetes::watch`]) applies what the operator reports.
 //!
 //! It also re-attaches after a restart: a deployment left `submitting` by a gateway that
-//! died mid-submission is matched to the cluster's job by name and start time, never
-//! submitted again; a local job whose gateway died is marked failed.
+//! died mid-submission is observed by the job id recorded before the submission was sent
+//! (Flink, SeaTunnel), never submitted again, and fails once the target's
+//! `submit_timeout` passes without the job; a local job whose gateway died is marked
+//! failed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,7 +19,6 @@ use sluice_catalog::{DeploymentChange, DeploymentRecord};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::flink::FlinkDeployer;
 use super::target_types::Observation;
 use super::{State, Target, deployer};
 use crate::deploy::targets;
@@ -127,7 +128,6 @@ async fn watch_target(
                 let why = "the gateway that ran this local job stopped before it finished";
                 fail_after(rt, d, d.updated_at, LOCAL_STALE, why.into()).await?
             }
-            Observation::PollFindByName if d.engine_job_id.is_none() => reattach(rt, target, d).await?,
             // an interrupted submission: the job has the id recorded before it was sent, if
             // the engine got it
             Observation::PollById if d.state == State::Submitting => match engine.observe(d).await {
@@ -144,27 +144,6 @@ async fn watch_target(
         }
     }
     Ok(())
-}
-
-/// A deployment recorded as submitting whose submission no statement is waiting for:
-/// the gateway stopped mid-way. Finds the job on the cluster (by name, started after the
-/// deployment was recorded) rather than submitting it again.
-async fn reattach(rt: &Runtime, target: &Target, d: &DeploymentRecord) -> crate::error::Result<()> {
-    let flink = FlinkDeployer::new(target, rt.deployments.http())?;
-    let job_name = crate::plan::stored::job_name(&rt.store, &d.pipeline).await?;
-    let found = flink.find_job(&job_name, d.created_at / 1000).await?;
-    let change = match &found {
-        Some(job) => DeploymentChange { engine_job_id: Some(job.clone()), ..Default::default() },
-        None => DeploymentChange::default(),
-    };
-    if found.is_some() {
-        rt.deployments.move_to(d.id, State::Running, change, "watcher").await?;
-        return Ok(());
-    }
-    let timeout = Duration::from_millis(target.millis("submit_timeout").unwrap_or(120_000));
-    let why =
-        "the submission was interrupted (the gateway stopped) and no job of this pipeline is on the cluster";
-    fail_after(rt, d, d.created_at, timeout, why.into()).await
 }
 
 /// A submission no statement is waiting for any more (its gateway stopped mid-way) whose

@@ -50,13 +50,6 @@ pub async fn load(store: &Store, name: &str) -> Result<StoredPipeline> {
     Ok(StoredPipeline { record, options, body })
 }
 
-/// The name pipeline `pipeline`'s job has on its engine: its `job_name` option, else the
-/// pipeline's name (also when the pipeline is gone meanwhile).
-pub async fn job_name(store: &Store, pipeline: &str) -> Result<String> {
-    let Some(record) = store.pipeline(pipeline).await? else { return Ok(pipeline.to_owned()) };
-    Ok(super::Settings::new(&options(&record)?)?.job_name(pipeline).to_owned())
-}
-
 /// What the store keeps of a bound pipeline.
 pub fn new_pipeline(name: &str, bound: &Bound, body: &[BodyStatement]) -> NewPipeline {
     let sources = bound.source_names();

@@ -172,9 +172,14 @@ async fn a_job_the_cluster_refuses_fails_start_with_flinks_reason() {
         .unwrap();
     let (state, message, _) = failure(&client, "START PIPELINE from_maria").await;
     assert_eq!(state, "58000", "{message}");
-    assert!(message.contains("target \"dev\"") && message.contains("jdbc:mysql"), "Flink's own reason: {message}");
     assert!(
-        message.contains("flink-connector-jdbc-mysql") && message.contains("jars") && message.contains("connector_jars"),
+        message.contains("target \"dev\"") && message.contains("jdbc:mysql"),
+        "Flink's own reason: {message}"
+    );
+    assert!(
+        message.contains("flink-connector-jdbc-mysql")
+            && message.contains("jars")
+            && message.contains("connector_jars"),
         "the missing jar and the options that supply it: {message}"
     );
     assert!(!message.contains("exit code"), "{message}");
@@ -382,4 +387,106 @@ async fn a_postgresql_table_is_copied_into_postgresql_by_flink_row_for_row() {
     assert_eq!(copied.len(), 20);
     assert_eq!(copied, expected);
     pg.drop().await;
+}
+
+/// A proxy to Flink's REST API that passes everything through but the answer to a job
+/// submission (`POST /jars/…/run`): the request reaches Flink, the answer never comes back
+/// (the connection closes), as when a network or a load balancer drops it. Returns its
+/// port and the count of answers it dropped.
+async fn answer_losing_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = rest_url().trim_start_matches("http://").to_owned();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = dropped.clone();
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let upstream = upstream.clone();
+            let counted = counted.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
+                let (mut client_in, mut client_out) = client.into_split();
+                let (mut server_in, mut server_out) = server.into_split();
+                let swallow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let seen = swallow.clone();
+                let requests = async move {
+                    let mut buf = vec![0u8; 1 << 16];
+                    while let Ok(n) = client_in.read(&mut buf).await {
+                        let chunk = &buf[..n];
+                        if n == 0 || server_out.write_all(chunk).await.is_err() {
+                            break;
+                        }
+                        let text = String::from_utf8_lossy(chunk);
+                        if text.starts_with("POST /jars/")
+                            && text.lines().next().is_some_and(|l| l.contains("/run"))
+                        {
+                            seen.store(true, std::sync::atomic::Ordering::SeqCst);
+                        }
+                    }
+                };
+                let answers = async move {
+                    let mut buf = vec![0u8; 1 << 16];
+                    while let Ok(n) = server_in.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                        if swallow.load(std::sync::atomic::Ordering::SeqCst) {
+                            // the submission's answer is dropped with the connection
+                            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            break;
+                        }
+                        if client_out.write_all(&buf[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                };
+                tokio::select! {
+                    _ = requests => {}
+                    _ = answers => {}
+                }
+            });
+        }
+    });
+    (port, dropped)
+}
+
+#[tokio::test]
+async fn a_submission_whose_answer_is_lost_finds_its_job_by_id_and_is_not_submitted_twice() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let (proxy, dropped) = answer_losing_proxy().await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    setup(&server, &client, &server.data_path().join("out")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET lossy TYPE flink WITH (rest_url = 'http://127.0.0.1:{proxy}', runner_jar = '{}');
+             CREATE PIPELINE lost_answer WITH (mode = 'streaming', target = 'lossy') AS
+               INSERT INTO hole.ticks SELECT k, v FROM gen.ticks;",
+            runner_jar().display()
+        ))
+        .await
+        .unwrap();
+    // the answer is lost; the job, submitted with the id Sluice chose, is found by it
+    client.batch_execute("START PIPELINE lost_answer").await.unwrap();
+    assert_eq!(dropped.load(std::sync::atomic::Ordering::SeqCst), 1, "the submission's answer was lost");
+    let d = wait_deployment(&client, "lost_answer", |d| d[6] == "running" && d[5] != "NULL").await;
+    let job = flink(&format!("/jobs/{}", d[5])).expect("Flink knows the recorded job id");
+    assert_eq!(job["name"], "lost_answer", "{job}");
+    // a second START is refused: the job runs, and only one of it
+    let (state, message, _) = failure(&client, "START PIPELINE lost_answer").await;
+    assert!(state.starts_with("55"), "{state}: {message}");
+    let overview = flink("/jobs/overview").unwrap();
+    let running: Vec<&Value> = overview["jobs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|j| j["name"] == "lost_answer" && j["state"] == "RUNNING")
+        .collect();
+    assert_eq!(running.len(), 1, "submitted once: {overview}");
+    client.batch_execute("STOP PIPELINE lost_answer").await.unwrap();
+    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE lost_answer").await[0][6], "stopped");
 }
