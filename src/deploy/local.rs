@@ -5,7 +5,9 @@
 //! has succeeded every sink is prepared (deferred constraints checked, files on disk), and
 //! only then are they committed, one after another. A failure before that, or STOP, rolls
 //! every sink back; a sink that cannot commit after being prepared (its connection or
-//! disk lost) leaves those committed before it.
+//! disk lost) leaves those committed before it. A job is `running` from its start and
+//! renews its lease every 10 s while it runs ([`Heartbeat`]); another gateway's watcher
+//! fails it only after a minute without one (its gateway died).
 
 use std::collections::HashMap;
 
@@ -23,6 +25,32 @@ use crate::runtime::Runtime;
 
 /// How often progress is written to the store (and so to SHOW DEPLOYMENTS), in rows.
 const PROGRESS_EVERY: i64 = 50_000;
+
+/// How often a running local job renews its lease (the deployment's `updated_at`), well
+/// within the 60 s after which other gateways' watchers take a silent job for dead.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A job's heartbeat, stopped when dropped.
+struct Heartbeat(tokio::task::JoinHandle<()>);
+
+impl Heartbeat {
+    fn start(store: sluice_catalog::Store, deployment: i64) -> Heartbeat {
+        Heartbeat(tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(HEARTBEAT).await;
+                if let Err(e) = store.touch_deployment(deployment).await {
+                    tracing::warn!(deployment, error = %e, "cannot renew the local job's lease");
+                }
+            }
+        }))
+    }
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 pub struct LocalDeployer<'a> {
     rt: &'a Runtime,
@@ -54,6 +82,12 @@ impl Deployer for LocalDeployer<'_> {
                 Some("Start it ON TARGET a flink target, or set mode = 'batch'."),
             ));
         }
+        // running from the start (STOP reaches it at once), its lease renewed while it runs
+        self.rt
+            .deployments
+            .move_to(job.deployment, State::Running, DeploymentChange::default(), "local")
+            .await?;
+        let _heartbeat = Heartbeat::start(self.rt.store.clone(), job.deployment);
         let batch_size = plan.settings().batch_size.unwrap_or(self.batch_size);
         let mode = plan.settings().write_mode;
         let queries = (0..plan.bound.inserts.len())

@@ -21,6 +21,7 @@ mod kubernetes_session;
 mod kubernetes_target;
 mod limits;
 mod local_atomic;
+mod local_jobs;
 mod master_key;
 mod mysql_tls;
 mod pipeline_artifacts;

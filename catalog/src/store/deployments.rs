@@ -173,6 +173,20 @@ impl Store {
         Ok(id)
     }
 
+    /// Marks deployment `id` as still worked on by the gateway that runs it (its
+    /// `updated_at`), while it is active: the heartbeat of a local job, which other
+    /// gateways' watchers read as its lease. No event: it changes nothing a reader sees.
+    pub async fn touch_deployment(&self, id: i64) -> StoreResult<()> {
+        let sql = format!(
+            "UPDATE deployments SET updated_at = $2 WHERE id = $1 AND state IN ({})",
+            state_list(DeploymentState::ACTIVE)
+        );
+        with_pool!(self, |p| {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(now_micros()).execute(p).await?;
+        });
+        Ok(())
+    }
+
     /// Moves deployment `id` from one of `from` to state `to`, applying `change`. Returns
     /// `false` (changing nothing) when its state is no longer one of `from`. `to` equal to
     /// the current state only updates the fields (progress, job id).
