@@ -75,7 +75,13 @@ pub fn flink_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<F
     let o = Options::new(table);
     let mut options: Vec<(String, String)> = Vec::new();
     put(&mut options, "connector", "jdbc".into());
-    put(&mut options, "url", jdbc_url(table, secrets));
+    let mut url = jdbc_url(table, secrets);
+    if pg && role == Role::Write {
+        // Flink binds a STRING as varchar; PostgreSQL then refuses it for a json, jsonb,
+        // uuid or enum column unless the driver leaves its type to the server
+        url.push_str("?stringtype=unspecified");
+    }
+    put(&mut options, "url", url);
     let table_name =
         if pg { format!("{}.{}", table.path.database, table.path.table) } else { table.path.table.clone() };
     put(&mut options, "table-name", table_name);

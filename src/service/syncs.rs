@@ -66,7 +66,13 @@ pub async fn create(
     {
         access::introspect(&rt.store, &sink, db, None).await?;
     }
-    let tables = plan_tables(&settings, &source, &sink, sink_db.as_deref(), &selected, notices)?;
+    // a one-time copy on a Flink cluster reads a PostgreSQL source through Flink's JDBC connector
+    let flink_jdbc = engine == PipelineEngine::Flink
+        && target.as_deref() != Some(crate::deploy::targets::LOCAL)
+        && !settings.streaming()
+        && source.source_type.name == "postgres";
+    let readable = |c: &ColumnRecord| !flink_jdbc || crate::connectors::postgres::sync::flink_jdbc_reads(c);
+    let tables = plan_tables(&settings, &source, &sink, sink_db.as_deref(), &selected, &readable, notices)?;
 
     let record = SyncRecord {
         name: name.to_owned(),
@@ -195,6 +201,7 @@ fn plan_tables(
     sink: &LoadedSource,
     sink_db: Option<&str>,
     selected: &Selected,
+    readable: &dyn Fn(&ColumnRecord) -> bool,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<SyncTable>> {
     let mut tables: Vec<SyncTable> = Vec::with_capacity(selected.len());
@@ -208,8 +215,9 @@ fn plan_tables(
             });
         }
         sink_names.insert(sink_table.clone(), i);
+        let read = engine_reads(&table.name, columns, readable, settings, notices)?;
         let mapped =
-            sync::map_columns(source.source_type, sink.source_type, &table.name, columns, settings, notices)?;
+            sync::map_columns(source.source_type, sink.source_type, &table.name, &read, settings, notices)?;
         if !mapped.iter().any(|c| c.key) {
             if settings.streaming() {
                 return Err(SluiceError::not_supported(
@@ -246,6 +254,39 @@ fn plan_tables(
 
 /// A sync reads a database of a MySQL or PostgreSQL source and writes a sink it maps
 /// types into; DATABASE after the sink exactly when the sink has databases.
+/// The columns of `table` the engine can read: one it cannot is an error naming it (0A000),
+/// or left out with a NOTICE under `unsupported_types = 'skip'`.
+fn engine_reads(
+    table: &str,
+    columns: &[ColumnRecord],
+    readable: &dyn Fn(&ColumnRecord) -> bool,
+    settings: &SyncSettings,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<ColumnRecord>> {
+    let mut out = Vec::with_capacity(columns.len());
+    for c in columns {
+        if readable(c) {
+            out.push(c.clone());
+        } else if settings.skip_unsupported {
+            notices.push(Notice::notice(format!(
+                "column {table}.{} of type {} cannot be read by Flink's JDBC connector: skipped",
+                c.name, c.source_type
+            )));
+        } else {
+            return Err(SluiceError::not_supported(
+                format!(
+                    "column {table}.{} has type {}, which Flink's JDBC connector cannot read",
+                    c.name, c.source_type
+                ),
+                Some(
+                    "Set unsupported_types = 'skip' to leave such columns out, exclude the table, or copy it with engine = 'local' or 'seatunnel'.",
+                ),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSource) -> Result<()> {
     let wrong = |message: String, hint: &str| SluiceError::Query {
         state: SqlState::WrongObjectType,

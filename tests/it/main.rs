@@ -11,6 +11,7 @@ mod drop_cascade;
 mod errors;
 mod fan_out;
 mod federation;
+mod flink_jdbc;
 mod frontends;
 mod gateways;
 mod gravitino;

@@ -3,95 +3,66 @@
 //! through Flink's JDBC connector row for row, a fan-out reads once and fills every sink, a
 //! streaming job stops with a savepoint and resumes from it (checked through Flink's REST
 //! API), a job the cluster refuses fails START with Flink's reason, and a gateway killed
-//! with SIGKILL finds its running job again without submitting it twice.
+//! with SIGKILL — while its job runs, or between submitting it and reading the answer —
+//! finds the job again without submitting it twice. File sinks are checked by content.
 //!
 //! The cluster has two slots, so these tests take turns ([`FLINK`]).
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-use serde_json::Value;
-use tokio_postgres::Client;
+use std::path::Path;
+use std::time::Duration;
 
 use crate::common::failures::failure;
-use crate::common::flink::wait_deployment;
+use crate::common::flink::{
+    Answer, FLINK, SubmitProxy, finished_files, flink, flink_ready, runner_jar, running_jobs, setup,
+    wait_all_running, wait_deployment,
+};
 use crate::common::rows::rows;
 use crate::common::{TestServer, require};
 
-static FLINK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-fn rest_url() -> String {
-    std::env::var("FLINK_REST_URL").unwrap_or_else(|_| "http://127.0.0.1:8081".into())
+/// The rows of a CSV sink's finished files, `id,name` each (the test's names hold no comma
+/// or line break; Flink quotes a field with a space, doubling quotes inside).
+fn csv_rows(dir: &Path) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = finished_files(dir)
+        .iter()
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .map(|line| {
+            let (id, name) = line.split_once(',').unwrap_or_else(|| panic!("a CSV line: {line:?}"));
+            let name = match name.strip_prefix('"').and_then(|n| n.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => name.to_owned(),
+            };
+            (id.parse().unwrap_or_else(|_| panic!("an id: {line:?}")), name)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
-fn runner_jar() -> PathBuf {
-    std::env::var("SLUICE_RUNNER_JAR").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default())
-            .join(".cache/sluice/flink/sluice-sql-runner.jar")
-    })
+/// The rows of a JSON sink's finished files.
+fn json_rows(dir: &Path) -> Vec<(i64, String)> {
+    let mut out: Vec<(i64, String)> = finished_files(dir)
+        .iter()
+        .flat_map(|text| text.lines().map(str::to_owned).collect::<Vec<_>>())
+        .map(|line| {
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{line}: {e}"));
+            (v["id"].as_i64().expect("id"), v["name"].as_str().expect("name").to_owned())
+        })
+        .collect();
+    out.sort();
+    out
 }
 
-/// GET `path` of Flink's REST API (with curl, as an operator would check it).
-fn flink(path: &str) -> Option<Value> {
-    let out = std::process::Command::new("curl")
-        .args(["-sf", "--max-time", "5", &format!("{}{path}", rest_url())])
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    serde_json::from_slice(&out.stdout).ok()
-}
-
-fn flink_ready() -> bool {
-    flink("/overview").is_some() && runner_jar().exists()
-}
-
-async fn setup(server: &TestServer, client: &Client, out: &Path) {
-    client
-        .batch_execute(&format!(
-            "CREATE TARGET dev TYPE flink WITH (rest_url = '{}', runner_jar = '{}');
-             CREATE SOURCE gen TYPE datagen;
-             CREATE TABLE gen.seq (id BIGINT, name STRING)
-               WITH (number_of_rows = 1000, 'fields.id.kind' = 'sequence', 'fields.id.start' = '1', 'fields.id.end' = '1000');
-             CREATE TABLE gen.ticks (k INT, v BIGINT) WITH (rows_per_second = 20, 'fields.k.min' = '1', 'fields.k.max' = '3');
-             CREATE SOURCE files TYPE filesystem WITH (path = '{}');
-             CREATE TABLE files.out_csv (id BIGINT, name STRING) WITH (path = 'out_csv', format = 'csv');
-             CREATE TABLE files.out_json (id BIGINT, name STRING) WITH (path = 'out_json', format = 'json');
-             CREATE SOURCE hole TYPE blackhole;
-             CREATE TABLE hole.ids (id BIGINT);
-             CREATE TABLE hole.ticks (k INT, v BIGINT);",
-            rest_url(),
-            runner_jar().display(),
-            out.display()
-        ))
-        .await
-        .unwrap();
-    let _ = server;
-}
-
-/// Lines in the finished files of directory `dir` (Flink hides in-progress files with a dot).
-fn lines(dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
-    entries
-        .filter_map(Result::ok)
-        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
-        .map(|e| std::fs::read_to_string(e.path()).map(|t| t.lines().count()).unwrap_or(0))
-        .sum()
-}
-
-/// Waits until every task of Flink job `job` runs.
-async fn wait_all_running(job: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if let Some(d) = flink(&format!("/jobs/{job}"))
-            && d["state"] == "RUNNING"
-            && d["vertices"].as_array().is_some_and(|v| v.iter().all(|v| v["status"] == "RUNNING"))
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "job {job} never ran all its tasks");
-        tokio::time::sleep(Duration::from_millis(300)).await;
+/// `got` equals `want`; else the counts and the first row that differs (not a thousand rows).
+fn same_rows(got: &[(i64, String)], want: &[(i64, String)], what: &str) {
+    if got != want {
+        let at = got.iter().zip(want).position(|(g, w)| g != w).unwrap_or(got.len().min(want.len()));
+        panic!(
+            "{what}: {} rows, {} wanted; first difference at {at}: {:?} vs {:?}",
+            got.len(),
+            want.len(),
+            got.get(at),
+            want.get(at)
+        );
     }
 }
 
@@ -104,29 +75,36 @@ async fn batch_pipelines_on_flink_finish_with_their_rows_in_the_files() {
     let server = TestServer::start();
     let client = server.client().await;
     let out = server.data_path().join("out");
-    setup(&server, &client, &out).await;
+    setup(&client, &out).await;
+    // names Flink must carry and upper-case beyond ASCII
+    let names: Vec<(i64, String)> = (1..=1000).map(|i| (i, format!("ñandú {i} straße"))).collect();
+    std::fs::create_dir_all(out.join("names")).unwrap();
+    let text: String = names.iter().map(|(i, n)| format!("{i},{n}\n")).collect();
+    std::fs::write(out.join("names/part-0.csv"), text).unwrap();
     client
         .batch_execute(
-            "CREATE PIPELINE to_csv WITH (mode = 'batch', target = 'dev') AS
-               INSERT INTO files.out_csv SELECT id, name FROM gen.seq;
+            "CREATE TABLE files.names (id BIGINT, name STRING) WITH (path = 'names', format = 'csv');
+             CREATE PIPELINE to_csv WITH (mode = 'batch', target = 'dev') AS
+               INSERT INTO files.out_csv SELECT id, name FROM files.names;
              START PIPELINE to_csv;",
         )
         .await
         .unwrap();
     let d = wait_deployment(&client, "to_csv", |d| d[6] != "running").await;
     assert_eq!(d[6], "finished", "{d:?}");
-    assert_eq!(lines(&out.join("out_csv")), 1000);
+    same_rows(&csv_rows(&out.join("out_csv")), &names, "every row as it was read");
     assert_eq!(d[5].len(), 32, "Flink's job id is kept: {d:?}");
     let job = flink(&format!("/jobs/{}", d[5])).expect("the job is known to Flink");
     assert_eq!(job["state"], "FINISHED");
 
-    // one source read once, three sinks
+    // one source read once, three sinks (a filter Flink pushes into one sink's scan would
+    // make it a scan of its own)
     client
         .batch_execute(
             "CREATE PIPELINE fan WITH (mode = 'batch', target = 'dev') AS $$ BEGIN
-               INSERT INTO files.out_json SELECT id, name FROM gen.seq WHERE id % 2 = 0;
-               INSERT INTO hole.ids SELECT id FROM gen.seq;
-               INSERT INTO files.out_csv SELECT id, UPPER(name) FROM gen.seq;
+               INSERT INTO files.out_json SELECT id, name FROM files.names;
+               INSERT INTO hole.ids SELECT id FROM files.names;
+               INSERT INTO files.out_csv SELECT id, UPPER(name) FROM files.names;
              END $$;
              START PIPELINE fan;",
         )
@@ -134,8 +112,12 @@ async fn batch_pipelines_on_flink_finish_with_their_rows_in_the_files() {
         .unwrap();
     let d = wait_deployment(&client, "fan", |d| d[6] != "running").await;
     assert_eq!(d[6], "finished", "{d:?}");
-    assert_eq!(lines(&out.join("out_json")), 500);
-    assert_eq!(lines(&out.join("out_csv")), 2000, "appended to the first run's 1000");
+    same_rows(&json_rows(&out.join("out_json")), &names, "every row in JSON");
+    let mut both: Vec<(i64, String)> =
+        names.iter().cloned().chain(names.iter().map(|(i, n)| (*i, n.to_uppercase()))).collect();
+    both.sort();
+    assert!(both.contains(&(1, "ÑANDÚ 1 STRASSE".to_owned())), "upper-cased as Java and Rust both do");
+    same_rows(&csv_rows(&out.join("out_csv")), &both, "UPPER(name) appended to the first run's rows");
     let plan = flink(&format!("/jobs/{}/plan", d[5])).expect("plan");
     let sources = plan["plan"]["nodes"]
         .as_array()
@@ -158,7 +140,7 @@ async fn a_job_the_cluster_refuses_fails_start_with_flinks_reason() {
     let maria = MariaDb::create().await;
     let server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     crate::common::sources::maria_source(&client, &maria, "maria").await;
     // the local cluster has the JDBC connector but no MySQL dialect: only the cluster can
     // tell, and the message names the jar it lacks and how to supply it
@@ -200,7 +182,7 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
     let _turn = FLINK.lock().await;
     let server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     client
         .batch_execute(
             "CREATE PIPELINE ticks WITH (mode = 'streaming', target = 'dev', checkpoint_interval = '2s') AS
@@ -266,7 +248,7 @@ async fn a_gateway_killed_while_its_job_runs_finds_the_job_again() {
     let _turn = FLINK.lock().await;
     let mut server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     client
         .batch_execute(
             "CREATE PIPELINE survivor WITH (mode = 'streaming', target = 'dev') AS
@@ -286,14 +268,8 @@ async fn a_gateway_killed_while_its_job_runs_finds_the_job_again() {
     let after = rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE survivor").await;
     assert_eq!(after.len(), 1, "{after:?}");
     assert_eq!((after[0][5].as_str(), after[0][6].as_str()), (before[5].as_str(), "running"), "{after:?}");
-    let overview = flink("/jobs/overview").unwrap();
-    let running: Vec<&Value> = overview["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|j| j["name"] == "survivor" && j["state"] == "RUNNING")
-        .collect();
-    assert_eq!(running.len(), 1, "submitted once: {overview}");
+    let running = running_jobs("survivor");
+    assert_eq!(running.len(), 1, "submitted once: {running:?}");
     client.batch_execute("STOP PIPELINE survivor").await.unwrap();
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE survivor").await[0][6], "stopped");
 }
@@ -311,7 +287,7 @@ async fn a_sync_started_on_flink_creates_its_sink_tables_first() {
     let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
     let server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     crate::common::sources::maria_source(&client, &maria, "maria").await;
     client
         .batch_execute(&format!(
@@ -356,17 +332,18 @@ async fn a_postgresql_table_is_copied_into_postgresql_by_flink_row_for_row() {
         "CREATE TABLE {p}.src AS SELECT id, amount, name, day, at, flag FROM {p}.orders; \
          ALTER TABLE {p}.src ADD PRIMARY KEY (id); \
          CREATE TABLE {p}.copied (id int PRIMARY KEY, amount numeric(10,2), name varchar(64), label text, \
-         day date, at timestamp(3), flag boolean)"
+         day date, at timestamp(3), flag boolean, doc jsonb)"
     ))
     .await;
     let server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     client
         .batch_execute(&format!(
             "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres');
              CREATE PIPELINE pg_copy WITH (mode = 'batch', target = 'dev') AS
-               INSERT INTO dw.{p}.copied SELECT id, amount, name, UPPER(name), day, at, flag FROM dw.{p}.src;
+               INSERT INTO dw.{p}.copied
+                 SELECT id, amount, name, UPPER(name), day, at, flag, '{{\"n\": ' || CAST(id AS STRING) || '}}' FROM dw.{p}.src;
              START PIPELINE pg_copy;"
         ))
         .await
@@ -376,79 +353,17 @@ async fn a_postgresql_table_is_copied_into_postgresql_by_flink_row_for_row() {
     // every row, column by column, as PostgreSQL computes the same from the source
     let copied = pg
         .text_rows(&format!(
-            "SELECT id::text, amount::text, name, label, day::text, at::text, flag::text FROM {p}.copied ORDER BY id"
+            "SELECT id::text, amount::text, name, label, day::text, at::text, flag::text, doc::text FROM {p}.copied ORDER BY id"
         ))
         .await;
     let expected = pg
         .text_rows(&format!(
-            "SELECT id::text, amount::text, name, upper(name), day::text, at::text, flag::text FROM {p}.orders ORDER BY id"
+            "SELECT id::text, amount::text, name, upper(name), day::text, at::text, flag::text, doc::text FROM {p}.orders ORDER BY id"
         ))
         .await;
     assert_eq!(copied.len(), 20);
     assert_eq!(copied, expected);
     pg.drop().await;
-}
-
-/// A proxy to Flink's REST API that passes everything through but the answer to a job
-/// submission (`POST /jars/…/run`): the request reaches Flink, the answer never comes back
-/// (the connection closes), as when a network or a load balancer drops it. Returns its
-/// port and the count of answers it dropped.
-async fn answer_losing_proxy() -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let upstream = rest_url().trim_start_matches("http://").to_owned();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = dropped.clone();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let upstream = upstream.clone();
-            let counted = counted.clone();
-            tokio::spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else { return };
-                let (mut client_in, mut client_out) = client.into_split();
-                let (mut server_in, mut server_out) = server.into_split();
-                let swallow = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-                let seen = swallow.clone();
-                let requests = async move {
-                    let mut buf = vec![0u8; 1 << 16];
-                    while let Ok(n) = client_in.read(&mut buf).await {
-                        let chunk = &buf[..n];
-                        if n == 0 || server_out.write_all(chunk).await.is_err() {
-                            break;
-                        }
-                        let text = String::from_utf8_lossy(chunk);
-                        if text.starts_with("POST /jars/")
-                            && text.lines().next().is_some_and(|l| l.contains("/run"))
-                        {
-                            seen.store(true, std::sync::atomic::Ordering::SeqCst);
-                        }
-                    }
-                };
-                let answers = async move {
-                    let mut buf = vec![0u8; 1 << 16];
-                    while let Ok(n) = server_in.read(&mut buf).await {
-                        if n == 0 {
-                            break;
-                        }
-                        if swallow.load(std::sync::atomic::Ordering::SeqCst) {
-                            // the submission's answer is dropped with the connection
-                            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                            break;
-                        }
-                        if client_out.write_all(&buf[..n]).await.is_err() {
-                            break;
-                        }
-                    }
-                };
-                tokio::select! {
-                    _ = requests => {}
-                    _ = answers => {}
-                }
-            });
-        }
-    });
-    (port, dropped)
 }
 
 #[tokio::test]
@@ -457,36 +372,74 @@ async fn a_submission_whose_answer_is_lost_finds_its_job_by_id_and_is_not_submit
         return;
     }
     let _turn = FLINK.lock().await;
-    let (proxy, dropped) = answer_losing_proxy().await;
+    let proxy = SubmitProxy::start(Answer::Drop).await;
     let server = TestServer::start();
     let client = server.client().await;
-    setup(&server, &client, &server.data_path().join("out")).await;
+    setup(&client, &server.data_path().join("out")).await;
     client
         .batch_execute(&format!(
-            "CREATE TARGET lossy TYPE flink WITH (rest_url = 'http://127.0.0.1:{proxy}', runner_jar = '{}');
+            "CREATE TARGET lossy TYPE flink WITH (rest_url = 'http://127.0.0.1:{}', runner_jar = '{}');
              CREATE PIPELINE lost_answer WITH (mode = 'streaming', target = 'lossy') AS
                INSERT INTO hole.ticks SELECT k, v FROM gen.ticks;",
+            proxy.port,
             runner_jar().display()
         ))
         .await
         .unwrap();
     // the answer is lost; the job, submitted with the id Sluice chose, is found by it
     client.batch_execute("START PIPELINE lost_answer").await.unwrap();
-    assert_eq!(dropped.load(std::sync::atomic::Ordering::SeqCst), 1, "the submission's answer was lost");
+    assert_eq!(
+        proxy.stopped.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the submission's answer was lost"
+    );
     let d = wait_deployment(&client, "lost_answer", |d| d[6] == "running" && d[5] != "NULL").await;
     let job = flink(&format!("/jobs/{}", d[5])).expect("Flink knows the recorded job id");
     assert_eq!(job["name"], "lost_answer", "{job}");
     // a second START is refused: the job runs, and only one of it
     let (state, message, _) = failure(&client, "START PIPELINE lost_answer").await;
     assert!(state.starts_with("55"), "{state}: {message}");
-    let overview = flink("/jobs/overview").unwrap();
-    let running: Vec<&Value> = overview["jobs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|j| j["name"] == "lost_answer" && j["state"] == "RUNNING")
-        .collect();
-    assert_eq!(running.len(), 1, "submitted once: {overview}");
+    let running = running_jobs("lost_answer");
+    assert_eq!(running.len(), 1, "submitted once: {running:?}");
     client.batch_execute("STOP PIPELINE lost_answer").await.unwrap();
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE lost_answer").await[0][6], "stopped");
+}
+
+#[tokio::test]
+async fn a_gateway_killed_between_submitting_a_job_and_reading_the_answer_finds_it_and_submits_once() {
+    if !require("a Flink cluster (scripts/flink-local.sh start)", flink_ready()) {
+        return;
+    }
+    let _turn = FLINK.lock().await;
+    let proxy = SubmitProxy::start(Answer::Hold).await;
+    let mut server = TestServer::start();
+    let client = server.client().await;
+    setup(&client, &server.data_path().join("out")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE TARGET held TYPE flink WITH (rest_url = 'http://127.0.0.1:{}', runner_jar = '{}');
+             CREATE PIPELINE half_sent WITH (mode = 'streaming', target = 'held') AS
+               INSERT INTO hole.ticks SELECT k, v FROM gen.ticks;",
+            proxy.port,
+            runner_jar().display()
+        ))
+        .await
+        .unwrap();
+    // START waits for Flink's answer, which the proxy holds: the gateway dies right then
+    let start = tokio::spawn(async move { client.batch_execute("START PIPELINE half_sent").await });
+    proxy.wait_stopped().await;
+    server.kill_and_restart();
+    assert!(start.await.unwrap().is_err(), "the client lost its gateway mid-START");
+
+    let client = server.client().await;
+    let d = wait_deployment(&client, "half_sent", |d| d[6] != "submitting").await;
+    assert_eq!(d[6], "running", "the restarted gateway found the job by its recorded id: {d:?}");
+    let job = flink(&format!("/jobs/{}", d[5])).expect("Flink knows the recorded job id");
+    assert_eq!(job["name"], "half_sent", "{job}");
+    let (state, message, _) = failure(&client, "START PIPELINE half_sent").await;
+    assert!(state.starts_with("55"), "{state}: {message}");
+    let running = running_jobs("half_sent");
+    assert_eq!(running.len(), 1, "submitted once: {running:?}");
+    client.batch_execute("STOP PIPELINE half_sent").await.unwrap();
+    assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE half_sent").await[0][6], "stopped");
 }

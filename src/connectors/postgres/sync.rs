@@ -89,3 +89,53 @@ mod tests {
         );
     }
 }
+
+/// Whether Flink's JDBC connector (flink-connector-jdbc-postgres 4.0) can read a column:
+/// it converts what PostgreSQL's driver returns by the column's Flink type, and for a
+/// STRING column only the text types come back as a Java `String` (json, jsonb, uuid,
+/// inet, interval, numeric beyond 38 digits, arrays … come back as driver objects and fail
+/// the job as it reads its first row); its PostgreSQL dialect has no TIMESTAMP_LTZ either.
+pub fn flink_jdbc_reads(column: &ColumnRecord) -> bool {
+    let (udt, _, _) = split(&column.source_type);
+    let flink = column.data_type.to_uppercase();
+    if flink.starts_with("TIMESTAMP_LTZ") || flink.contains("LOCAL TIME ZONE") {
+        return false;
+    }
+    let text = ["STRING", "VARCHAR", "CHAR"].iter().any(|t| flink.starts_with(t));
+    !text || matches!(udt.as_str(), "text" | "varchar" | "bpchar" | "name" | "")
+}
+
+#[cfg(test)]
+mod flink_jdbc_tests {
+    use super::*;
+
+    fn column(source_type: &str, data_type: &str) -> ColumnRecord {
+        ColumnRecord {
+            ordinal: 1,
+            name: "c".into(),
+            data_type: data_type.into(),
+            source_type: source_type.into(),
+            nullable: true,
+            is_key: false,
+        }
+    }
+
+    #[test]
+    fn only_text_types_are_read_as_strings_by_flinks_jdbc_connector() {
+        for (udt, flink) in
+            [("text", "STRING"), ("varchar(64)", "VARCHAR(64)"), ("bpchar(3)", "CHAR(3)"), ("int4", "INT")]
+        {
+            assert!(flink_jdbc_reads(&column(udt, flink)), "{udt}");
+        }
+        for (udt, flink) in [
+            ("jsonb", "STRING"),
+            ("json", "STRING"),
+            ("uuid", "STRING"),
+            ("_int4", "STRING"),
+            ("numeric", "STRING"),
+            ("timestamptz", "TIMESTAMP_LTZ(6)"),
+        ] {
+            assert!(!flink_jdbc_reads(&column(udt, flink)), "{udt}");
+        }
+    }
+}
