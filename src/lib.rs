@@ -24,10 +24,10 @@ pub mod scheduler;
 pub mod secrets;
 pub mod server;
 pub mod service;
-pub mod sql;
+pub use sluice_sql as sql;
 pub mod sync;
 pub mod tls;
-pub mod units;
+pub use sluice_sql::units;
 pub mod version;
 
 /// A failure that stops the gateway from starting; the message says what to fix.

@@ -1,0 +1,1 @@
+SET SESSION TIME ZONE 'Europe/Berlin'

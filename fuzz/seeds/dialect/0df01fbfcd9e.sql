@@ -1,0 +1,1 @@
+RESET not_a_parameter

@@ -1,0 +1,1 @@
+ALTER ROLE team RENAME TO writer

@@ -1,0 +1,1 @@
+SAVEPOINT outside_a_block

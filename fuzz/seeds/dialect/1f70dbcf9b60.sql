@@ -1,0 +1,1 @@
+SHOW nothing_named_so

@@ -1,0 +1,1 @@
+ALTER ROLE sluice RENAME TO root

@@ -1,0 +1,1 @@
+CREATE ROLE reader LOGIN PASSWORD 'r34d'

@@ -1,0 +1,1 @@
+DROP USER writer, reader

@@ -1,0 +1,1 @@
+SELECT sum(value) FROM generate_series(1, 100)

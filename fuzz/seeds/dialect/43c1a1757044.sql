@@ -1,0 +1,1 @@
+SELECT definitely_not_a_function()

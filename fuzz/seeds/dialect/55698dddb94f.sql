@@ -1,0 +1,1 @@
+ALTER ROLE grouprole RENAME TO team

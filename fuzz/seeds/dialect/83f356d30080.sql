@@ -1,0 +1,1 @@
+SELECT no_column FROM sluice.roles

@@ -1,0 +1,1 @@
+WITH r AS (SELECT name FROM sluice.roles) SELECT count(*) FROM r

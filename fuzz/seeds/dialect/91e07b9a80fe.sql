@@ -1,0 +1,1 @@
+SELECT name, superuser, can_login FROM sluice.roles

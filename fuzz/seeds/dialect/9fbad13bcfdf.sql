@@ -1,0 +1,1 @@
+SELECT 'pg_x' NOT LIKE 'pg/_%' ESCAPE '/'

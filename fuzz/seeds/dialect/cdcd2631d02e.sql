@@ -1,0 +1,1 @@
+INSERT INTO sluice.roles (name) VALUES ('x')

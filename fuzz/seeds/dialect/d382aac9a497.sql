@@ -1,0 +1,1 @@
+SELECT 'pgax' NOT LIKE 'pg/_%' ESCAPE '/'

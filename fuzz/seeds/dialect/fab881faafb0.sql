@@ -1,0 +1,1 @@
+ALTER ROLE grouprole WITH LOGIN PASSWORD 'g'
