@@ -54,6 +54,12 @@ pub enum SqlState {
     ActiveTransaction,
     ProtocolViolation,
     ConnectionFailure,
+    /// 08006: a connection in use was lost (the metadata store's).
+    ConnectionLost,
+    /// 57P01: the server (the metadata store's) is shutting down.
+    AdminShutdown,
+    /// 57P03: a server cannot accept connections now (the gateway without its store).
+    CannotConnectNow,
     WrongObjectType,
     InvalidObjectDefinition,
     SerializationFailure,
@@ -131,6 +137,9 @@ impl SqlState {
             SqlState::ActiveTransaction => "25001",
             SqlState::ProtocolViolation => "08P01",
             SqlState::ConnectionFailure => "08001",
+            SqlState::ConnectionLost => "08006",
+            SqlState::AdminShutdown => "57P01",
+            SqlState::CannotConnectNow => "57P03",
             SqlState::WrongObjectType => "42809",
             SqlState::InvalidObjectDefinition => "42P17",
             SqlState::SerializationFailure => "40001",
@@ -196,8 +205,9 @@ pub enum SluiceError {
     #[error("{message}")]
     NotSupported { message: String, hint: Option<String> },
 
-    /// Objects still depend on the one being dropped.
-    #[error("cannot drop {what} because other objects depend on it")]
+    /// Objects still depend on the one being dropped or renamed; `what` says which and
+    /// how (`drop source "s"`).
+    #[error("cannot {what} because other objects depend on it")]
     DependentObjects { what: String, detail: String, hint: Option<&'static str> },
 
     /// The object is in use in a way that forbids the change (the last superuser, the
@@ -281,7 +291,8 @@ impl SluiceError {
             SluiceError::Store(StoreError::NotFound { .. }) => SqlState::UndefinedObject,
             SluiceError::Store(StoreError::Conflict { .. }) => SqlState::SerializationFailure,
             SluiceError::Store(StoreError::InUse { .. }) => SqlState::DependentObjectsStillExist,
-            SluiceError::Store(_) => SqlState::SystemError,
+            SluiceError::Store(StoreError::Concurrent { .. }) => SqlState::SerializationFailure,
+            SluiceError::Store(e) => store_state(e),
             SluiceError::Internal(_) => SqlState::InternalError,
         }
     }
@@ -404,23 +415,48 @@ impl From<DataFusionError> for SluiceError {
     }
 }
 
+/// A store or source error Sluice raised inside DataFusion, however DataFusion and Arrow
+/// wrapped it on its way out (an external error inside an Arrow error inside another
+/// external error, as a stream passes it on).
+fn sluice_error_in(e: &DataFusionError) -> Option<SluiceError> {
+    match e {
+        DataFusionError::External(boxed) => sluice_error_boxed(boxed.as_ref()),
+        DataFusionError::ArrowError(arrow, _) => match arrow.as_ref() {
+            ArrowError::ExternalError(boxed) => sluice_error_boxed(boxed.as_ref()),
+            _ => None,
+        },
+        DataFusionError::Context(_, inner) | DataFusionError::Diagnostic(_, inner) => sluice_error_in(inner),
+        DataFusionError::Shared(inner) => sluice_error_in(inner),
+        DataFusionError::Collection(errors) => errors.iter().find_map(sluice_error_in),
+        _ => None,
+    }
+}
+
+fn sluice_error_boxed(boxed: &(dyn std::error::Error + Send + Sync + 'static)) -> Option<SluiceError> {
+    if let Some(store) = boxed.downcast_ref::<StoreError>() {
+        return Some(SluiceError::Store(clone_store_error(store)));
+    }
+    match boxed.downcast_ref::<SluiceError>() {
+        Some(SluiceError::SourceUnavailable { name, message }) => {
+            return Some(SluiceError::SourceUnavailable { name: name.clone(), message: message.clone() });
+        }
+        Some(SluiceError::Store(store)) => return Some(SluiceError::Store(clone_store_error(store))),
+        _ => {}
+    }
+    if let Some(ArrowError::ExternalError(inner)) = boxed.downcast_ref::<ArrowError>() {
+        return sluice_error_boxed(inner.as_ref());
+    }
+    boxed.downcast_ref::<DataFusionError>().and_then(sluice_error_in)
+}
+
 /// Turns a DataFusion error into a [`SluiceError`] with the SQLSTATE PostgreSQL would use.
 fn classify_datafusion(e: DataFusionError) -> SluiceError {
     let pos =
         e.diagnostic().and_then(|d| d.span).map(|s| SourcePos { line: s.start.line, column: s.start.column });
 
     // Errors raised by Sluice itself inside DataFusion (system tables, functions).
-    for inner in e.iter() {
-        if let DataFusionError::External(boxed) = inner {
-            if let Some(store) = boxed.downcast_ref::<StoreError>() {
-                return SluiceError::Store(clone_store_error(store));
-            }
-            if let Some(SluiceError::SourceUnavailable { name, message }) =
-                boxed.downcast_ref::<SluiceError>()
-            {
-                return SluiceError::SourceUnavailable { name: name.clone(), message: message.clone() };
-            }
-        }
+    if let Some(own) = sluice_error_in(&e) {
+        return own;
     }
 
     let root = e.find_root();
@@ -576,8 +612,22 @@ pub fn strsim_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// The SQLSTATE of a failure of the metadata store itself: a lost or refused connection
+/// is 08006 and a server shutting down 57P01 (as PostgreSQL reports them to its own
+/// clients, so a client retries), anything else 58000.
+fn store_state(e: &StoreError) -> SqlState {
+    match e.server_code().as_deref() {
+        Some("57P01" | "57P02") => SqlState::AdminShutdown,
+        Some("57P03") => SqlState::CannotConnectNow,
+        _ if e.is_unavailable() => SqlState::ConnectionLost,
+        _ => SqlState::SystemError,
+    }
+}
+
 fn clone_store_error(e: &StoreError) -> StoreError {
     match e {
+        StoreError::Concurrent { detail } => StoreError::Concurrent { detail: detail.clone() },
+        e if e.is_unavailable() => StoreError::Unavailable(e.to_string()),
         StoreError::AlreadyExists { kind, name } => StoreError::AlreadyExists { kind, name: name.clone() },
         StoreError::NotFound { kind, name } => StoreError::NotFound { kind, name: name.clone() },
         StoreError::Corrupt { kind, name, detail } => {

@@ -27,4 +27,4 @@ pub use model::{
     TargetRecord, TaskChange,
 };
 pub use settings::{DeploymentState, JobEngine, PipelineEngine, PipelineMode};
-pub use store::{Backend, Store};
+pub use store::{Backend, CatalogLock, Store};

@@ -76,9 +76,10 @@ pub fn flink_jdbc(cx: &TableCx<'_>, secrets: &mut Secrets, pg: bool) -> Result<F
     let mut options: Vec<(String, String)> = Vec::new();
     put(&mut options, "connector", "jdbc".into());
     let mut url = jdbc_url(table, secrets);
-    if pg && role == Role::Write {
+    if pg {
         // Flink binds a STRING as varchar; PostgreSQL then refuses it for a json, jsonb,
-        // uuid or enum column unless the driver leaves its type to the server
+        // uuid or enum column unless the driver leaves its type to the server (reads are
+        // unaffected, and a table read and written keeps one definition)
         url.push_str("?stringtype=unspecified");
     }
     put(&mut options, "url", url);

@@ -110,8 +110,9 @@ impl Deployer for LocalDeployer<'_> {
                 let source = &sources[&table.path.source];
                 let spec = SinkSpec { table, source, columns: &insert.columns, mode, batch_size };
                 let mut writer = sink::open(&spec).await?;
-                let frame = plan.bound.planner.execute_logical_plan(query).await?;
-                let mut stream = frame.execute_stream().await?;
+                let read = |e| read_error(e, plan);
+                let frame = plan.bound.planner.execute_logical_plan(query).await.map_err(read)?;
+                let mut stream = frame.execute_stream().await.map_err(read)?;
                 let mut written = 0i64;
                 let mut reported = 0i64;
                 let result: Result<()> = loop {
@@ -122,7 +123,7 @@ impl Deployer for LocalDeployer<'_> {
                     let Some(batch) = next else { break Ok(()) };
                     let batch = match batch {
                         Ok(b) => b,
-                        Err(e) => break Err(e.into()),
+                        Err(e) => break Err(read(e)),
                     };
                     if let Err(e) = writer.write(&batch).await {
                         break Err(e);
@@ -214,5 +215,54 @@ impl Deployer for LocalDeployer<'_> {
 async fn rollback(writers: Vec<Box<dyn LocalSink>>) {
     for writer in writers {
         writer.rollback().await;
+    }
+}
+
+/// What a broken connection to a source reads as, in the drivers' words (tokio-postgres,
+/// mysql_async, the OS) inside DataFusion's and the table providers' wrapping.
+const CONNECTION_LOST: &[&str] = &[
+    "connection closed",
+    "connection refused",
+    "connection reset",
+    "broken pipe",
+    "unexpected eof",
+    "terminating connection",
+    "server closed the connection",
+    "lost connection",
+    "error communicating with",
+];
+
+/// A read that failed: when a source's connection broke (its server stopped or
+/// restarted), an error naming the source(s) the job reads (08001) instead of the driver's
+/// words wrapped by DataFusion; otherwise DataFusion's error as usual.
+fn read_error(e: datafusion::error::DataFusionError, plan: &crate::plan::PipelinePlan) -> SluiceError {
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let error = SluiceError::from(e);
+    if matches!(error, SluiceError::SourceUnavailable { .. })
+        || !CONNECTION_LOST.iter().any(|m| lower.contains(m))
+    {
+        return error;
+    }
+    let sinks: Vec<usize> = plan.bound.inserts.iter().map(|i| i.sink).collect();
+    let mut read: Vec<&str> = plan
+        .bound
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(i, t)| !sinks.contains(i) && t.source_type.introspects)
+        .map(|(_, t)| t.path.source.as_str())
+        .collect();
+    read.sort_unstable();
+    read.dedup();
+    let cause = text
+        .lines()
+        .find(|l| CONNECTION_LOST.iter().any(|m| l.to_lowercase().contains(m)))
+        .unwrap_or(&text)
+        .trim();
+    let message = format!("the connection to the source was lost while reading it: {cause}");
+    match read.as_slice() {
+        [one] => SluiceError::SourceUnavailable { name: (*one).to_owned(), message },
+        _ => SluiceError::SourceUnavailable { name: read.join("\", \""), message },
     }
 }

@@ -33,7 +33,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterSource) -> Result<Output
             let users = store.pipelines_using(name).await?;
             if !users.is_empty() {
                 return Err(SluiceError::DependentObjects {
-                    what: format!("source \"{name}\""),
+                    what: format!("rename source \"{name}\""),
                     detail: format!("pipelines name it in their bodies: {}", users.join(", ")),
                     hint: Some("Drop or replace those pipelines first."),
                 });

@@ -26,7 +26,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropRole) -> Result<Output> {
             let objects: Vec<String> =
                 owned.iter().map(|(kind, object)| format!("{} {object}", kind.as_str())).collect();
             return Err(SluiceError::DependentObjects {
-                what: format!("role \"{name}\""),
+                what: format!("drop role \"{name}\""),
                 detail: format!("owner of {}", objects.join(", ")),
                 hint: Some("Hand them over first: ALTER … OWNER TO another role (or drop them)."),
             });

@@ -19,7 +19,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSecret) -> Result<Output>
         }
         Ok(false) => Err(SluiceError::UndefinedObject { kind: "secret", name: name.to_owned() }),
         Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
-            what: format!("secret \"{name}\""),
+            what: format!("drop secret \"{name}\""),
             detail: format!("used by source{} {}", if users.len() > 1 { "s" } else { "" }, users.join(", ")),
             hint: Some("Drop those sources, or ALTER SOURCE … SET the option to another secret, first."),
         }),

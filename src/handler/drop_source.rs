@@ -38,13 +38,13 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSource) -> Result<Output>
         Ok(false) => Err(SluiceError::UndefinedObject { kind: "source", name: name.to_owned() }),
         Err(StoreError::InUse { kind: "pipeline", name: pipeline, users }) => {
             Err(SluiceError::DependentObjects {
-                what: format!("pipeline {pipeline}"),
+                what: format!("drop pipeline {pipeline}"),
                 detail: format!("{} of it is active", users.join(", ")),
                 hint: Some("STOP PIPELINE it first."),
             })
         }
         Err(StoreError::InUse { users, .. }) => Err(SluiceError::DependentObjects {
-            what: format!("source \"{name}\""),
+            what: format!("drop source \"{name}\""),
             detail: format!(
                 "pipeline{} {} read or write it",
                 if users.len() > 1 { "s" } else { "" },

@@ -23,7 +23,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropSync) -> Result<Output> {
         let deployments = ctx.rt.store.deployments(Some(name.as_str())).await?;
         if let Some(d) = deployments.iter().find(|d| d.state.is_active()) {
             return Err(SluiceError::DependentObjects {
-                what: format!("sync {name}"),
+                what: format!("drop sync {name}"),
                 detail: format!("its pipeline's deployment {} on target {} is {}", d.id, d.target, d.state),
                 hint: Some("STOP PIPELINE it first."),
             });

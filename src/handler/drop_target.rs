@@ -17,7 +17,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTarget) -> Result<Output>
         let name = name.as_str();
         if name == crate::deploy::targets::LOCAL {
             return Err(SluiceError::DependentObjects {
-                what: "target local".into(),
+                what: "drop target local".into(),
                 detail: "the local target is built in: pipelines without a target run on it".into(),
                 hint: None,
             });
@@ -36,7 +36,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &DropTarget) -> Result<Output>
         }
         Err(StoreError::InUse { name, users, .. }) => {
             return Err(SluiceError::DependentObjects {
-                what: format!("target {name}"),
+                what: format!("drop target {name}"),
                 detail: format!("pipelines running on it: {}", users.join(", ")),
                 hint: Some("STOP PIPELINE them first."),
             });

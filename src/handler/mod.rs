@@ -177,45 +177,17 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                     Some("Sluice applies each gateway statement on its own, even inside BEGIN … COMMIT."),
                 ));
             }
-            match g {
-                GatewayStatement::CreateRole(s) => create_role::handle(ctx, s).await,
-                GatewayStatement::AlterRole(s) => alter_role::handle(ctx, s).await,
-                GatewayStatement::DropRole(s) => drop_role::handle(ctx, s).await,
-                GatewayStatement::CreateSecret(s) => create_secret::handle(ctx, s).await,
-                GatewayStatement::AlterSecret(s) => alter_secret::handle(ctx, s).await,
-                GatewayStatement::DropSecret(s) => drop_secret::handle(ctx, s).await,
-                GatewayStatement::CreateSource(s) => create_source::handle(ctx, s).await,
-                GatewayStatement::AlterSource(s) => alter_source::handle(ctx, s).await,
-                GatewayStatement::DropSource(s) => drop_source::handle(ctx, s).await,
-                GatewayStatement::SourceInfo(info) => source_info(ctx, info).await,
-                GatewayStatement::CreateTable(s) => create_table::handle(ctx, s).await,
-                GatewayStatement::DropTable(s) => drop_table::handle(ctx, s).await,
-                GatewayStatement::CreatePipeline(s) => create_pipeline::handle(ctx, s).await,
-                GatewayStatement::AlterPipeline(s) => alter_pipeline::handle(ctx, s).await,
-                GatewayStatement::DropPipeline(s) => drop_pipeline::handle(ctx, s).await,
-                GatewayStatement::PipelineInfo(info) => pipeline_info(ctx, info).await,
-                GatewayStatement::CreateTarget(s) => create_target::handle(ctx, s).await,
-                GatewayStatement::DropTarget(s) => drop_target::handle(ctx, s).await,
-                GatewayStatement::TargetInfo(info) => target_info(ctx, info).await,
-                GatewayStatement::StartPipeline(s) => start_pipeline::handle(ctx, s).await,
-                GatewayStatement::StopPipeline(s) => stop_pipeline::handle(ctx, s).await,
-                GatewayStatement::ResumePipeline(s) => resume_pipeline::handle(ctx, s).await,
-                GatewayStatement::CreateSync(s) => create_sync::handle(ctx, s).await,
-                GatewayStatement::DropSync(s) => drop_sync::handle(ctx, s).await,
-                GatewayStatement::SyncInfo(info) => sync_info(ctx, info).await,
-                GatewayStatement::CreateSchedule(s) => create_schedule::handle(ctx, s).await,
-                GatewayStatement::AlterSchedule(s) => alter_schedule::handle(ctx, s).await,
-                GatewayStatement::DropSchedule(s) => drop_schedule::handle(ctx, s).await,
-                GatewayStatement::SetScheduleState(s) => pause_schedule::handle(ctx, s).await,
-                GatewayStatement::RunSchedule(s) => run_schedule::run(ctx, s).await,
-                GatewayStatement::ScheduleInfo(info) => schedule_info(ctx, info).await,
-                GatewayStatement::GrantPrivileges(s) => grant::handle(ctx, s).await,
-                GatewayStatement::RevokePrivileges(s) => revoke::handle(ctx, s).await,
-                GatewayStatement::GrantRole(s) => grant_role::handle(ctx, s).await,
-                GatewayStatement::RevokeRole(s) => revoke_role::handle(ctx, s).await,
-                GatewayStatement::AlterOwner(s) => alter_owner::handle(ctx, s).await,
-                GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
+            // statements that change the catalog run one at a time (store/lock.rs):
+            // what one checks cannot be dropped under it by another
+            let lock = match parsed.statement.kind().writes_catalog && !runs_a_job(g) {
+                true => Some(ctx.rt.store.catalog_lock().await?),
+                false => None,
+            };
+            let out = gateway(ctx, g).await;
+            if let Some(lock) = lock {
+                lock.release().await;
             }
+            out
         }
         Statement::Query(df) => match df.as_ref() {
             DfStatement::Statement(s) => match s.as_ref() {
@@ -234,6 +206,58 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
             _ => query::handle(ctx, df, text).await,
         },
     }
+}
+
+/// Runs gateway statement `g`.
+async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement) -> Result<Output> {
+    match g {
+        GatewayStatement::CreateRole(s) => create_role::handle(ctx, s).await,
+        GatewayStatement::AlterRole(s) => alter_role::handle(ctx, s).await,
+        GatewayStatement::DropRole(s) => drop_role::handle(ctx, s).await,
+        GatewayStatement::CreateSecret(s) => create_secret::handle(ctx, s).await,
+        GatewayStatement::AlterSecret(s) => alter_secret::handle(ctx, s).await,
+        GatewayStatement::DropSecret(s) => drop_secret::handle(ctx, s).await,
+        GatewayStatement::CreateSource(s) => create_source::handle(ctx, s).await,
+        GatewayStatement::AlterSource(s) => alter_source::handle(ctx, s).await,
+        GatewayStatement::DropSource(s) => drop_source::handle(ctx, s).await,
+        GatewayStatement::SourceInfo(info) => source_info(ctx, info).await,
+        GatewayStatement::CreateTable(s) => create_table::handle(ctx, s).await,
+        GatewayStatement::DropTable(s) => drop_table::handle(ctx, s).await,
+        GatewayStatement::CreatePipeline(s) => create_pipeline::handle(ctx, s).await,
+        GatewayStatement::AlterPipeline(s) => alter_pipeline::handle(ctx, s).await,
+        GatewayStatement::DropPipeline(s) => drop_pipeline::handle(ctx, s).await,
+        GatewayStatement::PipelineInfo(info) => pipeline_info(ctx, info).await,
+        GatewayStatement::CreateTarget(s) => create_target::handle(ctx, s).await,
+        GatewayStatement::DropTarget(s) => drop_target::handle(ctx, s).await,
+        GatewayStatement::TargetInfo(info) => target_info(ctx, info).await,
+        GatewayStatement::StartPipeline(s) => start_pipeline::handle(ctx, s).await,
+        GatewayStatement::StopPipeline(s) => stop_pipeline::handle(ctx, s).await,
+        GatewayStatement::ResumePipeline(s) => resume_pipeline::handle(ctx, s).await,
+        GatewayStatement::CreateSync(s) => create_sync::handle(ctx, s).await,
+        GatewayStatement::DropSync(s) => drop_sync::handle(ctx, s).await,
+        GatewayStatement::SyncInfo(info) => sync_info(ctx, info).await,
+        GatewayStatement::CreateSchedule(s) => create_schedule::handle(ctx, s).await,
+        GatewayStatement::AlterSchedule(s) => alter_schedule::handle(ctx, s).await,
+        GatewayStatement::DropSchedule(s) => drop_schedule::handle(ctx, s).await,
+        GatewayStatement::SetScheduleState(s) => pause_schedule::handle(ctx, s).await,
+        GatewayStatement::RunSchedule(s) => run_schedule::run(ctx, s).await,
+        GatewayStatement::ScheduleInfo(info) => schedule_info(ctx, info).await,
+        GatewayStatement::GrantPrivileges(s) => grant::handle(ctx, s).await,
+        GatewayStatement::RevokePrivileges(s) => revoke::handle(ctx, s).await,
+        GatewayStatement::GrantRole(s) => grant_role::handle(ctx, s).await,
+        GatewayStatement::RevokeRole(s) => revoke_role::handle(ctx, s).await,
+        GatewayStatement::AlterOwner(s) => alter_owner::handle(ctx, s).await,
+        GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
+    }
+}
+
+/// Whether `g` runs or waits on a job (START, STOP, RESUME, RUN SCHEDULE): such statements
+/// change the catalog without the catalog lock, since they can take long and the store
+/// refuses their races by itself (one active deployment per pipeline, foreign keys to
+/// the pipeline).
+fn runs_a_job(g: &GatewayStatement) -> bool {
+    use GatewayStatement as G;
+    matches!(g, G::StartPipeline(_) | G::StopPipeline(_) | G::ResumePipeline(_) | G::RunSchedule(_))
 }
 
 async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {

@@ -161,7 +161,7 @@ impl Connection {
                         }
                         let role = self.server.runtime.store.role(&user).await.map_err(|e| {
                             tracing::error!(error = %e, "metadata store unavailable during login");
-                            fatal(SqlState::SystemError, "the metadata store is unavailable")
+                            fatal(SqlState::CannotConnectNow, "the metadata store is unavailable")
                         })?;
                         let verifier = role
                             .as_ref()

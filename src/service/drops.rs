@@ -46,14 +46,14 @@ impl Removals<'_> {
 async fn droppable(rt: &Runtime, name: &str) -> Result<()> {
     if rt.store.sync(name).await?.is_some() {
         return Err(SluiceError::DependentObjects {
-            what: format!("pipeline {name}"),
+            what: format!("drop pipeline {name}"),
             detail: format!("sync {name} compiles into it"),
             hint: Some("DROP SYNC drops the sync with its pipeline."),
         });
     }
     if let Some(schedule) = rt.store.schedules_running(name).await?.first() {
         return Err(SluiceError::DependentObjects {
-            what: format!("pipeline {name}"),
+            what: format!("drop pipeline {name}"),
             detail: format!("schedule {schedule} runs it"),
             hint: Some("Remove it from the schedule (CREATE OR REPLACE SCHEDULE) or DROP SCHEDULE first."),
         });
@@ -61,7 +61,7 @@ async fn droppable(rt: &Runtime, name: &str) -> Result<()> {
     let deployments = rt.store.deployments(Some(name)).await?;
     if let Some(d) = deployments.iter().find(|d| d.state.is_active()) {
         return Err(SluiceError::DependentObjects {
-            what: format!("pipeline {name}"),
+            what: format!("drop pipeline {name}"),
             detail: format!("deployment {} on target {} is {}", d.id, d.target, d.state),
             hint: Some("STOP PIPELINE it first."),
         });

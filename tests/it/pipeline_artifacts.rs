@@ -228,7 +228,10 @@ async fn batch_pipelines_read_and_write_through_jdbc() {
         .unwrap();
     let script = &explain(&client, "EXPLAIN PIPELINE nightly FORMAT flink_sql").await[0].1;
     assert!(script.contains(&format!("'url' = 'jdbc:mysql://127.0.0.1:3306/{m}'")), "{script}");
-    assert!(script.contains("'url' = 'jdbc:postgresql://127.0.0.1:5432/test'"), "{script}");
+    assert!(
+        script.contains("'url' = 'jdbc:postgresql://127.0.0.1:5432/test?stringtype=unspecified'"),
+        "{script}"
+    );
     assert!(script.contains(&format!("'table-name' = '{p}.orders'")), "{script}");
     assert!(
         !script.contains("cdc") && !script.contains("checkpointing"),

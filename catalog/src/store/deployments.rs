@@ -239,7 +239,7 @@ impl Store {
                     sqlx::Error::Database(db) if db.is_unique_violation() => {
                         StoreError::Conflict { kind: KIND, name: id.to_string() }
                     }
-                    _ => StoreError::Database(e),
+                    _ => StoreError::from(e),
                 })?;
             let Some(row) = row else {
                 return Ok(false);

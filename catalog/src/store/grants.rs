@@ -266,7 +266,7 @@ impl Store {
                 sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
                     StoreError::NotFound { kind: "role", name: m.role.to_owned() }
                 }
-                other => StoreError::Database(other),
+                other => StoreError::from(other),
             })?;
             let detail = format!("{} TO {}", m.role, m.member);
             Event { actor, action: "grant", object_kind: "role", object_name: m.role, detail: Some(&detail) }

@@ -22,11 +22,13 @@ use crate::error::{StoreError, StoreResult};
 mod deployments;
 mod events;
 pub mod grants;
+mod lock;
 mod pipelines;
 mod roles;
 pub mod rows;
 mod runs;
 mod schedules;
+pub use lock::CatalogLock;
 mod secrets;
 mod sources;
 mod syncs;
@@ -139,6 +141,8 @@ struct Inner {
     /// Each role's [`Access`] as last read, with the epoch it was read in: a statement
     /// checks privileges without reading the store while the catalog stays as it was.
     access: std::sync::Mutex<(u64, std::collections::HashMap<String, Option<crate::privileges::Access>>)>,
+    /// This gateway's side of the catalog lock ([`lock`]).
+    ddl: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// A handle on the metadata store; cheap to clone and shared by every connection.
@@ -176,8 +180,14 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(redact_url(url)));
         };
-        let store =
-            Store { inner: Arc::new(Inner { pool, epoch: AtomicU64::new(1), access: Default::default() }) };
+        let store = Store {
+            inner: Arc::new(Inner {
+                pool,
+                epoch: AtomicU64::new(1),
+                access: Default::default(),
+                ddl: Default::default(),
+            }),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -363,7 +373,7 @@ pub(crate) fn on_unique(kind: &'static str, name: &str) -> impl FnOnce(sqlx::Err
     let name = name.to_owned();
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists { kind, name },
-        _ => StoreError::Database(e),
+        _ => StoreError::from(e),
     }
 }
 

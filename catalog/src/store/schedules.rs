@@ -280,8 +280,8 @@ impl Store {
                 Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
                     .record(&mut *tx)
                     .await?;
+                super::grants::forget_object(&mut *tx, KIND, name).await?;
             }
-            super::grants::forget_object(&mut *tx, KIND, name).await?;
             tx.commit().await?;
             deleted > 0
         });

@@ -180,9 +180,9 @@ impl Store {
                 Event { actor, action: "drop", object_kind: KIND, object_name: name, detail: None }
                     .record(&mut *tx)
                     .await?;
+                super::grants::forget_object(&mut *tx, KIND, name).await?;
+                super::grants::forget_object(&mut *tx, "pipeline", name).await?;
             }
-            super::grants::forget_object(&mut *tx, KIND, name).await?;
-            super::grants::forget_object(&mut *tx, "pipeline", name).await?;
             tx.commit().await?;
             deleted > 0
         });
