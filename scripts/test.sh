@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sluice's test suite, as CI runs it: services up, client tools installed, then every test
 # on both metadata backends (SQLite, and a fresh database per server in the local
-# PostgreSQL), with a local Flink cluster. Set CI=true to turn "service missing, skipped" into a failure.
+# PostgreSQL), with a local Flink cluster; then the fault script (scripts/chaos.sh) and
+# a bounded fuzzing run (scripts/fuzz.sh). Set CI=true to turn "service missing,
+# skipped" into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,3 +19,7 @@ echo "== tests, metadata in SQLite"
 cargo test --workspace
 echo "== integration tests, metadata in PostgreSQL"
 SLUICE_TEST_METADATA=postgres cargo test --test it
+echo "== faults: random DDL with SIGKILLs, the metadata store restarted, a source stopped"
+scripts/chaos.sh --seed 20261207
+echo "== fuzzing the dialect and option lists, 60 s each"
+scripts/fuzz.sh 60
