@@ -86,7 +86,10 @@ impl Runtime {
         shutdown: watch::Receiver<bool>,
     ) -> Result<JoinHandle<()>, StartError> {
         let watcher = tokio::spawn(crate::deploy::watcher::run(self.clone(), shutdown.clone()));
-        tokio::spawn(crate::service::follow::run(self.clone(), shutdown.clone()));
+        // other gateways' changes are followed from the newest event read before the
+        // sources are published: one made in between is published twice, never missed
+        let seen = self.store.latest_event().await?;
+        tokio::spawn(crate::service::follow::run(self.clone(), seen, shutdown.clone()));
         tokio::spawn(crate::scheduler::run(self.clone(), shutdown));
         for source in self.store.sources().await? {
             if let Err(e) = crate::service::sources::publish(self, &source.name).await {

@@ -16,15 +16,8 @@ use crate::runtime::Runtime;
 /// How often the catalog is polled for other gateways' changes.
 pub const POLL: Duration = Duration::from_secs(1);
 
-/// Follows the catalog until shut-down.
-pub async fn run(rt: Arc<Runtime>, mut shutdown: watch::Receiver<bool>) {
-    let mut seen = match rt.store.latest_event().await {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read the catalog's events; other gateways' changes are not followed");
-            return;
-        }
-    };
+/// Follows the catalog's changes after event `seen` until shut-down.
+pub async fn run(rt: Arc<Runtime>, mut seen: i64, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
             _ = shutdown.changed() => return,
