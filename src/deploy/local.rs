@@ -237,13 +237,15 @@ const CONNECTION_LOST: &[&str] = &[
 /// words wrapped by DataFusion; otherwise DataFusion's error as usual.
 fn read_error(e: datafusion::error::DataFusionError, plan: &crate::plan::PipelinePlan) -> SluiceError {
     let text = e.to_string();
-    let lower = text.to_lowercase();
     let error = SluiceError::from(e);
-    if matches!(error, SluiceError::SourceUnavailable { .. })
-        || !CONNECTION_LOST.iter().any(|m| lower.contains(m))
-    {
+    if matches!(error, SluiceError::SourceUnavailable { .. }) {
         return error;
     }
+    let lost = |line: &&str| {
+        let line = line.to_lowercase();
+        CONNECTION_LOST.iter().any(|m| line.contains(m))
+    };
+    let Some(cause) = text.lines().find(lost) else { return error };
     let sinks: Vec<usize> = plan.bound.inserts.iter().map(|i| i.sink).collect();
     let mut read: Vec<&str> = plan
         .bound
@@ -255,14 +257,8 @@ fn read_error(e: datafusion::error::DataFusionError, plan: &crate::plan::Pipelin
         .collect();
     read.sort_unstable();
     read.dedup();
-    let cause = text
-        .lines()
-        .find(|l| CONNECTION_LOST.iter().any(|m| l.to_lowercase().contains(m)))
-        .unwrap_or(&text)
-        .trim();
-    let message = format!("the connection to the source was lost while reading it: {cause}");
-    match read.as_slice() {
-        [one] => SluiceError::SourceUnavailable { name: (*one).to_owned(), message },
-        _ => SluiceError::SourceUnavailable { name: read.join("\", \""), message },
+    SluiceError::SourceUnavailable {
+        name: read.join("\", \""),
+        message: format!("the connection to the source was lost while reading it: {}", cause.trim()),
     }
 }

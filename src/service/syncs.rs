@@ -252,8 +252,6 @@ fn plan_tables(
     Ok(tables)
 }
 
-/// A sync reads a database of a MySQL or PostgreSQL source and writes a sink it maps
-/// types into; DATABASE after the sink exactly when the sink has databases.
 /// The columns of `table` the engine can read: one it cannot is an error naming it (0A000),
 /// or left out with a NOTICE under `unsupported_types = 'skip'`.
 fn engine_reads(
@@ -287,6 +285,8 @@ fn engine_reads(
     Ok(out)
 }
 
+/// A sync reads a database of a MySQL or PostgreSQL source and writes a sink it maps
+/// types into; DATABASE after the sink exactly when the sink has databases.
 fn check_kinds(statement: &CreateSync, source: &LoadedSource, sink: &LoadedSource) -> Result<()> {
     let wrong = |message: String, hint: &str| SluiceError::Query {
         state: SqlState::WrongObjectType,
