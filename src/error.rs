@@ -674,6 +674,27 @@ mod tests {
     }
 
     #[test]
+    fn store_failures_have_the_states_a_client_retries_on() {
+        let concurrent = StoreError::Concurrent { detail: "tables_source_fkey".into() };
+        assert_eq!(SluiceError::Store(concurrent).sqlstate().code(), "40001");
+        let lost = StoreError::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!(SluiceError::Store(lost).sqlstate().code(), "08006");
+        // a lost store, wrapped by DataFusion and Arrow on its way out of a system-table
+        // stream, keeps its state
+        let nested = DataFusionError::ArrowError(
+            Box::new(ArrowError::ExternalError(Box::new(DataFusionError::External(Box::new(
+                StoreError::Database(sqlx::Error::PoolClosed),
+            ))))),
+            None,
+        );
+        let e: SluiceError =
+            DataFusionError::Context("scanning sluice.sources".into(), Box::new(nested)).into();
+        assert_eq!(e.sqlstate().code(), "08006", "{e}");
+        let corrupt = StoreError::Corrupt { kind: "source", name: "s".into(), detail: "json".into() };
+        assert_eq!(SluiceError::Store(corrupt).sqlstate().code(), "58000");
+    }
+
+    #[test]
     fn edit_distance() {
         assert_eq!(strsim_distance("kitten", "sitting"), 3);
         assert_eq!(strsim_distance("", "abc"), 3);
