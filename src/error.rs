@@ -68,6 +68,8 @@ pub enum SqlState {
     DuplicatePreparedStatement,
     QueryCanceled,
     TooManyConnections,
+    /// 54001: a statement nested too deeply to parse.
+    StatementTooComplex,
     OutOfMemory,
     SystemError,
     InternalError,
@@ -148,6 +150,7 @@ impl SqlState {
             SqlState::DuplicatePreparedStatement => "42P05",
             SqlState::QueryCanceled => "57014",
             SqlState::TooManyConnections => "53300",
+            SqlState::StatementTooComplex => "54001",
             SqlState::OutOfMemory => "53200",
             SqlState::SystemError => "58000",
             SqlState::InternalError => "XX000",
@@ -405,6 +408,12 @@ impl From<ParseError> for SluiceError {
             ParseError::UndefinedVariable(name) => {
                 SluiceError::UndefinedObject { kind: "pipeline variable", name: format!("${{{name}}}") }
             }
+            ParseError::TooComplex => SluiceError::Query {
+                state: SqlState::StatementTooComplex,
+                message: ParseError::TooComplex.message(),
+                hint: Some("Nest fewer parentheses, CASTs or ARRAY constructors.".into()),
+                pos: None,
+            },
         }
     }
 }

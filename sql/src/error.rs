@@ -5,6 +5,7 @@
 use std::fmt;
 
 use datafusion_common::DataFusionError;
+use datafusion_sql::sqlparser::parser::ParserError;
 
 /// A place in the statement text: line and column, both from 1 (columns in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +42,9 @@ pub enum ParseError {
     UndefinedParameter { number: usize, pos: Option<SourcePos> },
     /// 42704: a `${name}` in a pipeline body that no run defines.
     UndefinedVariable(String),
+    /// 54001: the statement nests too deeply to parse (sqlparser's recursion limit, or
+    /// the work bound of [`crate::bounded`]).
+    TooComplex,
 }
 
 /// A result of parsing.
@@ -56,6 +60,7 @@ impl ParseError {
             ParseError::UndefinedVariable(name) => {
                 format!("pipeline variable \"${{{name}}}\" does not exist")
             }
+            ParseError::TooComplex => "statement is too complex to parse: it nests too deeply".into(),
         }
     }
 
@@ -63,7 +68,7 @@ impl ParseError {
     pub fn pos(&self) -> Option<SourcePos> {
         match self {
             ParseError::Syntax { pos, .. } | ParseError::UndefinedParameter { pos, .. } => *pos,
-            ParseError::DataFusion(_) | ParseError::UndefinedVariable(_) => None,
+            ParseError::DataFusion(_) | ParseError::UndefinedVariable(_) | ParseError::TooComplex => None,
         }
     }
 
@@ -71,6 +76,9 @@ impl ParseError {
     /// position split off); others are kept for the boundary to classify.
     pub fn from_datafusion(e: DataFusionError) -> ParseError {
         match e.find_root() {
+            DataFusionError::SQL(e, _) if matches!(**e, ParserError::RecursionLimitExceeded) => {
+                ParseError::TooComplex
+            }
             DataFusionError::SQL(parser_error, _) => {
                 let (message, pos) = split_parser_position(&parser_error.to_string());
                 ParseError::Syntax { message, pos }

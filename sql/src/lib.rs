@@ -10,6 +10,7 @@
 //! DataFusion's SQL parser alone), and so that its fuzz targets (`fuzz/`) build small.
 
 pub mod ast;
+mod bounded;
 pub mod error;
 pub mod exprs;
 mod grammar;

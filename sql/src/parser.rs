@@ -8,6 +8,7 @@ use datafusion_sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_sql::sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::ast::GatewayStatement;
+use super::bounded::Bounded;
 use super::error::{ParseError, Result, SourcePos, split_parser_position};
 use super::grammar::{expected, word};
 use super::text::LineIndex;
@@ -37,8 +38,9 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         ParseError::from_datafusion(datafusion_common::DataFusionError::from(ParserError::from(e)))
     })?;
     let tokens = super::placeholders::rewrite_tokens(super::window::rewrite_tokens(tokens));
+    let bounded = Bounded::new(tokens.len());
     let mut df = DFParserBuilder::new(ParserInput::Tokens(tokens))
-        .with_dialect(&dialect)
+        .with_dialect(&bounded)
         .build()
         .map_err(ParseError::from_datafusion)?;
     let lines = LineIndex::new(sql);
@@ -49,10 +51,11 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         if first.token == Token::EOF {
             break;
         }
-        let statement = match parse_gateway(&mut df.parser).map_err(syntax).map_err(|e| at_end(e, sql))? {
+        let failed = |e: ParseError| if bounded.exhausted() { ParseError::TooComplex } else { at_end(e, sql) };
+        let statement = match parse_gateway(&mut df.parser).map_err(syntax).map_err(failed)? {
             Some(g) => Statement::Gateway(g),
             None => Statement::Query(Box::new(
-                df.parse_statement().map_err(ParseError::from_datafusion).map_err(|e| at_end(e, sql))?,
+                df.parse_statement().map_err(ParseError::from_datafusion).map_err(failed)?,
             )),
         };
         let next = df.parser.peek_token();
@@ -85,6 +88,9 @@ fn at_end(e: ParseError, sql: &str) -> ParseError {
 }
 
 fn syntax(e: ParserError) -> ParseError {
+    if matches!(e, ParserError::RecursionLimitExceeded) {
+        return ParseError::TooComplex;
+    }
     let (message, pos) = split_parser_position(&e.to_string());
     ParseError::Syntax { message: hide_literals(message), pos }
 }
