@@ -13,6 +13,7 @@ use crate::error::{Result, SluiceError};
 use crate::secrets::MasterKey;
 
 /// A source with everything needed to reach it.
+#[derive(Clone)]
 pub struct LoadedSource {
     pub record: SourceRecord,
     pub source_type: &'static SourceType,

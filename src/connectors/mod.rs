@@ -200,9 +200,14 @@ pub trait Connector: Sync + fmt::Debug {
         None
     }
 
-    /// Opens a table of it for the local target's writes; `None` when the local target
-    /// cannot write the type.
-    async fn open_sink(&self, _spec: &sink::SinkSpec<'_>) -> Option<Result<Box<dyn sink::LocalSink>>> {
+    /// Opens a connection to a source of it for the local target's writes (`table`, the
+    /// first table written, names it in errors); `None` when the local target cannot
+    /// write the type.
+    async fn open_sink(
+        &self,
+        _table: &crate::plan::TableUse,
+        _source: &access::LoadedSource,
+    ) -> Option<Result<Box<dyn sink::LocalSink>>> {
         None
     }
 

@@ -1,9 +1,9 @@
-//! Writing Arrow batches into a table of a source, for the `local` target. Each source
+//! Writing Arrow batches into tables of a source, for the `local` target. Each source
 //! type the local target writes opens its own [`LocalSink`] (`Connector::open_sink`, in
-//! its folder): PostgreSQL through `COPY … FROM STDIN`, MySQL through multi-row
-//! `INSERT`s, each inside one transaction that commits only when every sink of the
-//! pipeline is written; files as CSV, JSON lines or Parquet. What the writers share —
-//! values as text, the column list of a created table — is here.
+//! its folder): a connection to one sink server (or a file system) that writes table
+//! after table — PostgreSQL through binary `COPY … FROM STDIN`, MySQL through multi-row
+//! `INSERT`s, files as CSV, JSON lines or Parquet. What the writers share — values as
+//! text, the column list of a created table — is here.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
@@ -23,36 +23,55 @@ sluice_catalog::text_enum! {
     }
 }
 
-/// What opening one sink needs: the table, its source (credentials resolved), the
-/// columns the INSERT writes in order, the write mode and rows per round trip.
+sluice_catalog::text_enum! {
+    /// What one transaction of the local target covers (the pipeline option
+    /// `transaction`).
+    TransactionScope {
+        /// Every table of the job: nothing is committed until every table is written.
+        Job => "job",
+        /// Each table: committed as soon as it is written (a sync's tables).
+        Table => "table",
+    }
+}
+
+/// What writing one table needs: the table, the columns the INSERT writes in order, the
+/// write mode and rows per round trip.
 pub struct SinkSpec<'a> {
     pub table: &'a TableUse,
-    pub source: &'a LoadedSource,
     pub columns: &'a [String],
     pub mode: WriteMode,
     pub batch_size: usize,
 }
 
-/// An open sink of the local target: batches in, then prepare and commit, or rollback.
+/// A connection of the local target to one sink — a database server or the file
+/// system — that writes one table at a time, inside a transaction that spans the tables
+/// written since the last commit. A worker of a job keeps one per sink source, so a job
+/// holds at most as many connections to a server as it has workers, whatever its table
+/// count.
 #[async_trait::async_trait]
 pub trait LocalSink: Send {
-    /// Writes one batch (columns in the order of [`SinkSpec::columns`]).
+    /// Starts writing `spec.table`: the transaction begun if none is open, the table
+    /// created when the pipeline creates it, its rows removed on overwrite.
+    async fn begin_table(&mut self, spec: &SinkSpec<'_>) -> Result<()>;
+    /// Writes one batch into the table begun last (columns in the order of
+    /// [`SinkSpec::columns`]).
     async fn write(&mut self, batch: &RecordBatch) -> Result<()>;
-    /// Does what could still refuse the writes — deferred constraint checks, flushing
-    /// files to disk — without making them visible: a job commits no sink until every
-    /// sink is prepared.
+    /// The table begun last is complete: what is buffered for it is sent.
+    async fn end_table(&mut self) -> Result<()>;
+    /// Does what could still refuse the transaction's writes — deferred constraint
+    /// checks, flushing files to disk — without making them visible.
     async fn prepare(&mut self) -> Result<()>;
-    /// Makes the prepared writes visible.
-    async fn commit(self: Box<Self>) -> Result<()>;
-    /// Undoes the writes (a file written so far is removed).
-    async fn rollback(self: Box<Self>);
+    /// Makes the prepared writes visible; the sink may begin tables again.
+    async fn commit(&mut self) -> Result<()>;
+    /// Undoes the writes since the last commit (files written are removed).
+    async fn rollback(&mut self);
 }
 
-/// Opens sink `spec.table` through its type's connector; a type the local target cannot
-/// write is 0A000 naming the table and the types it can.
-pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
-    let source_type = spec.table.source_type;
-    match source_type.connector.open_sink(spec).await {
+/// Opens a connection to the sink source of `table` through its type's connector; a
+/// type the local target cannot write is 0A000 naming the table and the types it can.
+pub async fn open(table: &TableUse, source: &LoadedSource) -> Result<Box<dyn LocalSink>> {
+    let source_type = table.source_type;
+    match source_type.connector.open_sink(table, source).await {
         Some(sink) => sink,
         None => {
             let writable: Vec<&str> = crate::connectors::SOURCE_TYPES
@@ -63,7 +82,7 @@ pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
             Err(SluiceError::not_supported(
                 format!(
                     "the local target cannot write to sources of type {} ({})",
-                    source_type.name, spec.table.path
+                    source_type.name, table.path
                 ),
                 Some(&format!(
                     "The local target writes {} tables; run the pipeline on a flink target.",
@@ -123,8 +142,8 @@ pub fn write_error(path: &impl std::fmt::Display, message: impl std::fmt::Displa
     SluiceError::Internal(format!("writing {path}: {message}"))
 }
 
-const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
-const TIMESTAMP_TZ: &str = "%Y-%m-%d %H:%M:%S%.f%:z";
+pub(crate) const TIMESTAMP: &str = "%Y-%m-%d %H:%M:%S%.f";
+pub(crate) const TIMESTAMP_TZ: &str = "%Y-%m-%d %H:%M:%S%.f%:z";
 
 /// Every value of every column as text (`None` for NULL), timestamps as the databases
 /// read them.

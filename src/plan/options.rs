@@ -10,7 +10,7 @@ use crate::connectors::schema::{
 
 use sluice_catalog::{PipelineEngine, PipelineMode};
 
-use crate::connectors::sink::WriteMode;
+use crate::connectors::sink::{TransactionScope, WriteMode};
 use crate::error::{Result, SluiceError};
 
 /// [`PipelineEngine`], [`PipelineMode`] and [`WriteMode`] as the schema lists them (a test
@@ -20,6 +20,7 @@ const MODES: &[&str] = &["streaming", "batch"];
 const CHECKPOINT_MODES: &[&str] = &["exactly_once", "at_least_once"];
 const RESTARTS: &[&str] = &["none", "fixed-delay", "exponential-delay"];
 const WRITE_MODES: &[&str] = &["append", "overwrite"];
+const TRANSACTIONS: &[&str] = &["job", "table"];
 
 pub const OPTIONS: &[OptionSpec] = &[
     opt(
@@ -70,6 +71,21 @@ pub const OPTIONS: &[OptionSpec] = &[
         "Rows per multi-row INSERT into MySQL sinks on the local target (else the target's batch_size).",
     ),
     opt(
+        "transaction",
+        Enum(TRANSACTIONS),
+        Tuning,
+        "What one transaction covers on the local target: the whole job (no sink changes unless every \
+         table is written), or each table (committed as soon as it is written).",
+    )
+    .default("job"),
+    opt(
+        "workers",
+        Int,
+        Tuning,
+        "Tables the local target copies at once, each worker with one connection per sink server \
+         (default: the gateway's cores).",
+    ),
+    opt(
         "jars",
         Text,
         Advanced,
@@ -97,6 +113,10 @@ pub struct Settings {
     pub write_mode: WriteMode,
     /// Rows per multi-row INSERT on the local target (else the target's).
     pub batch_size: Option<usize>,
+    /// What one transaction of the local target covers.
+    pub transaction: TransactionScope,
+    /// Tables the local target copies at once (else the gateway's cores).
+    pub workers: Option<usize>,
     /// Extra jars (`jars`), in the order given.
     pub jars: Vec<String>,
     /// Every option with a value (given or default), by key — for the engines' settings.
@@ -144,6 +164,8 @@ impl Settings {
             ),
             write_mode: parsed("write_mode").parse().map_err(invalid)?,
             batch_size: text("batch_size").and_then(|b| b.parse().ok()),
+            transaction: parsed("transaction").parse().map_err(invalid)?,
+            workers: text("workers").and_then(|w| w.parse().ok()).filter(|w| *w > 0),
             jars: text("jars")
                 .map(|j| j.split(',').map(str::trim).filter(|j| !j.is_empty()).map(str::to_owned).collect())
                 .unwrap_or_default(),
@@ -183,6 +205,8 @@ mod tests {
         assert_eq!(modes, listed);
         let write_modes: Vec<&str> = WriteMode::ALL.iter().map(|m| m.as_str()).collect();
         assert_eq!(write_modes, WRITE_MODES);
+        let scopes: Vec<&str> = TransactionScope::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(scopes, TRANSACTIONS);
     }
 
     #[test]

@@ -360,13 +360,19 @@ fn pipeline_options(
         text("parallelism", &settings.parallelism),
     ];
     if !settings.streaming() {
+        // each table is replaced on its own: a run that fails leaves every table as it
+        // was or fully copied, and holds one sink connection per worker
         out.push(text("write_mode", "overwrite"));
+        out.push(text("transaction", "table"));
     }
     if let Some(target) = target {
         out.push(text("target", target));
     }
     if let Some(batch_size) = &settings.batch_size {
         out.push(text("batch_size", batch_size));
+    }
+    if let Some(workers) = &settings.workers {
+        out.push(text("workers", workers));
     }
     for (key, value) in &given.0 {
         if let (true, crate::connectors::StoredValue::Text(v)) =

@@ -69,6 +69,12 @@ pub const OPTIONS: &[OptionSpec] = &[
     .default("error"),
     opt("parallelism", Int, Basic, "Parallel tasks per operator.").default("1"),
     opt("batch_size", Int, Tuning, "Rows per multi-row INSERT into MySQL sinks on the local target."),
+    opt(
+        "workers",
+        Int,
+        Tuning,
+        "Tables the local engine copies at once, one sink connection each (default: the gateway's cores).",
+    ),
 ];
 
 /// Engine settings passed to the sync's pipeline as they are.
@@ -134,6 +140,7 @@ pub struct SyncSettings {
     pub skip_unsupported: bool,
     pub parallelism: String,
     pub batch_size: Option<String>,
+    pub workers: Option<String>,
 }
 
 impl SyncSettings {
@@ -185,6 +192,7 @@ impl SyncSettings {
             skip_unsupported: text("unsupported_types").as_deref() == Some("skip"),
             parallelism,
             batch_size: text("batch_size"),
+            workers: text("workers"),
         })
     }
 

@@ -71,9 +71,10 @@ pub struct Filesystem;
 impl Connector for Filesystem {
     async fn open_sink(
         &self,
-        spec: &crate::connectors::sink::SinkSpec<'_>,
+        table: &crate::plan::TableUse,
+        source: &crate::connectors::access::LoadedSource,
     ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
-        Some(writer::open(spec).await)
+        Some(writer::open(table, source).await)
     }
 
     fn flink(&self, cx: &TableCx<'_>, secrets: &mut Secrets) -> Result<FlinkConnector> {

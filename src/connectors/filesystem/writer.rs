@@ -19,7 +19,9 @@ use datafusion::parquet::arrow::ArrowWriter;
 use tokio::io::AsyncWriteExt;
 
 use crate::connectors::render::{Options, file_path};
+use crate::connectors::access::LoadedSource;
 use crate::connectors::sink::{LocalSink, SinkSpec, WriteMode, format_columns, sink_error, write_error};
+use crate::plan::TableUse;
 use crate::error::{Result, SluiceError};
 use crate::plan::TablePath;
 
@@ -128,9 +130,76 @@ pub struct ParquetSink {
     path: TablePath,
 }
 
+/// The file system as a sink: a new file per table written, each hidden until committed.
+#[derive(Default)]
+pub struct FileSink {
+    /// The files written since the last commit, the last one being written.
+    files: Vec<Box<dyn FileTable>>,
+}
+
+/// One table's new file.
+#[async_trait::async_trait]
+trait FileTable: Send {
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()>;
+    /// Flushes the file to disk.
+    async fn prepare(&mut self) -> Result<()>;
+    /// Makes the file visible.
+    async fn commit(self: Box<Self>) -> Result<()>;
+    /// Removes the file.
+    async fn rollback(self: Box<Self>);
+}
+
+/// Files need no connection.
+pub async fn open(_table: &TableUse, _source: &LoadedSource) -> Result<Box<dyn LocalSink>> {
+    Ok(Box::<FileSink>::default())
+}
+
+#[async_trait::async_trait]
+impl LocalSink for FileSink {
+    async fn begin_table(&mut self, spec: &SinkSpec<'_>) -> Result<()> {
+        self.files.push(open_file(spec).await?);
+        Ok(())
+    }
+
+    async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        match self.files.last_mut() {
+            Some(file) => file.write(batch).await,
+            None => Err(SluiceError::Internal("a batch for a file sink with no table begun".into())),
+        }
+    }
+
+    async fn end_table(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn prepare(&mut self) -> Result<()> {
+        for file in &mut self.files {
+            file.prepare().await?;
+        }
+        Ok(())
+    }
+
+    async fn commit(&mut self) -> Result<()> {
+        let mut files = std::mem::take(&mut self.files).into_iter();
+        while let Some(file) = files.next() {
+            if let Err(e) = file.commit().await {
+                self.files = files.collect();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    async fn rollback(&mut self) {
+        for file in std::mem::take(&mut self.files) {
+            file.rollback().await;
+        }
+    }
+}
+
 /// Checks the format and the path, and creates the file (Parquet: with the first batch)
 /// where it stays hidden until the job commits.
-pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
+async fn open_file(spec: &SinkSpec<'_>) -> Result<Box<dyn FileTable>> {
     let table = spec.table;
     let format = Options::new(table).get("format", &mut Default::default());
     let ext = match format.as_deref() {
@@ -172,7 +241,7 @@ pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
 }
 
 #[async_trait::async_trait]
-impl LocalSink for TextSink {
+impl FileTable for TextSink {
     async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());
@@ -223,7 +292,7 @@ impl LocalSink for TextSink {
 }
 
 #[async_trait::async_trait]
-impl LocalSink for ParquetSink {
+impl FileTable for ParquetSink {
     async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         if batch.num_rows() == 0 {
             return Ok(());

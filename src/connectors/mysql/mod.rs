@@ -115,9 +115,10 @@ pub struct MySql;
 impl Connector for MySql {
     async fn open_sink(
         &self,
-        spec: &crate::connectors::sink::SinkSpec<'_>,
+        table: &crate::plan::TableUse,
+        source: &crate::connectors::access::LoadedSource,
     ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
-        Some(writer::open(spec).await)
+        Some(writer::open(table, source).await)
     }
 
     fn create_table(

@@ -1,7 +1,8 @@
-//! The local target's MySQL / MariaDB sink: one connection and transaction per sink
-//! table (the table created first when the pipeline creates it: MySQL's DDL commits
-//! implicitly), rows through multi-row `INSERT`s with bound parameters, and a COMMIT
-//! only when every sink of the job is written.
+//! The local target's MySQL / MariaDB sink: one connection, reused table after table,
+//! each table written inside the connection's open transaction, rows through multi-row
+//! `INSERT`s with bound parameters. MySQL's DDL commits implicitly, so a table the
+//! pipeline creates is created before the transaction begins — or, when one is open
+//! with earlier tables' rows, over a second connection kept for DDL.
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{
@@ -9,14 +10,15 @@ use datafusion::arrow::datatypes::{
     UInt32Type, UInt64Type,
 };
 use datafusion::arrow::record_batch::RecordBatch;
-use sqlx::{Connection, MySqlConnection};
+use sqlx::MySqlConnection;
 
+use crate::connectors::access::LoadedSource;
 use crate::connectors::live::db_error;
 use crate::connectors::sink::{
     LocalSink, SinkSpec, WriteMode, binary, create_statement, create_table_statement, format_columns,
     sink_error,
 };
-use crate::error::Result;
+use crate::error::{Result, SluiceError};
 use crate::plan::{TablePath, TableUse};
 use crate::sql::ast::backtick_ident as ident;
 
@@ -25,48 +27,79 @@ const MAX_PLACEHOLDERS: usize = 60_000;
 
 pub struct MySqlSink {
     conn: MySqlConnection,
+    /// For DDL while a transaction is open, connected when first needed.
+    ddl: Option<MySqlConnection>,
+    source: LoadedSource,
+    in_transaction: bool,
+    table: Option<Table>,
+}
+
+/// The table being written.
+struct Table {
     insert: String,
     columns: usize,
     per_statement: usize,
     path: TablePath,
 }
 
-/// Connects, creates the table if the pipeline creates it, starts the transaction and
-/// deletes the old rows on overwrite.
-pub async fn open(spec: &SinkSpec<'_>) -> Result<Box<dyn LocalSink>> {
-    let table = spec.table;
-    let mut conn = super::live::connect(&spec.source.endpoint()).await.map_err(|m| sink_error(table, m))?;
-    let err = |e: sqlx::Error| db_error(&table.path, e);
-    let name = format!("{}.{}", ident(&table.path.database), ident(&table.path.table));
-    if let Some(ddl) = create_statement(table, spec.columns).filter(|_| table.create) {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(ddl)).execute(&mut conn).await.map_err(err)?;
-    }
-    sqlx::raw_sql("START TRANSACTION").execute(&mut conn).await.map_err(err)?;
-    if spec.mode == WriteMode::Overwrite {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DELETE FROM {name}")))
-            .execute(&mut conn)
-            .await
-            .map_err(err)?;
-    }
-    let list = spec.columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
-    Ok(Box::new(MySqlSink {
-        conn,
-        insert: format!("INSERT INTO {name} ({list}) VALUES "),
-        columns: spec.columns.len(),
-        per_statement: spec.batch_size.clamp(1, MAX_PLACEHOLDERS / spec.columns.len().max(1)),
-        path: table.path.clone(),
-    }))
+/// Connects to the sink's server.
+pub async fn open(table: &TableUse, source: &LoadedSource) -> Result<Box<dyn LocalSink>> {
+    let conn = super::live::connect(&source.endpoint()).await.map_err(|m| sink_error(table, m))?;
+    Ok(Box::new(MySqlSink { conn, ddl: None, source: source.clone(), in_transaction: false, table: None }))
+}
+
+async fn execute(conn: &mut MySqlConnection, sql: String, path: &impl std::fmt::Display) -> Result<()> {
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(conn).await.map_err(|e| db_error(path, e))?;
+    Ok(())
 }
 
 #[async_trait::async_trait]
 impl LocalSink for MySqlSink {
+    async fn begin_table(&mut self, spec: &SinkSpec<'_>) -> Result<()> {
+        let table = spec.table;
+        let path = &table.path;
+        if let Some(ddl) = create_statement(table, spec.columns).filter(|_| table.create) {
+            if self.in_transaction {
+                if self.ddl.is_none() {
+                    let endpoint = self.source.endpoint();
+                    let conn = super::live::connect(&endpoint).await.map_err(|m| sink_error(table, m))?;
+                    self.ddl = Some(conn);
+                }
+                if let Some(conn) = self.ddl.as_mut() {
+                    execute(conn, ddl, path).await?;
+                }
+            } else {
+                execute(&mut self.conn, ddl, path).await?;
+            }
+        }
+        if !self.in_transaction {
+            execute(&mut self.conn, "START TRANSACTION".into(), path).await?;
+            self.in_transaction = true;
+        }
+        let name = format!("{}.{}", ident(&path.database), ident(&path.table));
+        if spec.mode == WriteMode::Overwrite {
+            execute(&mut self.conn, format!("DELETE FROM {name}"), path).await?;
+        }
+        let list = spec.columns.iter().map(|c| ident(c)).collect::<Vec<_>>().join(", ");
+        self.table = Some(Table {
+            insert: format!("INSERT INTO {name} ({list}) VALUES "),
+            columns: spec.columns.len(),
+            per_statement: spec.batch_size.clamp(1, MAX_PLACEHOLDERS / spec.columns.len().max(1)),
+            path: path.clone(),
+        });
+        Ok(())
+    }
+
     async fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let Some(table) = &self.table else {
+            return Err(SluiceError::Internal("a batch for a MySQL sink with no table begun".into()));
+        };
         let mut start = 0;
         while start < batch.num_rows() {
-            let len = self.per_statement.min(batch.num_rows() - start);
+            let len = table.per_statement.min(batch.num_rows() - start);
             let slice = batch.slice(start, len);
-            let row = format!("({})", vec!["?"; self.columns].join(", "));
-            let sql = format!("{}{}", self.insert, vec![row.as_str(); len].join(", "));
+            let row = format!("({})", vec!["?"; table.columns].join(", "));
+            let sql = format!("{}{}", table.insert, vec![row.as_str(); len].join(", "));
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             let formatted = format_columns(&slice)?;
             for r in 0..len {
@@ -74,9 +107,14 @@ impl LocalSink for MySqlSink {
                     query = bind(query, column, r, &formatted[c]);
                 }
             }
-            query.execute(&mut self.conn).await.map_err(|e| db_error(&self.path, e))?;
+            query.execute(&mut self.conn).await.map_err(|e| db_error(&table.path, e))?;
             start += len;
         }
+        Ok(())
+    }
+
+    async fn end_table(&mut self) -> Result<()> {
+        self.table = None;
         Ok(())
     }
 
@@ -85,14 +123,18 @@ impl LocalSink for MySqlSink {
         Ok(())
     }
 
-    async fn commit(mut self: Box<Self>) -> Result<()> {
-        sqlx::raw_sql("COMMIT").execute(&mut self.conn).await.map_err(|e| db_error(&self.path, e))?;
-        let _ = self.conn.close().await;
+    async fn commit(&mut self) -> Result<()> {
+        let source = format!("source {}", self.source.record.name);
+        execute(&mut self.conn, "COMMIT".into(), &source).await?;
+        self.in_transaction = false;
         Ok(())
     }
 
-    async fn rollback(mut self: Box<Self>) {
-        let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
+    async fn rollback(&mut self) {
+        self.table = None;
+        if std::mem::take(&mut self.in_transaction) {
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut self.conn).await;
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod live;
 mod render;
 pub mod sync;
+mod binary_copy;
 mod writer;
 
 use crate::connectors::Connector;
@@ -104,9 +105,10 @@ pub struct Postgres;
 impl Connector for Postgres {
     async fn open_sink(
         &self,
-        spec: &crate::connectors::sink::SinkSpec<'_>,
+        table: &crate::plan::TableUse,
+        source: &crate::connectors::access::LoadedSource,
     ) -> Option<Result<Box<dyn crate::connectors::sink::LocalSink>>> {
-        Some(writer::open(spec).await)
+        Some(writer::open(table, source).await)
     }
 
     fn create_table(
