@@ -158,7 +158,7 @@ for tool in $TOOLS; do
     pg -c "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema" 2>/dev/null
     if [ "$tool" = pgloader ]; then
       # pgloader creates the schema named after the MySQL database, then it is renamed
-      pg -c "DROP SCHEMA IF EXISTS $DB CASCADE; DROP SCHEMA $schema"
+      pg -c "DROP SCHEMA IF EXISTS $DB CASCADE; DROP SCHEMA $schema" 2>/dev/null
       line=$(run_pgloader "$schema")
       pg -c "ALTER SCHEMA $DB RENAME TO $schema"
     else

@@ -80,6 +80,7 @@ fn gateway_label(g: &GatewayStatement) -> &'static str {
         G::ResumePipeline(_) => "resume_pipeline",
         G::CreateSync(_) => "create_sync",
         G::DropSync(_) => "drop_sync",
+        G::RefreshSync(_) => "refresh_sync",
         G::SyncInfo(SyncInfo::ExplainSync(_)) => "explain_sync",
         G::SyncInfo(_) => "show",
         G::CreateSchedule(_) => "create_schedule",

@@ -4,7 +4,7 @@ use datafusion_sql::sqlparser::keywords::Keyword;
 use datafusion_sql::sqlparser::parser::{Parser, ParserError};
 
 use super::ast::GatewayStatement;
-use super::ast::sync::{CreateSync, DropSync, Including, SyncInfo};
+use super::ast::sync::{CreateSync, DropSync, Including, RefreshSync, SyncInfo};
 use super::grammar::{advance, expected, ident, option_list, word};
 
 /// Recognises a sync statement; `None` (consuming nothing) otherwise.
@@ -25,6 +25,10 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             let if_exists = p.parse_keywords(&[Keyword::IF, Keyword::EXISTS]);
             let names = p.parse_comma_separated(ident)?;
             GatewayStatement::DropSync(DropSync { if_exists, names })
+        }
+        ("REFRESH", "SYNC", ..) => {
+            advance(p, 2);
+            GatewayStatement::RefreshSync(RefreshSync { name: ident(p)? })
         }
         ("SHOW", "SYNCS", ..) => {
             advance(p, 2);
@@ -116,6 +120,7 @@ mod tests {
             "CREATE OR REPLACE SYNC DATABASE IF NOT EXISTS \"Shop\" FROM m DATABASE \"Shop\" INCLUDING ALL TO k",
             "CREATE SYNC DATABASE s FROM m DATABASE shop INCLUDING TABLES 'it''s' TO pg DATABASE public",
             "DROP SYNC IF EXISTS a, b",
+            "REFRESH SYNC \"Shop\"",
             "SHOW SYNCS",
             "DESCRIBE SYNC s",
             "DESCRIBE SYNC OPTIONS",

@@ -25,6 +25,7 @@ mod drop_schedule;
 mod drop_secret;
 mod drop_source;
 mod drop_sync;
+mod refresh_sync;
 mod drop_table;
 mod drop_target;
 mod explain_pipeline;
@@ -235,6 +236,7 @@ async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement) -> Result<Output> {
         GatewayStatement::ResumePipeline(s) => resume_pipeline::handle(ctx, s).await,
         GatewayStatement::CreateSync(s) => create_sync::handle(ctx, s).await,
         GatewayStatement::DropSync(s) => drop_sync::handle(ctx, s).await,
+        GatewayStatement::RefreshSync(s) => refresh_sync::handle(ctx, s).await,
         GatewayStatement::SyncInfo(info) => sync_info(ctx, info).await,
         GatewayStatement::CreateSchedule(s) => create_schedule::handle(ctx, s).await,
         GatewayStatement::AlterSchedule(s) => alter_schedule::handle(ctx, s).await,

@@ -57,6 +57,7 @@ pub async fn create(
     let source_db = statement.source_database.as_str();
     let sink_db = statement.sink_database.as_ref().map(|d| d.as_str().to_owned());
     let (engine, target) = sync::engine(&settings, sink.source_type, notices)?;
+    sync::check_schema_change(&settings, engine, target.as_deref())?;
     let selected = select_tables(rt, statement, &source, notices).await?;
     // Existing sink tables are read once here, so binding needs no lookup per table (a
     // sink Sluice cannot introspect, such as a Paimon warehouse on S3, has its tables
@@ -119,6 +120,66 @@ pub async fn create(
         sink_db.map(|d| format!(".{d}")).unwrap_or_default(),
     )));
     Ok(())
+}
+
+/// One change `REFRESH SYNC` made to a sync's tables.
+pub struct TableChange {
+    /// `+` added, `-` gone, `~` columns changed.
+    pub change: &'static str,
+    pub source_table: String,
+    pub sink_table: String,
+}
+
+/// Plans sync `name` again from its source's current metadata, with the statement and
+/// options it was made with (as CREATE OR REPLACE would), and returns what changed.
+pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<Notice>) -> Result<Vec<TableChange>> {
+    let Some(record) = rt.store.sync(name).await? else {
+        return Err(SluiceError::UndefinedObject { kind: "sync", name: name.to_owned() });
+    };
+    let before = SyncTable::from_records(name, &rt.store.sync_tables(name).await?)?;
+    let options = ResolvedOptions::from_stored(&record.options, "sync", name)?;
+    let ident = |s: &str| crate::sql::ast::Ident::new(s.to_owned());
+    let statement = CreateSync {
+        name: ident(name),
+        or_replace: true,
+        if_not_exists: false,
+        source: ident(&record.source),
+        source_database: ident(&record.source_database),
+        including: record.including.clone().map_or(Including::All, Including::Tables),
+        excluding: record.excluding.clone(),
+        sink: ident(&record.sink),
+        sink_database: (!record.sink_database.is_empty()).then(|| ident(&record.sink_database)),
+        options: options.to_sql_with(crate::sync::options::OPTIONS),
+    };
+    create(rt, actor, &statement, notices).await?;
+    let after = SyncTable::from_records(name, &rt.store.sync_tables(name).await?)?;
+    let changed = changes(&before, &after);
+    for c in changed.iter().filter(|c| c.change == "~") {
+        notices.push(Notice::warning(
+            format!("the columns of {} changed: sink table {} keeps its own until it is changed", c.source_table, c.sink_table),
+            Some("ALTER the sink table to match (DESCRIBE SYNC shows the mapping), or drop it for START to create it again."),
+        ));
+    }
+    Ok(changed)
+}
+
+/// The tables added (`+`), gone (`-`) and with changed columns (`~`) from `before` to
+/// `after`, in that order, each by source table name.
+fn changes(before: &[SyncTable], after: &[SyncTable]) -> Vec<TableChange> {
+    let find = |tables: &[SyncTable], name: &str| tables.iter().position(|t| t.source_table == name);
+    let change = |change, t: &SyncTable| TableChange {
+        change,
+        source_table: t.source_table.clone(),
+        sink_table: t.sink_table.clone(),
+    };
+    let mut out: Vec<TableChange> =
+        after.iter().filter(|t| find(before, &t.source_table).is_none()).map(|t| change("+", t)).collect();
+    out.extend(before.iter().filter(|t| find(after, &t.source_table).is_none()).map(|t| change("-", t)));
+    out.extend(after.iter().filter_map(|t| {
+        let old = &before[find(before, &t.source_table)?];
+        (old.columns != t.columns || old.sink_table != t.sink_table).then(|| change("~", t))
+    }));
+    out
 }
 
 fn skipping(name: &str) -> Notice {

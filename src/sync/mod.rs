@@ -158,6 +158,25 @@ pub fn engine(
     }
 }
 
+/// Refuses a `schema_change` the sync's engine cannot honour (0A000 naming the engine),
+/// so that no setting is silently ignored. Flink CDC applies every behaviour; Flink SQL,
+/// SeaTunnel and the local target move the columns planned when the sync was made —
+/// columns added to the source later are left out, which is `ignore`.
+pub fn check_schema_change(settings: &SyncSettings, engine: PipelineEngine, target: Option<&str>) -> Result<()> {
+    let Some(given) = settings.schema_change.as_deref() else { return Ok(()) };
+    if engine == PipelineEngine::FlinkCdc || given == "ignore" {
+        return Ok(());
+    }
+    let name = if target == Some(crate::deploy::targets::LOCAL) { "local" } else { engine.as_str() };
+    Err(SluiceError::not_supported(
+        format!(
+            "engine {name} cannot honour schema_change = '{given}': it moves the columns planned when the sync \
+             was made, and columns added to the source later are left out"
+        ),
+        Some("Leave schema_change out (or set it to 'ignore'), or use engine flink-cdc, which applies schema changes."),
+    ))
+}
+
 /// The sink table name of source table `table`.
 pub fn sink_name(settings: &SyncSettings, table: &str) -> String {
     if let Some((_, to)) = settings.table_mapping.iter().find(|(from, _)| from == table) {
@@ -206,7 +225,9 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
     Presets {
         sinks,
         read_options: read_options(settings.mode),
-        schema_change: settings.streaming().then(|| settings.schema_change.to_uppercase()),
+        schema_change: settings
+            .streaming()
+            .then(|| settings.schema_change.as_deref().unwrap_or("lenient").to_uppercase()),
         interval: None,
     }
 }

@@ -12,7 +12,8 @@ use crate::connectors::{ResolvedOptions, StoredValue};
 const MODES: &[&str] = &["full", "cdc", "full+cdc"];
 const ENGINES: &[&str] = &["flink", "seatunnel", "flink-cdc", "local"];
 const CASES: &[&str] = &["keep", "lower", "upper"];
-const SCHEMA_CHANGES: &[&str] = &["lenient", "evolve", "ignore", "exception"];
+/// Flink CDC's `schema.change.behavior` values, lower-cased.
+const SCHEMA_CHANGES: &[&str] = &["evolve", "try_evolve", "lenient", "ignore", "exception"];
 const UNSUPPORTED: &[&str] = &["error", "skip"];
 
 pub const OPTIONS: &[OptionSpec] = &[
@@ -57,9 +58,10 @@ pub const OPTIONS: &[OptionSpec] = &[
         "schema_change",
         Enum(SCHEMA_CHANGES),
         Advanced,
-        "What a source schema change does to the sink (Flink CDC's schema.change.behavior).",
-    )
-    .default("lenient"),
+        "What a source schema change does to the sink (Flink CDC's schema.change.behavior): honoured by \
+         engine flink-cdc; the other engines move the columns planned when the sync was made and \
+         accept only ignore. Default: the engine's own (lenient on flink-cdc).",
+    ),
     opt(
         "unsupported_types",
         Enum(UNSUPPORTED),
@@ -136,7 +138,8 @@ pub struct SyncSettings {
     pub table_mapping: Vec<(String, String)>,
     pub route: Option<(regex::Regex, String)>,
     pub create_tables: bool,
-    pub schema_change: String,
+    /// What a source schema change does, when given (else the engine's own behaviour).
+    pub schema_change: Option<String>,
     pub skip_unsupported: bool,
     pub parallelism: String,
     pub batch_size: Option<String>,
@@ -188,7 +191,7 @@ impl SyncSettings {
             table_mapping,
             route,
             create_tables: text("create_tables").as_deref() != Some("false"),
-            schema_change: text("schema_change").unwrap_or_else(|| "lenient".into()),
+            schema_change: text("schema_change"),
             skip_unsupported: text("unsupported_types").as_deref() == Some("skip"),
             parallelism,
             batch_size: text("batch_size"),

@@ -42,6 +42,7 @@ mod sources;
 mod startup;
 mod subqueries;
 mod sync;
+mod sync_refresh;
 mod sync_width;
 mod system_tables;
 mod targets;

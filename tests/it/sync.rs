@@ -444,13 +444,13 @@ async fn sync_errors_name_the_object_and_store_nothing() {
         .batch_execute(&format!(
             "CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092'); \
              CREATE OR REPLACE SYNC DATABASE s FROM maria DATABASE {db} INCLUDING TABLES 'places' TO k \
-             WITH (mode = 'cdc', unsupported_types = 'skip', schema_change = 'evolve')"
+             WITH (mode = 'cdc', unsupported_types = 'skip', schema_change = 'try_evolve')"
         ))
         .await
         .unwrap();
     let yaml = rows(&client, "EXPLAIN PIPELINE s FORMAT flink_cdc").await;
     let doc: serde_yaml::Value = serde_yaml::from_str(&yaml[0][1]).unwrap();
-    assert_eq!(doc["pipeline"]["schema.change.behavior"].as_str(), Some("EVOLVE"), "{}", yaml[0][1]);
+    assert_eq!(doc["pipeline"]["schema.change.behavior"].as_str(), Some("TRY_EVOLVE"), "{}", yaml[0][1]);
     assert_eq!(doc["source"]["scan.startup.mode"].as_str(), Some("latest-offset"), "cdc starts from now");
     assert_eq!(
         doc["sink"]["type"].as_str(),
@@ -506,6 +506,11 @@ async fn every_refused_sync_statement_has_its_sqlstate() {
     let cases: Vec<(String, &str, &str)> = vec![
         (to_pg("engine = 'local', mode = 'cdc'"), "0A000", "local engine"),
         (to_pg("engine = 'local', mode = 'full', target = 'elsewhere'"), "22023", "elsewhere"),
+        // a schema-change behaviour the engine cannot honour is refused, never ignored
+        (to_pg("engine = 'local', mode = 'full', schema_change = 'evolve'"), "0A000", "engine local"),
+        (to_pg("mode = 'full+cdc', schema_change = 'exception'"), "0A000", "engine flink cannot honour"),
+        (to_pg("engine = 'seatunnel', schema_change = 'try_evolve'"), "0A000", "engine seatunnel"),
+        (to_pg("schema_change = 'sometimes'"), "22023", "schema_change"),
         (
             format!(
                 "CREATE SYNC DATABASE s FROM maria DATABASE {db} TO k WITH (engine = 'flink-cdc', mode = 'full')"
@@ -557,8 +562,9 @@ async fn every_refused_sync_statement_has_its_sqlstate() {
     assert!(rows(&client, "SHOW SYNCS").await.is_empty(), "no failed statement stored anything");
     assert_eq!(rows(&client, "SELECT name FROM sluice.pipelines").await, [["taken"]]);
 
-    // a sync exists once; its pipeline is changed through the sync only
-    client.batch_execute(&to_pg("mode = 'full'")).await.unwrap();
+    // a sync exists once; its pipeline is changed through the sync only ('ignore' is what
+    // the local engine does)
+    client.batch_execute(&to_pg("mode = 'full', engine = 'local', schema_change = 'ignore'")).await.unwrap();
     let (state, message, _) = failure(&client, &to_pg("mode = 'full'")).await;
     assert_eq!(state, "42710", "{message}");
     client

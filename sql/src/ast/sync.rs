@@ -99,6 +99,25 @@ impl fmt::Display for DropSync {
     }
 }
 
+/// `REFRESH SYNC name`
+///
+/// Plans the sync again from the source's current metadata, with the statement and
+/// options it was made with: tables created since that match its INCLUDING / EXCLUDING
+/// are added, tables dropped from the source leave it, changed columns are mapped
+/// afresh. Its pipeline gets a new version, which the next START runs (a running
+/// deployment keeps the version it started). Returns a row per change: `+` a table
+/// added, `-` a table gone, `~` a table whose columns changed; none when nothing did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshSync {
+    pub name: Ident,
+}
+
+impl fmt::Display for RefreshSync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "REFRESH SYNC {}", self.name)
+    }
+}
+
 /// Read-only sync statements: `SHOW SYNCS`, `DESCRIBE SYNC name` (a row per column of
 /// every table: source_table, sink_table, column, source_type, sink_type …),
 /// `DESCRIBE SYNC OPTIONS`, `EXPLAIN SYNC name` (per table the sink DDL it runs).

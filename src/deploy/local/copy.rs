@@ -7,8 +7,9 @@
 //! with its first table there and reused for the next. So a job holds at most `workers`
 //! connections per sink server, whatever its table count.
 //!
-//! With [`TransactionScope::Table`] a worker commits each table as soon as it is
-//! written. With [`TransactionScope::Job`] its connection's transaction spans every
+//! INSERTs into the same sink table go to one worker, one after another in one
+//! transaction (on overwrite, the table is emptied once, before the first). With
+//! [`TransactionScope::Table`] a worker commits each table as soon as it is written. With [`TransactionScope::Job`] its connection's transaction spans every
 //! table it wrote; once every worker is done every sink is prepared, and only then are
 //! they committed, one after another. A failure (or STOP) stops the other workers at
 //! their next batch and rolls back whatever is not committed.
@@ -55,9 +56,12 @@ pub struct Copied {
     pub seconds: f64,
 }
 
+/// The INSERTs into one sink table, with their places in the job.
+type Group = Vec<(usize, Copy)>;
+
 /// What the workers share.
 struct Shared {
-    queue: Mutex<VecDeque<(usize, Copy)>>,
+    queue: Mutex<VecDeque<Group>>,
     /// The sink sources, credentials resolved.
     sinks: HashMap<String, LoadedSource>,
     planner: SessionContext,
@@ -79,10 +83,21 @@ pub async fn run(
     cancel: &CancellationToken,
     rows: Arc<AtomicI64>,
 ) -> Result<Vec<Copied>> {
-    let workers = settings.workers.clamp(1, copies.len().max(1));
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_table: HashMap<TablePath, usize> = HashMap::new();
+    for (index, copy) in copies.into_iter().enumerate() {
+        match by_table.get(&copy.table.path) {
+            Some(&g) => groups[g].push((index, copy)),
+            None => {
+                by_table.insert(copy.table.path.clone(), groups.len());
+                groups.push(vec![(index, copy)]);
+            }
+        }
+    }
+    let workers = settings.workers.clamp(1, groups.len().max(1));
     let scope = settings.scope;
-    let shared =
-        Arc::new(Shared { queue: Mutex::new(copies.into_iter().enumerate().collect()), sinks, planner, settings, rows });
+    let queue = Mutex::new(groups.into_iter().collect());
+    let shared = Arc::new(Shared { queue, sinks, planner, settings, rows });
     let stop = cancel.child_token();
     let handles: Vec<_> = (0..workers).map(|_| tokio::spawn(worker(shared.clone(), stop.clone()))).collect();
     let mut open: Vec<Box<dyn LocalSink>> = Vec::new();
@@ -144,12 +159,9 @@ async fn worker(shared: Arc<Shared>, stop: CancellationToken) -> (Sinks, Result<
     let mut done = Vec::new();
     loop {
         let next = shared.queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
-        let Some((index, copy)) = next else { break };
-        if stop.is_cancelled() {
-            return (sinks, Err(SluiceError::Canceled));
-        }
-        match copy_one(&shared, &mut sinks, copy, &stop).await {
-            Ok(copied) => done.push((index, copied)),
+        let Some(group) = next else { break };
+        match copy_group(&shared, &mut sinks, group, &stop).await {
+            Ok(copied) => done.extend(copied),
             Err(e) => {
                 stop.cancel();
                 return (sinks, Err(e));
@@ -159,28 +171,55 @@ async fn worker(shared: Arc<Shared>, stop: CancellationToken) -> (Sinks, Result<
     (sinks, Ok(done))
 }
 
-/// Copies one INSERT through the worker's connection to its sink source.
-async fn copy_one(shared: &Shared, sinks: &mut Sinks, copy: Copy, stop: &CancellationToken) -> Result<Copied> {
-    let settings = &shared.settings;
-    let source = &copy.table.path.source;
-    let found = sinks.iter().position(|(name, _)| name == source);
+/// Copies the INSERTs into one sink table through the worker's connection to its
+/// source, and commits them when each table is its own transaction.
+async fn copy_group(
+    shared: &Shared,
+    sinks: &mut Sinks,
+    group: Group,
+    stop: &CancellationToken,
+) -> Result<Vec<(usize, Copied)>> {
+    let Some((_, first)) = group.first() else { return Ok(Vec::new()) };
+    let source = first.table.path.source.clone();
+    let found = sinks.iter().position(|(name, _)| *name == source);
     let at = match found {
         Some(at) => at,
         None => {
-            let loaded = shared.sinks.get(source).ok_or_else(|| {
-                SluiceError::Internal(format!("sink source {source} of {} was not loaded", copy.table.path))
+            let loaded = shared.sinks.get(&source).ok_or_else(|| {
+                SluiceError::Internal(format!("sink source {source} of {} was not loaded", first.table.path))
             })?;
-            sinks.push((source.clone(), sink::open(&copy.table, loaded).await?));
+            let opened = sink::open(&first.table, loaded).await?;
+            sinks.push((source, opened));
             sinks.len() - 1
         }
     };
     let sink = &mut sinks[at].1;
-    let spec = SinkSpec {
-        table: &copy.table,
-        columns: &copy.columns,
-        mode: settings.mode,
-        batch_size: settings.batch_size,
-    };
+    let mut done = Vec::with_capacity(group.len());
+    for (k, (index, copy)) in group.into_iter().enumerate() {
+        if stop.is_cancelled() {
+            return Err(SluiceError::Canceled);
+        }
+        // the table is emptied once, before the first INSERT into it
+        let mode = if k == 0 { shared.settings.mode } else { WriteMode::Append };
+        done.push((index, copy_one(shared, sink.as_mut(), copy, mode, stop).await?));
+    }
+    if shared.settings.scope == TransactionScope::Table {
+        sink.prepare().await?;
+        sink.commit().await?;
+    }
+    Ok(done)
+}
+
+/// Copies one INSERT through `sink`.
+async fn copy_one(
+    shared: &Shared,
+    sink: &mut dyn LocalSink,
+    copy: Copy,
+    mode: WriteMode,
+    stop: &CancellationToken,
+) -> Result<Copied> {
+    let settings = &shared.settings;
+    let spec = SinkSpec { table: &copy.table, columns: &copy.columns, mode, batch_size: settings.batch_size };
     let started = Instant::now();
     sink.begin_table(&spec).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(QUEUE);
@@ -199,10 +238,6 @@ async fn copy_one(shared: &Shared, sinks: &mut Sinks, copy: Copy, stop: &Cancell
     }
     drop(reader);
     sink.end_table().await?;
-    if settings.scope == TransactionScope::Table {
-        sink.prepare().await?;
-        sink.commit().await?;
-    }
     Ok(Copied { table: copy.table.path, rows, seconds: started.elapsed().as_secs_f64() })
 }
 
