@@ -683,6 +683,14 @@ mod tests {
     }
 
     #[test]
+    fn a_statement_nested_past_the_parsers_bound_is_54001() {
+        let text = format!("SELECT {}", "CAST(".repeat(40));
+        let e: SluiceError = crate::sql::parse(&text).expect_err("too complex").into();
+        assert_eq!(e.sqlstate().code(), "54001");
+        assert!(e.message().contains("too complex"), "{}", e.message());
+    }
+
+    #[test]
     fn store_failures_have_the_states_a_client_retries_on() {
         let concurrent = StoreError::Concurrent { detail: "tables_source_fkey".into() };
         assert_eq!(SluiceError::Store(concurrent).sqlstate().code(), "40001");

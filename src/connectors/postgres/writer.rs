@@ -53,7 +53,7 @@ pub async fn open(table: &TableUse, source: &LoadedSource) -> Result<Box<dyn Loc
 }
 
 impl PostgresSink {
-    async fn execute(&mut self, sql: String, path: &TablePath) -> Result<()> {
+    async fn execute(&mut self, sql: String, path: &impl std::fmt::Display) -> Result<()> {
         sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut self.conn).await.map_err(|e| db_error(path, e))?;
         Ok(())
     }
@@ -151,13 +151,12 @@ impl LocalSink for PostgresSink {
     /// COMMIT after it has nothing left to refuse.
     async fn prepare(&mut self) -> Result<()> {
         let source = format!("source {}", self.source);
-        sqlx::raw_sql("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut self.conn).await.map_err(|e| db_error(&source, e))?;
-        Ok(())
+        self.execute("SET CONSTRAINTS ALL IMMEDIATE".into(), &source).await
     }
 
     async fn commit(&mut self) -> Result<()> {
         let source = format!("source {}", self.source);
-        sqlx::raw_sql("COMMIT").execute(&mut self.conn).await.map_err(|e| db_error(&source, e))?;
+        self.execute("COMMIT".into(), &source).await?;
         self.in_transaction = false;
         Ok(())
     }

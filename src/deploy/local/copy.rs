@@ -223,7 +223,7 @@ async fn copy_one(
     let started = Instant::now();
     sink.begin_table(&spec).await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel(QUEUE);
-    let reader = AbortOnDrop(tokio::spawn(read(shared.planner.clone(), copy.query, tx)));
+    let reader = super::Task::spawn(read(shared.planner.clone(), copy.query, tx));
     let mut rows = 0i64;
     loop {
         let next = tokio::select! {
@@ -261,14 +261,5 @@ async fn read(planner: SessionContext, query: LogicalPlan, tx: tokio::sync::mpsc
         if tx.send(batch).await.is_err() {
             return;
         }
-    }
-}
-
-/// A task aborted when its handle is dropped (a reader whose writer failed or stopped).
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }

@@ -8,7 +8,7 @@
 //! failure, or STOP, rolls back whatever is not committed; a sink that cannot commit
 //! after being prepared (its connection or disk lost) leaves those committed before it.
 //! A job is `running` from its start and renews its lease every 10 s while it runs
-//! ([`Heartbeat`]); another gateway's watcher fails it only after a minute without one
+//! ([`heartbeat`]); another gateway's watcher fails it only after a minute without one
 //! (its gateway died).
 
 mod copy;
@@ -34,55 +34,50 @@ const PROGRESS_EVERY: i64 = 50_000;
 /// within the 60 s after which other gateways' watchers take a silent job for dead.
 const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A job's heartbeat, stopped when dropped.
-struct Heartbeat(tokio::task::JoinHandle<()>);
+/// A task of a running job (its heartbeat, its progress, a table's reader), aborted
+/// when dropped.
+struct Task(tokio::task::JoinHandle<()>);
 
-impl Heartbeat {
-    fn start(store: sluice_catalog::Store, deployment: i64) -> Heartbeat {
-        Heartbeat(tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(HEARTBEAT).await;
-                if let Err(e) = store.touch_deployment(deployment).await {
-                    tracing::warn!(deployment, error = %e, "cannot renew the local job's lease");
-                }
-            }
-        }))
+impl Task {
+    fn spawn(work: impl std::future::Future<Output = ()> + Send + 'static) -> Task {
+        Task(tokio::spawn(work))
     }
 }
 
-impl Drop for Heartbeat {
+impl Drop for Task {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// A job's heartbeat: its lease renewed every [`HEARTBEAT`].
+fn heartbeat(store: sluice_catalog::Store, deployment: i64) -> Task {
+    Task::spawn(async move {
+        loop {
+            tokio::time::sleep(HEARTBEAT).await;
+            if let Err(e) = store.touch_deployment(deployment).await {
+                tracing::warn!(deployment, error = %e, "cannot renew the local job's lease");
+            }
+        }
+    })
 }
 
 /// Writes a running job's row count to the store (and so to SHOW DEPLOYMENTS) every
-/// [`PROGRESS_EVERY`] rows, checked each second; stopped when dropped.
-struct Progress(tokio::task::JoinHandle<()>);
-
-impl Progress {
-    fn start(deployments: Arc<Deployments>, deployment: i64, rows: Arc<AtomicI64>) -> Progress {
-        Progress(tokio::spawn(async move {
-            let mut reported = 0;
-            loop {
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                let now = rows.load(Ordering::Relaxed);
-                if now - reported < PROGRESS_EVERY {
-                    continue;
-                }
-                reported = now;
-                let change =
-                    DeploymentChange { rows_in: Some(now), rows_out: Some(now), ..Default::default() };
-                let _ = deployments.move_to(deployment, State::Running, change, "local").await;
+/// [`PROGRESS_EVERY`] rows, checked each second.
+fn progress(deployments: Arc<Deployments>, deployment: i64, rows: Arc<AtomicI64>) -> Task {
+    Task::spawn(async move {
+        let mut reported = 0;
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            let now = rows.load(Ordering::Relaxed);
+            if now - reported < PROGRESS_EVERY {
+                continue;
             }
-        }))
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+            reported = now;
+            let change = DeploymentChange { rows_in: Some(now), rows_out: Some(now), ..Default::default() };
+            let _ = deployments.move_to(deployment, State::Running, change, "local").await;
+        }
+    })
 }
 
 pub struct LocalDeployer<'a> {
@@ -120,7 +115,7 @@ impl Deployer for LocalDeployer<'_> {
             .deployments
             .move_to(job.deployment, State::Running, DeploymentChange::default(), "local")
             .await?;
-        let _heartbeat = Heartbeat::start(self.rt.store.clone(), job.deployment);
+        let _heartbeat = heartbeat(self.rt.store.clone(), job.deployment);
         let settings = plan.settings();
         let mut copies = Vec::with_capacity(plan.bound.inserts.len());
         let mut sinks: HashMap<String, LoadedSource> = HashMap::new();
@@ -141,7 +136,7 @@ impl Deployer for LocalDeployer<'_> {
             read: read_sources(plan),
         };
         let rows = Arc::new(AtomicI64::new(0));
-        let _progress = Progress::start(self.rt.deployments.clone(), job.deployment, rows.clone());
+        let _progress = progress(self.rt.deployments.clone(), job.deployment, rows.clone());
         let planner = plan.bound.planner.clone();
         let copied = copy::run(copies, sinks, planner, copying, &job.cancel, rows).await?;
         let total: i64 = copied.iter().map(|c| c.rows).sum();
