@@ -26,7 +26,9 @@ cd fuzz
 # No sanitizer: the parser is safe Rust, what is hunted is panics (and an ASan build of
 # the dependencies would double the build).
 flags=(--sanitizer none --debug-assertions)
+echo "fuzz: building the targets ($SECONDS s)"
 cargo +nightly fuzz build "${flags[@]}"
+echo "fuzz: built ($SECONDS s)"
 status=0
 summary=()
 for target in dialect options; do

@@ -6,20 +6,29 @@
 # skipped" into a failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each stage says when it starts (seconds since this script began), so a slow CI run
+# shows where its time went.
+stage() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
 
+stage "services"
 scripts/services.sh
+stage "test dependencies"
 scripts/test-deps.sh
 # A real Flink session cluster for the flink target's tests (stopped again on exit).
+stage "local Flink cluster"
 scripts/flink-local.sh start
 trap 'scripts/flink-local.sh stop' EXIT
 eval "$(scripts/flink-local.sh env)"
 export FLINK_REST_URL SLUICE_RUNNER_JAR
 
-echo "== tests, metadata in SQLite"
+stage "build"
+cargo test --workspace --no-run
+stage "tests, metadata in SQLite"
 cargo test --workspace
-echo "== integration tests, metadata in PostgreSQL"
+stage "integration tests, metadata in PostgreSQL"
 SLUICE_TEST_METADATA=postgres cargo test --test it
-echo "== faults: random DDL with SIGKILLs, the metadata store restarted, a source stopped"
+stage "faults: random DDL with SIGKILLs, the metadata store restarted, a source stopped"
 scripts/chaos.sh --seed 20261207
-echo "== fuzzing the dialect and option lists, 60 s each"
+stage "fuzzing the dialect and option lists, 60 s each"
 scripts/fuzz.sh 60
+stage "done"
