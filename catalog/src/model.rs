@@ -257,7 +257,10 @@ pub struct DeploymentChange {
 pub struct SyncRecord {
     pub name: String,
     pub source: String,
+    /// The database read, or with `source_database_pattern` a regular expression over
+    /// the source's database names (every matching database is read).
     pub source_database: String,
+    pub source_database_pattern: bool,
     /// The INCLUDING TABLES regular expression; `None` for INCLUDING ALL.
     pub including: Option<String>,
     pub excluding: Option<String>,

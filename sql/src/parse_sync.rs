@@ -4,7 +4,7 @@ use datafusion_sql::sqlparser::keywords::Keyword;
 use datafusion_sql::sqlparser::parser::{Parser, ParserError};
 
 use super::ast::GatewayStatement;
-use super::ast::sync::{CreateSync, DropSync, Including, RefreshSync, SyncInfo};
+use super::ast::sync::{CreateSync, DropSync, Including, RefreshSync, SourceDatabases, SyncInfo};
 use super::grammar::{advance, expected, ident, option_list, word};
 
 /// Recognises a sync statement; `None` (consuming nothing) otherwise.
@@ -66,8 +66,13 @@ fn create(p: &mut Parser<'_>, or_replace: bool) -> Result<GatewayStatement, Pars
     let name = ident(p)?;
     p.expect_keyword(Keyword::FROM)?;
     let source = ident(p)?;
-    keyword(p, "DATABASE")?;
-    let source_database = ident(p)?;
+    let source_database = if word(p, 0).as_deref() == Some("DATABASES") {
+        p.next_token();
+        SourceDatabases::Matching(p.parse_literal_string()?)
+    } else {
+        keyword(p, "DATABASE")?;
+        SourceDatabases::Named(ident(p)?)
+    };
     let mut including = Including::All;
     if word(p, 0).as_deref() == Some("INCLUDING") {
         p.next_token();
@@ -118,6 +123,8 @@ mod tests {
             "CREATE SYNC DATABASE shop_to_dw FROM mysql_prod DATABASE shop INCLUDING TABLES 'orders|order_items' \
              EXCLUDING TABLES 'tmp_.*' TO pg DATABASE ods WITH (mode = 'full', table_prefix = 'ods_')",
             "CREATE OR REPLACE SYNC DATABASE IF NOT EXISTS \"Shop\" FROM m DATABASE \"Shop\" INCLUDING ALL TO k",
+            "CREATE SYNC DATABASE shards FROM m DATABASES 'shop_[0-9]+' INCLUDING TABLES 'orders' TO pg DATABASE public \
+             WITH (origin_column = 'src_table', origin_key = true)",
             "CREATE SYNC DATABASE s FROM m DATABASE shop INCLUDING TABLES 'it''s' TO pg DATABASE public",
             "DROP SYNC IF EXISTS a, b",
             "REFRESH SYNC \"Shop\"",

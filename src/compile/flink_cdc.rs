@@ -1,10 +1,12 @@
 //! A pipeline as a Flink CDC pipeline definition (YAML): one CDC `source` (MySQL or
-//! PostgreSQL) with the tables read, one `sink`, a `route` per table to its sink table,
-//! and a `transform` where a statement projects or filters. Only sync-shaped pipelines
-//! fit: each source table goes to one sink table of one sink system (the blocks of
-//! `../shared/reference/flink-cdc/*.yaml`).
+//! PostgreSQL) with the tables read, one `sink`, a `route` per table to its sink table
+//! (several routes to one sink table merge tables, as
+//! `../shared/reference/flink-cdc/mysql-to-doris-route-mode.yaml` merges shards), and a
+//! `transform` where a statement projects or filters or the sink's key differs (an
+//! origin column). Only sync-shaped pipelines fit: each source table goes to one sink
+//! table of one sink system, an INSERT reading one table or a UNION ALL of such.
 
-use datafusion::sql::sqlparser::ast::{Ident, SelectItem, SetExpr};
+use datafusion::sql::sqlparser::ast::{Ident, Select, SelectItem};
 use serde_yaml::{Mapping, Value};
 
 use super::dialect::{Quoting, render_expr};
@@ -50,26 +52,29 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     if !bound.views.is_empty() {
         return Err(no("a Flink CDC pipeline cannot have views".into()));
     }
-    let mut reads: Vec<usize> = Vec::new();
-    for insert in &bound.inserts {
-        match insert.reads.as_slice() {
-            [one] if insert.views.is_empty() => {
-                if reads.contains(one) {
-                    return Err(no(format!(
-                        "{} feeds several sinks: a Flink CDC pipeline routes each table to one sink table",
-                        bound.tables[*one].path
-                    )));
-                }
-                reads.push(*one);
-            }
-            _ => {
+    // each INSERT is a SELECT of one table, or a UNION ALL of such (tables merged)
+    let mut branches: Vec<(usize, &Select, usize)> = Vec::new();
+    for (i, insert) in bound.inserts.iter().enumerate() {
+        let sink = &bound.tables[insert.sink].path;
+        if let Some(window) = insert.windows.first() {
+            return Err(no(format!("INSERT INTO {sink} uses {window}; Flink CDC transforms only project and filter")));
+        }
+        let Some(selects) = super::union_branches(plan, &insert.query).filter(|_| insert.views.is_empty()) else {
+            return Err(no(format!(
+                "INSERT INTO {sink} is not a SELECT of one table (or a UNION ALL of such): Flink CDC routes tables"
+            )));
+        };
+        for (select, read) in selects {
+            if branches.iter().any(|(_, _, r)| *r == read) {
                 return Err(no(format!(
-                    "INSERT INTO {} reads more than one table",
-                    bound.tables[insert.sink].path
+                    "{} feeds several sinks: a Flink CDC pipeline routes each table to one sink table",
+                    bound.tables[read].path
                 )));
             }
+            branches.push((i, select, read));
         }
     }
+    let reads: Vec<usize> = branches.iter().map(|(_, _, r)| *r).collect();
     let first_source = &bound.tables[reads[0]];
     if let Some(other) =
         reads.iter().map(|&i| &bound.tables[i]).find(|t| t.path.source != first_source.path.source)
@@ -89,12 +94,13 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
         )));
     }
 
-    let source = source_block(plan, first_source, &reads, secrets)?;
+    let mut source = source_block(plan, first_source, &reads, secrets)?;
     let sink = sink_block(plan, first_sink, secrets)?;
     let mut routes: Vec<Value> = Vec::new();
     let mut transforms: Vec<Value> = Vec::new();
-    for insert in &bound.inserts {
-        let from = &bound.tables[insert.reads[0]];
+    for &(i, select, read) in &branches {
+        let insert = &bound.inserts[i];
+        let from = &bound.tables[read];
         let to = &bound.tables[insert.sink];
         let source_table = table_id(from);
         let sink_table = if to.path.database.is_empty() {
@@ -103,7 +109,7 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
             format!("{}.{}", to.path.database, to.path.table)
         };
         routes.push(map(vec![("source-table", s(&source_table)), ("sink-table", s(sink_table))]));
-        if let Some(t) = transform(plan, insert, &source_table)? {
+        if let Some(t) = transform(plan, insert, select, read, &source_table)? {
             transforms.push(t);
         }
     }
@@ -115,6 +121,11 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     if !settings.streaming {
         pipeline.push(("execution.runtime-mode", s("BATCH")));
     }
+    let capture = bound.capture.as_ref().filter(|_| first_source.source_type.name == "mysql");
+    if let Some(capture) = capture {
+        captured(&mut source, &mut routes, capture);
+        pipeline.push(("route-mode", s("FIRST_MATCH")));
+    }
     if let Some(behavior) = &bound.schema_change {
         pipeline.push(("schema.change.behavior", s(behavior)));
     }
@@ -125,6 +136,27 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     top.push(("pipeline", map(pipeline)));
     let yaml = serde_yaml::to_string(&map(top)).map_err(|e| SluiceError::Internal(e.to_string()))?;
     Ok(format!("# Pipeline {} compiled by Sluice. Secrets are ${{…}} placeholders.\n{yaml}", plan.name))
+}
+
+/// A streaming sync's tables as patterns: the source reads every table they match, tables
+/// created later too (with a snapshot when the job starts again from a savepoint, under
+/// `scan.startup.mode: initial`; from the binlog as they come, under latest-offset), and a
+/// last route sends a table no route names to the sink table the sync would name it.
+fn captured(source: &mut Value, routes: &mut Vec<Value>, capture: &crate::plan::resolve::Capture) {
+    let Value::Mapping(block) = source else { return };
+    let latest = block.get("scan.startup.mode").and_then(Value::as_str) == Some("latest-offset");
+    block.insert(s("tables"), s(&capture.tables));
+    if let Some(exclude) = &capture.exclude {
+        block.insert(s("tables.exclude"), s(exclude));
+    }
+    let newly = if latest { "scan.binlog.newly-added-table.enabled" } else { "scan.newly-added-table.enabled" };
+    block.insert(s(newly), Value::Bool(true));
+    routes.push(map(vec![
+        ("source-table", s(&capture.route_from)),
+        ("sink-table", s(&capture.route_to)),
+        ("replace-symbol", s("<>")),
+        ("description", s("tables created after the sync was planned")),
+    ]));
 }
 
 /// `db.table` (MySQL) or `db.schema.table` (PostgreSQL), as Flink CDC names tables.
@@ -158,41 +190,32 @@ fn sink_block(plan: &PipelinePlan, table: &TableUse, secrets: &mut Secrets) -> R
     Ok(map(table.source_type.connector.flink_cdc_sink(plan, table, secrets)?))
 }
 
-/// A `transform` entry when the statement projects, renames or filters.
+/// A `transform` entry when the SELECT of table `read` projects, renames or filters, or
+/// the sink's primary key is not the table's (an origin column joined it).
 fn transform(
     plan: &PipelinePlan,
     insert: &crate::plan::BoundInsert,
+    select: &Select,
+    read: usize,
     source_table: &str,
 ) -> Result<Option<Value>> {
-    let query = &insert.query;
-    if let Some(window) = insert.windows.first() {
-        return Err(no(format!(
-            "INSERT INTO {} uses {window}; Flink CDC transforms only project and filter",
-            plan.bound.tables[insert.sink].path
-        )));
-    }
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return Err(no(format!("INSERT INTO {} is not a plain SELECT", plan.bound.tables[insert.sink].path)));
-    };
-    let plain = query.order_by.is_none()
-        && query.limit_clause.is_none()
-        && query.with.is_none()
-        && select.having.is_none()
+    let plain = select.having.is_none()
         && select.distinct.is_none()
-        && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty())
-        && select.from.len() == 1
-        && select.from[0].joins.is_empty();
+        && matches!(&select.group_by, datafusion::sql::sqlparser::ast::GroupByExpr::Expressions(e, _) if e.is_empty());
     if !plain {
         return Err(no(format!(
-            "INSERT INTO {} aggregates, joins, sorts or limits; Flink CDC transforms only project and filter",
+            "INSERT INTO {} aggregates; Flink CDC transforms only project and filter",
             plan.bound.tables[insert.sink].path
         )));
     }
+    let keys = |t: &TableUse| t.columns.iter().filter(|c| c.is_key).map(|c| c.name.clone()).collect::<Vec<_>>();
+    let sink_keys = keys(&plan.bound.tables[insert.sink]);
+    let new_keys = !sink_keys.is_empty() && sink_keys != keys(&plan.bound.tables[read]);
     let star = matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)]);
     let source_columns: Vec<&str> =
-        plan.bound.tables[insert.reads[0]].physical_columns().map(|c| c.name.as_str()).collect();
+        plan.bound.tables[read].physical_columns().map(|c| c.name.as_str()).collect();
     let same_names = insert.columns.iter().map(String::as_str).eq(source_columns.iter().copied());
-    if star && same_names && select.selection.is_none() {
+    if star && same_names && select.selection.is_none() && !new_keys {
         return Ok(None);
     }
     let projection = if star && same_names {
@@ -232,6 +255,9 @@ fn transform(
     let mut entry = vec![("source-table", s(source_table)), ("projection", s(projection))];
     if let Some(filter) = &select.selection {
         entry.push(("filter", s(render_expr(filter, Quoting::Backtick))));
+    }
+    if new_keys {
+        entry.push(("primary-keys", s(sink_keys.join(", "))));
     }
     Ok(Some(map(entry)))
 }

@@ -12,7 +12,7 @@ pub mod kubernetes;
 pub mod seatunnel;
 mod seatunnel_multi;
 
-use datafusion::sql::sqlparser::ast::ObjectName;
+use datafusion::sql::sqlparser::ast::{ObjectName, Query, Select, SetExpr, SetOperator, SetQuantifier, TableFactor};
 
 pub use crate::connectors::render::Secrets;
 
@@ -53,6 +53,37 @@ pub fn compile(
 pub fn table_of(plan: &PipelinePlan, name: &ObjectName) -> Option<usize> {
     let path = TablePath::named(name)?;
     plan.bound.tables.iter().position(|t| t.path == path)
+}
+
+/// The SELECTs of `query` when it is one SELECT or a UNION ALL of SELECTs (no ORDER
+/// BY, LIMIT or WITH), each with the table it reads alone; `None` for any other shape.
+/// Merged sync tables are such unions (one SELECT per source table), which the
+/// multi-table engines write as a table each.
+pub fn union_branches<'a>(plan: &PipelinePlan, query: &'a Query) -> Option<Vec<(&'a Select, usize)>> {
+    if query.order_by.is_some() || query.limit_clause.is_some() || query.with.is_some() {
+        return None;
+    }
+    fn collect<'a>(plan: &PipelinePlan, body: &'a SetExpr, out: &mut Vec<(&'a Select, usize)>) -> Option<()> {
+        match body {
+            SetExpr::Select(select) => {
+                let [from] = select.from.as_slice() else { return None };
+                let TableFactor::Table { name, .. } = &from.relation else { return None };
+                if !from.joins.is_empty() {
+                    return None;
+                }
+                out.push((select.as_ref(), table_of(plan, name)?));
+                Some(())
+            }
+            SetExpr::SetOperation { op: SetOperator::Union, set_quantifier: SetQuantifier::All, left, right } => {
+                collect(plan, left, out)?;
+                collect(plan, right, out)
+            }
+            _ => None,
+        }
+    }
+    let mut out = Vec::new();
+    collect(plan, &query.body, &mut out)?;
+    Some(out)
 }
 
 /// One name per table for an engine: `source_database_table` in letters, digits and `_`,

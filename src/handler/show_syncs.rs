@@ -50,19 +50,23 @@ pub async fn handle(ctx: &mut Ctx<'_>) -> Result<Output> {
 
 /// The tables of sync `name`, or 42704.
 pub async fn tables(ctx: &Ctx<'_>, name: &Ident) -> Result<Vec<SyncTable>> {
-    if ctx.rt.store.sync(name.as_str()).await?.is_none() {
+    let Some(sync) = ctx.rt.store.sync(name.as_str()).await? else {
         return Err(SluiceError::UndefinedObject { kind: "sync", name: name.as_str().to_owned() });
-    }
-    SyncTable::from_records(name.as_str(), &ctx.rt.store.sync_tables(name.as_str()).await?)
+    };
+    SyncTable::from_records(&sync, &ctx.rt.store.sync_tables(name.as_str()).await?)
 }
 
-/// source_table, sink_table, column, source_type, sink_type, flink_type, nullable, key.
+/// source_table, sink_table, column, source_type, sink_type, flink_type, nullable, key,
+/// now: a row per column of every table, with what its source says of the table now
+/// (planned, changed, gone, new; see [`crate::service::syncs::tables_now`]).
 pub async fn describe(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
+    let actor = ctx.actor();
+    let tables = crate::service::syncs::tables_now(ctx.rt, &actor, name.as_str(), &mut ctx.notices).await?;
     let mut out = Vec::new();
-    for t in tables(ctx, name).await? {
+    for (t, now) in tables {
         for c in &t.columns {
             out.push(vec![
-                text(t.source_table.clone()),
+                text(t.source_name()),
                 text(t.sink_table.clone()),
                 text(c.name.clone()),
                 text(c.source_type.clone()),
@@ -70,6 +74,7 @@ pub async fn describe(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
                 text(c.flink_type.clone()),
                 ScalarValue::Boolean(Some(c.nullable)),
                 ScalarValue::Boolean(Some(c.key)),
+                opt_text(now.map(str::to_owned)),
             ]);
         }
     }
@@ -84,6 +89,7 @@ pub async fn describe(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
             ("flink_type", DataType::Utf8),
             ("nullable", DataType::Boolean),
             ("key", DataType::Boolean),
+            ("now", DataType::Utf8),
         ],
         out,
     )
@@ -95,9 +101,10 @@ pub async fn explain(ctx: &mut Ctx<'_>, name: &Ident) -> Result<Output> {
         .await?
         .into_iter()
         .map(|t| {
+            let source = t.source_name();
             let ddl = if t.ddl.is_empty() { None } else { Some(t.ddl) };
             vec![
-                text(t.source_table),
+                text(source),
                 text(t.sink_table),
                 ScalarValue::Int64(Some(t.columns.len() as i64)),
                 opt_text(ddl),

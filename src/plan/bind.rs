@@ -39,6 +39,8 @@ pub struct Bound {
     pub planner: SessionContext,
     /// Flink CDC's `schema.change.behavior`, for a sync's pipeline.
     pub schema_change: Option<String>,
+    /// The tables a sync's change stream captures by pattern.
+    pub capture: Option<super::resolve::Capture>,
 }
 
 impl Bound {
@@ -185,6 +187,7 @@ pub async fn bind_with(
         inserts,
         planner,
         schema_change: presets.schema_change.clone(),
+        capture: presets.capture.clone(),
     })
 }
 

@@ -70,8 +70,22 @@ pub struct Presets {
     pub read_options: ResolvedOptions,
     /// Flink CDC's `schema.change.behavior` (upper case).
     pub schema_change: Option<String>,
+    /// The tables a sync's change stream takes as patterns, so that tables created later
+    /// are picked up (Flink CDC).
+    pub capture: Option<Capture>,
     /// The run's interval (`None`: the default, see [`crate::sql::placeholders`]).
     pub interval: Option<crate::sql::placeholders::Interval>,
+}
+
+/// What a streaming sync captures by pattern, in Flink CDC's terms: its source's `tables`
+/// and `tables.exclude` (the dot separates database and table; `\.` is any character), and
+/// a last route for tables created later (`<>` stands for the table's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub tables: String,
+    pub exclude: Option<String>,
+    pub route_from: String,
+    pub route_to: String,
 }
 
 impl TableUse {

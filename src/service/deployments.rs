@@ -53,7 +53,14 @@ pub async fn start_pipeline(
     cancel: CancellationToken,
     notices: &mut Vec<Notice>,
 ) -> Result<i64> {
-    let stored = super::pipelines::load(rt, named.pipeline).await?;
+    let mut stored = super::pipelines::load(rt, named.pipeline).await?;
+    // a full sync reads its source's tables afresh first (and may change its sink tables):
+    // only for those who may start it
+    let rights = actor.rights(rt).await?;
+    rights.require(Privilege::Operate, ObjectKind::Pipeline, named.pipeline).await?;
+    if super::syncs::before_start(rt, named.pipeline, notices).await? {
+        stored = super::pipelines::load(rt, named.pipeline).await?;
+    }
     let target = match named.target {
         Some(t) => t.to_owned(),
         None => stored.record.target.clone().unwrap_or_else(|| LOCAL.to_owned()),

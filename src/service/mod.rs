@@ -11,6 +11,7 @@ pub mod drops;
 pub mod follow;
 pub mod pipelines;
 pub mod sources;
+pub mod sync_plan;
 pub mod syncs;
 
 use crate::error::{Result, SluiceError};

@@ -5,6 +5,8 @@
 //! the engine creates their topics and tables. Each type's style is in its folder
 //! (`SyncSink::tables`); the tests of each style are there too.
 
+use sluice_catalog::ColumnRecord;
+
 use super::SyncColumn;
 use crate::connectors::SourceType;
 use crate::connectors::logical::{Logical, TableStyle};
@@ -41,10 +43,51 @@ pub fn create_written(sink_type: &SourceType, table: &TableUse, columns: &[Strin
                 flink_type: flink.to_owned(),
                 nullable: column.is_none_or(|c| c.nullable),
                 key,
+                origin: false,
             }
         })
         .collect();
     create_table(sink_type, &table.path.database, &table.path.table, &mapped)
+}
+
+/// The quoting of a sink's tables (`None` when the engine creates them).
+fn quoting(sink_type: &SourceType) -> Option<fn(&str) -> String> {
+    match sink_type.sync.write.and_then(|w| w.tables) {
+        Some(TableStyle::Standard(quote)) => Some(quote),
+        Some(TableStyle::Olap { .. }) => Some(backtick),
+        None => None,
+    }
+}
+
+/// `ALTER TABLE … action, …`: one statement, so that PostgreSQL (and MySQL) apply the
+/// actions to the table together or not at all; `None` for sinks without DDL.
+pub fn alter_table(sink_type: &SourceType, database: &str, table: &str, actions: &[String]) -> Option<String> {
+    let q = quoting(sink_type)?;
+    (!actions.is_empty()).then(|| format!("ALTER TABLE {}.{} {}", q(database), q(table), actions.join(", ")))
+}
+
+/// `ADD COLUMN`, always nullable (the table may hold rows until the copy replaces them).
+pub fn add_column(sink_type: &SourceType, c: &SyncColumn) -> Option<String> {
+    let q = quoting(sink_type)?;
+    Some(format!("ADD COLUMN {} {}", q(&c.name), c.sink_type))
+}
+
+/// `DROP COLUMN`.
+pub fn drop_column(sink_type: &SourceType, name: &str) -> Option<String> {
+    let q = quoting(sink_type)?;
+    Some(format!("DROP COLUMN {}", q(name)))
+}
+
+/// The action that lets column `c` (as the sink describes it) hold NULL: PostgreSQL's
+/// `ALTER COLUMN … DROP NOT NULL`, MySQL's `MODIFY COLUMN` with its own type; `None`
+/// elsewhere.
+pub fn drop_not_null(sink_type: &SourceType, c: &ColumnRecord) -> Option<String> {
+    let Some(TableStyle::Standard(q)) = sink_type.sync.write.and_then(|w| w.tables) else { return None };
+    Some(if sink_type.name == "postgres" {
+        format!("ALTER COLUMN {} DROP NOT NULL", q(&c.name))
+    } else {
+        format!("MODIFY COLUMN {} {} NULL", q(&c.name), c.source_type)
+    })
 }
 
 fn column_line(quote: fn(&str) -> String, c: &SyncColumn) -> String {
@@ -107,6 +150,7 @@ pub mod testing {
             flink_type: String::new(),
             nullable,
             key,
+            origin: false,
         }
     }
 }

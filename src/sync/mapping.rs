@@ -70,6 +70,7 @@ pub fn map_columns(
             flink_type: c.data_type.clone(),
             nullable: c.nullable,
             key: c.is_key,
+            origin: false,
         });
     }
     if out.is_empty() {

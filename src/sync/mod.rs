@@ -1,15 +1,19 @@
 //! Whole-database syncs: from a source database's metadata to one pipeline.
 //!
-//! Planning selects the source's tables (INCLUDING / EXCLUDING regular expressions over
-//! whole names), names each sink table (table_mapping, then the route, prefix, suffix and
-//! case), maps every column's type for the `(source, sink)` pair ([`mapping`], with each
-//! type's side in its connector folder), renders
-//! the sink's `CREATE TABLE IF NOT EXISTS` ([`ddl`]), and writes the pipeline body: one
-//! `INSERT INTO sink (columns) SELECT columns FROM source` per table. The pipeline is then
+//! Planning selects the source's tables (in one database, or in every database matching a
+//! pattern; INCLUDING / EXCLUDING regular expressions over whole table names), names each
+//! sink table (table_mapping, then the route, prefix, suffix and case), maps every
+//! column's type for the `(source, sink)` pair ([`mapping`], with each type's side in its
+//! connector folder), merges the tables that get one sink name ([`merge`]: their common
+//! columns, an origin column), renders the sink's `CREATE TABLE IF NOT EXISTS` ([`ddl`]),
+//! and writes the pipeline body: per sink table one `INSERT INTO sink (columns) SELECT
+//! columns FROM source`, the SELECTs of merged tables joined by UNION ALL. The pipeline is then
 //! bound and stored like any other, so EXPLAIN, PREVIEW, START and STOP work on it.
 
 pub mod ddl;
+pub mod evolve;
 pub mod mapping;
+pub mod merge;
 pub mod options;
 
 use serde::{Deserialize, Serialize};
@@ -49,11 +53,19 @@ pub struct SyncColumn {
     pub flink_type: String,
     pub nullable: bool,
     pub key: bool,
+    /// The origin column (option `origin_column`): each row's source table, written by
+    /// the sync, read from no source column.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub origin: bool,
 }
 
 /// One table a sync moves.
 #[derive(Debug, Clone)]
 pub struct SyncTable {
+    /// The database (PostgreSQL: schema) it is read from, when the sync reads several;
+    /// `None` for the sync's one database.
+    pub source_database: Option<String>,
+    /// Its name in that database.
     pub source_table: String,
     pub sink_table: String,
     pub columns: Vec<SyncColumn>,
@@ -80,9 +92,24 @@ impl SyncTable {
             .collect()
     }
 
+    /// How messages and `DESCRIBE SYNC` name it: `database.table` when the sync reads
+    /// several databases.
+    pub fn source_name(&self) -> String {
+        match &self.source_database {
+            Some(db) => format!("{db}.{}", self.source_table),
+            None => self.source_table.clone(),
+        }
+    }
+
+    /// The value of its origin column: `database.table` (`schema.table`), with
+    /// `database` the sync's when it reads one.
+    pub fn origin(&self, sync_database: &str) -> String {
+        format!("{}.{}", self.source_database.as_deref().unwrap_or(sync_database), self.source_table)
+    }
+
     pub fn record(&self) -> sluice_catalog::SyncTableRecord {
         sluice_catalog::SyncTableRecord {
-            source_table: self.source_table.clone(),
+            source_table: self.source_name(),
             sink_table: self.sink_table.clone(),
             columns: serde_json::to_string(&self.columns).unwrap_or_else(|_| "[]".into()),
             ddl: self.ddl.clone(),
@@ -90,15 +117,24 @@ impl SyncTable {
     }
 
     /// The tables of sync `sync` as stored; columns that do not read back are a corrupt
-    /// catalog, not an empty table.
-    pub fn from_records(sync: &str, records: &[sluice_catalog::SyncTableRecord]) -> Result<Vec<SyncTable>> {
+    /// catalog, not an empty table. A sync of several databases names its tables
+    /// `database.table` (database names have no dot there; see [`merge::check_database`]).
+    pub fn from_records(
+        sync: &sluice_catalog::SyncRecord,
+        records: &[sluice_catalog::SyncTableRecord],
+    ) -> Result<Vec<SyncTable>> {
         records
             .iter()
             .map(|r| {
                 let part = format!("columns of {}", r.source_table);
-                let columns = SluiceError::stored_json(&r.columns, "sync", sync, &part)?;
+                let columns = SluiceError::stored_json(&r.columns, "sync", &sync.name, &part)?;
+                let (source_database, source_table) = match r.source_table.split_once('.') {
+                    Some((db, table)) if sync.source_database_pattern => (Some(db.to_owned()), table.to_owned()),
+                    _ => (None, r.source_table.clone()),
+                };
                 Ok(SyncTable {
-                    source_table: r.source_table.clone(),
+                    source_database,
+                    source_table,
                     sink_table: r.sink_table.clone(),
                     columns,
                     ddl: r.ddl.clone(),
@@ -159,28 +195,33 @@ pub fn engine(
 }
 
 /// Refuses a `schema_change` the sync's engine cannot honour (0A000 naming the engine),
-/// so that no setting is silently ignored. Flink CDC applies every behaviour; Flink SQL,
-/// SeaTunnel and the local target move the columns planned when the sync was made —
-/// columns added to the source later are left out, which is `ignore`.
+/// so that no setting is silently ignored. A full sync's START applies every behaviour
+/// itself before the copy runs ([`evolve`]), whatever the engine; of the engines that
+/// stream changes, Flink CDC applies every behaviour, while Flink SQL and SeaTunnel jobs
+/// move the columns planned when they started — `ignore`.
 pub fn check_schema_change(settings: &SyncSettings, engine: PipelineEngine, target: Option<&str>) -> Result<()> {
     let Some(given) = settings.schema_change.as_deref() else { return Ok(()) };
-    if engine == PipelineEngine::FlinkCdc || given == "ignore" {
+    if !settings.streaming() || engine == PipelineEngine::FlinkCdc || given == "ignore" {
         return Ok(());
     }
     let name = if target == Some(crate::deploy::targets::LOCAL) { "local" } else { engine.as_str() };
     Err(SluiceError::not_supported(
         format!(
-            "engine {name} cannot honour schema_change = '{given}': it moves the columns planned when the sync \
-             was made, and columns added to the source later are left out"
+            "engine {name} cannot honour schema_change = '{given}' in mode {}: its job moves the columns planned \
+             when it started, and columns added to the source later are left out",
+            settings.mode
         ),
-        Some("Leave schema_change out (or set it to 'ignore'), or use engine flink-cdc, which applies schema changes."),
+        Some("Leave schema_change out (or set it to 'ignore'), use engine flink-cdc, or sync with mode = 'full', whose START applies schema changes."),
     ))
 }
 
-/// The sink table name of source table `table`.
-pub fn sink_name(settings: &SyncSettings, table: &str) -> String {
-    if let Some((_, to)) = settings.table_mapping.iter().find(|(from, _)| from == table) {
-        return to.clone();
+/// The sink table name of source table `table` (of `database`, when the sync reads
+/// several: table_mapping may name it `database.table`; routes see the table's name).
+pub fn sink_name(settings: &SyncSettings, database: Option<&str>, table: &str) -> String {
+    let qualified = database.map(|db| format!("{db}.{table}"));
+    let mapped = |name: &str| settings.table_mapping.iter().find(|(from, _)| from == name).map(|(_, to)| to.clone());
+    if let Some(to) = qualified.as_deref().and_then(mapped).or_else(|| mapped(table)) {
+        return to;
     }
     let base = match &settings.route {
         Some((pattern, replacement)) if pattern.is_match(table) => {
@@ -228,8 +269,50 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
         schema_change: settings
             .streaming()
             .then(|| settings.schema_change.as_deref().unwrap_or("lenient").to_uppercase()),
+        capture: capture(sync, settings),
         interval: None,
     }
+}
+
+/// The tables a streaming sync captures as Flink CDC patterns, so that a table created
+/// later that INCLUDING matches is picked up, with a route naming its sink table as the
+/// sync names them (prefix and suffix). `None` where the names cannot be said so: a
+/// route_pattern or table_case renames them, or a pattern holds a literal dot or a comma
+/// (Flink CDC's separators).
+pub fn capture(sync: &sluice_catalog::SyncRecord, settings: &SyncSettings) -> Option<crate::plan::resolve::Capture> {
+    if !settings.streaming() || settings.route.is_some() || settings.table_case != TableCase::Keep {
+        return None;
+    }
+    // a Java regular expression as one part of a Flink CDC name: its any-character dots escaped
+    let part = |regex: &str| -> Option<String> {
+        if regex.contains("\\.") || regex.contains(',') {
+            return None;
+        }
+        Some(format!("({})", regex.replace('.', "\\.")))
+    };
+    let database = if sync.source_database_pattern {
+        part(&sync.source_database)?
+    } else if sync.source_database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+        sync.source_database.clone()
+    } else {
+        return None;
+    };
+    let table = match &sync.including {
+        Some(r) => part(r)?,
+        None => "\\.*".to_owned(),
+    };
+    let exclude = match &sync.excluding {
+        Some(r) => Some(format!("{database}.{}", part(r)?)),
+        None => None,
+    };
+    let tables = format!("{database}.{table}");
+    let sink_db = if sync.sink_database.is_empty() { String::new() } else { format!("{}.", sync.sink_database) };
+    Some(crate::plan::resolve::Capture {
+        route_from: tables.clone(),
+        tables,
+        exclude,
+        route_to: format!("{sink_db}{}<>{}", settings.table_prefix, settings.table_suffix),
+    })
 }
 
 /// The presets of the pipeline called `name`, when a sync of that name made it.
@@ -237,11 +320,13 @@ pub async fn presets_of(store: &sluice_catalog::Store, name: &str) -> Result<Opt
     let Some(sync) = store.sync(name).await? else { return Ok(None) };
     let options = crate::connectors::ResolvedOptions::from_stored(&sync.options, "sync", name)?;
     let settings = SyncSettings::new(&options)?;
-    let tables = SyncTable::from_records(name, &store.sync_tables(name).await?)?;
+    let tables = SyncTable::from_records(&sync, &store.sync_tables(name).await?)?;
     Ok(Some(presets(&sync, &tables, &settings)))
 }
 
-/// The pipeline body: one INSERT per table, every name quoted.
+/// The pipeline body: one INSERT per sink table, every name quoted; the SELECTs of
+/// tables merged into one sink table are joined by UNION ALL, and an origin column is
+/// written as its table's `database.table` literal.
 pub fn body(
     source: &str,
     source_db: &str,
@@ -251,19 +336,29 @@ pub fn body(
 ) -> String {
     use crate::sql::ast::quote_ident as q;
     let mut out = String::from("BEGIN\n");
-    for t in tables {
-        let columns = t.columns.iter().map(|c| q(&c.name)).collect::<Vec<_>>().join(", ");
+    for group in merge::groups(tables) {
+        let first = group[0];
+        let columns = first.columns.iter().map(|c| q(&c.name)).collect::<Vec<_>>().join(", ");
         let sink_name = match sink_db {
-            Some(db) => format!("{}.{}.{}", q(sink), q(db), q(&t.sink_table)),
-            None => format!("{}.{}", q(sink), q(&t.sink_table)),
+            Some(db) => format!("{}.{}.{}", q(sink), q(db), q(&first.sink_table)),
+            None => format!("{}.{}", q(sink), q(&first.sink_table)),
         };
-        let select = if t.every_column { "*" } else { columns.as_str() };
-        out.push_str(&format!(
-            "  INSERT INTO {sink_name} ({columns}) SELECT {select} FROM {}.{}.{};\n",
-            q(source),
-            q(source_db),
-            q(&t.source_table)
-        ));
+        let selects: Vec<String> = group
+            .iter()
+            .map(|t| {
+                let select = if t.every_column && group.len() == 1 && !t.columns.iter().any(|c| c.origin) {
+                    "*".to_owned()
+                } else {
+                    let origin = crate::sql::ast::quote_literal(&t.origin(source_db));
+                    let items: Vec<String> =
+                        t.columns.iter().map(|c| if c.origin { origin.clone() } else { q(&c.name) }).collect();
+                    items.join(", ")
+                };
+                let db = t.source_database.as_deref().unwrap_or(source_db);
+                format!("SELECT {select} FROM {}.{}.{}", q(source), q(db), q(&t.source_table))
+            })
+            .collect();
+        out.push_str(&format!("  INSERT INTO {sink_name} ({columns}) {};\n", selects.join("\n    UNION ALL ")));
     }
     out.push_str("END");
     out
@@ -295,11 +390,15 @@ mod tests {
             ("route_pattern", "order_(\\d+)"),
             ("route_replacement", "orders_p$1"),
         ]);
-        assert_eq!(sink_name(&s, "users"), "people");
-        assert_eq!(sink_name(&s, "order_7"), "ods_orders_p7_v1");
-        assert_eq!(sink_name(&s, "UserEvents"), "ods_userevents_v1");
+        assert_eq!(sink_name(&s, None, "users"), "people");
+        assert_eq!(sink_name(&s, None, "order_7"), "ods_orders_p7_v1");
+        assert_eq!(sink_name(&s, None, "UserEvents"), "ods_userevents_v1");
         // the route matches whole names only
-        assert_eq!(sink_name(&s, "x_order_7"), "ods_x_order_7_v1");
+        assert_eq!(sink_name(&s, None, "x_order_7"), "ods_x_order_7_v1");
+        // in a sync of several databases, a mapping may name the database too
+        let s = settings(&[("table_mapping", "shop_1.users:users_1")]);
+        assert_eq!(sink_name(&s, Some("shop_1"), "users"), "users_1");
+        assert_eq!(sink_name(&s, Some("shop_2"), "users"), "users");
     }
 
     #[test]

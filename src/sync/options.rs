@@ -52,15 +52,30 @@ pub const OPTIONS: &[OptionSpec] = &[
         Advanced,
         "The sink name of tables matching route_pattern; $1, $2 … are its groups.",
     ),
+    opt(
+        "origin_column",
+        Text,
+        Basic,
+        "A column added to every sink table holding each row's source table, as 'database.table' \
+         (which shard a merged row came from).",
+    ),
+    opt(
+        "origin_key",
+        Bool,
+        Basic,
+        "Make origin_column part of each sink table's primary key, so that tables merged into one \
+         may use the same keys.",
+    )
+    .default("false"),
     opt("create_tables", Bool, Basic, "Create missing sink tables (CREATE TABLE IF NOT EXISTS) on START.")
         .default("true"),
     opt(
         "schema_change",
         Enum(SCHEMA_CHANGES),
         Advanced,
-        "What a source schema change does to the sink (Flink CDC's schema.change.behavior): honoured by \
-         engine flink-cdc; the other engines move the columns planned when the sync was made and \
-         accept only ignore. Default: the engine's own (lenient on flink-cdc).",
+        "What a source schema change does to the sink (Flink CDC's schema.change.behavior): a full \
+         sync's START applies it to the sink tables before copying, on any engine; of the streaming \
+         engines flink-cdc honours it, flink and seatunnel accept only ignore. Default: lenient.",
     ),
     opt(
         "unsupported_types",
@@ -138,6 +153,10 @@ pub struct SyncSettings {
     pub table_mapping: Vec<(String, String)>,
     pub route: Option<(regex::Regex, String)>,
     pub create_tables: bool,
+    /// The column that records each row's source table, when given.
+    pub origin_column: Option<String>,
+    /// Whether the origin column joins the primary key.
+    pub origin_key: bool,
     /// What a source schema change does, when given (else the engine's own behaviour).
     pub schema_change: Option<String>,
     pub skip_unsupported: bool,
@@ -181,6 +200,14 @@ impl SyncSettings {
                 "invalid value for option \"parallelism\" of syncs: it must be at least 1".into(),
             ));
         }
+        let origin_column = text("origin_column");
+        let origin_key = text("origin_key").as_deref() == Some("true");
+        if origin_key && origin_column.is_none() {
+            return Err(invalid("option \"origin_key\" of syncs needs option \"origin_column\"".into()));
+        }
+        if origin_column.as_deref().is_some_and(|c| c.trim().is_empty()) {
+            return Err(invalid("invalid value for option \"origin_column\" of syncs: a column name is needed".into()));
+        }
         Ok(SyncSettings {
             mode: variant("mode", &text("mode").unwrap_or_default())?,
             engine: text("engine").map(|e| variant("engine", &e)).transpose()?,
@@ -191,6 +218,8 @@ impl SyncSettings {
             table_mapping,
             route,
             create_tables: text("create_tables").as_deref() != Some("false"),
+            origin_column,
+            origin_key,
             schema_change: text("schema_change"),
             skip_unsupported: text("unsupported_types").as_deref() == Some("skip"),
             parallelism,

@@ -42,6 +42,8 @@ mod sources;
 mod startup;
 mod subqueries;
 mod sync;
+mod sync_evolve;
+mod sync_merge;
 mod sync_refresh;
 mod sync_width;
 mod system_tables;

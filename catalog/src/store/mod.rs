@@ -294,6 +294,11 @@ fn migrator(backend: Backend) -> Migrator {
                 "pipeline references",
                 include_str!("../../../migrations/sqlite/0008_pipeline_references.sql"),
             ),
+            (
+                9,
+                "sync database pattern",
+                include_str!("../../../migrations/sqlite/0009_sync_database_pattern.sql"),
+            ),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
@@ -307,6 +312,11 @@ fn migrator(backend: Backend) -> Migrator {
                 8,
                 "pipeline references",
                 include_str!("../../../migrations/postgres/0008_pipeline_references.sql"),
+            ),
+            (
+                9,
+                "sync database pattern",
+                include_str!("../../../migrations/postgres/0009_sync_database_pattern.sql"),
             ),
         ],
     };

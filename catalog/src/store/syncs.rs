@@ -12,7 +12,7 @@ use crate::model::{NewPipeline, SyncRecord, SyncTableRecord};
 use crate::time::now_micros;
 
 const KIND: &str = "sync";
-const COLUMNS: &str = "name, source, source_database, including, excluding, sink, sink_database, options, \
+const COLUMNS: &str = "name, source, source_database, source_database_pattern, including, excluding, sink, sink_database, options, \
                        owner, created_at, updated_at";
 
 macro_rules! sync_from_row {
@@ -22,6 +22,7 @@ macro_rules! sync_from_row {
             name: row.try_get("name")?,
             source: row.try_get("source")?,
             source_database: row.try_get("source_database")?,
+            source_database_pattern: row.try_get("source_database_pattern")?,
             including: row.try_get("including")?,
             excluding: row.try_get("excluding")?,
             sink: row.try_get("sink")?,
@@ -92,7 +93,8 @@ impl Store {
             if exists {
                 sqlx::query(
                     "UPDATE syncs SET source = $2, source_database = $3, including = $4, excluding = $5, \
-                     sink = $6, sink_database = $7, options = $8, updated_at = $9 WHERE name = $1",
+                     sink = $6, sink_database = $7, options = $8, updated_at = $9, \
+                     source_database_pattern = $10 WHERE name = $1",
                 )
                 .bind(&sync.name)
                 .bind(&sync.source)
@@ -103,6 +105,7 @@ impl Store {
                 .bind(&sync.sink_database)
                 .bind(&sync.options)
                 .bind(now)
+                .bind(sync.source_database_pattern)
                 .execute(&mut *tx)
                 .await?;
                 sqlx::query("DELETE FROM sync_tables WHERE sync = $1")
@@ -112,8 +115,8 @@ impl Store {
             } else {
                 sqlx::query(
                     "INSERT INTO syncs (name, source, source_database, including, excluding, sink, \
-                     sink_database, options, owner, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+                     sink_database, options, owner, created_at, updated_at, source_database_pattern) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11)",
                 )
                 .bind(&sync.name)
                 .bind(&sync.source)
@@ -125,6 +128,7 @@ impl Store {
                 .bind(&sync.options)
                 .bind(actor)
                 .bind(now)
+                .bind(sync.source_database_pattern)
                 .execute(&mut *tx)
                 .await
                 .map_err(super::on_unique(KIND, &sync.name))?;

@@ -284,6 +284,7 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("name", Text, false),
             ("source", Text, false),
             ("source_database", Text, false),
+            ("source_database_pattern", Bool, false),
             ("including", Text, true),
             ("excluding", Text, true),
             ("sink", Text, false),
@@ -293,8 +294,8 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("created_at", Time, false),
             ("updated_at", Time, false),
         ],
-        sql: "SELECT name, source, source_database, including, excluding, sink, sink_database, \
-              options, owner, created_at, updated_at FROM syncs",
+        sql: "SELECT name, source, source_database, source_database_pattern, including, excluding, sink, \
+              sink_database, options, owner, created_at, updated_at FROM syncs",
         order_by: "name",
         cached: true,
         derived: &[],

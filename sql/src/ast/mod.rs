@@ -172,6 +172,13 @@ pub fn backtick_ident(name: &str) -> String {
     format!("`{}`", name.replace('`', "``"))
 }
 
+/// `value` as a SQL string literal.
+pub fn quote_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    let _ = write_literal(&mut out, value);
+    out
+}
+
 /// Writes `value` as a SQL string literal.
 pub fn write_literal(f: &mut impl fmt::Write, value: &str) -> fmt::Result {
     f.write_char('\'')?;

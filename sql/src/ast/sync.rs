@@ -14,9 +14,32 @@ pub enum Including {
     Tables(String),
 }
 
+/// The databases of the source a sync reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceDatabases {
+    /// `DATABASE db`: one database.
+    Named(Ident),
+    /// `DATABASES 'regex'`: every database whose whole name matches; tables of one name in
+    /// several of them (shards) merge into one sink table.
+    Matching(String),
+}
+
+impl fmt::Display for SourceDatabases {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SourceDatabases::Named(db) => write!(f, "DATABASE {db}"),
+            SourceDatabases::Matching(regex) => {
+                f.write_str("DATABASES ")?;
+                write_literal(f, regex)
+            }
+        }
+    }
+}
+
 /// ```text
 /// CREATE [ OR REPLACE ] SYNC DATABASE [ IF NOT EXISTS ] name
-///   FROM source DATABASE db [ INCLUDING TABLES 'regex' | INCLUDING ALL ] [ EXCLUDING TABLES 'regex' ]
+///   FROM source { DATABASE db | DATABASES 'regex' }
+///     [ INCLUDING TABLES 'regex' | INCLUDING ALL ] [ EXCLUDING TABLES 'regex' ]
 ///   TO sink [ DATABASE db ]
 ///   [ WITH ( option = value [, …] ) ]
 /// ```
@@ -24,6 +47,8 @@ pub enum Including {
 /// Plans, from the source's metadata, one sink table per selected source table (types
 /// mapped per source → sink pair) and compiles them into one pipeline called `name`.
 /// `DATABASE` after the sink is required for sinks with databases and absent for Kafka.
+/// Source tables that get one sink name (tables of one name in several databases, or
+/// names a route maps together) merge into one sink table of their common columns.
 /// Options: `DESCRIBE SYNC OPTIONS`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreateSync {
@@ -31,7 +56,7 @@ pub struct CreateSync {
     pub or_replace: bool,
     pub if_not_exists: bool,
     pub source: Ident,
-    pub source_database: Ident,
+    pub source_database: SourceDatabases,
     pub including: Including,
     pub excluding: Option<String>,
     pub sink: Ident,
@@ -49,7 +74,7 @@ impl fmt::Display for CreateSync {
         if self.if_not_exists {
             f.write_str("IF NOT EXISTS ")?;
         }
-        write!(f, "{} FROM {} DATABASE {}", self.name, self.source, self.source_database)?;
+        write!(f, "{} FROM {} {}", self.name, self.source, self.source_database)?;
         match &self.including {
             Including::All => f.write_str(" INCLUDING ALL")?,
             Including::Tables(regex) => {
