@@ -45,9 +45,11 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<Option<Stri
                 }
                 pairs.push((*read, insert.sink));
             }
+            // a UNION ALL of one SELECT per table (tables merged); a single SELECT that is
+            // more than `SELECT *` is a Sql transform of the block-by-block job
             _ => match super::union_branches(plan, &insert.query) {
-                Some(branches) => merged.push(Merged { insert: i, branches }),
-                None => return Ok(None),
+                Some(branches) if branches.len() > 1 => merged.push(Merged { insert: i, branches }),
+                _ => return Ok(None),
             },
         }
     }
