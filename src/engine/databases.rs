@@ -51,8 +51,11 @@ type Comments = (Option<String>, BTreeMap<String, String>);
 pub struct SourceMetadata {
     source: String,
     store: Store,
-    last: Arc<Mutex<Option<(u64, Arc<Snapshot>)>>>,
+    last: Arc<Mutex<Option<Stamped>>>,
 }
+
+/// A snapshot of the metadata and the store epoch it was read at.
+type Stamped = (u64, Arc<Snapshot>);
 
 impl SourceMetadata {
     pub fn new(source: &str, store: Store) -> SourceMetadata {

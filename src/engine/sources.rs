@@ -113,8 +113,11 @@ struct LiveTables {
     params: HashMap<String, SecretString>,
     pool: Mutex<Option<Pool>>,
     /// Live tables by `(database, table)`, with when they were made.
-    providers: std::sync::Mutex<HashMap<(String, String), (Instant, Arc<dyn TableProvider>)>>,
+    providers: std::sync::Mutex<HashMap<(String, String), Made>>,
 }
+
+/// A live table and when it was made.
+type Made = (Instant, Arc<dyn TableProvider>);
 
 /// How long a live table (and the columns it read from the source) is reused before the
 /// source is asked again. `REFRESH SOURCE` and `ALTER SOURCE` start afresh at once.

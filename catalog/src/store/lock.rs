@@ -16,7 +16,7 @@ use super::{Pool, Store};
 use crate::error::StoreResult;
 
 /// The advisory lock's key (an arbitrary constant: "sluice" in ASCII).
-const KEY: i64 = 0x0073_6c75_6963_65;
+const KEY: i64 = 0x73_6c_75_69_63_65;
 
 /// Held while a statement changes the catalog; [`CatalogLock::release`] it when done.
 pub struct CatalogLock {
