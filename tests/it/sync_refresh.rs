@@ -1,6 +1,8 @@
 //! REFRESH SYNC against the machine's MariaDB and PostgreSQL: a table created on the
-//! source after CREATE SYNC is planned by REFRESH SYNC (`+`), copied by the next START
-//! with its rows, and a dropped table leaves the sync (`-`).
+//! source after CREATE SYNC is shown by DESCRIBE SYNC (`new`), planned by REFRESH SYNC
+//! (`+`), copied by the next START with its rows; a full sync's START also picks up a
+//! table created since without REFRESH; a dropped table is shown `gone` and leaves the
+//! sync (`-`).
 
 use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
@@ -43,6 +45,10 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     // a new table on the source: planned by REFRESH, copied by the next START
     maria.execute(&format!("CREATE TABLE {db}.new_one (id BIGINT PRIMARY KEY, note TEXT)")).await;
     maria.execute(&format!("INSERT INTO {db}.new_one SELECT seq, CONCAT('n', seq) FROM seq_1_to_7")).await;
+    // DESCRIBE SYNC reads the source as it is now: the new table is shown, not yet planned
+    let described = rows(&client, "DESCRIBE SYNC s").await;
+    let now: Vec<(&str, &str, &str)> = described.iter().map(|r| (r[0].as_str(), r[2].as_str(), r[8].as_str())).collect();
+    assert_eq!(now, [("old_one", "id", "planned"), ("old_one", "v", "planned"), ("new_one", "id", "new"), ("new_one", "note", "new")]);
     let changes = rows(&client, "REFRESH SYNC s").await;
     assert_eq!(changes, [["+", "new_one", "ods_new_one"]]);
     let versions = rows(&client, "SELECT count(*) FROM sluice.pipeline_versions WHERE pipeline = 's'").await;
@@ -56,12 +62,24 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     let old = pg.text_rows(&format!("SELECT id::text, v FROM {sink_db}.ods_old_one ORDER BY id")).await;
     assert_eq!(old, [["1", "a"], ["2", "b"]]);
 
+    // a full sync's START reads the source afresh: a table created since is copied, without
+    // REFRESH SYNC
+    maria.execute(&format!("CREATE TABLE {db}.newer (id INT PRIMARY KEY, w DOUBLE)")).await;
+    maria.execute(&format!("INSERT INTO {db}.newer VALUES (1, 0.5), (2, -2.25)")).await;
+    client.batch_execute("START PIPELINE s").await.unwrap();
+    let copied = pg.text_rows(&format!("SELECT id::text, w::text FROM {sink_db}.ods_newer ORDER BY 1")).await;
+    assert_eq!(copied, [["1", "0.5"], ["2", "-2.25"]]);
+    let planned = rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
+    assert_eq!(planned, [["new_one"], ["newer"], ["old_one"]]);
+
     // a table dropped from the source leaves the sync
     maria.execute(&format!("DROP TABLE {db}.old_one")).await;
+    let described = rows(&client, "DESCRIBE SYNC s").await;
+    assert!(described.iter().filter(|r| r[0] == "old_one").all(|r| r[8] == "gone"), "{described:?}");
     let changes = rows(&client, "REFRESH SYNC s").await;
     assert_eq!(changes, [["-", "old_one", "ods_old_one"]]);
-    let planned = rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's'").await;
-    assert_eq!(planned, [["new_one"]]);
+    let planned = rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
+    assert_eq!(planned, [["new_one"], ["newer"]]);
 
     let (state, message, _) = failure(&client, "REFRESH SYNC nope").await;
     assert_eq!((state.as_str(), message.contains("nope")), ("42704", true), "{message}");
