@@ -128,8 +128,19 @@ pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<
 /// (a full run always reads the source's tables as they are now), brings the sink tables
 /// to it per `schema_change`, and stores the new plan when a table changed — so that
 /// START runs it. Nothing for other pipelines and streaming syncs. Returns whether a new
-/// plan was stored.
+/// plan was stored. Runs under the catalog lock (START itself does not take it): a sync
+/// dropped or replaced meanwhile is not stored again.
 pub async fn before_start(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -> Result<bool> {
+    if rt.store.sync(name).await?.is_none() {
+        return Ok(false);
+    }
+    let lock = rt.store.catalog_lock().await?;
+    let replanned = replan(rt, name, notices).await;
+    lock.release().await;
+    replanned
+}
+
+async fn replan(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -> Result<bool> {
     let Some(record) = rt.store.sync(name).await? else { return Ok(false) };
     let options = ResolvedOptions::from_stored(&record.options, "sync", name)?;
     if SyncSettings::new(&options)?.streaming() {
@@ -141,7 +152,10 @@ pub async fn before_start(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -
         return Ok(false);
     }
     let before = SyncTable::from_records(&record, &rt.store.sync_tables(name).await?)?;
-    let mut draft = sync_plan::draft(rt, &statement_of(&record, &options), notices).await?;
+    // planning's own notices (introspected, engine chosen, no key …) are said again only
+    // when the plan changed
+    let mut planning = Vec::new();
+    let mut draft = sync_plan::draft(rt, &statement_of(&record, &options), &mut planning).await?;
     let sink_db = draft.sink_db.clone();
     let alters = sync::evolve::reconcile(
         &draft.settings,
@@ -178,11 +192,12 @@ pub async fn before_start(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -
             Err(e) => return Err(e),
         }
     }
-    let planned = sync_plan::finish(rt, &record.owner, draft, notices).await?;
+    let planned = sync_plan::finish(rt, &record.owner, draft, &mut planning).await?;
     let changed = changes(&before, &planned.tables);
     if changed.is_empty() {
         return Ok(false);
     }
+    notices.append(&mut planning);
     for c in &changed {
         notices.push(Notice::notice(format!(
             "sync {name}: {} {} (sink table {}) since it was last planned",
