@@ -276,11 +276,16 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
 
 /// The tables a streaming sync captures as Flink CDC patterns, so that a table created
 /// later that INCLUDING matches is picked up, with a route naming its sink table as the
-/// sync names them (prefix and suffix). `None` where the names cannot be said so: a
-/// route_pattern or table_case renames them, or a pattern holds a literal dot or a comma
-/// (Flink CDC's separators).
+/// sync names them (prefix and suffix). `None` where a table created later could not be
+/// written as the sync writes its tables: a route_pattern or table_case renames them, an
+/// origin column is added (by a transform per table), or a pattern holds a literal dot
+/// or a comma (Flink CDC's separators).
 pub fn capture(sync: &sluice_catalog::SyncRecord, settings: &SyncSettings) -> Option<crate::plan::resolve::Capture> {
-    if !settings.streaming() || settings.route.is_some() || settings.table_case != TableCase::Keep {
+    if !settings.streaming()
+        || settings.route.is_some()
+        || settings.table_case != TableCase::Keep
+        || settings.origin_column.is_some()
+    {
         return None;
     }
     // a Java regular expression as one part of a Flink CDC name: its any-character dots escaped

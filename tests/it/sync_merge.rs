@@ -198,18 +198,9 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
     let keys = |v: &serde_yaml::Value| -> Vec<String> {
         v.as_mapping().map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect()).unwrap_or_default()
     };
-    // the tables as patterns, so that a table created later that INCLUDING matches is
-    // picked up (restarted from a savepoint), routed last to the sink table of its name
-    assert_eq!(ours["source"]["tables"].as_str(), Some(format!("({m}_s[0-9]).(orders)").as_str()), "{yaml}");
-    assert_eq!(ours["source"]["scan.newly-added-table.enabled"].as_bool(), Some(true), "{yaml}");
-    assert_eq!(ours["pipeline"]["route-mode"].as_str(), Some("FIRST_MATCH"));
-    assert_eq!(reference["pipeline"]["route-mode"].as_str(), Some("FIRST_MATCH"), "upstream's key and value");
-    let last = &ours["route"][2];
-    assert_eq!(last["source-table"], ours["source"]["tables"]);
-    assert_eq!((last["sink-table"].as_str(), last["replace-symbol"].as_str()), (Some("<>"), Some("<>")));
-    for key in keys(last) {
-        assert!(keys(&reference["route"][2]).contains(&key), "route key {key} is upstream's");
-    }
+    // with an origin column (a transform per table) the tables are a fixed list
+    assert_eq!(ours["source"]["tables"].as_str(), Some(format!("{m}_s0.orders,{m}_s1.orders").as_str()), "{yaml}");
+    assert_eq!(ours["route"].as_sequence().map(Vec::len), Some(2), "{yaml}");
     for (k, db) in shards.iter().enumerate() {
         let route = &ours["route"][k];
         assert_eq!(route["source-table"].as_str(), Some(format!("{db}.orders").as_str()), "{yaml}");
@@ -227,6 +218,30 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
         for key in keys(transform) {
             assert!(keys(&full["transform"][0]).contains(&key), "transform key {key} is upstream's");
         }
+    }
+
+    // without one, the tables as patterns, so that a table created later that INCLUDING
+    // matches is picked up (from the binlog as it comes, under mode cdc), routed last to
+    // the sink table of its name
+    client
+        .batch_execute(&format!(
+            "CREATE SYNC DATABASE cdc_new FROM maria DATABASES '{m}_s[0-9]' INCLUDING TABLES 'orders' TO k \
+             WITH (mode = 'cdc', engine = 'flink-cdc', table_prefix = 'all_')"
+        ))
+        .await
+        .unwrap();
+    let yaml = &rows(&client, "EXPLAIN PIPELINE cdc_new FORMAT flink_cdc").await[0][1];
+    let ours: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
+    assert_eq!(ours["source"]["tables"].as_str(), Some(format!("({m}_s[0-9]).(orders)").as_str()), "{yaml}");
+    assert_eq!(ours["source"]["scan.binlog.newly-added-table.enabled"].as_bool(), Some(true), "{yaml}");
+    assert_eq!(ours["pipeline"]["route-mode"].as_str(), Some("FIRST_MATCH"));
+    assert_eq!(reference["pipeline"]["route-mode"].as_str(), Some("FIRST_MATCH"), "upstream's key and value");
+    assert_eq!(ours["route"][0]["sink-table"].as_str(), Some("all_orders"), "{yaml}");
+    let last = &ours["route"][2];
+    assert_eq!(last["source-table"], ours["source"]["tables"]);
+    assert_eq!((last["sink-table"].as_str(), last["replace-symbol"].as_str()), (Some("all_<>"), Some("<>")));
+    for key in keys(last) {
+        assert!(keys(&reference["route"][2]).contains(&key), "route key {key} is upstream's");
     }
 
     // SeaTunnel: one JDBC source listing each shard with its query, one sink naming the table
