@@ -188,7 +188,13 @@ fn merged_source(plan: &PipelinePlan, m: &Merged<'_>, output: &str, secrets: &mu
                     && select.projection.iter().zip(&insert.columns).all(|(item, column)| {
                         matches!(item, SelectItem::UnnamedExpr(Expr::Identifier(i)) if i.value == *column)
                     })
-                    && bound.tables[read].physical_columns().count() >= insert.columns.len()
+                    && {
+                        let mut own: Vec<&str> = bound.tables[read].physical_columns().map(|c| c.name.as_str()).collect();
+                        let mut written: Vec<&str> = insert.columns.iter().map(String::as_str).collect();
+                        own.sort_unstable();
+                        written.sort_unstable();
+                        own == written
+                    }
             });
             if !whole {
                 return Err(unsupported(plan, m, "adds or renames columns (an origin column), which SeaTunnel's CDC sources cannot"));

@@ -54,18 +54,20 @@ pub async fn start_pipeline(
     notices: &mut Vec<Notice>,
 ) -> Result<i64> {
     let mut stored = super::pipelines::load(rt, named.pipeline).await?;
-    // a full sync reads its source's tables afresh first (and may change its sink tables):
-    // only for those who may start it
-    let rights = actor.rights(rt).await?;
-    rights.require(Privilege::Operate, ObjectKind::Pipeline, named.pipeline).await?;
-    if super::syncs::before_start(rt, named.pipeline, notices).await? {
-        stored = super::pipelines::load(rt, named.pipeline).await?;
-    }
     let target = match named.target {
         Some(t) => t.to_owned(),
         None => stored.record.target.clone().unwrap_or_else(|| LOCAL.to_owned()),
     };
     let target = targets::load(&rt.store, &rt.master_key, &target).await?;
+    // a full sync reads its source's tables afresh first (and may change its sink tables):
+    // only once START's own checks of the caller, the target and the pipeline pass
+    let rights = actor.rights(rt).await?;
+    rights.require(Privilege::Operate, ObjectKind::Pipeline, named.pipeline).await?;
+    rights.require(Privilege::Usage, ObjectKind::Target, &target.name).await?;
+    check_runs_there(&stored, &target, named.savepoint.is_some())?;
+    if super::syncs::before_start(rt, named.pipeline, notices).await? {
+        stored = super::pipelines::load(rt, named.pipeline).await?;
+    }
     let request = Start {
         stored: &stored,
         target: &target,

@@ -115,11 +115,22 @@ pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<
     if !changed.is_empty() {
         store(rt, &planned, true, &actor.role).await.map_err(|e| already_exists(name, e))?;
     }
+    let streaming = SyncSettings::new(&options)?.streaming();
     for c in changed.iter().filter(|c| c.change == "~") {
-        notices.push(Notice::notice(format!(
-            "the columns of {} changed: the next START applies them to sink table {} (schema_change)",
-            c.source_table, c.sink_table
-        )));
+        notices.push(if streaming && planned.engine != sluice_catalog::PipelineEngine::FlinkCdc {
+            Notice::warning(
+                format!(
+                    "the columns of {} changed: sink table {} keeps its own until it is changed",
+                    c.source_table, c.sink_table
+                ),
+                Some("ALTER the sink table to match (DESCRIBE SYNC shows the mapping) before the next START."),
+            )
+        } else {
+            Notice::notice(format!(
+                "the columns of {} changed: the next START applies them to sink table {} (schema_change)",
+                c.source_table, c.sink_table
+            ))
+        });
     }
     Ok(changed)
 }
@@ -131,9 +142,14 @@ pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<
 /// plan was stored. Runs under the catalog lock (START itself does not take it): a sync
 /// dropped or replaced meanwhile is not stored again.
 pub async fn before_start(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -> Result<bool> {
-    if rt.store.sync(name).await?.is_none() {
+    let Some(record) = rt.store.sync(name).await? else { return Ok(false) };
+    let options = ResolvedOptions::from_stored(&record.options, "sync", name)?;
+    if SyncSettings::new(&options)?.streaming() {
         return Ok(false);
     }
+    // the sync reads and writes with its owner's rights, as its pipeline does
+    let owner = Actor::new(record.owner.clone()).rights(rt).await?;
+    owner.require_usage_of_sources([record.source.as_str(), record.sink.as_str()]).await?;
     let lock = rt.store.catalog_lock().await?;
     let replanned = replan(rt, name, notices).await;
     lock.release().await;
@@ -165,7 +181,7 @@ async fn replan(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -> Result<b
         &draft.existing,
         notices,
     )?;
-    for alter in alters {
+    for alter in alters.into_iter().filter(|a| !a.statements.is_empty()) {
         let statements: Vec<(String, String)> = alter
             .statements
             .iter()

@@ -69,7 +69,7 @@ pub fn alter_table(sink_type: &SourceType, database: &str, table: &str, actions:
 /// `ADD COLUMN`, always nullable (the table may hold rows until the copy replaces them).
 pub fn add_column(sink_type: &SourceType, c: &SyncColumn) -> Option<String> {
     let q = quoting(sink_type)?;
-    Some(format!("ADD COLUMN {} {}", q(&c.name), c.sink_type))
+    Some(format!("ADD COLUMN {} {} NULL", q(&c.name), c.sink_type))
 }
 
 /// `DROP COLUMN`.

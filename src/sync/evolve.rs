@@ -184,14 +184,14 @@ mod tests {
     #[test]
     fn each_behaviour_changes_the_sink_or_the_copy_as_flink_cdc_names_it() {
         let (alters, _) = run(Some("evolve"), "postgres").expect("evolve");
-        assert_eq!(alters[0].statements, ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text, DROP COLUMN \"gone\""]);
+        assert_eq!(alters[0].statements, ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text NULL, DROP COLUMN \"gone\""]);
         let (alters, _) = run(None, "postgres").expect("lenient by default");
         assert_eq!(
             alters[0].statements,
-            ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text, ALTER COLUMN \"gone\" DROP NOT NULL"]
+            ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text NULL, ALTER COLUMN \"gone\" DROP NOT NULL"]
         );
         let (alters, _) = run(Some("lenient"), "mysql").expect("lenient on MySQL");
-        assert_eq!(alters[0].statements, ["ALTER TABLE `d`.`t` ADD COLUMN `added` text, MODIFY COLUMN `gone` integer NULL"]);
+        assert_eq!(alters[0].statements, ["ALTER TABLE `d`.`t` ADD COLUMN `added` text NULL, MODIFY COLUMN `gone` integer NULL"]);
         let (alters, tables) = run(Some("ignore"), "postgres").expect("ignore");
         assert!(alters.is_empty());
         assert_eq!(tables[0].columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id"]);

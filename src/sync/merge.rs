@@ -65,6 +65,13 @@ pub fn merge(
         out
     };
     for members in &groups {
+        if members.len() > 1 && !asked(settings, members.iter().map(|&i| &tables[i])) {
+            let (a, b) = (&tables[members[0]], &tables[members[1]]);
+            return Err(SluiceError::DuplicateObject {
+                kind: "sink table",
+                name: format!("{} (from both {} and {})", a.sink_table, a.source_name(), b.source_name()),
+            });
+        }
         if members.len() > 1 {
             let group: Vec<&SyncTable> = members.iter().map(|&i| &tables[i]).collect();
             let columns = common_columns(&group, settings, notices)?;
@@ -110,14 +117,30 @@ pub fn merge(
     Ok(tables)
 }
 
-/// The origin column as the sink types it (a string; a key where it joins the key).
+/// The longest origin: MySQL's names are up to 64 characters, `database.table`.
+const ORIGIN_LENGTH: u32 = 129;
+
+/// Whether tables that got one sink name are to merge: the sync reads several databases
+/// (shards), or a table_mapping or route gave one of them that name — not when only
+/// case, prefix or suffix made their names alike (42710, as two tables of one name).
+fn asked<'a>(settings: &SyncSettings, mut tables: impl Iterator<Item = &'a SyncTable>) -> bool {
+    tables.any(|t| {
+        t.source_database.is_some()
+            || settings.route.as_ref().is_some_and(|(pattern, _)| pattern.is_match(&t.source_table))
+            || settings.table_mapping.iter().any(|(from, _)| *from == t.source_table || *from == t.source_name())
+    })
+}
+
+/// The origin column as the sink types it (a bounded string, so that it fits in a MySQL
+/// key; a key where it joins the key).
 fn origin_column(sink_type: &SourceType, name: &str, key: bool) -> SyncColumn {
     let write = sink_type.sync.write.and_then(|w| w.column_type);
+    let flink = format!("VARCHAR({ORIGIN_LENGTH})");
     SyncColumn {
         name: name.to_owned(),
         source_type: "origin".into(),
-        sink_type: write.map_or_else(|| "STRING".to_owned(), |w| w(&Logical::from_flink("STRING"), key)),
-        flink_type: "STRING".into(),
+        sink_type: write.map_or_else(|| flink.clone(), |w| w(&Logical::Varchar(ORIGIN_LENGTH), key)),
+        flink_type: flink,
         nullable: false,
         key,
         origin: true,
@@ -258,10 +281,19 @@ mod tests {
         assert_eq!(merged[0].ddl, merged[1].ddl);
         assert_eq!(
             merged[0].ddl,
-            "CREATE TABLE IF NOT EXISTS \"public\".\"orders\" (\n  \"id\" bigint NOT NULL,\n  \"note\" text,\n  \"src\" text NOT NULL,\n  PRIMARY KEY (\"id\", \"src\")\n)"
+            "CREATE TABLE IF NOT EXISTS \"public\".\"orders\" (\n  \"id\" bigint NOT NULL,\n  \"note\" text,\n  \"src\" varchar(129) NOT NULL,\n  PRIMARY KEY (\"id\", \"src\")\n)"
         );
         let texts: Vec<String> = notices.iter().map(|n| n.message.clone()).collect();
         assert!(texts.contains(&"column shop_1.orders.extra is not in every table merged into orders: left out".to_owned()), "{texts:?}");
+    }
+
+    #[test]
+    fn names_alike_only_by_case_or_prefix_do_not_merge() {
+        let single = |name: &str| SyncTable { source_database: None, ..table("d", name, vec![col("id", "bigint", true, false)]) };
+        let err = merge(&settings(None, false), pg(), Some("public"), vec![single("Orders"), single("orders")], &mut Vec::new())
+            .expect_err("a collision");
+        assert_eq!(err.sqlstate().code(), "42710");
+        assert!(err.to_string().contains("orders (from both Orders and orders)"), "{err}");
     }
 
     #[test]

@@ -290,14 +290,16 @@ pub fn capture(sync: &sluice_catalog::SyncRecord, settings: &SyncSettings) -> Op
     }
     // a Java regular expression as one part of a Flink CDC name: its any-character dots escaped
     let part = |regex: &str| -> Option<String> {
-        if regex.contains("\\.") || regex.contains(',') {
+        // Flink CDC and Debezium read the parts as Java expressions within a full name:
+        // anchors, a literal dot, a comma (its separator) or (?…) groups do not carry over
+        if regex.contains("\\.") || regex.contains([',', '^', '$']) || regex.contains("(?") {
             return None;
         }
         Some(format!("({})", regex.replace('.', "\\.")))
     };
     let database = if sync.source_database_pattern {
         part(&sync.source_database)?
-    } else if sync.source_database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+    } else if sync.source_database.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         sync.source_database.clone()
     } else {
         return None;

@@ -100,7 +100,7 @@ async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_o
             ("amount", "numeric(12,2)", "f"),
             ("created_at", "timestamp(6)", "f"),
             ("note", "text", "f"),
-            ("src_table", "text", "t"),
+            ("src_table", "varchar(129)", "t"),
         ],
         "the common columns (shard 2's extra left out) and the origin in the key"
     );
