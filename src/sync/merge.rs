@@ -17,16 +17,19 @@ use crate::sync::options::SyncSettings;
 /// The tables in groups of one sink table each, in the order each sink table first
 /// appears.
 pub fn groups(tables: &[SyncTable]) -> Vec<Vec<&SyncTable>> {
-    let mut out: Vec<Vec<&SyncTable>> = Vec::new();
+    group_indices(tables).into_iter().map(|g| g.into_iter().map(|i| &tables[i]).collect()).collect()
+}
+
+/// [`groups`] as indices into `tables`.
+fn group_indices(tables: &[SyncTable]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = Vec::new();
     let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for t in tables {
-        match index.get(t.sink_table.as_str()) {
-            Some(&i) => out[i].push(t),
-            None => {
-                index.insert(&t.sink_table, out.len());
-                out.push(vec![t]);
-            }
-        }
+    for (i, t) in tables.iter().enumerate() {
+        let at = *index.entry(&t.sink_table).or_insert_with(|| {
+            out.push(Vec::new());
+            out.len() - 1
+        });
+        out[at].push(i);
     }
     out
 }
@@ -52,18 +55,7 @@ pub fn merge(
     mut tables: Vec<SyncTable>,
     notices: &mut Vec<Notice>,
 ) -> Result<Vec<SyncTable>> {
-    let groups: Vec<Vec<usize>> = {
-        let mut out: Vec<Vec<usize>> = Vec::new();
-        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-        for (i, t) in tables.iter().enumerate() {
-            let at = *index.entry(t.sink_table.clone()).or_insert_with(|| {
-                out.push(Vec::new());
-                out.len() - 1
-            });
-            out[at].push(i);
-        }
-        out
-    };
+    let groups = group_indices(&tables);
     for members in &groups {
         if members.len() > 1 && !asked(settings, members.iter().map(|&i| &tables[i])) {
             let (a, b) = (&tables[members[0]], &tables[members[1]]);
