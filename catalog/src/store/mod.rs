@@ -19,6 +19,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::error::{StoreError, StoreResult};
 
+mod batch;
 mod deployments;
 mod events;
 pub mod grants;

@@ -1,9 +1,11 @@
 //! Sources, the secrets they use, and their cached tables and columns.
 
+use std::collections::{HashMap, HashSet};
+
 use sqlx::Row;
 
-use super::BeginWrite;
 use super::events::Event;
+use super::{BeginWrite, batch};
 use super::{Store, fetch_all, fetch_one, on_unique, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{ColumnRecord, NewSource, SourceRecord, TableRecord};
@@ -49,56 +51,103 @@ macro_rules! link_secrets {
     }};
 }
 
-/// Inserts (or updates) tables and their columns inside the caller's transaction. A
-/// declared table wins over the cache: an introspected table of the same name leaves it
-/// (and its columns) as they are.
+/// Inserts (or updates) tables and their columns inside the caller's transaction, in
+/// multi-row statements ([`batch`]). A declared table wins over the cache: an
+/// introspected table of the same name leaves it (and its columns) as they are — the
+/// upsert's `RETURNING` names the tables it wrote, and only their columns are replaced.
 macro_rules! insert_tables {
     ($tx:expr, $tables:expr) => {{
         let tx = &mut $tx;
-        let tables = $tables;
-            for (table, columns) in tables {
-                let written = sqlx::query(
-                    "INSERT INTO tables (source, database, name, kind, definition, refreshed_at) VALUES ($1, $2, $3, $4, $5, $6) \
-                     ON CONFLICT (source, database, name) DO UPDATE SET kind = excluded.kind, \
-                     definition = excluded.definition, refreshed_at = excluded.refreshed_at \
-                     WHERE tables.kind <> 'declared' OR excluded.kind = 'declared'",
-                )
-                .bind(&table.source)
-                .bind(&table.database)
-                .bind(&table.name)
-                .bind(&table.kind)
-                .bind(table.definition.as_deref())
-                .bind(table.refreshed_at)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected();
-                if written == 0 {
-                    continue;
-                }
-                sqlx::query("DELETE FROM columns WHERE source = $1 AND database = $2 AND table_name = $3")
-                    .bind(&table.source)
-                    .bind(&table.database)
-                    .bind(&table.name)
-                    .execute(&mut **tx)
-                    .await?;
-                for c in columns {
-                    sqlx::query(
-                        "INSERT INTO columns (source, database, table_name, ordinal, name, data_type, source_type, nullable, is_key) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(&table.source)
-                    .bind(&table.database)
-                    .bind(&table.name)
+        let tables: &[(TableRecord, Vec<ColumnRecord>)] = $tables;
+        let key = |t: &TableRecord| (t.source.clone(), t.database.clone(), t.name.clone());
+        // one row per table (the last given): an upsert may not touch a row twice
+        let mut last: HashMap<(String, String, String), usize> = HashMap::new();
+        for (i, (t, _)) in tables.iter().enumerate() {
+            last.insert(key(t), i);
+        }
+        let unique: Vec<&(TableRecord, Vec<ColumnRecord>)> = tables
+            .iter()
+            .enumerate()
+            .filter(|(i, (t, _))| last.get(&key(t)) == Some(i))
+            .map(|(_, e)| e)
+            .collect();
+        let mut written: HashSet<(String, String, String)> = HashSet::new();
+        let table_bytes = |(t, _): &&(TableRecord, Vec<ColumnRecord>)| {
+            batch::text(&t.source)
+                + batch::text(&t.database)
+                + batch::text(&t.name)
+                + batch::text(&t.kind)
+                + t.definition.as_deref().map_or(4, batch::text)
+                + 12
+        };
+        for chunk in batch::chunks(&unique, table_bytes) {
+            let sql = format!(
+                "INSERT INTO tables (source, database, name, kind, definition, refreshed_at) VALUES {} \
+                 ON CONFLICT (source, database, name) DO UPDATE SET kind = excluded.kind, \
+                 definition = excluded.definition, refreshed_at = excluded.refreshed_at \
+                 WHERE tables.kind <> 'declared' OR excluded.kind = 'declared' \
+                 RETURNING source, database, name",
+                batch::values(&*tx, chunk.len(), 6)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (t, _) in chunk {
+                query = query
+                    .bind(&t.source)
+                    .bind(&t.database)
+                    .bind(&t.name)
+                    .bind(&t.kind)
+                    .bind(t.definition.as_deref())
+                    .bind(t.refreshed_at);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                written.insert((row.try_get("source")?, row.try_get("database")?, row.try_get("name")?));
+            }
+        }
+        let kept: Vec<&(TableRecord, Vec<ColumnRecord>)> =
+            unique.into_iter().filter(|(t, _)| written.contains(&key(t))).collect();
+        for chunk in batch::chunks(&kept, table_bytes) {
+            let sql = format!(
+                "DELETE FROM columns WHERE (source, database, table_name) IN (VALUES {})",
+                batch::values(&*tx, chunk.len(), 3)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (t, _) in chunk {
+                query = query.bind(&t.source).bind(&t.database).bind(&t.name);
+            }
+            query.execute(&mut **tx).await?;
+        }
+        let columns: Vec<(&TableRecord, &ColumnRecord)> =
+            kept.iter().flat_map(|(t, columns)| columns.iter().map(move |c| (t, c))).collect();
+        let column_bytes = |(t, c): &(&TableRecord, &ColumnRecord)| {
+            batch::text(&t.source)
+                + batch::text(&t.database)
+                + batch::text(&t.name)
+                + batch::text(&c.name)
+                + batch::text(&c.data_type)
+                + batch::text(&c.source_type)
+                + 30
+        };
+        for chunk in batch::chunks(&columns, column_bytes) {
+            let sql = format!(
+                "INSERT INTO columns (source, database, table_name, ordinal, name, data_type, source_type, \
+                 nullable, is_key) VALUES {}",
+                batch::values(&*tx, chunk.len(), 9)
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (t, c) in chunk {
+                query = query
+                    .bind(&t.source)
+                    .bind(&t.database)
+                    .bind(&t.name)
                     .bind(c.ordinal)
                     .bind(&c.name)
                     .bind(&c.data_type)
                     .bind(&c.source_type)
                     .bind(c.nullable)
-                    .bind(c.is_key)
-                    .execute(&mut **tx)
-                    .await?;
-                }
+                    .bind(c.is_key);
             }
+            query.execute(&mut **tx).await?;
+        }
     }};
 }
 

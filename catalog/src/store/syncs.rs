@@ -3,9 +3,9 @@
 
 use sqlx::Row;
 
-use super::BeginWrite;
 use super::events::Event;
 use super::pipelines::{link_sources, store_pipeline};
+use super::{BeginWrite, batch};
 use super::{Store, fetch_all, fetch_one, with_pool};
 use crate::error::{StoreError, StoreResult};
 use crate::model::{NewPipeline, SyncRecord, SyncTableRecord};
@@ -133,19 +133,32 @@ impl Store {
                 .await
                 .map_err(super::on_unique(KIND, &sync.name))?;
             }
-            for (ordinal, table) in tables.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO sync_tables (sync, source_table, sink_table, columns, ddl, ordinal) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&sync.name)
-                .bind(&table.source_table)
-                .bind(&table.sink_table)
-                .bind(&table.columns)
-                .bind(&table.ddl)
-                .bind(ordinal as i64)
-                .execute(&mut *tx)
-                .await?;
+            let row_bytes = |t: &SyncTableRecord| {
+                batch::text(&sync.name)
+                    + batch::text(&t.source_table)
+                    + batch::text(&t.sink_table)
+                    + batch::text(&t.columns)
+                    + batch::text(&t.ddl)
+                    + 12
+            };
+            let mut ordinal = 0i64;
+            for chunk in batch::chunks(tables, row_bytes) {
+                let sql = format!(
+                    "INSERT INTO sync_tables (sync, source_table, sink_table, columns, ddl, ordinal) VALUES {}",
+                    batch::values(&tx, chunk.len(), 6)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for table in chunk {
+                    query = query
+                        .bind(&sync.name)
+                        .bind(&table.source_table)
+                        .bind(&table.sink_table)
+                        .bind(&table.columns)
+                        .bind(&table.ddl)
+                        .bind(ordinal);
+                    ordinal += 1;
+                }
+                query.execute(&mut *tx).await?;
             }
             // The sync's own pipeline is replaced with it; any other of that name is not.
             store_pipeline!(tx, pipeline, exists, actor, now);

@@ -1,5 +1,6 @@
 //! MySQL and MariaDB through sqlx: connectivity checks and `information_schema`.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlConnection, MySqlSslMode};
@@ -158,16 +159,6 @@ pub async fn tables(
     })
     .collect::<Result<_, sqlx::Error>>()
     .map_err(e)?;
-    // MariaDB keeps JSON as LONGTEXT with a json_valid() check; find those columns.
-    let json_checks: Vec<(String, String)> = sqlx::query(
-        "SELECT CAST(table_name AS CHAR) AS t, CAST(check_clause AS CHAR) AS c FROM information_schema.check_constraints \
-         WHERE constraint_schema = ?",
-    )
-    .bind(database)
-    .fetch_all(&mut conn)
-    .await
-    .map(|rows| rows.iter().filter_map(|r| Some((r.try_get("t").ok()?, r.try_get("c").ok()?))).collect())
-    .unwrap_or_default();
     let rows = sqlx::query(
         "SELECT CAST(table_name AS CHAR) AS t, CAST(column_name AS CHAR) AS name, CAST(data_type AS CHAR) AS data_type, \
          CAST(column_type AS CHAR) AS column_type, CAST(is_nullable AS CHAR) AS nullable, CAST(column_key AS CHAR) AS col_key, \
@@ -183,9 +174,9 @@ pub async fn tables(
     .fetch_all(&mut conn)
     .await
     .map_err(e)?;
+    let json = json_columns(&mut conn, database, &rows).await;
     let _ = conn.close().await;
-    let index: std::collections::HashMap<String, usize> =
-        tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let index: HashMap<String, usize> = tables.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
     for row in rows {
         let table_name: String = row.try_get("t").map_err(e)?;
         let name: String = row.try_get("name").map_err(e)?;
@@ -197,11 +188,7 @@ pub async fn tables(
             scale: row.try_get("scale").map_err(e)?,
             datetime_precision: row.try_get("dtp").map_err(e)?,
         };
-        let is_json = json_checks.iter().any(|(t, clause)| {
-            *t == table_name
-                && clause.to_lowercase().contains(&format!("json_valid(`{}`)", name.to_lowercase()))
-        });
-        if is_json {
+        if json.contains(&(table_name.clone(), name.to_lowercase())) {
             source.data_type = "json".into();
             source.column_type = "json".into();
         }
@@ -221,4 +208,78 @@ pub async fn tables(
         }
     }
     Ok(tables)
+}
+
+/// Tables whose CHECK constraints are read at a time (a list the server looks up one by one).
+const CHECKS_PER_QUERY: usize = 500;
+
+/// MariaDB keeps JSON as LONGTEXT with a `json_valid(column)` CHECK: the (table, lowercased
+/// column) pairs of `columns` that are JSON. Only tables with a LONGTEXT column are asked
+/// about, by name — reading CHECK constraints makes the server open each table it lists,
+/// seconds for a whole database of thousands of tables. MySQL has a JSON type and no
+/// `table_name` in `check_constraints`: its query fails and nothing is JSON by a check.
+async fn json_columns(
+    conn: &mut MySqlConnection,
+    database: &str,
+    columns: &[sqlx::mysql::MySqlRow],
+) -> HashSet<(String, String)> {
+    let longtext = |r: &sqlx::mysql::MySqlRow| {
+        r.try_get::<String, _>("data_type").is_ok_and(|t| t.eq_ignore_ascii_case("longtext"))
+    };
+    let mut candidates: Vec<String> =
+        columns.iter().filter(|r| longtext(r)).filter_map(|r| r.try_get::<String, _>("t").ok()).collect();
+    candidates.dedup();
+    let mut json = HashSet::new();
+    for names in candidates.chunks(CHECKS_PER_QUERY) {
+        let sql = format!(
+            "SELECT CAST(table_name AS CHAR) AS t, CAST(check_clause AS CHAR) AS c \
+             FROM information_schema.check_constraints WHERE constraint_schema = ? AND table_name IN ({})",
+            vec!["?"; names.len()].join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(database);
+        for name in names {
+            query = query.bind(name);
+        }
+        let Ok(rows) = query.fetch_all(&mut *conn).await else { break };
+        for row in rows {
+            let (Ok(table), Ok(clause)) = (row.try_get::<String, _>("t"), row.try_get::<String, _>("c"))
+            else {
+                continue;
+            };
+            for column in json_valid_columns(&clause) {
+                json.insert((table.clone(), column));
+            }
+        }
+    }
+    json
+}
+
+/// The columns a MariaDB CHECK clause validates with `json_valid(`column`)`, lowercased
+/// (MariaDB writes the JSON type's own check so; a clause may hold more than one).
+fn json_valid_columns(clause: &str) -> Vec<String> {
+    let lower = clause.to_lowercase();
+    lower
+        .match_indices("json_valid(`")
+        .filter_map(|(at, m)| {
+            let rest = &lower[at + m.len()..];
+            let (column, tail) = rest.split_once('`')?;
+            tail.trim_start().starts_with(')').then(|| column.to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::json_valid_columns;
+
+    #[test]
+    fn json_checks_name_their_columns() {
+        assert_eq!(json_valid_columns("json_valid(`Doc`)"), vec!["doc"]);
+        assert_eq!(
+            json_valid_columns("json_valid(`a`) and json_valid(`b` )"),
+            vec!["a".to_owned(), "b".to_owned()]
+        );
+        assert!(json_valid_columns("`n` > 0").is_empty());
+        assert!(json_valid_columns("json_valid(`a` || 'x')").is_empty());
+    }
 }
