@@ -53,7 +53,7 @@ metadata_ms() {
   echo $(((end - start) / 1000000))
 }
 # kB of the gateway's memory: now, and at its peak so far.
-memory_kb() { awk '/^VmRSS|^VmHWM/ { printf "%s ", $2 }' "/proc/$pid/status"; }
+memory_kb() { awk '/^VmRSS/ { rss = $2 } /^VmHWM/ { peak = $2 } END { print rss, peak }' "/proc/$pid/status"; }
 
 echo
 echo "== CREATE SYNC DATABASE (introspect + map + bind + compile + persist), mode full"
@@ -61,13 +61,13 @@ echo "   metadata_ms: mariadb reading the same metadata alone (the floor); ratio
 echo "   rss/peak: the gateway's resident memory after the statement, and its peak so far"
 printf '%-8s %10s %12s %12s %7s %9s %9s\n' tables total_ms us_per_table metadata_ms ratio rss_MB peak_MB
 for n in $SIZES; do for round in $(seq 1 "$ROUNDS"); do
-  meta=$(metadata_ms "bench_sync_$n")
   ms=$(psql "$SLUICE" -XAq 2>/dev/null <<SQL | awk '/^Time:/ { print $2 }' | tail -1
 \timing on
 CREATE OR REPLACE SYNC DATABASE s$n FROM maria DATABASE bench_sync_$n TO dw DATABASE bench_sync WITH (mode = 'full');
 SQL
   )
   read -r rss peak <<<"$(memory_kb)"
+  meta=$(metadata_ms "bench_sync_$n") # after Sluice's read, so that it warms nothing for it
   printf '%-8s %10s %12s %12s %7s %9s %9s\n' "$n" "$ms" \
     "$(awk -v ms="$ms" -v n="$n" 'BEGIN { printf "%.0f", ms * 1000 / n }')" "$meta" \
     "$(awk -v ms="$ms" -v m="$meta" 'BEGIN { printf "%.1f", ms / (m > 0 ? m : 1) }')" \

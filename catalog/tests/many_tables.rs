@@ -34,8 +34,8 @@ fn columns(table: usize, count: usize, type_name: &str) -> Vec<ColumnRecord> {
         .collect()
 }
 
-/// A cached table as (name, kind, definition) with its columns as (name, type, key).
-type Cached = (String, String, Option<String>, Vec<(String, String, bool)>);
+/// A cached table as (name, kind, definition) with its columns whole.
+type Cached = (String, String, Option<String>, Vec<ColumnRecord>);
 
 /// The tables of dw.ods, by name.
 async fn cached(store: &Store) -> Vec<Cached> {
@@ -47,7 +47,6 @@ async fn cached(store: &Store) -> Vec<Cached> {
         .into_iter()
         .map(|t| {
             let cs = columns.remove(&t.name).unwrap_or_default();
-            let cs = cs.into_iter().map(|c| (c.name, c.data_type, c.is_key)).collect();
             (t.name, t.kind, t.definition, cs)
         })
         .collect()
@@ -56,10 +55,7 @@ async fn cached(store: &Store) -> Vec<Cached> {
 fn expected(tables: &[(TableRecord, Vec<ColumnRecord>)]) -> Vec<Cached> {
     let mut out: Vec<_> = tables
         .iter()
-        .map(|(t, cs)| {
-            let cs = cs.iter().map(|c| (c.name.clone(), c.data_type.clone(), c.is_key)).collect();
-            (t.name.clone(), t.kind.clone(), t.definition.clone(), cs)
-        })
+        .map(|(t, cs)| (t.name.clone(), t.kind.clone(), t.definition.clone(), cs.clone()))
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -98,6 +94,15 @@ async fn many_tables(store: &Store) {
     let one = vec![(table("t0007", "introspected"), columns(7, 4, "DATE"))];
     store.upsert_tables(&one).await.unwrap();
     want[7] = one[0].clone();
+    assert_eq!(cached(store).await, expected(&want));
+
+    // given both ways at once, the declared table wins
+    let redeclared = (table("t0100", "declared"), columns(100, 2, "BIGINT"));
+    store
+        .upsert_tables(&[redeclared.clone(), (table("t0100", "introspected"), columns(100, 5, "INT"))])
+        .await
+        .unwrap();
+    want[100] = redeclared;
     assert_eq!(cached(store).await, expected(&want));
 
     // a sync of many tables keeps their order

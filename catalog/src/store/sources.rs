@@ -60,10 +60,15 @@ macro_rules! insert_tables {
         let tx = &mut $tx;
         let tables: &[(TableRecord, Vec<ColumnRecord>)] = $tables;
         let key = |t: &TableRecord| (t.source.clone(), t.database.clone(), t.name.clone());
-        // one row per table (the last given): an upsert may not touch a row twice
+        // one row per table — the last declared one given, else the last — as an upsert
+        // may not touch a row twice
         let mut last: HashMap<(String, String, String), usize> = HashMap::new();
         for (i, (t, _)) in tables.iter().enumerate() {
-            last.insert(key(t), i);
+            let k = key(t);
+            let earlier_declared = last.get(&k).is_some_and(|&j| tables[j].0.kind == "declared");
+            if t.kind == "declared" || !earlier_declared {
+                last.insert(k, i);
+            }
         }
         let unique: Vec<&(TableRecord, Vec<ColumnRecord>)> = tables
             .iter()

@@ -188,7 +188,9 @@ pub async fn tables(
             scale: row.try_get("scale").map_err(e)?,
             datetime_precision: row.try_get("dtp").map_err(e)?,
         };
-        if json.contains(&(table_name.clone(), name.to_lowercase())) {
+        if source.data_type.eq_ignore_ascii_case("longtext")
+            && json.contains(&(table_name.clone(), name.to_lowercase()))
+        {
             source.data_type = "json".into();
             source.column_type = "json".into();
         }
@@ -214,7 +216,8 @@ pub async fn tables(
 const CHECKS_PER_QUERY: usize = 500;
 
 /// MariaDB keeps JSON as LONGTEXT with a `json_valid(column)` CHECK: the (table, lowercased
-/// column) pairs of `columns` that are JSON. Only tables with a LONGTEXT column are asked
+/// column) pairs of `columns` that such a check validates (a LONGTEXT column among them is
+/// JSON; other columns stay as they are). Only tables with a LONGTEXT column are asked
 /// about, by name — reading CHECK constraints makes the server open each table it lists,
 /// seconds for a whole database of thousands of tables. MySQL has a JSON type and no
 /// `table_name` in `check_constraints`: its query fails and nothing is JSON by a check.
@@ -228,6 +231,7 @@ async fn json_columns(
     };
     let mut candidates: Vec<String> =
         columns.iter().filter(|r| longtext(r)).filter_map(|r| r.try_get::<String, _>("t").ok()).collect();
+    candidates.sort_unstable();
     candidates.dedup();
     let mut json = HashSet::new();
     for names in candidates.chunks(CHECKS_PER_QUERY) {
