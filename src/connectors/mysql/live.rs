@@ -188,9 +188,7 @@ pub async fn tables(
             scale: row.try_get("scale").map_err(e)?,
             datetime_precision: row.try_get("dtp").map_err(e)?,
         };
-        if source.data_type.eq_ignore_ascii_case("longtext")
-            && json.contains(&(table_name.clone(), name.to_lowercase()))
-        {
+        if json.contains(&(table_name.clone(), name.to_lowercase())) {
             source.data_type = "json".into();
             source.column_type = "json".into();
         }
@@ -216,8 +214,8 @@ pub async fn tables(
 const CHECKS_PER_QUERY: usize = 500;
 
 /// MariaDB keeps JSON as LONGTEXT with a `json_valid(column)` CHECK: the (table, lowercased
-/// column) pairs of `columns` that such a check validates (a LONGTEXT column among them is
-/// JSON; other columns stay as they are). Only tables with a LONGTEXT column are asked
+/// column) pairs of the LONGTEXT `columns` that such a check validates (a column of another
+/// type with one stays as it is). Only tables with a LONGTEXT column are asked
 /// about, by name — reading CHECK constraints makes the server open each table it lists,
 /// seconds for a whole database of thousands of tables. MySQL has a JSON type and no
 /// `table_name` in `check_constraints`: its query fails and nothing is JSON by a check.
@@ -226,11 +224,14 @@ async fn json_columns(
     database: &str,
     columns: &[sqlx::mysql::MySqlRow],
 ) -> HashSet<(String, String)> {
-    let longtext = |r: &sqlx::mysql::MySqlRow| {
-        r.try_get::<String, _>("data_type").is_ok_and(|t| t.eq_ignore_ascii_case("longtext"))
-    };
-    let mut candidates: Vec<String> =
-        columns.iter().filter(|r| longtext(r)).filter_map(|r| r.try_get::<String, _>("t").ok()).collect();
+    let longtext: HashSet<(String, String)> = columns
+        .iter()
+        .filter(|r| r.try_get::<String, _>("data_type").is_ok_and(|t| t.eq_ignore_ascii_case("longtext")))
+        .filter_map(|r| {
+            Some((r.try_get::<String, _>("t").ok()?, r.try_get::<String, _>("name").ok()?.to_lowercase()))
+        })
+        .collect();
+    let mut candidates: Vec<&String> = longtext.iter().map(|(t, _)| t).collect();
     candidates.sort_unstable();
     candidates.dedup();
     let mut json = HashSet::new();
@@ -251,7 +252,10 @@ async fn json_columns(
                 continue;
             };
             for column in json_valid_columns(&clause) {
-                json.insert((table.clone(), column));
+                let pair = (table.clone(), column);
+                if longtext.contains(&pair) {
+                    json.insert(pair);
+                }
             }
         }
     }
