@@ -17,10 +17,10 @@
 use std::any::TypeId;
 use std::cell::Cell;
 
+use datafusion_sql::sqlparser::ast::Expr;
 use datafusion_sql::sqlparser::dialect::{Dialect, PostgreSqlDialect, Precedence};
 use datafusion_sql::sqlparser::keywords::Keyword;
 use datafusion_sql::sqlparser::parser::{Parser, ParserError};
-use datafusion_sql::sqlparser::ast::Expr;
 
 /// Expression prefixes a statement may start per token of its text (the rest of the
 /// budget is [`BASE`]). Valid statements stay under 4 per token; the exponential cases
@@ -143,7 +143,9 @@ mod tests {
         for kw in datafusion_sql::sqlparser::keywords::ALL_KEYWORDS_INDEX {
             assert_eq!(bounded.is_reserved_for_identifier(*kw), pg.is_reserved_for_identifier(*kw), "{kw:?}");
         }
-        for prec in [Precedence::Eq, Precedence::And, Precedence::Or, Precedence::MulDivModOp, Precedence::PlusMinus] {
+        for prec in
+            [Precedence::Eq, Precedence::And, Precedence::Or, Precedence::MulDivModOp, Precedence::PlusMinus]
+        {
             assert_eq!(bounded.prec_value(prec), pg.prec_value(prec));
         }
         assert!(bounded.supports_filter_during_aggregation() && bounded.supports_nested_comments());
@@ -166,7 +168,10 @@ mod tests {
         }
         let deep = format!("SELECT {}1{}", "CAST(".repeat(20), " AS BIGINT)".repeat(20));
         crate::parse(&deep).expect("valid nesting parses");
-        let wide = format!("SELECT {}", (0..2000).map(|i| format!("CAST(c{i} AS INT)")).collect::<Vec<_>>().join(", "));
+        let wide = format!(
+            "SELECT {}",
+            (0..2000).map(|i| format!("CAST(c{i} AS INT)")).collect::<Vec<_>>().join(", ")
+        );
         crate::parse(&wide).expect("a wide statement parses");
         match crate::parse("SELECT CAST(CAST(1 AS INT) AS)").expect_err("bad") {
             ParseError::Syntax { pos: Some(_), .. } => {}

@@ -7,6 +7,7 @@ use datafusion_sql::sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 
 use super::ast::Ident;
 use super::ast::options::{OptionValue, SqlOption};
+use super::ast::source::ObjectPath;
 
 /// The upper-cased word `n` tokens ahead (keyword or not), if it is a word.
 pub fn word(p: &Parser<'_>, n: usize) -> Option<String> {
@@ -26,6 +27,16 @@ pub fn advance(p: &mut Parser<'_>, n: usize) {
 /// An identifier, normalised as PostgreSQL does.
 pub fn ident(p: &mut Parser<'_>) -> Result<Ident, ParserError> {
     Ok(Ident::from(p.parse_identifier()?))
+}
+
+/// A dotted name (`source`, `source.table`, `source.database.table` …), parts normalised
+/// like identifiers; how many parts a statement takes is its own check.
+pub fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
+    let mut parts = vec![ident(p)?];
+    while p.consume_token(&Token::Period) {
+        parts.push(ident(p)?);
+    }
+    Ok(ObjectPath(parts))
 }
 
 /// A source or target type: a word (`mysql`, `flink-cdc` is not one) or a quoted string;

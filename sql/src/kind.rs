@@ -32,7 +32,8 @@ impl Statement {
                 | GatewayStatement::TargetInfo(_)
                 | GatewayStatement::SyncInfo(_)
                 | GatewayStatement::ScheduleInfo(_)
-                | GatewayStatement::ShowGrants(_),
+                | GatewayStatement::ShowGrants(_)
+                | GatewayStatement::ShowCreate(_),
             ) => false,
             Statement::Gateway(_) => true,
             Statement::Query(_) => false,
@@ -92,7 +93,7 @@ fn gateway_label(g: &GatewayStatement) -> &'static str {
         G::GrantPrivileges(_) | G::GrantRole(_) => "grant",
         G::RevokePrivileges(_) | G::RevokeRole(_) => "revoke",
         G::AlterOwner(_) => "alter_owner",
-        G::ShowGrants(_) => "show",
+        G::ShowGrants(_) | G::ShowCreate(_) => "show",
     }
 }
 

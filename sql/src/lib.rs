@@ -20,6 +20,7 @@ mod parse_grant;
 mod parse_pipeline;
 mod parse_role;
 mod parse_schedule;
+mod parse_show_create;
 mod parse_source;
 mod parse_sync;
 mod parse_table;

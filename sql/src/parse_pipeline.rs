@@ -60,10 +60,6 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
             GatewayStatement::DropPipeline(DropPipeline { if_exists, names })
         }
         ("SHOW", "PIPELINES", ..) => info(p, 2, PipelineInfo::ShowPipelines),
-        ("SHOW", "CREATE", "PIPELINE", _) => {
-            advance(p, 3);
-            GatewayStatement::PipelineInfo(PipelineInfo::ShowCreatePipeline(ident(p)?))
-        }
         ("DESCRIBE" | "DESC", "PIPELINE", "OPTIONS", _) => info(p, 3, PipelineInfo::DescribePipelineOptions),
         ("DESCRIBE" | "DESC", "PIPELINE", ..) => {
             advance(p, 2);

@@ -86,10 +86,6 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         ["SHOW", "SOURCES", ..] => info(p, 2, SourceInfo::ShowSources),
         ["SHOW", "SOURCE", "TYPES", ..] => info(p, 3, SourceInfo::ShowSourceTypes),
         ["SHOW", "SECRETS", ..] => info(p, 2, SourceInfo::ShowSecrets),
-        ["SHOW", "CREATE", "SOURCE", ..] => {
-            advance(p, 3);
-            GatewayStatement::SourceInfo(SourceInfo::ShowCreateSource(ident(p)?))
-        }
         ["SHOW", "DATABASES", "FROM", ..] => {
             advance(p, 3);
             GatewayStatement::SourceInfo(SourceInfo::ShowDatabases(ident(p)?))
@@ -136,10 +132,7 @@ fn info(p: &mut Parser<'_>, words: usize, info: SourceInfo) -> GatewayStatement 
 
 /// `a`, `a.b` or `a.b.c`.
 fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
-    let mut parts = vec![ident(p)?];
-    while p.consume_token(&Token::Period) {
-        parts.push(ident(p)?);
-    }
+    let ObjectPath(parts) = super::grammar::path(p)?;
     if parts.len() > 3 {
         return Err(expected("at most three name parts (source.database.table)", &p.peek_token()));
     }

@@ -5,9 +5,8 @@ use datafusion_sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_sql::sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::ast::GatewayStatement;
-use super::ast::source::ObjectPath;
 use super::ast::table::{CreateTable, DropTable, Metadata, TableColumn, Watermark};
-use super::grammar::{expected, ident, location_error, option_list, word};
+use super::grammar::{expected, ident, location_error, option_list, path, word};
 
 /// Flink SQL type names a column may have.
 const TYPES: &[&str] = &[
@@ -60,14 +59,6 @@ pub fn parse(p: &mut Parser<'_>) -> Result<Option<GatewayStatement>, ParserError
         _ => return Ok(None),
     };
     Ok(Some(statement))
-}
-
-fn path(p: &mut Parser<'_>) -> Result<ObjectPath, ParserError> {
-    let mut parts = vec![ident(p)?];
-    while p.consume_token(&Token::Period) {
-        parts.push(ident(p)?);
-    }
-    Ok(ObjectPath(parts))
 }
 
 fn create_table(

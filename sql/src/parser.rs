@@ -51,7 +51,8 @@ pub fn parse(sql: &str) -> Result<Vec<Parsed>> {
         if first.token == Token::EOF {
             break;
         }
-        let failed = |e: ParseError| if bounded.exhausted() { ParseError::TooComplex } else { at_end(e, sql) };
+        let failed =
+            |e: ParseError| if bounded.exhausted() { ParseError::TooComplex } else { at_end(e, sql) };
         let statement = match parse_gateway(&mut df.parser).map_err(syntax).map_err(failed)? {
             Some(g) => Statement::Gateway(g),
             None => Statement::Query(Box::new(
@@ -122,12 +123,12 @@ enum Family {
 }
 
 /// The family of the statement that starts with `words` (upper-cased, `""` past the end
-/// or for a non-word): by its verb and the kind of object after it (after `OR REPLACE`
-/// and `SHOW CREATE`). `None` is a statement for DataFusion.
+/// or for a non-word): by its verb and the kind of object after it (after `OR REPLACE`).
+/// `None` is a statement for DataFusion.
 fn family(words: [&str; 4]) -> Option<Family> {
     use Family::*;
     let object = match words {
-        [_, "OR", "REPLACE", object] | ["SHOW", "CREATE", object, _] => object,
+        [_, "OR", "REPLACE", object] => object,
         [_, object, ..] => object,
     };
     Some(match (words[0], object) {
@@ -156,6 +157,9 @@ fn family(words: [&str; 4]) -> Option<Family> {
 fn parse_gateway(p: &mut Parser<'_>) -> std::result::Result<Option<GatewayStatement>, ParserError> {
     let words: Vec<String> = (0..4).map(|n| word(p, n).unwrap_or_default()).collect();
     let words = [words[0].as_str(), words[1].as_str(), words[2].as_str(), words[3].as_str()];
+    if super::parse_show_create::starts(words) {
+        return super::parse_show_create::parse(p).map(Some);
+    }
     match family(words) {
         None => Ok(None),
         Some(Family::Role) => super::parse_role::parse(p).map(Some),

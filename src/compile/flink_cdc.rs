@@ -57,9 +57,12 @@ pub fn compile(plan: &PipelinePlan, secrets: &mut Secrets) -> Result<String> {
     for (i, insert) in bound.inserts.iter().enumerate() {
         let sink = &bound.tables[insert.sink].path;
         if let Some(window) = insert.windows.first() {
-            return Err(no(format!("INSERT INTO {sink} uses {window}; Flink CDC transforms only project and filter")));
+            return Err(no(format!(
+                "INSERT INTO {sink} uses {window}; Flink CDC transforms only project and filter"
+            )));
         }
-        let Some(selects) = super::union_branches(plan, &insert.query).filter(|_| insert.views.is_empty()) else {
+        let Some(selects) = super::union_branches(plan, &insert.query).filter(|_| insert.views.is_empty())
+        else {
             return Err(no(format!(
                 "INSERT INTO {sink} is not a SELECT of one table (or a UNION ALL of such): Flink CDC routes tables"
             )));
@@ -149,7 +152,8 @@ fn captured(source: &mut Value, routes: &mut Vec<Value>, capture: &crate::plan::
     if let Some(exclude) = &capture.exclude {
         block.insert(s("tables.exclude"), s(exclude));
     }
-    let newly = if latest { "scan.binlog.newly-added-table.enabled" } else { "scan.newly-added-table.enabled" };
+    let newly =
+        if latest { "scan.binlog.newly-added-table.enabled" } else { "scan.newly-added-table.enabled" };
     block.insert(s(newly), Value::Bool(true));
     routes.push(map(vec![
         ("source-table", s(&capture.route_from)),
@@ -208,7 +212,8 @@ fn transform(
             plan.bound.tables[insert.sink].path
         )));
     }
-    let keys = |t: &TableUse| t.columns.iter().filter(|c| c.is_key).map(|c| c.name.clone()).collect::<Vec<_>>();
+    let keys =
+        |t: &TableUse| t.columns.iter().filter(|c| c.is_key).map(|c| c.name.clone()).collect::<Vec<_>>();
     let sink_keys = keys(&plan.bound.tables[insert.sink]);
     let new_keys = !sink_keys.is_empty() && sink_keys != keys(&plan.bound.tables[read]);
     let star = matches!(select.projection.as_slice(), [SelectItem::Wildcard(_)]);

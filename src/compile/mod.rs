@@ -12,7 +12,9 @@ pub mod kubernetes;
 pub mod seatunnel;
 mod seatunnel_multi;
 
-use datafusion::sql::sqlparser::ast::{ObjectName, Query, Select, SetExpr, SetOperator, SetQuantifier, TableFactor};
+use datafusion::sql::sqlparser::ast::{
+    ObjectName, Query, Select, SetExpr, SetOperator, SetQuantifier, TableFactor,
+};
 
 pub use crate::connectors::render::Secrets;
 
@@ -74,7 +76,12 @@ pub fn union_branches<'a>(plan: &PipelinePlan, query: &'a Query) -> Option<Vec<(
                 out.push((select.as_ref(), table_of(plan, name)?));
                 Some(())
             }
-            SetExpr::SetOperation { op: SetOperator::Union, set_quantifier: SetQuantifier::All, left, right } => {
+            SetExpr::SetOperation {
+                op: SetOperator::Union,
+                set_quantifier: SetQuantifier::All,
+                left,
+                right,
+            } => {
                 collect(plan, left, out)?;
                 collect(plan, right, out)
             }

@@ -93,11 +93,17 @@ type Plugin = (&'static str, Entries);
 
 /// The source and sink of tables copied one to one: every table read by one source, the
 /// sink naming its table `prefix${table_name}suffix`; `None` when the names do not fit.
-fn one_to_one(plan: &PipelinePlan, pairs: &[(usize, usize)], secrets: &mut Secrets) -> Result<Option<(Plugin, Plugin)>> {
+fn one_to_one(
+    plan: &PipelinePlan,
+    pairs: &[(usize, usize)],
+    secrets: &mut Secrets,
+) -> Result<Option<(Plugin, Plugin)>> {
     let bound = &plan.bound;
     let (first_read, first_sink) = pairs[0];
     let same_source = |a: usize, b: usize| bound.tables[a].path.source == bound.tables[b].path.source;
-    let same_database = |a: usize, b: usize| same_source(a, b) && bound.tables[a].path.database == bound.tables[b].path.database;
+    let same_database = |a: usize, b: usize| {
+        same_source(a, b) && bound.tables[a].path.database == bound.tables[b].path.database
+    };
     if !pairs.iter().all(|&(r, s)| same_source(r, first_read) && same_database(s, first_sink)) {
         return Ok(None);
     }
@@ -168,7 +174,11 @@ fn merged_source(plan: &PipelinePlan, m: &Merged<'_>, output: &str, secrets: &mu
     let (source_plugin, mut source) = plugin(plan, first, &bound.tables[first], Role::Read, secrets)?;
     match source_plugin {
         "Jdbc" => {
-            let quoting = if bound.tables[first].source_type.databases_are_schemas { Quoting::Double } else { Quoting::Backtick };
+            let quoting = if bound.tables[first].source_type.databases_are_schemas {
+                Quoting::Double
+            } else {
+                Quoting::Backtick
+            };
             let mut list = Vec::new();
             for &(select, read) in &m.branches {
                 let Some(query) = table_query(select, &insert.columns, &bound.tables[read], quoting) else {
@@ -197,7 +207,11 @@ fn merged_source(plan: &PipelinePlan, m: &Merged<'_>, output: &str, secrets: &mu
                     }
             });
             if !whole {
-                return Err(unsupported(plan, m, "adds or renames columns (an origin column), which SeaTunnel's CDC sources cannot"));
+                return Err(unsupported(
+                    plan,
+                    m,
+                    "adds or renames columns (an origin column), which SeaTunnel's CDC sources cannot",
+                ));
             }
             let names = m.branches.iter().map(|&(_, r)| Hocon::str(table_path(plan, r, secrets))).collect();
             replace(&mut source, "table-names", ("table-names", Hocon::List(names)));
@@ -222,7 +236,12 @@ fn table_query(select: &Select, columns: &[String], table: &TableUse, quoting: Q
         };
         items.push(format!("{} AS {}", render_expr(expr, quoting), quote(column)));
     }
-    let mut query = format!("SELECT {} FROM {}.{}", items.join(", "), quote(&table.path.database), quote(&table.path.table));
+    let mut query = format!(
+        "SELECT {} FROM {}.{}",
+        items.join(", "),
+        quote(&table.path.database),
+        quote(&table.path.table)
+    );
     if let Some(filter) = &select.selection {
         query.push_str(&format!(" WHERE {}", render_expr(filter, quoting)));
     }

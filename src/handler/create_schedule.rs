@@ -13,13 +13,10 @@ use crate::connectors::ResolvedOptions;
 use crate::connectors::validate::validate_with;
 use crate::deploy::targets;
 use crate::error::{Result, SluiceError};
-use crate::scheduler::cron::{CronSchedule, micros};
+use crate::scheduler::cron::{CronSchedule, DEFAULT_ZONE, micros};
 use crate::scheduler::dag;
 use crate::scheduler::options::{ScheduleSettings, schema};
 use crate::sql::ast::schedule::{CreateSchedule, Task, tasks_sql};
-
-/// The zone of a schedule without TIMEZONE.
-pub const DEFAULT_ZONE: &str = "UTC";
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreateSchedule) -> Result<Output> {
     let name = statement.name.as_str();

@@ -25,7 +25,6 @@ mod drop_schedule;
 mod drop_secret;
 mod drop_source;
 mod drop_sync;
-mod refresh_sync;
 mod drop_table;
 mod drop_target;
 mod explain_pipeline;
@@ -35,6 +34,7 @@ mod grant_role;
 mod pause_schedule;
 pub mod prepare;
 mod preview;
+mod refresh_sync;
 pub use preview::BoundPreview;
 mod query;
 mod refresh_source;
@@ -46,8 +46,7 @@ mod run_schedule;
 pub mod schedule_access;
 mod set;
 pub mod show;
-mod show_create_pipeline;
-mod show_create_source;
+mod show_create;
 mod show_databases;
 mod show_deployments;
 mod show_grants;
@@ -250,6 +249,7 @@ async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement) -> Result<Output> {
         GatewayStatement::RevokeRole(s) => revoke_role::handle(ctx, s).await,
         GatewayStatement::AlterOwner(s) => alter_owner::handle(ctx, s).await,
         GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
+        GatewayStatement::ShowCreate(s) => show_create::handle(ctx, s).await,
     }
 }
 
@@ -278,7 +278,6 @@ async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
         SourceInfo::ShowSources => show_sources::handle(ctx).await,
         SourceInfo::ShowSourceTypes => show_source_types::show(),
         SourceInfo::ShowSecrets => show_secrets::handle(ctx).await,
-        SourceInfo::ShowCreateSource(name) => show_create_source::handle(ctx, name).await,
         SourceInfo::DescribeSource(name) => describe_source::handle(ctx, name).await,
         SourceInfo::DescribeSourceType(name) => show_source_types::describe(name),
         SourceInfo::TestSource(name) => test_source::handle(ctx, name).await,
@@ -294,7 +293,6 @@ async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {
 async fn pipeline_info(ctx: &mut Ctx<'_>, info: &PipelineInfo) -> Result<Output> {
     match info {
         PipelineInfo::ShowPipelines => show_pipelines::handle(ctx).await,
-        PipelineInfo::ShowCreatePipeline(name) => show_create_pipeline::handle(ctx, name).await,
         PipelineInfo::DescribePipeline(name) => describe_pipeline::handle(ctx, name).await,
         PipelineInfo::DescribePipelineOptions => describe_pipeline::options(),
         PipelineInfo::Explain { name, format, options } => {

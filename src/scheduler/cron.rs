@@ -12,6 +12,9 @@ use croner::parser::{CronParser, Seconds, Year};
 use crate::error::{Result, SluiceError};
 use crate::sql::placeholders::Interval;
 
+/// The zone of a schedule without TIMEZONE.
+pub const DEFAULT_ZONE: &str = "UTC";
+
 /// A parsed cron expression and its zone.
 #[derive(Debug, Clone)]
 pub struct CronSchedule {

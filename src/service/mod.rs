@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod databases;
+pub mod definitions;
 pub mod deployments;
 pub mod drops;
 pub mod follow;

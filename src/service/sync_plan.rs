@@ -114,8 +114,20 @@ pub async fn draft(rt: &Runtime, statement: &CreateSync, notices: &mut Vec<Notic
 
 /// Writes the pipeline of `draft` and binds it (owned by `owner`).
 pub async fn finish(rt: &Runtime, owner: &str, draft: Draft, notices: &mut Vec<Notice>) -> Result<Planned> {
-    let Draft { name, options, settings, source, sink, source_db, pattern, sink_db, engine, target, tables, .. } =
-        draft;
+    let Draft {
+        name,
+        options,
+        settings,
+        source,
+        sink,
+        source_db,
+        pattern,
+        sink_db,
+        engine,
+        target,
+        tables,
+        ..
+    } = draft;
     let record = SyncRecord {
         name: name.clone(),
         source: source.record.name.clone(),
@@ -193,7 +205,11 @@ async fn select_tables(
 
 /// The databases the sync reads: the one named (3D000 when the source has none of that
 /// name), or every one matching the pattern (3D000 when none does).
-async fn source_databases(rt: &Runtime, statement: &CreateSync, source: &LoadedSource) -> Result<Vec<String>> {
+async fn source_databases(
+    rt: &Runtime,
+    statement: &CreateSync,
+    source: &LoadedSource,
+) -> Result<Vec<String>> {
     let all = access::databases(&rt.store, source).await?;
     let missing = |message: String| SluiceError::Query {
         state: SqlState::InvalidCatalogName,
@@ -204,7 +220,10 @@ async fn source_databases(rt: &Runtime, statement: &CreateSync, source: &LoadedS
     match &statement.source_database {
         SourceDatabases::Named(db) => {
             if !all.iter().any(|d| d == db.as_str()) {
-                return Err(missing(format!("database \"{db}\" of source {} does not exist", source.record.name)));
+                return Err(missing(format!(
+                    "database \"{db}\" of source {} does not exist",
+                    source.record.name
+                )));
             }
             Ok(vec![db.as_str().to_owned()])
         }
@@ -212,7 +231,10 @@ async fn source_databases(rt: &Runtime, statement: &CreateSync, source: &LoadedS
             let pattern = anchored(regex, "DATABASES")?;
             let matching: Vec<String> = all.into_iter().filter(|d| pattern.is_match(d)).collect();
             if matching.is_empty() {
-                return Err(missing(format!("no database of source {} matches '{regex}'", source.record.name)));
+                return Err(missing(format!(
+                    "no database of source {} matches '{regex}'",
+                    source.record.name
+                )));
             }
             for db in &matching {
                 sync::merge::check_database(&source.record.name, db)?;
@@ -241,11 +263,14 @@ fn plan_tables(
             None => table.name.clone(),
         };
         let read = engine_reads(&shown, columns, readable, settings, notices)?;
-        let mapped = sync::map_columns(source.source_type, sink.source_type, &shown, &read, settings, notices)?;
+        let mapped =
+            sync::map_columns(source.source_type, sink.source_type, &shown, &read, settings, notices)?;
         if !mapped.iter().any(|c| c.key) {
             if settings.streaming() {
                 return Err(SluiceError::not_supported(
-                    format!("table {shown} has no primary key: its changes cannot be applied to {sink_table}"),
+                    format!(
+                        "table {shown} has no primary key: its changes cannot be applied to {sink_table}"
+                    ),
                     Some("Exclude it with EXCLUDING TABLES, or sync it with mode = 'full'."),
                 ));
             }

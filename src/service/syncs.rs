@@ -63,7 +63,12 @@ pub async fn create(
     Ok(())
 }
 
-async fn store(rt: &Runtime, planned: &Planned, replace: bool, actor: &str) -> std::result::Result<(), StoreError> {
+async fn store(
+    rt: &Runtime,
+    planned: &Planned,
+    replace: bool,
+    actor: &str,
+) -> std::result::Result<(), StoreError> {
     let rows: Vec<_> = planned.tables.iter().map(SyncTable::record).collect();
     rt.store.put_sync(&planned.record, &rows, &planned.pipeline, replace, actor).await
 }
@@ -77,7 +82,7 @@ pub struct TableChange {
 }
 
 /// The statement sync `record` was made with (as CREATE OR REPLACE).
-fn statement_of(record: &sluice_catalog::SyncRecord, options: &ResolvedOptions) -> CreateSync {
+pub fn statement_of(record: &sluice_catalog::SyncRecord, options: &ResolvedOptions) -> CreateSync {
     let ident = |s: &str| crate::sql::ast::Ident::new(s.to_owned());
     CreateSync {
         name: ident(&record.name),
@@ -100,7 +105,12 @@ fn statement_of(record: &sluice_catalog::SyncRecord, options: &ResolvedOptions) 
 /// Plans sync `name` again from its source's current metadata, with the statement and
 /// options it was made with (as CREATE OR REPLACE would), stores it when a table changed
 /// (its pipeline gets a new version), and returns what changed.
-pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<Notice>) -> Result<Vec<TableChange>> {
+pub async fn refresh(
+    rt: &Runtime,
+    actor: &Actor,
+    name: &str,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<TableChange>> {
     let Some(record) = rt.store.sync(name).await? else {
         return Err(SluiceError::UndefinedObject { kind: "sync", name: name.to_owned() });
     };
@@ -123,7 +133,9 @@ pub async fn refresh(rt: &Runtime, actor: &Actor, name: &str, notices: &mut Vec<
                     "the columns of {} changed: sink table {} keeps its own until it is changed",
                     c.source_table, c.sink_table
                 ),
-                Some("ALTER the sink table to match (DESCRIBE SYNC shows the mapping) before the next START."),
+                Some(
+                    "ALTER the sink table to match (DESCRIBE SYNC shows the mapping) before the next START.",
+                ),
             )
         } else {
             Notice::notice(format!(
@@ -188,12 +200,20 @@ async fn replan(rt: &Runtime, name: &str, notices: &mut Vec<Notice>) -> Result<b
             .map(|s| (format!("{}.{}", sink_db.as_deref().unwrap_or_default(), alter.sink_table), s.clone()))
             .collect();
         let endpoint = draft.sink.endpoint();
-        let Some(done) = draft.sink.source_type.connector.run_ddl(&endpoint, &statements).await else { continue };
+        let Some(done) = draft.sink.source_type.connector.run_ddl(&endpoint, &statements).await else {
+            continue;
+        };
         match done {
             Ok(()) => {
                 // the binding of a sink START does not create reads its columns from the catalog
                 if let Some(db) = &sink_db {
-                    crate::connectors::access::introspect(&rt.store, &draft.sink, db, Some(&alter.sink_table)).await?;
+                    crate::connectors::access::introspect(
+                        &rt.store,
+                        &draft.sink,
+                        db,
+                        Some(&alter.sink_table),
+                    )
+                    .await?;
                 }
             }
             Err(e) if alter.fallback => {
@@ -250,7 +270,9 @@ pub async fn tables_now(
         rights.require_usage_of_sources([record.source.as_str(), record.sink.as_str()]).await?;
         let options = ResolvedOptions::from_stored(&record.options, "sync", name)?;
         let mut ignored = Vec::new();
-        Ok::<_, SluiceError>(sync_plan::draft(rt, &statement_of(&record, &options), &mut ignored).await?.tables)
+        Ok::<_, SluiceError>(
+            sync_plan::draft(rt, &statement_of(&record, &options), &mut ignored).await?.tables,
+        )
     }
     .await;
     let now = match now {
@@ -263,7 +285,8 @@ pub async fn tables_now(
             return Ok(planned.into_iter().map(|t| (t, None)).collect());
         }
     };
-    let find = |tables: &[SyncTable], t: &SyncTable| tables.iter().position(|o| o.source_name() == t.source_name());
+    let find =
+        |tables: &[SyncTable], t: &SyncTable| tables.iter().position(|o| o.source_name() == t.source_name());
     let mut out: Vec<(SyncTable, Option<&'static str>)> = Vec::with_capacity(planned.len());
     for t in &planned {
         out.push(match find(&now, t) {
@@ -316,4 +339,3 @@ fn already_exists(name: &str, e: StoreError) -> SluiceError {
         other => other.into(),
     }
 }
-

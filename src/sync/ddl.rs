@@ -61,7 +61,12 @@ fn quoting(sink_type: &SourceType) -> Option<fn(&str) -> String> {
 
 /// `ALTER TABLE … action, …`: one statement, so that PostgreSQL (and MySQL) apply the
 /// actions to the table together or not at all; `None` for sinks without DDL.
-pub fn alter_table(sink_type: &SourceType, database: &str, table: &str, actions: &[String]) -> Option<String> {
+pub fn alter_table(
+    sink_type: &SourceType,
+    database: &str,
+    table: &str,
+    actions: &[String],
+) -> Option<String> {
     let q = quoting(sink_type)?;
     (!actions.is_empty()).then(|| format!("ALTER TABLE {}.{} {}", q(database), q(table), actions.join(", ")))
 }

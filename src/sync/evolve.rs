@@ -49,7 +49,8 @@ pub fn reconcile(
     let mut out = Vec::new();
     for sink_table in sinks {
         let Some(current) = existing.get(&sink_table) else { continue };
-        let Some(planned) = tables.iter().find(|t| t.sink_table == sink_table).map(|t| t.columns.clone()) else {
+        let Some(planned) = tables.iter().find(|t| t.sink_table == sink_table).map(|t| t.columns.clone())
+        else {
             continue;
         };
         let added: Vec<_> = planned.iter().filter(|c| !current.iter().any(|e| e.name == c.name)).collect();
@@ -74,7 +75,10 @@ pub fn reconcile(
         };
         if let Some(key) = gone.iter().find(|c| c.is_key) {
             return Err(refused(
-                format!("key column {} of sink table {db}.{sink_table} is gone from its source table", key.name),
+                format!(
+                    "key column {} of sink table {db}.{sink_table} is gone from its source table",
+                    key.name
+                ),
                 "Change the sink table's key, or drop the sink table for START to create it again.",
             ));
         }
@@ -98,10 +102,13 @@ pub fn reconcile(
             }
             _ => {
                 actions.extend(added.iter().filter_map(|c| ddl::add_column(sink_type, c)));
-                actions.extend(gone.iter().filter(|c| !c.nullable).filter_map(|c| ddl::drop_not_null(sink_type, c)));
+                actions.extend(
+                    gone.iter().filter(|c| !c.nullable).filter_map(|c| ddl::drop_not_null(sink_type, c)),
+                );
             }
         }
-        let statements: Vec<String> = ddl::alter_table(sink_type, db, &sink_table, &actions).into_iter().collect();
+        let statements: Vec<String> =
+            ddl::alter_table(sink_type, db, &sink_table, &actions).into_iter().collect();
         notices.push(Notice::notice(format!(
             "sink table {db}.{sink_table}: {what} (schema_change = '{behaviour}'): {} before the copy",
             if actions.is_empty() { "left as it is".to_owned() } else { actions.join(", ") }
@@ -113,7 +120,12 @@ pub fn reconcile(
 
 /// Leaves out of every table copied into `sink_table` the columns the sink table does
 /// not have (schema_change = 'ignore', or try_evolve refused).
-pub fn narrow(tables: &mut [SyncTable], sink_table: &str, current: &[ColumnRecord], notices: &mut Vec<Notice>) {
+pub fn narrow(
+    tables: &mut [SyncTable],
+    sink_table: &str,
+    current: &[ColumnRecord],
+    notices: &mut Vec<Notice>,
+) {
     for t in tables.iter_mut().filter(|t| t.sink_table == sink_table) {
         let before = t.columns.len();
         let left: Vec<String> = t
@@ -170,28 +182,39 @@ mod tests {
     }
 
     fn existing() -> HashMap<String, Vec<ColumnRecord>> {
-        [("t".to_owned(), vec![sink_column("id", "bigint", true, false), sink_column("gone", "integer", false, false)])]
-            .into()
+        [(
+            "t".to_owned(),
+            vec![sink_column("id", "bigint", true, false), sink_column("gone", "integer", false, false)],
+        )]
+        .into()
     }
 
     fn run(behaviour: Option<&str>, sink: &str) -> Result<(Vec<TableAlter>, Vec<SyncTable>)> {
-        let sink_type = crate::connectors::SOURCE_TYPES.iter().copied().find(|t| t.name == sink).expect("type");
+        let sink_type =
+            crate::connectors::SOURCE_TYPES.iter().copied().find(|t| t.name == sink).expect("type");
         let mut tables = tables();
-        let alters = reconcile(&settings(behaviour), sink_type, Some("d"), &mut tables, &existing(), &mut Vec::new())?;
+        let alters =
+            reconcile(&settings(behaviour), sink_type, Some("d"), &mut tables, &existing(), &mut Vec::new())?;
         Ok((alters, tables))
     }
 
     #[test]
     fn each_behaviour_changes_the_sink_or_the_copy_as_flink_cdc_names_it() {
         let (alters, _) = run(Some("evolve"), "postgres").expect("evolve");
-        assert_eq!(alters[0].statements, ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text NULL, DROP COLUMN \"gone\""]);
+        assert_eq!(
+            alters[0].statements,
+            ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text NULL, DROP COLUMN \"gone\""]
+        );
         let (alters, _) = run(None, "postgres").expect("lenient by default");
         assert_eq!(
             alters[0].statements,
             ["ALTER TABLE \"d\".\"t\" ADD COLUMN \"added\" text NULL, ALTER COLUMN \"gone\" DROP NOT NULL"]
         );
         let (alters, _) = run(Some("lenient"), "mysql").expect("lenient on MySQL");
-        assert_eq!(alters[0].statements, ["ALTER TABLE `d`.`t` ADD COLUMN `added` text NULL, MODIFY COLUMN `gone` integer NULL"]);
+        assert_eq!(
+            alters[0].statements,
+            ["ALTER TABLE `d`.`t` ADD COLUMN `added` text NULL, MODIFY COLUMN `gone` integer NULL"]
+        );
         let (alters, tables) = run(Some("ignore"), "postgres").expect("ignore");
         assert!(alters.is_empty());
         assert_eq!(tables[0].columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["id"]);

@@ -39,7 +39,9 @@ fn group_indices(tables: &[SyncTable]) -> Vec<Vec<usize>> {
 pub fn check_database(source: &str, database: &str) -> Result<()> {
     if database.contains('.') {
         return Err(SluiceError::not_supported(
-            format!("database {database} of source {source} has a dot in its name, which a sync of several databases cannot tell from its tables'"),
+            format!(
+                "database {database} of source {source} has a dot in its name, which a sync of several databases cannot tell from its tables'"
+            ),
             Some("Sync that database on its own (DATABASE name), or narrow DATABASES to leave it out."),
         ));
     }
@@ -72,8 +74,12 @@ pub fn merge(
                 tables[i].columns = columns
                     .iter()
                     .map(|c| {
-                        let source_type = own.iter().find(|o| o.name == c.name).map(|o| o.source_type.clone());
-                        SyncColumn { source_type: source_type.unwrap_or_else(|| c.source_type.clone()), ..c.clone() }
+                        let source_type =
+                            own.iter().find(|o| o.name == c.name).map(|o| o.source_type.clone());
+                        SyncColumn {
+                            source_type: source_type.unwrap_or_else(|| c.source_type.clone()),
+                            ..c.clone()
+                        }
                     })
                     .collect();
                 tables[i].every_column = false;
@@ -119,7 +125,10 @@ fn asked<'a>(settings: &SyncSettings, mut tables: impl Iterator<Item = &'a SyncT
     tables.any(|t| {
         t.source_database.is_some()
             || settings.route.as_ref().is_some_and(|(pattern, _)| pattern.is_match(&t.source_table))
-            || settings.table_mapping.iter().any(|(from, _)| *from == t.source_table || *from == t.source_name())
+            || settings
+                .table_mapping
+                .iter()
+                .any(|(from, _)| *from == t.source_table || *from == t.source_name())
     })
 }
 
@@ -144,7 +153,11 @@ fn key_text(keys: &[String]) -> String {
 }
 
 /// The columns of a sink table several tables merge into (see the module documentation).
-fn common_columns(group: &[&SyncTable], settings: &SyncSettings, notices: &mut Vec<Notice>) -> Result<Vec<SyncColumn>> {
+fn common_columns(
+    group: &[&SyncTable],
+    settings: &SyncSettings,
+    notices: &mut Vec<Notice>,
+) -> Result<Vec<SyncColumn>> {
     let first = group[0];
     let sink = &first.sink_table;
     let keys = |t: &SyncTable| t.columns.iter().filter(|c| c.key).map(|c| c.name.clone()).collect::<Vec<_>>();
@@ -216,7 +229,11 @@ fn common_columns(group: &[&SyncTable], settings: &SyncSettings, notices: &mut V
         });
     }
     let names: Vec<String> = group.iter().map(|t| t.source_name()).collect();
-    notices.push(Notice::notice(format!("sink table {sink} merges {} tables: {}", group.len(), names.join(", "))));
+    notices.push(Notice::notice(format!(
+        "sink table {sink} merges {} tables: {}",
+        group.len(),
+        names.join(", ")
+    )));
     if !first_keys.is_empty() && !settings.origin_key {
         notices.push(Notice::warning(
             format!(
@@ -262,12 +279,30 @@ mod tests {
 
     #[test]
     fn shards_merge_into_their_common_columns_with_the_origin_in_the_key() {
-        let a = table("shop_0", "orders", vec![col("id", "bigint", true, false), col("note", "text", false, true)]);
-        let b = table("shop_1", "orders", vec![col("id", "bigint", true, false), col("note", "text", false, false), col("extra", "integer", false, true)]);
+        let a = table(
+            "shop_0",
+            "orders",
+            vec![col("id", "bigint", true, false), col("note", "text", false, true)],
+        );
+        let b = table(
+            "shop_1",
+            "orders",
+            vec![
+                col("id", "bigint", true, false),
+                col("note", "text", false, false),
+                col("extra", "integer", false, true),
+            ],
+        );
         let mut notices = Vec::new();
-        let merged = merge(&settings(Some("src"), true), pg(), Some("public"), vec![a, b], &mut notices).expect("merges");
-        let names = |t: &SyncTable| t.columns.iter().map(|c| (c.name.clone(), c.key, c.nullable)).collect::<Vec<_>>();
-        let expected = vec![("id".to_owned(), true, false), ("note".to_owned(), false, true), ("src".to_owned(), true, false)];
+        let merged = merge(&settings(Some("src"), true), pg(), Some("public"), vec![a, b], &mut notices)
+            .expect("merges");
+        let names =
+            |t: &SyncTable| t.columns.iter().map(|c| (c.name.clone(), c.key, c.nullable)).collect::<Vec<_>>();
+        let expected = vec![
+            ("id".to_owned(), true, false),
+            ("note".to_owned(), false, true),
+            ("src".to_owned(), true, false),
+        ];
         assert_eq!(names(&merged[0]), expected);
         assert_eq!(names(&merged[1]), expected);
         assert_eq!(merged[0].ddl, merged[1].ddl);
@@ -276,23 +311,46 @@ mod tests {
             "CREATE TABLE IF NOT EXISTS \"public\".\"orders\" (\n  \"id\" bigint NOT NULL,\n  \"note\" text,\n  \"src\" varchar(129) NOT NULL,\n  PRIMARY KEY (\"id\", \"src\")\n)"
         );
         let texts: Vec<String> = notices.iter().map(|n| n.message.clone()).collect();
-        assert!(texts.contains(&"column shop_1.orders.extra is not in every table merged into orders: left out".to_owned()), "{texts:?}");
+        assert!(
+            texts.contains(
+                &"column shop_1.orders.extra is not in every table merged into orders: left out".to_owned()
+            ),
+            "{texts:?}"
+        );
     }
 
     #[test]
     fn names_alike_only_by_case_or_prefix_do_not_merge() {
-        let single = |name: &str| SyncTable { source_database: None, ..table("d", name, vec![col("id", "bigint", true, false)]) };
-        let err = merge(&settings(None, false), pg(), Some("public"), vec![single("Orders"), single("orders")], &mut Vec::new())
-            .expect_err("a collision");
+        let single = |name: &str| SyncTable {
+            source_database: None,
+            ..table("d", name, vec![col("id", "bigint", true, false)])
+        };
+        let err = merge(
+            &settings(None, false),
+            pg(),
+            Some("public"),
+            vec![single("Orders"), single("orders")],
+            &mut Vec::new(),
+        )
+        .expect_err("a collision");
         assert_eq!(err.sqlstate().code(), "42710");
         assert!(err.to_string().contains("orders (from both Orders and orders)"), "{err}");
     }
 
     #[test]
     fn a_type_conflict_names_both_tables_and_the_column() {
-        let a = table("shop_0", "orders", vec![col("id", "bigint", true, false), col("amount", "numeric(12,2)", false, true)]);
-        let b = table("shop_3", "orders", vec![col("id", "bigint", true, false), col("amount", "numeric(10,2)", false, true)]);
-        let err = merge(&settings(None, false), pg(), Some("public"), vec![a, b], &mut Vec::new()).expect_err("conflict");
+        let a = table(
+            "shop_0",
+            "orders",
+            vec![col("id", "bigint", true, false), col("amount", "numeric(12,2)", false, true)],
+        );
+        let b = table(
+            "shop_3",
+            "orders",
+            vec![col("id", "bigint", true, false), col("amount", "numeric(10,2)", false, true)],
+        );
+        let err = merge(&settings(None, false), pg(), Some("public"), vec![a, b], &mut Vec::new())
+            .expect_err("conflict");
         assert_eq!(err.sqlstate().code(), "42804");
         assert_eq!(
             err.to_string(),
@@ -304,9 +362,11 @@ mod tests {
     fn different_keys_and_an_origin_column_named_like_a_column_are_refused() {
         let a = table("a", "orders", vec![col("id", "bigint", true, false), col("x", "text", false, true)]);
         let b = table("b", "orders", vec![col("id", "bigint", false, false), col("x", "text", true, false)]);
-        let err = merge(&settings(None, false), pg(), Some("public"), vec![a.clone(), b], &mut Vec::new()).expect_err("keys");
+        let err = merge(&settings(None, false), pg(), Some("public"), vec![a.clone(), b], &mut Vec::new())
+            .expect_err("keys");
         assert_eq!(err.sqlstate().code(), "42P17");
-        let err = merge(&settings(Some("x"), false), pg(), Some("public"), vec![a], &mut Vec::new()).expect_err("dup");
+        let err = merge(&settings(Some("x"), false), pg(), Some("public"), vec![a], &mut Vec::new())
+            .expect_err("dup");
         assert_eq!(err.sqlstate().code(), "42701");
         assert!(err.to_string().contains("origin column x is also a column of a.orders"), "{err}");
     }

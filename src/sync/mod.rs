@@ -129,7 +129,9 @@ impl SyncTable {
                 let part = format!("columns of {}", r.source_table);
                 let columns = SluiceError::stored_json(&r.columns, "sync", &sync.name, &part)?;
                 let (source_database, source_table) = match r.source_table.split_once('.') {
-                    Some((db, table)) if sync.source_database_pattern => (Some(db.to_owned()), table.to_owned()),
+                    Some((db, table)) if sync.source_database_pattern => {
+                        (Some(db.to_owned()), table.to_owned())
+                    }
                     _ => (None, r.source_table.clone()),
                 };
                 Ok(SyncTable {
@@ -199,7 +201,11 @@ pub fn engine(
 /// itself before the copy runs ([`evolve`]), whatever the engine; of the engines that
 /// stream changes, Flink CDC applies every behaviour, while Flink SQL and SeaTunnel jobs
 /// move the columns planned when they started — `ignore`.
-pub fn check_schema_change(settings: &SyncSettings, engine: PipelineEngine, target: Option<&str>) -> Result<()> {
+pub fn check_schema_change(
+    settings: &SyncSettings,
+    engine: PipelineEngine,
+    target: Option<&str>,
+) -> Result<()> {
     let Some(given) = settings.schema_change.as_deref() else { return Ok(()) };
     if !settings.streaming() || engine == PipelineEngine::FlinkCdc || given == "ignore" {
         return Ok(());
@@ -211,7 +217,9 @@ pub fn check_schema_change(settings: &SyncSettings, engine: PipelineEngine, targ
              when it started, and columns added to the source later are left out",
             settings.mode
         ),
-        Some("Leave schema_change out (or set it to 'ignore'), use engine flink-cdc, or sync with mode = 'full', whose START applies schema changes."),
+        Some(
+            "Leave schema_change out (or set it to 'ignore'), use engine flink-cdc, or sync with mode = 'full', whose START applies schema changes.",
+        ),
     ))
 }
 
@@ -219,7 +227,8 @@ pub fn check_schema_change(settings: &SyncSettings, engine: PipelineEngine, targ
 /// several: table_mapping may name it `database.table`; routes see the table's name).
 pub fn sink_name(settings: &SyncSettings, database: Option<&str>, table: &str) -> String {
     let qualified = database.map(|db| format!("{db}.{table}"));
-    let mapped = |name: &str| settings.table_mapping.iter().find(|(from, _)| from == name).map(|(_, to)| to.clone());
+    let mapped =
+        |name: &str| settings.table_mapping.iter().find(|(from, _)| from == name).map(|(_, to)| to.clone());
     if let Some(to) = qualified.as_deref().and_then(mapped).or_else(|| mapped(table)) {
         return to;
     }
@@ -280,7 +289,10 @@ pub fn presets(sync: &sluice_catalog::SyncRecord, tables: &[SyncTable], settings
 /// written as the sync writes its tables: a route_pattern or table_case renames them, an
 /// origin column is added (by a transform per table), or a pattern holds a literal dot
 /// or a comma (Flink CDC's separators).
-pub fn capture(sync: &sluice_catalog::SyncRecord, settings: &SyncSettings) -> Option<crate::plan::resolve::Capture> {
+pub fn capture(
+    sync: &sluice_catalog::SyncRecord,
+    settings: &SyncSettings,
+) -> Option<crate::plan::resolve::Capture> {
     if !settings.streaming()
         || settings.route.is_some()
         || settings.table_case != TableCase::Keep
@@ -313,7 +325,8 @@ pub fn capture(sync: &sluice_catalog::SyncRecord, settings: &SyncSettings) -> Op
         None => None,
     };
     let tables = format!("{database}.{table}");
-    let sink_db = if sync.sink_database.is_empty() { String::new() } else { format!("{}.", sync.sink_database) };
+    let sink_db =
+        if sync.sink_database.is_empty() { String::new() } else { format!("{}.", sync.sink_database) };
     Some(crate::plan::resolve::Capture {
         route_from: tables.clone(),
         tables,
@@ -357,15 +370,21 @@ pub fn body(
                     "*".to_owned()
                 } else {
                     let origin = crate::sql::ast::quote_literal(&t.origin(source_db));
-                    let items: Vec<String> =
-                        t.columns.iter().map(|c| if c.origin { origin.clone() } else { q(&c.name) }).collect();
+                    let items: Vec<String> = t
+                        .columns
+                        .iter()
+                        .map(|c| if c.origin { origin.clone() } else { q(&c.name) })
+                        .collect();
                     items.join(", ")
                 };
                 let db = t.source_database.as_deref().unwrap_or(source_db);
                 format!("SELECT {select} FROM {}.{}.{}", q(source), q(db), q(&t.source_table))
             })
             .collect();
-        out.push_str(&format!("  INSERT INTO {sink_name} ({columns}) {};\n", selects.join("\n    UNION ALL ")));
+        out.push_str(&format!(
+            "  INSERT INTO {sink_name} ({columns}) {};\n",
+            selects.join("\n    UNION ALL ")
+        ));
     }
     out.push_str("END");
     out

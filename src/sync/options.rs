@@ -206,7 +206,9 @@ impl SyncSettings {
             return Err(invalid("option \"origin_key\" of syncs needs option \"origin_column\"".into()));
         }
         if origin_column.as_deref().is_some_and(|c| c.trim().is_empty()) {
-            return Err(invalid("invalid value for option \"origin_column\" of syncs: a column name is needed".into()));
+            return Err(invalid(
+                "invalid value for option \"origin_column\" of syncs: a column name is needed".into(),
+            ));
         }
         Ok(SyncSettings {
             mode: variant("mode", &text("mode").unwrap_or_default())?,

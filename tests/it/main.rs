@@ -36,6 +36,7 @@ mod run_local;
 mod schedules;
 mod seatunnel_target;
 mod secret_leaks;
+mod show_create;
 mod slt;
 mod source_databases;
 mod sources;

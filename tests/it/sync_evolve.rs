@@ -27,9 +27,10 @@ async fn columns(pg: &Postgres, table: &str) -> Vec<Vec<String>> {
 }
 
 async fn start(client: &Client, sync: &str) {
-    client.batch_execute(&format!("START PIPELINE {sync}")).await.unwrap_or_else(|e| {
-        panic!("START {sync}: {}", crate::common::message(&e))
-    });
+    client
+        .batch_execute(&format!("START PIPELINE {sync}"))
+        .await
+        .unwrap_or_else(|e| panic!("START {sync}: {}", crate::common::message(&e)));
 }
 
 #[tokio::test]
@@ -51,8 +52,16 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
     for mode in MODES {
         // lenient and exception keep a NOT NULL column the source drops
         let not_null = if matches!(mode, "lenient" | "exception") { " NOT NULL" } else { "" };
-        maria.execute(&format!("CREATE TABLE {db}.t_{mode} (id INT PRIMARY KEY, a VARCHAR(10){not_null}, c INT)")).await;
-        maria.execute(&format!("INSERT INTO {db}.t_{mode} SELECT seq, CONCAT('a', seq), seq * 10 FROM seq_1_to_3")).await;
+        maria
+            .execute(&format!(
+                "CREATE TABLE {db}.t_{mode} (id INT PRIMARY KEY, a VARCHAR(10){not_null}, c INT)"
+            ))
+            .await;
+        maria
+            .execute(&format!(
+                "INSERT INTO {db}.t_{mode} SELECT seq, CONCAT('a', seq), seq * 10 FROM seq_1_to_3"
+            ))
+            .await;
         // lenient is the default: leave it out for that one
         let behaviour = if mode == "lenient" { String::new() } else { format!(", schema_change = '{mode}'") };
         client
@@ -63,7 +72,8 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
             .await
             .unwrap();
         start(&client, &format!("s_{mode}")).await;
-        let copied = pg.text_rows(&format!("SELECT id::text, a, c::text FROM {sink_db}.t_{mode} ORDER BY id")).await;
+        let copied =
+            pg.text_rows(&format!("SELECT id::text, a, c::text FROM {sink_db}.t_{mode} ORDER BY id")).await;
         assert_eq!(copied, [["1", "a1", "10"], ["2", "a2", "20"], ["3", "a3", "30"]], "{mode}");
         // the source changes: a gone, b added, a row more
         maria.execute(&format!("ALTER TABLE {db}.t_{mode} DROP COLUMN a, ADD COLUMN b INT")).await;
@@ -75,10 +85,22 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
 
     let described = rows(&client, "DESCRIBE SYNC s_evolve").await;
     let now: Vec<(&str, &str)> = described.iter().map(|r| (r[2].as_str(), r[8].as_str())).collect();
-    assert_eq!(now, [("id", "changed"), ("c", "changed"), ("b", "changed")], "DESCRIBE SYNC shows the source now");
+    assert_eq!(
+        now,
+        [("id", "changed"), ("c", "changed"), ("b", "changed")],
+        "DESCRIBE SYNC shows the source now"
+    );
 
     let expected_rows = |with_b: bool| -> Vec<Vec<String>> {
-        (1..=4).map(|i| vec![i.to_string(), (i * 10).to_string(), if with_b { (i * 100).to_string() } else { "NULL".into() }]).collect()
+        (1..=4)
+            .map(|i| {
+                vec![
+                    i.to_string(),
+                    (i * 10).to_string(),
+                    if with_b { (i * 100).to_string() } else { "NULL".into() },
+                ]
+            })
+            .collect()
     };
     let yes_no = |v: &[(&str, &str)]| -> Vec<Vec<String>> {
         v.iter().map(|(c, n)| vec![(*c).to_owned(), (*n).to_owned()]).collect()
@@ -87,26 +109,34 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
     // evolve: b added, a dropped
     start(&client, "s_evolve").await;
     assert_eq!(columns(&pg, "t_evolve").await, yes_no(&[("id", "NO"), ("c", "YES"), ("b", "YES")]));
-    let copied = pg.text_rows(&format!("SELECT id::text, c::text, b::text FROM {sink_db}.t_evolve ORDER BY id")).await;
+    let copied =
+        pg.text_rows(&format!("SELECT id::text, c::text, b::text FROM {sink_db}.t_evolve ORDER BY id")).await;
     assert_eq!(copied, expected_rows(true));
 
     // try_evolve: the sink refuses (the view), so the table is copied with the columns it
     // has (as ignore would); nothing of the refused ALTER was applied
     start(&client, "s_try_evolve").await;
     assert_eq!(columns(&pg, "t_try_evolve").await, yes_no(&[("id", "NO"), ("a", "YES"), ("c", "YES")]));
-    let copied = pg.text_rows(&format!("SELECT id::text, c::text, a FROM {sink_db}.t_try_evolve ORDER BY id")).await;
+    let copied =
+        pg.text_rows(&format!("SELECT id::text, c::text, a FROM {sink_db}.t_try_evolve ORDER BY id")).await;
     assert_eq!(copied, expected_rows(false), "a not written, b left out");
 
     // ignore: the sink table as it was, the columns both have copied
     start(&client, "s_ignore").await;
     assert_eq!(columns(&pg, "t_ignore").await, yes_no(&[("id", "NO"), ("a", "YES"), ("c", "YES")]));
-    let copied = pg.text_rows(&format!("SELECT id::text, c::text, a FROM {sink_db}.t_ignore ORDER BY id")).await;
+    let copied =
+        pg.text_rows(&format!("SELECT id::text, c::text, a FROM {sink_db}.t_ignore ORDER BY id")).await;
     assert_eq!(copied, expected_rows(false));
 
     // lenient (the default): b added, a kept and made nullable
     start(&client, "s_lenient").await;
-    assert_eq!(columns(&pg, "t_lenient").await, yes_no(&[("id", "NO"), ("a", "YES"), ("c", "YES"), ("b", "YES")]));
-    let copied = pg.text_rows(&format!("SELECT id::text, c::text, b::text, a FROM {sink_db}.t_lenient ORDER BY id")).await;
+    assert_eq!(
+        columns(&pg, "t_lenient").await,
+        yes_no(&[("id", "NO"), ("a", "YES"), ("c", "YES"), ("b", "YES")])
+    );
+    let copied = pg
+        .text_rows(&format!("SELECT id::text, c::text, b::text, a FROM {sink_db}.t_lenient ORDER BY id"))
+        .await;
     let mut expected = expected_rows(true);
     expected.iter_mut().for_each(|r| r.push("NULL".into()));
     assert_eq!(copied, expected);
@@ -121,7 +151,8 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
         )
     );
     assert_eq!(columns(&pg, "t_exception").await, yes_no(&[("id", "NO"), ("a", "NO"), ("c", "YES")]));
-    let kept = pg.text_rows(&format!("SELECT id::text, a, c::text FROM {sink_db}.t_exception ORDER BY id")).await;
+    let kept =
+        pg.text_rows(&format!("SELECT id::text, a, c::text FROM {sink_db}.t_exception ORDER BY id")).await;
     assert_eq!(kept, [["1", "a1", "10"], ["2", "a2", "20"], ["3", "a3", "30"]]);
 
     maria.drop().await;

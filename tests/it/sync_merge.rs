@@ -83,8 +83,13 @@ async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_o
         ))
         .await
         .unwrap();
-    let planned = rows(&client, "SELECT source_table, sink_table FROM sluice.sync_tables WHERE sync = 'shards' ORDER BY 1").await;
-    let expected: Vec<Vec<String>> = shards.iter().map(|db| vec![format!("{db}.orders"), "orders".to_owned()]).collect();
+    let planned = rows(
+        &client,
+        "SELECT source_table, sink_table FROM sluice.sync_tables WHERE sync = 'shards' ORDER BY 1",
+    )
+    .await;
+    let expected: Vec<Vec<String>> =
+        shards.iter().map(|db| vec![format!("{db}.orders"), "orders".to_owned()]).collect();
     assert_eq!(planned, expected);
     let described = rows(&client, "DESCRIBE SYNC shards").await;
     let first: Vec<(&str, &str, &str)> = described
@@ -126,7 +131,11 @@ async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_o
                 .await;
             assert_eq!(copied, source, "shard {db}, round {round}");
         }
-        let total = pg.text_rows(&format!("SELECT count(*)::text, count(DISTINCT src_table)::text FROM {sink_db}.orders")).await;
+        let total = pg
+            .text_rows(&format!(
+                "SELECT count(*)::text, count(DISTINCT src_table)::text FROM {sink_db}.orders"
+            ))
+            .await;
         assert_eq!(total, [["46", "4"]], "every row once (round {round})");
     }
 
@@ -154,7 +163,11 @@ async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_o
         &format!("CREATE SYNC DATABASE none FROM maria DATABASES '{m}_nothing_[0-9]' TO dw DATABASE {sink_db} WITH (mode = 'full')"),
     )
     .await;
-    assert_eq!((state.as_str(), message.contains(&format!("'{m}_nothing_[0-9]'"))), ("3D000", true), "{message}");
+    assert_eq!(
+        (state.as_str(), message.contains(&format!("'{m}_nothing_[0-9]'"))),
+        ("3D000", true),
+        "{message}"
+    );
     shards.push(odd);
     drop_shards(maria, &shards).await;
     pg.drop().await;
@@ -183,23 +196,34 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
 
     // Flink CDC (into Kafka): one route per shard into the one sink table, a transform
     // adding the origin and naming the key
-    client.batch_execute("CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092')").await.unwrap();
+    client
+        .batch_execute("CREATE SOURCE k TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9092')")
+        .await
+        .unwrap();
     client.batch_execute(&create("cdc", "k", "mode = 'full+cdc', engine = 'flink-cdc'")).await.unwrap();
     let yaml = &rows(&client, "EXPLAIN PIPELINE cdc FORMAT flink_cdc").await[0][1];
     let ours: serde_yaml::Value = serde_yaml::from_str(yaml).unwrap();
     let reference: serde_yaml::Value = serde_yaml::from_str(
-        &std::fs::read_to_string(repo().join("tests/fixtures/flink-cdc/mysql-to-doris-route-mode.yaml")).unwrap(),
+        &std::fs::read_to_string(repo().join("tests/fixtures/flink-cdc/mysql-to-doris-route-mode.yaml"))
+            .unwrap(),
     )
     .unwrap();
     let full: serde_yaml::Value = serde_yaml::from_str(
-        &std::fs::read_to_string(repo().join("tests/fixtures/flink-cdc/pipeline-definition-full.yaml")).unwrap(),
+        &std::fs::read_to_string(repo().join("tests/fixtures/flink-cdc/pipeline-definition-full.yaml"))
+            .unwrap(),
     )
     .unwrap();
     let keys = |v: &serde_yaml::Value| -> Vec<String> {
-        v.as_mapping().map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+        v.as_mapping()
+            .map(|m| m.keys().filter_map(|k| k.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default()
     };
     // with an origin column (a transform per table) the tables are a fixed list
-    assert_eq!(ours["source"]["tables"].as_str(), Some(format!("{m}_s0.orders,{m}_s1.orders").as_str()), "{yaml}");
+    assert_eq!(
+        ours["source"]["tables"].as_str(),
+        Some(format!("{m}_s0.orders,{m}_s1.orders").as_str()),
+        "{yaml}"
+    );
     assert_eq!(ours["route"].as_sequence().map(Vec::len), Some(2), "{yaml}");
     for (k, db) in shards.iter().enumerate() {
         let route = &ours["route"][k];
@@ -212,7 +236,10 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
         assert_eq!(transform["source-table"].as_str(), Some(format!("{db}.orders").as_str()));
         assert_eq!(
             transform["projection"].as_str(),
-            Some(format!("`id`, `customer`, `amount`, `created_at`, `note`, '{db}.orders' AS `src_table`").as_str())
+            Some(
+                format!("`id`, `customer`, `amount`, `created_at`, `note`, '{db}.orders' AS `src_table`")
+                    .as_str()
+            )
         );
         assert_eq!(transform["primary-keys"].as_str(), Some("id, src_table"));
         for key in keys(transform) {
@@ -245,12 +272,17 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
     }
 
     // SeaTunnel: one JDBC source listing each shard with its query, one sink naming the table
-    client.batch_execute(&create("st", "dw DATABASE public", "mode = 'full', engine = 'seatunnel'")).await.unwrap();
+    client
+        .batch_execute(&create("st", "dw DATABASE public", "mode = 'full', engine = 'seatunnel'"))
+        .await
+        .unwrap();
     let conf = &rows(&client, "EXPLAIN PIPELINE st FORMAT seatunnel").await[0][1];
     let config = hocon::parse(conf).unwrap_or_else(|e| panic!("{e}: {conf}"));
     let upstream = hocon::parse(
-        &std::fs::read_to_string(repo().join("tests/fixtures/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf"))
-            .unwrap(),
+        &std::fs::read_to_string(
+            repo().join("tests/fixtures/seatunnel/jdbc_mysql_source_and_sink_with_multiple_tables.conf"),
+        )
+        .unwrap(),
     )
     .unwrap();
     let sources = config.get("source").unwrap().entries();
@@ -282,12 +314,17 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
     let sinks = config.get("sink").unwrap().entries();
     assert_eq!(sinks.len(), 1, "{conf}");
     assert_eq!(sinks[0].1.get("table").and_then(|v| v.text()), Some("public.orders"));
-    let Some(hocon::Value::List(keys)) = sinks[0].1.get("primary_keys") else { panic!("primary_keys: {conf}") };
+    let Some(hocon::Value::List(keys)) = sinks[0].1.get("primary_keys") else {
+        panic!("primary_keys: {conf}")
+    };
     let keys: Vec<&str> = keys.iter().filter_map(|k| k.text()).collect();
     assert_eq!(keys, ["id", "src_table"]);
 
     // Flink SQL: one INSERT of the shards' UNION ALL
-    client.batch_execute(&create("fl", "dw DATABASE public", "mode = 'full', engine = 'flink'")).await.unwrap();
+    client
+        .batch_execute(&create("fl", "dw DATABASE public", "mode = 'full', engine = 'flink'"))
+        .await
+        .unwrap();
     let script = &rows(&client, "EXPLAIN PIPELINE fl FORMAT flink_sql").await[0][1];
     assert_eq!(script.matches("INSERT INTO").count(), 1, "{script}");
     assert_eq!(script.matches("UNION ALL").count(), 1, "{script}");

@@ -38,7 +38,8 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
         ))
         .await
         .unwrap();
-    let planned = rows(&client, "SELECT source_table, sink_table FROM sluice.sync_tables WHERE sync = 's'").await;
+    let planned =
+        rows(&client, "SELECT source_table, sink_table FROM sluice.sync_tables WHERE sync = 's'").await;
     assert_eq!(planned, [["old_one", "ods_old_one"]]);
     assert!(rows(&client, "REFRESH SYNC s").await.is_empty(), "nothing changed yet");
 
@@ -47,8 +48,17 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     maria.execute(&format!("INSERT INTO {db}.new_one SELECT seq, CONCAT('n', seq) FROM seq_1_to_7")).await;
     // DESCRIBE SYNC reads the source as it is now: the new table is shown, not yet planned
     let described = rows(&client, "DESCRIBE SYNC s").await;
-    let now: Vec<(&str, &str, &str)> = described.iter().map(|r| (r[0].as_str(), r[2].as_str(), r[8].as_str())).collect();
-    assert_eq!(now, [("old_one", "id", "planned"), ("old_one", "v", "planned"), ("new_one", "id", "new"), ("new_one", "note", "new")]);
+    let now: Vec<(&str, &str, &str)> =
+        described.iter().map(|r| (r[0].as_str(), r[2].as_str(), r[8].as_str())).collect();
+    assert_eq!(
+        now,
+        [
+            ("old_one", "id", "planned"),
+            ("old_one", "v", "planned"),
+            ("new_one", "id", "new"),
+            ("new_one", "note", "new")
+        ]
+    );
     let changes = rows(&client, "REFRESH SYNC s").await;
     assert_eq!(changes, [["+", "new_one", "ods_new_one"]]);
     let versions = rows(&client, "SELECT count(*) FROM sluice.pipeline_versions WHERE pipeline = 's'").await;
@@ -69,7 +79,8 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     client.batch_execute("START PIPELINE s").await.unwrap();
     let copied = pg.text_rows(&format!("SELECT id::text, w::text FROM {sink_db}.ods_newer ORDER BY 1")).await;
     assert_eq!(copied, [["1", "0.5"], ["2", "-2.25"]]);
-    let planned = rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
+    let planned =
+        rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
     assert_eq!(planned, [["new_one"], ["newer"], ["old_one"]]);
 
     // a table dropped from the source leaves the sync
@@ -78,7 +89,8 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     assert!(described.iter().filter(|r| r[0] == "old_one").all(|r| r[8] == "gone"), "{described:?}");
     let changes = rows(&client, "REFRESH SYNC s").await;
     assert_eq!(changes, [["-", "old_one", "ods_old_one"]]);
-    let planned = rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
+    let planned =
+        rows(&client, "SELECT source_table FROM sluice.sync_tables WHERE sync = 's' ORDER BY 1").await;
     assert_eq!(planned, [["new_one"], ["newer"]]);
 
     let (state, message, _) = failure(&client, "REFRESH SYNC nope").await;

@@ -73,10 +73,12 @@ async fn a_thousand_tables_sync_within_the_sinks_connection_limit() {
             let mut connects = 0;
             let count = format!("SELECT count(*) FROM pg_stat_activity WHERE usename = '{role}'");
             while !done.load(Ordering::Relaxed) {
-                let (watch, connection) =
-                    tokio_postgres::connect("host=127.0.0.1 user=postgres dbname=test", tokio_postgres::NoTls)
-                        .await
-                        .expect("another client connects while the sync runs");
+                let (watch, connection) = tokio_postgres::connect(
+                    "host=127.0.0.1 user=postgres dbname=test",
+                    tokio_postgres::NoTls,
+                )
+                .await
+                .expect("another client connects while the sync runs");
                 tokio::spawn(connection);
                 let row = watch.query_one(count.as_str(), &[]).await.unwrap();
                 most.fetch_max(row.get::<_, i64>(0), Ordering::Relaxed);
@@ -97,10 +99,14 @@ async fn a_thousand_tables_sync_within_the_sinks_connection_limit() {
     assert!(peak <= WORKERS, "the sink saw {peak} connections for {WORKERS} workers");
 
     let expected_rows: usize = (1..=TABLES).map(|i| 1 + i % 3).sum();
-    let deployment = rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'wide'").await;
+    let deployment =
+        rows(&client, "SELECT state, rows_out FROM sluice.deployments WHERE pipeline = 'wide'").await;
     assert_eq!(deployment, [["finished".to_owned(), expected_rows.to_string()]]);
     let created = pg
-        .text_rows(&format!("SELECT count(*)::text FROM pg_tables WHERE schemaname = '{}' AND tablename LIKE 'w%'", pg.name))
+        .text_rows(&format!(
+            "SELECT count(*)::text FROM pg_tables WHERE schemaname = '{}' AND tablename LIKE 'w%'",
+            pg.name
+        ))
         .await;
     assert_eq!(created, [[TABLES.to_string()]]);
 

@@ -241,7 +241,10 @@ pub const TABLES: &[TableDescription] = &[
             ("name", "Sync name"),
             ("source", "The source read"),
             ("source_database", "The database read, or the pattern of the databases read"),
-            ("source_database_pattern", "Whether source_database is a regular expression over database names (DATABASES 'regex')"),
+            (
+                "source_database_pattern",
+                "Whether source_database is a regular expression over database names (DATABASES 'regex')",
+            ),
             ("including", "Pattern of the tables included"),
             ("excluding", "Pattern of the tables excluded"),
             ("sink", "The source written to"),

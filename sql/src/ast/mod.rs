@@ -11,6 +11,7 @@ pub mod pipeline;
 mod role;
 pub mod schedule;
 pub mod secret;
+pub mod show_create;
 pub mod source;
 pub mod sync;
 pub mod table;
@@ -59,6 +60,7 @@ pub enum GatewayStatement {
     RevokeRole(grant::RevokeRole),
     AlterOwner(grant::AlterOwner),
     ShowGrants(grant::ShowGrants),
+    ShowCreate(show_create::ShowCreate),
 }
 
 impl GatewayStatement {
@@ -115,6 +117,7 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::RevokeRole(s) => s.fmt(f),
             GatewayStatement::AlterOwner(s) => s.fmt(f),
             GatewayStatement::ShowGrants(s) => s.fmt(f),
+            GatewayStatement::ShowCreate(s) => s.fmt(f),
         }
     }
 }

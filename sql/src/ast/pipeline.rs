@@ -205,7 +205,7 @@ impl ExplainFormat {
 
 /// Statements that read pipelines.
 ///
-/// * `SHOW PIPELINES`, `SHOW CREATE PIPELINE name`
+/// * `SHOW PIPELINES`
 /// * `DESCRIBE PIPELINE name` (nodes and edges), `DESCRIBE PIPELINE OPTIONS`
 /// * `EXPLAIN PIPELINE name [ FORMAT format ] [ WITH ( option = value [, …] ) ]`
 /// * `PREVIEW PIPELINE name [ SINK sink ] [ LIMIT n ]`
@@ -213,7 +213,6 @@ impl ExplainFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PipelineInfo {
     ShowPipelines,
-    ShowCreatePipeline(Ident),
     DescribePipeline(Ident),
     DescribePipelineOptions,
     Explain { name: Ident, format: ExplainFormat, options: Vec<SqlOption> },
@@ -249,7 +248,6 @@ impl fmt::Display for PipelineInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PipelineInfo::ShowPipelines => f.write_str("SHOW PIPELINES"),
-            PipelineInfo::ShowCreatePipeline(n) => write!(f, "SHOW CREATE PIPELINE {n}"),
             PipelineInfo::DescribePipeline(n) => write!(f, "DESCRIBE PIPELINE {n}"),
             PipelineInfo::DescribePipelineOptions => f.write_str("DESCRIBE PIPELINE OPTIONS"),
             PipelineInfo::Explain { name, format, options } => {

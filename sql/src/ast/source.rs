@@ -120,7 +120,7 @@ impl fmt::Display for ObjectPath {
 /// Statements that read about sources and their live metadata.
 ///
 /// * `SHOW SOURCES`, `SHOW SOURCE TYPES`, `SHOW SECRETS`
-/// * `SHOW CREATE SOURCE name`, `DESCRIBE SOURCE name`, `DESCRIBE SOURCE TYPE type`
+/// * `DESCRIBE SOURCE name`, `DESCRIBE SOURCE TYPE type`
 /// * `TEST SOURCE name`, `REFRESH SOURCE name [ DATABASE db ]`
 /// * `SHOW DATABASES FROM source`, `SHOW TABLES FROM source[.database]`
 /// * `DESCRIBE source.database.table` (also `DESC`)
@@ -129,7 +129,6 @@ pub enum SourceInfo {
     ShowSources,
     ShowSourceTypes,
     ShowSecrets,
-    ShowCreateSource(Ident),
     DescribeSource(Ident),
     DescribeSourceType(String),
     TestSource(Ident),
@@ -145,7 +144,6 @@ impl fmt::Display for SourceInfo {
             SourceInfo::ShowSources => f.write_str("SHOW SOURCES"),
             SourceInfo::ShowSourceTypes => f.write_str("SHOW SOURCE TYPES"),
             SourceInfo::ShowSecrets => f.write_str("SHOW SECRETS"),
-            SourceInfo::ShowCreateSource(n) => write!(f, "SHOW CREATE SOURCE {n}"),
             SourceInfo::DescribeSource(n) => write!(f, "DESCRIBE SOURCE {n}"),
             SourceInfo::DescribeSourceType(t) => {
                 f.write_str("DESCRIBE SOURCE TYPE ")?;

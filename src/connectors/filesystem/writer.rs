@@ -18,12 +18,12 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use tokio::io::AsyncWriteExt;
 
-use crate::connectors::render::{Options, file_path};
 use crate::connectors::access::LoadedSource;
+use crate::connectors::render::{Options, file_path};
 use crate::connectors::sink::{LocalSink, SinkSpec, WriteMode, format_columns, sink_error, write_error};
-use crate::plan::TableUse;
 use crate::error::{Result, SluiceError};
 use crate::plan::TablePath;
+use crate::plan::TableUse;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum TextFormat {

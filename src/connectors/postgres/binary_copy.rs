@@ -96,7 +96,9 @@ impl Field {
                 _ => None,
             },
             Field::Text | Field::Json | Field::Jsonb if string => plan(T::Utf8),
-            Field::Text if !matches!(from, T::Binary | T::LargeBinary | T::BinaryView | T::FixedSizeBinary(_)) => {
+            Field::Text
+                if !matches!(from, T::Binary | T::LargeBinary | T::BinaryView | T::FixedSizeBinary(_)) =>
+            {
                 Some(Column::Formatted)
             }
             Field::Bytea if matches!(from, T::Binary | T::LargeBinary | T::BinaryView) => plan(T::Binary),
@@ -158,7 +160,9 @@ impl Encoder {
             .iter()
             .zip(batch.columns())
             .zip(names)
-            .map(|(((field, how), array), name)| Values::new(*field, how, array).map_err(|e| format!("column {name}: {e}")))
+            .map(|(((field, how), array), name)| {
+                Values::new(*field, how, array).map_err(|e| format!("column {name}: {e}"))
+            })
             .collect::<Result<Vec<_>, String>>()?;
         let count = (arrays.len() as i16).to_be_bytes();
         for row in 0..batch.num_rows() {
@@ -192,7 +196,8 @@ impl Values {
                     .with_timestamp_format(Some(crate::connectors::sink::TIMESTAMP))
                     .with_timestamp_tz_format(Some(crate::connectors::sink::TIMESTAMP_TZ));
                 let f = ArrayFormatter::try_new(array.as_ref(), &options).map_err(|e| e.to_string())?;
-                let text = (0..array.len()).map(|r| (!array.is_null(r)).then(|| f.value(r).to_string())).collect();
+                let text =
+                    (0..array.len()).map(|r| (!array.is_null(r)).then(|| f.value(r).to_string())).collect();
                 (array.clone(), Some(text))
             }
         };
@@ -218,7 +223,9 @@ impl Values {
             Field::Float4 => put_bytes(out, &a.as_primitive::<Float32Type>().value(row).to_be_bytes()),
             Field::Float8 => put_bytes(out, &a.as_primitive::<Float64Type>().value(row).to_be_bytes()),
             Field::Numeric => {
-                let DataType::Decimal128(_, scale) = a.data_type() else { return Err("not a decimal".into()) };
+                let DataType::Decimal128(_, scale) = a.data_type() else {
+                    return Err("not a decimal".into());
+                };
                 put_numeric(out, a.as_primitive::<Decimal128Type>().value(row), *scale as u16);
             }
             Field::Text | Field::Json => put_bytes(out, a.as_string::<i32>().value(row).as_bytes()),
@@ -242,7 +249,8 @@ impl Values {
                 DataType::FixedSizeBinary(16) => put_bytes(out, a.as_fixed_size_binary().value(row)),
                 _ => {
                     let text = a.as_string::<i32>().value(row);
-                    let bytes = parse_uuid(text).ok_or_else(|| format!("invalid input syntax for type uuid: \"{text}\""))?;
+                    let bytes = parse_uuid(text)
+                        .ok_or_else(|| format!("invalid input syntax for type uuid: \"{text}\""))?;
                     put_bytes(out, &bytes)
                 }
             },
@@ -270,7 +278,8 @@ fn micros(array: &ArrayRef) -> Result<ArrayRef, String> {
         }
         other => return Err(format!("{other} is not a time")),
     };
-    let as_i64 = cast_with_options(array, &DataType::Int64, &CastOptions::default()).map_err(|e| e.to_string())?;
+    let as_i64 =
+        cast_with_options(array, &DataType::Int64, &CastOptions::default()).map_err(|e| e.to_string())?;
     let values = as_i64.as_primitive::<Int64Type>();
     let scaled: Int64Array = match unit {
         TimeUnit::Second => values.unary(|v| v.saturating_mul(1_000_000)),
@@ -296,7 +305,11 @@ fn round_nanos(ns: i64) -> i64 {
 fn put_numeric(out: &mut Vec<u8>, value: i128, scale: u16) {
     let digits = value.unsigned_abs().to_string();
     let scale_len = scale as usize;
-    let padded = if digits.len() <= scale_len { format!("{}{digits}", "0".repeat(scale_len + 1 - digits.len())) } else { digits };
+    let padded = if digits.len() <= scale_len {
+        format!("{}{digits}", "0".repeat(scale_len + 1 - digits.len()))
+    } else {
+        digits
+    };
     let (int, frac) = padded.split_at(padded.len() - scale_len);
     let int = format!("{}{int}", "0".repeat((4 - int.len() % 4) % 4));
     let frac = format!("{frac}{}", "0".repeat((4 - frac.len() % 4) % 4));

@@ -2,10 +2,10 @@
 //! Flink CDC's `postgres-cdc`, writes through JDBC. The middle part of a table name is the
 //! schema inside `database` (`pg.public.orders`).
 
+mod binary_copy;
 pub mod live;
 mod render;
 pub mod sync;
-mod binary_copy;
 mod writer;
 
 use crate::connectors::Connector;

@@ -54,7 +54,10 @@ pub async fn open(table: &TableUse, source: &LoadedSource) -> Result<Box<dyn Loc
 
 impl PostgresSink {
     async fn execute(&mut self, sql: String, path: &impl std::fmt::Display) -> Result<()> {
-        sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut self.conn).await.map_err(|e| db_error(path, e))?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&mut self.conn)
+            .await
+            .map_err(|e| db_error(path, e))?;
         Ok(())
     }
 
@@ -118,7 +121,8 @@ impl LocalSink for PostgresSink {
             return Err(SluiceError::Internal("a batch for a PostgreSQL sink with no table begun".into()));
         };
         let encoding = table.encoding.get_or_insert_with(|| {
-            let types: Vec<DataType> = batch.schema().fields().iter().map(|f| f.data_type().clone()).collect();
+            let types: Vec<DataType> =
+                batch.schema().fields().iter().map(|f| f.data_type().clone()).collect();
             Encoder::new(&table.oids, &types)
         });
         match encoding {
@@ -126,11 +130,13 @@ impl LocalSink for PostgresSink {
                 if table.buffer.is_empty() {
                     table.buffer.extend_from_slice(binary_copy::HEADER);
                 }
-                encoder.encode(batch, &table.columns, &mut table.buffer).map_err(|message| SluiceError::Query {
-                    state: SqlState::NumericValueOutOfRange,
-                    message: format!("writing {}: {message}", table.path),
-                    hint: None,
-                    pos: None,
+                encoder.encode(batch, &table.columns, &mut table.buffer).map_err(|message| {
+                    SluiceError::Query {
+                        state: SqlState::NumericValueOutOfRange,
+                        message: format!("writing {}: {message}", table.path),
+                        hint: None,
+                        pos: None,
+                    }
                 })?;
             }
             None => table.buffer.extend_from_slice(copy_text(batch)?.as_bytes()),

@@ -112,7 +112,9 @@ pub async fn run(
         match result {
             Ok(done) => copied.extend(done),
             // the first real failure, not the stops it caused
-            Err(e) if failure.is_none() || matches!(failure, Some(SluiceError::Canceled)) => failure = Some(e),
+            Err(e) if failure.is_none() || matches!(failure, Some(SluiceError::Canceled)) => {
+                failure = Some(e)
+            }
             Err(_) => {}
         }
     }
@@ -241,7 +243,8 @@ async fn copy_one(
     Ok(Copied { table: copy.table.path, rows, seconds: started.elapsed().as_secs_f64() })
 }
 
-type Batch = std::result::Result<datafusion::arrow::record_batch::RecordBatch, datafusion::error::DataFusionError>;
+type Batch =
+    std::result::Result<datafusion::arrow::record_batch::RecordBatch, datafusion::error::DataFusionError>;
 
 /// Runs `query` and hands its batches to `tx` until they end, the query fails (the error
 /// is handed on) or the writer is gone.
