@@ -6,6 +6,7 @@
 
 pub mod artifacts;
 pub mod bootstrap;
+pub mod client;
 pub mod compile;
 pub mod config;
 pub mod connectors;

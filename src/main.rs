@@ -24,6 +24,10 @@ enum Command {
     /// `serve` reads it; the new one from SLUICE_NEW_MASTER_KEY or --new-key-file, else a
     /// random one replaces DATA_DIR/master.key.
     RotateMasterKey(RotateArgs),
+    /// Write the catalog of a running gateway as SQL files, one per object
+    /// (DIR/sources/NAME.sql …), connecting as psql does (--url, else PGHOST, PGPORT,
+    /// PGUSER, PGPASSWORD, PGDATABASE). Secrets' values are never written.
+    Dump(sluice::client::dump::DumpArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -40,6 +44,7 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Command::Serve(args) => args,
         Command::RotateMasterKey(args) => return rotate_master_key(args),
+        Command::Dump(args) => return dump(args),
     };
     let config = match Config::resolve(args) {
         Ok(config) => config,
@@ -112,6 +117,28 @@ fn rotate_master_key(args: RotateArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("sluice: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `sluice dump`: lists what it wrote and removed; exit 1 with the reason on failure.
+fn dump(args: sluice::client::dump::DumpArgs) -> ExitCode {
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| sluice::client::ClientError(format!("cannot start the runtime: {e}")))
+        .and_then(|rt| rt.block_on(sluice::client::dump::run(&args)));
+    match result {
+        Ok(dumped) => {
+            for file in &dumped.removed {
+                println!("removed {file}");
+            }
+            println!("wrote {} files to {}", dumped.written.len(), args.dir.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sluice dump: {e}");
             ExitCode::FAILURE
         }
     }

@@ -103,6 +103,19 @@ fn the_domain_does_not_import_the_services() {
 }
 
 #[test]
+fn client_modes_reach_the_gateway_only_through_the_wire() {
+    let mut found = Vec::new();
+    for file in rust_files(&src().join("client")) {
+        for module in crate_modules(&code(&file)) {
+            if module != "sql" && module != "client" {
+                found.push(format!("{} imports crate::{module}", relative(&file)));
+            }
+        }
+    }
+    assert!(found.is_empty(), "client modes use only the dialect:\n{}", found.join("\n"));
+}
+
+#[test]
 fn parsing_depends_on_nothing_but_the_sql_crates() {
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("sql/Cargo.toml");
     let text = std::fs::read_to_string(&manifest).expect("sql/Cargo.toml");

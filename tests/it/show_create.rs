@@ -10,7 +10,7 @@ use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD, mariadb_up, postgres_up};
 use crate::common::rows::rows;
 use crate::common::sources::maria_source;
-use crate::common::{TestServer, require};
+use crate::common::{PASSWORD, TestServer, require};
 
 async fn exec(client: &Client, sql: &str) {
     client.batch_execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {}", crate::common::message(&e)));
@@ -221,6 +221,114 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
         show(&alice, "TARGET render").await,
         "CREATE TARGET render TYPE directory WITH (path = '/tmp/render-it');"
     );
+    maria.drop().await;
+    pg.drop().await;
+}
+
+/// `sluice dump` run against `server`: connecting through the PG* variables, or `--url`.
+fn dump(server: &TestServer, dir: &std::path::Path, by_url: bool) -> std::process::Output {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"));
+    command.arg("dump").arg("--dir").arg(dir).env_remove("PGPASSWORD").env_remove("PGSERVICE");
+    if by_url {
+        let password: String = PASSWORD.bytes().map(|b| format!("%{b:02X}")).collect();
+        command.arg("--url").arg(format!("postgres://sluice:{password}@127.0.0.1:{}/sluice", server.port));
+    } else {
+        command
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", server.port.to_string())
+            .env("PGUSER", "sluice")
+            .env("PGPASSWORD", PASSWORD)
+            .env("PGDATABASE", "sluice");
+    }
+    command.output().expect("run sluice dump")
+}
+
+/// Every file under `dir`, relative, with its text.
+fn files(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for kind in std::fs::read_dir(dir).expect("dump dir") {
+        let kind = kind.expect("entry").path();
+        for file in std::fs::read_dir(&kind).expect("kind dir") {
+            let file = file.expect("entry").path();
+            let relative = file.strip_prefix(dir).expect("under dir").display().to_string();
+            out.push((relative, std::fs::read_to_string(&file).expect("text")));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn dump_writes_one_file_per_object_the_same_each_time_and_no_secret() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await)
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    pg.execute(&format!("CREATE TABLE {}.copied (id int, name text)", pg.name)).await;
+    let server = TestServer::start();
+    let client = server.client().await;
+    catalog(&client, &maria, &pg).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+
+    let out = dump(&server, dir.path(), false);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("wrote 17 files to {}\n", dir.path().display()));
+    // each object's file holds its SHOW CREATE script
+    let expected: Vec<(String, String)> = {
+        let mut e: Vec<(String, String)> = all(&client)
+            .await
+            .into_iter()
+            .map(|[kind, name, script]| {
+                let name = if name == "Ops Crew" { "Ops%20Crew".to_owned() } else { name };
+                let name = if name == "Clicks Out" { "Clicks%20Out".to_owned() } else { name };
+                (format!("{kind}s/{name}.sql"), format!("{script}\n"))
+            })
+            .collect();
+        e.sort();
+        e
+    };
+    let written = files(dir.path());
+    assert_eq!(written, expected);
+    assert!(written.iter().any(|(f, _)| f == "pipelines/Clicks%20Out.sql"), "{written:?}");
+    for (file, text) in &written {
+        assert!(
+            !text.contains(SOURCE_PASSWORD) && !text.contains("alice-pw") && !text.contains("AAECAw"),
+            "{file}: {text}"
+        );
+    }
+
+    // the same catalog, by --url this time: byte-identical files
+    let out = dump(&server, dir.path(), true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(files(dir.path()), written);
+
+    // a dropped object's file goes at the next dump
+    exec(&client, "DROP SCHEDULE nightly; DROP TABLE hole.void").await;
+    let out = dump(&server, dir.path(), true);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("removed schedules/nightly.sql\nremoved tables/hole.void.sql\n"), "{stdout}");
+    assert_eq!(files(dir.path()).len(), 15);
+
+    // a wrong password, or no gateway there: exit 1 and the reason, no password shown,
+    // nothing written
+    let port = server.port;
+    for (at, reason) in
+        [(port, "28P01"), (crate::common::free_port(), "cannot connect to the gateway at 127.0.0.1:")]
+    {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(["dump", "--dir"])
+            .arg(dir.path())
+            .args(["--url", &format!("postgres://sluice:hunter2@127.0.0.1:{at}/sluice")])
+            .output()
+            .expect("run sluice dump");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(reason), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert_eq!(files(dir.path()).len(), 15);
+    }
     maria.drop().await;
     pg.drop().await;
 }
