@@ -28,6 +28,12 @@ enum Command {
     /// (DIR/sources/NAME.sql …), connecting as psql does (--url, else PGHOST, PGPORT,
     /// PGUSER, PGPASSWORD, PGDATABASE). Secrets' values are never written.
     Dump(sluice::client::dump::DumpArgs),
+    /// Compare SQL files (or directories of them) with a running gateway's catalog: each
+    /// object they declare is to be created (+), altered in place (~), replaced (-/+) or
+    /// unchanged (=), with a diff. Exit 0: no changes; 2: changes pending; 1: an error.
+    Plan(sluice::client::plan::PlanArgs),
+    /// Plan, then make the changes in dependency order (asks first unless --auto-approve).
+    Apply(sluice::client::plan::ApplyArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -45,6 +51,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => args,
         Command::RotateMasterKey(args) => return rotate_master_key(args),
         Command::Dump(args) => return dump(args),
+        Command::Plan(args) => return plan_or_apply("plan", sluice::client::plan::plan(&args)),
+        Command::Apply(args) => return plan_or_apply("apply", sluice::client::plan::apply(&args)),
     };
     let config = match Config::resolve(args) {
         Ok(config) => config,
@@ -139,6 +147,28 @@ fn dump(args: sluice::client::dump::DumpArgs) -> ExitCode {
         }
         Err(e) => {
             eprintln!("sluice dump: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `sluice plan` / `sluice apply`: exit 0 (no changes), 2 (plan: changes pending), 1 (error).
+fn plan_or_apply(
+    what: &str,
+    work: impl std::future::Future<Output = Result<sluice::client::plan::Outcome, sluice::client::ClientError>>,
+) -> ExitCode {
+    use sluice::client::plan::Outcome;
+    let result = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| sluice::client::ClientError(format!("cannot start the runtime: {e}")))
+        .and_then(|rt| rt.block_on(work));
+    match result {
+        Ok(Outcome::NoChanges) => ExitCode::SUCCESS,
+        Ok(Outcome::Changes) if what == "plan" => ExitCode::from(2),
+        Ok(Outcome::Changes) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sluice {what}: {e}");
             ExitCode::FAILURE
         }
     }

@@ -26,6 +26,7 @@ impl Statement {
         let label = self.label();
         let writes_catalog = match self {
             Statement::Gateway(GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. })) => true,
+            Statement::Gateway(GatewayStatement::Apply(a)) => !a.explain,
             Statement::Gateway(
                 GatewayStatement::SourceInfo(_)
                 | GatewayStatement::PipelineInfo(_)
@@ -94,6 +95,8 @@ fn gateway_label(g: &GatewayStatement) -> &'static str {
         G::RevokePrivileges(_) | G::RevokeRole(_) => "revoke",
         G::AlterOwner(_) => "alter_owner",
         G::ShowGrants(_) | G::ShowCreate(_) => "show",
+        G::Apply(a) if a.explain => "explain_apply",
+        G::Apply(_) => "apply",
     }
 }
 

@@ -16,6 +16,7 @@ pub mod exprs;
 mod grammar;
 mod kind;
 pub mod parameters;
+mod parse_apply;
 mod parse_grant;
 mod parse_pipeline;
 mod parse_role;

@@ -157,6 +157,9 @@ fn family(words: [&str; 4]) -> Option<Family> {
 fn parse_gateway(p: &mut Parser<'_>) -> std::result::Result<Option<GatewayStatement>, ParserError> {
     let words: Vec<String> = (0..4).map(|n| word(p, n).unwrap_or_default()).collect();
     let words = [words[0].as_str(), words[1].as_str(), words[2].as_str(), words[3].as_str()];
+    if super::parse_apply::starts(words) {
+        return super::parse_apply::parse(p).map(Some);
+    }
     if super::parse_show_create::starts(words) {
         return super::parse_show_create::parse(p).map(Some);
     }

@@ -88,6 +88,9 @@ fn is_secret_statement(first_words: &[Keyword]) -> bool {
         first_words,
         [Keyword::CREATE | Keyword::ALTER, Keyword::SECRET, ..]
             | [Keyword::CREATE, Keyword::OR, Keyword::REPLACE, Keyword::SECRET]
+            // a declarative script may create secrets and roles with passwords
+            | [Keyword::APPLY, ..]
+            | [Keyword::EXPLAIN, Keyword::APPLY, ..]
     )
 }
 
@@ -108,6 +111,10 @@ mod tests {
         assert!(!out.contains("p3") && !out.contains("p4"), "{out}");
         let out = redact_sql("CREATE OR REPLACE SECRET k AS decode('c2VjcmV0', 'base64')");
         assert!(!out.contains("c2VjcmV0"), "{out}");
+        let out = redact_sql(
+            "EXPLAIN APPLY $x$ CREATE SECRET s AS 'v7' $x$; APPLY 'CREATE ROLE r PASSWORD ''v8'''",
+        );
+        assert!(!out.contains("v7") && !out.contains("v8"), "{out}");
         let out = redact_sql("create secret s as 'v1'; select 'visible'");
         assert!(!out.contains("v1") && out.contains("'visible'"), "{out}");
     }

@@ -26,6 +26,15 @@ impl<'a> LineIndex<'a> {
         let column = loc.column.saturating_sub(1) as usize;
         self.text[start..].char_indices().nth(column).map(|(i, _)| start + i).unwrap_or(self.text.len())
     }
+
+    /// The line and column (1-based, in characters) of byte offset `offset`.
+    pub fn pos(&self, offset: usize) -> crate::error::SourcePos {
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let end = offset.min(self.text.len()).max(start);
+        let column = self.text.get(start..end).map_or(0, |s| s.chars().count()) + 1;
+        crate::error::SourcePos { line: line as u64, column: column as u64 }
+    }
 }
 
 #[cfg(test)]
@@ -38,6 +47,8 @@ mod tests {
         let index = LineIndex::new(text);
         assert_eq!(index.offset(Location { line: 1, column: 1 }), 0);
         assert_eq!(index.offset(Location { line: 2, column: 2 }), 5);
+        assert_eq!(index.pos(5), crate::error::SourcePos { line: 2, column: 2 });
+        assert_eq!(index.pos(0), crate::error::SourcePos { line: 1, column: 1 });
         assert_eq!(index.offset(Location { line: 3, column: 2 }), 8);
         assert_eq!(index.offset(Location { line: 9, column: 1 }), text.len());
     }

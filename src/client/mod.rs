@@ -4,11 +4,12 @@
 //! wire, never the gateway's own layers.
 
 pub mod dump;
+pub mod plan;
 
 use std::str::FromStr;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Connection, Row};
+use sqlx::{ConnectOptions, Connection, Row, ValueRef};
 
 /// How to reach the gateway: `--url`, else libpq's variables (`PGHOST`, `PGPORT`,
 /// `PGUSER`, `PGPASSWORD`, `PGDATABASE`, `PGSSLMODE` …) as psql reads them.
@@ -30,6 +31,22 @@ impl std::fmt::Display for ClientError {
 }
 
 impl std::error::Error for ClientError {}
+
+/// An error the gateway reported.
+#[derive(Debug)]
+pub struct ServerError {
+    pub sqlstate: String,
+    pub message: String,
+    /// 1-based character offset in the statement, when the gateway gave one.
+    pub position: Option<usize>,
+}
+
+/// Why a statement failed: the gateway said so, or it could not be asked.
+#[derive(Debug)]
+pub enum Failure {
+    Server(ServerError),
+    Client(ClientError),
+}
 
 /// A connection to the gateway.
 pub struct Gateway {
@@ -54,16 +71,42 @@ impl Gateway {
 
     /// The rows of `sql` (run with the simple query protocol), every column as text.
     pub async fn text_rows(&mut self, sql: &str) -> Result<Vec<Vec<String>>, ClientError> {
-        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
-            .fetch_all(&mut self.connection)
-            .await
-            .map_err(|e| ClientError(format!("{sql}: {}", server_message(&e))))?;
+        self.query(sql).await.map_err(|e| match e {
+            Failure::Server(s) => ClientError(format!("{} (SQLSTATE {})", s.message, s.sqlstate)),
+            Failure::Client(e) => e,
+        })
+    }
+
+    /// [`Gateway::text_rows`], with the gateway's own errors kept whole.
+    pub async fn query(&mut self, sql: &str) -> Result<Vec<Vec<String>>, Failure> {
+        let rows = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&mut self.connection).await;
+        let rows = rows.map_err(|e| match &e {
+            sqlx::Error::Database(db) => {
+                let position =
+                    db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().and_then(|pg| {
+                        match pg.position() {
+                            Some(sqlx::postgres::PgErrorPosition::Original(p)) => Some(p),
+                            _ => None,
+                        }
+                    });
+                Failure::Server(ServerError {
+                    sqlstate: db.code().unwrap_or_default().into_owned(),
+                    message: db.message().to_owned(),
+                    position,
+                })
+            }
+            other => Failure::Client(ClientError(without_password(&other.to_string()))),
+        })?;
         rows.iter()
             .map(|row| {
+                // the simple query protocol sends every value as text, whatever its type
                 (0..row.len())
-                    .map(|i| row.try_get::<Option<String>, _>(i).map(Option::unwrap_or_default))
+                    .map(|i| {
+                        let value = row.try_get_raw(i)?;
+                        if value.is_null() { Ok(String::new()) } else { value.as_str().map(str::to_owned) }
+                    })
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| ClientError(format!("{sql}: {e}")))
+                    .map_err(|e| Failure::Client(ClientError(format!("a result value: {e}"))))
             })
             .collect()
     }

@@ -6,6 +6,7 @@ mod alter_role;
 mod alter_schedule;
 mod alter_secret;
 mod alter_source;
+pub(crate) mod apply;
 mod create_pipeline;
 mod create_role;
 mod create_schedule;
@@ -183,7 +184,7 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
                 true => Some(ctx.rt.store.catalog_lock().await?),
                 false => None,
             };
-            let out = gateway(ctx, g).await;
+            let out = gateway(ctx, g, text).await;
             if let Some(lock) = lock {
                 lock.release().await;
             }
@@ -208,8 +209,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, parsed: &Parsed, text: &str) -> Result<Ou
     }
 }
 
-/// Runs gateway statement `g`.
-async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement) -> Result<Output> {
+/// Runs gateway statement `g`, whose text is `text`.
+async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement, text: &str) -> Result<Output> {
     match g {
         GatewayStatement::CreateRole(s) => create_role::handle(ctx, s).await,
         GatewayStatement::AlterRole(s) => alter_role::handle(ctx, s).await,
@@ -250,6 +251,7 @@ async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement) -> Result<Output> {
         GatewayStatement::AlterOwner(s) => alter_owner::handle(ctx, s).await,
         GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
         GatewayStatement::ShowCreate(s) => show_create::handle(ctx, s).await,
+        GatewayStatement::Apply(s) => apply::handle(ctx, s, text).await,
     }
 }
 

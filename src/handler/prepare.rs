@@ -308,6 +308,8 @@ async fn describe_gateway(
             Ok(Some(Arc::new(Schema::new(fields))))
         }
         GatewayStatement::SourceInfo(SourceInfo::RefreshSource { .. }) => Ok(None),
+        // known without planning (which APPLY would also run)
+        GatewayStatement::Apply(_) => Ok(Some(super::apply::schema())),
         GatewayStatement::PipelineInfo(PipelineInfo::Preview { target, .. }) => {
             super::preview::describe(ctx, target).await
         }

@@ -194,13 +194,7 @@ async fn role(rt: &Runtime, shared: &Shared, name: &str, def: &mut Definition) -
     def.statements.push(create.to_string());
     // the roles it is a member of, and what it may create in the database
     for m in shared.memberships.iter().filter(|m| m.member == name) {
-        let grant = GrantRole {
-            roles: vec![Ident::new(m.role.clone())],
-            members: vec![ident.clone()],
-            admin: m.admin_option.then_some(true),
-            inherit: (m.inherit != role.inherit).then_some(m.inherit),
-        };
-        def.statements.push(grant.to_string());
+        def.statements.push(membership(m, role.inherit));
     }
     let on_database = shared.grants.iter().filter(|g| g.kind == ObjectKind::Database && g.grantee == name);
     def.statements.extend(grants(on_database));
@@ -351,8 +345,20 @@ async fn owner_and_grants(
     Ok(())
 }
 
+/// `GRANT role TO member`, with the options that differ from the defaults (`inherits`:
+/// the member's INHERIT attribute).
+pub(super) fn membership(m: &Membership, inherits: bool) -> String {
+    let grant = GrantRole {
+        roles: vec![Ident::new(m.role.clone())],
+        members: vec![Ident::new(m.member.clone())],
+        admin: m.admin_option.then_some(true),
+        inherit: (m.inherit != inherits).then_some(m.inherit),
+    };
+    grant.to_string()
+}
+
 /// One GRANT per grantee and grant option, privileges in a fixed order.
-fn grants<'a>(records: impl Iterator<Item = &'a GrantRecord>) -> Vec<String> {
+pub(super) fn grants<'a>(records: impl Iterator<Item = &'a GrantRecord>) -> Vec<String> {
     let mut sorted: Vec<&GrantRecord> = records.collect();
     sorted.sort_by(|a, b| {
         (a.kind.as_str(), &a.object, &a.grantee, a.grant_option, a.privilege.as_str()).cmp(&(

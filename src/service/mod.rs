@@ -5,7 +5,9 @@
 //! report to the client through [`Notice`](crate::notice::Notice)s.
 
 pub mod access;
+pub mod apply;
 pub mod databases;
+pub mod declared;
 pub mod definitions;
 pub mod deployments;
 pub mod drops;

@@ -27,6 +27,7 @@ mod master_key;
 mod mysql_tls;
 mod pipeline_artifacts;
 mod pipelines;
+mod pipelines_as_code;
 mod preview;
 mod preview_pushed;
 mod privileges;

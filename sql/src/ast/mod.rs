@@ -5,6 +5,7 @@ use std::fmt;
 
 use datafusion_sql::sqlparser::ast::Ident as SqlIdent;
 
+pub mod apply;
 pub mod grant;
 pub mod options;
 pub mod pipeline;
@@ -61,6 +62,7 @@ pub enum GatewayStatement {
     AlterOwner(grant::AlterOwner),
     ShowGrants(grant::ShowGrants),
     ShowCreate(show_create::ShowCreate),
+    Apply(apply::Apply),
 }
 
 impl GatewayStatement {
@@ -71,6 +73,8 @@ impl GatewayStatement {
             GatewayStatement::AlterRole(s) => s.redacted().to_string(),
             GatewayStatement::CreateSecret(s) => s.redacted(),
             GatewayStatement::AlterSecret(s) => s.redacted(),
+            // the script may create secrets and roles with passwords
+            GatewayStatement::Apply(s) => format!("{}APPLY $$…$$", if s.explain { "EXPLAIN " } else { "" }),
             other => other.to_string(),
         }
     }
@@ -118,6 +122,7 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::AlterOwner(s) => s.fmt(f),
             GatewayStatement::ShowGrants(s) => s.fmt(f),
             GatewayStatement::ShowCreate(s) => s.fmt(f),
+            GatewayStatement::Apply(s) => s.fmt(f),
         }
     }
 }

@@ -1,0 +1,52 @@
+//! Parsing `EXPLAIN APPLY 'script'` and `APPLY 'script' [ ALLOW RESTART ]` (see `ast::apply`).
+
+use datafusion_sql::sqlparser::parser::{Parser, ParserError};
+use datafusion_sql::sqlparser::tokenizer::Token;
+
+use super::ast::GatewayStatement;
+use super::ast::apply::Apply;
+use super::grammar::{advance, expected, word};
+
+/// Whether the words ahead start an APPLY or EXPLAIN APPLY.
+pub fn starts(words: [&str; 4]) -> bool {
+    matches!(words, ["APPLY", ..] | ["EXPLAIN", "APPLY", ..])
+}
+
+/// The statement (the caller checked [`starts`]).
+pub fn parse(p: &mut Parser<'_>) -> Result<GatewayStatement, ParserError> {
+    let explain = word(p, 0).as_deref() == Some("EXPLAIN");
+    advance(p, if explain { 2 } else { 1 });
+    let token = p.next_token();
+    let script = match token.token {
+        Token::SingleQuotedString(s) | Token::EscapedStringLiteral(s) => s,
+        Token::DollarQuotedString(d) => d.value,
+        _ => return Err(expected("the script as a string ($$ … $$)", &token)),
+    };
+    let allow_restart =
+        !explain && word(p, 0).as_deref() == Some("ALLOW") && word(p, 1).as_deref() == Some("RESTART");
+    if allow_restart {
+        advance(p, 2);
+    }
+    Ok(GatewayStatement::Apply(Apply { script, explain, allow_restart }))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::gateway;
+
+    #[test]
+    fn apply_statements_round_trip() {
+        for sql in [
+            "EXPLAIN APPLY 'CREATE SOURCE s TYPE datagen;'",
+            "APPLY 'CREATE ROLE a; GRANT b TO a' ALLOW RESTART",
+            "APPLY 'it''s'",
+        ] {
+            let first = gateway(sql);
+            assert_eq!(first.to_string(), sql);
+            assert_eq!(gateway(&first.to_string()), first);
+        }
+        let dollar = gateway("EXPLAIN APPLY $x$ CREATE PIPELINE p AS $$ INSERT INTO a.b SELECT 1 $$ $x$");
+        assert_eq!(gateway(&dollar.to_string()), dollar);
+        assert!(crate::parse("APPLY nothing").is_err());
+    }
+}
