@@ -1,4 +1,4 @@
-//! Parsing `EXPLAIN APPLY 'script'` and `APPLY 'script' [ ALLOW RESTART ]` (see `ast::apply`).
+//! Parsing `[ EXPLAIN ] APPLY 'script' [ PRUNE ] [ ALLOW RESTART ]` (see `ast::apply`).
 
 use datafusion_sql::sqlparser::parser::{Parser, ParserError};
 use datafusion_sql::sqlparser::tokenizer::Token;
@@ -22,12 +22,16 @@ pub fn parse(p: &mut Parser<'_>) -> Result<GatewayStatement, ParserError> {
         Token::DollarQuotedString(d) => d.value,
         _ => return Err(expected("the script as a string ($$ … $$)", &token)),
     };
+    let prune = word(p, 0).as_deref() == Some("PRUNE");
+    if prune {
+        advance(p, 1);
+    }
     let allow_restart =
         !explain && word(p, 0).as_deref() == Some("ALLOW") && word(p, 1).as_deref() == Some("RESTART");
     if allow_restart {
         advance(p, 2);
     }
-    Ok(GatewayStatement::Apply(Apply { script, explain, allow_restart }))
+    Ok(GatewayStatement::Apply(Apply { script, explain, prune, allow_restart }))
 }
 
 #[cfg(test)]
@@ -39,6 +43,8 @@ mod tests {
         for sql in [
             "EXPLAIN APPLY 'CREATE SOURCE s TYPE datagen;'",
             "APPLY 'CREATE ROLE a; GRANT b TO a' ALLOW RESTART",
+            "EXPLAIN APPLY 'CREATE ROLE a' PRUNE",
+            "APPLY 'CREATE ROLE a' PRUNE ALLOW RESTART",
             "APPLY 'it''s'",
         ] {
             let first = gateway(sql);

@@ -18,6 +18,9 @@ pub struct PlanArgs {
     /// .sql files, or directories searched for them (in path order)
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
+    /// Also drop the objects of the kinds the files declare that no file declares
+    #[arg(long)]
+    pub prune: bool,
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
@@ -140,37 +143,39 @@ async fn run(
 /// The plan as text: one line per object (`+ create`, `~ alter`, `-/+ replace`,
 /// `= unchanged`) with its diff, and a summary. Returns whether anything changes.
 pub fn render(rows: &[Vec<String>], out: &mut String) -> bool {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     for row in rows {
         let [kind, name, action, restart, diff] = row.as_slice() else { continue };
         let (symbol, i) = match action.as_str() {
             "create" => ("+", 0),
             "alter" => ("~", 1),
             "replace" => ("-/+", 2),
-            _ => ("=", 3),
+            "drop" => ("-", 3),
+            _ => ("=", 4),
         };
         counts[i] += 1;
         let restarts =
             if restart == "t" || restart == "true" { " (restarts its running deployment)" } else { "" };
         out.push_str(&format!("{symbol} {kind} {name}: {action}{restarts}\n"));
-        if i < 3 {
+        if i < 4 {
             for line in diff.lines() {
                 out.push_str(&format!("    {line}\n"));
             }
         }
     }
+    let dropped = if counts[3] > 0 { format!(", {} to drop", counts[3]) } else { String::new() };
     out.push_str(&format!(
-        "Plan: {} to create, {} to alter, {} to replace, {} unchanged.\n",
-        counts[0], counts[1], counts[2], counts[3]
+        "Plan: {} to create, {} to alter, {} to replace{dropped}, {} unchanged.\n",
+        counts[0], counts[1], counts[2], counts[4]
     ));
-    counts[..3].iter().any(|c| *c > 0)
+    counts[..4].iter().any(|c| *c > 0)
 }
 
 /// `sluice plan`: prints the plan.
 pub async fn plan(args: &PlanArgs) -> Result<Outcome, ClientError> {
     let script = Script::read(&args.paths)?;
     let mut gateway = Gateway::connect(&args.connect, "sluice plan").await?;
-    let rows = run(&mut gateway, &script, "EXPLAIN APPLY", "").await;
+    let rows = run(&mut gateway, &script, "EXPLAIN APPLY", if args.prune { " PRUNE" } else { "" }).await;
     gateway.close().await;
     let mut out = String::new();
     let changes = render(&rows?, &mut out);
@@ -193,7 +198,8 @@ async fn plan_then_apply(
     args: &ApplyArgs,
 ) -> Result<Outcome, ClientError> {
     let mut out = String::new();
-    let changes = render(&run(gateway, script, "EXPLAIN APPLY", "").await?, &mut out);
+    let prune = if args.plan.prune { " PRUNE" } else { "" };
+    let changes = render(&run(gateway, script, "EXPLAIN APPLY", prune).await?, &mut out);
     print!("{out}");
     if !changes {
         println!("Nothing to apply.");
@@ -202,8 +208,8 @@ async fn plan_then_apply(
     if !args.auto_approve && !confirmed()? {
         return Err(ClientError("not applied".into()));
     }
-    let suffix = if args.allow_restart { " ALLOW RESTART" } else { "" };
-    let applied = run(gateway, script, "APPLY", suffix).await?;
+    let suffix = format!("{prune}{}", if args.allow_restart { " ALLOW RESTART" } else { "" });
+    let applied = run(gateway, script, "APPLY", &suffix).await?;
     for row in &applied {
         if let [kind, name, action, ..] = row.as_slice() {
             println!("applied: {kind} {name} ({action})");

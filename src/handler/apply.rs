@@ -32,7 +32,7 @@ pub fn schema() -> datafusion::arrow::datatypes::SchemaRef {
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &Apply, sql: &str) -> Result<Output> {
     let shift = |e: SluiceError| in_statement(e, sql, &statement.script);
-    let changes = plan(ctx.rt, &ctx.session.user, &statement.script).await.map_err(shift)?;
+    let changes = plan(ctx.rt, &ctx.session.user, &statement.script, statement.prune).await.map_err(shift)?;
     if !statement.explain {
         run(ctx, &changes, statement.allow_restart).await.map_err(shift)?;
     }
@@ -69,6 +69,8 @@ async fn run(ctx: &mut Ctx<'_>, changes: &[Change], allow_restart: bool) -> Resu
         });
     }
     let mut applied: Vec<String> = Vec::new();
+    let (drops, changes): (Vec<&Change>, Vec<&Change>) =
+        changes.iter().partition(|c| c.action == Action::Drop);
     for c in changes.iter().filter(|c| !c.main.is_empty()) {
         let target = match c.restart {
             true => restart_target(ctx, &c.name).await?,
@@ -97,6 +99,16 @@ async fn run(ctx: &mut Ctx<'_>, changes: &[Change], allow_restart: bool) -> Resu
             one(ctx, sql, &applied).await?;
         }
         applied.push(format!("{} {}'s owner and grants", c.kind.name(), c.name));
+    }
+    for c in drops {
+        if c.restart {
+            one(ctx, &format!("STOP PIPELINE {}", crate::sql::ast::Ident::new(c.name.clone())), &applied)
+                .await?;
+        }
+        for sql in &c.main {
+            one(ctx, sql, &applied).await?;
+        }
+        applied.push(format!("{} {} (drop)", c.kind.name(), c.name));
     }
     Ok(())
 }

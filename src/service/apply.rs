@@ -24,6 +24,8 @@ pub enum Action {
     /// Made again with CREATE OR REPLACE.
     Replace,
     Unchanged,
+    /// Not declared, with PRUNE: dropped.
+    Drop,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::Alter => "alter",
             Action::Replace => "replace",
             Action::Unchanged => "unchanged",
+            Action::Drop => "drop",
         }
     }
 }
@@ -55,8 +58,10 @@ pub struct Change {
     pub at: SourcePos,
 }
 
-/// The changes `script` makes, by kind in dependency order, then in script order.
-pub async fn plan(rt: &Runtime, viewer: &str, script: &str) -> Result<Vec<Change>> {
+/// The changes `script` makes, by kind in dependency order, then in script order; with
+/// `prune`, then the drops of the objects of the declared kinds that it does not declare
+/// (in reverse dependency order).
+pub async fn plan(rt: &Runtime, viewer: &str, script: &str, prune: bool) -> Result<Vec<Change>> {
     let mut declared = read(script)?;
     declared.sort_by_key(|d| d.kind);
     let mut changes = Vec::with_capacity(declared.len());
@@ -64,7 +69,41 @@ pub async fn plan(rt: &Runtime, viewer: &str, script: &str) -> Result<Vec<Change
         changes.push(change(rt, viewer, d, &declared).await?);
     }
     check_pipelines(rt, &declared, &changes).await?;
+    if prune {
+        changes.extend(drops(rt, viewer, &declared).await?);
+    }
     Ok(changes)
+}
+
+/// The objects of the kinds `declared` has that it does not declare, to drop — never the
+/// role applying, nor the built-in objects (SHOW CREATE ALL leaves those out).
+async fn drops(rt: &Runtime, viewer: &str, declared: &[Declared]) -> Result<Vec<Change>> {
+    let at = declared.first().map_or(SourcePos { line: 1, column: 1 }, |d| d.at);
+    let mut out = Vec::new();
+    for live in super::definitions::all(rt, viewer).await?.into_iter().rev() {
+        let kept = declared.iter().any(|d| d.kind == live.kind && d.label() == live.name);
+        let kind_declared = declared.iter().any(|d| d.kind == live.kind);
+        if kept || !kind_declared || (live.kind == DefinitionKind::Role && live.name == viewer) {
+            continue;
+        }
+        let sql_name = match live.kind {
+            DefinitionKind::Table => live.name.clone(),
+            _ => Ident::new(live.name.clone()).to_string(),
+        };
+        let restart = matches!(live.kind, DefinitionKind::Pipeline | DefinitionKind::Sync)
+            && running(rt, &live.name).await?;
+        out.push(Change {
+            kind: live.kind,
+            name: live.name.clone(),
+            action: Action::Drop,
+            restart,
+            diff: diff(&live.statements, &[]),
+            main: vec![format!("DROP {} {sql_name}", live.kind.keyword())],
+            extras: Vec::new(),
+            at,
+        });
+    }
+    Ok(out)
 }
 
 async fn change(rt: &Runtime, viewer: &str, d: &Declared, all: &[Declared]) -> Result<Change> {

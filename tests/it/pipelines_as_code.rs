@@ -224,6 +224,26 @@ async fn files_are_planned_applied_edited_and_dumped_like_a_repository() {
     let out = sluice(&server, &["dump", "--dir", dumped.path().to_str().unwrap()]);
     assert!(out.status.success(), "{:?}", text(&out));
     assert_eq!(normalised(dumped.path()), normalised(repo.path()));
+
+    // a file removed: left alone, unless --prune, which drops it (only of the kinds the
+    // files declare)
+    std::fs::remove_file(repo.path().join("pipelines/drain.sql")).unwrap();
+    assert_eq!(sluice(&server, &["plan", dir]).status.code(), Some(0));
+    let out = sluice(&server, &["plan", "--prune", dir]);
+    let (stdout, _) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}");
+    assert_eq!(lines_starting(&stdout, &["+ ", "~ ", "-/+ ", "- "]), ["- pipeline drain: drop"]);
+    assert!(
+        stdout.contains(&format!(
+            "    -CREATE PIPELINE drain AS INSERT INTO hole.void SELECT id, name FROM maria.{m}.orders\n"
+        )),
+        "{stdout}"
+    );
+    let out = sluice(&server, &["apply", "--prune", "--auto-approve", dir]);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    let pipelines = rows(&client, "SELECT name FROM sluice.pipelines ORDER BY name").await;
+    assert_eq!(pipelines, [["copy"], ["mirror"], ["recent"]]);
+    assert_eq!(sluice(&server, &["plan", "--prune", dir]).status.code(), Some(0));
     maria.drop().await;
     pg.drop().await;
 }

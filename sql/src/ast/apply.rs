@@ -6,8 +6,8 @@ use std::fmt;
 use super::write_literal;
 
 /// ```text
-/// EXPLAIN APPLY 'script'
-/// APPLY 'script' [ ALLOW RESTART ]
+/// EXPLAIN APPLY 'script' [ PRUNE ]
+/// APPLY 'script' [ PRUNE ] [ ALLOW RESTART ]
 /// ```
 ///
 /// `script` (usually dollar-quoted: `$$ … $$`) holds declarations only — CREATE of any
@@ -17,12 +17,14 @@ use super::write_literal;
 /// and a unified diff of its SHOW CREATE script. APPLY makes those changes, in dependency
 /// order (roles, secrets, sources, tables, targets, pipelines, syncs, schedules, then
 /// owners and grants); a change that restarts a running pipeline is refused unless
-/// `ALLOW RESTART`.
+/// `ALLOW RESTART`. `PRUNE` also drops the objects of the kinds the script declares that
+/// it does not declare (`drop`), after everything else and in reverse order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Apply {
     pub script: String,
     /// EXPLAIN APPLY: only the plan.
     pub explain: bool,
+    pub prune: bool,
     pub allow_restart: bool,
 }
 
@@ -33,6 +35,9 @@ impl fmt::Display for Apply {
         }
         f.write_str("APPLY ")?;
         write_literal(f, &self.script)?;
+        if self.prune {
+            f.write_str(" PRUNE")?;
+        }
         if self.allow_restart {
             f.write_str(" ALLOW RESTART")?;
         }
