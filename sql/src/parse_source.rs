@@ -160,6 +160,8 @@ fn secret_value(p: &mut Parser<'_>) -> Result<SecretValue, ParserError> {
             p.expect_token(&Token::RParen)?;
             let compact: String = data.chars().filter(|c| !c.is_whitespace()).collect();
             let bytes = match format.as_str() {
+                // SHOW CREATE's placeholder for a value it does not show (nothing decoded)
+                "base64" | "hex" if compact == "***" => Some(Vec::new()),
                 "base64" => base64::engine::general_purpose::STANDARD.decode(compact.as_bytes()).ok(),
                 "hex" => decode_hex(&compact),
                 _ => return Err(expected("'base64' or 'hex'", &format_at)),

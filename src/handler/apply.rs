@@ -79,6 +79,7 @@ async fn run(ctx: &mut Ctx<'_>, changes: &[Change], allow_restart: bool) -> Resu
         if target.is_some() {
             one(ctx, &format!("STOP PIPELINE {}", crate::sql::ast::Ident::new(c.name.clone())), &applied)
                 .await?;
+            applied.push(format!("{} {} stopped", c.kind.name(), c.name));
         }
         for sql in &c.main {
             one(ctx, sql, &applied).await?;
@@ -123,12 +124,22 @@ async fn restart_target(ctx: &mut Ctx<'_>, name: &str) -> Result<Option<String>>
 async fn one(ctx: &mut Ctx<'_>, sql: &str, applied: &[String]) -> Result<()> {
     let parsed = parse(sql).map_err(SluiceError::from)?;
     let Some(Statement::Gateway(g)) = parsed.into_iter().next().map(|p| p.statement) else {
-        return Err(SluiceError::Internal(format!("not a gateway statement: {sql}")));
+        return Err(SluiceError::Internal("a planned statement is not a gateway statement".into()));
     };
     if matches!(g, GatewayStatement::Apply(_)) {
         return Err(SluiceError::Internal("an APPLY within an APPLY".into()));
     }
-    match Box::pin(super::gateway(ctx, &g, sql)).await {
+    // each statement takes the catalog lock as it would sent on its own (a START of a
+    // full sync takes it itself, to plan the sync again)
+    let lock = match super::runs_a_job(&g) {
+        false => Some(ctx.rt.store.catalog_lock().await?),
+        true => None,
+    };
+    let out = Box::pin(super::gateway(ctx, &g, sql)).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    match out {
         Ok(_) => Ok(()),
         Err(e) => {
             let done = if applied.is_empty() { "nothing".to_owned() } else { applied.join(", ") };

@@ -255,13 +255,17 @@ async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement, text: &str) -> Result<
     }
 }
 
-/// Whether `g` runs or waits on a job (START, STOP, RESUME, RUN SCHEDULE): such statements
+/// Whether `g` runs or waits on a job (START, STOP, RESUME, RUN SCHEDULE, APPLY): such statements
 /// change the catalog without the catalog lock, since they can take long and the store
 /// refuses their races by itself (one active deployment per pipeline, foreign keys to
 /// the pipeline).
 fn runs_a_job(g: &GatewayStatement) -> bool {
     use GatewayStatement as G;
-    matches!(g, G::StartPipeline(_) | G::StopPipeline(_) | G::ResumePipeline(_) | G::RunSchedule(_))
+    // APPLY runs statements of both sorts: each takes the lock as it would on its own
+    matches!(
+        g,
+        G::StartPipeline(_) | G::StopPipeline(_) | G::ResumePipeline(_) | G::RunSchedule(_) | G::Apply(_)
+    )
 }
 
 async fn source_info(ctx: &mut Ctx<'_>, info: &SourceInfo) -> Result<Output> {

@@ -75,15 +75,16 @@ pub async fn plan(rt: &Runtime, viewer: &str, script: &str, prune: bool) -> Resu
     Ok(changes)
 }
 
-/// The objects of the kinds `declared` has that it does not declare, to drop — never the
-/// role applying, nor the built-in objects (SHOW CREATE ALL leaves those out).
+/// The objects of the kinds `declared` has that it does not declare, to drop — never a
+/// role, nor the built-in objects (SHOW CREATE ALL leaves those out).
 async fn drops(rt: &Runtime, viewer: &str, declared: &[Declared]) -> Result<Vec<Change>> {
     let at = declared.first().map_or(SourcePos { line: 1, column: 1 }, |d| d.at);
     let mut out = Vec::new();
     for live in super::definitions::all(rt, viewer).await?.into_iter().rev() {
         let kept = declared.iter().any(|d| d.kind == live.kind && d.label() == live.name);
         let kind_declared = declared.iter().any(|d| d.kind == live.kind);
-        if kept || !kind_declared || (live.kind == DefinitionKind::Role && live.name == viewer) {
+        // roles are people and teams: a file that is missing never drops one
+        if kept || !kind_declared || live.kind == DefinitionKind::Role {
             continue;
         }
         let sql_name = match live.kind {
@@ -135,9 +136,23 @@ async fn change(rt: &Runtime, viewer: &str, d: &Declared, all: &[Declared]) -> R
         return Ok(change);
     };
     let secret_changed = match (&d.create, value) {
-        (GatewayStatement::CreateSecret(s), Some(value)) => secret_value(rt, s.name.as_str()).await? != value,
+        // only its owner (or a superuser) learns whether a value matches the stored one;
+        // for anyone else a value given is a change
+        (GatewayStatement::CreateSecret(s), Some(value)) => {
+            match may_read(rt, viewer, s.name.as_str()).await? {
+                true => secret_value(rt, s.name.as_str()).await? != value,
+                false => true,
+            }
+        }
         _ => false,
     };
+    // an owner no file states stays as it is (whoever applies)
+    let mut wanted = wanted;
+    if !wanted.statements.iter().any(|s| is_owner(s))
+        && let Some(owner) = live.statements.iter().find(|s| is_owner(s))
+    {
+        wanted.statements.insert(1, owner.clone());
+    }
     let (old_create, new_create) = (&live.statements[0], &wanted.statements[0]);
     if old_create != new_create || secret_changed {
         (change.action, change.main) = remake(d, secret_changed)?;
@@ -146,7 +161,8 @@ async fn change(rt: &Runtime, viewer: &str, d: &Declared, all: &[Declared]) -> R
             change.action = Action::Alter;
         }
     }
-    change.extras = extras(&live, &wanted, viewer)?;
+    let replaced = change.main.iter().any(|s| s.starts_with("CREATE OR REPLACE "));
+    change.extras = extras(&live, &wanted, replaced)?;
     if change.action == Action::Unchanged && !change.extras.is_empty() {
         change.action = Action::Alter;
     }
@@ -176,6 +192,17 @@ async fn live(rt: &Runtime, viewer: &str, d: &Declared) -> Result<Option<Definit
         Err(e) if e.sqlstate() == SqlState::WrongObjectType => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `viewer` owns secret `name` or is a superuser.
+async fn may_read(rt: &Runtime, viewer: &str, name: &str) -> Result<bool> {
+    let owner = rt.store.owner(sluice_catalog::privileges::ObjectKind::Secret, name).await?;
+    Ok(owner.as_deref() == Some(viewer) || rt.store.role(viewer).await?.is_some_and(|r| r.superuser))
+}
+
+/// Whether a SHOW CREATE statement is an `ALTER … OWNER TO`.
+fn is_owner(statement: &str) -> bool {
+    statement.starts_with("ALTER ") && statement.contains(" OWNER TO ")
 }
 
 async fn secret_value(rt: &Runtime, name: &str) -> Result<Vec<u8>> {
@@ -239,28 +266,31 @@ fn or_replace(g: &GatewayStatement) -> Result<String> {
 
 /// The GRANT, REVOKE, OWNER and PAUSE/RESUME statements that take the object's other
 /// statements from `live` to `wanted`.
-fn extras(live: &Definition, wanted: &Definition, viewer: &str) -> Result<Vec<String>> {
+/// After a CREATE OR REPLACE (`replaced`) every wanted statement runs again (a replaced
+/// schedule is active and owned by whoever replaced it); the owner changes last, once
+/// the grants are made.
+fn extras(live: &Definition, wanted: &Definition, replaced: bool) -> Result<Vec<String>> {
     let (old, new) = (&live.statements[1..], &wanted.statements[1..]);
     let mut out = Vec::new();
     for gone in old.iter().filter(|s| !new.contains(s)) {
         match parse_one(gone)? {
             GatewayStatement::GrantPrivileges(g) => out.push(revoke(&g).to_string()),
             GatewayStatement::GrantRole(g) => out.push(revoke_role(&g).to_string()),
-            GatewayStatement::AlterOwner(o) if !new.iter().any(|s| s.contains(" OWNER TO ")) => {
-                out.push(format!("ALTER {} {} OWNER TO {}", o.kind, o.name, Ident::new(viewer)))
+            GatewayStatement::SetScheduleState(s) if !replaced => {
+                out.push(format!("RESUME SCHEDULE {}", s.name))
             }
-            GatewayStatement::SetScheduleState(s) => out.push(format!("RESUME SCHEDULE {}", s.name)),
             _ => {}
         }
     }
-    out.extend(new.iter().filter(|s| !old.contains(s)).cloned());
+    out.extend(new.iter().filter(|s| replaced || !old.contains(s)).cloned());
+    out.sort_by_key(|s| is_owner(s));
     Ok(out)
 }
 
 fn parse_one(sql: &str) -> Result<GatewayStatement> {
     match parse(sql).map_err(SluiceError::from)?.into_iter().next().map(|p| p.statement) {
         Some(Statement::Gateway(g)) => Ok(g),
-        _ => Err(SluiceError::Internal(format!("not a gateway statement: {sql}"))),
+        _ => Err(SluiceError::Internal("a SHOW CREATE statement did not parse back".into())),
     }
 }
 

@@ -316,6 +316,24 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
     }
     let (state, _, _) = failure(&client, "APPLY $$ SELECT 1 $$").await;
     assert_eq!(state, "0A000");
+
+    // a secret's value is compared only for its owner: anyone else learns nothing from
+    // EXPLAIN APPLY about what is stored; the dump's placeholder keeps the value
+    client
+        .batch_execute(
+            "CREATE SECRET kept AS 'right-value'; CREATE SECRET keytab AS decode('AAEC', 'base64');
+             CREATE ROLE eve LOGIN PASSWORD 'eve-pw'",
+        )
+        .await
+        .unwrap();
+    let action = |rows: Vec<Vec<String>>| rows.into_iter().map(|r| r[2].clone()).collect::<Vec<_>>();
+    let check = "EXPLAIN APPLY $$ CREATE SECRET kept AS 'right-value'; CREATE SECRET keytab AS decode('***', 'base64') $$";
+    assert_eq!(action(rows(&client, check).await), ["unchanged", "unchanged"]);
+    let wrong = "EXPLAIN APPLY $$ CREATE SECRET kept AS 'wrong-value' $$";
+    assert_eq!(action(rows(&client, wrong).await), ["alter"]);
+    let eve = server.client_as("eve", "eve-pw").await.expect("eve logs in");
+    assert_eq!(action(rows(&eve, check).await), ["alter", "unchanged"]);
+    assert_eq!(action(rows(&eve, wrong).await), ["alter"]);
 }
 
 #[tokio::test]

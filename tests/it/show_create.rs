@@ -79,28 +79,35 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
     let server = TestServer::start();
     let client = server.client().await;
     catalog(&client, &maria, &pg).await;
+    each_kind_shows(&client, &maria, &pg).await;
+    replayed_elsewhere(&client, &maria).await;
+    refused(&client, &server, &maria).await;
+    maria.drop().await;
+    pg.drop().await;
+}
 
-    // what each kind shows
+/// What SHOW CREATE shows of each kind.
+async fn each_kind_shows(client: &Client, maria: &MariaDb, pg: &Postgres) {
     assert_eq!(
-        show(&client, "ROLE alice").await,
+        show(client, "ROLE alice").await,
         "-- role alice has a password, which is not shown: set it with ALTER ROLE alice PASSWORD '…'\n\
          CREATE ROLE alice WITH LOGIN;\nGRANT team TO alice WITH ADMIN TRUE;"
     );
     assert_eq!(
-        show(&client, "USER \"Ops Crew\"").await,
+        show(client, "USER \"Ops Crew\"").await,
         "CREATE ROLE \"Ops Crew\" WITH NOINHERIT;\nGRANT team TO \"Ops Crew\" WITH INHERIT TRUE;"
     );
     assert_eq!(
-        show(&client, "ROLE team").await,
+        show(client, "ROLE team").await,
         "CREATE ROLE team;\nGRANT CREATE ON DATABASE sluice TO team;"
     );
     assert_eq!(
-        show(&client, "SECRET blob").await,
+        show(client, "SECRET blob").await,
         "-- the value of secret blob is not shown: put it in place of '***' before running this\n\
          CREATE SECRET blob AS decode('***', 'base64');\nGRANT USAGE ON SECRET blob TO alice WITH GRANT OPTION;"
     );
     assert_eq!(
-        show(&client, "SOURCE maria").await,
+        show(client, "SOURCE maria").await,
         format!(
             "CREATE SOURCE maria TYPE mysql WITH (host = '127.0.0.1', password = SECRET maria_pw, port = 3306, username = '{}');\n\
              GRANT SELECT, USAGE ON SOURCE maria TO team;",
@@ -108,22 +115,22 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
         )
     );
     assert_eq!(
-        show(&client, "TABLE k.clicks").await,
+        show(client, "TABLE k.clicks").await,
         "CREATE TABLE k.clicks (user_id BIGINT NOT NULL, url STRING, ts TIMESTAMP(3), part INT METADATA FROM 'partition' VIRTUAL, \
          pt AS PROCTIME(), WATERMARK FOR ts AS ts - INTERVAL '5' SECOND, PRIMARY KEY (user_id) NOT ENFORCED) \
          WITH (format = 'json', topic = 'clicks');"
     );
     assert_eq!(
-        show(&client, "TARGET render").await,
+        show(client, "TARGET render").await,
         "CREATE TARGET render TYPE directory WITH (path = '/tmp/render-it');\nALTER TARGET render OWNER TO alice;"
     );
     assert_eq!(
-        show(&client, "SCHEDULE nightly").await,
+        show(client, "SCHEDULE nightly").await,
         "CREATE SCHEDULE nightly CRON '30 2 * * *' TIMEZONE 'Europe/Berlin' WITH (catchup = true, retries = 2) \
          AS BEGIN RUN PIPELINE copy; END;\nPAUSE SCHEDULE nightly;"
     );
     assert_eq!(
-        show(&client, "SYNC mirror").await,
+        show(client, "SYNC mirror").await,
         format!(
             "CREATE SYNC DATABASE mirror FROM maria DATABASE {m} INCLUDING TABLES 'orders' TO dw DATABASE {p} \
              WITH (mode = 'full', table_prefix = 'm_');",
@@ -131,17 +138,21 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
             p = pg.name
         )
     );
-    let copy = show(&client, "PIPELINE copy").await;
+    let copy = show(client, "PIPELINE copy").await;
     assert!(
         copy.ends_with(
             ";\nGRANT OPERATE ON PIPELINE copy TO alice;\nGRANT OPERATE ON PIPELINE copy TO team;"
         ),
         "{copy}"
     );
+}
 
+/// SHOW CREATE ALL lists every object once in an order that replays; a second gateway
+/// given the scripts holds the same.
+async fn replayed_elsewhere(client: &Client, maria: &MariaDb) {
     // ALL: every object once, in an order that replays, without the built-in ones and
     // the pipeline the sync made
-    let before = all(&client).await;
+    let before = all(client).await;
     let listed: Vec<(&str, &str)> = before.iter().map(|[k, n, _]| (k.as_str(), n.as_str())).collect();
     assert_eq!(
         listed,
@@ -194,10 +205,13 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
     other.client_as("alice", "alice-pw").await.expect("alice logs in on the replica");
     let read = rows(&replica, &format!("SELECT count(*) FROM maria.{}.orders", maria.name)).await;
     assert_eq!(read, [["20"]]);
+}
 
+/// What has no CREATE, or does not exist; the owner shown only to others.
+async fn refused(client: &Client, server: &TestServer, maria: &MariaDb) {
     // what has no CREATE, or does not exist
     let (state, message, _) =
-        failure(&client, &format!("SHOW CREATE TABLE maria.{}.orders", maria.name)).await;
+        failure(client, &format!("SHOW CREATE TABLE maria.{}.orders", maria.name)).await;
     assert_eq!(state, "42809", "{message}");
     assert!(message.contains("read from its source"), "{message}");
     for (what, expected) in [
@@ -210,19 +224,17 @@ async fn every_kind_shows_a_script_that_re_creates_it() {
         ("SCHEDULE nope", "42704"),
         ("TABLE k.nope", "42P01"),
     ] {
-        let (state, message, _) = failure(&client, &format!("SHOW CREATE {what}")).await;
+        let (state, message, _) = failure(client, &format!("SHOW CREATE {what}")).await;
         assert_eq!(state, expected, "{what}: {message}");
         assert!(message.contains("nope"), "{what}: {message}");
     }
     // the owner shows only to others: alice sees her target without ALTER … OWNER
-    exec(&client, "GRANT USAGE ON SOURCE maria TO alice").await;
+    exec(client, "GRANT USAGE ON SOURCE maria TO alice").await;
     let alice = server.client_as("alice", "alice-pw").await.expect("alice logs in");
     assert_eq!(
         show(&alice, "TARGET render").await,
         "CREATE TARGET render TYPE directory WITH (path = '/tmp/render-it');"
     );
-    maria.drop().await;
-    pg.drop().await;
 }
 
 /// `sluice dump` run against `server`: connecting through the PG* variables, or `--url`.

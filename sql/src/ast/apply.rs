@@ -18,7 +18,7 @@ use super::write_literal;
 /// order (roles, secrets, sources, tables, targets, pipelines, syncs, schedules, then
 /// owners and grants); a change that restarts a running pipeline is refused unless
 /// `ALLOW RESTART`. `PRUNE` also drops the objects of the kinds the script declares that
-/// it does not declare (`drop`), after everything else and in reverse order.
+/// it does not declare (`drop`; never roles), after everything else and in reverse order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Apply {
     pub script: String,
