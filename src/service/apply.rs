@@ -151,7 +151,10 @@ async fn change(rt: &Runtime, viewer: &str, d: &Declared, all: &[Declared]) -> R
     if !wanted.statements.iter().any(|s| is_owner(s))
         && let Some(owner) = live.statements.iter().find(|s| is_owner(s))
     {
-        wanted.statements.insert(1, owner.clone());
+        // where SHOW CREATE puts it: before the grants
+        let grants =
+            wanted.statements.iter().skip(1).position(|s| s.starts_with("GRANT ") && s.contains(" ON "));
+        wanted.statements.insert(grants.map_or(wanted.statements.len(), |g| g + 1), owner.clone());
     }
     let (old_create, new_create) = (&live.statements[0], &wanted.statements[0]);
     if old_create != new_create || secret_changed {

@@ -1,5 +1,6 @@
-//! A secret's value never shows: not in any result row, SHOW CREATE, error, NOTICE, the
-//! server's debug log, or the metadata store.
+//! A secret's value never shows: not in any result row, SHOW CREATE, EXPLAIN APPLY, error,
+//! NOTICE, the server's debug log, the metadata store, or what `sluice dump` and `sluice
+//! plan` write.
 
 use std::sync::{Arc, Mutex};
 
@@ -62,6 +63,11 @@ async fn secret_values_appear_in_no_channel() {
         "SHOW CREATE SECRET db_pw".into(),
         "SHOW CREATE SECRET keytab".into(),
         "SHOW CREATE ALL".into(),
+        format!("EXPLAIN APPLY $$ CREATE SECRET db_pw AS '{CANARY}'; CREATE SECRET fresh AS '{CANARY}' $$"),
+        format!(
+            "APPLY $$ CREATE SECRET applied AS '{CANARY}'; CREATE SECRET keytab AS decode('{base64_canary}', 'base64') $$"
+        ),
+        format!("APPLY $$ CREATE SECRET broken AS '{CANARY}'; CREATE SOURCE broken TYPE nope $$"),
         "DESCRIBE SOURCE maria".into(),
         "DESCRIBE SOURCE lake".into(),
         "TEST SOURCE maria".into(),
@@ -115,6 +121,7 @@ async fn secret_values_appear_in_no_channel() {
         ("results and errors", transcript),
         ("notices", seen.lock().unwrap().clone()),
         ("the server log (debug)", server.log_text()),
+        ("sluice dump and sluice plan", client_modes(&server, CANARY)),
     ];
     for (channel, text) in &channels {
         for secret in secrets {
@@ -154,4 +161,45 @@ async fn secret_values_appear_in_no_channel() {
         }
     }
     maria.drop().await;
+}
+
+/// What `sluice dump` writes (files, stdout, stderr) and what `sluice plan` prints for a
+/// file holding the secret's value.
+fn client_modes(server: &TestServer, canary: &str) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+            .args(args)
+            .env("PGHOST", "127.0.0.1")
+            .env("PGPORT", server.port.to_string())
+            .env("PGUSER", "sluice")
+            .env("PGPASSWORD", PASSWORD)
+            .env("PGDATABASE", "sluice")
+            .output()
+            .expect("run sluice")
+    };
+    let dump = dir.path().join("dump");
+    let mut out = String::new();
+    let dumped = run(&["dump", "--dir", dump.to_str().expect("utf-8")]);
+    assert!(dumped.status.success(), "{}", String::from_utf8_lossy(&dumped.stderr));
+    out.push_str(&String::from_utf8_lossy(&dumped.stdout));
+    let mut files = 0;
+    for kind in std::fs::read_dir(&dump).expect("dump dir") {
+        for file in std::fs::read_dir(kind.expect("entry").path()).expect("kind dir") {
+            out.push_str(&std::fs::read_to_string(file.expect("entry").path()).expect("text"));
+            files += 1;
+        }
+    }
+    assert!(files > 3 && out.contains("CREATE SECRET db_pw AS '***'"), "the dump is real: {out}");
+    let file = dir.path().join("secret.sql");
+    std::fs::write(
+        &file,
+        format!("CREATE SECRET db_pw AS '{canary}';\nCREATE SECRET other AS '{canary}';\n"),
+    )
+    .unwrap();
+    let planned = run(&["plan", file.to_str().expect("utf-8")]);
+    assert_eq!(planned.status.code(), Some(2), "{}", String::from_utf8_lossy(&planned.stderr));
+    out.push_str(&String::from_utf8_lossy(&planned.stdout));
+    out.push_str(&String::from_utf8_lossy(&planned.stderr));
+    out
 }
