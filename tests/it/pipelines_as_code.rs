@@ -5,7 +5,7 @@
 //! not restarted without --allow-restart.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use sluice::sql::ast::GatewayStatement;
 use sluice::sql::{Statement, parse};
@@ -15,20 +15,9 @@ use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD, mariadb_up, postgres_up};
 use crate::common::flink::{FLINK, flink_ready, setup, wait_deployment};
 use crate::common::rows::rows;
-use crate::common::{PASSWORD, TestServer, require};
+use crate::common::{TestServer, require};
 
-/// `sluice verb args…` against `server`, connecting through the PG* variables.
-fn sluice(server: &TestServer, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sluice"))
-        .args(args)
-        .env("PGHOST", "127.0.0.1")
-        .env("PGPORT", server.port.to_string())
-        .env("PGUSER", "sluice")
-        .env("PGPASSWORD", PASSWORD)
-        .env("PGDATABASE", "sluice")
-        .output()
-        .expect("run sluice")
-}
+use crate::common::sluice_cli as sluice;
 
 fn text(out: &Output) -> (String, String) {
     (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())

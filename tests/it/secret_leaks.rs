@@ -167,17 +167,7 @@ async fn secret_values_appear_in_no_channel() {
 /// file holding the secret's value.
 fn client_modes(server: &TestServer, canary: &str) -> String {
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
-            .args(args)
-            .env("PGHOST", "127.0.0.1")
-            .env("PGPORT", server.port.to_string())
-            .env("PGUSER", "sluice")
-            .env("PGPASSWORD", PASSWORD)
-            .env("PGDATABASE", "sluice")
-            .output()
-            .expect("run sluice")
-    };
+    let run = |args: &[&str]| crate::common::sluice_cli(server, args);
     let dump = dir.path().join("dump");
     let mut out = String::new();
     let dumped = run(&["dump", "--dir", dump.to_str().expect("utf-8")]);

@@ -67,18 +67,24 @@ async fn catalog(client: &Client, maria: &MariaDb, pg: &Postgres) {
     .await;
 }
 
-#[tokio::test]
-async fn every_kind_shows_a_script_that_re_creates_it() {
+/// The test databases and a gateway holding [`catalog`]; `None` (skipped) without them.
+async fn gateway_with_catalog() -> Option<(MariaDb, Postgres, TestServer, Client)> {
     if !require("MariaDB on 127.0.0.1", mariadb_up().await)
         || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
     {
-        return;
+        return None;
     }
     let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
     pg.execute(&format!("CREATE TABLE {}.copied (id int, name text)", pg.name)).await;
     let server = TestServer::start();
     let client = server.client().await;
     catalog(&client, &maria, &pg).await;
+    Some((maria, pg, server, client))
+}
+
+#[tokio::test]
+async fn every_kind_shows_a_script_that_re_creates_it() {
+    let Some((maria, pg, server, client)) = gateway_with_catalog().await else { return };
     each_kind_shows(&client, &maria, &pg).await;
     replayed_elsewhere(&client, &maria).await;
     refused(&client, &server, &maria).await;
@@ -239,20 +245,20 @@ async fn refused(client: &Client, server: &TestServer, maria: &MariaDb) {
 
 /// `sluice dump` run against `server`: connecting through the PG* variables, or `--url`.
 fn dump(server: &TestServer, dir: &std::path::Path, by_url: bool) -> std::process::Output {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sluice"));
-    command.arg("dump").arg("--dir").arg(dir).env_remove("PGPASSWORD").env_remove("PGSERVICE");
-    if by_url {
-        let password: String = PASSWORD.bytes().map(|b| format!("%{b:02X}")).collect();
-        command.arg("--url").arg(format!("postgres://sluice:{password}@127.0.0.1:{}/sluice", server.port));
-    } else {
-        command
-            .env("PGHOST", "127.0.0.1")
-            .env("PGPORT", server.port.to_string())
-            .env("PGUSER", "sluice")
-            .env("PGPASSWORD", PASSWORD)
-            .env("PGDATABASE", "sluice");
+    let dir = dir.to_str().expect("utf-8 path");
+    if !by_url {
+        return crate::common::sluice_cli(server, &["dump", "--dir", dir]);
     }
-    command.output().expect("run sluice dump")
+    // --url wins over the PG* variables, which point at no gateway here
+    let password: String = PASSWORD.bytes().map(|b| format!("%{b:02X}")).collect();
+    let url = format!("postgres://sluice:{password}@127.0.0.1:{}/sluice", server.port);
+    std::process::Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(["dump", "--dir", dir, "--url", &url])
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", "1")
+        .env_remove("PGPASSWORD")
+        .output()
+        .expect("run sluice dump")
 }
 
 /// Every file under `dir`, relative, with its text.
@@ -272,16 +278,7 @@ fn files(dir: &std::path::Path) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn dump_writes_one_file_per_object_the_same_each_time_and_no_secret() {
-    if !require("MariaDB on 127.0.0.1", mariadb_up().await)
-        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
-    {
-        return;
-    }
-    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
-    pg.execute(&format!("CREATE TABLE {}.copied (id int, name text)", pg.name)).await;
-    let server = TestServer::start();
-    let client = server.client().await;
-    catalog(&client, &maria, &pg).await;
+    let Some((maria, pg, server, client)) = gateway_with_catalog().await else { return };
     let dir = tempfile::tempdir().expect("temp dir");
 
     let out = dump(&server, dir.path(), false);

@@ -57,6 +57,21 @@ pub fn metadata_backend() -> &'static str {
     }
 }
 
+/// The `sluice` command with `args` (a client mode), connecting to `server` as its
+/// superuser through the PG* variables, as psql would.
+pub fn sluice_cli(server: &TestServer, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sluice"))
+        .args(args)
+        .env_remove("PGSERVICE")
+        .env("PGHOST", "127.0.0.1")
+        .env("PGPORT", server.port.to_string())
+        .env("PGUSER", "sluice")
+        .env("PGPASSWORD", PASSWORD)
+        .env("PGDATABASE", "sluice")
+        .output()
+        .expect("run sluice")
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
