@@ -97,6 +97,14 @@ pub struct ServeArgs {
     /// (another gateway takes it over after that) [default: 15s]
     #[arg(long, env = "SLUICE_RUN_LEASE")]
     pub run_lease: Option<String>,
+    /// Where OpenLineage run events of deployments go: an http(s):// URL they are POSTed
+    /// to (e.g. http://marquez:5000/api/v1/lineage), or a file they are appended to, one
+    /// JSON document per line (file:///path, or a path) [default: none, no events]
+    #[arg(long, env = "SLUICE_OPENLINEAGE_URL")]
+    pub openlineage_url: Option<String>,
+    /// The namespace of jobs in OpenLineage events [default: sluice]
+    #[arg(long, env = "SLUICE_OPENLINEAGE_NAMESPACE")]
+    pub openlineage_namespace: Option<String>,
 }
 
 /// The config file (all keys optional, unknown keys rejected).
@@ -122,6 +130,8 @@ struct FileConfig {
     log: Option<String>,
     gateway_id: Option<String>,
     run_lease: Option<String>,
+    openlineage_url: Option<String>,
+    openlineage_namespace: Option<String>,
 }
 
 /// A value that must not be printed; `Debug` shows `***`.
@@ -203,6 +213,63 @@ pub struct Config {
     pub gateway_id: String,
     /// How long a run lease lasts without renewal.
     pub run_lease: std::time::Duration,
+    /// Where OpenLineage run events go, if anywhere.
+    pub openlineage: Option<OpenLineageConfig>,
+}
+
+/// Where OpenLineage events go and how they name jobs.
+#[derive(Debug, Clone)]
+pub struct OpenLineageConfig {
+    pub endpoint: OpenLineageEndpoint,
+    pub namespace: String,
+    /// `SLUICE_OPENLINEAGE_API_KEY`: sent as `Authorization: Bearer` to an HTTP endpoint.
+    pub api_key: Option<Secret>,
+}
+
+/// An HTTP receiver or a file.
+#[derive(Clone, PartialEq, Eq)]
+pub enum OpenLineageEndpoint {
+    Http(String),
+    File(PathBuf),
+}
+
+impl std::fmt::Debug for OpenLineageEndpoint {
+    /// The URL without its user information or query (either may hold a key).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpenLineageEndpoint::Http(url) => match reqwest::Url::parse(url) {
+                Ok(mut u) => {
+                    let _ = u.set_username("");
+                    let _ = u.set_password(None);
+                    u.set_query(None);
+                    write!(f, "{u}")
+                }
+                Err(_) => f.write_str("(an invalid URL)"),
+            },
+            OpenLineageEndpoint::File(path) => write!(f, "{}", path.display()),
+        }
+    }
+}
+
+impl OpenLineageConfig {
+    fn resolve(url: Option<String>, namespace: Option<String>) -> Result<Option<OpenLineageConfig>, String> {
+        let Some(url) = url.filter(|u| !u.is_empty()) else { return Ok(None) };
+        let endpoint = if url.starts_with("http://") || url.starts_with("https://") {
+            if reqwest::Url::parse(&url).is_err() {
+                return Err("invalid --openlineage-url: not a URL".into());
+            }
+            OpenLineageEndpoint::Http(url)
+        } else if let Some(path) = url.strip_prefix("file://") {
+            OpenLineageEndpoint::File(PathBuf::from(path))
+        } else if url.contains("://") {
+            return Err("invalid --openlineage-url: expected http://, https://, file:// or a path".into());
+        } else {
+            OpenLineageEndpoint::File(PathBuf::from(url))
+        };
+        let namespace = namespace.unwrap_or_else(|| "sluice".into());
+        let api_key = std::env::var("SLUICE_OPENLINEAGE_API_KEY").ok().filter(|k| !k.is_empty()).map(Secret);
+        Ok(Some(OpenLineageConfig { endpoint, namespace, api_key }))
+    }
 }
 
 impl Config {
@@ -282,7 +349,12 @@ impl Config {
             let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "gateway".into());
             format!("{host}:{}:{:08x}", std::process::id(), rand::random::<u32>())
         });
+        let openlineage = OpenLineageConfig::resolve(
+            args.openlineage_url.or(file.openlineage_url),
+            args.openlineage_namespace.or(file.openlineage_namespace),
+        )?;
         Ok(Config {
+            openlineage,
             gateway_id,
             run_lease,
             initial_password: std::env::var("SLUICE_PASSWORD").ok().map(Secret),
@@ -325,6 +397,22 @@ mod tests {
         assert_eq!(config.listen.port(), 7000);
         assert_eq!(config.http_listen.port(), 6001);
         assert!(config.metadata_url.ends_with("sluice-data/sluice.db"));
+    }
+
+    #[test]
+    fn openlineage_urls_are_receivers_or_files_and_debug_hides_keys() {
+        let resolve = |url: &str| OpenLineageConfig::resolve(Some(url.into()), None);
+        let http = resolve("https://u:pw@ol.example:8443/api/v1/lineage?api_key=k").unwrap().unwrap();
+        assert_eq!(format!("{:?}", http.endpoint), "https://ol.example:8443/api/v1/lineage");
+        assert_eq!(http.namespace, "sluice");
+        let file = resolve("file:///var/log/ol.jsonl").unwrap().unwrap();
+        assert_eq!(file.endpoint, OpenLineageEndpoint::File(PathBuf::from("/var/log/ol.jsonl")));
+        assert_eq!(
+            resolve("events.jsonl").unwrap().unwrap().endpoint,
+            OpenLineageEndpoint::File("events.jsonl".into())
+        );
+        assert!(resolve("kafka://broker:9092").unwrap_err().contains("--openlineage-url"));
+        assert!(OpenLineageConfig::resolve(None, Some("x".into())).unwrap().is_none());
     }
 
     #[test]

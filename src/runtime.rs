@@ -65,6 +65,7 @@ impl Runtime {
             store.clone(),
             master_key.clone(),
             config.artifacts.as_ref().map(|(_, url)| url.clone()),
+            config.openlineage.clone(),
         );
         let scheduler = Scheduler::new(config.gateway_id.clone(), config.run_lease);
         Ok(Arc::new(Runtime {

@@ -21,10 +21,10 @@ pub mod time;
 
 pub use error::StoreError;
 pub use model::{
-    ColumnRecord, DeploymentChange, DeploymentRecord, NewDeployment, NewPipeline, NewRole, NewRun, NewSource,
-    PipelineRecord, PipelineVersion, Role, RoleChanges, RunRecord, RunTaskRecord, ScheduleRecord,
-    ScheduleTask, SecretInfo, SecretRecord, SourceRecord, SyncRecord, SyncTableRecord, TableRecord,
-    TargetRecord, TaskChange,
+    ColumnRecord, DeploymentChange, DeploymentRecord, LineageEdge, LineageTable, NewDeployment, NewPipeline,
+    NewRole, NewRun, NewSource, PipelineLineage, PipelineRecord, PipelineVersion, Role, RoleChanges,
+    RunRecord, RunTaskRecord, ScheduleRecord, ScheduleTask, SecretInfo, SecretRecord, SourceRecord,
+    SyncRecord, SyncTableRecord, TableRecord, TargetRecord, TaskChange,
 };
 pub use settings::{DeploymentState, JobEngine, PipelineEngine, PipelineMode};
 pub use store::{Backend, CatalogLock, Store};

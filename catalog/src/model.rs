@@ -179,6 +179,45 @@ pub struct NewPipeline {
     pub options: String,
     pub body: String,
     pub sources: Vec<String>,
+    /// Where each sink's rows come from, as the binder found it (stored with the body).
+    pub lineage: Vec<LineageEdge>,
+}
+
+/// A table at either end of a lineage edge: `source.database.table`, or `source.table`
+/// for sources without databases (`database` empty).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineageTable {
+    pub source: String,
+    pub database: String,
+    pub table: String,
+}
+
+impl std::fmt::Display for LineageTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.database.is_empty() {
+            write!(f, "{}.{}", self.source, self.table)
+        } else {
+            write!(f, "{}.{}.{}", self.source, self.database, self.table)
+        }
+    }
+}
+
+/// One edge of a pipeline's lineage: rows of `input` flow into `output`. With columns
+/// (both or neither), `output_column` is computed from `input_column`; a pipeline has one
+/// edge without columns per pair of tables, whatever is known of their columns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LineageEdge {
+    pub input: LineageTable,
+    pub input_column: Option<String>,
+    pub output: LineageTable,
+    pub output_column: Option<String>,
+}
+
+/// A stored lineage edge, with the pipeline it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineLineage {
+    pub pipeline: String,
+    pub edge: LineageEdge,
 }
 
 /// One row of a pipeline's history.

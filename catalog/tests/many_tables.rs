@@ -137,6 +137,7 @@ async fn many_tables(store: &Store) {
         options: "{}".into(),
         body: "INSERT INTO dw.copy.t SELECT 1".into(),
         sources: vec!["dw".into()],
+        lineage: Vec::new(),
     };
     store.put_sync(&sync, &rows, &pipeline, false, "tester").await.unwrap();
     assert_eq!(store.sync_tables("s").await.unwrap(), rows);

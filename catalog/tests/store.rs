@@ -112,6 +112,7 @@ async fn a_pipeline_with_an_active_deployment_is_not_dropped() {
         options: "{}".into(),
         body: "INSERT INTO out.t SELECT 1".into(),
         sources: Vec::new(),
+        lineage: Vec::new(),
     };
     let version = store.put_pipeline(&pipeline, false, "tester").await.unwrap();
     let deployment = NewDeployment {

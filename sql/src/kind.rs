@@ -34,7 +34,8 @@ impl Statement {
                 | GatewayStatement::SyncInfo(_)
                 | GatewayStatement::ScheduleInfo(_)
                 | GatewayStatement::ShowGrants(_)
-                | GatewayStatement::ShowCreate(_),
+                | GatewayStatement::ShowCreate(_)
+                | GatewayStatement::ExplainLineage(_),
             ) => false,
             Statement::Gateway(_) => true,
             Statement::Query(_) => false,
@@ -97,6 +98,7 @@ fn gateway_label(g: &GatewayStatement) -> &'static str {
         G::ShowGrants(_) | G::ShowCreate(_) => "show",
         G::Apply(a) if a.explain => "explain_apply",
         G::Apply(_) => "apply",
+        G::ExplainLineage(_) => "explain_lineage",
     }
 }
 

@@ -18,6 +18,7 @@ mod kind;
 pub mod parameters;
 mod parse_apply;
 mod parse_grant;
+mod parse_lineage;
 mod parse_pipeline;
 mod parse_role;
 mod parse_schedule;

@@ -160,6 +160,9 @@ fn parse_gateway(p: &mut Parser<'_>) -> std::result::Result<Option<GatewayStatem
     if super::parse_apply::starts(words) {
         return super::parse_apply::parse(p).map(Some);
     }
+    if super::parse_lineage::starts(words) {
+        return super::parse_lineage::parse(p).map(Some);
+    }
     if super::parse_show_create::starts(words) {
         return super::parse_show_create::parse(p).map(Some);
     }

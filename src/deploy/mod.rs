@@ -20,6 +20,7 @@ pub mod directory;
 pub mod flink;
 pub mod kubernetes;
 pub mod local;
+pub mod openlineage;
 pub mod rest;
 pub mod seatunnel;
 pub mod target_types;
@@ -142,18 +143,44 @@ pub struct Deployments {
     http: reqwest::Client,
     running: Mutex<HashMap<i64, CancellationToken>>,
     pub artifacts: Arc<crate::artifacts::Artifacts>,
+    /// Where each state change is reported as an OpenLineage run event, if anywhere.
+    openlineage: Option<openlineage::OpenLineage>,
 }
 
 impl Deployments {
     /// `master_key` opens the secrets engine errors are masked with; `artifacts_url`: the
-    /// https artifact endpoint's public URL, when it is on.
-    pub fn new(store: Store, master_key: Arc<MasterKey>, artifacts_url: Option<String>) -> Arc<Deployments> {
+    /// https artifact endpoint's public URL, when it is on; `openlineage`: where run events
+    /// go (needs a tokio runtime: it starts their sender).
+    pub fn new(
+        store: Store,
+        master_key: Arc<MasterKey>,
+        artifacts_url: Option<String>,
+        openlineage: Option<crate::config::OpenLineageConfig>,
+    ) -> Arc<Deployments> {
         let http = crate::tls::client_builder()
             .connect_timeout(std::time::Duration::from_secs(5))
             .build()
             .unwrap_or_default();
         let artifacts = Arc::new(crate::artifacts::Artifacts::new(artifacts_url));
-        Arc::new(Deployments { store, master_key, http, running: Mutex::new(HashMap::new()), artifacts })
+        let openlineage =
+            openlineage.map(|config| openlineage::OpenLineage::start(config, store.clone(), http.clone()));
+        Arc::new(Deployments {
+            store,
+            master_key,
+            http,
+            running: Mutex::new(HashMap::new()),
+            artifacts,
+            openlineage,
+        })
+    }
+
+    /// Reports deployment `id` entering `state` (an OpenLineage event, when they are on):
+    /// every state change goes through here — [`Self::move_to`], [`Self::observe`], and
+    /// the START that recorded the deployment.
+    pub fn changed(&self, id: i64, state: State) {
+        if let Some(o) = &self.openlineage {
+            o.record(id, state);
+        }
     }
 
     /// `text` with the value of every secret in the catalog masked. What an engine says
@@ -248,6 +275,9 @@ impl Deployments {
         let from = State::sources(to);
         let change = self.redact_change(change).await;
         let moved = self.store.transition(id, &from, to, &change, actor).await?;
+        if moved {
+            self.changed(id, to);
+        }
         if moved && !to.is_active() {
             self.artifacts.revoke(id);
         }
@@ -277,6 +307,9 @@ impl Deployments {
         };
         let change = self.redact_change(change).await;
         let moved = self.store.transition(d.id, &[current], seen.state, &change, "watcher").await?;
+        if moved && current != seen.state {
+            self.changed(d.id, seen.state);
+        }
         if moved && !seen.state.is_active() {
             self.artifacts.revoke(d.id);
         }

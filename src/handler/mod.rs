@@ -28,6 +28,7 @@ mod drop_source;
 mod drop_sync;
 mod drop_table;
 mod drop_target;
+mod explain_lineage;
 mod explain_pipeline;
 mod gateway_params;
 mod grant;
@@ -252,6 +253,7 @@ async fn gateway(ctx: &mut Ctx<'_>, g: &GatewayStatement, text: &str) -> Result<
         GatewayStatement::ShowGrants(s) => show_grants::handle(ctx, s).await,
         GatewayStatement::ShowCreate(s) => show_create::handle(ctx, s).await,
         GatewayStatement::Apply(s) => apply::handle(ctx, s, text).await,
+        GatewayStatement::ExplainLineage(s) => explain_lineage::handle(ctx, s).await,
     }
 }
 

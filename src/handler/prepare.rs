@@ -316,7 +316,8 @@ async fn describe_gateway(
         GatewayStatement::SourceInfo(_)
         | GatewayStatement::PipelineInfo(_)
         | GatewayStatement::TargetInfo(_)
-        | GatewayStatement::ShowCreate(_) => match super::handle(ctx, parsed, text).await? {
+        | GatewayStatement::ShowCreate(_)
+        | GatewayStatement::ExplainLineage(_) => match super::handle(ctx, parsed, text).await? {
             Output::Rows { schema, .. } => Ok(Some(schema)),
             _ => Ok(None),
         },

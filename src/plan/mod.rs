@@ -6,6 +6,7 @@ pub mod bind;
 mod context;
 pub mod graph;
 mod keys;
+pub mod lineage;
 pub mod options;
 pub mod query;
 pub mod resolve;

@@ -61,5 +61,6 @@ pub fn new_pipeline(name: &str, bound: &Bound, body: &[BodyStatement]) -> NewPip
         options: bound.options.to_json(),
         body: body_sql(body),
         sources,
+        lineage: super::lineage::edges(bound),
     }
 }

@@ -221,12 +221,14 @@ async fn record(
                 state: State::Submitting,
                 started_from: savepoint.map(str::to_owned),
             };
-            rt.store.create_deployment(&new, &actor.role).await.map_err(|e| match e {
+            let id = rt.store.create_deployment(&new, &actor.role).await.map_err(|e| match e {
                 StoreError::InUse { .. } => SluiceError::ObjectNotInState(format!(
                     "pipeline \"{name}\" is already running; STOP PIPELINE {name} first"
                 )),
                 other => other.into(),
-            })
+            })?;
+            rt.deployments.changed(id, State::Submitting);
+            Ok(id)
         }
         Some(d) => {
             let change = DeploymentChange {

@@ -12,6 +12,7 @@ pub mod definitions;
 pub mod deployments;
 pub mod drops;
 pub mod follow;
+pub mod lineage;
 pub mod pipelines;
 pub mod sources;
 pub mod sync_plan;

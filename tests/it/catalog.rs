@@ -7,6 +7,7 @@ const SYSTEM_TABLES: &[&str] = &[
     "deployments",
     "events",
     "grants",
+    "lineage",
     "pipeline_versions",
     "pipelines",
     "role_members",

@@ -21,6 +21,7 @@ mod k8s_schema;
 mod kubernetes_session;
 mod kubernetes_target;
 mod limits;
+mod lineage;
 mod local_atomic;
 mod local_jobs;
 mod master_key;

@@ -23,6 +23,7 @@ mod batch;
 mod deployments;
 mod events;
 pub mod grants;
+mod lineage;
 mod lock;
 mod pipelines;
 mod roles;
@@ -300,6 +301,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "sync database pattern",
                 include_str!("../../../migrations/sqlite/0009_sync_database_pattern.sql"),
             ),
+            (10, "lineage", include_str!("../../../migrations/sqlite/0010_lineage.sql")),
         ],
         Backend::Postgres => &[
             (1, "catalog", include_str!("../../../migrations/postgres/0001_catalog.sql")),
@@ -319,6 +321,7 @@ fn migrator(backend: Backend) -> Migrator {
                 "sync database pattern",
                 include_str!("../../../migrations/postgres/0009_sync_database_pattern.sql"),
             ),
+            (10, "lineage", include_str!("../../../migrations/postgres/0010_lineage.sql")),
         ],
     };
     let migrations = files

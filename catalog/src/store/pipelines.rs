@@ -124,6 +124,7 @@ macro_rules! store_pipeline {
         .execute(&mut **tx)
         .await?;
         link_sources!(*tx, &pipeline.name, &pipeline.sources);
+        super::lineage::link_lineage!(*tx, &pipeline.name, &pipeline.lineage);
         let detail = format!("version {version}");
         Event {
             actor,

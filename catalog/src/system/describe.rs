@@ -213,6 +213,22 @@ pub const TABLES: &[TableDescription] = &[
         keys: &[Primary(&["pipeline", "version"])],
     },
     TableDescription {
+        table: "lineage",
+        comment: "Where each pipeline's rows come from: a row per input and output table, and a row per output column computed from an input column",
+        columns: &[
+            ("pipeline", "The pipeline"),
+            ("input_source", "Source of the table read"),
+            ("input_database", "Database of the table read (NULL: the source has none)"),
+            ("input_table", "The table read"),
+            ("input_column", "The column read (NULL on the row of the tables)"),
+            ("output_source", "Source of the table written"),
+            ("output_database", "Database of the table written (NULL: the source has none)"),
+            ("output_table", "The table written"),
+            ("output_column", "The column written (NULL on the row of the tables)"),
+        ],
+        keys: &[Foreign { columns: &["pipeline"], table: "pipelines", referenced: &["name"] }],
+    },
+    TableDescription {
         table: "deployments",
         comment: "Each start of a pipeline on a target, and its state",
         columns: &[

@@ -253,6 +253,25 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         derived: &[],
     },
     SystemTableDef {
+        name: "lineage",
+        columns: &[
+            ("pipeline", Text, false),
+            ("input_source", Text, false),
+            ("input_database", Text, true),
+            ("input_table", Text, false),
+            ("input_column", Text, true),
+            ("output_source", Text, false),
+            ("output_database", Text, true),
+            ("output_table", Text, false),
+            ("output_column", Text, true),
+        ],
+        sql: "SELECT pipeline, input_source, input_database, input_table, input_column, output_source, \
+              output_database, output_table, output_column FROM pipeline_lineage",
+        order_by: "pipeline, ordinal",
+        cached: true,
+        derived: &[],
+    },
+    SystemTableDef {
         name: "deployments",
         columns: &[
             ("id", Int, false),

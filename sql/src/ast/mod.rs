@@ -7,6 +7,7 @@ use datafusion_sql::sqlparser::ast::Ident as SqlIdent;
 
 pub mod apply;
 pub mod grant;
+pub mod lineage;
 pub mod options;
 pub mod pipeline;
 mod role;
@@ -63,6 +64,7 @@ pub enum GatewayStatement {
     ShowGrants(grant::ShowGrants),
     ShowCreate(show_create::ShowCreate),
     Apply(apply::Apply),
+    ExplainLineage(lineage::ExplainLineage),
 }
 
 impl GatewayStatement {
@@ -123,6 +125,7 @@ impl fmt::Display for GatewayStatement {
             GatewayStatement::ShowGrants(s) => s.fmt(f),
             GatewayStatement::ShowCreate(s) => s.fmt(f),
             GatewayStatement::Apply(s) => s.fmt(f),
+            GatewayStatement::ExplainLineage(s) => s.fmt(f),
         }
     }
 }

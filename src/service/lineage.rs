@@ -1,0 +1,305 @@
+//! Lineage across pipelines: the edges each pipeline stored when it was bound
+//! (`sluice.lineage`), joined through the tables one pipeline writes and another reads —
+//! what `EXPLAIN LINEAGE` walks from a pipeline or a table, upstream and downstream.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write;
+
+use sluice_catalog::{LineageTable, PipelineLineage};
+
+use crate::error::{Result, SluiceError};
+use crate::runtime::Runtime;
+use crate::sql::ast::lineage::LineageSubject;
+
+/// Where an edge lies from what `EXPLAIN LINEAGE` starts at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Side {
+    Upstream,
+    /// An edge of the pipeline asked about.
+    Pipeline,
+    Downstream,
+}
+
+impl Side {
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Upstream => "upstream",
+            Side::Pipeline => "pipeline",
+            Side::Downstream => "downstream",
+        }
+    }
+}
+
+/// Rows of `input` flow into `output` through `pipeline`; `columns` pairs (input column,
+/// output column) where they are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    pub side: Side,
+    /// Pipelines away from the subject (0: the pipeline asked about).
+    pub depth: i64,
+    pub input: LineageTable,
+    pub pipeline: String,
+    pub output: LineageTable,
+    pub columns: Vec<(String, String)>,
+}
+
+impl Step {
+    /// `amount -> total, id -> id`; `None` when no column is known.
+    pub fn column_text(&self) -> Option<String> {
+        let pairs: Vec<String> = self.columns.iter().map(|(i, o)| format!("{i} -> {o}")).collect();
+        (!pairs.is_empty()).then(|| pairs.join(", "))
+    }
+}
+
+/// One pipeline's edges between tables, with their column pairs.
+type TableEdges = Vec<(LineageTable, LineageTable, Vec<(String, String)>)>;
+
+/// Every pipeline's table edges, by pipeline.
+fn by_pipeline(rows: Vec<PipelineLineage>) -> BTreeMap<String, TableEdges> {
+    let mut out: BTreeMap<String, TableEdges> = BTreeMap::new();
+    for row in rows {
+        let edges = out.entry(row.pipeline).or_default();
+        let e = row.edge;
+        let at = match edges.iter().position(|(i, o, _)| *i == e.input && *o == e.output) {
+            Some(at) => at,
+            None => {
+                edges.push((e.input.clone(), e.output.clone(), Vec::new()));
+                edges.len() - 1
+            }
+        };
+        if let (Some(i), Some(o)) = (e.input_column, e.output_column) {
+            edges[at].2.push((i, o));
+        }
+    }
+    out
+}
+
+/// The lineage around `subject`: its own edges (a pipeline's), then every edge found by
+/// following tables upstream (pipelines writing what it reads) and downstream (pipelines
+/// reading what it writes). Upstream edges come farthest first, so rows read in the
+/// direction rows flow.
+pub async fn explain(rt: &Runtime, subject: &LineageSubject) -> Result<Vec<Step>> {
+    let pipelines = by_pipeline(rt.store.lineage(None).await?);
+    let mut steps = Vec::new();
+    let (mut up, mut down): (Vec<LineageTable>, Vec<LineageTable>) = (Vec::new(), Vec::new());
+    match subject {
+        LineageSubject::Pipeline(name) => {
+            let name = name.as_str();
+            if rt.store.pipeline(name).await?.is_none() {
+                return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
+            }
+            for (input, output, columns) in pipelines.get(name).into_iter().flatten() {
+                up.push(input.clone());
+                down.push(output.clone());
+                let (input, output, columns) = (input.clone(), output.clone(), columns.clone());
+                steps.push(Step {
+                    side: Side::Pipeline,
+                    depth: 0,
+                    input,
+                    pipeline: name.into(),
+                    output,
+                    columns,
+                });
+            }
+        }
+        LineageSubject::Table(path) => {
+            let table = table_of(path);
+            if rt.store.source(&table.source).await?.is_none() {
+                return Err(SluiceError::UndefinedObject { kind: "source", name: table.source.clone() });
+            }
+            up.push(table.clone());
+            down.push(table);
+        }
+    }
+    steps.extend(walk(&pipelines, up, Side::Upstream));
+    steps.extend(walk(&pipelines, down, Side::Downstream));
+    steps.sort_by(|a, b| {
+        let depth = |s: &Step| if s.side == Side::Upstream { -s.depth } else { s.depth };
+        (a.side, depth(a), &a.pipeline).cmp(&(b.side, depth(b), &b.pipeline))
+    });
+    Ok(steps)
+}
+
+fn table_of(path: &crate::sql::ast::source::ObjectPath) -> LineageTable {
+    let parts: Vec<String> = path.0.iter().map(|p| p.as_str().to_owned()).collect();
+    match parts.as_slice() {
+        [s, d, t] => LineageTable { source: s.clone(), database: d.clone(), table: t.clone() },
+        [s, t] => LineageTable { source: s.clone(), database: String::new(), table: t.clone() },
+        _ => LineageTable { source: parts.join("."), database: String::new(), table: String::new() },
+    }
+}
+
+/// Breadth-first from `start` along `side`: each pipeline edge that writes (upstream) or
+/// reads (downstream) a table of the frontier, once each.
+fn walk(pipelines: &BTreeMap<String, TableEdges>, start: Vec<LineageTable>, side: Side) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut seen_tables: BTreeSet<LineageTable> = start.iter().cloned().collect();
+    let mut seen_edges: BTreeSet<(String, LineageTable, LineageTable)> = BTreeSet::new();
+    let mut frontier = start;
+    let mut depth = 1;
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        let wanted: HashSet<&LineageTable> = frontier.iter().collect();
+        for (pipeline, edges) in pipelines {
+            for (input, output, columns) in edges {
+                let (near, far) = match side {
+                    Side::Upstream => (output, input),
+                    _ => (input, output),
+                };
+                if !wanted.contains(near)
+                    || !seen_edges.insert((pipeline.clone(), input.clone(), output.clone()))
+                {
+                    continue;
+                }
+                steps.push(Step {
+                    side,
+                    depth,
+                    input: input.clone(),
+                    pipeline: pipeline.clone(),
+                    output: output.clone(),
+                    columns: columns.clone(),
+                });
+                if seen_tables.insert(far.clone()) {
+                    next.push(far.clone());
+                }
+            }
+        }
+        frontier = next;
+        depth += 1;
+    }
+    steps
+}
+
+/// Graph node ids: `t<n>` for tables, `p<n>` for pipelines, in order of appearance.
+#[derive(Default)]
+struct Nodes {
+    tables: Vec<LineageTable>,
+    pipelines: Vec<String>,
+}
+
+impl Nodes {
+    fn table(&mut self, t: &LineageTable) -> String {
+        let at = self.tables.iter().position(|x| x == t).unwrap_or_else(|| {
+            self.tables.push(t.clone());
+            self.tables.len() - 1
+        });
+        format!("t{at}")
+    }
+
+    fn pipeline(&mut self, p: &str) -> String {
+        let at = self.pipelines.iter().position(|x| x == p).unwrap_or_else(|| {
+            self.pipelines.push(p.to_owned());
+            self.pipelines.len() - 1
+        });
+        format!("p{at}")
+    }
+
+    /// The edges `input -> pipeline -> output` of `steps`, once each, by node id.
+    fn edges(&mut self, steps: &[Step]) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for s in steps {
+            let (i, p, o) = (self.table(&s.input), self.pipeline(&s.pipeline), self.table(&s.output));
+            for edge in [(i, p.clone()), (p, o)] {
+                if !out.contains(&edge) {
+                    out.push(edge);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn quoted(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// The lineage as a Graphviz digraph: tables as cylinders, pipelines as boxes.
+pub fn dot(steps: &[Step]) -> String {
+    let mut nodes = Nodes::default();
+    let edges = nodes.edges(steps);
+    let mut out = String::from("digraph lineage {\n  rankdir=LR;\n");
+    for (n, t) in nodes.tables.iter().enumerate() {
+        let _ = writeln!(out, "  t{n} [shape=cylinder, label={}];", quoted(&t.to_string()));
+    }
+    for (n, p) in nodes.pipelines.iter().enumerate() {
+        let _ = writeln!(out, "  p{n} [shape=box, label={}];", quoted(&format!("pipeline {p}")));
+    }
+    for (from, to) in edges {
+        let _ = writeln!(out, "  {from} -> {to};");
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// The lineage as a Mermaid flowchart.
+pub fn mermaid(steps: &[Step]) -> String {
+    let mut nodes = Nodes::default();
+    let edges = nodes.edges(steps);
+    let text = |t: &str| t.replace('"', "#quot;");
+    let mut out = String::from("flowchart LR\n");
+    for (n, t) in nodes.tables.iter().enumerate() {
+        let _ = writeln!(out, "  t{n}[(\"{}\")]", text(&t.to_string()));
+    }
+    for (n, p) in nodes.pipelines.iter().enumerate() {
+        let _ = writeln!(out, "  p{n}[\"pipeline {}\"]", text(p));
+    }
+    for (from, to) in edges {
+        let _ = writeln!(out, "  {from} --> {to}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_catalog::LineageEdge;
+
+    fn t(name: &str) -> LineageTable {
+        let parts: Vec<&str> = name.split('.').collect();
+        LineageTable { source: parts[0].into(), database: parts[1].into(), table: parts[2].into() }
+    }
+
+    fn row(pipeline: &str, input: &str, output: &str, columns: Option<(&str, &str)>) -> PipelineLineage {
+        PipelineLineage {
+            pipeline: pipeline.into(),
+            edge: LineageEdge {
+                input: t(input),
+                input_column: columns.map(|c| c.0.into()),
+                output: t(output),
+                output_column: columns.map(|c| c.1.into()),
+            },
+        }
+    }
+
+    fn chain() -> BTreeMap<String, TableEdges> {
+        by_pipeline(vec![
+            row("a", "pg.s.raw", "pg.s.clean", None),
+            row("a", "pg.s.raw", "pg.s.clean", Some(("amount", "total"))),
+            row("b", "pg.s.clean", "pg.s.report", None),
+            row("c", "pg.s.report", "pg.s.raw", None),
+        ])
+    }
+
+    #[test]
+    fn walks_follow_tables_both_ways_and_stop_at_cycles() {
+        let pipelines = chain();
+        let down = walk(&pipelines, vec![t("pg.s.clean")], Side::Downstream);
+        let names: Vec<(&str, i64)> = down.iter().map(|s| (s.pipeline.as_str(), s.depth)).collect();
+        assert_eq!(names, [("b", 1), ("c", 2), ("a", 3)]);
+        let up = walk(&pipelines, vec![t("pg.s.clean")], Side::Upstream);
+        assert_eq!(up[0].pipeline, "a");
+        assert_eq!(up[0].columns, [("amount".to_owned(), "total".to_owned())]);
+        assert_eq!(up[0].column_text().as_deref(), Some("amount -> total"));
+    }
+
+    #[test]
+    fn graphs_name_each_table_and_pipeline_once() {
+        let steps = walk(&chain(), vec![t("pg.s.raw")], Side::Downstream);
+        let dot = dot(&steps);
+        assert_eq!(dot.matches("shape=cylinder").count(), 3, "{dot}");
+        assert!(dot.contains("t0 -> p0;\n  p0 -> t1;"), "{dot}");
+        let mermaid = mermaid(&steps);
+        assert!(mermaid.starts_with("flowchart LR\n  t0[(\"pg.s.raw\")]"), "{mermaid}");
+        assert_eq!(mermaid.matches("-->").count(), 6, "{mermaid}");
+    }
+}
