@@ -11,7 +11,7 @@ use crate::service::lineage::{dot, explain, mermaid};
 use crate::sql::ast::lineage::{ExplainLineage, LineageFormat};
 
 pub async fn handle(ctx: &mut Ctx<'_>, statement: &ExplainLineage) -> Result<Output> {
-    let steps = explain(ctx.rt, &statement.subject).await?;
+    let steps = explain(ctx.rt, &statement.subject, &mut ctx.notices).await?;
     match statement.format {
         LineageFormat::Text => rows(
             "EXPLAIN",

@@ -8,6 +8,7 @@ use std::fmt::Write;
 use sluice_catalog::{LineageTable, PipelineLineage};
 
 use crate::error::{Result, SluiceError};
+use crate::notice::Notice;
 use crate::runtime::Runtime;
 use crate::sql::ast::lineage::LineageSubject;
 
@@ -78,7 +79,9 @@ fn by_pipeline(rows: Vec<PipelineLineage>) -> BTreeMap<String, TableEdges> {
 /// following tables upstream (pipelines writing what it reads) and downstream (pipelines
 /// reading what it writes). Upstream edges come farthest first, so rows read in the
 /// direction rows flow.
-pub async fn explain(rt: &Runtime, subject: &LineageSubject) -> Result<Vec<Step>> {
+/// A pipeline without edges gets a NOTICE (it reads no table, or was created before
+/// lineage was recorded).
+pub async fn explain(rt: &Runtime, subject: &LineageSubject, notices: &mut Vec<Notice>) -> Result<Vec<Step>> {
     let pipelines = by_pipeline(rt.store.lineage(None).await?);
     let mut steps = Vec::new();
     let (mut up, mut down): (Vec<LineageTable>, Vec<LineageTable>) = (Vec::new(), Vec::new());
@@ -87,6 +90,12 @@ pub async fn explain(rt: &Runtime, subject: &LineageSubject) -> Result<Vec<Step>
             let name = name.as_str();
             if rt.store.pipeline(name).await?.is_none() {
                 return Err(SluiceError::UndefinedObject { kind: "pipeline", name: name.to_owned() });
+            }
+            if !pipelines.contains_key(name) {
+                notices.push(Notice::notice(format!(
+                    "pipeline \"{name}\" has no recorded lineage: it reads no table, or was created before \
+                     lineage was recorded (CREATE OR REPLACE PIPELINE records it)"
+                )));
             }
             for (input, output, columns) in pipelines.get(name).into_iter().flatten() {
                 up.push(input.clone());

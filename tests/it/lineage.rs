@@ -15,7 +15,11 @@ use tokio_postgres::Client;
 use crate::common::failures::failure;
 use crate::common::fixtures::{Postgres, postgres_up};
 use crate::common::rows::rows;
-use crate::common::{Options, TestServer, require};
+use crate::common::{Options, PASSWORD, TestServer, require};
+
+/// The value of the source's password (the test database trusts its clients): it
+/// must appear in no event.
+const SECRET_VALUE: &str = "dw-pw-6d1f";
 
 /// A source `dw` over the test database; in `pg`'s schema, `clean` (written by pipeline
 /// `a` from `orders`) and `report` (written by `b` from `clean`, through a view).
@@ -28,7 +32,9 @@ async fn chain(client: &Client, pg: &Postgres) {
     .await;
     client
         .batch_execute(&format!(
-            "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres');
+            "CREATE SECRET dw_pw AS '{SECRET_VALUE}';
+             CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres', \
+               password = SECRET dw_pw);
              CREATE PIPELINE a WITH (mode = 'batch') AS
                INSERT INTO dw.{p}.clean SELECT id, amount * 2 AS total, name AS label FROM dw.{p}.orders WHERE flag;
              CREATE PIPELINE b WITH (mode = 'batch') AS $$ BEGIN
@@ -38,6 +44,23 @@ async fn chain(client: &Client, pg: &Postgres) {
         ))
         .await
         .unwrap();
+}
+
+/// A client whose NOTICEs arrive on the returned channel.
+async fn client_with_notices(server: &TestServer) -> (Client, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    use futures::StreamExt;
+    let (client, mut connection) =
+        tokio_postgres::connect(&server.conn_str("sluice", PASSWORD), tokio_postgres::NoTls).await.unwrap();
+    let (tx, notices) = tokio::sync::mpsc::unbounded_channel();
+    let mut messages = futures::stream::poll_fn(move |cx| connection.poll_message(cx));
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = messages.next().await {
+            if let tokio_postgres::AsyncMessage::Notice(n) = message {
+                let _ = tx.send(n.message().to_owned());
+            }
+        }
+    });
+    (client, notices)
 }
 
 #[tokio::test]
@@ -116,6 +139,20 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
         )]]
     );
 
+    // a pipeline that reads no table has no edges, and is told so
+    let (notified, mut notices) = client_with_notices(&server).await;
+    notified
+        .batch_execute(&format!(
+            "CREATE PIPELINE consts WITH (mode = 'batch') AS INSERT INTO dw.{p}.report SELECT 1 AS n, CAST(2.5 AS DECIMAL(14, 2)) AS total"
+        ))
+        .await
+        .unwrap();
+    while notices.try_recv().is_ok() {}
+    assert!(rows(&notified, "EXPLAIN LINEAGE FOR PIPELINE consts").await.is_empty());
+    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
+    assert!(notice.starts_with("pipeline \"consts\" has no recorded lineage"), "{notice}");
+    notified.batch_execute("DROP PIPELINE consts").await.unwrap();
+
     let (state, message, _) = failure(&client, "EXPLAIN LINEAGE FOR PIPELINE nope").await;
     assert_eq!((state.as_str(), message.contains("\"nope\"")), ("42704", true), "{message}");
     let (state, message, _) = failure(&client, "EXPLAIN LINEAGE FOR TABLE nowhere.s.t").await;
@@ -149,8 +186,11 @@ fn ends_run(event: &Value) -> bool {
 /// Authorization header; anything else is answered 400.
 #[derive(Clone, Default)]
 struct Receiver {
-    events: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    events: Arc<Mutex<Vec<Received>>>,
 }
+
+/// An event as received: its Authorization header and its JSON.
+type Received = (Option<String>, Value);
 
 impl Receiver {
     async fn start(&self) -> String {
@@ -179,7 +219,7 @@ impl Receiver {
     }
 
     /// The events of `job` once one of them ends its run.
-    async fn wait_for(&self, job: &str) -> Vec<(Option<String>, Value)> {
+    async fn wait_for(&self, job: &str) -> Vec<Received> {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let events: Vec<_> = self
@@ -269,6 +309,8 @@ async fn runs_send_openlineage_events_with_inputs_and_outputs() {
 
     let log = std::fs::read_to_string(&server.log).unwrap_or_default();
     assert!(!log.contains("ol-key-1234"), "the API key is in the log");
+    let sent = format!("{:?}", receiver.events.lock().unwrap());
+    assert!(!sent.contains(SECRET_VALUE), "a secret's value was sent");
     drop(server);
     pg.drop().await;
 }

@@ -4,7 +4,9 @@
 //! streaming job stops with a savepoint and resumes from it (checked through Flink's REST
 //! API), a job the cluster refuses fails START with Flink's reason, and a gateway killed
 //! with SIGKILL — while its job runs, or between submitting it and reading the answer —
-//! finds the job again without submitting it twice. File sinks are checked by content.
+//! finds the job again without submitting it twice. File sinks are checked by content;
+//! the streaming job's OpenLineage events (START, RUNNING, ABORT per cycle) by the file
+//! they are appended to.
 //!
 //! The cluster has two slots, so these tests take turns ([`FLINK`]).
 
@@ -17,7 +19,7 @@ use crate::common::flink::{
     wait_all_running, wait_deployment,
 };
 use crate::common::rows::rows;
-use crate::common::{TestServer, require};
+use crate::common::{Options, TestServer, require};
 
 /// The rows of a CSV sink's finished files, `id,name` each (the test's names hold no comma
 /// or line break; Flink quotes a field with a space, doubling quotes inside).
@@ -180,7 +182,12 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
         return;
     }
     let _turn = FLINK.lock().await;
-    let server = TestServer::start();
+    let lineage = tempfile::tempdir().unwrap();
+    let events_file = lineage.path().join("events.jsonl");
+    let server = TestServer::start_with(Options {
+        extra_args: vec!["--openlineage-url".into(), events_file.display().to_string()],
+        ..Options::default()
+    });
     let client = server.client().await;
     setup(&client, &server.data_path().join("out")).await;
     client
@@ -238,6 +245,33 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
     client.batch_execute("STOP PIPELINE ticks").await.unwrap();
     assert_eq!(flink(&format!("/jobs/{}", third[5])).unwrap()["state"], "CANCELED");
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await[0][6], "stopped");
+
+    // every move of the one deployment was an OpenLineage event of one run: STOP and
+    // SUSPEND end it (ABORT), RESUME starts it again
+    let events = openlineage_events(&events_file, 9).await;
+    let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap_or_default()).collect();
+    let cycle = ["START", "RUNNING", "ABORT"];
+    assert_eq!(types, [cycle, cycle, cycle].concat(), "{events:#?}");
+    assert!(events.iter().all(|e| e["run"]["runId"] == events[0]["run"]["runId"]));
+    let datasets = |key: &str| events[0][key].clone();
+    assert_eq!(datasets("inputs"), serde_json::json!([{ "namespace": "sluice/gen", "name": "ticks" }]));
+    assert_eq!(datasets("outputs")[0]["name"], "ticks");
+    assert_eq!(events[0]["job"]["facets"]["jobType"]["processingType"], "STREAMING");
+}
+
+/// The OpenLineage events appended to `file`, once there are `count` of them (or after
+/// 20 s).
+async fn openlineage_events(file: &Path, count: usize) -> Vec<serde_json::Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let events: Vec<serde_json::Value> =
+            text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+        if events.len() >= count || std::time::Instant::now() > deadline {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]

@@ -47,6 +47,7 @@ async fn subqueries_over_the_outer_rows_array_give_each_rows_values() {
                 Some("tables"),
                 Some("{source,database,name}")
             ],
+            &[Some("lineage"), Some("{pipeline}"), Some("pipelines"), Some("{name}")],
             &[Some("role_members"), Some("{role}"), Some("roles"), Some("{name}")],
             &[Some("role_members"), Some("{member}"), Some("roles"), Some("{name}")],
             &[Some("sync_tables"), Some("{sync}"), Some("syncs"), Some("{name}")],

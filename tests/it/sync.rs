@@ -259,6 +259,19 @@ async fn a_whole_mariadb_database_is_synced_into_postgres_table_for_table() {
     let pipelines = rows(&client, "SELECT name, engine, mode, target, options FROM sluice.pipelines").await;
     assert_eq!(pipelines[0][..4], ["shop", "flink", "batch", "local"]);
     assert!(pipelines[0][4].contains("\"batch_size\""), "passed on to the pipeline: {pipelines:?}");
+    // its lineage: each table into the table of its name, each column into its own
+    let lineage = rows(
+        &client,
+        "SELECT input_table, output_table, count(*) FROM sluice.lineage WHERE pipeline = 'shop' \
+         AND input_column = output_column GROUP BY input_table, output_table ORDER BY input_table",
+    );
+    let copied: Vec<Vec<String>> = lineage.await;
+    assert_eq!(copied.len(), synced.len(), "{copied:?}");
+    let order = copied.iter().find(|r| r[0] == "order").expect("order's lineage");
+    assert_eq!(order[1], "order");
+    let order_columns =
+        rows(&client, "SELECT count(*) FROM sluice.lineage WHERE input_table = 'order'").await;
+    assert_eq!(order[2].parse::<i64>().ok().map(|n| n + 1), order_columns[0][0].parse().ok(), "{order:?}");
     let flink_sql = rows(&client, "EXPLAIN PIPELINE shop FORMAT flink_sql").await;
     let script = &flink_sql[0][1];
     assert_eq!(script.matches("INSERT INTO").count(), synced.len(), "{script}");
