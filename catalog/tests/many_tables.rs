@@ -4,7 +4,7 @@
 //! a failure under `CI=true`).
 
 use sluice_catalog::{ColumnRecord, NewPipeline, NewSource, PipelineEngine, PipelineMode, Store, SyncRecord};
-use sluice_catalog::{SyncTableRecord, TableRecord};
+use sluice_catalog::{LineageEdge, LineageTable, SyncTableRecord, TableRecord};
 use sqlx::Connection;
 
 /// More tables than one statement writes, so that the writes span several statements.
@@ -137,13 +137,42 @@ async fn many_tables(store: &Store) {
         options: "{}".into(),
         body: "INSERT INTO dw.copy.t SELECT 1".into(),
         sources: vec!["dw".into()],
-        lineage: Vec::new(),
+        lineage: lineage(TABLES),
     };
     store.put_sync(&sync, &rows, &pipeline, false, "tester").await.unwrap();
     assert_eq!(store.sync_tables("s").await.unwrap(), rows);
+    let stored: Vec<LineageEdge> =
+        store.lineage(Some("s")).await.unwrap().into_iter().map(|l| l.edge).collect();
+    assert_eq!(stored, pipeline.lineage, "every edge, in order, databases kept");
     // replaced by fewer tables: the others are gone
-    store.put_sync(&sync, &rows[..3], &pipeline, true, "tester").await.unwrap();
+    let fewer = NewPipeline { lineage: lineage(3), ..pipeline };
+    store.put_sync(&sync, &rows[..3], &fewer, true, "tester").await.unwrap();
     assert_eq!(store.sync_tables("s").await.unwrap(), rows[..3]);
+    let stored: Vec<LineageEdge> = store.lineage(None).await.unwrap().into_iter().map(|l| l.edge).collect();
+    assert_eq!(stored, fewer.lineage);
+}
+
+/// A sync's lineage over `tables` tables of four columns: a table edge and a column edge
+/// per column, into a sink without databases (NULL in the store) for every other table.
+fn lineage(tables: usize) -> Vec<LineageEdge> {
+    let table = |source: &str, database: &str, name: String| LineageTable {
+        source: source.into(),
+        database: database.into(),
+        table: name,
+    };
+    (0..tables)
+        .flat_map(|i| {
+            let input = table("dw", "ods", format!("t{i:04}"));
+            let output = table("dw", if i % 2 == 0 { "copy" } else { "" }, format!("copy_{i}"));
+            let columns = (0..4).map(|c| Some(format!("c{c}")));
+            std::iter::once(None).chain(columns).map(move |column| LineageEdge {
+                input: input.clone(),
+                input_column: column.clone(),
+                output: output.clone(),
+                output_column: column,
+            })
+        })
+        .collect()
 }
 
 #[tokio::test]

@@ -15,5 +15,3 @@ CREATE TABLE pipeline_lineage (
     output_column    TEXT,
     PRIMARY KEY (pipeline, ordinal)
 );
-CREATE INDEX pipeline_lineage_by_input ON pipeline_lineage (input_source, input_table);
-CREATE INDEX pipeline_lineage_by_output ON pipeline_lineage (output_source, output_table);

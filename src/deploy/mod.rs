@@ -174,12 +174,12 @@ impl Deployments {
         })
     }
 
-    /// Reports deployment `id` entering `state` (an OpenLineage event, when they are on):
-    /// every state change goes through here — [`Self::move_to`], [`Self::observe`], and
+    /// Reports deployment `id` entering `state` (an OpenLineage event, when they are on,
+    /// built now and sent in the background): every state change goes through here — [`Self::move_to`], [`Self::observe`], and
     /// the START that recorded the deployment.
-    pub fn changed(&self, id: i64, state: State) {
+    pub async fn changed(&self, id: i64, state: State) {
         if let Some(o) = &self.openlineage {
-            o.record(id, state);
+            o.record(id, state).await;
         }
     }
 
@@ -276,7 +276,7 @@ impl Deployments {
         let change = self.redact_change(change).await;
         let moved = self.store.transition(id, &from, to, &change, actor).await?;
         if moved {
-            self.changed(id, to);
+            self.changed(id, to).await;
         }
         if moved && !to.is_active() {
             self.artifacts.revoke(id);
@@ -308,7 +308,7 @@ impl Deployments {
         let change = self.redact_change(change).await;
         let moved = self.store.transition(d.id, &[current], seen.state, &change, "watcher").await?;
         if moved && current != seen.state {
-            self.changed(d.id, seen.state);
+            self.changed(d.id, seen.state).await;
         }
         if moved && !seen.state.is_active() {
             self.artifacts.revoke(d.id);

@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use datafusion::common::JoinConstraint;
 use datafusion::common::TableReference;
 use datafusion::datasource::{ViewTable, source_as_provider};
 use datafusion::logical_expr::utils::grouping_set_to_exprlist;
-use datafusion::logical_expr::{Expr, JoinType, LogicalPlan};
+use datafusion::logical_expr::{Distinct, Expr, Join, JoinType, LogicalPlan, Window};
 use sluice_catalog::{LineageEdge, LineageTable};
 
 use super::bind::Bound;
@@ -27,6 +28,7 @@ type Origins = BTreeSet<(usize, String)>;
 /// in the sink's column order. No edge repeats.
 pub fn edges(bound: &Bound) -> Vec<LineageEdge> {
     let tables = TableNames::new(bound);
+    let trace = Trace { tables: &tables };
     let mut out: Vec<LineageEdge> = Vec::new();
     let mut seen: BTreeSet<LineageEdge> = BTreeSet::new();
     let mut push = |edge: LineageEdge| {
@@ -45,7 +47,7 @@ pub fn edges(bound: &Bound) -> Vec<LineageEdge> {
             });
         }
         for (i, column) in insert.columns.iter().enumerate() {
-            for (read, input_column) in origins(&insert.plan, i, &tables, 0) {
+            for (read, input_column) in trace.origins(&insert.plan, i, 0) {
                 push(LineageEdge {
                     input: table(&bound.tables[read].path),
                     input_column: Some(input_column),
@@ -104,75 +106,123 @@ impl TableNames {
     }
 }
 
-/// The source columns output column `i` of `plan` is computed from.
-fn origins(plan: &LogicalPlan, i: usize, tables: &TableNames, depth: usize) -> Origins {
-    if depth > MAX_DEPTH || i >= plan.schema().fields().len() {
-        return Origins::new();
+/// Follows output columns down a plan to the body's tables.
+struct Trace<'a> {
+    tables: &'a TableNames,
+}
+
+impl Trace<'_> {
+    /// The source columns output column `i` of `plan` is computed from.
+    fn origins(&self, plan: &LogicalPlan, i: usize, depth: usize) -> Origins {
+        if depth > MAX_DEPTH || i >= plan.schema().fields().len() {
+            return Origins::new();
+        }
+        let depth = depth + 1;
+        match plan {
+            LogicalPlan::TableScan(scan) => {
+                if let Some(t) = self.tables.of(&scan.table_name) {
+                    return [(t, scan.projected_schema.field(i).name().clone())].into();
+                }
+                let Ok(provider) = source_as_provider(&scan.source) else { return Origins::new() };
+                match provider.downcast_ref::<ViewTable>() {
+                    Some(view) => {
+                        let j = scan.projection.as_ref().and_then(|p| p.get(i).copied()).unwrap_or(i);
+                        self.origins(view.logical_plan(), j, depth)
+                    }
+                    None => Origins::new(),
+                }
+            }
+            LogicalPlan::Projection(p) => {
+                p.expr.get(i).map(|e| self.of_expr(e, &p.input, depth)).unwrap_or_default()
+            }
+            LogicalPlan::Aggregate(a) => {
+                let groups = grouping_set_to_exprlist(&a.group_expr).unwrap_or_default();
+                let first_aggregate = a.schema.fields().len() - a.aggr_expr.len();
+                if let Some(e) = groups.get(i) {
+                    self.of_expr(e, &a.input, depth)
+                } else if i >= first_aggregate {
+                    self.of_expr(&a.aggr_expr[i - first_aggregate], &a.input, depth)
+                } else {
+                    Origins::new()
+                }
+            }
+            LogicalPlan::Window(w) => self.window(w, i, depth),
+            LogicalPlan::Join(j) => self.join(j, i, depth),
+            LogicalPlan::Union(u) => {
+                u.inputs.iter().flat_map(|input| self.origins(input, i, depth)).collect()
+            }
+            LogicalPlan::Distinct(Distinct::On(d)) => {
+                d.select_expr.get(i).map(|e| self.of_expr(e, &d.input, depth)).unwrap_or_default()
+            }
+            // the same columns as their input
+            LogicalPlan::SubqueryAlias(_)
+            | LogicalPlan::Filter(_)
+            | LogicalPlan::Sort(_)
+            | LogicalPlan::Limit(_)
+            | LogicalPlan::Repartition(_)
+            | LogicalPlan::Distinct(_) => match plan.inputs().as_slice() {
+                [input] => self.origins(input, i, depth),
+                _ => Origins::new(),
+            },
+            _ => Origins::new(),
+        }
     }
-    let deeper = |input: &LogicalPlan, j: usize| origins(input, j, tables, depth + 1);
-    let of_expr = |expr: &Expr, input: &LogicalPlan| -> Origins {
+
+    /// The source columns of the columns `expr` reads from `input`.
+    fn of_expr(&self, expr: &Expr, input: &LogicalPlan, depth: usize) -> Origins {
         expr.column_refs()
             .into_iter()
             .filter_map(|c| input.schema().index_of_column(c).ok())
-            .flat_map(|j| deeper(input, j))
+            .flat_map(|j| self.origins(input, j, depth))
             .collect()
-    };
-    match plan {
-        LogicalPlan::TableScan(scan) => {
-            if let Some(t) = tables.of(&scan.table_name) {
-                return [(t, scan.projected_schema.field(i).name().clone())].into();
+    }
+
+    /// A window's input columns pass through; a window function's column comes from its
+    /// arguments, not its PARTITION BY / ORDER BY (as group keys and join keys are not a
+    /// column's origin).
+    fn window(&self, w: &Window, i: usize, depth: usize) -> Origins {
+        let Some(k) = i.checked_sub(w.input.schema().fields().len()) else {
+            return self.origins(&w.input, i, depth);
+        };
+        let expr = match w.window_expr.get(k) {
+            Some(Expr::Alias(a)) => Some(a.expr.as_ref()),
+            other => other,
+        };
+        match expr {
+            Some(Expr::WindowFunction(f)) => {
+                f.params.args.iter().flat_map(|a| self.of_expr(a, &w.input, depth)).collect()
             }
-            let Ok(provider) = source_as_provider(&scan.source) else { return Origins::new() };
-            match provider.downcast_ref::<ViewTable>() {
-                Some(view) => {
-                    let j = scan.projection.as_ref().and_then(|p| p.get(i).copied()).unwrap_or(i);
-                    deeper(view.logical_plan(), j)
+            Some(other) => self.of_expr(other, &w.input, depth),
+            None => Origins::new(),
+        }
+    }
+
+    /// A join's columns are its left input's, then its right's (one side only for semi,
+    /// anti and mark joins). With `USING (k)` / NATURAL the one `k` a query sees is the
+    /// left's, which a RIGHT or FULL join fills from the right: both sides are its origin.
+    fn join(&self, j: &Join, i: usize, depth: usize) -> Origins {
+        let left = j.left.schema().fields().len();
+        let mut found = match j.join_type {
+            JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => self.origins(&j.left, i, depth),
+            JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => {
+                self.origins(&j.right, i, depth)
+            }
+            _ if i < left => self.origins(&j.left, i, depth),
+            _ => self.origins(&j.right, i - left, depth),
+        };
+        if j.join_constraint == JoinConstraint::Using && i < left {
+            let key = |e: &Expr, side: &LogicalPlan| match e {
+                Expr::Column(c) => side.schema().index_of_column(c).ok(),
+                _ => None,
+            };
+            for (l, r) in &j.on {
+                if key(l, &j.left) == Some(i)
+                    && let Some(k) = key(r, &j.right)
+                {
+                    found.extend(self.origins(&j.right, k, depth));
                 }
-                None => Origins::new(),
             }
         }
-        LogicalPlan::Projection(p) => p.expr.get(i).map(|e| of_expr(e, &p.input)).unwrap_or_default(),
-        LogicalPlan::Aggregate(a) => {
-            let groups = grouping_set_to_exprlist(&a.group_expr).unwrap_or_default();
-            let first_aggregate = a.schema.fields().len() - a.aggr_expr.len();
-            if let Some(e) = groups.get(i) {
-                of_expr(e, &a.input)
-            } else if i >= first_aggregate {
-                of_expr(&a.aggr_expr[i - first_aggregate], &a.input)
-            } else {
-                Origins::new()
-            }
-        }
-        LogicalPlan::Window(w) => {
-            let width = w.input.schema().fields().len();
-            match i.checked_sub(width) {
-                None => deeper(&w.input, i),
-                Some(k) => w.window_expr.get(k).map(|e| of_expr(e, &w.input)).unwrap_or_default(),
-            }
-        }
-        LogicalPlan::Join(j) => {
-            let left = j.left.schema().fields().len();
-            match j.join_type {
-                JoinType::LeftSemi | JoinType::LeftAnti | JoinType::LeftMark => deeper(&j.left, i),
-                JoinType::RightSemi | JoinType::RightAnti | JoinType::RightMark => deeper(&j.right, i),
-                _ if i < left => deeper(&j.left, i),
-                _ => deeper(&j.right, i - left),
-            }
-        }
-        LogicalPlan::Union(u) => u.inputs.iter().flat_map(|input| deeper(input, i)).collect(),
-        LogicalPlan::Distinct(datafusion::logical_expr::Distinct::On(d)) => {
-            d.select_expr.get(i).map(|e| of_expr(e, &d.input)).unwrap_or_default()
-        }
-        // the same columns as their input
-        LogicalPlan::SubqueryAlias(_)
-        | LogicalPlan::Filter(_)
-        | LogicalPlan::Sort(_)
-        | LogicalPlan::Limit(_)
-        | LogicalPlan::Repartition(_)
-        | LogicalPlan::Distinct(_) => match plan.inputs().as_slice() {
-            [input] => deeper(input, i),
-            _ => Origins::new(),
-        },
-        _ => Origins::new(),
+        found
     }
 }

@@ -227,7 +227,7 @@ async fn record(
                 )),
                 other => other.into(),
             })?;
-            rt.deployments.changed(id, State::Submitting);
+            rt.deployments.changed(id, State::Submitting).await;
             Ok(id)
         }
         Some(d) => {

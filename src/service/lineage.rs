@@ -2,7 +2,7 @@
 //! (`sluice.lineage`), joined through the tables one pipeline writes and another reads —
 //! what `EXPLAIN LINEAGE` walks from a pipeline or a table, upstream and downstream.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
 use sluice_catalog::{LineageTable, PipelineLineage};
@@ -58,18 +58,17 @@ type TableEdges = Vec<(LineageTable, LineageTable, Vec<(String, String)>)>;
 /// Every pipeline's table edges, by pipeline.
 fn by_pipeline(rows: Vec<PipelineLineage>) -> BTreeMap<String, TableEdges> {
     let mut out: BTreeMap<String, TableEdges> = BTreeMap::new();
+    let mut at: HashMap<(String, LineageTable, LineageTable), usize> = HashMap::new();
     for row in rows {
-        let edges = out.entry(row.pipeline).or_default();
         let e = row.edge;
-        let at = match edges.iter().position(|(i, o, _)| *i == e.input && *o == e.output) {
-            Some(at) => at,
-            None => {
-                edges.push((e.input.clone(), e.output.clone(), Vec::new()));
-                edges.len() - 1
-            }
-        };
-        if let (Some(i), Some(o)) = (e.input_column, e.output_column) {
-            edges[at].2.push((i, o));
+        let edges = out.entry(row.pipeline.clone()).or_default();
+        let key = (row.pipeline, e.input.clone(), e.output.clone());
+        let i = *at.entry(key).or_insert_with(|| {
+            edges.push((e.input, e.output, Vec::new()));
+            edges.len() - 1
+        });
+        if let (Some(input), Some(output)) = (e.input_column, e.output_column) {
+            edges[i].2.push((input, output));
         }
     }
     out
@@ -85,6 +84,8 @@ pub async fn explain(rt: &Runtime, subject: &LineageSubject, notices: &mut Vec<N
     let pipelines = by_pipeline(rt.store.lineage(None).await?);
     let mut steps = Vec::new();
     let (mut up, mut down): (Vec<LineageTable>, Vec<LineageTable>) = (Vec::new(), Vec::new());
+    // the pipeline's own edges are not found again by the walks
+    let mut own: BTreeSet<Walked> = BTreeSet::new();
     match subject {
         LineageSubject::Pipeline(name) => {
             let name = name.as_str();
@@ -100,6 +101,7 @@ pub async fn explain(rt: &Runtime, subject: &LineageSubject, notices: &mut Vec<N
             for (input, output, columns) in pipelines.get(name).into_iter().flatten() {
                 up.push(input.clone());
                 down.push(output.clone());
+                own.insert((name.to_owned(), input.clone(), output.clone()));
                 let (input, output, columns) = (input.clone(), output.clone(), columns.clone());
                 steps.push(Step {
                     side: Side::Pipeline,
@@ -120,8 +122,13 @@ pub async fn explain(rt: &Runtime, subject: &LineageSubject, notices: &mut Vec<N
             down.push(table);
         }
     }
-    steps.extend(walk(&pipelines, up, Side::Upstream));
-    steps.extend(walk(&pipelines, down, Side::Downstream));
+    steps.extend(walk(&pipelines, up, Side::Upstream, own.clone()));
+    steps.extend(walk(&pipelines, down, Side::Downstream, own));
+    if let LineageSubject::Table(path) = subject
+        && steps.is_empty()
+    {
+        notices.push(Notice::notice(format!("no pipeline reads or writes table {path}")));
+    }
     steps.sort_by(|a, b| {
         let depth = |s: &Step| if s.side == Side::Upstream { -s.depth } else { s.depth };
         (a.side, depth(a), &a.pipeline).cmp(&(b.side, depth(b), &b.pipeline))
@@ -138,12 +145,19 @@ fn table_of(path: &crate::sql::ast::source::ObjectPath) -> LineageTable {
     }
 }
 
+/// A pipeline's edge between two tables, as the walks remember them.
+type Walked = (String, LineageTable, LineageTable);
+
 /// Breadth-first from `start` along `side`: each pipeline edge that writes (upstream) or
-/// reads (downstream) a table of the frontier, once each.
-fn walk(pipelines: &BTreeMap<String, TableEdges>, start: Vec<LineageTable>, side: Side) -> Vec<Step> {
+/// reads (downstream) a table of the frontier, once each, except those in `seen_edges`.
+fn walk(
+    pipelines: &BTreeMap<String, TableEdges>,
+    start: Vec<LineageTable>,
+    side: Side,
+    mut seen_edges: BTreeSet<Walked>,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut seen_tables: BTreeSet<LineageTable> = start.iter().cloned().collect();
-    let mut seen_edges: BTreeSet<(String, LineageTable, LineageTable)> = BTreeSet::new();
     let mut frontier = start;
     let mut depth = 1;
     while !frontier.is_empty() {
@@ -184,32 +198,37 @@ fn walk(pipelines: &BTreeMap<String, TableEdges>, start: Vec<LineageTable>, side
 struct Nodes {
     tables: Vec<LineageTable>,
     pipelines: Vec<String>,
+    table_ids: HashMap<LineageTable, usize>,
+    pipeline_ids: HashMap<String, usize>,
 }
 
 impl Nodes {
     fn table(&mut self, t: &LineageTable) -> String {
-        let at = self.tables.iter().position(|x| x == t).unwrap_or_else(|| {
+        let next = self.tables.len();
+        let at = *self.table_ids.entry(t.clone()).or_insert(next);
+        if at == next {
             self.tables.push(t.clone());
-            self.tables.len() - 1
-        });
+        }
         format!("t{at}")
     }
 
     fn pipeline(&mut self, p: &str) -> String {
-        let at = self.pipelines.iter().position(|x| x == p).unwrap_or_else(|| {
+        let next = self.pipelines.len();
+        let at = *self.pipeline_ids.entry(p.to_owned()).or_insert(next);
+        if at == next {
             self.pipelines.push(p.to_owned());
-            self.pipelines.len() - 1
-        });
+        }
         format!("p{at}")
     }
 
     /// The edges `input -> pipeline -> output` of `steps`, once each, by node id.
     fn edges(&mut self, steps: &[Step]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = Vec::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
         for s in steps {
             let (i, p, o) = (self.table(&s.input), self.pipeline(&s.pipeline), self.table(&s.output));
             for edge in [(i, p.clone()), (p, o)] {
-                if !out.contains(&edge) {
+                if seen.insert(edge.clone()) {
                     out.push(edge);
                 }
             }
@@ -292,18 +311,31 @@ mod tests {
     #[test]
     fn walks_follow_tables_both_ways_and_stop_at_cycles() {
         let pipelines = chain();
-        let down = walk(&pipelines, vec![t("pg.s.clean")], Side::Downstream);
+        let down = walk(&pipelines, vec![t("pg.s.clean")], Side::Downstream, BTreeSet::new());
         let names: Vec<(&str, i64)> = down.iter().map(|s| (s.pipeline.as_str(), s.depth)).collect();
         assert_eq!(names, [("b", 1), ("c", 2), ("a", 3)]);
-        let up = walk(&pipelines, vec![t("pg.s.clean")], Side::Upstream);
+        let up = walk(&pipelines, vec![t("pg.s.clean")], Side::Upstream, BTreeSet::new());
         assert_eq!(up[0].pipeline, "a");
         assert_eq!(up[0].columns, [("amount".to_owned(), "total".to_owned())]);
         assert_eq!(up[0].column_text().as_deref(), Some("amount -> total"));
     }
 
     #[test]
+    fn a_pipelines_own_edges_are_not_walked_again() {
+        let pipelines = by_pipeline(vec![
+            row("x", "pg.s.raw", "pg.s.staging", None),
+            row("x", "pg.s.staging", "pg.s.final", None),
+        ]);
+        let own: BTreeSet<Walked> =
+            pipelines["x"].iter().map(|(i, o, _)| ("x".to_owned(), i.clone(), o.clone())).collect();
+        let start = vec![t("pg.s.raw"), t("pg.s.staging"), t("pg.s.final")];
+        assert!(walk(&pipelines, start.clone(), Side::Upstream, own.clone()).is_empty());
+        assert!(walk(&pipelines, start, Side::Downstream, own).is_empty());
+    }
+
+    #[test]
     fn graphs_name_each_table_and_pipeline_once() {
-        let steps = walk(&chain(), vec![t("pg.s.raw")], Side::Downstream);
+        let steps = walk(&chain(), vec![t("pg.s.raw")], Side::Downstream, BTreeSet::new());
         let dot = dot(&steps);
         assert_eq!(dot.matches("shape=cylinder").count(), 3, "{dot}");
         assert!(dot.contains("t0 -> p0;\n  p0 -> t1;"), "{dot}");

@@ -74,7 +74,12 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
     let client = server.client().await;
     chain(&client, &pg).await;
 
-    let stored = rows(&client, "SELECT * FROM sluice.lineage").await;
+    let stored = rows(
+        &client,
+        "SELECT pipeline, input_source, input_database, input_table, input_column, output_source, \
+         output_database, output_table, output_column FROM sluice.lineage",
+    );
+    let stored = stored.await;
     let row = |pipeline: &str, input: &str, input_column: &str, output: &str, output_column: &str| {
         let parts = |t: &str| ["dw".to_owned(), p.clone(), t.to_owned()];
         let mut r = vec![pipeline.to_owned()];
@@ -139,6 +144,32 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
         )]]
     );
 
+    // a USING join's key comes from both sides (a RIGHT join fills it from the right); a
+    // window function's column is its argument's, not its PARTITION BY's
+    pg.execute(&format!("CREATE TABLE {p}.joined (id int, total numeric(38,2), label text)")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE j WITH (mode = 'batch') AS INSERT INTO dw.{p}.joined
+               SELECT id, sum(amount) OVER (PARTITION BY name) AS total, label
+               FROM dw.{p}.orders RIGHT JOIN dw.{p}.clean USING (id)"
+        ))
+        .await
+        .unwrap();
+    let joined = "SELECT input_table, input_column, output_column FROM sluice.lineage WHERE pipeline = 'j' \
+                  ORDER BY input_column NULLS FIRST, input_table";
+    assert_eq!(
+        rows(&client, joined).await,
+        [
+            ["clean", "NULL", "NULL"],
+            ["orders", "NULL", "NULL"],
+            ["orders", "amount", "total"],
+            ["clean", "id", "id"],
+            ["orders", "id", "id"],
+            ["clean", "label", "label"],
+        ]
+    );
+    client.batch_execute("DROP PIPELINE j").await.unwrap();
+
     // a pipeline that reads no table has no edges, and is told so
     let (notified, mut notices) = client_with_notices(&server).await;
     notified
@@ -152,6 +183,9 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
     let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
     assert!(notice.starts_with("pipeline \"consts\" has no recorded lineage"), "{notice}");
     notified.batch_execute("DROP PIPELINE consts").await.unwrap();
+    assert!(rows(&notified, &format!("EXPLAIN LINEAGE FOR TABLE dw.{p}.joined")).await.is_empty());
+    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
+    assert_eq!(notice, format!("no pipeline reads or writes table dw.{p}.joined"));
 
     let (state, message, _) = failure(&client, "EXPLAIN LINEAGE FOR PIPELINE nope").await;
     assert_eq!((state.as_str(), message.contains("\"nope\"")), ("42704", true), "{message}");
@@ -307,7 +341,7 @@ async fn runs_send_openlineage_events_with_inputs_and_outputs() {
     assert!(events.iter().all(|(_, e)| e["run"]["runId"] == events[0].1["run"]["runId"]));
     assert_ne!(events[0].1["run"]["runId"], json!(run_id), "each deployment is its own run");
 
-    let log = std::fs::read_to_string(&server.log).unwrap_or_default();
+    let log = std::fs::read_to_string(&server.log).expect("the gateway's log");
     assert!(!log.contains("ol-key-1234"), "the API key is in the log");
     let sent = format!("{:?}", receiver.events.lock().unwrap());
     assert!(!sent.contains(SECRET_VALUE), "a secret's value was sent");

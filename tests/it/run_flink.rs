@@ -246,13 +246,21 @@ async fn a_streaming_job_stops_with_a_savepoint_and_resumes_from_it() {
     assert_eq!(flink(&format!("/jobs/{}", third[5])).unwrap()["state"], "CANCELED");
     assert_eq!(rows(&client, "SHOW DEPLOYMENTS FOR PIPELINE ticks").await[0][6], "stopped");
 
-    // every move of the one deployment was an OpenLineage event of one run: STOP and
-    // SUSPEND end it (ABORT), RESUME starts it again
+    // every move of the deployment was an OpenLineage event: STOP and SUSPEND end a run
+    // (ABORT), RESUME starts the next; the deployment is each run's parent
     let events = openlineage_events(&events_file, 9).await;
     let types: Vec<&str> = events.iter().map(|e| e["eventType"].as_str().unwrap_or_default()).collect();
     let cycle = ["START", "RUNNING", "ABORT"];
     assert_eq!(types, [cycle, cycle, cycle].concat(), "{events:#?}");
-    assert!(events.iter().all(|e| e["run"]["runId"] == events[0]["run"]["runId"]));
+    let parent = &events[0]["run"]["facets"]["parent"]["run"]["runId"];
+    assert!(
+        parent.is_string() && events.iter().all(|e| &e["run"]["facets"]["parent"]["run"]["runId"] == parent)
+    );
+    let runs: Vec<&serde_json::Value> = events.iter().map(|e| &e["run"]["runId"]).collect();
+    for run in runs.chunks(3) {
+        assert!(run[0] == run[1] && run[1] == run[2], "one run per cycle: {runs:?}");
+    }
+    assert!(runs[0] != runs[3] && runs[3] != runs[6] && runs[0] != runs[6], "{runs:?}");
     let datasets = |key: &str| events[0][key].clone();
     assert_eq!(datasets("inputs"), serde_json::json!([{ "namespace": "sluice/gen", "name": "ticks" }]));
     assert_eq!(datasets("outputs")[0]["name"], "ticks");

@@ -2,8 +2,8 @@
 //! than a round trip each (each is a hop to SQLite's worker thread or to the PostgreSQL
 //! server — tens of thousands of them for a 10,000-table source).
 
-/// Rows one statement writes or names at most: up to 900 values, far below either
-/// driver's limit on bind parameters (SQLite 32,766, PostgreSQL 65,535).
+/// Rows one statement writes or names at most: up to 1,000 values (a lineage row has 10),
+/// far below either driver's limit on bind parameters (SQLite 32,766, PostgreSQL 65,535).
 pub(crate) const ROWS: usize = 100;
 
 /// Bytes of values one statement carries at most (a larger row goes alone). sqlx leaves

@@ -217,6 +217,10 @@ pub const TABLES: &[TableDescription] = &[
         comment: "Where each pipeline's rows come from: a row per input and output table, and a row per output column computed from an input column",
         columns: &[
             ("pipeline", "The pipeline"),
+            (
+                "ordinal",
+                "Position of the edge among the pipeline's, from 0: per INSERT its tables, then its columns in order",
+            ),
             ("input_source", "Source of the table read"),
             ("input_database", "Database of the table read (NULL: the source has none)"),
             ("input_table", "The table read"),
@@ -226,7 +230,10 @@ pub const TABLES: &[TableDescription] = &[
             ("output_table", "The table written"),
             ("output_column", "The column written (NULL on the row of the tables)"),
         ],
-        keys: &[Foreign { columns: &["pipeline"], table: "pipelines", referenced: &["name"] }],
+        keys: &[
+            Primary(&["pipeline", "ordinal"]),
+            Foreign { columns: &["pipeline"], table: "pipelines", referenced: &["name"] },
+        ],
     },
     TableDescription {
         table: "deployments",

@@ -256,6 +256,7 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
         name: "lineage",
         columns: &[
             ("pipeline", Text, false),
+            ("ordinal", Int, false),
             ("input_source", Text, false),
             ("input_database", Text, true),
             ("input_table", Text, false),
@@ -265,8 +266,8 @@ pub const SYSTEM_TABLES: &[SystemTableDef] = &[
             ("output_table", Text, false),
             ("output_column", Text, true),
         ],
-        sql: "SELECT pipeline, input_source, input_database, input_table, input_column, output_source, \
-              output_database, output_table, output_column FROM pipeline_lineage",
+        sql: "SELECT pipeline, ordinal, input_source, input_database, input_table, input_column, \
+              output_source, output_database, output_table, output_column FROM pipeline_lineage",
         order_by: "pipeline, ordinal",
         cached: true,
         derived: &[],
