@@ -144,48 +144,8 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
         )]]
     );
 
-    // a USING join's key comes from both sides (a RIGHT join fills it from the right); a
-    // window function's column is its argument's, not its PARTITION BY's
-    pg.execute(&format!("CREATE TABLE {p}.joined (id int, total numeric(38,2), label text)")).await;
-    client
-        .batch_execute(&format!(
-            "CREATE PIPELINE j WITH (mode = 'batch') AS INSERT INTO dw.{p}.joined
-               SELECT id, sum(amount) OVER (PARTITION BY name) AS total, label
-               FROM dw.{p}.orders RIGHT JOIN dw.{p}.clean USING (id)"
-        ))
-        .await
-        .unwrap();
-    let joined = "SELECT input_table, input_column, output_column FROM sluice.lineage WHERE pipeline = 'j' \
-                  ORDER BY input_column NULLS FIRST, input_table";
-    assert_eq!(
-        rows(&client, joined).await,
-        [
-            ["clean", "NULL", "NULL"],
-            ["orders", "NULL", "NULL"],
-            ["orders", "amount", "total"],
-            ["clean", "id", "id"],
-            ["orders", "id", "id"],
-            ["clean", "label", "label"],
-        ]
-    );
-    client.batch_execute("DROP PIPELINE j").await.unwrap();
-
-    // a pipeline that reads no table has no edges, and is told so
-    let (notified, mut notices) = client_with_notices(&server).await;
-    notified
-        .batch_execute(&format!(
-            "CREATE PIPELINE consts WITH (mode = 'batch') AS INSERT INTO dw.{p}.report SELECT 1 AS n, CAST(2.5 AS DECIMAL(14, 2)) AS total"
-        ))
-        .await
-        .unwrap();
-    while notices.try_recv().is_ok() {}
-    assert!(rows(&notified, "EXPLAIN LINEAGE FOR PIPELINE consts").await.is_empty());
-    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
-    assert!(notice.starts_with("pipeline \"consts\" has no recorded lineage"), "{notice}");
-    notified.batch_execute("DROP PIPELINE consts").await.unwrap();
-    assert!(rows(&notified, &format!("EXPLAIN LINEAGE FOR TABLE dw.{p}.joined")).await.is_empty());
-    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
-    assert_eq!(notice, format!("no pipeline reads or writes table dw.{p}.joined"));
+    joins_and_windows_are_traced(&client, &pg).await;
+    edgeless_pipelines_and_tables_are_told(&server, &p).await;
 
     let (state, message, _) = failure(&client, "EXPLAIN LINEAGE FOR PIPELINE nope").await;
     assert_eq!((state.as_str(), message.contains("\"nope\"")), ("42704", true), "{message}");
@@ -209,6 +169,55 @@ async fn a_chain_of_two_pipelines_shows_in_lineage() {
     assert_eq!(rows(&client, "SELECT DISTINCT pipeline FROM sluice.lineage").await, [["a"]]);
     drop(server);
     pg.drop().await;
+}
+
+/// A USING join's key comes from both sides (a RIGHT join fills it from the right); a
+/// window function's column is its argument's, not its PARTITION BY's.
+async fn joins_and_windows_are_traced(client: &Client, pg: &Postgres) {
+    let p = &pg.name;
+    pg.execute(&format!("CREATE TABLE {p}.joined (id int, total numeric(38,2), label text)")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE PIPELINE j WITH (mode = 'batch') AS INSERT INTO dw.{p}.joined
+               SELECT id, sum(amount) OVER (PARTITION BY name) AS total, label
+               FROM dw.{p}.orders RIGHT JOIN dw.{p}.clean USING (id)"
+        ))
+        .await
+        .unwrap();
+    let joined = "SELECT input_table, input_column, output_column FROM sluice.lineage WHERE pipeline = 'j' \
+                  ORDER BY input_column NULLS FIRST, input_table";
+    assert_eq!(
+        rows(&client, joined).await,
+        [
+            ["clean", "NULL", "NULL"],
+            ["orders", "NULL", "NULL"],
+            ["orders", "amount", "total"],
+            ["clean", "id", "id"],
+            ["orders", "id", "id"],
+            ["clean", "label", "label"],
+        ]
+    );
+    client.batch_execute("DROP PIPELINE j").await.unwrap();
+}
+
+/// A pipeline that reads no table has no edges, and a table no pipeline uses none: EXPLAIN
+/// LINEAGE says so.
+async fn edgeless_pipelines_and_tables_are_told(server: &TestServer, p: &str) {
+    let (notified, mut notices) = client_with_notices(server).await;
+    notified
+        .batch_execute(&format!(
+            "CREATE PIPELINE consts WITH (mode = 'batch') AS INSERT INTO dw.{p}.report SELECT 1 AS n, CAST(2.5 AS DECIMAL(14, 2)) AS total"
+        ))
+        .await
+        .unwrap();
+    while notices.try_recv().is_ok() {}
+    assert!(rows(&notified, "EXPLAIN LINEAGE FOR PIPELINE consts").await.is_empty());
+    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
+    assert!(notice.starts_with("pipeline \"consts\" has no recorded lineage"), "{notice}");
+    notified.batch_execute("DROP PIPELINE consts").await.unwrap();
+    assert!(rows(&notified, &format!("EXPLAIN LINEAGE FOR TABLE dw.{p}.joined")).await.is_empty());
+    let notice = tokio::time::timeout(Duration::from_secs(10), notices.recv()).await.unwrap().unwrap();
+    assert_eq!(notice, format!("no pipeline reads or writes table dw.{p}.joined"));
 }
 
 fn ends_run(event: &Value) -> bool {
