@@ -187,7 +187,7 @@ async fn joins_and_windows_are_traced(client: &Client, pg: &Postgres) {
     let joined = "SELECT input_table, input_column, output_column FROM sluice.lineage WHERE pipeline = 'j' \
                   ORDER BY input_column NULLS FIRST, input_table";
     assert_eq!(
-        rows(&client, joined).await,
+        rows(client, joined).await,
         [
             ["clean", "NULL", "NULL"],
             ["orders", "NULL", "NULL"],
