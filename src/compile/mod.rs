@@ -17,6 +17,7 @@ use datafusion::sql::sqlparser::ast::{
 };
 
 pub use crate::connectors::render::Secrets;
+use sluice_catalog::PipelineEngine;
 
 use crate::error::Result;
 use crate::plan::PipelinePlan;
@@ -49,6 +50,17 @@ pub fn compile(
         ExplainFormat::Mermaid => one(".mmd", diagram::mermaid(plan)),
         ExplainFormat::Json => one(".json", diagram::json(plan)),
     })
+}
+
+/// Compiles `plan` for its own engine and drops the result: a body that engine cannot
+/// run is refused as the pipeline is stored, not at its first START.
+pub fn check_engine(plan: &PipelinePlan) -> Result<()> {
+    let secrets = &mut Secrets::default();
+    match plan.settings().engine {
+        PipelineEngine::Flink => flink_sql::compile(plan, secrets).map(drop),
+        PipelineEngine::SeaTunnel => seatunnel::compile(plan, secrets).map(drop),
+        PipelineEngine::FlinkCdc => flink_cdc::compile(plan, secrets).map(drop),
+    }
 }
 
 /// The index in `plan`'s tables of the table `name` refers to.

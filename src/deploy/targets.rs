@@ -4,7 +4,7 @@ use sluice_catalog::Store;
 
 use super::Target;
 use super::target_types::SecretValues;
-use super::target_types::target_type;
+use super::target_types::{TargetType, target_type};
 use crate::connectors::ResolvedOptions;
 use crate::error::{Result, SluiceError};
 use crate::secrets::MasterKey;
@@ -23,13 +23,13 @@ pub async fn load(store: &Store, key: &MasterKey, name: &str) -> Result<Target> 
     Ok(Target { name: record.name, target_type: target_type(&record.target_type)?, options, secrets })
 }
 
-/// Refuses (42704) a pipeline whose `target` option names no target, when the pipeline is
-/// created or changed (a target dropped later fails START instead).
-pub async fn check_exists(store: &Store, target: Option<&str>) -> Result<()> {
-    match target {
-        Some(name) if store.target(name).await?.is_none() => {
-            Err(SluiceError::UndefinedObject { kind: "target", name: name.to_owned() })
-        }
-        _ => Ok(()),
+/// The type of the target a pipeline's `target` option names (None without one); 42704
+/// when it names no target, as the pipeline is created or changed (a target dropped later
+/// fails START instead).
+pub async fn check_exists(store: &Store, target: Option<&str>) -> Result<Option<&'static TargetType>> {
+    let Some(name) = target else { return Ok(None) };
+    match store.target(name).await? {
+        Some(record) => target_type(&record.target_type).map(Some),
+        None => Err(SluiceError::UndefinedObject { kind: "target", name: name.to_owned() }),
     }
 }

@@ -22,8 +22,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Outp
         AlterPipelineOperation::Reset(keys) => reset_with(option_schema(), &stored.options, keys)?,
     };
     let bound = bind_resolved(&mut ctx.plan_ctx(), options, &stored.body, Tables::Schemas).await?;
-    crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
-    let pipeline = new_pipeline(&stored.record.name, &bound, &stored.body);
+    let plan = crate::service::pipelines::checked_plan(ctx.rt, &stored.record.name, bound).await?;
+    let pipeline = new_pipeline(&stored.record.name, &plan.bound, &stored.body);
     rights.require_usage_of_sources(pipeline.sources.iter().map(String::as_str)).await?;
     ctx.rt.store.alter_pipeline(&pipeline, stored.record.version, &ctx.session.user).await?;
     Ok(Output::Command("ALTER PIPELINE"))

@@ -28,8 +28,8 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &CreatePipeline) -> Result<Out
         });
     }
     let bound = bind(&mut ctx.plan_ctx(), &statement.options, &statement.body, Tables::Schemas).await?;
-    crate::deploy::targets::check_exists(&ctx.rt.store, bound.settings.target.as_deref()).await?;
-    let pipeline = new_pipeline(name, &bound, &statement.body);
+    let plan = crate::service::pipelines::checked_plan(ctx.rt, name, bound).await?;
+    let pipeline = new_pipeline(name, &plan.bound, &statement.body);
     rights.require_usage_of_sources(pipeline.sources.iter().map(String::as_str)).await?;
     match ctx.rt.store.put_pipeline(&pipeline, statement.or_replace, &ctx.session.user).await {
         Ok(_) => Ok(Output::Command("CREATE PIPELINE")),

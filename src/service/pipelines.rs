@@ -1,16 +1,33 @@
 //! Pipelines as services use them: loaded from the store and bound against the catalog
 //! as it is now.
 
+use sluice_catalog::PipelineEngine;
+
 use crate::error::Result;
 use crate::notice::Notice;
 use crate::plan::stored::StoredPipeline;
-use crate::plan::{PipelinePlan, PlanCtx, Tables, bind_with};
+use crate::plan::{Bound, PipelinePlan, PlanCtx, Tables, bind_with};
 use crate::runtime::Runtime;
 use crate::sql::placeholders::Interval;
 
 /// The pipeline called `name`, or 42704.
 pub async fn load(rt: &Runtime, name: &str) -> Result<StoredPipeline> {
     crate::plan::stored::load(&rt.store, name).await
+}
+
+/// `bound` as pipeline `name`'s plan, once its target exists and its engine can run it:
+/// what START would deploy is compiled (and dropped) now, so that a body the engine cannot
+/// run is refused as it is stored — always for SeaTunnel and Flink CDC pipelines, for
+/// Flink pipelines when their target runs Flink SQL (without a target, or on a local one,
+/// the gateway may run the pipeline itself).
+pub async fn checked_plan(rt: &Runtime, name: &str, bound: Bound) -> Result<PipelinePlan> {
+    let target = crate::deploy::targets::check_exists(&rt.store, bound.settings.target.as_deref()).await?;
+    let plan = PipelinePlan::new(name, bound);
+    let runs_flink_sql = target.is_some_and(|t| !t.in_gateway);
+    if plan.settings().engine != PipelineEngine::Flink || runs_flink_sql {
+        crate::compile::check_engine(&plan)?;
+    }
+    Ok(plan)
 }
 
 /// Binds a stored pipeline and lays out its DAG. A sync's pipeline is bound with the

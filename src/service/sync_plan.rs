@@ -152,8 +152,8 @@ pub async fn finish(rt: &Runtime, owner: &str, draft: Draft, notices: &mut Vec<N
     let presets = sync::presets(&record, &tables, &settings);
     let mut ctx = PlanCtx { store: &rt.store, master_key: &rt.master_key, notices: &mut *notices };
     let bound = bind_with(&mut ctx, pipeline_options, &body, Tables::Schemas, &presets).await?;
-    crate::deploy::targets::check_exists(&rt.store, bound.settings.target.as_deref()).await?;
-    let pipeline = new_pipeline(&name, &bound, &body);
+    let plan = super::pipelines::checked_plan(rt, &name, bound).await?;
+    let pipeline = new_pipeline(&name, &plan.bound, &body);
     Ok(Planned { record, tables, pipeline, engine })
 }
 

@@ -8,6 +8,7 @@
 
 use tokio_postgres::Client;
 
+use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, SOURCE_PASSWORD, mariadb_up};
 use crate::common::k8s_schema::{crd_schema, validate};
 use crate::common::paimon::make_warehouse;
@@ -269,6 +270,28 @@ async fn one_mysql_change_stream_feeds_kafka_and_a_paimon_warehouse() {
     // Flink CDC: the fan-out is refused; MySQL into Paimon alone is a Flink CDC pipeline
     let e = client.batch_execute("EXPLAIN PIPELINE cdc_to_lake FORMAT flink_cdc").await.expect_err("fan-out");
     assert_eq!(e.as_db_error().map(|d| d.code().code()), Some("0A000"));
+    // … and a pipeline whose own engine is Flink CDC cannot be made a fan-out at all: its
+    // job is compiled as it is stored, so CREATE and ALTER refuse it and store nothing
+    let (state, message, _) = failure(
+        &client,
+        &format!(
+            "CREATE PIPELINE cdc_fanout_yaml WITH (mode = 'streaming', engine = 'flink-cdc') AS BEGIN
+               INSERT INTO events.orders SELECT id, name, amount FROM shop_db.{m}.orders;
+               INSERT INTO lake.ods.orders SELECT id, name AS customer, amount FROM shop_db.{m}.orders;
+             END;"
+        ),
+    )
+    .await;
+    assert_eq!(state, "0A000", "{message}");
+    assert!(message.contains("several sinks"), "{message}");
+    let (state, message, _) = failure(&client, "ALTER PIPELINE cdc_to_lake SET (engine = 'flink-cdc')").await;
+    assert_eq!((state.as_str(), message.contains("several sinks")), ("0A000", true), "{message}");
+    let stored = rows(
+        &client,
+        "SELECT name, engine, version FROM sluice.pipelines WHERE name IN ('cdc_to_lake', 'cdc_fanout_yaml')",
+    )
+    .await;
+    assert_eq!(stored, [["cdc_to_lake", "flink", "1"]], "the refused statements changed nothing");
     client
         .batch_execute(&format!(
             "CREATE PIPELINE cdc_lake_only WITH (mode = 'streaming', engine = 'flink-cdc') AS

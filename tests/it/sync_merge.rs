@@ -333,3 +333,79 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
     }
     drop_shards(maria, &shards).await;
 }
+
+/// What a sync of several databases cannot do is refused with its SQLSTATE and a message
+/// naming what is wrong, and a refused CREATE stores nothing: `origin_key` without
+/// `origin_column` (22023); a matched database with a dot in its name, which the stored
+/// `database.table` names could not tell apart (0A000); a merge whose origin column
+/// SeaTunnel's CDC sources cannot add (0A000: the engine's job is compiled as the sync is
+/// created).
+#[tokio::test]
+async fn what_a_merge_cannot_do_is_refused_naming_it() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await)
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let maria = MariaDb::create().await;
+    let shards = vec![shard(&maria, 0, "DECIMAL(12,2)").await, shard(&maria, 1, "DECIMAL(12,2)").await];
+    let (_server, client) = gateway(&maria).await;
+    let m = &maria.name;
+    let syncs = || rows(&client, "SELECT name FROM sluice.syncs ORDER BY name");
+
+    let (state, message, _) = failure(
+        &client,
+        &format!(
+            "CREATE SYNC DATABASE keyed FROM maria DATABASES '{m}_s[0-9]' INCLUDING TABLES 'orders' \
+             TO dw DATABASE public WITH (mode = 'full', origin_key = true)"
+        ),
+    )
+    .await;
+    assert_eq!(state, "22023", "{message}");
+    assert_eq!(message, "option \"origin_key\" of syncs needs option \"origin_column\"");
+
+    let dotted = format!("{m}_s.9");
+    for sql in [
+        format!("CREATE DATABASE `{dotted}`"),
+        format!("CREATE TABLE `{dotted}`.orders (id INT PRIMARY KEY)"),
+        format!("GRANT SELECT ON `{dotted}`.* TO '{m}'@'%'"),
+    ] {
+        maria.execute(&sql).await;
+    }
+    let (state, message, _) = failure(
+        &client,
+        &format!(
+            "CREATE SYNC DATABASE dotted FROM maria DATABASES '{m}_s.*' INCLUDING TABLES 'orders' \
+             TO dw DATABASE public WITH (mode = 'full', origin_column = 'src_table')"
+        ),
+    )
+    .await;
+    assert_eq!(state, "0A000", "{message}");
+    assert_eq!(
+        message,
+        format!(
+            "database {dotted} of source maria has a dot in its name, which a sync of several databases cannot tell from its tables'"
+        )
+    );
+    maria.execute(&format!("DROP DATABASE `{dotted}`")).await;
+
+    // refused as it is created: START would deploy exactly this SeaTunnel job
+    let (state, message, _) = failure(
+        &client,
+        &format!(
+            "CREATE SYNC DATABASE st_cdc FROM maria DATABASES '{m}_s[0-9]' INCLUDING TABLES 'orders' \
+             TO dw DATABASE public WITH (mode = 'cdc', engine = 'seatunnel', origin_column = 'src_table')"
+        ),
+    )
+    .await;
+    assert_eq!(state, "0A000", "{message}");
+    assert_eq!(
+        message,
+        "SeaTunnel cannot write the tables merged into dw.public.orders: the statement adds or renames columns \
+         (an origin column), which SeaTunnel's CDC sources cannot"
+    );
+    assert!(syncs().await.is_empty(), "the refused statements stored nothing");
+    let pipelines = rows(&client, "SELECT count(*) FROM sluice.pipelines").await;
+    assert_eq!(pipelines, [["0"]], "nor the pipeline a sync compiles into");
+    drop_shards(maria, &shards).await;
+}
