@@ -4,20 +4,11 @@
 //! refused with their SQLSTATE; and every hint that names a statement names one that
 //! works — the tests run the statement each hint gives.
 
-use tokio_postgres::Client;
-
-use crate::common::failures::failure;
+use crate::common::failures::{failure, failure_hint};
 use crate::common::fixtures::{MariaDb, mariadb_up};
 use crate::common::rows::rows;
 use crate::common::sources::maria_source;
 use crate::common::{TestServer, require};
-
-/// The error of `sql`: (SQLSTATE, message, hint).
-async fn refusal(client: &Client, sql: &str) -> (String, String, String) {
-    let e = client.batch_execute(sql).await.expect_err(sql);
-    let db = e.as_db_error().unwrap_or_else(|| panic!("{sql}: {e}"));
-    (db.code().code().to_owned(), db.message().to_owned(), db.hint().unwrap_or_default().to_owned())
-}
 
 /// The statement a hint names (`… CREATE TABLE x.y (column type, …).`), its
 /// placeholders filled in as a user would.
@@ -46,7 +37,7 @@ async fn hints_name_statements_that_work() {
         .unwrap();
 
     // a warehouse on S3 cannot be introspected: REFRESH says how to declare its tables
-    let (state, msg, hint) = refusal(&client, "REFRESH SOURCE lake DATABASE ods").await;
+    let (state, msg, hint) = failure_hint(&client, "REFRESH SOURCE lake DATABASE ods").await;
     assert_eq!(state, "0A000", "{msg}");
     assert!(msg.contains("\"lake\"") && msg.contains("paimon"), "{msg}");
     let statement = hinted_statement(&hint);
@@ -57,7 +48,7 @@ async fn hints_name_statements_that_work() {
     assert_eq!(tables.iter().map(|r| [r[0].as_str(), &r[1]]).collect::<Vec<_>>(), [["orders", "declared"]]);
 
     // an unknown table read from it: 42P01 with the statement that declares it
-    let (state, msg, hint) = refusal(
+    let (state, msg, hint) = failure_hint(
         &client,
         "CREATE PIPELINE p AS INSERT INTO out.console SELECT id, amount FROM lake.ods.payments",
     )
@@ -114,19 +105,19 @@ async fn hints_name_statements_that_work() {
         flink.contains("'metastore' = 'jdbc'") && flink.contains("'uri' = 'jdbc:mysql://db/paimon'"),
         "{flink}"
     );
-    let (state, msg, hint) = refusal(&client, "EXPLAIN PIPELINE from_meta FORMAT seatunnel").await;
+    let (state, msg, hint) = failure_hint(&client, "EXPLAIN PIPELINE from_meta FORMAT seatunnel").await;
     assert_eq!(state, "0A000", "{msg}");
     assert!(msg.contains("meta_lake.ods.orders") && hint.contains("not jdbc"), "{msg} / {hint}");
 
     // Kafka topics are declared with two-part names and options
     let (state, _, hint) =
-        refusal(&client, "CREATE PIPELINE r AS INSERT INTO out.console SELECT id, amount FROM k.orders")
+        failure_hint(&client, "CREATE PIPELINE r AS INSERT INTO out.console SELECT id, amount FROM k.orders")
             .await;
     assert_eq!(state, "42P01");
     let statement = hinted_statement(&hint);
     assert_eq!(statement, "CREATE TABLE k.orders (id INT, amount DECIMAL(10, 2)) WITH (topic = 'orders')");
     client.batch_execute(&statement).await.unwrap_or_else(|e| panic!("{statement}: {e}"));
-    let (state, msg, hint) = refusal(&client, "SHOW DATABASES FROM k").await;
+    let (state, msg, hint) = failure_hint(&client, "SHOW DATABASES FROM k").await;
     assert_eq!(state, "0A000", "{msg}");
     assert_eq!(hint, "SHOW TABLES FROM k lists its declared tables.");
     assert_eq!(rows(&client, "SHOW TABLES FROM k").await[0][0], "orders");
@@ -146,7 +137,7 @@ async fn hints_name_statements_that_work() {
         assert!(msg.contains(expected), "{sql}: {msg}");
     }
     // the gateway keeps no tables of its own
-    let (state, msg, hint) = refusal(&client, "CREATE TABLE orders (id INT)").await;
+    let (state, msg, hint) = failure_hint(&client, "CREATE TABLE orders (id INT)").await;
     assert_eq!(state, "0A000", "{msg}");
     assert!(msg.contains("no tables of its own") && hint.contains("source.database.table"), "{msg} {hint}");
     let (state, msg, _) = failure(&client, "DROP TABLE nowhere.ods.orders").await;

@@ -275,19 +275,29 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
     let repo = tempfile::tempdir().expect("temp dir");
     let before = catalog(&client).await;
     write(repo.path(), "a/good.sql", "CREATE SOURCE more TYPE blackhole;\n");
-    for (file, sql, expected) in [
+    // each bad file: where it fails and with which SQLSTATE
+    for (file, sql, expected, state) in [
         (
             "b/syntax.sql",
             "CREATE SOURCE s2 TYPE blackhole;\nCREATE PIPELINE p AS\n  INSERT INTO hole.void SELEC 1;\n",
             "b/syntax.sql:3:",
+            "42601",
         ),
         (
             "b/binding.sql",
             "CREATE PIPELINE p AS\n  INSERT INTO hole.void SELECT nope FROM hole.void;\n",
-            "b/binding.sql:2:",
+            "b/binding.sql:2:42",
+            "42809",
         ),
-        ("b/verb.sql", "\n\nSTART PIPELINE p;\n", "b/verb.sql:3:1"),
-        ("b/secret.sql", "CREATE SECRET fresh AS '***';\n", "b/secret.sql:1:1"),
+        ("b/verb.sql", "\n\nSTART PIPELINE p;\n", "b/verb.sql:3:1", "0A000"),
+        ("b/secret.sql", "CREATE SECRET fresh AS '***';\n", "b/secret.sql:1:1", "22023"),
+        (
+            "b/twice.sql",
+            "CREATE SOURCE s3 TYPE blackhole;\nCREATE SOURCE s3 TYPE blackhole;\n",
+            "b/twice.sql:2:1",
+            "42710",
+        ),
+        ("b/orphan.sql", "GRANT USAGE ON SOURCE hole TO PUBLIC;\n", "b/orphan.sql:1:1", "42704"),
     ] {
         write(repo.path(), file, sql);
         for verb in ["plan", "apply"] {
@@ -298,7 +308,7 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
             assert_eq!(out.status.code(), Some(1), "{verb} {file}: {stdout}{stderr}");
             let located = format!("{}/{expected}", repo.path().display());
             assert!(stderr.contains(&located), "{verb} {file}: {stderr}");
-            assert!(stderr.contains("(SQLSTATE "), "{verb} {file}: {stderr}");
+            assert!(stderr.contains(&format!("(SQLSTATE {state})")), "{verb} {file}: {stderr}");
             assert_eq!(catalog(&client).await, before, "{verb} {file} changed nothing");
         }
         std::fs::remove_file(repo.path().join(file)).unwrap();

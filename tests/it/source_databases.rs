@@ -161,20 +161,19 @@ async fn psql_browses_a_mariadb_source_as_a_database_and_reads_it_by_short_names
 #[tokio::test]
 async fn connecting_to_a_source_database_needs_it_to_exist_be_read_live_and_select_on_it() {
     let Some((maria, server, admin)) = shop().await else { return };
-    let err = connect(&server, "sluice", PASSWORD, "nowhere").await.err().expect("connected to nowhere");
+    let err = connect(&server, "sluice", PASSWORD, "nowhere").await.expect_err("connected to nowhere");
     assert_eq!(sqlstate(&err), "3D000");
     assert!(message(&err).contains("database \"nowhere\" does not exist"), "{}", message(&err));
     admin
         .batch_execute("CREATE SOURCE events TYPE kafka WITH (bootstrap_servers = '127.0.0.1:9')")
         .await
         .unwrap();
-    let err =
-        connect(&server, "sluice", PASSWORD, "events").await.err().expect("connected to a kafka source");
+    let err = connect(&server, "sluice", PASSWORD, "events").await.expect_err("connected to a kafka source");
     assert_eq!(sqlstate(&err), "3D000");
     assert!(message(&err).contains("of type kafka, which is not read live"), "{}", message(&err));
 
     admin.batch_execute("CREATE ROLE bob LOGIN PASSWORD 'b0b'").await.unwrap();
-    let err = connect(&server, "bob", "b0b", "shop").await.err().expect("bob connected without SELECT");
+    let err = connect(&server, "bob", "b0b", "shop").await.expect_err("bob connected without SELECT");
     assert_eq!(sqlstate(&err), "42501");
     assert!(message(&err).contains("permission denied for database \"shop\""), "{}", message(&err));
     // the refusal changed nothing: bob still reaches the gateway's database

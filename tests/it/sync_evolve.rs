@@ -8,7 +8,7 @@
 
 use tokio_postgres::Client;
 
-use crate::common::failures::failure;
+use crate::common::failures::{failure, failure_hint};
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
 use crate::common::rows::rows;
 use crate::common::sources::maria_source;
@@ -154,6 +154,51 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
     let kept =
         pg.text_rows(&format!("SELECT id::text, a, c::text FROM {sink_db}.t_exception ORDER BY id")).await;
     assert_eq!(kept, [["1", "a1", "10"], ["2", "a2", "20"], ["3", "a3", "30"]]);
+
+    maria.drop().await;
+    pg.drop().await;
+}
+
+/// A sink table's key column that the source no longer has cannot be evolved by any
+/// behaviour: START refuses with 55000 naming the column and the sink table, which keeps
+/// its columns and rows.
+#[tokio::test]
+async fn a_key_column_gone_from_the_source_is_refused_whatever_the_behaviour() {
+    if !require("MariaDB on 127.0.0.1", mariadb_up().await)
+        || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
+    {
+        return;
+    }
+    let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
+    let (db, sink_db) = (maria.name.clone(), pg.name.clone());
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, &maria, "maria").await;
+    client
+        .batch_execute("CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')")
+        .await
+        .unwrap();
+    maria.execute(&format!("CREATE TABLE {db}.keyed (id INT PRIMARY KEY, v VARCHAR(10))")).await;
+    maria.execute(&format!("INSERT INTO {db}.keyed VALUES (1, 'one'), (2, 'two')")).await;
+    client
+        .batch_execute(&format!(
+            "CREATE SYNC DATABASE s_key FROM maria DATABASE {db} INCLUDING TABLES 'keyed' \
+             TO dw DATABASE {sink_db} WITH (engine = 'local', mode = 'full', schema_change = 'evolve')"
+        ))
+        .await
+        .unwrap();
+    start(&client, "s_key").await;
+    // the key is renamed at the source: to the sink table, its key column is gone
+    maria.execute(&format!("ALTER TABLE {db}.keyed CHANGE id key_id INT NOT NULL")).await;
+    maria.execute(&format!("INSERT INTO {db}.keyed VALUES (3, 'three')")).await;
+
+    let (state, message, hint) = failure_hint(&client, "START PIPELINE s_key").await;
+    assert_eq!(state, "55000", "{message}");
+    assert_eq!(message, format!("key column id of sink table {sink_db}.keyed is gone from its source table"));
+    assert_eq!(hint, "Change the sink table's key, or drop the sink table for START to create it again.");
+    assert_eq!(columns(&pg, "keyed").await, [["id", "NO"], ["v", "YES"]]);
+    let kept = pg.text_rows(&format!("SELECT id::text, v FROM {sink_db}.keyed ORDER BY id")).await;
+    assert_eq!(kept, [["1", "one"], ["2", "two"]], "the sink's rows unchanged");
 
     maria.drop().await;
     pg.drop().await;

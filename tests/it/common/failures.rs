@@ -15,6 +15,13 @@ pub async fn failure(client: &Client, sql: &str) -> (String, String, Option<u32>
     (sqlstate(&e), message(&e), position)
 }
 
+/// The error `sql` fails with: SQLSTATE, message and HINT (empty when it has none).
+pub async fn failure_hint(client: &Client, sql: &str) -> (String, String, String) {
+    let e = client.batch_execute(sql).await.expect_err(sql);
+    let hint = e.as_db_error().and_then(|d| d.hint()).unwrap_or_default().to_owned();
+    (sqlstate(&e), message(&e), hint)
+}
+
 /// The error `sql` fails with: SQLSTATE, message and DETAIL (empty when it has none).
 pub async fn failure_detail(client: &Client, sql: &str) -> (String, String, String) {
     let e = client.batch_execute(sql).await.expect_err(sql);
