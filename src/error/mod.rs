@@ -434,7 +434,7 @@ fn store_state(e: &StoreError) -> SqlState {
     }
 }
 
-pub(super) fn clone_store_error(e: &StoreError) -> StoreError {
+fn clone_store_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Concurrent { detail } => StoreError::Concurrent { detail: detail.clone() },
         e if e.is_unavailable() => StoreError::Unavailable(e.to_string()),

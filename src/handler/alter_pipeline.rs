@@ -9,7 +9,7 @@ use crate::connectors::validate::{reset_with, validate_with};
 use crate::error::Result;
 use crate::plan::bind::option_schema;
 use crate::plan::stored::new_pipeline;
-use crate::plan::{Tables, bind_resolved};
+use crate::plan::{Tables, bind_with};
 use crate::service::pipelines::load;
 use crate::sql::ast::pipeline::{AlterPipeline, AlterPipelineOperation};
 
@@ -21,7 +21,9 @@ pub async fn handle(ctx: &mut Ctx<'_>, statement: &AlterPipeline) -> Result<Outp
         AlterPipelineOperation::Set(options) => validate_with(option_schema(), &stored.options, options)?,
         AlterPipelineOperation::Reset(keys) => reset_with(option_schema(), &stored.options, keys)?,
     };
-    let bound = bind_resolved(&mut ctx.plan_ctx(), options, &stored.body, Tables::Schemas).await?;
+    // a sync's pipeline is bound as START binds it: with the sync's sink tables preset
+    let presets = crate::sync::presets_of(&ctx.rt.store, &stored.record.name).await?.unwrap_or_default();
+    let bound = bind_with(&mut ctx.plan_ctx(), options, &stored.body, Tables::Schemas, &presets).await?;
     let plan = crate::service::pipelines::checked_plan(ctx.rt, &stored.record.name, bound).await?;
     let pipeline = new_pipeline(&stored.record.name, &plan.bound, &stored.body);
     rights.require_usage_of_sources(pipeline.sources.iter().map(String::as_str)).await?;

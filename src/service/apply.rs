@@ -316,9 +316,9 @@ async fn running(rt: &Runtime, name: &str) -> Result<bool> {
     Ok(rt.store.deployments(Some(name)).await?.iter().any(|d| d.state.is_active()))
 }
 
-/// Binds the pipelines the script creates or replaces against the catalog as it is —
-/// those that name no source the same script creates or changes (those are bound when
-/// APPLY makes them).
+/// Binds the pipelines the script creates or replaces against the catalog as it is, and
+/// compiles them for their engines as CREATE PIPELINE does — those that name no source the
+/// same script creates or changes (those are bound when APPLY makes them).
 async fn check_pipelines(rt: &Runtime, declared: &[Declared], changes: &[Change]) -> Result<()> {
     let changing: Vec<String> = declared
         .iter()
@@ -337,7 +337,18 @@ async fn check_pipelines(rt: &Runtime, declared: &[Declared], changes: &[Change]
             let mut notices = Vec::new();
             let mut ctx =
                 crate::plan::PlanCtx { store: &rt.store, master_key: &rt.master_key, notices: &mut notices };
-            if let Err(e) = bind(&mut ctx, &p.options, &p.body, Tables::Schemas).await {
+            let bound = match bind(&mut ctx, &p.options, &p.body, Tables::Schemas).await {
+                Ok(bound) => bound,
+                Err(e) => return Err(with_object(e, "pipeline", &c.name, d.at)),
+            };
+            // compiled for its engine as CREATE PIPELINE will, unless its target is one
+            // the script creates
+            let target = bound.settings.target.clone();
+            let declared_target = declared.iter().any(|t| {
+                t.kind == DefinitionKind::Target
+                    && matches!(t.path.0.as_slice(), [one] if target.as_deref() == Some(one.as_str()))
+            });
+            if !declared_target && let Err(e) = super::pipelines::checked_plan(rt, &c.name, bound).await {
                 return Err(with_object(e, "pipeline", &c.name, d.at));
             }
         }

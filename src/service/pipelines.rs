@@ -1,7 +1,7 @@
 //! Pipelines as services use them: loaded from the store and bound against the catalog
 //! as it is now.
 
-use sluice_catalog::PipelineEngine;
+use sluice_catalog::PipelineMode;
 
 use crate::error::Result;
 use crate::notice::Notice;
@@ -17,14 +17,13 @@ pub async fn load(rt: &Runtime, name: &str) -> Result<StoredPipeline> {
 
 /// `bound` as pipeline `name`'s plan, once its target exists and its engine can run it:
 /// what START would deploy is compiled (and dropped) now, so that a body the engine cannot
-/// run is refused as it is stored — always for SeaTunnel and Flink CDC pipelines, for
-/// Flink pipelines when their target runs Flink SQL (without a target, or on a local one,
-/// the gateway may run the pipeline itself).
+/// run is refused as it is stored. A batch pipeline with no target or an in-gateway one is
+/// left to the gateway, which runs it itself (DataFusion) whatever its engine.
 pub async fn checked_plan(rt: &Runtime, name: &str, bound: Bound) -> Result<PipelinePlan> {
     let target = crate::deploy::targets::check_exists(&rt.store, bound.settings.target.as_deref()).await?;
     let plan = PipelinePlan::new(name, bound);
-    let runs_flink_sql = target.is_some_and(|t| !t.in_gateway);
-    if plan.settings().engine != PipelineEngine::Flink || runs_flink_sql {
+    let in_gateway = plan.settings().mode() == PipelineMode::Batch && target.is_none_or(|t| t.in_gateway);
+    if !in_gateway {
         crate::compile::check_engine(&plan)?;
     }
     Ok(plan)

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio_postgres::Client;
 
 use crate::common::TestServer;
-use crate::common::failures::failure;
+use crate::common::failures::{failure, failure_hint};
 use crate::common::gravitino_fake::{Catalog, FakeGravitino, column, table};
 use crate::common::rows::rows;
 use crate::common::sinks::sinks;
@@ -214,8 +214,17 @@ async fn providers_sluice_cannot_compile_are_refused_naming_them() {
     let config = iceberg.1.get("iceberg.catalog.config").unwrap();
     assert_eq!(config.get("type").and_then(|v| v.text()), Some("hive"));
     assert_eq!(iceberg.1.get("namespace").and_then(|v| v.text()), Some("ods"));
+    // a streaming pipeline runs only as its Flink job: one that cannot be compiled is
+    // refused by CREATE (a batch one may still be run by the gateway: EXPLAIN refuses it)
+    let from_ice_jdbc =
+        "CREATE PIPELINE from_ice_jdbc AS INSERT INTO out.console SELECT id, amount FROM ice_jdbc.ods.orders";
+    let (state, msg, _) = failure(&client, from_ice_jdbc).await;
+    assert_eq!(state, "0A000", "{msg}");
+    assert!(msg.contains("ice_jdbc.ods.orders") && msg.contains("jdbc backend"), "{msg}");
+    let stored = rows(&client, "SELECT count(*) FROM sluice.pipelines WHERE name = 'from_ice_jdbc'").await;
+    assert_eq!(stored, [["0"]], "the refused CREATE stored nothing");
     client
-        .batch_execute("CREATE PIPELINE from_ice_jdbc AS INSERT INTO out.console SELECT id, amount FROM ice_jdbc.ods.orders")
+        .batch_execute(&from_ice_jdbc.replace(" AS INSERT", " WITH (mode = 'batch') AS INSERT"))
         .await
         .unwrap();
     let (state, msg, _) = failure(&client, "EXPLAIN PIPELINE from_ice_jdbc FORMAT flink_sql").await;
@@ -238,10 +247,18 @@ async fn providers_sluice_cannot_compile_are_refused_naming_them() {
     let seatunnel = rows(&client, "EXPLAIN PIPELINE from_lake FORMAT seatunnel").await[0][1].clone();
     assert!(seatunnel.contains("Paimon {") && seatunnel.contains("\"s3a://lake/warehouse\""), "{seatunnel}");
 
-    // a Hive catalog is listed, bound, and refused when compiled
+    // a Hive catalog is listed, bound, and refused when compiled: by CREATE of a streaming
+    // pipeline, by EXPLAIN of a batch one
+    let (state, msg, _) = failure(
+        &client,
+        "CREATE PIPELINE from_hive AS INSERT INTO out.console SELECT id, amount FROM hive.dw.orders",
+    )
+    .await;
+    assert_eq!(state, "0A000", "{msg}");
+    assert!(msg.contains("hive.dw.orders") && msg.contains("provider is hive"), "{msg}");
     client
         .batch_execute(
-            "CREATE PIPELINE from_hive AS INSERT INTO out.console SELECT id, amount FROM hive.dw.orders",
+            "CREATE PIPELINE from_hive WITH (mode = 'batch') AS INSERT INTO out.console SELECT id, amount FROM hive.dw.orders",
         )
         .await
         .unwrap();
@@ -253,18 +270,18 @@ async fn providers_sluice_cannot_compile_are_refused_naming_them() {
 
     // a table declared in a Gravitino source says nothing of the system behind it; the
     // hint's statement gives it back to Gravitino
+    let declared_hint = "DROP TABLE lake.ods.orders, and Sluice reads it from Gravitino.";
+    client.batch_execute("CREATE TABLE lake.ods.orders (id INT, amount DECIMAL(10, 2))").await.unwrap();
+    let from_declared =
+        "CREATE PIPELINE from_declared AS INSERT INTO out.console SELECT id, amount FROM lake.ods.orders";
+    let (state, msg, hint) = failure_hint(&client, from_declared).await;
+    assert_eq!((state.as_str(), hint.as_str()), ("0A000", declared_hint), "{msg}");
     client
-        .batch_execute(
-            "CREATE TABLE lake.ods.orders (id INT, amount DECIMAL(10, 2));
-             CREATE PIPELINE from_declared AS INSERT INTO out.console SELECT id, amount FROM lake.ods.orders",
-        )
+        .batch_execute(&from_declared.replace(" AS INSERT", " WITH (mode = 'batch') AS INSERT"))
         .await
         .unwrap();
-    let e =
-        client.batch_execute("EXPLAIN PIPELINE from_declared FORMAT flink_sql").await.expect_err("declared");
-    let db = e.as_db_error().unwrap();
-    assert_eq!(db.code().code(), "0A000", "{db:?}");
-    assert_eq!(db.hint(), Some("DROP TABLE lake.ods.orders, and Sluice reads it from Gravitino."));
+    let (state, msg, hint) = failure_hint(&client, "EXPLAIN PIPELINE from_declared FORMAT flink_sql").await;
+    assert_eq!((state.as_str(), hint.as_str()), ("0A000", declared_hint), "{msg}");
     client.batch_execute("DROP TABLE lake.ods.orders").await.unwrap();
     assert!(
         rows(&client, "EXPLAIN PIPELINE from_declared FORMAT flink_sql").await[0][1]

@@ -272,6 +272,13 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
         "EXPLAIN changes nothing"
     );
 
+    client
+        .batch_execute(
+            "CREATE SOURCE gen TYPE datagen; CREATE TABLE gen.a (id INT); CREATE TABLE gen.b (id INT);
+             CREATE SOURCE out TYPE print; CREATE TABLE out.o (id INT)",
+        )
+        .await
+        .unwrap();
     let repo = tempfile::tempdir().expect("temp dir");
     let before = catalog(&client).await;
     write(repo.path(), "a/good.sql", "CREATE SOURCE more TYPE blackhole;\n");
@@ -298,6 +305,15 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
             "42710",
         ),
         ("b/orphan.sql", "GRANT USAGE ON SOURCE hole TO PUBLIC;\n", "b/orphan.sql:1:1", "42704"),
+        // binds, but its engine cannot run it (SeaTunnel's Sql transform reads one table):
+        // plan says so, as CREATE PIPELINE would
+        (
+            "b/engine.sql",
+            "\nCREATE PIPELINE joined WITH (mode = 'streaming', engine = 'seatunnel') AS\n  \
+             INSERT INTO out.o SELECT a.id FROM gen.a JOIN gen.b ON a.id = b.id;\n",
+            "b/engine.sql:2:1",
+            "0A000",
+        ),
     ] {
         write(repo.path(), file, sql);
         for verb in ["plan", "apply"] {

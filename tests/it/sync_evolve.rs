@@ -159,11 +159,12 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
     pg.drop().await;
 }
 
-/// A sink table's key column that the source no longer has cannot be evolved by any
-/// behaviour: START refuses with 55000 naming the column and the sink table, which keeps
-/// its columns and rows.
+/// A sink table's key column that the source no longer has is refused before any
+/// `schema_change` behaviour applies (here evolve, which would otherwise drop it): START
+/// refuses with 55000 naming the column and the sink table, which keeps its columns and
+/// rows.
 #[tokio::test]
-async fn a_key_column_gone_from_the_source_is_refused_whatever_the_behaviour() {
+async fn a_key_column_gone_from_the_source_refuses_start() {
     if !require("MariaDB on 127.0.0.1", mariadb_up().await)
         || !require("PostgreSQL on 127.0.0.1", postgres_up().await)
     {
