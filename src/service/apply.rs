@@ -328,6 +328,15 @@ async fn check_pipelines(rt: &Runtime, declared: &[Declared], changes: &[Change]
         })
         .filter_map(|(d, _)| d.path.0.first().map(|s| format!("{s}.")))
         .collect();
+    let new_targets: Vec<&str> = declared
+        .iter()
+        .zip(changes)
+        .filter(|(d, c)| d.kind == DefinitionKind::Target && c.action != Action::Unchanged)
+        .filter_map(|(d, _)| match d.path.0.as_slice() {
+            [one] => Some(one.as_str()),
+            _ => None,
+        })
+        .collect();
     for (d, c) in declared.iter().zip(changes) {
         if let (GatewayStatement::CreatePipeline(p), Action::Create | Action::Replace) = (&d.create, c.action)
         {
@@ -341,14 +350,12 @@ async fn check_pipelines(rt: &Runtime, declared: &[Declared], changes: &[Change]
                 Ok(bound) => bound,
                 Err(e) => return Err(with_object(e, "pipeline", &c.name, d.at)),
             };
-            // compiled for its engine as CREATE PIPELINE will, unless its target is one
-            // the script creates
-            let target = bound.settings.target.clone();
-            let declared_target = declared.iter().any(|t| {
-                t.kind == DefinitionKind::Target
-                    && matches!(t.path.0.as_slice(), [one] if target.as_deref() == Some(one.as_str()))
-            });
-            if !declared_target && let Err(e) = super::pipelines::checked_plan(rt, &c.name, bound).await {
+            // compiled for its engine as CREATE PIPELINE will, unless the script creates or
+            // changes its target (then APPLY checks it, after the target)
+            if bound.settings.target.as_deref().is_some_and(|t| new_targets.contains(&t)) {
+                continue;
+            }
+            if let Err(e) = super::pipelines::checked_plan(rt, &c.name, bound).await {
                 return Err(with_object(e, "pipeline", &c.name, d.at));
             }
         }

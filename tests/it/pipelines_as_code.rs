@@ -272,16 +272,22 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
         "EXPLAIN changes nothing"
     );
 
+    let repo = tempfile::tempdir().expect("temp dir");
+    let render =
+        format!("CREATE TARGET render TYPE directory WITH (path = '{}');", repo.path().join("out").display());
     client
-        .batch_execute(
+        .batch_execute(&format!(
             "CREATE SOURCE gen TYPE datagen; CREATE TABLE gen.a (id INT); CREATE TABLE gen.b (id INT);
-             CREATE SOURCE out TYPE print; CREATE TABLE out.o (id INT)",
-        )
+             CREATE SOURCE out TYPE print; CREATE TABLE out.o (id INT); {render}"
+        ))
         .await
         .unwrap();
-    let repo = tempfile::tempdir().expect("temp dir");
     let before = catalog(&client).await;
     write(repo.path(), "a/good.sql", "CREATE SOURCE more TYPE blackhole;\n");
+    let on_target = format!(
+        "{render}\nCREATE PIPELINE joined WITH (mode = 'batch', engine = 'seatunnel', target = 'render') AS\n  \
+         INSERT INTO out.o SELECT a.id FROM gen.a JOIN gen.b ON a.id = b.id;\n"
+    );
     // each bad file: where it fails and with which SQLSTATE
     for (file, sql, expected, state) in [
         (
@@ -314,6 +320,8 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
             "b/engine.sql:2:1",
             "0A000",
         ),
+        // … also when the files declare its target as it is (dump writes every target)
+        ("b/engine_on_target.sql", on_target.as_str(), "b/engine_on_target.sql:2:1", "0A000"),
     ] {
         write(repo.path(), file, sql);
         for verb in ["plan", "apply"] {
@@ -325,6 +333,12 @@ async fn explain_apply_answers_psql_and_jdbc_and_bad_files_change_nothing() {
             let located = format!("{}/{expected}", repo.path().display());
             assert!(stderr.contains(&located), "{verb} {file}: {stderr}");
             assert!(stderr.contains(&format!("(SQLSTATE {state})")), "{verb} {file}: {stderr}");
+            if file.starts_with("b/engine") {
+                assert!(
+                    stderr.contains("its Sql transform reads exactly one table"),
+                    "{verb} {file}: {stderr}"
+                );
+            }
             assert_eq!(catalog(&client).await, before, "{verb} {file} changed nothing");
         }
         std::fs::remove_file(repo.path().join(file)).unwrap();
