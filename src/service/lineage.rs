@@ -193,47 +193,50 @@ fn walk(
     steps
 }
 
+/// Values numbered in the order they first appear.
+struct Numbered<T> {
+    items: Vec<T>,
+    ids: HashMap<T, usize>,
+}
+
+impl<T> Default for Numbered<T> {
+    fn default() -> Self {
+        Numbered { items: Vec::new(), ids: HashMap::new() }
+    }
+}
+
+impl<T: Clone + Eq + std::hash::Hash> Numbered<T> {
+    /// The number of `item`, given to it when first seen.
+    fn id(&mut self, item: &T) -> usize {
+        if let Some(&at) = self.ids.get(item) {
+            return at;
+        }
+        let at = self.items.len();
+        self.items.push(item.clone());
+        self.ids.insert(item.clone(), at);
+        at
+    }
+}
+
 /// Graph node ids: `t<n>` for tables, `p<n>` for pipelines, in order of appearance.
 #[derive(Default)]
 struct Nodes {
-    tables: Vec<LineageTable>,
-    pipelines: Vec<String>,
-    table_ids: HashMap<LineageTable, usize>,
-    pipeline_ids: HashMap<String, usize>,
+    tables: Numbered<LineageTable>,
+    pipelines: Numbered<String>,
 }
 
 impl Nodes {
-    fn table(&mut self, t: &LineageTable) -> String {
-        let next = self.tables.len();
-        let at = *self.table_ids.entry(t.clone()).or_insert(next);
-        if at == next {
-            self.tables.push(t.clone());
-        }
-        format!("t{at}")
-    }
-
-    fn pipeline(&mut self, p: &str) -> String {
-        let next = self.pipelines.len();
-        let at = *self.pipeline_ids.entry(p.to_owned()).or_insert(next);
-        if at == next {
-            self.pipelines.push(p.to_owned());
-        }
-        format!("p{at}")
-    }
-
     /// The edges `input -> pipeline -> output` of `steps`, once each, by node id.
     fn edges(&mut self, steps: &[Step]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut edges: Numbered<(String, String)> = Numbered::default();
         for s in steps {
-            let (i, p, o) = (self.table(&s.input), self.pipeline(&s.pipeline), self.table(&s.output));
-            for edge in [(i, p.clone()), (p, o)] {
-                if seen.insert(edge.clone()) {
-                    out.push(edge);
-                }
-            }
+            let i = format!("t{}", self.tables.id(&s.input));
+            let p = format!("p{}", self.pipelines.id(&s.pipeline));
+            let o = format!("t{}", self.tables.id(&s.output));
+            edges.id(&(i, p.clone()));
+            edges.id(&(p, o));
         }
-        out
+        edges.items
     }
 }
 
@@ -246,10 +249,10 @@ pub fn dot(steps: &[Step]) -> String {
     let mut nodes = Nodes::default();
     let edges = nodes.edges(steps);
     let mut out = String::from("digraph lineage {\n  rankdir=LR;\n");
-    for (n, t) in nodes.tables.iter().enumerate() {
+    for (n, t) in nodes.tables.items.iter().enumerate() {
         let _ = writeln!(out, "  t{n} [shape=cylinder, label={}];", quoted(&t.to_string()));
     }
-    for (n, p) in nodes.pipelines.iter().enumerate() {
+    for (n, p) in nodes.pipelines.items.iter().enumerate() {
         let _ = writeln!(out, "  p{n} [shape=box, label={}];", quoted(&format!("pipeline {p}")));
     }
     for (from, to) in edges {
@@ -265,10 +268,10 @@ pub fn mermaid(steps: &[Step]) -> String {
     let edges = nodes.edges(steps);
     let text = |t: &str| t.replace('"', "#quot;");
     let mut out = String::from("flowchart LR\n");
-    for (n, t) in nodes.tables.iter().enumerate() {
+    for (n, t) in nodes.tables.items.iter().enumerate() {
         let _ = writeln!(out, "  t{n}[(\"{}\")]", text(&t.to_string()));
     }
-    for (n, p) in nodes.pipelines.iter().enumerate() {
+    for (n, p) in nodes.pipelines.items.iter().enumerate() {
         let _ = writeln!(out, "  p{n}[\"pipeline {}\"]", text(p));
     }
     for (from, to) in edges {
