@@ -10,9 +10,9 @@ use tokio_postgres::Client;
 
 use crate::common::failures::{failure, failure_hint};
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::require;
 use crate::common::rows::rows;
-use crate::common::sources::maria_source;
-use crate::common::{TestServer, require};
+use crate::common::sources::maria_to_dw;
 
 const MODES: [&str; 5] = ["evolve", "try_evolve", "lenient", "ignore", "exception"];
 
@@ -42,13 +42,7 @@ async fn each_schema_change_behaviour_on_a_full_sync_start() {
     }
     let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
     let (db, sink_db) = (maria.name.clone(), pg.name.clone());
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    client
-        .batch_execute("CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')")
-        .await
-        .unwrap();
+    let (_server, client) = maria_to_dw(&maria).await;
     for mode in MODES {
         // lenient and exception keep a NOT NULL column the source drops
         let not_null = if matches!(mode, "lenient" | "exception") { " NOT NULL" } else { "" };
@@ -172,13 +166,7 @@ async fn a_key_column_gone_from_the_source_refuses_start() {
     }
     let (maria, pg) = (MariaDb::create().await, Postgres::create().await);
     let (db, sink_db) = (maria.name.clone(), pg.name.clone());
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    client
-        .batch_execute("CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')")
-        .await
-        .unwrap();
+    let (_server, client) = maria_to_dw(&maria).await;
     maria.execute(&format!("CREATE TABLE {db}.keyed (id INT PRIMARY KEY, v VARCHAR(10))")).await;
     maria.execute(&format!("INSERT INTO {db}.keyed VALUES (1, 'one'), (2, 'two')")).await;
     client

@@ -6,14 +6,12 @@
 //! merge (Flink CDC routes many-to-one, SeaTunnel's multi-table source with a query per
 //! table, Flink SQL's UNION ALL) checked against the upstream shapes.
 
-use tokio_postgres::Client;
-
 use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
 use crate::common::hocon;
 use crate::common::rows::rows;
-use crate::common::sources::maria_source;
-use crate::common::{TestServer, repo, require};
+use crate::common::sources::maria_to_dw;
+use crate::common::{repo, require};
 
 /// Shard `k` of `m`: database `{m}_s{k}` whose `orders` has `10 + k` rows with ids from 1
 /// (overlapping across shards) and values that tell the shards apart. `amount` is given
@@ -48,17 +46,6 @@ async fn drop_shards(maria: MariaDb, shards: &[String]) {
     maria.drop().await;
 }
 
-async fn gateway(maria: &MariaDb) -> (TestServer, Client) {
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, maria, "maria").await;
-    client
-        .batch_execute("CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')")
-        .await
-        .unwrap();
-    (server, client)
-}
-
 #[tokio::test]
 async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_once() {
     if !require("MariaDB on 127.0.0.1", mariadb_up().await)
@@ -72,7 +59,7 @@ async fn four_shards_merge_into_one_postgres_table_with_their_origin_every_row_o
         shards.push(shard(&maria, k, "DECIMAL(12,2)").await);
     }
     pg.execute(&format!("DROP TABLE {}.orders", pg.name)).await;
-    let (_server, client) = gateway(&maria).await;
+    let (_server, client) = maria_to_dw(&maria).await;
     let m = &maria.name;
     let sink_db = &pg.name;
     client
@@ -185,7 +172,7 @@ async fn a_merge_compiles_to_flink_cdc_routes_seatunnel_table_queries_and_a_flin
     for k in 0..2 {
         shards.push(shard(&maria, k, "DECIMAL(12,2)").await);
     }
-    let (_server, client) = gateway(&maria).await;
+    let (_server, client) = maria_to_dw(&maria).await;
     let m = &maria.name;
     let create = |name: &str, sink: &str, options: &str| {
         format!(
@@ -349,7 +336,7 @@ async fn what_a_merge_cannot_do_is_refused_naming_it() {
     }
     let maria = MariaDb::create().await;
     let shards = vec![shard(&maria, 0, "DECIMAL(12,2)").await, shard(&maria, 1, "DECIMAL(12,2)").await];
-    let (_server, client) = gateway(&maria).await;
+    let (_server, client) = maria_to_dw(&maria).await;
     let m = &maria.name;
     let syncs = || rows(&client, "SELECT name FROM sluice.syncs ORDER BY name");
 

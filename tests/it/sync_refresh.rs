@@ -6,9 +6,9 @@
 
 use crate::common::failures::failure;
 use crate::common::fixtures::{MariaDb, Postgres, mariadb_up, postgres_up};
+use crate::common::require;
 use crate::common::rows::rows;
-use crate::common::sources::maria_source;
-use crate::common::{TestServer, require};
+use crate::common::sources::maria_to_dw;
 
 #[tokio::test]
 async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_next_start() {
@@ -22,15 +22,7 @@ async fn a_table_created_after_the_sync_is_added_by_refresh_and_copied_by_the_ne
     maria.execute(&format!("CREATE TABLE {db}.old_one (id INT PRIMARY KEY, v VARCHAR(10))")).await;
     maria.execute(&format!("INSERT INTO {db}.old_one VALUES (1, 'a'), (2, 'b')")).await;
     pg.execute(&format!("DROP TABLE {sink_db}.orders")).await;
-    let server = TestServer::start();
-    let client = server.client().await;
-    maria_source(&client, &maria, "maria").await;
-    client
-        .batch_execute(
-            "CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')",
-        )
-        .await
-        .unwrap();
+    let (_server, client) = maria_to_dw(&maria).await;
     client
         .batch_execute(&format!(
             "CREATE SYNC DATABASE s FROM maria DATABASE {db} EXCLUDING TABLES 'orders' TO dw DATABASE {sink_db} \

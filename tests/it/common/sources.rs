@@ -5,7 +5,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::common::fixtures::{MariaDb, Postgres, SOURCE_PASSWORD};
-use crate::common::message;
+use crate::common::{TestServer, message};
 
 /// Rows of a simple query, as text (NULL as "NULL").
 pub async fn text_rows(client: &Client, sql: &str) -> Vec<Vec<String>> {
@@ -51,6 +51,19 @@ pub async fn maria_source(client: &Client, db: &MariaDb, name: &str) {
         ))
         .await
         .unwrap();
+}
+
+/// A gateway with `maria`'s server as source `maria` and the machine's PostgreSQL
+/// database `test` as source `dw`: the two ends of the sync tests.
+pub async fn maria_to_dw(maria: &MariaDb) -> (TestServer, Client) {
+    let server = TestServer::start();
+    let client = server.client().await;
+    maria_source(&client, maria, "maria").await;
+    client
+        .batch_execute("CREATE SOURCE dw TYPE postgres WITH (host = '127.0.0.1', database = 'test', username = 'postgres')")
+        .await
+        .unwrap();
+    (server, client)
 }
 
 pub async fn pg_source(client: &Client, db: &Postgres, name: &str) {
