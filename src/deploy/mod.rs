@@ -175,8 +175,8 @@ impl Deployments {
     }
 
     /// Reports deployment `id` entering `state` (an OpenLineage event, when they are on,
-    /// built now and sent in the background): every state change goes through here — [`Self::move_to`], [`Self::observe`], and
-    /// the START that recorded the deployment.
+    /// built now and sent in the background): every state change goes through here —
+    /// [`Self::move_to`], [`Self::observe`], and the START that recorded the deployment.
     pub async fn changed(&self, id: i64, state: State) {
         if let Some(o) = &self.openlineage {
             o.record(id, state).await;

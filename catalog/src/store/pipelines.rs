@@ -153,28 +153,26 @@ impl Store {
         fetch_all!(self, sql, pipeline_from_row)
     }
 
-    /// The history of pipeline `name`, oldest first.
-    pub async fn pipeline_versions(&self, name: &str) -> StoreResult<Vec<PipelineVersion>> {
+    /// Version `version` of pipeline `name`, as it was stored.
+    pub async fn pipeline_version(&self, name: &str, version: i64) -> StoreResult<Option<PipelineVersion>> {
         with_pool!(self, |p| {
-            let rows = sqlx::query(
+            let row = sqlx::query(
                 "SELECT pipeline, version, options, body, created_by, created_at FROM pipeline_versions \
-                 WHERE pipeline = $1 ORDER BY version",
+                 WHERE pipeline = $1 AND version = $2",
             )
             .bind(name)
-            .fetch_all(p)
+            .bind(version)
+            .fetch_optional(p)
             .await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                out.push(PipelineVersion {
-                    pipeline: row.try_get("pipeline")?,
-                    version: row.try_get("version")?,
-                    options: row.try_get("options")?,
-                    body: row.try_get("body")?,
-                    created_by: row.try_get("created_by")?,
-                    created_at: row.try_get("created_at")?,
-                });
-            }
-            Ok(out)
+            let Some(row) = row else { return Ok(None) };
+            Ok(Some(PipelineVersion {
+                pipeline: row.try_get("pipeline")?,
+                version: row.try_get("version")?,
+                options: row.try_get("options")?,
+                body: row.try_get("body")?,
+                created_by: row.try_get("created_by")?,
+                created_at: row.try_get("created_at")?,
+            }))
         })
     }
 

@@ -37,8 +37,7 @@ pub async fn build(
 ) -> Result<Value, StoreError> {
     let lineage = store.lineage(Some(&d.pipeline)).await?;
     let datasets = datasets(store, namespace, &lineage).await?;
-    let version =
-        store.pipeline_versions(&d.pipeline).await?.into_iter().find(|v| v.version == d.pipeline_version);
+    let version = store.pipeline_version(&d.pipeline, d.pipeline_version).await?;
     let mode = store.pipeline(&d.pipeline).await?.map(|p| p.mode);
     let mut event = run_event(event_type, at, d, namespace, &lineage, &datasets);
     if let (Some(version), Some(mode)) = (version, mode) {
