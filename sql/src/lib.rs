@@ -49,3 +49,12 @@ pub(crate) fn gateway(sql: &str) -> GatewayStatement {
         other => panic!("{sql} is not a gateway statement: {other:?}"),
     }
 }
+
+/// Asserts that gateway statement `sql`, written as its `Display` writes it, prints back
+/// as `sql` and parses again into the same statement.
+#[cfg(test)]
+pub(crate) fn assert_round_trip(sql: &str) {
+    let first = gateway(sql);
+    assert_eq!(first.to_string(), sql);
+    assert_eq!(gateway(&first.to_string()), first);
+}

@@ -36,7 +36,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<GatewayStatement, ParserError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::gateway;
+    use crate::{assert_round_trip, gateway};
 
     #[test]
     fn apply_statements_round_trip() {
@@ -47,9 +47,7 @@ mod tests {
             "APPLY 'CREATE ROLE a' PRUNE ALLOW RESTART",
             "APPLY 'it''s'",
         ] {
-            let first = gateway(sql);
-            assert_eq!(first.to_string(), sql);
-            assert_eq!(gateway(&first.to_string()), first);
+            assert_round_trip(sql);
         }
         let dollar = gateway("EXPLAIN APPLY $x$ CREATE PIPELINE p AS $$ INSERT INTO a.b SELECT 1 $$ $x$");
         assert_eq!(gateway(&dollar.to_string()), dollar);

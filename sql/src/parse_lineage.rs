@@ -52,7 +52,7 @@ pub fn parse(p: &mut Parser<'_>) -> Result<GatewayStatement, ParserError> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{gateway, parse};
+    use crate::{assert_round_trip, gateway, parse};
 
     #[test]
     fn lineage_statements_round_trip() {
@@ -62,9 +62,7 @@ mod tests {
             "EXPLAIN LINEAGE FOR TABLE pg.public.orders FORMAT mermaid",
             "EXPLAIN LINEAGE FOR TABLE k.clicks",
         ] {
-            let first = gateway(sql);
-            assert_eq!(first.to_string(), sql);
-            assert_eq!(gateway(&first.to_string()), first);
+            assert_round_trip(sql);
         }
         assert_eq!(
             gateway("explain lineage for pipeline P format 'DOT'").to_string(),
